@@ -1,0 +1,28 @@
+/**
+ * Typed business-rule failures. The server maps each code to one tRPC code
+ * (portal) or one OAuth error (HTTP endpoints), in one place.
+ */
+export type DomainErrorCode = 'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
+
+export type FieldErrors = Record<string, string>;
+
+export class DomainError extends Error {
+  readonly code: DomainErrorCode;
+  readonly fieldErrors: FieldErrors | undefined;
+
+  constructor(code: DomainErrorCode, message: string, fieldErrors?: FieldErrors) {
+    super(message);
+    this.name = 'DomainError';
+    this.code = code;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+/** One message for every record the caller may not see: foreign and missing look the same. */
+export function notFound(what: string): DomainError {
+  return new DomainError('NOT_FOUND', `${what} not found`);
+}
+
+export function invalidField(field: string, message: string): DomainError {
+  return new DomainError('INVALID_INPUT', message, { [field]: message });
+}

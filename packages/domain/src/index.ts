@@ -1,0 +1,4 @@
+export * from './catalog';
+export * from './versions';
+export * from './errors';
+export * from './app';

@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import type { Database } from './db/orm';
+import { userForSession, type SessionUser } from './auth/sessions';
+
+/** How a procedure sets or clears the session cookie, whatever carries the request. */
+export interface SessionCookie {
+  set(token: string, expiresAt: Date): void;
+  clear(): void;
+}
+
+export interface ContextOptions {
+  db: Database;
+  sessionToken: string | null;
+  clientIp?: string;
+  cookie?: SessionCookie;
+}
+
+export interface Context {
+  db: Database;
+  em: EntityManager;
+  sessionToken: string | null;
+  clientIp: string;
+  cookie: SessionCookie;
+  /** The signed-in user, looked up once per request. */
+  user(): Promise<SessionUser | null>;
+}
+
+const noCookie: SessionCookie = { set() {}, clear() {} };
+
+/** Builds a context without an HTTP request: the server adapter and the tests both start here. */
+export function createContextInner(options: ContextOptions): Context {
+  const em = options.db.em();
+  let user: Promise<SessionUser | null> | undefined;
+  return {
+    db: options.db,
+    em,
+    sessionToken: options.sessionToken,
+    clientIp: options.clientIp ?? 'local',
+    cookie: options.cookie ?? noCookie,
+    user: () => (user ??= userForSession(em, options.sessionToken)),
+  };
+}

@@ -1,0 +1,153 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import { APP_KINDS, CREDENTIALS_MODES, REVIEW_STATUSES } from '@gatehouse/domain';
+
+const id = () => p.uuid().primary();
+const createdAt = () => p.datetime().onCreate(() => new Date());
+
+export const Organization = defineEntity({
+  name: 'Organization',
+  properties: {
+    id: id(),
+    name: p.string().length(100).unique(),
+    createdAt: createdAt(),
+  },
+});
+
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'app_user',
+  properties: {
+    id: id(),
+    email: p.string().length(254).unique(),
+    name: p.string().length(100),
+    passwordHash: p.string().length(200).hidden(),
+    /** A developer is a member of exactly one organization. */
+    organization: () => p.manyToOne(Organization).nullable(),
+    isReviewer: p.boolean().default(false),
+    createdAt: createdAt(),
+  },
+});
+
+export const Session = defineEntity({
+  name: 'Session',
+  properties: {
+    id: id(),
+    /** SHA-256 of the cookie token: the token itself is never stored. */
+    tokenHash: p.string().length(64).unique(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    createdAt: createdAt(),
+    expiresAt: p.datetime(),
+  },
+});
+
+export const LoginFailure = defineEntity({
+  name: 'LoginFailure',
+  properties: {
+    id: id(),
+    /** `account:<email>` or `client:<address>`: what the failure counts against. */
+    subject: p.string().length(300),
+    at: p.datetime(),
+  },
+  indexes: [{ properties: ['subject', 'at'] }],
+});
+
+export const Tenant = defineEntity({
+  name: 'Tenant',
+  properties: {
+    /** The numeric Tenant ID, kept as text: it is an identifier, not a quantity. */
+    id: p.string().length(18).primary(),
+    name: p.string().length(100),
+  },
+});
+
+export const TenantAdmin = defineEntity({
+  name: 'TenantAdmin',
+  properties: {
+    id: id(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    tenant: () => p.manyToOne(Tenant),
+  },
+  uniques: [{ properties: ['user', 'tenant'] }],
+});
+
+export const App = defineEntity({
+  name: 'App',
+  properties: {
+    id: id(),
+    organization: () => p.manyToOne(Organization),
+    name: p.string().length(100),
+    organizationName: p.string().length(100),
+    homePageUrl: p.string().length(2048),
+    kind: p.enum([...APP_KINDS]),
+    credentialsMode: p.enum([...CREDENTIALS_MODES]),
+    reviewStatus: p.enum([...REVIEW_STATUSES]),
+    reviewReason: p.text().nullable(),
+    /** Identifies the app on every API call; shown to its developers, kept after deletion for auditors. */
+    appKey: p.string().length(64).unique(),
+    /** Number of the newest version; bumped with a compare-and-set so versions stay contiguous. */
+    latestVersion: p.integer(),
+    createdBy: () => p.manyToOne(User),
+    createdAt: createdAt(),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    deletedAt: p.datetime().nullable(),
+  },
+  indexes: [{ properties: ['organization', 'createdAt'] }],
+});
+
+export const AppTenant = defineEntity({
+  name: 'AppTenant',
+  properties: {
+    id: id(),
+    app: () => p.manyToOne(App).deleteRule('cascade'),
+    tenantId: p.string().length(18).index(),
+    addedAt: createdAt(),
+  },
+  uniques: [{ properties: ['app', 'tenantId'] }],
+});
+
+export const AppVersion = defineEntity({
+  name: 'AppVersion',
+  properties: {
+    id: id(),
+    app: () => p.manyToOne(App).deleteRule('cascade'),
+    number: p.integer(),
+    scopes: p.json<string[]>(),
+    createdBy: () => p.manyToOne(User),
+    createdAt: createdAt(),
+  },
+  uniques: [{ properties: ['app', 'number'] }],
+});
+
+/**
+ * Who did what, when, with before and after. Plain id columns rather than
+ * foreign keys: the trail must outlive whatever it describes.
+ */
+export const AuditEvent = defineEntity({
+  name: 'AuditEvent',
+  properties: {
+    id: id(),
+    at: p.datetime(),
+    actorId: p.string().length(36).nullable(),
+    actorEmail: p.string().length(254).nullable(),
+    action: p.string().length(64),
+    organizationId: p.string().length(36).nullable(),
+    appId: p.string().length(36).nullable(),
+    tenantId: p.string().length(18).nullable(),
+    before: p.json<unknown>().nullable(),
+    after: p.json<unknown>().nullable(),
+  },
+  indexes: [
+    { properties: ['organizationId', 'at'] },
+    { properties: ['appId', 'at'] },
+    { properties: ['tenantId', 'at'] },
+    { properties: ['at'] },
+  ],
+});
+
+export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent];
+
+export type OrganizationEntity = InferEntity<typeof Organization>;
+export type UserEntity = InferEntity<typeof User>;
+export type AppEntity = InferEntity<typeof App>;
+export type AppVersionEntity = InferEntity<typeof AppVersion>;
+export type AuditEventEntity = InferEntity<typeof AuditEvent>;

@@ -1,0 +1,96 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261128194243_initial extends Migration {
+
+  override async up(): Promise<void> {
+    this.addSql(`create table "audit_event" ("id" uuid not null, "at" timestamptz not null, "actor_id" varchar(36) null, "actor_email" varchar(254) null, "action" varchar(64) not null, "organization_id" varchar(36) null, "app_id" varchar(36) null, "tenant_id" varchar(18) null, "before" jsonb null, "after" jsonb null, constraint "audit_event_pkey" primary key ("id"));`);
+    this.addSql(`create index "audit_event_organization_id_at_index" on "audit_event" ("organization_id", "at");`);
+    this.addSql(`create index "audit_event_app_id_at_index" on "audit_event" ("app_id", "at");`);
+    this.addSql(`create index "audit_event_tenant_id_at_index" on "audit_event" ("tenant_id", "at");`);
+    this.addSql(`create index "audit_event_at_index" on "audit_event" ("at");`);
+
+    this.addSql(`create table "login_failure" ("id" uuid not null, "subject" varchar(300) not null, "at" timestamptz not null, constraint "login_failure_pkey" primary key ("id"));`);
+    this.addSql(`create index "login_failure_subject_at_index" on "login_failure" ("subject", "at");`);
+
+    this.addSql(`create table "organization" ("id" uuid not null, "name" varchar(100) not null, "created_at" timestamptz not null, constraint "organization_pkey" primary key ("id"));`);
+    this.addSql(`alter table "organization" add constraint "organization_name_unique" unique ("name");`);
+
+    this.addSql(`create table "tenant" ("id" varchar(18) not null, "name" varchar(100) not null, constraint "tenant_pkey" primary key ("id"));`);
+
+    this.addSql(`create table "app_user" ("id" uuid not null, "email" varchar(254) not null, "name" varchar(100) not null, "password_hash" varchar(200) not null, "organization_id" uuid null, "is_reviewer" boolean not null default false, "created_at" timestamptz not null, constraint "app_user_pkey" primary key ("id"));`);
+    this.addSql(`alter table "app_user" add constraint "app_user_email_unique" unique ("email");`);
+
+    this.addSql(`create table "tenant_admin" ("id" uuid not null, "user_id" uuid not null, "tenant_id" varchar(18) not null, constraint "tenant_admin_pkey" primary key ("id"));`);
+    this.addSql(`alter table "tenant_admin" add constraint "tenant_admin_user_id_tenant_id_unique" unique ("user_id", "tenant_id");`);
+
+    this.addSql(`create table "session" ("id" uuid not null, "token_hash" varchar(64) not null, "user_id" uuid not null, "created_at" timestamptz not null, "expires_at" timestamptz not null, constraint "session_pkey" primary key ("id"));`);
+    this.addSql(`alter table "session" add constraint "session_token_hash_unique" unique ("token_hash");`);
+
+    this.addSql(`create table "app" ("id" uuid not null, "organization_id" uuid not null, "name" varchar(100) not null, "organization_name" varchar(100) not null, "home_page_url" varchar(2048) not null, "kind" text check ("kind" in ('public', 'private')) not null, "credentials_mode" text check ("credentials_mode" in ('tenant_admin', 'developer')) not null, "review_status" text check ("review_status" in ('not_required', 'pending', 'approved', 'rejected')) not null, "review_reason" text null, "app_key" varchar(64) not null, "latest_version" int not null, "created_by_id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "deleted_at" timestamptz null, constraint "app_pkey" primary key ("id"));`);
+    this.addSql(`alter table "app" add constraint "app_app_key_unique" unique ("app_key");`);
+    this.addSql(`create index "app_organization_id_created_at_index" on "app" ("organization_id", "created_at");`);
+
+    this.addSql(`create table "app_version" ("id" uuid not null, "app_id" uuid not null, "number" int not null, "scopes" jsonb not null, "created_by_id" uuid not null, "created_at" timestamptz not null, constraint "app_version_pkey" primary key ("id"));`);
+    this.addSql(`alter table "app_version" add constraint "app_version_app_id_number_unique" unique ("app_id", "number");`);
+
+    this.addSql(`create table "app_tenant" ("id" uuid not null, "app_id" uuid not null, "tenant_id" varchar(18) not null, "added_at" timestamptz not null, constraint "app_tenant_pkey" primary key ("id"));`);
+    this.addSql(`create index "app_tenant_tenant_id_index" on "app_tenant" ("tenant_id");`);
+    this.addSql(`alter table "app_tenant" add constraint "app_tenant_app_id_tenant_id_unique" unique ("app_id", "tenant_id");`);
+
+    this.addSql(`alter table "app_user" add constraint "app_user_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on update cascade on delete set null;`);
+
+    this.addSql(`alter table "tenant_admin" add constraint "tenant_admin_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
+    this.addSql(`alter table "tenant_admin" add constraint "tenant_admin_tenant_id_foreign" foreign key ("tenant_id") references "tenant" ("id") on update cascade;`);
+
+    this.addSql(`alter table "session" add constraint "session_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
+
+    this.addSql(`alter table "app" add constraint "app_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on update cascade;`);
+    this.addSql(`alter table "app" add constraint "app_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
+
+    this.addSql(`alter table "app_version" add constraint "app_version_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade on delete cascade;`);
+    this.addSql(`alter table "app_version" add constraint "app_version_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
+
+    this.addSql(`alter table "app_tenant" add constraint "app_tenant_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade on delete cascade;`);
+  }
+
+  override async down(): Promise<void> {
+    this.addSql(`alter table "app_user" drop constraint "app_user_organization_id_foreign";`);
+
+    this.addSql(`alter table "app" drop constraint "app_organization_id_foreign";`);
+
+    this.addSql(`alter table "tenant_admin" drop constraint "tenant_admin_tenant_id_foreign";`);
+
+    this.addSql(`alter table "tenant_admin" drop constraint "tenant_admin_user_id_foreign";`);
+
+    this.addSql(`alter table "session" drop constraint "session_user_id_foreign";`);
+
+    this.addSql(`alter table "app" drop constraint "app_created_by_id_foreign";`);
+
+    this.addSql(`alter table "app_version" drop constraint "app_version_created_by_id_foreign";`);
+
+    this.addSql(`alter table "app_version" drop constraint "app_version_app_id_foreign";`);
+
+    this.addSql(`alter table "app_tenant" drop constraint "app_tenant_app_id_foreign";`);
+
+    this.addSql(`drop table if exists "audit_event" cascade;`);
+
+    this.addSql(`drop table if exists "login_failure" cascade;`);
+
+    this.addSql(`drop table if exists "organization" cascade;`);
+
+    this.addSql(`drop table if exists "tenant" cascade;`);
+
+    this.addSql(`drop table if exists "app_user" cascade;`);
+
+    this.addSql(`drop table if exists "tenant_admin" cascade;`);
+
+    this.addSql(`drop table if exists "session" cascade;`);
+
+    this.addSql(`drop table if exists "app" cascade;`);
+
+    this.addSql(`drop table if exists "app_version" cascade;`);
+
+    this.addSql(`drop table if exists "app_tenant" cascade;`);
+  }
+
+}

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261128194243_initial } from './m20261128194243-initial';
+
+/** Applied in order at start; new ones come from `make-migration`. */
+export const sqliteMigrations: MigrationObject[] = [
+  { name: 'm20261128194243-initial', class: Migration20261128194243_initial },
+];

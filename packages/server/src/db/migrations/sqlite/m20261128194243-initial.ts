@@ -1,0 +1,50 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261128194243_initial extends Migration {
+
+  override async up(): Promise<void> {
+    this.addSql(`create table \`audit_event\` (\`id\` text not null, \`at\` datetime not null, \`actor_id\` text null, \`actor_email\` text null, \`action\` text not null, \`organization_id\` text null, \`app_id\` text null, \`tenant_id\` text null, \`before\` json null, \`after\` json null, primary key (\`id\`));`);
+    this.addSql(`create index \`audit_event_organization_id_at_index\` on \`audit_event\` (\`organization_id\`, \`at\`);`);
+    this.addSql(`create index \`audit_event_app_id_at_index\` on \`audit_event\` (\`app_id\`, \`at\`);`);
+    this.addSql(`create index \`audit_event_tenant_id_at_index\` on \`audit_event\` (\`tenant_id\`, \`at\`);`);
+    this.addSql(`create index \`audit_event_at_index\` on \`audit_event\` (\`at\`);`);
+
+    this.addSql(`create table \`login_failure\` (\`id\` text not null, \`subject\` text not null, \`at\` datetime not null, primary key (\`id\`));`);
+    this.addSql(`create index \`login_failure_subject_at_index\` on \`login_failure\` (\`subject\`, \`at\`);`);
+
+    this.addSql(`create table \`organization\` (\`id\` text not null, \`name\` text not null, \`created_at\` datetime not null, primary key (\`id\`));`);
+    this.addSql(`create unique index \`organization_name_unique\` on \`organization\` (\`name\`);`);
+
+    this.addSql(`create table \`tenant\` (\`id\` text not null, \`name\` text not null, primary key (\`id\`));`);
+
+    this.addSql(`create table \`app_user\` (\`id\` text not null, \`email\` text not null, \`name\` text not null, \`password_hash\` text not null, \`organization_id\` text null, \`is_reviewer\` integer not null default false, \`created_at\` datetime not null, constraint \`app_user_organization_id_foreign\` foreign key(\`organization_id\`) references \`organization\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create unique index \`app_user_email_unique\` on \`app_user\` (\`email\`);`);
+    this.addSql(`create index \`app_user_organization_id_index\` on \`app_user\` (\`organization_id\`);`);
+
+    this.addSql(`create table \`tenant_admin\` (\`id\` text not null, \`user_id\` text not null, \`tenant_id\` text not null, constraint \`tenant_admin_user_id_foreign\` foreign key(\`user_id\`) references \`app_user\`(\`id\`) on delete cascade on update cascade, constraint \`tenant_admin_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenant\`(\`id\`) on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`tenant_admin_user_id_index\` on \`tenant_admin\` (\`user_id\`);`);
+    this.addSql(`create index \`tenant_admin_tenant_id_index\` on \`tenant_admin\` (\`tenant_id\`);`);
+    this.addSql(`create unique index \`tenant_admin_user_id_tenant_id_unique\` on \`tenant_admin\` (\`user_id\`, \`tenant_id\`);`);
+
+    this.addSql(`create table \`session\` (\`id\` text not null, \`token_hash\` text not null, \`user_id\` text not null, \`created_at\` datetime not null, \`expires_at\` datetime not null, constraint \`session_user_id_foreign\` foreign key(\`user_id\`) references \`app_user\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
+    this.addSql(`create unique index \`session_token_hash_unique\` on \`session\` (\`token_hash\`);`);
+    this.addSql(`create index \`session_user_id_index\` on \`session\` (\`user_id\`);`);
+
+    this.addSql(`create table \`app\` (\`id\` text not null, \`organization_id\` text not null, \`name\` text not null, \`organization_name\` text not null, \`home_page_url\` text not null, \`kind\` text check (\`kind\` in ('public', 'private')) not null, \`credentials_mode\` text check (\`credentials_mode\` in ('tenant_admin', 'developer')) not null, \`review_status\` text check (\`review_status\` in ('not_required', 'pending', 'approved', 'rejected')) not null, \`review_reason\` text null, \`app_key\` text not null, \`latest_version\` integer not null, \`created_by_id\` text not null, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`deleted_at\` datetime null, constraint \`app_organization_id_foreign\` foreign key(\`organization_id\`) references \`organization\`(\`id\`) on update cascade, constraint \`app_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`app_organization_id_index\` on \`app\` (\`organization_id\`);`);
+    this.addSql(`create unique index \`app_app_key_unique\` on \`app\` (\`app_key\`);`);
+    this.addSql(`create index \`app_created_by_id_index\` on \`app\` (\`created_by_id\`);`);
+    this.addSql(`create index \`app_organization_id_created_at_index\` on \`app\` (\`organization_id\`, \`created_at\`);`);
+
+    this.addSql(`create table \`app_version\` (\`id\` text not null, \`app_id\` text not null, \`number\` integer not null, \`scopes\` json not null, \`created_by_id\` text not null, \`created_at\` datetime not null, constraint \`app_version_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on delete cascade on update cascade, constraint \`app_version_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`app_version_app_id_index\` on \`app_version\` (\`app_id\`);`);
+    this.addSql(`create index \`app_version_created_by_id_index\` on \`app_version\` (\`created_by_id\`);`);
+    this.addSql(`create unique index \`app_version_app_id_number_unique\` on \`app_version\` (\`app_id\`, \`number\`);`);
+
+    this.addSql(`create table \`app_tenant\` (\`id\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`added_at\` datetime not null, constraint \`app_tenant_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`app_tenant_app_id_index\` on \`app_tenant\` (\`app_id\`);`);
+    this.addSql(`create index \`app_tenant_tenant_id_index\` on \`app_tenant\` (\`tenant_id\`);`);
+    this.addSql(`create unique index \`app_tenant_app_id_tenant_id_unique\` on \`app_tenant\` (\`app_id\`, \`tenant_id\`);`);
+  }
+
+}

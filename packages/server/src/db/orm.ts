@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { MikroORM as LibSqlOrm, type Options as LibSqlOptions } from '@mikro-orm/libsql';
+import { MikroORM as PostgresOrm, type Options as PostgresOptions } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import type { EntityManager, MikroORM } from '@mikro-orm/knex';
+import { entities } from './entities';
+import { sqliteMigrations } from './migrations/sqlite';
+import { postgresqlMigrations } from './migrations/postgresql';
+
+export type Dialect = 'sqlite' | 'postgresql';
+
+export interface Database {
+  orm: MikroORM;
+  dialect: Dialect;
+  /** A fresh unit of work: one per request or job, never shared. */
+  em(): EntityManager;
+  close(): Promise<void>;
+}
+
+export function dialectOf(databaseUrl: string): Dialect {
+  return /^postgres(ql)?:\/\//.test(databaseUrl) ? 'postgresql' : 'sqlite';
+}
+
+function sqliteFile(databaseUrl: string): string {
+  const file = databaseUrl.replace(/^file:/, '');
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  return file;
+}
+
+const shared = {
+  entities,
+  extensions: [Migrator],
+  allowGlobalContext: false,
+  forceUtcTimezone: true,
+  debug: false,
+};
+
+/** Open the database and bring its schema up to date. */
+export async function openDatabase(databaseUrl: string): Promise<Database> {
+  const dialect = dialectOf(databaseUrl);
+  let orm: MikroORM;
+  if (dialect === 'postgresql') {
+    const options: PostgresOptions = {
+      ...shared,
+      clientUrl: databaseUrl,
+      migrations: { migrationsList: postgresqlMigrations, transactional: true, allOrNothing: true, silent: true },
+      pool: { min: 0, max: 10 },
+    };
+    orm = (await PostgresOrm.init(options)) as unknown as MikroORM;
+  } else {
+    const options: LibSqlOptions = {
+      ...shared,
+      dbName: sqliteFile(databaseUrl),
+      migrations: { migrationsList: sqliteMigrations, transactional: true, allOrNothing: true, silent: true },
+    };
+    orm = (await LibSqlOrm.init(options)) as unknown as MikroORM;
+    // WAL lets readers proceed while one writer commits; the busy timeout queues writers instead of failing.
+    const conn = orm.em.getConnection();
+    await conn.execute('pragma journal_mode = wal');
+    await conn.execute('pragma busy_timeout = 5000');
+    await conn.execute('pragma foreign_keys = on');
+  }
+  await orm.getMigrator().up();
+  return {
+    orm,
+    dialect,
+    em: () => orm.em.fork() as EntityManager,
+    close: () => orm.close(true),
+  };
+}

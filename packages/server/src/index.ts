@@ -1,0 +1,2 @@
+/** What the SPAs may import: types only, never server code. */
+export type { AppRouter } from './root';

@@ -1,0 +1,37 @@
+import { readEnv } from './env';
+import { openDatabase } from './db/orm';
+import { buildServer } from './http/server';
+import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
+
+const env = readEnv();
+const db = await openDatabase(env.DATABASE_URL);
+const demo = db.dialect === 'sqlite' && env.NODE_ENV !== 'production';
+if (demo) await seedDemo(db.em());
+
+const server = await buildServer({
+  db,
+  logLevel: env.LOG_LEVEL,
+  secureCookies: (env.PUBLIC_URL ?? '').startsWith('https://'),
+});
+await server.listen({ port: env.PORT, host: env.HOST });
+const address = server.server.address();
+const port = typeof address === 'object' && address ? address.port : env.PORT;
+const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
+
+const lines = [
+  '',
+  `Gatehouse is running on ${db.dialect === 'sqlite' ? 'the embedded database' : 'PostgreSQL'}.`,
+  `  Developer portal  ${url}/`,
+];
+if (demo) {
+  lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);
+  for (const user of DEMO_USERS) lines.push(`  ${user.email.padEnd(26)} ${user.role}`);
+}
+lines.push('', 'Press Ctrl+C to stop.', '');
+console.log(lines.join('\n'));
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void server.close().then(() => db.close()).finally(() => process.exit(0));
+  });
+}

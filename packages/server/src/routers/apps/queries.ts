@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { notFound } from '@gatehouse/domain';
+import { App, AppTenant, AppVersion, type AppEntity } from '../../db/entities';
+import type { AppDetail } from './schemas';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The organization's live app, or NOT_FOUND — the same answer for missing, deleted, foreign and malformed ids. */
+export async function findOwnedApp(em: EntityManager, organizationId: string, appId: string): Promise<AppEntity> {
+  const app = UUID.test(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }) : null;
+  if (!app) throw notFound('App');
+  return app;
+}
+
+export async function tenantIdsOf(em: EntityManager, appId: string): Promise<string[]> {
+  const rows = await em.find(AppTenant, { app: appId }, { orderBy: { addedAt: 'asc', tenantId: 'asc' } });
+  return rows.map((row) => row.tenantId);
+}
+
+export async function latestScopesOf(em: EntityManager, app: AppEntity): Promise<string[]> {
+  const version = await em.findOneOrFail(AppVersion, { app: app.id, number: app.latestVersion });
+  return version.scopes;
+}
+
+export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppDetail> {
+  const [tenantIds, scopes] = await Promise.all([tenantIdsOf(em, app.id), latestScopesOf(em, app)]);
+  return {
+    id: app.id,
+    name: app.name,
+    organizationName: app.organizationName,
+    homePageUrl: app.homePageUrl,
+    kind: app.kind,
+    credentialsMode: app.credentialsMode,
+    reviewStatus: app.reviewStatus,
+    reviewReason: app.reviewReason ?? null,
+    appKey: app.appKey,
+    latestVersion: app.latestVersion,
+    scopes,
+    tenantIds,
+    createdAt: app.createdAt,
+    updatedAt: app.updatedAt,
+  };
+}

@@ -1,0 +1,214 @@
+import { z } from 'zod';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
+import { decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema } from '@gatehouse/domain';
+import { App, AppTenant, AppVersion } from '../../db/entities';
+import { audit } from '../../audit';
+import { randomToken } from '../../auth/secrets';
+import { developerProcedure } from '../../procedures';
+import { router } from '../../trpc';
+import { appDetail, findOwnedApp, tenantIdsOf } from './queries';
+import {
+  appDetailOutput,
+  appIdInput,
+  appListOutput,
+  deleteAppInput,
+  listAppsInput,
+  saveScopesInput,
+  saveScopesOutput,
+  tenantIdsOutput,
+  tenantInput,
+  versionOutput,
+} from './schemas';
+
+const APP_KEY_PREFIX = 'ghak_';
+
+/** Thrown inside a transaction when another save moved the app's version first; the save starts over. */
+class VersionRace extends Error {}
+
+export const appsRouter = router({
+  list: developerProcedure
+    .input(listAppsInput)
+    .output(appListOutput)
+    .query(async ({ ctx, input }) => {
+      const where = {
+        organization: ctx.developer.organizationId,
+        deletedAt: null,
+        ...(input.search ? { name: { $like: `%${input.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } } : {}),
+      };
+      const [apps, totalCount] = await ctx.em.findAndCount(App, where, {
+        orderBy: { createdAt: 'desc', id: 'asc' },
+        limit: input.pageSize,
+        offset: (input.page - 1) * input.pageSize,
+      });
+      const counts = new Map<string, number>();
+      if (apps.length > 0) {
+        const rows: { app_id: string; n: number | string }[] = await ctx.em
+          .createQueryBuilder(AppTenant, 't')
+          .select(['t.app_id', 'count(*) as n'])
+          .where({ app: { $in: apps.map((a) => a.id) } })
+          .groupBy('t.app_id')
+          .execute();
+        for (const row of rows) counts.set(row.app_id, Number(row.n));
+      }
+      return {
+        items: apps.map((app) => ({
+          id: app.id,
+          name: app.name,
+          kind: app.kind,
+          reviewStatus: app.reviewStatus,
+          latestVersion: app.latestVersion,
+          tenantCount: counts.get(app.id) ?? 0,
+          createdAt: app.createdAt,
+        })),
+        page: input.page,
+        pageSize: input.pageSize,
+        totalCount,
+      };
+    }),
+
+  get: developerProcedure
+    .input(appIdInput)
+    .output(appDetailOutput)
+    .query(async ({ ctx, input }) => appDetail(ctx.em, await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId))),
+
+  create: developerProcedure
+    .input(newAppSchema)
+    .output(appDetailOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      const appId = crypto.randomUUID();
+      await ctx.em.transactional(async (tx) => {
+        const app = tx.create(App, {
+          id: appId,
+          organization: developer.organizationId,
+          name: input.name,
+          organizationName: input.organizationName,
+          homePageUrl: input.homePageUrl,
+          kind: input.kind,
+          credentialsMode: input.credentialsMode,
+          reviewStatus: initialReviewStatus(input.kind),
+          appKey: randomToken(APP_KEY_PREFIX, 24),
+          latestVersion: 1,
+          createdBy: developer.id,
+        });
+        for (const tenantId of input.tenantIds) tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId });
+        tx.create(AppVersion, { id: crypto.randomUUID(), app, number: 1, scopes: input.scopes, createdBy: developer.id });
+        audit(tx, developer, {
+          action: 'app.created',
+          organizationId: developer.organizationId,
+          appId,
+          after: { ...input, version: 1 },
+        });
+      });
+      return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, appId));
+    }),
+
+  /** Edit: a real change of scopes makes the next version; the app key never changes. */
+  saveScopes: developerProcedure
+    .input(saveScopesInput)
+    .output(saveScopesOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      for (let attempt = 0; ; attempt++) {
+        // Each attempt reads afresh: a retry must see the version that beat it.
+        const em = attempt === 0 ? ctx.em : ctx.db.em();
+        try {
+          return await em.transactional(async (tx) => saveScopes(tx, developer, input.appId, input.scopes));
+        } catch (error) {
+          if (!(error instanceof VersionRace || error instanceof UniqueConstraintViolationException) || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        }
+      }
+    }),
+
+  addTenant: developerProcedure
+    .input(tenantInput)
+    .output(tenantIdsOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      try {
+        await ctx.em.transactional(async (tx) => {
+          const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+          if (await tx.count(AppTenant, { app: app.id, tenantId: input.tenantId })) throw alreadyListed(input.tenantId);
+          tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId: input.tenantId });
+          audit(tx, developer, { action: 'app.tenant_added', organizationId: developer.organizationId, appId: app.id, tenantId: input.tenantId, after: { tenantId: input.tenantId } });
+        });
+      } catch (error) {
+        if (error instanceof UniqueConstraintViolationException) throw alreadyListed(input.tenantId);
+        throw error;
+      }
+      return { tenantIds: await tenantIdsOf(ctx.em, input.appId) };
+    }),
+
+  removeTenant: developerProcedure
+    .input(tenantInput)
+    .output(tenantIdsOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      await ctx.em.transactional(async (tx) => {
+        const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+        const removed = await tx.nativeDelete(AppTenant, { app: app.id, tenantId: input.tenantId });
+        if (removed === 0) throw invalidField('tenantId', `Tenant ID ${input.tenantId} is not listed on this app`);
+        audit(tx, developer, { action: 'app.tenant_removed', organizationId: developer.organizationId, appId: app.id, tenantId: input.tenantId, before: { tenantId: input.tenantId } });
+      });
+      return { tenantIds: await tenantIdsOf(ctx.em, input.appId) };
+    }),
+
+  versions: developerProcedure
+    .input(appIdInput)
+    .output(z.array(versionOutput))
+    .query(async ({ ctx, input }) => {
+      const app = await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId);
+      const versions = await ctx.em.find(AppVersion, { app: app.id }, { orderBy: { number: 'asc' }, populate: ['createdBy'] });
+      return versions
+        .map((version, index) => ({
+          number: version.number,
+          scopes: version.scopes,
+          createdAt: version.createdAt,
+          createdBy: { name: version.createdBy.name, email: version.createdBy.email },
+          ...diffScopes(versions[index - 1]?.scopes ?? [], version.scopes),
+        }))
+        .reverse();
+    }),
+
+  /** Delete application: the key is marked deleted with the app and never accepted again. */
+  delete: developerProcedure
+    .input(deleteAppInput)
+    .output(z.object({ deleted: z.literal(true) }))
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      await ctx.em.transactional(async (tx) => {
+        const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+        if (input.confirmName.trim() !== app.name) throw invalidField('confirmName', `Type ${app.name} to confirm`);
+        const deletedAt = new Date();
+        const changed = await tx.nativeUpdate(App, { id: app.id, deletedAt: null }, { deletedAt, updatedAt: deletedAt });
+        if (changed === 0) throw invalidField('confirmName', 'This app was already deleted');
+        audit(tx, developer, { action: 'app.deleted', organizationId: developer.organizationId, appId: app.id, before: { name: app.name, appKeyStart: app.appKey.slice(0, 9) }, after: { deletedAt } });
+      });
+      return { deleted: true as const };
+    }),
+});
+
+function alreadyListed(tenantId: string) {
+  return invalidField('tenantId', `Tenant ID ${tenantId} is already listed`);
+}
+
+async function saveScopes(tx: EntityManager, developer: { id: string; email: string; organizationId: string }, appId: string, scopes: string[]) {
+  const app = await findOwnedApp(tx, developer.organizationId, appId);
+  const latest = await tx.findOneOrFail(AppVersion, { app: app.id, number: app.latestVersion });
+  const decision = decideScopeSave(latest, scopes);
+  if (decision.kind === 'unchanged') return { changed: false, version: latest.number, added: [], removed: [] };
+  // Compare-and-set on the version counter: of two racing saves exactly one wins, the other retries.
+  const moved = await tx.nativeUpdate(App, { id: app.id, latestVersion: latest.number }, { latestVersion: decision.number, updatedAt: new Date() });
+  if (moved !== 1) throw new VersionRace();
+  tx.create(AppVersion, { id: crypto.randomUUID(), app: app.id, number: decision.number, scopes: decision.scopes, createdBy: developer.id });
+  audit(tx, developer, {
+    action: 'app.version_created',
+    organizationId: developer.organizationId,
+    appId: app.id,
+    before: { version: latest.number, scopes: latest.scopes },
+    after: { version: decision.number, scopes: decision.scopes, added: decision.diff.added, removed: decision.diff.removed },
+  });
+  return { changed: true, version: decision.number, added: decision.diff.added, removed: decision.diff.removed };
+}

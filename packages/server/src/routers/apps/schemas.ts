@@ -1,0 +1,72 @@
+import { z } from 'zod';
+import { APP_KINDS, CREDENTIALS_MODES, REVIEW_STATUSES, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+
+/** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
+export const appIdInput = z.object({ appId: z.string().max(100) });
+
+export const listAppsInput = z.object({
+  page: z.number().int().min(1).max(100_000).default(1),
+  pageSize: z.number().int().min(1).max(100).default(20),
+  search: z.string().trim().max(100).optional(),
+});
+
+export const saveScopesInput = appIdInput.extend({ scopes: scopesSchema });
+export const tenantInput = appIdInput.extend({ tenantId: tenantIdSchema });
+export const deleteAppInput = appIdInput.extend({ confirmName: z.string().max(200) });
+
+const kind = z.enum(APP_KINDS);
+const reviewStatus = z.enum(REVIEW_STATUSES);
+
+export const appSummaryOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind,
+  reviewStatus,
+  latestVersion: z.number().int(),
+  tenantCount: z.number().int(),
+  createdAt: z.date(),
+});
+
+export const appListOutput = z.object({
+  items: z.array(appSummaryOutput),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  totalCount: z.number().int(),
+});
+
+export const appDetailOutput = z.object({
+  id: z.string(),
+  name: z.string(),
+  organizationName: z.string(),
+  homePageUrl: z.string(),
+  kind,
+  credentialsMode: z.enum(CREDENTIALS_MODES),
+  reviewStatus,
+  reviewReason: z.string().nullable(),
+  appKey: z.string(),
+  latestVersion: z.number().int(),
+  scopes: z.array(z.string()),
+  tenantIds: z.array(z.string()),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+export const saveScopesOutput = z.object({
+  changed: z.boolean(),
+  version: z.number().int(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+
+export const tenantIdsOutput = z.object({ tenantIds: z.array(z.string()) });
+
+export const versionOutput = z.object({
+  number: z.number().int(),
+  scopes: z.array(z.string()),
+  createdAt: z.date(),
+  createdBy: z.object({ name: z.string(), email: z.string() }),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+
+export type AppDetail = z.infer<typeof appDetailOutput>;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { DomainError } from '@gatehouse/domain';
+import { User } from '../../db/entities';
+import { decoyPasswordHash, verifyPassword } from '../../auth/secrets';
+import { endSession, loadSessionUser, startSession } from '../../auth/sessions';
+import { assertSignInAllowed, clearSignInFailures, recordSignInFailure } from '../../auth/throttle';
+import { authedProcedure, publicProcedure } from '../../procedures';
+import { router } from '../../trpc';
+import { sessionUserOutput, signInInput } from './schemas';
+
+const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+
+export const authRouter = router({
+  /** The caller, or null when signed out: the SPAs ask this first. */
+  me: publicProcedure.output(sessionUserOutput.nullable()).query(({ ctx }) => ctx.user()),
+
+  signIn: publicProcedure
+    .input(signInInput)
+    .output(sessionUserOutput)
+    .mutation(async ({ ctx, input }) => {
+      await assertSignInAllowed(ctx.em, input.email, ctx.clientIp);
+      const user = await ctx.em.findOne(User, { email: input.email }, { populate: ['organization'] });
+      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
+      if (!user || !valid) {
+        await recordSignInFailure(ctx.em, input.email, ctx.clientIp);
+        throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+      }
+      await clearSignInFailures(ctx.em, input.email);
+      // A new token on every sign-in: a token planted before sign-in is never promoted.
+      if (ctx.sessionToken) await endSession(ctx.em, ctx.sessionToken);
+      const session = await startSession(ctx.em, user.id);
+      ctx.cookie.set(session.token, session.expiresAt);
+      return loadSessionUser(ctx.em, user);
+    }),
+
+  signOut: authedProcedure.output(z.object({ signedOut: z.literal(true) })).mutation(async ({ ctx }) => {
+    if (ctx.sessionToken) await endSession(ctx.em, ctx.sessionToken);
+    ctx.cookie.clear();
+    return { signedOut: true as const };
+  }),
+});
