@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database, type Dialect } from '../db/orm';
+import { User } from '../db/entities';
+import { startSession } from '../auth/sessions';
+import { createContextInner } from '../context';
+import { createCaller } from '../root';
+import { seedDemo } from '../seed/demo';
+
+/** Where PostgreSQL tests create their throw-away databases. */
+const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+const pgUp = await postgresReachable();
+if (!pgUp && process.env.CI) throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI must test both databases.`);
+
+/** SQLite always; PostgreSQL whenever it is reachable. */
+export const dialects: Dialect[] = pgUp ? ['sqlite', 'postgresql'] : ['sqlite'];
+
+export interface TestDatabase {
+  db: Database;
+  /** The five demo users, signed in: a ready caller per role. */
+  as(email: string): Promise<ReturnType<typeof createCaller>>;
+  anonymous(): ReturnType<typeof createCaller>;
+  close(): Promise<void>;
+}
+
+/** A fresh, migrated, demo-seeded database of the given dialect. */
+export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  let url: string;
+  let drop: () => Promise<void>;
+  if (dialect === 'postgresql') {
+    const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const target = new URL(PG_ADMIN_URL);
+    target.pathname = `/${name}`;
+    url = target.toString();
+    drop = async () => {
+      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+    url = `file:${path.join(dir, 'test.db')}`;
+    drop = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const db = await openDatabase(url);
+  await seedDemo(db.em());
+  return {
+    db,
+    async as(email) {
+      const user = await db.em().findOneOrFail(User, { email });
+      const { token } = await startSession(db.em(), user.id);
+      return createCaller(createContextInner({ db, sessionToken: token }));
+    },
+    anonymous: () => createCaller(createContextInner({ db, sessionToken: null })),
+    async close() {
+      await db.close();
+      await drop();
+    },
+  };
+}
+
+export const DEV = 'dev@gatehouse.test';
+export const DEV2 = 'dev2@gatehouse.test';
+export const ADMIN = 'admin@gatehouse.test';
+export const ADMIN2 = 'admin2@gatehouse.test';
+export const REVIEWER = 'reviewer@gatehouse.test';
