@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion } from '../../db/entities';
@@ -45,7 +45,7 @@ export const appsRouter = router({
       if (apps.length > 0) {
         const rows: { app_id: string; n: number | string }[] = await ctx.em
           .createQueryBuilder(AppTenant, 't')
-          .select(['t.app_id', 'count(*) as n'])
+          .select(['t.app_id', raw('count(*) as n')])
           .where({ app: { $in: apps.map((a) => a.id) } })
           .groupBy('t.app_id')
           .execute();

@@ -1,0 +1,79 @@
+import { useState, type ReactNode } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, NavLink, useNavigate } from 'react-router';
+import { Banner, Button, ConfirmDialog, EmptyState, Loading, fieldErrorsFrom, isNotFound, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
+import { KindLabel, ReviewBadge } from './labels';
+
+export type AppDetail = RouterOutputs['apps']['get'];
+
+/** Loads the app, draws its header, tabs and Delete application, and hands the app to the active tab. */
+export function AppPage({ appId, children }: { appId: string; children: (app: AppDetail) => ReactNode }) {
+  const trpc = useTRPC();
+  const app = useQuery(trpc.apps.get.queryOptions({ appId }));
+  if (app.isPending) return <Loading label="Loading app…" />;
+  if (app.isError) {
+    return isNotFound(app.error) ? (
+      <EmptyState title="App not found">
+        <p className="muted">It may have been deleted, or it belongs to another organization.</p>
+        <Link to="/">Back to My Apps</Link>
+      </EmptyState>
+    ) : (
+      <Banner kind="error">{messageFrom(app.error)}</Banner>
+    );
+  }
+  const base = `/apps/${app.data.id}`;
+  return (
+    <>
+      <p><Link to="/">← My Apps</Link></p>
+      <div className="page-head">
+        <div>
+          <h1>{app.data.name}</h1>
+          <div className="actions">
+            <KindLabel kind={app.data.kind} /> · <ReviewBadge status={app.data.reviewStatus} /> · <span>Version {app.data.latestVersion}</span>
+          </div>
+        </div>
+        <DeleteApp app={app.data} />
+      </div>
+      <nav className="tabs" aria-label="App">
+        <NavLink to={base} end>Details</NavLink>
+        <NavLink to={`${base}/edit`}>Edit</NavLink>
+        <NavLink to={`${base}/versions`}>Version history</NavLink>
+      </nav>
+      {children(app.data)}
+    </>
+  );
+}
+
+function DeleteApp({ app }: { app: AppDetail }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [open, setOpen] = useState(false);
+  const remove = useMutation(
+    trpc.apps.delete.mutationOptions({
+      onSuccess: async () => {
+        setOpen(false);
+        queryClient.removeQueries({ queryKey: trpc.apps.get.queryKey({ appId: app.id }) });
+        await queryClient.invalidateQueries({ queryKey: trpc.apps.list.pathKey() });
+        navigate('/', { state: { deleted: app.name } });
+      },
+    }),
+  );
+  return (
+    <>
+      <Button variant="danger" onClick={() => { remove.reset(); setOpen(true); }}>Delete application</Button>
+      <ConfirmDialog
+        open={open}
+        title={`Delete ${app.name}?`}
+        confirmLabel="Delete application"
+        confirmText={app.name}
+        busy={remove.isPending}
+        error={remove.isError ? (fieldErrorsFrom(remove.error).confirmName ?? messageFrom(remove.error)) : undefined}
+        onCancel={() => setOpen(false)}
+        onConfirm={(typed) => remove.mutate({ appId: app.id, confirmName: typed })}
+      >
+        <p>This deletes <strong>{app.name}</strong> and its app key. Every API call with the key fails from now on, and its tenants' connections stop working. This cannot be undone.</p>
+      </ConfirmDialog>
+    </>
+  );
+}

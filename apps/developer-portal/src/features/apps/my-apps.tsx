@@ -1,0 +1,71 @@
+import { useState } from 'react';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { Link, useLocation } from 'react-router';
+import { Banner, EmptyState, Loading, Pager, formatDate, messageFrom, useTRPC } from '@gatehouse/ui';
+import { KindLabel, ReviewBadge } from './labels';
+
+const PAGE_SIZE = 20;
+
+export function MyApps() {
+  const trpc = useTRPC();
+  const location = useLocation();
+  const [page, setPage] = useState(1);
+  const [search, setSearch] = useState('');
+  const apps = useQuery({
+    ...trpc.apps.list.queryOptions({ page, pageSize: PAGE_SIZE, ...(search.trim() ? { search: search.trim() } : {}) }),
+    placeholderData: keepPreviousData,
+  });
+  const deleted = (location.state as { deleted?: string } | null)?.deleted;
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>My Apps</h1>
+        <div className="actions">
+          <label className="sr-only" htmlFor="app-search">Search apps</label>
+          <input id="app-search" className="search" type="search" placeholder="Search by name" value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} />
+          <Link className="btn btn-primary" to="/apps/new">New App</Link>
+        </div>
+      </div>
+      {deleted ? <Banner kind="success">{deleted} was deleted. Its app key no longer works.</Banner> : null}
+      {apps.isPending ? (
+        <Loading label="Loading your apps…" />
+      ) : apps.isError ? (
+        <Banner kind="error">{messageFrom(apps.error)}</Banner>
+      ) : apps.data.totalCount === 0 ? (
+        search.trim() ? (
+          <EmptyState title="No apps match your search" />
+        ) : (
+          <EmptyState title="No apps yet">
+            <p className="muted">Register an app to pick its API scopes and get its app key.</p>
+            <Link className="btn btn-primary" to="/apps/new">New App</Link>
+          </EmptyState>
+        )
+      ) : (
+        <>
+          <div className="table-wrap">
+            <table>
+              <caption className="sr-only">Your organization's apps</caption>
+              <thead>
+                <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Latest version</th><th scope="col">Tenant IDs</th><th scope="col">Created</th></tr>
+              </thead>
+              <tbody>
+                {apps.data.items.map((app) => (
+                  <tr key={app.id}>
+                    <td><Link to={`/apps/${app.id}`}>{app.name}</Link></td>
+                    <td><KindLabel kind={app.kind} /></td>
+                    <td><ReviewBadge status={app.reviewStatus} /></td>
+                    <td>Version {app.latestVersion}</td>
+                    <td>{app.tenantCount}</td>
+                    <td>{formatDate(app.createdAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <Pager page={page} pageSize={PAGE_SIZE} totalCount={apps.data.totalCount} onPage={setPage} />
+        </>
+      )}
+    </>
+  );
+}

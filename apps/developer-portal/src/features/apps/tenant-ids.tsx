@@ -1,0 +1,73 @@
+import { useId, useState, type FormEvent } from 'react';
+import { tenantIdSchema } from '@gatehouse/domain';
+import { Button, FieldError } from '@gatehouse/ui';
+
+/**
+ * Tenant IDs as removable tags plus an input to add one. Checks the format
+ * and duplicates before `onAdd`; the caller reports server refusals in `error`.
+ */
+export function TenantIdsEditor({
+  tenantIds,
+  onAdd,
+  onRemove,
+  busy,
+  error,
+}: {
+  tenantIds: readonly string[];
+  onAdd: (tenantId: string) => void | Promise<unknown>;
+  onRemove: (tenantId: string) => void;
+  busy?: boolean;
+  error?: string | undefined;
+}) {
+  const id = useId();
+  const [draft, setDraft] = useState('');
+  const [localError, setLocalError] = useState<string>();
+  const add = async (event?: FormEvent) => {
+    event?.preventDefault();
+    const parsed = tenantIdSchema.safeParse(draft);
+    if (!parsed.success) return setLocalError(parsed.error.issues[0]?.message);
+    if (tenantIds.includes(parsed.data)) return setLocalError(`Tenant ID ${parsed.data} is already listed`);
+    setLocalError(undefined);
+    await onAdd(parsed.data);
+    setDraft('');
+  };
+  const shown = localError ?? error;
+  return (
+    <div>
+      <div className="inline-form">
+        <div className={`field ${shown ? 'field-invalid' : ''}`}>
+          <label htmlFor={id}>Tenant ID</label>
+          <input
+            id={id}
+            inputMode="numeric"
+            value={draft}
+            placeholder="e.g. 985798691"
+            onChange={(e) => setDraft(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void add();
+              }
+            }}
+            aria-invalid={shown ? true : undefined}
+            aria-describedby={shown ? `${id}-error` : undefined}
+          />
+          <FieldError id={`${id}-error`} message={shown} />
+        </div>
+        <Button onClick={() => void add()} busy={busy} style={{ marginTop: '1.75rem' }}>Add Tenant ID</Button>
+      </div>
+      {tenantIds.length === 0 ? (
+        <p className="muted">No Tenant IDs yet: no tenant can see this app until you add one.</p>
+      ) : (
+        <ul className="tags" aria-label="Tenant IDs" style={{ marginTop: '0.75rem' }}>
+          {tenantIds.map((tenantId) => (
+            <li className="tag" key={tenantId}>
+              {tenantId}
+              <button type="button" onClick={() => onRemove(tenantId)} aria-label={`Remove Tenant ID ${tenantId}`} disabled={busy}>×</button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,45 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createBrowserRouter, Outlet, RouterProvider } from 'react-router';
+import { ApiProvider, RequireSession, Shell, SignInPage } from '@gatehouse/ui';
+import '@gatehouse/ui/styles.css';
+import { MyAppsRoute } from './routes/my-apps';
+import { NewAppRoute } from './routes/new-app';
+import { AppRoute } from './routes/app';
+import { NotFoundRoute } from './routes/not-found';
+
+function DeveloperShell() {
+  return (
+    <RequireSession
+      allow={(user) => user.organizationId !== null}
+      deniedMessage="This portal is for developers. Your account does not have the Generate API Application Key permission."
+    >
+      {(user) => (
+        <Shell productName="Developer Portal" nav={[{ to: '/', label: 'My Apps' }, { to: '/apps/new', label: 'New App' }]} user={user}>
+          <Outlet />
+        </Shell>
+      )}
+    </RequireSession>
+  );
+}
+
+const router = createBrowserRouter([
+  { path: '/signin', element: <SignInPage productName="the Developer Portal" home="/" /> },
+  {
+    element: <DeveloperShell />,
+    children: [
+      { index: true, element: <MyAppsRoute /> },
+      { path: 'apps/new', element: <NewAppRoute /> },
+      { path: 'apps/:appId/*', element: <AppRoute /> },
+      { path: '*', element: <NotFoundRoute /> },
+    ],
+  },
+]);
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ApiProvider>
+      <RouterProvider router={router} />
+    </ApiProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,5 @@
+import { MyApps } from '../features/apps/my-apps';
+
+export function MyAppsRoute() {
+  return <MyApps />;
+}

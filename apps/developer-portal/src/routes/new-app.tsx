@@ -1,0 +1,5 @@
+import { NewApp } from '../features/apps/new-app';
+
+export function NewAppRoute() {
+  return <NewApp />;
+}

@@ -1,0 +1,65 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { openTestDatabase, type TestDatabase } from '@gatehouse/server/test/harness';
+import { buildServer } from '@gatehouse/server/http/server';
+
+export { dialects } from '@gatehouse/server/test/harness';
+export const DEMO_PASSWORD = 'gatehouse-demo';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const artifacts = path.join(import.meta.dirname, 'artifacts');
+
+export interface RunningApp {
+  url: string;
+  t: TestDatabase;
+  close(): Promise<void>;
+}
+
+/** The whole product on a fresh demo database, listening on a free port. */
+export async function startApp(dialect: 'sqlite' | 'postgresql'): Promise<RunningApp> {
+  const t = await openTestDatabase(dialect);
+  const server = await buildServer({ db: t.db, logLevel: 'warn' });
+  await server.listen({ port: 0, host: '127.0.0.1' });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server did not bind');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    t,
+    async close() {
+      await server.close();
+      await t.close();
+    },
+  };
+}
+
+/** Chromium with a fresh profile; one per user so sessions never mix. */
+export async function openBrowser(): Promise<BrowserContext> {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  context.setDefaultTimeout(15_000);
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    fs.rmSync(profile, { recursive: true, force: true });
+  };
+  return context;
+}
+
+export async function signIn(page: Page, baseUrl: string, email: string, at = '/'): Promise<void> {
+  await page.goto(`${baseUrl}${at}`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(artifacts, { recursive: true });
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}

@@ -1,0 +1,3 @@
+export * from './trpc';
+export * from './primitives';
+export * from './session';

@@ -1,0 +1,169 @@
+import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
+
+export function Button({ variant = 'secondary', busy, children, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' | 'ghost'; busy?: boolean }) {
+  return (
+    <button type="button" {...props} className={`btn btn-${variant} ${props.className ?? ''}`} disabled={props.disabled || busy} aria-busy={busy || undefined}>
+      {busy ? <span className="spinner" aria-hidden /> : null}
+      {children}
+    </button>
+  );
+}
+
+/** A labelled input with its error right under it, tied together for screen readers. */
+export function TextField({ label, error, hint, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
+  const id = useId();
+  return (
+    <div className={`field ${error ? 'field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined} {...props} />
+      {hint && !error ? <p className="hint" id={`${id}-hint`}>{hint}</p> : null}
+      {error ? <p className="field-error" id={`${id}-error`} role="alert">{error}</p> : null}
+    </div>
+  );
+}
+
+export function FieldError({ id, message }: { id?: string; message?: string | undefined }) {
+  return message ? <p className="field-error" id={id} role="alert">{message}</p> : null;
+}
+
+export function Banner({ kind = 'info', children }: { kind?: 'info' | 'success' | 'error' | 'warning'; children: ReactNode }) {
+  return <div className={`banner banner-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>{children}</div>;
+}
+
+export function Loading({ label = 'Loading…' }: { label?: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden /> {label}
+    </div>
+  );
+}
+
+export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+  return (
+    <div className="empty">
+      <h2>{title}</h2>
+      {children}
+    </div>
+  );
+}
+
+export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'good' | 'warn' | 'bad' | 'info'; children: ReactNode }) {
+  return <span className={`badge badge-${tone}`}>{children}</span>;
+}
+
+export function CopyButton({ value, label = 'Copy' }: { value: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 2000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+  return (
+    <Button
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(value);
+        } catch {
+          // Clipboard access can be refused (insecure origin); the value stays selectable on screen.
+        }
+        setCopied(true);
+      }}
+    >
+      {copied ? 'Copied' : label}
+      <span className="sr-only" aria-live="polite">{copied ? ' to clipboard' : ''}</span>
+    </Button>
+  );
+}
+
+/** A secret-looking value: masked until revealed, always copyable. */
+export function MaskedValue({ value, label }: { value: string; label: string }) {
+  const [shown, setShown] = useState(false);
+  return (
+    <div className="masked">
+      <code aria-label={label} data-testid="masked-value">{shown ? value : `${value.slice(0, 9)}${'•'.repeat(24)}`}</code>
+      <Button variant="ghost" onClick={() => setShown((s) => !s)} aria-pressed={shown}>
+        {shown ? 'Hide' : 'Reveal'}
+      </Button>
+      <CopyButton value={value} />
+    </div>
+  );
+}
+
+/**
+ * A confirmation in a native modal dialog (focus is trapped and Escape
+ * cancels). `confirmText`, when set, must be typed before confirming.
+ */
+export function ConfirmDialog({
+  open,
+  title,
+  children,
+  confirmLabel,
+  confirmText,
+  busy,
+  error,
+  onConfirm,
+  onCancel,
+}: {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  confirmText?: string;
+  busy?: boolean;
+  error?: string | undefined;
+  onConfirm: (typed: string) => void;
+  onCancel: () => void;
+}) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const [typed, setTyped] = useState('');
+  const inputId = useId();
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      setTyped('');
+      dialog.showModal();
+    }
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  const ready = confirmText === undefined || typed.trim() === confirmText;
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby={`${inputId}-title`} onCancel={(e) => { e.preventDefault(); onCancel(); }}>
+      <form method="dialog" onSubmit={(e) => { e.preventDefault(); if (ready) onConfirm(typed); }}>
+        <h2 id={`${inputId}-title`}>{title}</h2>
+        <div className="dialog-body">{children}</div>
+        {confirmText !== undefined ? (
+          <div className="field">
+            <label htmlFor={inputId}>Type <strong>{confirmText}</strong> to confirm</label>
+            <input id={inputId} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" aria-invalid={error ? true : undefined} />
+          </div>
+        ) : null}
+        <FieldError message={error} />
+        <div className="dialog-actions">
+          <Button onClick={onCancel}>Cancel</Button>
+          <Button type="submit" variant="danger" disabled={!ready} busy={busy}>{confirmLabel}</Button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+export function Pager({ page, pageSize, totalCount, onPage }: { page: number; pageSize: number; totalCount: number; onPage: (page: number) => void }) {
+  const pages = Math.max(1, Math.ceil(totalCount / pageSize));
+  if (pages <= 1) return null;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <Button onClick={() => onPage(page - 1)} disabled={page <= 1}>Previous</Button>
+      <span>Page {page} of {pages}</span>
+      <Button onClick={() => onPage(page + 1)} disabled={page >= pages}>Next</Button>
+    </nav>
+  );
+}
+
+export function formatDate(date: Date): string {
+  return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+export function formatDateTime(date: Date): string {
+  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

@@ -1,0 +1,65 @@
+import { useState, type ReactNode } from 'react';
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import superjson from 'superjson';
+import type { inferRouterOutputs } from '@trpc/server';
+import type { AppRouter } from '@gatehouse/server';
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+
+function makeQueryClient() {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 10_000,
+        // Retrying a refusal (signed out, not found, bad input) only delays the message.
+        retry: (count, error) => !(error instanceof TRPCClientError && error.data?.httpStatus < 500) && count < 2,
+      },
+    },
+  });
+}
+
+export function ApiProvider({ children }: { children: ReactNode }) {
+  const [queryClient] = useState(makeQueryClient);
+  const [trpcClient] = useState(() =>
+    createTRPCClient<AppRouter>({
+      links: [
+        httpBatchLink({
+          url: '/trpc',
+          transformer: superjson,
+          headers: { 'x-gatehouse-csrf': '1' },
+          fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
+        }),
+      ],
+    }),
+  );
+  return (
+    <QueryClientProvider client={queryClient}>
+      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+        {children}
+      </TRPCProvider>
+    </QueryClientProvider>
+  );
+}
+
+/** `{ field: message }` from a refused call, for errors shown next to their fields. */
+export function fieldErrorsFrom(error: unknown): Record<string, string> {
+  if (error instanceof TRPCClientError) {
+    const fieldErrors = (error.data as { fieldErrors?: Record<string, string> | null } | undefined)?.fieldErrors;
+    if (fieldErrors) return fieldErrors;
+  }
+  return {};
+}
+
+export function messageFrom(error: unknown): string {
+  if (error instanceof TRPCClientError) return error.message;
+  if (error instanceof Error && error.message) return 'We could not reach Gatehouse. Check your connection and try again.';
+  return 'Something went wrong.';
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data?.code === 'NOT_FOUND';
+}
