@@ -48,7 +48,7 @@ export const appsRouter = router({
           .select(['t.app_id', raw('count(*) as n')])
           .where({ app: { $in: apps.map((a) => a.id) } })
           .groupBy('t.app_id')
-          .execute();
+          .execute('all', false);
         for (const row of rows) counts.set(row.app_id, Number(row.n));
       }
       return {
