@@ -2,3 +2,4 @@ export * from './catalog';
 export * from './versions';
 export * from './errors';
 export * from './app';
+export * from './connection';

@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { APP_KINDS, CREDENTIALS_MODES, REVIEW_STATUSES } from '@gatehouse/domain';
+import { APP_KINDS, CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES } from '@gatehouse/domain';
 
 const id = () => p.uuid().primary();
 const createdAt = () => p.datetime().onCreate(() => new Date());
@@ -144,10 +144,55 @@ export const AuditEvent = defineEntity({
   ],
 });
 
-export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent];
+/** One app × one tenant × one environment. No row means "not connected yet". */
+export const Connection = defineEntity({
+  name: 'Connection',
+  properties: {
+    id: id(),
+    app: () => p.manyToOne(App),
+    tenant: () => p.manyToOne(Tenant),
+    environment: p.enum([...ENVIRONMENTS]),
+    status: p.enum([...CONNECTION_STATUSES]),
+    /** The version whose scopes are in play; null while never allowed. */
+    acceptedVersion: p.integer().nullable(),
+    /** The newest version the admin declined to upgrade to. */
+    declinedVersion: p.integer().nullable(),
+    /** Public identifier of the connection's client credentials; set on first Allow. */
+    clientId: p.string().length(64).nullable().unique(),
+    /** Bumped by every state change: changes are compare-and-set on it, so racing admins never lose one. */
+    revision: p.integer().default(1),
+    createdAt: createdAt(),
+    updatedAt: p.datetime().onCreate(() => new Date()),
+    updatedBy: () => p.manyToOne(User).nullable(),
+  },
+  uniques: [{ properties: ['app', 'tenant', 'environment'] }],
+  indexes: [{ properties: ['tenant', 'environment'] }],
+});
+
+/** A client secret: only its SHA-256 and a visible start are kept. */
+export const ClientSecret = defineEntity({
+  name: 'ClientSecret',
+  properties: {
+    id: id(),
+    connection: () => p.manyToOne(Connection).deleteRule('cascade'),
+    secretHash: p.string().length(64).unique(),
+    start: p.string().length(16),
+    createdAt: createdAt(),
+    createdBy: () => p.manyToOne(User),
+    /** Set when a rotation gives this secret a grace period. */
+    expiresAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+    lastUsedAt: p.datetime().nullable(),
+  },
+  indexes: [{ properties: ['connection', 'createdAt'] }],
+});
+
+export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
 export type UserEntity = InferEntity<typeof User>;
 export type AppEntity = InferEntity<typeof App>;
 export type AppVersionEntity = InferEntity<typeof AppVersion>;
 export type AuditEventEntity = InferEntity<typeof AuditEvent>;
+export type ConnectionEntity = InferEntity<typeof Connection>;
+export type ClientSecretEntity = InferEntity<typeof ClientSecret>;

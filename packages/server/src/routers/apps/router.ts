@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema } from '@gatehouse/domain';
-import { App, AppTenant, AppVersion } from '../../db/entities';
+import { DomainError, ENVIRONMENTS, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound } from '@gatehouse/domain';
+import { App, AppTenant, AppVersion, Connection } from '../../db/entities';
+import { rotateSecrets, updateConnection } from '../connections/model';
 import { audit } from '../../audit';
 import { randomToken } from '../../auth/secrets';
 import { developerProcedure } from '../../procedures';
@@ -11,8 +12,11 @@ import { appDetail, findOwnedApp, tenantIdsOf } from './queries';
 import {
   appDetailOutput,
   appIdInput,
+  appConnectionOutput,
   appListOutput,
   deleteAppInput,
+  generateSecretInput,
+  generatedSecretOutput,
   listAppsInput,
   saveScopesInput,
   saveScopesOutput,
@@ -170,6 +174,66 @@ export const appsRouter = router({
           ...diffScopes(versions[index - 1]?.scopes ?? [], version.scopes),
         }))
         .reverse();
+    }),
+
+  /** View Connections: every listed tenant per environment, with the version and scopes in play. */
+  connections: developerProcedure
+    .input(appIdInput)
+    .output(z.array(appConnectionOutput))
+    .query(async ({ ctx, input }) => {
+      const app = await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId);
+      const [listed, connections, versions] = await Promise.all([
+        tenantIdsOf(ctx.em, app.id),
+        ctx.em.find(Connection, { app: app.id }, { populate: ['tenant'] }),
+        ctx.em.find(AppVersion, { app: app.id }),
+      ]);
+      const scopesByVersion = new Map(versions.map((v) => [v.number, v.scopes]));
+      const byKey = new Map(connections.map((c) => [`${c.tenant.id}:${c.environment}`, c]));
+      const tenantIds = [...listed, ...connections.map((c) => c.tenant.id).filter((id) => !listed.includes(id))];
+      return [...new Set(tenantIds)].flatMap((tenantId) =>
+        ENVIRONMENTS.map((environment) => {
+          const connection = byKey.get(`${tenantId}:${environment}`);
+          const version = connection?.status === 'declined' ? null : (connection?.acceptedVersion ?? null);
+          return {
+            tenantId,
+            tenantName: connection?.tenant.name ?? null,
+            environment,
+            state: connection?.status ?? ('not_connected' as const),
+            version,
+            scopesInPlay: version ? (scopesByVersion.get(version) ?? []) : [],
+            offered: listed.includes(tenantId),
+            clientId: connection?.status === 'declined' ? null : (connection?.clientId ?? null),
+            canGenerateSecret: app.credentialsMode === 'developer' && connection?.status === 'connected',
+          };
+        }),
+      );
+    }),
+
+  /** Developer-managed credentials: create (or rotate) a connected tenant's client secret, shown once. */
+  generateSecret: developerProcedure
+    .input(generateSecretInput)
+    .output(generatedSecretOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      return ctx.em.transactional(async (tx) => {
+        const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+        if (app.credentialsMode !== 'developer') {
+          throw new DomainError('FORBIDDEN', "This app's client credentials are issued by the tenant admin.");
+        }
+        const connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
+        if (!connection || connection.status !== 'connected') throw notFound('Connection');
+        const { plain, secret, previous } = await rotateSecrets(tx, connection, developer.id, 24);
+        await updateConnection(tx, connection, {}, developer.id);
+        audit(tx, developer, {
+          action: 'connection.secret_generated',
+          organizationId: developer.organizationId,
+          appId: app.id,
+          tenantId: input.tenantId,
+          before: { secrets: previous.map((p) => p.start) },
+          after: { environment: input.environment, secretStart: secret.start },
+        });
+        return { clientId: connection.clientId ?? '', clientSecret: plain };
+      });
     }),
 
   /** Delete application: the key is marked deleted with the app and never accepted again. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, REVIEW_STATUSES, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, environmentSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -70,3 +70,21 @@ export const versionOutput = z.object({
 });
 
 export type AppDetail = z.infer<typeof appDetailOutput>;
+
+export const generateSecretInput = appIdInput.extend({ tenantId: tenantIdSchema, environment: environmentSchema });
+
+/** View Connections: one row per listed tenant and environment. */
+export const appConnectionOutput = z.object({
+  tenantId: z.string(),
+  tenantName: z.string().nullable(),
+  environment: z.enum(ENVIRONMENTS),
+  state: z.enum(['not_connected', 'connected', 'declined', 'disabled']),
+  version: z.number().int().nullable(),
+  scopesInPlay: z.array(z.string()),
+  /** False when the Tenant ID was removed from the app but the tenant's connection remains. */
+  offered: z.boolean(),
+  clientId: z.string().nullable(),
+  canGenerateSecret: z.boolean(),
+});
+
+export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });

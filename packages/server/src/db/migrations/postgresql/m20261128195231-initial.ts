@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128194243_initial extends Migration {
+export class Migration20261128195231_initial extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "audit_event" ("id" uuid not null, "at" timestamptz not null, "actor_id" varchar(36) null, "actor_email" varchar(254) null, "action" varchar(64) not null, "organization_id" varchar(36) null, "app_id" varchar(36) null, "tenant_id" varchar(18) null, "before" jsonb null, "after" jsonb null, constraint "audit_event_pkey" primary key ("id"));`);
@@ -30,6 +30,15 @@ export class Migration20261128194243_initial extends Migration {
     this.addSql(`alter table "app" add constraint "app_app_key_unique" unique ("app_key");`);
     this.addSql(`create index "app_organization_id_created_at_index" on "app" ("organization_id", "created_at");`);
 
+    this.addSql(`create table "connection" ("id" uuid not null, "app_id" uuid not null, "tenant_id" varchar(18) not null, "environment" text check ("environment" in ('integration', 'production')) not null, "status" text check ("status" in ('connected', 'declined', 'disabled')) not null, "accepted_version" int null, "declined_version" int null, "client_id" varchar(64) null, "revision" int not null default 1, "created_at" timestamptz not null, "updated_at" timestamptz not null, "updated_by_id" uuid null, constraint "connection_pkey" primary key ("id"));`);
+    this.addSql(`alter table "connection" add constraint "connection_client_id_unique" unique ("client_id");`);
+    this.addSql(`create index "connection_tenant_id_environment_index" on "connection" ("tenant_id", "environment");`);
+    this.addSql(`alter table "connection" add constraint "connection_app_id_tenant_id_environment_unique" unique ("app_id", "tenant_id", "environment");`);
+
+    this.addSql(`create table "client_secret" ("id" uuid not null, "connection_id" uuid not null, "secret_hash" varchar(64) not null, "start" varchar(16) not null, "created_at" timestamptz not null, "created_by_id" uuid not null, "expires_at" timestamptz null, "revoked_at" timestamptz null, "last_used_at" timestamptz null, constraint "client_secret_pkey" primary key ("id"));`);
+    this.addSql(`alter table "client_secret" add constraint "client_secret_secret_hash_unique" unique ("secret_hash");`);
+    this.addSql(`create index "client_secret_connection_id_created_at_index" on "client_secret" ("connection_id", "created_at");`);
+
     this.addSql(`create table "app_version" ("id" uuid not null, "app_id" uuid not null, "number" int not null, "scopes" jsonb not null, "created_by_id" uuid not null, "created_at" timestamptz not null, constraint "app_version_pkey" primary key ("id"));`);
     this.addSql(`alter table "app_version" add constraint "app_version_app_id_number_unique" unique ("app_id", "number");`);
 
@@ -47,6 +56,13 @@ export class Migration20261128194243_initial extends Migration {
     this.addSql(`alter table "app" add constraint "app_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on update cascade;`);
     this.addSql(`alter table "app" add constraint "app_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
 
+    this.addSql(`alter table "connection" add constraint "connection_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade;`);
+    this.addSql(`alter table "connection" add constraint "connection_tenant_id_foreign" foreign key ("tenant_id") references "tenant" ("id") on update cascade;`);
+    this.addSql(`alter table "connection" add constraint "connection_updated_by_id_foreign" foreign key ("updated_by_id") references "app_user" ("id") on update cascade on delete set null;`);
+
+    this.addSql(`alter table "client_secret" add constraint "client_secret_connection_id_foreign" foreign key ("connection_id") references "connection" ("id") on update cascade on delete cascade;`);
+    this.addSql(`alter table "client_secret" add constraint "client_secret_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
+
     this.addSql(`alter table "app_version" add constraint "app_version_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade on delete cascade;`);
     this.addSql(`alter table "app_version" add constraint "app_version_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
 
@@ -60,17 +76,27 @@ export class Migration20261128194243_initial extends Migration {
 
     this.addSql(`alter table "tenant_admin" drop constraint "tenant_admin_tenant_id_foreign";`);
 
+    this.addSql(`alter table "connection" drop constraint "connection_tenant_id_foreign";`);
+
     this.addSql(`alter table "tenant_admin" drop constraint "tenant_admin_user_id_foreign";`);
 
     this.addSql(`alter table "session" drop constraint "session_user_id_foreign";`);
 
     this.addSql(`alter table "app" drop constraint "app_created_by_id_foreign";`);
 
+    this.addSql(`alter table "connection" drop constraint "connection_updated_by_id_foreign";`);
+
+    this.addSql(`alter table "client_secret" drop constraint "client_secret_created_by_id_foreign";`);
+
     this.addSql(`alter table "app_version" drop constraint "app_version_created_by_id_foreign";`);
+
+    this.addSql(`alter table "connection" drop constraint "connection_app_id_foreign";`);
 
     this.addSql(`alter table "app_version" drop constraint "app_version_app_id_foreign";`);
 
     this.addSql(`alter table "app_tenant" drop constraint "app_tenant_app_id_foreign";`);
+
+    this.addSql(`alter table "client_secret" drop constraint "client_secret_connection_id_foreign";`);
 
     this.addSql(`drop table if exists "audit_event" cascade;`);
 
@@ -87,6 +113,10 @@ export class Migration20261128194243_initial extends Migration {
     this.addSql(`drop table if exists "session" cascade;`);
 
     this.addSql(`drop table if exists "app" cascade;`);
+
+    this.addSql(`drop table if exists "connection" cascade;`);
+
+    this.addSql(`drop table if exists "client_secret" cascade;`);
 
     this.addSql(`drop table if exists "app_version" cascade;`);
 

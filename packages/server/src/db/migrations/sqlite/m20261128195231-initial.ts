@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128194243_initial extends Migration {
+export class Migration20261128195231_initial extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`audit_event\` (\`id\` text not null, \`at\` datetime not null, \`actor_id\` text null, \`actor_email\` text null, \`action\` text not null, \`organization_id\` text null, \`app_id\` text null, \`tenant_id\` text null, \`before\` json null, \`after\` json null, primary key (\`id\`));`);
@@ -35,6 +35,20 @@ export class Migration20261128194243_initial extends Migration {
     this.addSql(`create unique index \`app_app_key_unique\` on \`app\` (\`app_key\`);`);
     this.addSql(`create index \`app_created_by_id_index\` on \`app\` (\`created_by_id\`);`);
     this.addSql(`create index \`app_organization_id_created_at_index\` on \`app\` (\`organization_id\`, \`created_at\`);`);
+
+    this.addSql(`create table \`connection\` (\`id\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`status\` text check (\`status\` in ('connected', 'declined', 'disabled')) not null, \`accepted_version\` integer null, \`declined_version\` integer null, \`client_id\` text null, \`revision\` integer not null default 1, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`updated_by_id\` text null, constraint \`connection_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on update cascade, constraint \`connection_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenant\`(\`id\`) on update cascade, constraint \`connection_updated_by_id_foreign\` foreign key(\`updated_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`connection_app_id_index\` on \`connection\` (\`app_id\`);`);
+    this.addSql(`create index \`connection_tenant_id_index\` on \`connection\` (\`tenant_id\`);`);
+    this.addSql(`create unique index \`connection_client_id_unique\` on \`connection\` (\`client_id\`);`);
+    this.addSql(`create index \`connection_updated_by_id_index\` on \`connection\` (\`updated_by_id\`);`);
+    this.addSql(`create index \`connection_tenant_id_environment_index\` on \`connection\` (\`tenant_id\`, \`environment\`);`);
+    this.addSql(`create unique index \`connection_app_id_tenant_id_environment_unique\` on \`connection\` (\`app_id\`, \`tenant_id\`, \`environment\`);`);
+
+    this.addSql(`create table \`client_secret\` (\`id\` text not null, \`connection_id\` text not null, \`secret_hash\` text not null, \`start\` text not null, \`created_at\` datetime not null, \`created_by_id\` text not null, \`expires_at\` datetime null, \`revoked_at\` datetime null, \`last_used_at\` datetime null, constraint \`client_secret_connection_id_foreign\` foreign key(\`connection_id\`) references \`connection\`(\`id\`) on delete cascade on update cascade, constraint \`client_secret_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`client_secret_connection_id_index\` on \`client_secret\` (\`connection_id\`);`);
+    this.addSql(`create unique index \`client_secret_secret_hash_unique\` on \`client_secret\` (\`secret_hash\`);`);
+    this.addSql(`create index \`client_secret_created_by_id_index\` on \`client_secret\` (\`created_by_id\`);`);
+    this.addSql(`create index \`client_secret_connection_id_created_at_index\` on \`client_secret\` (\`connection_id\`, \`created_at\`);`);
 
     this.addSql(`create table \`app_version\` (\`id\` text not null, \`app_id\` text not null, \`number\` integer not null, \`scopes\` json not null, \`created_by_id\` text not null, \`created_at\` datetime not null, constraint \`app_version_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on delete cascade on update cascade, constraint \`app_version_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`app_version_app_id_index\` on \`app_version\` (\`app_id\`);`);

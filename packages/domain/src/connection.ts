@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+export const ENVIRONMENTS = ['integration', 'production'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const ENVIRONMENT_LABEL: Record<Environment, string> = { integration: 'Integration', production: 'Production' };
+export const environmentSchema = z.enum(ENVIRONMENTS, { error: 'Choose Integration or Production' });
+
+/** A connection's stored state; "not connected yet" is the absence of a connection. */
+export const CONNECTION_STATUSES = ['connected', 'declined', 'disabled'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+export type ConnectionState = ConnectionStatus | 'not_connected';
+export const CONNECTION_STATE_LABEL: Record<ConnectionState, string> = {
+  not_connected: 'Not Connected Yet',
+  connected: 'Connected',
+  declined: 'Declined',
+  disabled: 'Disabled',
+};
+
+export type ConnectionAction = 'allow' | 'decline' | 'upgrade' | 'decline_upgrade' | 'disable' | 'restore' | 'rotate_secret' | 'revoke_secret';
+
+/** Which actions a connection in `state` accepts. Anything else is refused and changes nothing. */
+export function canConnectionDo(state: ConnectionState, action: ConnectionAction): boolean {
+  switch (action) {
+    case 'allow':
+    case 'decline':
+      return state === 'not_connected' || state === 'declined';
+    case 'upgrade':
+    case 'decline_upgrade':
+    case 'rotate_secret':
+    case 'revoke_secret':
+      return state === 'connected' || state === 'disabled';
+    case 'disable':
+      return state === 'connected';
+    case 'restore':
+      return state === 'disabled';
+  }
+}
+
+/**
+ * A tenant admin sees an app iff it lists the tenant and is not deleted.
+ * (Public app review is not enforced yet: until it is, public apps count as approved.)
+ */
+export function isVisibleToTenant(app: { deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
+  return listsTenant && !app.deletedAt;
+}
+
+/** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */
+export function newVersionAvailable(connection: { acceptedVersion: number | null; declinedVersion: number | null }, latestVersion: number): boolean {
+  if (connection.acceptedVersion === null) return false;
+  return latestVersion > Math.max(connection.acceptedVersion, connection.declinedVersion ?? 0);
+}
+
+export const GRACE_HOURS = { default: 24, max: 24 * 30 } as const;
+export const graceHoursSchema = z
+  .number({ error: 'Enter the grace period in hours' })
+  .int('Whole hours only')
+  .min(0, 'The grace period cannot be negative')
+  .max(GRACE_HOURS.max, `At most ${GRACE_HOURS.max} hours (30 days)`);

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { CONNECTION_STATUSES, ENVIRONMENTS, environmentSchema, GRACE_HOURS, graceHoursSchema, tenantIdSchema } from '@gatehouse/domain';
+
+export const tenantEnvInput = z.object({ tenantId: tenantIdSchema, environment: environmentSchema });
+export const tenantAppInput = tenantEnvInput.extend({ appId: z.string().max(100) });
+export const connectionIdInput = z.object({ connectionId: z.string().max(100) });
+export const versionChoiceInput = connectionIdInput.extend({ toVersion: z.number().int().min(1) });
+export const rotateSecretInput = connectionIdInput.extend({ graceHours: graceHoursSchema.default(GRACE_HOURS.default) });
+export const revokeSecretInput = connectionIdInput.extend({ secretId: z.string().max(100) });
+
+const environment = z.enum(ENVIRONMENTS);
+
+export const tenantOutput = z.object({ id: z.string(), name: z.string() });
+
+export const connectionSummaryOutput = z.object({
+  id: z.string(),
+  appId: z.string(),
+  appName: z.string(),
+  organizationName: z.string(),
+  homePageUrl: z.string(),
+  tenantId: z.string(),
+  environment,
+  status: z.enum(CONNECTION_STATUSES),
+  acceptedVersion: z.number().int().nullable(),
+  latestVersion: z.number().int(),
+  newVersionAvailable: z.boolean(),
+  /** False once the developer removed this Tenant ID from the app. */
+  offered: z.boolean(),
+  appDeleted: z.boolean(),
+  clientId: z.string().nullable(),
+  updatedAt: z.date(),
+});
+
+export const secretOutput = z.object({
+  id: z.string(),
+  start: z.string(),
+  createdAt: z.date(),
+  createdBy: z.string(),
+  lastUsedAt: z.date().nullable(),
+  expiresAt: z.date().nullable(),
+  revokedAt: z.date().nullable(),
+  state: z.enum(['active', 'expiring', 'expired', 'revoked']),
+});
+
+export const scopeChangeOutput = z.object({
+  fromVersion: z.number().int(),
+  toVersion: z.number().int(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+});
+
+export const connectionDetailOutput = connectionSummaryOutput.extend({
+  scopesInPlay: z.array(z.string()),
+  secrets: z.array(secretOutput),
+  upgrade: scopeChangeOutput.nullable(),
+});
+
+export const availableAppOutput = z.object({
+  appId: z.string(),
+  name: z.string(),
+  organizationName: z.string(),
+  homePageUrl: z.string(),
+  latestVersion: z.number().int(),
+  declined: z.boolean(),
+});
+
+export const appForTenantOutput = availableAppOutput.extend({
+  scopes: z.array(z.string()),
+  connection: connectionSummaryOutput.nullable(),
+});
+
+export const issuedCredentialsOutput = z.object({
+  connection: connectionSummaryOutput,
+  clientId: z.string(),
+  clientSecret: z.string(),
+});
+
+export const issuedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string(), secret: secretOutput });
