@@ -22,6 +22,7 @@ const lines = [
   '',
   `Gatehouse is running on ${db.dialect === 'sqlite' ? 'the embedded database' : 'PostgreSQL'}.`,
   `  Developer portal  ${url}/`,
+  `  Admin console     ${url}/admin/`,
 ];
 if (demo) {
   lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);

@@ -1,3 +1,5 @@
 export * from './trpc';
 export * from './primitives';
 export * from './session';
+export * from './scope-list';
+export * from './credentials';

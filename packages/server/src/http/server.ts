@@ -17,6 +17,7 @@ export interface ServerOptions {
   secureCookies?: boolean;
   /** Built SPAs to serve; missing folders are skipped (API-only tests). */
   developerPortalDist?: string;
+  adminConsoleDist?: string;
 }
 
 /** Header every tRPC call must carry: a cross-site form or image cannot set it without a CORS preflight we never grant. */
@@ -69,17 +70,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
   });
 
-  const portal = options.developerPortalDist ?? paths.developerPortalDist;
-  if (fs.existsSync(path.join(portal, 'index.html'))) {
-    await app.register(fastifyStatic, { root: portal, prefix: '/', wildcard: false, index: ['index.html'] });
-    // Client-side routes of the SPA all load its index page.
-    app.setNotFoundHandler((request, reply) => {
-      if (request.method === 'GET' && !request.url.startsWith('/trpc') && !path.extname(request.url.split('?')[0] ?? '')) {
-        return reply.type('text/html').sendFile('index.html', portal);
-      }
-      return reply.code(404).send({ error: 'Not Found' });
-    });
+  // The built SPAs: the admin console under /admin/, the developer portal at /. Missing builds are skipped (API-only tests).
+  const spas = [
+    { prefix: '/admin/', root: options.adminConsoleDist ?? paths.adminConsoleDist },
+    { prefix: '/', root: options.developerPortalDist ?? paths.developerPortalDist },
+  ].filter((spa) => fs.existsSync(path.join(spa.root, 'index.html')));
+  for (const [index, spa] of spas.entries()) {
+    await app.register(fastifyStatic, { root: spa.root, prefix: spa.prefix, wildcard: false, index: ['index.html'], decorateReply: index === 0 });
   }
+  if (spas.some((spa) => spa.prefix === '/admin/')) app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
+  // Client-side routes of an SPA all load its index page.
+  app.setNotFoundHandler((request, reply) => {
+    const pathname = request.url.split('?')[0] ?? '';
+    const spa = request.method === 'GET' && !pathname.startsWith('/trpc') && !path.extname(pathname) ? spas.find((s) => pathname.startsWith(s.prefix)) : undefined;
+    if (spa) return reply.type('text/html').sendFile('index.html', spa.root);
+    return reply.code(404).send({ error: 'Not Found' });
+  });
 
   app.setErrorHandler<Error & { statusCode?: number }>((error, request, reply) => {
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;

@@ -5,7 +5,7 @@ import { CREDENTIALS_MODE_LABEL } from '@gatehouse/domain';
 import { Banner, ConfirmDialog, CopyButton, MaskedValue, formatDateTime, fieldErrorsFrom, messageFrom, useTRPC } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
-import { ScopeList } from './scope-list';
+import { ScopeList } from '@gatehouse/ui';
 import { TenantIdsEditor } from './tenant-ids';
 
 export function AppOverview({ app }: { app: AppDetail }) {
@@ -78,7 +78,7 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
         onCancel={() => setRemoving(null)}
         onConfirm={() => removing && remove.mutate({ appId: app.id, tenantId: removing })}
       >
-        <p>The app will no longer be offered to tenant {removing}.</p>
+        <p>The app will no longer be offered to tenant {removing}. If that tenant already connected, its connection keeps working until its admin disables it; both of you see it flagged.</p>
       </ConfirmDialog>
     </div>
   );

@@ -38,6 +38,7 @@ export function AppPage({ appId, children }: { appId: string; children: (app: Ap
         <NavLink to={base} end>Details</NavLink>
         <NavLink to={`${base}/edit`}>Edit</NavLink>
         <NavLink to={`${base}/versions`}>Version history</NavLink>
+        <NavLink to={`${base}/connections`}>View Connections</NavLink>
       </nav>
       {children(app.data)}
     </>

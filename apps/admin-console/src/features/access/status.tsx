@@ -1,0 +1,13 @@
+import { CONNECTION_STATE_LABEL, type ConnectionState } from '@gatehouse/domain';
+import { Badge } from '@gatehouse/ui';
+
+const TONE: Record<ConnectionState, 'neutral' | 'good' | 'warn' | 'bad'> = {
+  not_connected: 'neutral',
+  connected: 'good',
+  declined: 'bad',
+  disabled: 'warn',
+};
+
+export function ConnectionBadge({ state }: { state: ConnectionState }) {
+  return <Badge tone={TONE[state]}>{CONNECTION_STATE_LABEL[state]}</Badge>;
+}

@@ -1,0 +1,64 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, Outlet, useNavigate, useOutletContext, useParams, useLocation } from 'react-router';
+import { ENVIRONMENTS, ENVIRONMENT_LABEL, type Environment } from '@gatehouse/domain';
+import { EmptyState, useTRPC, type SessionUser } from '@gatehouse/ui';
+
+export interface TenantContext {
+  tenantId: string;
+  tenantName: string;
+  environment: Environment;
+  /** `/<tenant>/<environment>`: the base of every link inside this scope. */
+  base: string;
+}
+
+export function useTenant(): TenantContext {
+  return useOutletContext<TenantContext>();
+}
+
+/** The tenant switcher and the Integration / Production switch; everything below is per tenant and environment. */
+export function TenantScope() {
+  const user = useOutletContext<SessionUser>();
+  const { tenantId = '', environment = '' } = useParams();
+  const trpc = useTRPC();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const tenants = useQuery(trpc.connections.tenants.queryOptions());
+  if (!user.tenantIds.includes(tenantId) || !(ENVIRONMENTS as readonly string[]).includes(environment)) {
+    return (
+      <EmptyState title="Tenant not found">
+        <p className="muted">You do not manage this tenant, or the address is wrong.</p>
+        <Link to="/">Back to API Application Access</Link>
+      </EmptyState>
+    );
+  }
+  const env = environment as Environment;
+  const tenantName = tenants.data?.find((t) => t.id === tenantId)?.name ?? '';
+  // Switching keeps you on the same kind of page only for the lists; a specific connection belongs to one tenant and environment.
+  const section = location.pathname.split('/')[3] === 'connect' ? '/connect' : '';
+  return (
+    <>
+      <div className="context-bar" aria-label="Tenant and environment">
+        <div className="field" style={{ marginBottom: 0 }}>
+          <label htmlFor="tenant-switch">Tenant</label>
+          {user.tenantIds.length > 1 ? (
+            <select id="tenant-switch" value={tenantId} onChange={(e) => navigate(`/${e.target.value}/${env}${section}`)}>
+              {user.tenantIds.map((id) => (
+                <option key={id} value={id}>{tenants.data?.find((t) => t.id === id)?.name ?? id} ({id})</option>
+              ))}
+            </select>
+          ) : (
+            <output id="tenant-switch">{tenantName} ({tenantId})</output>
+          )}
+        </div>
+        <div role="group" aria-label="Environment" className="segmented">
+          {ENVIRONMENTS.map((e) => (
+            <Link key={e} to={`/${tenantId}/${e}${section}`} aria-current={e === env ? 'page' : undefined} className={e === env ? 'active' : undefined}>
+              {ENVIRONMENT_LABEL[e]}
+            </Link>
+          ))}
+        </div>
+      </div>
+      <Outlet context={{ tenantId, tenantName, environment: env, base: `/${tenantId}/${env}` } satisfies TenantContext} />
+    </>
+  );
+}
