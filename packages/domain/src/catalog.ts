@@ -144,9 +144,11 @@ export function normalizeScopes(scopes: Iterable<string>): string[] {
   );
 }
 
-/** The resource-path lookup the resource API gate uses: `accounting/invoices` → area and resource keys. */
+const PATH_INDEX: ReadonlyMap<string, { area: CatalogArea; resource: CatalogResource }> = new Map(
+  SCOPE_CATALOG.flatMap((area) => area.resources.map((resource) => [`${area.path}/${resource.path}`, { area, resource }] as const)),
+);
+
+/** The resource-path lookup the resource API gate uses: `accounting` + `invoices` → area and resource. */
 export function resourceByPath(areaPath: string, resourcePath: string): { area: CatalogArea; resource: CatalogResource } | undefined {
-  const area = SCOPE_CATALOG.find((a) => a.path === areaPath);
-  const resource = area?.resources.find((res) => res.path === resourcePath);
-  return area && resource ? { area, resource } : undefined;
+  return PATH_INDEX.get(`${areaPath}/${resourcePath}`);
 }

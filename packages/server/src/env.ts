@@ -11,7 +11,9 @@ const envSchema = z.object({
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (`file:` prefix optional). */
   DATABASE_URL: z.string().default(`file:${path.join(repoRoot, 'data', 'gatehouse.db')}`),
   /** Public base URL, used in links shown to users; defaults to http://localhost:PORT. */
-  PUBLIC_URL: z.string().url().optional(),
+  PUBLIC_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
+  /** Shares the API rate limit between instances; without it each instance limits on its own. */
+  REDIS_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

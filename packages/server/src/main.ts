@@ -12,6 +12,8 @@ const server = await buildServer({
   db,
   logLevel: env.LOG_LEVEL,
   secureCookies: (env.PUBLIC_URL ?? '').startsWith('https://'),
+  ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+  ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
 });
 await server.listen({ port: env.PORT, host: env.HOST });
 const address = server.server.address();

@@ -39,7 +39,14 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** After a committed change, caches of the token endpoint and the gate on this instance start afresh. */
+const announceChanges = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (type === 'mutation' && result.ok) ctx.db.changes.emit('access-changed');
+  return result;
+});
+
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
-export const baseProcedure = t.procedure.use(domainErrors);
+export const baseProcedure = t.procedure.use(domainErrors).use(announceChanges);

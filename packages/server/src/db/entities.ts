@@ -164,6 +164,9 @@ export const Connection = defineEntity({
     createdAt: createdAt(),
     updatedAt: p.datetime().onCreate(() => new Date()),
     updatedBy: () => p.manyToOne(User).nullable(),
+    /** Written in batches by the usage recorder, not on every call. */
+    lastTokenAt: p.datetime().nullable(),
+    lastCallAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['app', 'tenant', 'environment'] }],
   indexes: [{ properties: ['tenant', 'environment'] }],
@@ -187,7 +190,63 @@ export const ClientSecret = defineEntity({
   indexes: [{ properties: ['connection', 'createdAt'] }],
 });
 
-export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret];
+/** Keys that sign access tokens; the newest active one signs, all unexpired ones verify (rotation by `kid`). */
+export const SigningKey = defineEntity({
+  name: 'SigningKey',
+  properties: {
+    kid: p.string().length(64).primary(),
+    algorithm: p.string().length(16),
+    publicJwk: p.json<Record<string, unknown>>(),
+    privateJwk: p.json<Record<string, unknown>>().hidden(),
+    createdAt: createdAt(),
+    retiredAt: p.datetime().nullable(),
+  },
+});
+
+/** Access tokens revoked before they expire (RFC 7009); rows past `expiresAt` can be purged. */
+export const RevokedToken = defineEntity({
+  name: 'RevokedToken',
+  properties: {
+    jti: p.string().length(64).primary(),
+    connection: () => p.manyToOne(Connection).deleteRule('cascade'),
+    expiresAt: p.datetime(),
+    revokedAt: createdAt(),
+  },
+  indexes: [{ properties: ['connection', 'expiresAt'] }],
+});
+
+/** API calls per day × app × tenant × environment × endpoint × outcome, summed in batches. */
+export const UsageDaily = defineEntity({
+  name: 'UsageDaily',
+  properties: {
+    id: id(),
+    day: p.string().length(10),
+    appId: p.string().length(36),
+    tenantId: p.string().length(18),
+    environment: p.enum([...ENVIRONMENTS]),
+    endpoint: p.string().length(120),
+    outcome: p.string().length(3),
+    calls: p.integer(),
+  },
+  uniques: [{ properties: ['appId', 'day', 'tenantId', 'environment', 'endpoint', 'outcome'] }],
+});
+
+/** The demo data behind the resource API: one record of one resource of one tenant in one environment. */
+export const ResourceRecord = defineEntity({
+  name: 'ResourceRecord',
+  properties: {
+    pk: id(),
+    tenantId: p.string().length(18),
+    environment: p.enum([...ENVIRONMENTS]),
+    resource: p.string().length(64),
+    recordId: p.integer(),
+    data: p.json<Record<string, unknown>>(),
+    modifiedOn: p.datetime(),
+  },
+  uniques: [{ properties: ['tenantId', 'environment', 'resource', 'recordId'] }],
+});
+
+export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
 export type UserEntity = InferEntity<typeof User>;

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { MikroORM as LibSqlOrm, type Options as LibSqlOptions } from '@mikro-orm/libsql';
@@ -15,6 +16,11 @@ export interface Database {
   dialect: Dialect;
   /** A fresh unit of work: one per request or job, never shared. */
   em(): EntityManager;
+  /**
+   * Committed changes this instance made that caches must see at once
+   * ('access-changed'). Other instances catch up through their cache TTL.
+   */
+  changes: EventEmitter;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,7 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     orm,
     dialect,
     em: () => orm.em.fork() as EntityManager,
+    changes: new EventEmitter().setMaxListeners(100),
     close: () => orm.close(true),
   };
 }

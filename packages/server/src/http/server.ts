@@ -9,6 +9,27 @@ import { createContextInner } from '../context';
 import { appRouter, type AppRouter } from '../root';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { paths } from '../env';
+import { Redis } from 'ioredis';
+import { loadSigningKeys } from '../oauth/keys';
+import { AccessState } from '../oauth/access-state';
+import { oauthRoutes } from '../oauth/routes';
+import { UsageRecorder } from '../usage/recorder';
+import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
+import { ResourceStore } from '../resource-api/store';
+import { resourceRoutes } from '../resource-api/routes';
+
+/** The API runtime's moving parts, reachable from tests and benchmarks. */
+export interface Runtime {
+  state: AccessState;
+  usage: UsageRecorder;
+  limiter: RateLimiter;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    runtime: Runtime;
+  }
+}
 
 export interface ServerOptions {
   db: Database;
@@ -18,6 +39,12 @@ export interface ServerOptions {
   /** Built SPAs to serve; missing folders are skipped (API-only tests). */
   developerPortalDist?: string;
   adminConsoleDist?: string;
+  /** Base URL in token issuers and links; by default the request's own scheme and host. */
+  publicUrl?: string;
+  /** Share the rate limit between instances through Redis. */
+  redisUrl?: string;
+  /** How often counted usage is written (0: only on `runtime.usage.flush()`). */
+  usageFlushMs?: number;
 }
 
 /** Header every tRPC call must carry: a cross-site form or image cannot set it without a CORS preflight we never grant. */
@@ -38,6 +65,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   await app.register(fastifyCookie);
+
+  const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
+  const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
+  const limiter: RateLimiter = options.redisUrl ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })) : new MemoryRateLimiter();
+  app.decorate('runtime', { state, usage, limiter });
+  app.addHook('onClose', async () => {
+    await usage.close();
+    await limiter.close();
+  });
+  const baseUrl = (request: { protocol: string; host: string }) => options.publicUrl ?? `${request.protocol}://${request.host}`;
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.register(oauthRoutes, { db: options.db, state, usage, baseUrl });
+  await app.register(resourceRoutes, { state, limiter, usage, store: new ResourceStore(options.db) });
 
   // Mutations must come from our own pages: custom header, and a same-origin Origin when the browser sends one.
   app.addHook('onRequest', async (request, reply) => {

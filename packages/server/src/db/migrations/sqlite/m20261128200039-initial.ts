@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128195231_initial extends Migration {
+export class Migration20261128200039_initial extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`audit_event\` (\`id\` text not null, \`at\` datetime not null, \`actor_id\` text null, \`actor_email\` text null, \`action\` text not null, \`organization_id\` text null, \`app_id\` text null, \`tenant_id\` text null, \`before\` json null, \`after\` json null, primary key (\`id\`));`);
@@ -15,7 +15,15 @@ export class Migration20261128195231_initial extends Migration {
     this.addSql(`create table \`organization\` (\`id\` text not null, \`name\` text not null, \`created_at\` datetime not null, primary key (\`id\`));`);
     this.addSql(`create unique index \`organization_name_unique\` on \`organization\` (\`name\`);`);
 
+    this.addSql(`create table \`resource_record\` (\`pk\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`resource\` text not null, \`record_id\` integer not null, \`data\` json not null, \`modified_on\` datetime not null, primary key (\`pk\`));`);
+    this.addSql(`create unique index \`resource_record_tenant_id_environment_resource_record_id_unique\` on \`resource_record\` (\`tenant_id\`, \`environment\`, \`resource\`, \`record_id\`);`);
+
+    this.addSql(`create table \`signing_key\` (\`kid\` text not null, \`algorithm\` text not null, \`public_jwk\` json not null, \`private_jwk\` json not null, \`created_at\` datetime not null, \`retired_at\` datetime null, primary key (\`kid\`));`);
+
     this.addSql(`create table \`tenant\` (\`id\` text not null, \`name\` text not null, primary key (\`id\`));`);
+
+    this.addSql(`create table \`usage_daily\` (\`id\` text not null, \`day\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`endpoint\` text not null, \`outcome\` text not null, \`calls\` integer not null, primary key (\`id\`));`);
+    this.addSql(`create unique index \`usage_daily_app_id_day_tenant_id_environment_endpoint_outcome_unique\` on \`usage_daily\` (\`app_id\`, \`day\`, \`tenant_id\`, \`environment\`, \`endpoint\`, \`outcome\`);`);
 
     this.addSql(`create table \`app_user\` (\`id\` text not null, \`email\` text not null, \`name\` text not null, \`password_hash\` text not null, \`organization_id\` text null, \`is_reviewer\` integer not null default false, \`created_at\` datetime not null, constraint \`app_user_organization_id_foreign\` foreign key(\`organization_id\`) references \`organization\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
     this.addSql(`create unique index \`app_user_email_unique\` on \`app_user\` (\`email\`);`);
@@ -36,13 +44,17 @@ export class Migration20261128195231_initial extends Migration {
     this.addSql(`create index \`app_created_by_id_index\` on \`app\` (\`created_by_id\`);`);
     this.addSql(`create index \`app_organization_id_created_at_index\` on \`app\` (\`organization_id\`, \`created_at\`);`);
 
-    this.addSql(`create table \`connection\` (\`id\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`status\` text check (\`status\` in ('connected', 'declined', 'disabled')) not null, \`accepted_version\` integer null, \`declined_version\` integer null, \`client_id\` text null, \`revision\` integer not null default 1, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`updated_by_id\` text null, constraint \`connection_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on update cascade, constraint \`connection_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenant\`(\`id\`) on update cascade, constraint \`connection_updated_by_id_foreign\` foreign key(\`updated_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create table \`connection\` (\`id\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`status\` text check (\`status\` in ('connected', 'declined', 'disabled')) not null, \`accepted_version\` integer null, \`declined_version\` integer null, \`client_id\` text null, \`revision\` integer not null default 1, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`updated_by_id\` text null, \`last_token_at\` datetime null, \`last_call_at\` datetime null, constraint \`connection_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on update cascade, constraint \`connection_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenant\`(\`id\`) on update cascade, constraint \`connection_updated_by_id_foreign\` foreign key(\`updated_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`connection_app_id_index\` on \`connection\` (\`app_id\`);`);
     this.addSql(`create index \`connection_tenant_id_index\` on \`connection\` (\`tenant_id\`);`);
     this.addSql(`create unique index \`connection_client_id_unique\` on \`connection\` (\`client_id\`);`);
     this.addSql(`create index \`connection_updated_by_id_index\` on \`connection\` (\`updated_by_id\`);`);
     this.addSql(`create index \`connection_tenant_id_environment_index\` on \`connection\` (\`tenant_id\`, \`environment\`);`);
     this.addSql(`create unique index \`connection_app_id_tenant_id_environment_unique\` on \`connection\` (\`app_id\`, \`tenant_id\`, \`environment\`);`);
+
+    this.addSql(`create table \`revoked_token\` (\`jti\` text not null, \`connection_id\` text not null, \`expires_at\` datetime not null, \`revoked_at\` datetime not null, constraint \`revoked_token_connection_id_foreign\` foreign key(\`connection_id\`) references \`connection\`(\`id\`) on delete cascade on update cascade, primary key (\`jti\`));`);
+    this.addSql(`create index \`revoked_token_connection_id_index\` on \`revoked_token\` (\`connection_id\`);`);
+    this.addSql(`create index \`revoked_token_connection_id_expires_at_index\` on \`revoked_token\` (\`connection_id\`, \`expires_at\`);`);
 
     this.addSql(`create table \`client_secret\` (\`id\` text not null, \`connection_id\` text not null, \`secret_hash\` text not null, \`start\` text not null, \`created_at\` datetime not null, \`created_by_id\` text not null, \`expires_at\` datetime null, \`revoked_at\` datetime null, \`last_used_at\` datetime null, constraint \`client_secret_connection_id_foreign\` foreign key(\`connection_id\`) references \`connection\`(\`id\`) on delete cascade on update cascade, constraint \`client_secret_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`client_secret_connection_id_index\` on \`client_secret\` (\`connection_id\`);`);

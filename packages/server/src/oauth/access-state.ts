@@ -1,0 +1,117 @@
+import type { Environment } from '@gatehouse/domain';
+import type { Database } from '../db/orm';
+import { App, AppVersion, ClientSecret, Connection, RevokedToken } from '../db/entities';
+import { TtlCache } from '../cache';
+import { verifyAccessToken, type VerifiedToken } from './tokens';
+import type { SigningKeys } from './keys';
+
+/**
+ * Nothing read here may be older than this: disabling a connection, revoking
+ * a secret or token, or deleting an app takes effect on every instance within it.
+ */
+export const STATE_TTL_MS = 1000;
+
+export interface ClientRecord {
+  connectionId: string;
+  clientId: string;
+  appId: string;
+  tenantId: string;
+  environment: Environment;
+  /** Connected, on a live app: may get tokens. */
+  active: boolean;
+  scopesInPlay: string[];
+  secrets: { id: string; hash: string; expiresAt: number | null; revoked: boolean }[];
+}
+
+export interface ConnectionRecord {
+  active: boolean;
+  revokedJtis: ReadonlySet<string>;
+}
+
+export interface AppRecord {
+  appId: string;
+}
+
+/**
+ * What the token endpoint and the resource-API gate need from the database,
+ * cached for at most STATE_TTL_MS and dropped at once when this instance
+ * makes a change.
+ */
+export class AccessState {
+  private readonly clients = new TtlCache<string, ClientRecord | null>(STATE_TTL_MS, 100_000);
+  private readonly connections = new TtlCache<string, ConnectionRecord | null>(STATE_TTL_MS, 100_000);
+  private readonly apps = new TtlCache<string, AppRecord | null>(STATE_TTL_MS, 100_000);
+  /** Verified tokens by their text: a signature is checked once, expiry and state on every call. */
+  private readonly verified = new Map<string, VerifiedToken>();
+
+  constructor(
+    private readonly db: Database,
+    readonly keys: SigningKeys,
+  ) {
+    db.changes.on('access-changed', () => this.invalidate());
+  }
+
+  invalidate(): void {
+    this.clients.clear();
+    this.connections.clear();
+    this.apps.clear();
+  }
+
+  client(clientId: string): Promise<ClientRecord | null> {
+    return this.clients.get(clientId, (id) => this.loadClient(id));
+  }
+
+  connection(connectionId: string): Promise<ConnectionRecord | null> {
+    return this.connections.get(connectionId, (id) => this.loadConnection(id));
+  }
+
+  appByKey(appKey: string): Promise<AppRecord | null> {
+    return this.apps.get(appKey, (key) => this.loadApp(key));
+  }
+
+  async verify(token: string): Promise<VerifiedToken | null> {
+    const hit = this.verified.get(token);
+    if (hit) return hit;
+    const verified = await verifyAccessToken(this.keys, token);
+    if (verified) {
+      if (this.verified.size >= 200_000) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token, verified);
+    }
+    return verified;
+  }
+
+  private async loadClient(clientId: string): Promise<ClientRecord | null> {
+    if (clientId.length > 64) return null;
+    const em = this.db.em();
+    const connection = await em.findOne(Connection, { clientId }, { populate: ['app'] });
+    if (!connection) return null;
+    const [secrets, version] = await Promise.all([
+      em.find(ClientSecret, { connection: connection.id }),
+      connection.acceptedVersion ? em.findOne(AppVersion, { app: connection.app.id, number: connection.acceptedVersion }) : null,
+    ]);
+    return {
+      connectionId: connection.id,
+      clientId,
+      appId: connection.app.id,
+      tenantId: connection.tenant.id,
+      environment: connection.environment,
+      active: connection.status === 'connected' && !connection.app.deletedAt,
+      scopesInPlay: version?.scopes ?? [],
+      secrets: secrets.map((s) => ({ id: s.id, hash: s.secretHash, expiresAt: s.expiresAt?.getTime() ?? null, revoked: Boolean(s.revokedAt) })),
+    };
+  }
+
+  private async loadConnection(connectionId: string): Promise<ConnectionRecord | null> {
+    const em = this.db.em();
+    const connection = await em.findOne(Connection, { id: connectionId }, { populate: ['app'] });
+    if (!connection) return null;
+    const revoked = await em.find(RevokedToken, { connection: connectionId, expiresAt: { $gt: new Date() } }, { fields: ['jti'] });
+    return { active: connection.status === 'connected' && !connection.app.deletedAt, revokedJtis: new Set(revoked.map((r) => r.jti)) };
+  }
+
+  private async loadApp(appKey: string): Promise<AppRecord | null> {
+    if (appKey.length > 64) return null;
+    const app = await this.db.em().findOne(App, { appKey, deletedAt: null }, { fields: ['id'] });
+    return app ? { appId: app.id } : null;
+  }
+}

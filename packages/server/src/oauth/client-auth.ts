@@ -1,0 +1,48 @@
+import type { FastifyRequest } from 'fastify';
+import type { Environment } from '@gatehouse/domain';
+import { digestsEqual, sha256Hex } from '../auth/secrets';
+import type { AccessState, ClientRecord } from './access-state';
+
+export type FormBody = Record<string, string>;
+
+export type ClientAuthResult =
+  | { ok: true; client: ClientRecord; secretId: string; basic: boolean }
+  | { ok: false; error: 'invalid_request' | 'invalid_client'; description: string; basic: boolean };
+
+function basicCredentials(header: string | undefined): { id: string; secret: string } | null | undefined {
+  if (!header) return undefined;
+  const [scheme, value] = header.split(' ');
+  if (scheme?.toLowerCase() !== 'basic' || !value) return undefined;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    // RFC 6749 §2.3.1: both parts are form-urlencoded before Base64.
+    return { id: decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' ')), secret: decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' ')) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Client authentication by HTTP Basic or by body parameters (never both),
+ * for one environment: the other environment's credentials are `invalid_client`.
+ */
+export async function authenticateClient(request: FastifyRequest, body: FormBody, environment: Environment, state: AccessState, now = Date.now()): Promise<ClientAuthResult> {
+  const basic = basicCredentials(request.headers.authorization);
+  const usesBasic = basic !== undefined;
+  if (basic === null) return { ok: false, error: 'invalid_client', description: 'The Basic credentials are malformed.', basic: true };
+  if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {
+    return { ok: false, error: 'invalid_request', description: 'Use one client authentication method, not both.', basic: true };
+  }
+  const id = basic?.id ?? body.client_id;
+  const secret = basic?.secret ?? body.client_secret;
+  if (!id || !secret) return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic: usesBasic };
+  const client = await state.client(id);
+  const hash = sha256Hex(secret);
+  const match = client?.secrets.find((s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash));
+  if (!client || !match || client.environment !== environment || !client.active) {
+    return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic: usesBasic };
+  }
+  return { ok: true, client, secretId: match.id, basic: usesBasic };
+}

@@ -1,0 +1,172 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ALL_SCOPES, ENVIRONMENTS, normalizeScopes, type Environment } from '@gatehouse/domain';
+import { RevokedToken } from '../db/entities';
+import type { Database } from '../db/orm';
+import type { UsageRecorder } from '../usage/recorder';
+import type { AccessState } from './access-state';
+import { authenticateClient, type FormBody } from './client-auth';
+import { sendOAuthError } from './errors';
+import { ACCESS_TOKEN_TTL_SECONDS, audienceFor, issuerFor, signAccessToken } from './tokens';
+
+export interface OAuthRoutesOptions {
+  db: Database;
+  state: AccessState;
+  usage: UsageRecorder;
+  baseUrl: (request: FastifyRequest) => string;
+}
+
+const DUPLICATE = Symbol('duplicate parameter');
+
+function isEnvironment(value: string): value is Environment {
+  return (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
+/** The environment of `/:env/…`, or a 404 already sent. */
+function environmentOf(request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Environment | null {
+  if (isEnvironment(request.params.env)) return request.params.env;
+  reply.code(404).send({ error: 'Not Found' });
+  return null;
+}
+
+/** A form body, or null after answering `invalid_request` (wrong media type, repeated parameter). */
+function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
+  const body = request.body as (FormBody & { [DUPLICATE]?: string }) | undefined;
+  if (!request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') || !body || typeof body !== 'object') {
+    sendOAuthError(reply, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+    return null;
+  }
+  if (body[DUPLICATE]) {
+    sendOAuthError(reply, 'invalid_request', `The parameter ${body[DUPLICATE]} is repeated.`);
+    return null;
+  }
+  return body;
+}
+
+export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
+  const { state, usage } = options;
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+    const params: FormBody & { [DUPLICATE]?: string } = {};
+    for (const [key, value] of new URLSearchParams(body as string)) {
+      if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
+      params[key] = value;
+    }
+    done(null, params);
+  });
+
+  /** Client credentials grant (RFC 6749 §4.4). */
+  app.post<{ Params: { env: string } }>('/:env/connect/token', async (request, reply) => {
+    const environment = environmentOf(request, reply);
+    if (!environment) return reply;
+    const body = formOf(request, reply);
+    if (!body) return reply;
+    const auth = await authenticateClient(request, body, environment, state);
+    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    if (!body.grant_type) return sendOAuthError(reply, 'invalid_request', 'grant_type is required.');
+    if (body.grant_type !== 'client_credentials') return sendOAuthError(reply, 'unsupported_grant_type', 'Only client_credentials is supported.');
+
+    const inPlay = auth.client.scopesInPlay;
+    let scopes = inPlay;
+    if (body.scope !== undefined) {
+      const requested = body.scope.split(' ').filter(Boolean);
+      const allowed = new Set(inPlay);
+      const beyond = requested.filter((s) => !allowed.has(s));
+      if (requested.length === 0 || beyond.length > 0) {
+        return sendOAuthError(reply, 'invalid_scope', beyond.length ? `Not among the scopes in play: ${beyond.slice(0, 5).join(' ')}` : 'The scope parameter is empty.');
+      }
+      scopes = normalizeScopes(requested);
+    }
+    const base = options.baseUrl(request);
+    const { token } = await signAccessToken(state.keys, {
+      iss: issuerFor(base, environment),
+      aud: audienceFor(base, environment),
+      sub: auth.client.clientId,
+      client_id: auth.client.clientId,
+      scope: scopes.join(' '),
+      tenant: auth.client.tenantId,
+      app_id: auth.client.appId,
+      cid: auth.client.connectionId,
+      env: environment,
+    });
+    usage.recordToken(auth.client.connectionId, auth.secretId);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .send({ access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: scopes.join(' ') });
+  });
+
+  /** Token introspection (RFC 7662): a client may introspect only its own tokens. */
+  app.post<{ Params: { env: string } }>('/:env/connect/introspect', async (request, reply) => {
+    const environment = environmentOf(request, reply);
+    if (!environment) return reply;
+    const body = formOf(request, reply);
+    if (!body) return reply;
+    const auth = await authenticateClient(request, body, environment, state);
+    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    if (!body.token) return sendOAuthError(reply, 'invalid_request', 'token is required.');
+    reply.header('cache-control', 'no-store');
+    const verified = await state.verify(body.token);
+    const claims = verified?.claims;
+    if (!claims || claims.client_id !== auth.client.clientId || claims.env !== environment || claims.exp * 1000 <= Date.now()) return { active: false };
+    const connection = await state.connection(claims.cid);
+    if (!connection?.active || connection.revokedJtis.has(claims.jti)) return { active: false };
+    return {
+      active: true,
+      scope: claims.scope,
+      client_id: claims.client_id,
+      token_type: 'Bearer',
+      exp: claims.exp,
+      iat: claims.iat,
+      sub: claims.sub,
+      aud: claims.aud,
+      iss: claims.iss,
+      jti: claims.jti,
+      tenant: claims.tenant,
+      app_id: claims.app_id,
+    };
+  });
+
+  /** Token revocation (RFC 7009): always 200 for an authenticated client, whatever the token. */
+  app.post<{ Params: { env: string } }>('/:env/connect/revoke', async (request, reply) => {
+    const environment = environmentOf(request, reply);
+    if (!environment) return reply;
+    const body = formOf(request, reply);
+    if (!body) return reply;
+    const auth = await authenticateClient(request, body, environment, state);
+    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    if (!body.token) return sendOAuthError(reply, 'invalid_request', 'token is required.');
+    const claims = (await state.verify(body.token))?.claims;
+    if (claims && claims.client_id === auth.client.clientId && claims.exp * 1000 > Date.now()) {
+      const em = options.db.em();
+      const exists = await em.count(RevokedToken, { jti: claims.jti });
+      if (!exists) await em.insert(RevokedToken, { jti: claims.jti, connection: claims.cid, expiresAt: new Date(claims.exp * 1000), revokedAt: new Date() }).catch(() => undefined);
+      options.db.changes.emit('access-changed');
+    }
+    return reply.header('cache-control', 'no-store').send({});
+  });
+
+  /** Authorization server metadata (RFC 8414). */
+  app.get<{ Params: { env: string } }>('/:env/.well-known/oauth-authorization-server', async (request, reply) => {
+    const environment = environmentOf(request, reply);
+    if (!environment) return reply;
+    const issuer = issuerFor(options.baseUrl(request), environment);
+    return {
+      issuer,
+      token_endpoint: `${issuer}/connect/token`,
+      jwks_uri: `${issuer}/.well-known/jwks.json`,
+      introspection_endpoint: `${issuer}/connect/introspect`,
+      revocation_endpoint: `${issuer}/connect/revoke`,
+      grant_types_supported: ['client_credentials'],
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ALL_SCOPES,
+    };
+  });
+
+  app.get<{ Params: { env: string } }>('/:env/.well-known/jwks.json', async (request, reply) => {
+    if (!environmentOf(request, reply)) return reply;
+    return reply.header('cache-control', 'public, max-age=300').send(state.keys.jwks);
+  });
+}

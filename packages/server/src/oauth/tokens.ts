@@ -1,0 +1,65 @@
+import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import type { Environment } from '@gatehouse/domain';
+import { randomToken } from '../auth/secrets';
+import { SIGNING_ALGORITHM, type SigningKeys } from './keys';
+
+export const ACCESS_TOKEN_TTL_SECONDS = 900;
+
+/** What an access token says (RFC 9068 claims plus ours). */
+export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
+  sub: string;
+  client_id: string;
+  iat: number;
+  exp: number;
+  jti: string;
+  scope: string;
+  /** The tenant that granted access, the app, the connection and the environment. */
+  tenant: string;
+  app_id: string;
+  cid: string;
+  env: Environment;
+}
+
+export interface VerifiedToken {
+  claims: AccessTokenClaims;
+  scopes: ReadonlySet<string>;
+}
+
+export function issuerFor(baseUrl: string, env: Environment): string {
+  return `${baseUrl}/${env}`;
+}
+
+export function audienceFor(baseUrl: string, env: Environment): string {
+  return `${baseUrl}/${env}/api`;
+}
+
+export async function signAccessToken(keys: SigningKeys, claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>, now = Math.floor(Date.now() / 1000)) {
+  const jti = randomToken('', 16);
+  const token = await new SignJWT({ ...claims, jti })
+    .setProtectedHeader({ alg: SIGNING_ALGORITHM, typ: 'at+jwt', kid: keys.current.kid })
+    .setIssuedAt(now)
+    .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+    .sign(keys.current.key);
+  return { token, jti, exp: now + ACCESS_TOKEN_TTL_SECONDS };
+}
+
+/**
+ * Verifies signature, `typ`, expiry and shape. Returns null for anything that
+ * is not a valid token of ours; callers answer `invalid_token`.
+ */
+export async function verifyAccessToken(keys: SigningKeys, token: string): Promise<VerifiedToken | null> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = kid ? keys.verifiers.get(kid) : undefined;
+    if (!key) return null;
+    const { payload } = await jwtVerify(token, key, { algorithms: [SIGNING_ALGORITHM], typ: 'at+jwt' });
+    const claims = payload as unknown as AccessTokenClaims;
+    if (typeof claims.scope !== 'string' || typeof claims.tenant !== 'string' || typeof claims.app_id !== 'string' || typeof claims.cid !== 'string') return null;
+    return { claims, scopes: new Set(claims.scope.split(' ').filter(Boolean)) };
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,101 @@
+import type { Redis } from 'ioredis';
+
+export const RATE_LIMIT = { calls: 60, windowMs: 1000 } as const;
+
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Milliseconds until a call would be allowed again (0 when allowed). */
+  retryAfterMs: number;
+}
+
+/** At most `RATE_LIMIT.calls` in any `windowMs` per key: a sliding log, so a burst never gets twice the limit across a boundary. */
+export interface RateLimiter {
+  take(key: string): Promise<RateDecision> | RateDecision;
+  close(): Promise<void>;
+}
+
+/** One instance's limiter: a ring of the last N accepted call times per key. */
+export class MemoryRateLimiter implements RateLimiter {
+  private readonly logs = new Map<string, { times: Float64Array; next: number; count: number; last: number }>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs) {
+    this.sweeper = setInterval(() => this.sweep(), 10_000);
+    this.sweeper.unref();
+  }
+
+  take(key: string, now = performance.timeOrigin + performance.now()): RateDecision {
+    let log = this.logs.get(key);
+    if (!log) {
+      log = { times: new Float64Array(this.limit), next: 0, count: 0, last: 0 };
+      this.logs.set(key, log);
+    }
+    log.last = now;
+    // With the ring full, the slot about to be overwritten holds the oldest accepted call.
+    if (log.count === this.limit) {
+      const oldest = log.times[log.next]!;
+      if (oldest > now - this.windowMs) {
+        return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: oldest + this.windowMs - now };
+      }
+    } else {
+      log.count++;
+    }
+    log.times[log.next] = now;
+    log.next = (log.next + 1) % this.limit;
+    let inWindow = 0;
+    for (let i = 0; i < log.count; i++) if (log.times[i]! > now - this.windowMs) inWindow++;
+    return { allowed: true, limit: this.limit, remaining: this.limit - inWindow, retryAfterMs: 0 };
+  }
+
+  private sweep(now = performance.timeOrigin + performance.now()): void {
+    for (const [key, log] of this.logs) if (log.last < now - this.windowMs) this.logs.delete(key);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+  }
+}
+
+// Sliding log in a sorted set; Redis's own clock, so every instance agrees on the window.
+const SLIDING_LOG = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local limit = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+if count < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
+  return {1, limit - count - 1, 0}
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return {0, 0, tonumber(oldest[2]) + window - now}
+`;
+
+/** The limiter several instances share through Redis (`REDIS_URL`). */
+export class RedisRateLimiter implements RateLimiter {
+  private counter = 0;
+  private readonly prefix = `gh:rl:${crypto.randomUUID().slice(0, 8)}:`;
+
+  constructor(private readonly redis: Redis, private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs, private readonly namespace = 'gh:rl:') {
+    redis.defineCommand('ghSlidingLog', { numberOfKeys: 1, lua: SLIDING_LOG });
+  }
+
+  async take(key: string): Promise<RateDecision> {
+    const member = `${this.prefix}${this.counter++}`;
+    const [allowed, remaining, retryAfterMs] = (await (this.redis as Redis & { ghSlidingLog(k: string, w: number, l: number, m: string): Promise<number[]> }).ghSlidingLog(
+      `${this.namespace}${key}`,
+      this.windowMs,
+      this.limit,
+      member,
+    )) as [number, number, number];
+    return { allowed: allowed === 1, limit: this.limit, remaining, retryAfterMs: Math.max(0, retryAfterMs) };
+  }
+
+  async close(): Promise<void> {
+    await this.redis.quit();
+  }
+}

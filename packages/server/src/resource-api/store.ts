@@ -1,0 +1,96 @@
+import type { Environment } from '@gatehouse/domain';
+import type { Database } from '../db/orm';
+import { ResourceRecord } from '../db/entities';
+import { TtlCache } from '../cache';
+import { STATE_TTL_MS } from '../oauth/access-state';
+import { DEMO_RESOURCES, generateDemoData, type DemoResource } from './demo-data';
+
+export type ResourceRow = Record<string, unknown> & { id: number; modifiedOn: string };
+
+interface Snapshot {
+  rows: ResourceRow[];
+  byId: Map<number, ResourceRow>;
+}
+
+/**
+ * A tenant's demo records per environment, in the database. Each tenant and
+ * environment is seeded on first use; reads come from a snapshot at most
+ * STATE_TTL_MS old (dropped at once when this instance writes).
+ */
+export class ResourceStore {
+  private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
+  private readonly seeded = new Map<string, Promise<void>>();
+
+  constructor(private readonly db: Database) {}
+
+  async list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
+    await this.ensureSeeded(tenantId, environment);
+    return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () => this.load(tenantId, environment, resource));
+  }
+
+  async create(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
+    await this.ensureSeeded(tenantId, environment);
+    for (let attempt = 0; ; attempt++) {
+      const em = this.db.em();
+      const last = await em.findOne(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'desc' } });
+      const recordId = (last?.recordId ?? 0) + 1;
+      const modifiedOn = new Date();
+      try {
+        await em.insert(ResourceRecord, { pk: crypto.randomUUID(), tenantId, environment, resource, recordId, data, modifiedOn });
+        this.snapshots.clear();
+        return { ...data, id: recordId, modifiedOn: modifiedOn.toISOString() };
+      } catch (error) {
+        // Another writer took this id: take the next one.
+        if (attempt >= 5) throw error;
+      }
+    }
+  }
+
+  async update(tenantId: string, environment: Environment, resource: DemoResource, id: number, patch: Record<string, unknown>): Promise<ResourceRow | null> {
+    await this.ensureSeeded(tenantId, environment);
+    return this.db.em().transactional(async (em) => {
+      const record = await em.findOne(ResourceRecord, { tenantId, environment, resource, recordId: id });
+      if (!record) return null;
+      record.data = { ...record.data, ...patch };
+      record.modifiedOn = new Date();
+      await em.flush();
+      this.snapshots.clear();
+      return toRow(record);
+    });
+  }
+
+  private ensureSeeded(tenantId: string, environment: Environment): Promise<void> {
+    const key = `${tenantId}|${environment}`;
+    let seeding = this.seeded.get(key);
+    if (!seeding) {
+      seeding = this.seed(tenantId, environment);
+      this.seeded.set(key, seeding);
+      seeding.catch(() => this.seeded.delete(key));
+    }
+    return seeding;
+  }
+
+  private async seed(tenantId: string, environment: Environment): Promise<void> {
+    const em = this.db.em();
+    if ((await em.count(ResourceRecord, { tenantId, environment })) > 0) return;
+    const data = generateDemoData(tenantId, environment);
+    const modifiedOn = new Date(Date.UTC(2026, 0, 1));
+    const rows = (Object.keys(DEMO_RESOURCES) as DemoResource[]).flatMap((resource) =>
+      data[resource].map(({ id, ...fields }) => ({ pk: crypto.randomUUID(), tenantId, environment, resource, recordId: id, data: fields, modifiedOn })),
+    );
+    for (let i = 0; i < rows.length; i += 100) {
+      // Two instances may seed at once: the unique key lets the second one's rows fall away.
+      await em.createQueryBuilder(ResourceRecord).insert(rows.slice(i, i + 100)).onConflict(['tenantId', 'environment', 'resource', 'recordId']).ignore().execute();
+    }
+  }
+
+  private async load(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
+    const records = await this.db.em().find(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'asc' } });
+    const rows = records.map(toRow);
+    return { rows, byId: new Map(rows.map((r) => [r.id, r])) };
+  }
+}
+
+function toRow(record: { recordId: number; data: Record<string, unknown>; modifiedOn: Date }): ResourceRow {
+  return { id: record.recordId, ...record.data, modifiedOn: record.modifiedOn.toISOString() };
+}

@@ -1,0 +1,94 @@
+import type { Environment } from '@gatehouse/domain';
+import type { Database } from '../db/orm';
+import { raw } from '@mikro-orm/core';
+import { ClientSecret, Connection, UsageDaily } from '../db/entities';
+
+export type Outcome = '2xx' | '4xx' | '429' | '5xx';
+
+export function outcomeOf(status: number): Outcome {
+  if (status === 429) return '429';
+  if (status >= 500) return '5xx';
+  if (status >= 400) return '4xx';
+  return '2xx';
+}
+
+export interface CallRecord {
+  appId: string;
+  tenantId: string;
+  environment: Environment;
+  /** The route template, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`. */
+  endpoint: string;
+  status: number;
+  connectionId?: string | undefined;
+}
+
+const SEP = '\u0000';
+
+/**
+ * Counts API calls and token grants in memory and writes them in batches:
+ * the hot paths never wait for the database to keep statistics.
+ */
+export class UsageRecorder {
+  private calls = new Map<string, number>();
+  private lastCall = new Map<string, Date>();
+  private lastToken = new Map<string, Date>();
+  private secretUse = new Map<string, Date>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(private readonly db: Database, flushEveryMs = 2000) {
+    if (flushEveryMs > 0) {
+      this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
+      this.timer.unref();
+    }
+  }
+
+  recordCall(call: CallRecord, at = new Date()): void {
+    const day = at.toISOString().slice(0, 10);
+    const key = [day, call.appId, call.tenantId, call.environment, call.endpoint, outcomeOf(call.status)].join(SEP);
+    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    if (call.connectionId) this.lastCall.set(call.connectionId, at);
+  }
+
+  recordToken(connectionId: string, secretId: string, at = new Date()): void {
+    this.lastToken.set(connectionId, at);
+    this.secretUse.set(secretId, at);
+  }
+
+  /** Writes what was counted since the last flush; flushes never overlap. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.write());
+    return this.flushing;
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (this.calls.size + this.lastCall.size + this.lastToken.size + this.secretUse.size === 0) return;
+    const [calls, lastCall, lastToken, secretUse] = [this.calls, this.lastCall, this.lastToken, this.secretUse];
+    this.calls = new Map();
+    this.lastCall = new Map();
+    this.lastToken = new Map();
+    this.secretUse = new Map();
+    await this.db.em().transactional(async (em) => {
+      const rows = [...calls].map(([key, n]) => {
+        const [day, appId, tenantId, environment, endpoint, outcome] = key.split(SEP) as [string, string, string, Environment, string, string];
+        return { id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome, calls: n };
+      });
+      for (let i = 0; i < rows.length; i += 200) {
+        await em
+          .createQueryBuilder(UsageDaily)
+          .insert(rows.slice(i, i + 200))
+          .onConflict(['appId', 'day', 'tenantId', 'environment', 'endpoint', 'outcome'])
+          .merge({ calls: raw('usage_daily.calls + excluded.calls') })
+          .execute();
+      }
+      for (const [id, at] of lastCall) await em.nativeUpdate(Connection, { id }, { lastCallAt: at });
+      for (const [id, at] of lastToken) await em.nativeUpdate(Connection, { id }, { lastTokenAt: at });
+      for (const [id, at] of secretUse) await em.nativeUpdate(ClientSecret, { id }, { lastUsedAt: at });
+    });
+  }
+}
