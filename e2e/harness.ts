@@ -4,6 +4,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { openTestDatabase, type TestDatabase } from '@gatehouse/server/test/harness';
 import { buildServer } from '@gatehouse/server/http/server';
+import type { FastifyInstance } from 'fastify';
 
 export { dialects } from '@gatehouse/server/test/harness';
 export const DEMO_PASSWORD = 'gatehouse-demo';
@@ -13,19 +14,21 @@ export const artifacts = path.join(import.meta.dirname, 'artifacts');
 export interface RunningApp {
   url: string;
   t: TestDatabase;
+  server: FastifyInstance;
   close(): Promise<void>;
 }
 
 /** The whole product on a fresh demo database, listening on a free port. */
 export async function startApp(dialect: 'sqlite' | 'postgresql'): Promise<RunningApp> {
   const t = await openTestDatabase(dialect);
-  const server = await buildServer({ db: t.db, logLevel: 'warn' });
+  const server = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0 });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('server did not bind');
   return {
     url: `http://127.0.0.1:${address.port}`,
     t,
+    server,
     async close() {
       await server.close();
       await t.close();

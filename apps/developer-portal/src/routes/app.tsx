@@ -4,6 +4,8 @@ import { AppOverview } from '../features/apps/app-overview';
 import { EditScopes } from '../features/apps/edit-scopes';
 import { VersionHistory } from '../features/apps/version-history';
 import { ViewConnections } from '../features/apps/view-connections';
+import { UsageReport } from '../features/apps/usage-report';
+import { FirstApiCall } from '../features/apps/first-api-call';
 
 export function AppRoute() {
   const { appId = '' } = useParams();
@@ -15,6 +17,8 @@ export function AppRoute() {
           <Route path="edit" element={<EditScopes app={app} />} />
           <Route path="versions" element={<VersionHistory appId={app.id} />} />
           <Route path="connections" element={<ViewConnections app={app} />} />
+          <Route path="usage" element={<UsageReport app={app} />} />
+          <Route path="first-call" element={<FirstApiCall app={app} />} />
         </Routes>
       )}
     </AppPage>

@@ -33,7 +33,7 @@ export function AccessList() {
           <table>
             <caption className="sr-only">Apps with access decisions for this tenant</caption>
             <thead>
-              <tr><th scope="col">App</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Client ID</th><th scope="col">Last change</th></tr>
+              <tr><th scope="col">App</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Client ID</th><th scope="col">Last API call</th><th scope="col">Last change</th></tr>
             </thead>
             <tbody>
               {list.data.map((c) => (
@@ -51,6 +51,7 @@ export function AccessList() {
                   </td>
                   <td>{c.acceptedVersion ? `Version ${c.acceptedVersion}` : '—'}</td>
                   <td>{c.clientId ? <code>{c.clientId}</code> : '—'}</td>
+                  <td>{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</td>
                   <td>{formatDateTime(c.updatedAt)}</td>
                 </tr>
               ))}

@@ -58,6 +58,14 @@ export function ConnectionPage() {
       {!c.offered && !c.appDeleted ? (
         <Banner kind="warning">The developer no longer offers this app to your tenant. The connection keeps working until you disable it.</Banner>
       ) : null}
+      {c.status !== 'declined' ? (
+        <div className="card">
+          <dl className="dl">
+            <dt>Last token issued</dt><dd data-testid="last-token">{c.lastTokenAt ? formatDateTime(c.lastTokenAt) : 'Never'}</dd>
+            <dt>Last API call</dt><dd data-testid="last-call">{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</dd>
+          </dl>
+        </div>
+      ) : null}
       {c.upgrade && c.newVersionAvailable ? <UpgradePanel connection={c} upgrade={c.upgrade} /> : null}
       {c.upgrade && !c.newVersionAvailable ? (
         <p className="muted">You declined version {c.upgrade.toVersion}. <UpgradeLater connection={c} upgrade={c.upgrade} /></p>

@@ -39,6 +39,8 @@ export function AppPage({ appId, children }: { appId: string; children: (app: Ap
         <NavLink to={`${base}/edit`}>Edit</NavLink>
         <NavLink to={`${base}/versions`}>Version history</NavLink>
         <NavLink to={`${base}/connections`}>View Connections</NavLink>
+        <NavLink to={`${base}/usage`}>API Usage Report</NavLink>
+        <NavLink to={`${base}/first-call`}>First API Call</NavLink>
       </nav>
       {children(app.data)}
     </>

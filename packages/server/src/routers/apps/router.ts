@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { DomainError, ENVIRONMENTS, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound } from '@gatehouse/domain';
-import { App, AppTenant, AppVersion, Connection } from '../../db/entities';
+import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { rotateSecrets, updateConnection } from '../connections/model';
 import { audit } from '../../audit';
 import { randomToken } from '../../auth/secrets';
@@ -22,6 +22,8 @@ import {
   saveScopesOutput,
   tenantIdsOutput,
   tenantInput,
+  usageInput,
+  usageOutput,
   versionOutput,
 } from './schemas';
 
@@ -234,6 +236,22 @@ export const appsRouter = router({
         });
         return { clientId: connection.clientId ?? '', clientSecret: plain };
       });
+    }),
+
+  /** API Usage Report: calls per day, tenant, environment, endpoint and outcome. */
+  usage: developerProcedure
+    .input(usageInput)
+    .output(usageOutput)
+    .query(async ({ ctx, input }) => {
+      const app = await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId);
+      const to = new Date().toISOString().slice(0, 10);
+      const from = new Date(Date.now() - (input.days - 1) * 86_400_000).toISOString().slice(0, 10);
+      const rows = await ctx.em.find(UsageDaily, { appId: app.id, day: { $gte: from } }, { orderBy: { day: 'asc', tenantId: 'asc', endpoint: 'asc' } });
+      return {
+        from,
+        to,
+        rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as '2xx' | '4xx' | '429' | '5xx', calls: r.calls })),
+      };
     }),
 
   /** Delete application: the key is marked deleted with the app and never accepted again. */

@@ -88,3 +88,20 @@ export const appConnectionOutput = z.object({
 });
 
 export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });
+
+export const usageInput = appIdInput.extend({ days: z.number().int().min(1).max(90).default(30) });
+
+export const usageOutput = z.object({
+  from: z.string(),
+  to: z.string(),
+  rows: z.array(
+    z.object({
+      day: z.string(),
+      tenantId: z.string(),
+      environment: z.enum(ENVIRONMENTS),
+      endpoint: z.string(),
+      outcome: z.enum(['2xx', '4xx', '429', '5xx']),
+      calls: z.number().int(),
+    }),
+  ),
+});

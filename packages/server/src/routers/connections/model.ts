@@ -7,6 +7,8 @@ import type { z } from 'zod';
 import type { connectionSummaryOutput, secretOutput } from './schemas';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids are uuid columns: a malformed one must answer NOT_FOUND before PostgreSQL rejects it as bad syntax. */
+export const isUuid = (id: string): boolean => UUID.test(id);
 export const CLIENT_ID_PREFIX = 'ghc_';
 export const CLIENT_SECRET_PREFIX = 'ghcs_';
 const SECRET_START_LENGTH = CLIENT_SECRET_PREFIX.length + 6;
@@ -60,6 +62,8 @@ export function summarize(connection: ConnectionEntity, offered: Set<string>): C
     appDeleted: Boolean(app.deletedAt),
     clientId: connection.clientId ?? null,
     updatedAt: connection.updatedAt,
+    lastTokenAt: connection.lastTokenAt ?? null,
+    lastCallAt: connection.lastCallAt ?? null,
   };
 }
 

@@ -29,6 +29,8 @@ export const connectionSummaryOutput = z.object({
   appDeleted: z.boolean(),
   clientId: z.string().nullable(),
   updatedAt: z.date(),
+  lastTokenAt: z.date().nullable(),
+  lastCallAt: z.date().nullable(),
 });
 
 export const secretOutput = z.object({

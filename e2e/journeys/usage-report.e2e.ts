@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+
+describe.each(dialects)('the usage report after real API calls (%s)', (dialect) => {
+  let app: RunningApp;
+  let browser: BrowserContext;
+  let page: Page;
+  let appId = '';
+  let appKey = '';
+  let connectionId = '';
+
+  beforeAll(async () => {
+    app = await startApp(dialect);
+    browser = await openBrowser();
+    page = await browser.newPage();
+    const dev = await app.t.as('dev@gatehouse.test');
+    const admin = await app.t.as('admin@gatehouse.test');
+    const created = await dev.apps.create({
+      name: 'Usage App', organizationName: 'Acme Field Apps', homePageUrl: 'https://usage.example', tenantIds: ['985798691'],
+      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
+    });
+    appId = created.id;
+    appKey = created.appKey;
+    const granted = await admin.connections.allow({ tenantId: '985798691', environment: 'integration', appId });
+    connectionId = granted.connection.id;
+
+    const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: granted.clientId, client_secret: granted.clientSecret }),
+    });
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    const call = (path: string, method = 'GET') =>
+      fetch(`${app.url}/integration/api/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'st-app-key': appKey } }).then((r) => r.status);
+    const statuses = await Promise.all([
+      ...Array.from({ length: 5 }, () => call('crm/v2/tenant/985798691/customers?pageSize=3')),
+      ...Array.from({ length: 3 }, () => call('settings/v2/tenant/985798691/technicians')),
+      call('crm/v2/tenant/985798691/customers', 'POST'),
+    ]);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(8);
+    expect(statuses).toContain(403);
+    await app.server.runtime.usage.flush();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('shows the calls as a chart and a table, filterable by endpoint', async () => {
+    await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}/usage`);
+    await page.getByTestId('usage-totals').getByText('9', { exact: true }).waitFor();
+    await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain('8 success (2xx), 1 client errors (4xx)');
+    await page.locator('.usage-chart .recharts-bar-rectangle').first().waitFor();
+    await page.getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
+    await screenshot(page, `${dialect}-usage-report`);
+    await page.getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
+    await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain('3 calls');
+  });
+
+  it('offers ready-to-paste curl commands with this deployment and the app key', async () => {
+    await page.getByRole('link', { name: 'First API Call' }).click();
+    await expect(page.getByTestId('curl-token-integration').textContent()).resolves.toContain(`${app.url}/integration/connect/token`);
+    await expect(page.getByTestId('curl-call-integration').textContent()).resolves.toContain(`ST-App-Key: ${appKey}`);
+  });
+
+  it('the admin sees when the last token was issued and the last call made', async () => {
+    const admin = await openBrowser();
+    try {
+      const adminPage = await admin.newPage();
+      await signIn(adminPage, app.url, 'admin@gatehouse.test', `/admin/985798691/integration/connections/${connectionId}`);
+      await adminPage.getByRole('heading', { name: 'Usage App' }).waitFor();
+      await expect(adminPage.getByTestId('last-token').textContent()).resolves.not.toBe('Never');
+      await expect(adminPage.getByTestId('last-call').textContent()).resolves.not.toBe('Never');
+    } finally {
+      await admin.close();
+    }
+  });
+});
