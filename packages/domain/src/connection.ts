@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AppKind, ReviewStatus } from './app';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -36,12 +37,9 @@ export function canConnectionDo(state: ConnectionState, action: ConnectionAction
   }
 }
 
-/**
- * A tenant admin sees an app iff it lists the tenant and is not deleted.
- * (Public app review is not enforced yet: until it is, public apps count as approved.)
- */
-export function isVisibleToTenant(app: { deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
-  return listsTenant && !app.deletedAt;
+/** A tenant admin sees an app iff it lists the tenant, is not deleted, and is private or approved. */
+export function isVisibleToTenant(app: { kind: AppKind; reviewStatus: ReviewStatus; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
+  return listsTenant && !app.deletedAt && (app.kind === 'private' || app.reviewStatus === 'approved');
 }
 
 /** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */

@@ -3,3 +3,4 @@ export * from './versions';
 export * from './errors';
 export * from './app';
 export * from './connection';
+export * from './review';

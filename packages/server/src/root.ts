@@ -1,12 +1,20 @@
 import { appsRouter } from './routers/apps/router';
 import { authRouter } from './routers/auth/router';
 import { connectionsRouter } from './routers/connections/router';
+import { reviewRouter } from './routers/review/router';
+import { accessRouter } from './routers/access/router';
+import { notificationsRouter } from './routers/notifications/router';
+import { auditRouter } from './routers/audit/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   auth: authRouter,
   apps: appsRouter,
   connections: connectionsRouter,
+  review: reviewRouter,
+  access: accessRouter,
+  notifications: notificationsRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

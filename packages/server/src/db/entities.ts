@@ -1,5 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { APP_KINDS, CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES } from '@gatehouse/domain';
+import { ACCESS_ROLES, APP_KINDS, CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES } from '@gatehouse/domain';
 
 const id = () => p.uuid().primary();
 const createdAt = () => p.datetime().onCreate(() => new Date());
@@ -82,6 +82,10 @@ export const App = defineEntity({
     credentialsMode: p.enum([...CREDENTIALS_MODES]),
     reviewStatus: p.enum([...REVIEW_STATUSES]),
     reviewReason: p.text().nullable(),
+    /** When the app last entered the review queue: the queue is served oldest first. */
+    submittedAt: p.datetime().nullable(),
+    reviewedAt: p.datetime().nullable(),
+    reviewedBy: () => p.manyToOne(User).nullable(),
     /** Identifies the app on every API call; shown to its developers, kept after deletion for auditors. */
     appKey: p.string().length(64).unique(),
     /** Number of the newest version; bumped with a compare-and-set so versions stay contiguous. */
@@ -91,7 +95,7 @@ export const App = defineEntity({
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['organization', 'createdAt'] }],
+  indexes: [{ properties: ['organization', 'createdAt'] }, { properties: ['reviewStatus', 'submittedAt'] }],
 });
 
 export const AppTenant = defineEntity({
@@ -246,7 +250,56 @@ export const ResourceRecord = defineEntity({
   uniques: [{ properties: ['tenantId', 'environment', 'resource', 'recordId'] }],
 });
 
-export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord];
+/** An in-app message to a user, e.g. that a reviewer approved or rejected their app. */
+export const Notification = defineEntity({
+  name: 'Notification',
+  properties: {
+    id: id(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    appId: p.string().length(36).nullable(),
+    message: p.string().length(2500),
+    createdAt: createdAt(),
+    readAt: p.datetime().nullable(),
+  },
+  indexes: [{ properties: ['user', 'createdAt'] }],
+});
+
+/** Someone asking for an account, decided by a reviewer. */
+export const AccessRequest = defineEntity({
+  name: 'AccessRequest',
+  properties: {
+    id: id(),
+    name: p.string().length(100),
+    email: p.string().length(254),
+    organizationName: p.string().length(100),
+    role: p.enum([...ACCESS_ROLES]),
+    tenantId: p.string().length(18).nullable(),
+    status: p.enum(['pending', 'approved', 'rejected']),
+    reason: p.text().nullable(),
+    /** Where it came from, for the per-address limit. */
+    clientKey: p.string().length(64),
+    createdAt: createdAt(),
+    decidedAt: p.datetime().nullable(),
+    decidedBy: () => p.manyToOne(User).nullable(),
+    user: () => p.manyToOne(User).nullable(),
+  },
+  indexes: [{ properties: ['status', 'createdAt'] }, { properties: ['email', 'createdAt'] }, { properties: ['clientKey', 'createdAt'] }],
+});
+
+/** A one-time link to set a password: only its SHA-256 is kept. */
+export const PasswordSetup = defineEntity({
+  name: 'PasswordSetup',
+  properties: {
+    id: id(),
+    tokenHash: p.string().length(64).unique(),
+    user: () => p.manyToOne(User).deleteRule('cascade'),
+    expiresAt: p.datetime(),
+    usedAt: p.datetime().nullable(),
+    createdAt: createdAt(),
+  },
+});
+
+export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord, Notification, AccessRequest, PasswordSetup];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
 export type UserEntity = InferEntity<typeof User>;

@@ -33,6 +33,7 @@ export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppD
     credentialsMode: app.credentialsMode,
     reviewStatus: app.reviewStatus,
     reviewReason: app.reviewReason ?? null,
+    submittedAt: app.submittedAt ?? null,
     appKey: app.appKey,
     latestVersion: app.latestVersion,
     scopes,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound } from '@gatehouse/domain';
+import { DomainError, ENVIRONMENTS, canResubmit, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { rotateSecrets, updateConnection } from '../connections/model';
 import { audit } from '../../audit';
@@ -17,6 +17,7 @@ import {
   deleteAppInput,
   generateSecretInput,
   generatedSecretOutput,
+  updateDetailsInput,
   listAppsInput,
   saveScopesInput,
   saveScopesOutput,
@@ -63,6 +64,7 @@ export const appsRouter = router({
           name: app.name,
           kind: app.kind,
           reviewStatus: app.reviewStatus,
+          submittedAt: app.submittedAt ?? null,
           latestVersion: app.latestVersion,
           tenantCount: counts.get(app.id) ?? 0,
           createdAt: app.createdAt,
@@ -94,6 +96,7 @@ export const appsRouter = router({
           kind: input.kind,
           credentialsMode: input.credentialsMode,
           reviewStatus: initialReviewStatus(input.kind),
+          submittedAt: input.kind === 'public' ? new Date() : null,
           appKey: randomToken(APP_KEY_PREFIX, 24),
           latestVersion: 1,
           createdBy: developer.id,
@@ -108,6 +111,41 @@ export const appsRouter = router({
         });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, appId));
+    }),
+
+  /** Edit details: a never-approved private app turned public goes to review. */
+  updateDetails: developerProcedure
+    .input(updateDetailsInput)
+    .output(appDetailOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      await ctx.em.transactional(async (tx) => {
+        const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+        const before = { name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus };
+        const reviewStatus = reviewStatusOnKindChange(app, input.kind);
+        const after = { name: input.name, organizationName: input.organizationName, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus };
+        if (JSON.stringify(before) === JSON.stringify(after)) return;
+        Object.assign(app, after, reviewStatus === 'pending' && app.reviewStatus !== 'pending' ? { submittedAt: new Date(), reviewReason: null } : {});
+        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after });
+      });
+      return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, input.appId));
+    }),
+
+  /** Resubmit a rejected app: it goes back to the review queue. */
+  resubmit: developerProcedure
+    .input(appIdInput)
+    .output(appDetailOutput)
+    .mutation(async ({ ctx, input }) => {
+      const { developer } = ctx;
+      await ctx.em.transactional(async (tx) => {
+        const app = await findOwnedApp(tx, developer.organizationId, input.appId);
+        if (!canResubmit(app.reviewStatus)) throw new DomainError('CONFLICT', 'Only a rejected app can be resubmitted.');
+        const moved = await tx.nativeUpdate(App, { id: app.id, reviewStatus: 'rejected' }, { reviewStatus: 'pending', submittedAt: new Date(), updatedAt: new Date() });
+        if (moved !== 1) throw new DomainError('CONFLICT', 'Only a rejected app can be resubmitted.');
+        audit(tx, developer, { action: 'app.resubmitted', organizationId: developer.organizationId, appId: app.id, before: { reviewStatus: 'rejected', reviewReason: app.reviewReason }, after: { reviewStatus: 'pending' } });
+      });
+      const app = await findOwnedApp(ctx.db.em(), developer.organizationId, input.appId);
+      return appDetail(ctx.em, app);
     }),
 
   /** Edit: a real change of scopes makes the next version; the app key never changes. */

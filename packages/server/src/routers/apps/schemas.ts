@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, environmentSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, organizationNameSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -8,6 +8,14 @@ export const listAppsInput = z.object({
   page: z.number().int().min(1).max(100_000).default(1),
   pageSize: z.number().int().min(1).max(100).default(20),
   search: z.string().trim().max(100).optional(),
+});
+
+export const updateDetailsInput = appIdInput.extend({
+  name: appNameSchema,
+  organizationName: organizationNameSchema,
+  homePageUrl: homePageUrlSchema,
+  kind: appKindSchema,
+  credentialsMode: credentialsModeSchema,
 });
 
 export const saveScopesInput = appIdInput.extend({ scopes: scopesSchema });
@@ -22,6 +30,7 @@ export const appSummaryOutput = z.object({
   name: z.string(),
   kind,
   reviewStatus,
+  submittedAt: z.date().nullable(),
   latestVersion: z.number().int(),
   tenantCount: z.number().int(),
   createdAt: z.date(),
@@ -43,6 +52,7 @@ export const appDetailOutput = z.object({
   credentialsMode: z.enum(CREDENTIALS_MODES),
   reviewStatus,
   reviewReason: z.string().nullable(),
+  submittedAt: z.date().nullable(),
   appKey: z.string(),
   latestVersion: z.number().int(),
   scopes: z.array(z.string()),

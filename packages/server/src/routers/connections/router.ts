@@ -12,6 +12,7 @@ import {
   assertTenant,
   findTenantConnection,
   findVisibleApp,
+  isUuid,
   issueSecret,
   newClientId,
   offeredTenants,
@@ -90,7 +91,7 @@ export const connectionsRouter = router({
     .output(z.array(availableAppOutput))
     .query(async ({ ctx, input }) => {
       assertTenant(ctx.user, input.tenantId);
-      const listings = await ctx.em.find(AppTenant, { tenantId: input.tenantId, app: { deletedAt: null } }, { populate: ['app'], orderBy: { app: { name: 'asc' } } });
+      const listings = await ctx.em.find(AppTenant, { tenantId: input.tenantId, app: { deletedAt: null, $or: [{ kind: 'private' }, { reviewStatus: 'approved' }] } }, { populate: ['app'], orderBy: { app: { name: 'asc' } } });
       const decided = await ctx.em.find(Connection, { tenant: input.tenantId, environment: input.environment, app: { $in: listings.map((l) => l.app.id) } });
       const statusByApp = new Map(decided.map((c) => [c.app.id, c.status]));
       return listings
@@ -271,7 +272,7 @@ export const connectionsRouter = router({
       await ctx.em.transactional(async (tx) => {
         const connection = await findTenantConnection(tx, ctx.user, input.connectionId);
         const revokedAt = new Date();
-        const changed = await tx.nativeUpdate(ClientSecret, { id: input.secretId, connection: connection.id, revokedAt: null }, { revokedAt });
+        const changed = isUuid(input.secretId) ? await tx.nativeUpdate(ClientSecret, { id: input.secretId, connection: connection.id, revokedAt: null }, { revokedAt }) : 0;
         if (changed !== 1) throw notFound('Client secret');
         const secret = await tx.findOneOrFail(ClientSecret, { id: input.secretId });
         auditConnection(tx, ctx.user, 'connection.secret_revoked', connection, { secretStart: secret.start }, { revokedAt });

@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128200039_initial extends Migration {
+export class Migration20261128201110_initial extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`audit_event\` (\`id\` text not null, \`at\` datetime not null, \`actor_id\` text null, \`actor_email\` text null, \`action\` text not null, \`organization_id\` text null, \`app_id\` text null, \`tenant_id\` text null, \`before\` json null, \`after\` json null, primary key (\`id\`));`);
@@ -38,11 +38,21 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`create unique index \`session_token_hash_unique\` on \`session\` (\`token_hash\`);`);
     this.addSql(`create index \`session_user_id_index\` on \`session\` (\`user_id\`);`);
 
-    this.addSql(`create table \`app\` (\`id\` text not null, \`organization_id\` text not null, \`name\` text not null, \`organization_name\` text not null, \`home_page_url\` text not null, \`kind\` text check (\`kind\` in ('public', 'private')) not null, \`credentials_mode\` text check (\`credentials_mode\` in ('tenant_admin', 'developer')) not null, \`review_status\` text check (\`review_status\` in ('not_required', 'pending', 'approved', 'rejected')) not null, \`review_reason\` text null, \`app_key\` text not null, \`latest_version\` integer not null, \`created_by_id\` text not null, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`deleted_at\` datetime null, constraint \`app_organization_id_foreign\` foreign key(\`organization_id\`) references \`organization\`(\`id\`) on update cascade, constraint \`app_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
+    this.addSql(`create table \`password_setup\` (\`id\` text not null, \`token_hash\` text not null, \`user_id\` text not null, \`expires_at\` datetime not null, \`used_at\` datetime null, \`created_at\` datetime not null, constraint \`password_setup_user_id_foreign\` foreign key(\`user_id\`) references \`app_user\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
+    this.addSql(`create unique index \`password_setup_token_hash_unique\` on \`password_setup\` (\`token_hash\`);`);
+    this.addSql(`create index \`password_setup_user_id_index\` on \`password_setup\` (\`user_id\`);`);
+
+    this.addSql(`create table \`notification\` (\`id\` text not null, \`user_id\` text not null, \`app_id\` text null, \`message\` text not null, \`created_at\` datetime not null, \`read_at\` datetime null, constraint \`notification_user_id_foreign\` foreign key(\`user_id\`) references \`app_user\`(\`id\`) on delete cascade on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`notification_user_id_index\` on \`notification\` (\`user_id\`);`);
+    this.addSql(`create index \`notification_user_id_created_at_index\` on \`notification\` (\`user_id\`, \`created_at\`);`);
+
+    this.addSql(`create table \`app\` (\`id\` text not null, \`organization_id\` text not null, \`name\` text not null, \`organization_name\` text not null, \`home_page_url\` text not null, \`kind\` text check (\`kind\` in ('public', 'private')) not null, \`credentials_mode\` text check (\`credentials_mode\` in ('tenant_admin', 'developer')) not null, \`review_status\` text check (\`review_status\` in ('not_required', 'pending', 'approved', 'rejected')) not null, \`review_reason\` text null, \`submitted_at\` datetime null, \`reviewed_at\` datetime null, \`reviewed_by_id\` text null, \`app_key\` text not null, \`latest_version\` integer not null, \`created_by_id\` text not null, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`deleted_at\` datetime null, constraint \`app_organization_id_foreign\` foreign key(\`organization_id\`) references \`organization\`(\`id\`) on update cascade, constraint \`app_reviewed_by_id_foreign\` foreign key(\`reviewed_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, constraint \`app_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`app_organization_id_index\` on \`app\` (\`organization_id\`);`);
+    this.addSql(`create index \`app_reviewed_by_id_index\` on \`app\` (\`reviewed_by_id\`);`);
     this.addSql(`create unique index \`app_app_key_unique\` on \`app\` (\`app_key\`);`);
     this.addSql(`create index \`app_created_by_id_index\` on \`app\` (\`created_by_id\`);`);
     this.addSql(`create index \`app_organization_id_created_at_index\` on \`app\` (\`organization_id\`, \`created_at\`);`);
+    this.addSql(`create index \`app_review_status_submitted_at_index\` on \`app\` (\`review_status\`, \`submitted_at\`);`);
 
     this.addSql(`create table \`connection\` (\`id\` text not null, \`app_id\` text not null, \`tenant_id\` text not null, \`environment\` text check (\`environment\` in ('integration', 'production')) not null, \`status\` text check (\`status\` in ('connected', 'declined', 'disabled')) not null, \`accepted_version\` integer null, \`declined_version\` integer null, \`client_id\` text null, \`revision\` integer not null default 1, \`created_at\` datetime not null, \`updated_at\` datetime not null, \`updated_by_id\` text null, \`last_token_at\` datetime null, \`last_call_at\` datetime null, constraint \`connection_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on update cascade, constraint \`connection_tenant_id_foreign\` foreign key(\`tenant_id\`) references \`tenant\`(\`id\`) on update cascade, constraint \`connection_updated_by_id_foreign\` foreign key(\`updated_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
     this.addSql(`create index \`connection_app_id_index\` on \`connection\` (\`app_id\`);`);
@@ -71,6 +81,13 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`create index \`app_tenant_app_id_index\` on \`app_tenant\` (\`app_id\`);`);
     this.addSql(`create index \`app_tenant_tenant_id_index\` on \`app_tenant\` (\`tenant_id\`);`);
     this.addSql(`create unique index \`app_tenant_app_id_tenant_id_unique\` on \`app_tenant\` (\`app_id\`, \`tenant_id\`);`);
+
+    this.addSql(`create table \`access_request\` (\`id\` text not null, \`name\` text not null, \`email\` text not null, \`organization_name\` text not null, \`role\` text check (\`role\` in ('developer', 'tenant_admin')) not null, \`tenant_id\` text null, \`status\` text check (\`status\` in ('pending', 'approved', 'rejected')) not null, \`reason\` text null, \`client_key\` text not null, \`created_at\` datetime not null, \`decided_at\` datetime null, \`decided_by_id\` text null, \`user_id\` text null, constraint \`access_request_decided_by_id_foreign\` foreign key(\`decided_by_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, constraint \`access_request_user_id_foreign\` foreign key(\`user_id\`) references \`app_user\`(\`id\`) on delete set null on update cascade, primary key (\`id\`));`);
+    this.addSql(`create index \`access_request_decided_by_id_index\` on \`access_request\` (\`decided_by_id\`);`);
+    this.addSql(`create index \`access_request_user_id_index\` on \`access_request\` (\`user_id\`);`);
+    this.addSql(`create index \`access_request_status_created_at_index\` on \`access_request\` (\`status\`, \`created_at\`);`);
+    this.addSql(`create index \`access_request_email_created_at_index\` on \`access_request\` (\`email\`, \`created_at\`);`);
+    this.addSql(`create index \`access_request_client_key_created_at_index\` on \`access_request\` (\`client_key\`, \`created_at\`);`);
   }
 
 }

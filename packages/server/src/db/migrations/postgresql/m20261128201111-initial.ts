@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128200039_initial extends Migration {
+export class Migration20261128201111_initial extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "audit_event" ("id" uuid not null, "at" timestamptz not null, "actor_id" varchar(36) null, "actor_email" varchar(254) null, "action" varchar(64) not null, "organization_id" varchar(36) null, "app_id" varchar(36) null, "tenant_id" varchar(18) null, "before" jsonb null, "after" jsonb null, constraint "audit_event_pkey" primary key ("id"));`);
@@ -34,9 +34,16 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`create table "session" ("id" uuid not null, "token_hash" varchar(64) not null, "user_id" uuid not null, "created_at" timestamptz not null, "expires_at" timestamptz not null, constraint "session_pkey" primary key ("id"));`);
     this.addSql(`alter table "session" add constraint "session_token_hash_unique" unique ("token_hash");`);
 
-    this.addSql(`create table "app" ("id" uuid not null, "organization_id" uuid not null, "name" varchar(100) not null, "organization_name" varchar(100) not null, "home_page_url" varchar(2048) not null, "kind" text check ("kind" in ('public', 'private')) not null, "credentials_mode" text check ("credentials_mode" in ('tenant_admin', 'developer')) not null, "review_status" text check ("review_status" in ('not_required', 'pending', 'approved', 'rejected')) not null, "review_reason" text null, "app_key" varchar(64) not null, "latest_version" int not null, "created_by_id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "deleted_at" timestamptz null, constraint "app_pkey" primary key ("id"));`);
+    this.addSql(`create table "password_setup" ("id" uuid not null, "token_hash" varchar(64) not null, "user_id" uuid not null, "expires_at" timestamptz not null, "used_at" timestamptz null, "created_at" timestamptz not null, constraint "password_setup_pkey" primary key ("id"));`);
+    this.addSql(`alter table "password_setup" add constraint "password_setup_token_hash_unique" unique ("token_hash");`);
+
+    this.addSql(`create table "notification" ("id" uuid not null, "user_id" uuid not null, "app_id" varchar(36) null, "message" varchar(2500) not null, "created_at" timestamptz not null, "read_at" timestamptz null, constraint "notification_pkey" primary key ("id"));`);
+    this.addSql(`create index "notification_user_id_created_at_index" on "notification" ("user_id", "created_at");`);
+
+    this.addSql(`create table "app" ("id" uuid not null, "organization_id" uuid not null, "name" varchar(100) not null, "organization_name" varchar(100) not null, "home_page_url" varchar(2048) not null, "kind" text check ("kind" in ('public', 'private')) not null, "credentials_mode" text check ("credentials_mode" in ('tenant_admin', 'developer')) not null, "review_status" text check ("review_status" in ('not_required', 'pending', 'approved', 'rejected')) not null, "review_reason" text null, "submitted_at" timestamptz null, "reviewed_at" timestamptz null, "reviewed_by_id" uuid null, "app_key" varchar(64) not null, "latest_version" int not null, "created_by_id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "deleted_at" timestamptz null, constraint "app_pkey" primary key ("id"));`);
     this.addSql(`alter table "app" add constraint "app_app_key_unique" unique ("app_key");`);
     this.addSql(`create index "app_organization_id_created_at_index" on "app" ("organization_id", "created_at");`);
+    this.addSql(`create index "app_review_status_submitted_at_index" on "app" ("review_status", "submitted_at");`);
 
     this.addSql(`create table "connection" ("id" uuid not null, "app_id" uuid not null, "tenant_id" varchar(18) not null, "environment" text check ("environment" in ('integration', 'production')) not null, "status" text check ("status" in ('connected', 'declined', 'disabled')) not null, "accepted_version" int null, "declined_version" int null, "client_id" varchar(64) null, "revision" int not null default 1, "created_at" timestamptz not null, "updated_at" timestamptz not null, "updated_by_id" uuid null, "last_token_at" timestamptz null, "last_call_at" timestamptz null, constraint "connection_pkey" primary key ("id"));`);
     this.addSql(`alter table "connection" add constraint "connection_client_id_unique" unique ("client_id");`);
@@ -57,6 +64,11 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`create index "app_tenant_tenant_id_index" on "app_tenant" ("tenant_id");`);
     this.addSql(`alter table "app_tenant" add constraint "app_tenant_app_id_tenant_id_unique" unique ("app_id", "tenant_id");`);
 
+    this.addSql(`create table "access_request" ("id" uuid not null, "name" varchar(100) not null, "email" varchar(254) not null, "organization_name" varchar(100) not null, "role" text check ("role" in ('developer', 'tenant_admin')) not null, "tenant_id" varchar(18) null, "status" text check ("status" in ('pending', 'approved', 'rejected')) not null, "reason" text null, "client_key" varchar(64) not null, "created_at" timestamptz not null, "decided_at" timestamptz null, "decided_by_id" uuid null, "user_id" uuid null, constraint "access_request_pkey" primary key ("id"));`);
+    this.addSql(`create index "access_request_status_created_at_index" on "access_request" ("status", "created_at");`);
+    this.addSql(`create index "access_request_email_created_at_index" on "access_request" ("email", "created_at");`);
+    this.addSql(`create index "access_request_client_key_created_at_index" on "access_request" ("client_key", "created_at");`);
+
     this.addSql(`alter table "app_user" add constraint "app_user_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on update cascade on delete set null;`);
 
     this.addSql(`alter table "tenant_admin" add constraint "tenant_admin_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
@@ -64,7 +76,12 @@ export class Migration20261128200039_initial extends Migration {
 
     this.addSql(`alter table "session" add constraint "session_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
 
+    this.addSql(`alter table "password_setup" add constraint "password_setup_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
+
+    this.addSql(`alter table "notification" add constraint "notification_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete cascade;`);
+
     this.addSql(`alter table "app" add constraint "app_organization_id_foreign" foreign key ("organization_id") references "organization" ("id") on update cascade;`);
+    this.addSql(`alter table "app" add constraint "app_reviewed_by_id_foreign" foreign key ("reviewed_by_id") references "app_user" ("id") on update cascade on delete set null;`);
     this.addSql(`alter table "app" add constraint "app_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
 
     this.addSql(`alter table "connection" add constraint "connection_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade;`);
@@ -80,6 +97,9 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`alter table "app_version" add constraint "app_version_created_by_id_foreign" foreign key ("created_by_id") references "app_user" ("id") on update cascade;`);
 
     this.addSql(`alter table "app_tenant" add constraint "app_tenant_app_id_foreign" foreign key ("app_id") references "app" ("id") on update cascade on delete cascade;`);
+
+    this.addSql(`alter table "access_request" add constraint "access_request_decided_by_id_foreign" foreign key ("decided_by_id") references "app_user" ("id") on update cascade on delete set null;`);
+    this.addSql(`alter table "access_request" add constraint "access_request_user_id_foreign" foreign key ("user_id") references "app_user" ("id") on update cascade on delete set null;`);
   }
 
   override async down(): Promise<void> {
@@ -95,6 +115,12 @@ export class Migration20261128200039_initial extends Migration {
 
     this.addSql(`alter table "session" drop constraint "session_user_id_foreign";`);
 
+    this.addSql(`alter table "password_setup" drop constraint "password_setup_user_id_foreign";`);
+
+    this.addSql(`alter table "notification" drop constraint "notification_user_id_foreign";`);
+
+    this.addSql(`alter table "app" drop constraint "app_reviewed_by_id_foreign";`);
+
     this.addSql(`alter table "app" drop constraint "app_created_by_id_foreign";`);
 
     this.addSql(`alter table "connection" drop constraint "connection_updated_by_id_foreign";`);
@@ -102,6 +128,10 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`alter table "client_secret" drop constraint "client_secret_created_by_id_foreign";`);
 
     this.addSql(`alter table "app_version" drop constraint "app_version_created_by_id_foreign";`);
+
+    this.addSql(`alter table "access_request" drop constraint "access_request_decided_by_id_foreign";`);
+
+    this.addSql(`alter table "access_request" drop constraint "access_request_user_id_foreign";`);
 
     this.addSql(`alter table "connection" drop constraint "connection_app_id_foreign";`);
 
@@ -133,6 +163,10 @@ export class Migration20261128200039_initial extends Migration {
 
     this.addSql(`drop table if exists "session" cascade;`);
 
+    this.addSql(`drop table if exists "password_setup" cascade;`);
+
+    this.addSql(`drop table if exists "notification" cascade;`);
+
     this.addSql(`drop table if exists "app" cascade;`);
 
     this.addSql(`drop table if exists "connection" cascade;`);
@@ -144,6 +178,8 @@ export class Migration20261128200039_initial extends Migration {
     this.addSql(`drop table if exists "app_version" cascade;`);
 
     this.addSql(`drop table if exists "app_tenant" cascade;`);
+
+    this.addSql(`drop table if exists "access_request" cascade;`);
   }
 
 }
