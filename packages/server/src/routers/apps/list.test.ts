@@ -93,7 +93,7 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
   });
 
   // Known bug (SQLite): the search escapes % and _ with a backslash, but SQLite's LIKE has no escape
-  // character unless the query says ESCAPE '\\', so a search containing % or _ finds nothing there.
+  // character unless the query says ESCAPE '\', so a search containing % or _ finds nothing there.
   (dialect === 'sqlite' ? it.fails : it)('treats % and _ in a search as plain characters', async () => {
     const percent = await dev.apps.create({ ...base, name: 'Promo 100% Off' });
     const underscore = await dev.apps.create({ ...base, name: 'Promo_Codes' });

@@ -217,6 +217,16 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       expect(app.tenantIds).toEqual(['9'.repeat(18)]);
     });
 
+    it('takes up to 500 tenant ids at once, and refuses 501', async () => {
+      const ids = Array.from({ length: 501 }, (_, i) => String(100_000_000 + i));
+      const app = await dev.apps.create({ ...base, name: 'Many Tenants', tenantIds: ids.slice(0, 500) });
+      expect(app.tenantIds).toHaveLength(500);
+      expect((await dev.apps.list({ search: 'Many Tenants' })).items[0]?.tenantCount).toBe(500);
+      const before = await counts();
+      expect((await rejection(dev.apps.create({ ...base, tenantIds: ids }))).fieldErrors?.tenantIds).toEqual(expect.any(String));
+      expect(await counts()).toEqual(before);
+    });
+
     it('writes an audit event with who and what', async () => {
       const app = await dev.apps.create({ ...base, name: 'Audited Create' });
       const events = await auditOf(app.id);
