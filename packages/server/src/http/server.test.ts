@@ -192,9 +192,8 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
       expect(await t.db.em().count(App, {})).toBe(before);
     });
 
-    // Known bug: the guard tests the raw `request.url` for the `/trpc` prefix, but the router decodes
-    // percent-escapes, so `/%74rpc/...` reaches tRPC without the guard. `it.fails` turns red once fixed.
-    it.fails('cannot be side-stepped by percent-encoding the path', async () => {
+    // The router decodes percent-escapes, so `/%74rpc/...` reaches tRPC: the guard must see that too.
+    it('cannot be side-stepped by percent-encoding the path', async () => {
       const response = await app.inject({
         method: 'POST',
         url: '/%74rpc/auth.signIn',
@@ -251,9 +250,7 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
       expect(wrongShape.statusCode).toBe(400);
     });
 
-    // Known bug: a multipart body (which any HTML form can send) makes the tRPC adapter throw; the answer
-    // is Fastify's default 500 carrying the exception text ("Converting circular structure to JSON …"),
-    // because `setErrorHandler` is called after the tRPC plugin is registered and so does not cover it.
+    // Any HTML form can send multipart: it must be refused cleanly, never reach the tRPC adapter.
     describe('a multipart body', () => {
       const boundary = 'gatehouse-test-boundary';
       const multipart = () =>
@@ -264,13 +261,13 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
           payload: `--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n${DEV}\r\n--${boundary}--\r\n`,
         });
 
-      it.fails('is refused as bad input, not a 500', async () => {
+      it('is refused as bad input, not a 500', async () => {
         const response = await multipart();
         expect(response.statusCode).toBeGreaterThanOrEqual(400);
         expect(response.statusCode).toBeLessThan(500);
       });
 
-      it.fails('never shows the exception text', async () => {
+      it('never shows the exception text', async () => {
         const response = await multipart();
         expect(response.body).not.toMatch(/circular|constructor|Converting/i);
       });

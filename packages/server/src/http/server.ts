@@ -64,6 +64,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     reply.header('x-frame-options', 'DENY');
   });
 
+  // Set before any plugin so that it covers every route, the tRPC ones included.
+  app.setErrorHandler<Error & { statusCode?: number }>((error, request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : error.message });
+  });
+
   await app.register(fastifyCookie);
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
@@ -82,11 +89,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Mutations must come from our own pages: custom header, and a same-origin Origin when the browser sends one.
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/trpc') || request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+    // The matched route, not the raw URL: a percent-encoded path must not slip past.
+    if (!request.routeOptions.url?.startsWith('/trpc') || request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     const origin = request.headers.origin;
     const sameOrigin = !origin || origin === `${request.protocol}://${request.headers.host}`;
     if (request.headers[CSRF_HEADER] !== '1' || !sameOrigin) {
       return reply.code(403).send({ error: { message: 'Cross-site request refused.' } });
+    }
+    if (!request.headers['content-type']?.startsWith('application/json')) {
+      return reply.code(415).send({ error: { message: 'Send JSON.' } });
     }
   });
 
@@ -128,11 +139,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     return reply.code(404).send({ error: 'Not Found' });
   });
 
-  app.setErrorHandler<Error & { statusCode?: number }>((error, request, reply) => {
-    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-    if (status === 500) request.log.error({ err: error }, 'request failed');
-    reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : error.message });
-  });
 
   return app;
 }

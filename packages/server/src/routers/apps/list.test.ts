@@ -85,16 +85,12 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
     expect(second.items).toHaveLength(4);
   });
 
-  // Known bug (PostgreSQL): the search uses LIKE, which is case-sensitive there but not on SQLite.
-  // `it.fails` keeps the suite green and turns red once it is fixed: then make it a plain `it`.
-  (dialect === 'postgresql' ? it.fails : it)('searches without regard to letter case, on every database', async () => {
+  it('searches without regard to letter case, on every database', async () => {
     expect((await dev.apps.list({ search: 'fleet tracker 2', pageSize: 100 })).totalCount).toBe(6);
     expect((await dev.apps.list({ search: 'FLEET TRACKER 25' })).items.map((a) => a.name)).toEqual(['Fleet Tracker 25']);
   });
 
-  // Known bug (SQLite): the search escapes % and _ with a backslash, but SQLite's LIKE has no escape
-  // character unless the query says ESCAPE '\', so a search containing % or _ finds nothing there.
-  (dialect === 'sqlite' ? it.fails : it)('treats % and _ in a search as plain characters', async () => {
+  it('treats % and _ in a search as plain characters', async () => {
     const percent = await dev.apps.create({ ...base, name: 'Promo 100% Off' });
     const underscore = await dev.apps.create({ ...base, name: 'Promo_Codes' });
     const found = async (search: string) => (await dev.apps.list({ search })).items.map((a) => a.id);

@@ -41,7 +41,8 @@ export const appsRouter = router({
       const where = {
         organization: ctx.developer.organizationId,
         deletedAt: null,
-        ...(input.search ? { name: { $like: `%${input.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` } } : {}),
+        // Case-insensitive on both databases, with % and _ taken literally.
+        ...(input.search ? { [raw(`lower(name) like ? escape '\\'`, [`%${input.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`])]: [] } : {}),
       };
       const [apps, totalCount] = await ctx.em.findAndCount(App, where, {
         orderBy: { createdAt: 'desc', id: 'asc' },

@@ -209,10 +209,8 @@ describe.each(dialects)('auth router on %s', (dialect) => {
       expect((await signIn(ADMIN, DEMO_PASSWORD, freshIp())).user.email).toBe(ADMIN);
     });
 
-    // Known bug: the throttle checks the failure count before the (slow) password check and records
-    // failures after it, so attempts sent in parallel all pass the check. Five failures are allowed,
-    // but a burst of seven gets seven guesses. `it.fails` turns red once this is fixed: then make it `it`.
-    it.fails('allows no more than 5 guesses when they arrive at once', async () => {
+    // Attempts sent in parallel must not each pass the check before any failure is counted.
+    it('allows no more than 5 guesses when they arrive at once', async () => {
       const email = `burst-${dialect}@gatehouse.test`;
       const results = await Promise.allSettled(Array.from({ length: 7 }, () => request().caller.auth.signIn({ email, password: 'guess' })));
       const guessed = [];

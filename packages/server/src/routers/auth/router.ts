@@ -3,7 +3,7 @@ import { DomainError } from '@gatehouse/domain';
 import { User } from '../../db/entities';
 import { decoyPasswordHash, verifyPassword } from '../../auth/secrets';
 import { endSession, loadSessionUser, startSession } from '../../auth/sessions';
-import { assertSignInAllowed, clearSignInFailures, recordSignInFailure } from '../../auth/throttle';
+import { beginSignInAttempt, clearSignInFailures } from '../../auth/throttle';
 import { authedProcedure, publicProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { sessionUserOutput, signInInput } from './schemas';
@@ -18,14 +18,11 @@ export const authRouter = router({
     .input(signInInput)
     .output(sessionUserOutput)
     .mutation(async ({ ctx, input }) => {
-      await assertSignInAllowed(ctx.em, input.email, ctx.clientIp);
+      const attempt = await beginSignInAttempt(ctx.em, input.email, ctx.clientIp);
       const user = await ctx.em.findOne(User, { email: input.email }, { populate: ['organization'] });
       const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
-      if (!user || !valid) {
-        await recordSignInFailure(ctx.em, input.email, ctx.clientIp);
-        throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
-      }
-      await clearSignInFailures(ctx.em, input.email);
+      if (!user || !valid) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+      await clearSignInFailures(ctx.em, input.email, attempt);
       // A new token on every sign-in: a token planted before sign-in is never promoted.
       if (ctx.sessionToken) await endSession(ctx.em, ctx.sessionToken);
       const session = await startSession(ctx.em, user.id);
