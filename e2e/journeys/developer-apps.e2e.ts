@@ -39,7 +39,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByRole('textbox', { name: 'Tenant ID' }).fill('985798691');
     await page.getByRole('button', { name: 'Add Tenant ID' }).click();
     await page.getByRole('list', { name: 'Tenant IDs' }).getByText('985798691').waitFor();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Enter a full http:// or https:// address').waitFor();
     await page.getByText('Choose at least one API scope').waitFor();
     await screenshot(page, `${dialect}-new-app-errors`);
@@ -53,7 +53,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByLabel('Accounting Invoices View').check();
     await page.getByText('2 scopes selected').waitFor();
     await screenshot(page, `${dialect}-new-app-filled`);
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
 
     await page.getByText('Dispatch Sync is registered.').waitFor();
     appKey = (await page.getByTestId('new-app-key').textContent()) ?? '';
@@ -87,10 +87,10 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
   it('edits scopes into version 2, and a save without changes makes no version', async () => {
     await page.getByRole('link', { name: 'Edit' }).click();
     await page.getByLabel('CRM Customers Modify').check();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved as version 2').waitFor();
     await page.getByText('Your app key stays the same').waitFor();
-    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('No changes to save').waitFor();
     await screenshot(page, `${dialect}-edit-no-change`);
   });

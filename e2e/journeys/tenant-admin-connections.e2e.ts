@@ -32,7 +32,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     await dev.getByRole('button', { name: 'Add Tenant ID' }).click();
     await dev.getByLabel('Search API scopes').fill('customers');
     await dev.getByLabel('CRM Customers View').check();
-    await dev.getByRole('button', { name: 'Save' }).click();
+    await dev.getByRole('button', { name: 'Save', exact: true }).click();
     await dev.getByText('Crew Scheduler is registered.').waitFor();
     appUrl = dev.url().split('?')[0]!;
   });
@@ -77,7 +77,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
   it('the developer saves version 2; the admin sees New Version Available, reviews the diff and upgrades', async () => {
     await dev.goto(`${appUrl}/edit`);
     await dev.getByLabel('CRM Customers Modify').check();
-    await dev.getByRole('button', { name: 'Save' }).click();
+    await dev.getByRole('button', { name: 'Save', exact: true }).click();
     await dev.getByText('Saved as version 2').waitFor();
     await dev.goto(`${appUrl}/connections`);
     await dev.getByTestId('connection-985798691:integration').getByText('Version 1').waitFor();

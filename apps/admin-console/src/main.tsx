@@ -8,15 +8,26 @@ import { AccessList } from './features/access/access-list';
 import { ConnectNewApp } from './features/access/connect-new-app';
 import { ConnectApp } from './features/access/connect-app';
 import { ConnectionPage } from './features/access/connection-page';
+import { ReviewQueue } from './features/review/review-queue';
+import { AccessRequests } from './features/review/access-requests';
+import { AuditTrail, Banner, type SessionUser } from '@gatehouse/ui';
+import { useOutletContext } from 'react-router';
+
+function navFor(user: SessionUser) {
+  const nav = [];
+  if (user.tenantIds.length > 0) nav.push({ to: '/', label: 'API Application Access' }, { to: '/audit', label: 'Audit trail' });
+  if (user.isReviewer) nav.push({ to: '/review', label: 'Review queue' }, { to: '/review/requests', label: 'Access requests' }, { to: '/review/audit', label: 'Audit trail (all)' });
+  return nav;
+}
 
 function AdminShell() {
   return (
     <RequireSession
-      allow={(user) => user.tenantIds.length > 0}
-      deniedMessage="The admin console is for tenant admins. Your account does not have the Manage API Application Access permission."
+      allow={(user) => user.tenantIds.length > 0 || user.isReviewer}
+      deniedMessage="The admin console is for tenant admins and platform reviewers. Your account has neither permission."
     >
       {(user) => (
-        <Shell productName="Admin Console" nav={[{ to: '/', label: 'API Application Access' }]} user={user}>
+        <Shell productName="Admin Console" nav={navFor(user)} user={user}>
           <Outlet context={user} />
         </Shell>
       )}
@@ -24,11 +35,26 @@ function AdminShell() {
   );
 }
 
-function FirstTenant() {
+function Home() {
+  const user = useOutletContext<SessionUser>();
+  return <Navigate to={user.tenantIds.length > 0 ? `/${user.tenantIds[0]}/integration` : '/review'} replace />;
+}
+
+/** The reviewer area: only platform reviewers get past this. */
+function ReviewerOnly() {
+  const user = useOutletContext<SessionUser>();
+  return user.isReviewer ? <Outlet context={user} /> : <Banner kind="warning">Only platform reviewers can open the reviewer area.</Banner>;
+}
+
+function TenantAudit() {
+  const user = useOutletContext<SessionUser>();
+  if (user.tenantIds.length === 0) return <Banner kind="warning">The tenant audit trail is for tenant admins.</Banner>;
   return (
-    <RequireSession allow={(user) => user.tenantIds.length > 0} deniedMessage="">
-      {(user) => <Navigate to={`/${user.tenantIds[0]}/integration`} replace />}
-    </RequireSession>
+    <>
+      <h1>Audit trail</h1>
+      <p className="muted">Every change to your tenants' app access: connections, upgrades, secrets.</p>
+      <AuditTrail view="tenant" tenantIds={user.tenantIds} />
+    </>
   );
 }
 
@@ -38,7 +64,17 @@ const router = createBrowserRouter(
     {
       element: <AdminShell />,
       children: [
-        { index: true, element: <FirstTenant /> },
+        { index: true, element: <Home /> },
+        { path: 'audit', element: <TenantAudit /> },
+        {
+          path: 'review',
+          element: <ReviewerOnly />,
+          children: [
+            { index: true, element: <ReviewQueue /> },
+            { path: 'requests', element: <AccessRequests /> },
+            { path: 'audit', element: <><h1>Audit trail</h1><AuditTrail view="reviewer" /></> },
+          ],
+        },
         {
           path: ':tenantId/:environment',
           element: <TenantScope />,

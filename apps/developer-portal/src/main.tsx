@@ -7,6 +7,10 @@ import { MyAppsRoute } from './routes/my-apps';
 import { NewAppRoute } from './routes/new-app';
 import { AppRoute } from './routes/app';
 import { NotFoundRoute } from './routes/not-found';
+import { RequestAccess } from './features/access/request-access';
+import { SetPassword } from './features/access/set-password';
+import { DeveloperAudit } from './features/audit/developer-audit';
+import { Link } from 'react-router';
 
 function DeveloperShell() {
   return (
@@ -15,7 +19,7 @@ function DeveloperShell() {
       deniedMessage="This portal is for developers. Your account does not have the Generate API Application Key permission."
     >
       {(user) => (
-        <Shell productName="Developer Portal" nav={[{ to: '/', label: 'My Apps' }, { to: '/apps/new', label: 'New App' }]} user={user}>
+        <Shell productName="Developer Portal" nav={[{ to: '/', label: 'My Apps' }, { to: '/apps/new', label: 'New App' }, { to: '/audit', label: 'Audit trail' }]} user={user}>
           <Outlet />
         </Shell>
       )}
@@ -24,13 +28,19 @@ function DeveloperShell() {
 }
 
 const router = createBrowserRouter([
-  { path: '/signin', element: <SignInPage productName="the Developer Portal" home="/" /> },
+  {
+    path: '/signin',
+    element: <SignInPage productName="the Developer Portal" home="/" footer={<p className="muted">No account yet? <Link to="/request-access">Request Access</Link></p>} />,
+  },
+  { path: '/request-access', element: <RequestAccess /> },
+  { path: '/set-password', element: <SetPassword /> },
   {
     element: <DeveloperShell />,
     children: [
       { index: true, element: <MyAppsRoute /> },
       { path: 'apps/new', element: <NewAppRoute /> },
       { path: 'apps/:appId/*', element: <AppRoute /> },
+      { path: 'audit', element: <DeveloperAudit /> },
       { path: '*', element: <NotFoundRoute /> },
     ],
   },

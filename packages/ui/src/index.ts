@@ -3,3 +3,5 @@ export * from './primitives';
 export * from './session';
 export * from './scope-list';
 export * from './credentials';
+export * from './notifications';
+export * from './audit-trail';

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useLocation, useNavigate } from 'react-router';
 import { useTRPC, fieldErrorsFrom, messageFrom } from './trpc';
 import { Banner, Button, Loading, TextField } from './primitives';
+import { NotificationsBell } from './notifications';
 
 export function useSession() {
   const trpc = useTRPC();
@@ -22,7 +23,7 @@ export function RequireSession({ allow, deniedMessage, children }: { allow: (use
   return <>{children(session.data)}</>;
 }
 
-export function SignInPage({ productName, home }: { productName: string; home: string }) {
+export function SignInPage({ productName, home, footer }: { productName: string; home: string; footer?: ReactNode }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
@@ -52,6 +53,7 @@ export function SignInPage({ productName, home }: { productName: string; home: s
         <TextField label="Email" type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} error={errors.email} autoFocus required />
         <TextField label="Password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} error={errors.password} required />
         <Button type="submit" variant="primary" busy={signIn.isPending}>Sign in</Button>
+        {footer ? <div style={{ marginTop: '1rem' }}>{footer}</div> : null}
       </form>
     </main>
   );
@@ -82,6 +84,7 @@ export function Shell({ productName, nav, user, children }: { productName: strin
           ))}
         </nav>
         <div className="topbar-user">
+          <NotificationsBell />
           <span title={user.email}>{user.name}{user.organizationName ? ` · ${user.organizationName}` : ''}</span>
           <Button variant="ghost" onClick={() => signOut.mutate()} busy={signOut.isPending}>Sign out</Button>
         </div>

@@ -2,7 +2,7 @@ import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, NavLink, useNavigate } from 'react-router';
 import { Banner, Button, ConfirmDialog, EmptyState, Loading, fieldErrorsFrom, isNotFound, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
-import { KindLabel, ReviewBadge } from './labels';
+import { KindLabel, ReviewBadge, waitedFor } from './labels';
 
 export type AppDetail = RouterOutputs['apps']['get'];
 
@@ -34,6 +34,7 @@ export function AppPage({ appId, children }: { appId: string; children: (app: Ap
         </div>
         <DeleteApp app={app.data} />
       </div>
+      <ReviewStatus app={app.data} />
       <nav className="tabs" aria-label="App">
         <NavLink to={base} end>Details</NavLink>
         <NavLink to={`${base}/edit`}>Edit</NavLink>
@@ -79,4 +80,37 @@ function DeleteApp({ app }: { app: AppDetail }) {
       </ConfirmDialog>
     </>
   );
+}
+
+function ReviewStatus({ app }: { app: AppDetail }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const resubmit = useMutation(
+    trpc.apps.resubmit.mutationOptions({
+      onSuccess: (updated) => {
+        queryClient.setQueryData(trpc.apps.get.queryKey({ appId: app.id }), updated);
+        return queryClient.invalidateQueries({ queryKey: trpc.apps.list.pathKey() });
+      },
+    }),
+  );
+  if (app.reviewStatus === 'pending') {
+    return (
+      <Banner kind="warning">
+        <strong>Pending review</strong>{app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}. Tenants cannot see this Public App until a reviewer approves it. You can still add Tenant IDs.
+      </Banner>
+    );
+  }
+  if (app.reviewStatus === 'rejected') {
+    return (
+      <Banner kind="error">
+        <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>
+        <div className="actions" style={{ marginTop: '0.5rem' }}>
+          <span>Make the changes it asks for on the Edit tab, then</span>
+          <Button variant="primary" busy={resubmit.isPending} onClick={() => resubmit.mutate({ appId: app.id })}>Resubmit</Button>
+        </div>
+        {resubmit.isError ? <p className="field-error">{messageFrom(resubmit.error)}</p> : null}
+      </Banner>
+    );
+  }
+  return null;
 }

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Link, useLocation } from 'react-router';
 import { Banner, EmptyState, Loading, Pager, formatDate, messageFrom, useTRPC } from '@gatehouse/ui';
-import { KindLabel, ReviewBadge } from './labels';
+import { KindLabel, ReviewBadge, waitedFor } from './labels';
 
 const PAGE_SIZE = 20;
 
@@ -54,7 +54,10 @@ export function MyApps() {
                   <tr key={app.id}>
                     <td><Link to={`/apps/${app.id}`}>{app.name}</Link></td>
                     <td><KindLabel kind={app.kind} /></td>
-                    <td><ReviewBadge status={app.reviewStatus} /></td>
+                    <td>
+                      <ReviewBadge status={app.reviewStatus} />
+                      {app.reviewStatus === 'pending' && app.submittedAt ? <div className="muted">waiting {waitedFor(app.submittedAt)}</div> : null}
+                    </td>
                     <td>Version {app.latestVersion}</td>
                     <td>{app.tenantCount}</td>
                     <td>{formatDate(app.createdAt)}</td>

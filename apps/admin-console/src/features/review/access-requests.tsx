@@ -1,0 +1,85 @@
+import { useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
+import { Banner, Button, CopyButton, EmptyState, FieldError, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
+
+type AccessRequestItem = RouterOutputs['review']['accessRequests'][number];
+
+/** Requests for access: approve (creating the account and a one-time link to pass on) or reject with a reason. */
+export function AccessRequests() {
+  const trpc = useTRPC();
+  const requests = useQuery(trpc.review.accessRequests.queryOptions());
+  const [issued, setIssued] = useState<{ email: string; link: string } | null>(null);
+  return (
+    <>
+      <h1>Access requests</h1>
+      {issued ? (
+        <Banner kind="success">
+          <strong>Account created for {issued.email}.</strong> Pass this one-time link on; it sets the password and works for 72 hours. It will not be shown again.
+          <div className="masked" style={{ marginTop: '0.5rem' }}>
+            <code className="secret" data-testid="setup-link">{issued.link}</code>
+            <CopyButton value={issued.link} label="Copy link" />
+          </div>
+        </Banner>
+      ) : null}
+      {requests.isPending ? (
+        <Loading label="Loading requests…" />
+      ) : requests.isError ? (
+        <Banner kind="error">{messageFrom(requests.error)}</Banner>
+      ) : requests.data.length === 0 ? (
+        <EmptyState title="No pending requests" />
+      ) : (
+        <ul className="card-list" aria-label="Pending access requests">
+          {requests.data.map((r) => <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />)}
+        </ul>
+      )}
+    </>
+  );
+}
+
+function RequestEntry({ request, onApproved }: { request: AccessRequestItem; onApproved: (link: string) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [rejecting, setRejecting] = useState(false);
+  const [reason, setReason] = useState('');
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.accessRequests.queryKey() });
+  const approve = useMutation(
+    trpc.review.approveRequest.mutationOptions({
+      onSuccess: async (result) => {
+        onApproved(`${window.location.origin}/set-password?token=${encodeURIComponent(result.setupToken)}`);
+        await refresh();
+      },
+    }),
+  );
+  const reject = useMutation(trpc.review.rejectRequest.mutationOptions({ onSuccess: refresh }));
+  const error = approve.error ?? reject.error;
+  return (
+    <li className="card" aria-label={`Request from ${request.email}`}>
+      <h2>{request.name} <span className="muted">&lt;{request.email}&gt;</span></h2>
+      <dl className="dl">
+        <dt>Role wanted</dt><dd>{ACCESS_ROLE_LABEL[request.role]}{request.tenantId ? ` of tenant ${request.tenantId}${request.tenantName ? ` (${request.tenantName})` : ' (unknown tenant)'}` : ''}</dd>
+        <dt>Organization</dt><dd>{request.organizationName} {request.role === 'developer' ? <span className="muted">({request.existingOrganization ? 'joins the existing organization' : 'new organization'})</span> : null}</dd>
+        <dt>Requested</dt><dd>{formatDateTime(request.createdAt)}</dd>
+      </dl>
+      {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
+      {rejecting ? (
+        <form onSubmit={(e) => { e.preventDefault(); reject.mutate({ requestId: request.id, reason }); }} style={{ marginTop: '0.75rem' }}>
+          <div className="field">
+            <label htmlFor={`reason-${request.id}`}>Reason</label>
+            <textarea id={`reason-${request.id}`} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
+            <FieldError message={fieldErrorsFrom(reject.error).reason} />
+          </div>
+          <div className="actions">
+            <Button type="submit" variant="danger" busy={reject.isPending}>Reject</Button>
+            <Button onClick={() => setRejecting(false)}>Cancel</Button>
+          </div>
+        </form>
+      ) : (
+        <div className="actions" style={{ marginTop: '0.75rem' }}>
+          <Button variant="primary" busy={approve.isPending} onClick={() => approve.mutate({ requestId: request.id })}>Approve</Button>
+          <Button onClick={() => setRejecting(true)}>Reject…</Button>
+        </div>
+      )}
+    </li>
+  );
+}

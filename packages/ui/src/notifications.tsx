@@ -1,0 +1,55 @@
+import { useEffect, useRef, useState } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { formatDateTime } from './primitives';
+import { useTRPC } from './trpc';
+
+/** The bell in the top bar: in-app notifications such as review decisions. */
+export function NotificationsBell() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [open, setOpen] = useState(false);
+  const panel = useRef<HTMLDivElement>(null);
+  const list = useQuery(trpc.notifications.list.queryOptions(undefined, { refetchInterval: 30_000 }));
+  const markRead = useMutation(trpc.notifications.markAllRead.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey() }) }));
+  useEffect(() => {
+    if (!open) return;
+    const close = (event: MouseEvent | KeyboardEvent) => {
+      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !panel.current?.contains(event.target as Node)) setOpen(false);
+    };
+    document.addEventListener('mousedown', close);
+    document.addEventListener('keydown', close);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', close);
+    };
+  }, [open]);
+  const unread = list.data?.unread ?? 0;
+  return (
+    <div className="bell" ref={panel}>
+      <button type="button" className="btn btn-ghost" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)} aria-label={`Notifications, ${unread} unread`}>
+        <span aria-hidden>🔔</span>
+        {unread > 0 ? <span className="bell-count" aria-hidden>{unread}</span> : null}
+      </button>
+      {open ? (
+        <div className="bell-panel" role="region" aria-label="Notifications">
+          <div className="page-head" style={{ marginBottom: '0.5rem' }}>
+            <strong>Notifications</strong>
+            {unread > 0 ? <button type="button" className="btn btn-ghost" onClick={() => markRead.mutate()}>Mark all read</button> : null}
+          </div>
+          {list.data?.items.length ? (
+            <ul className="bell-list">
+              {list.data.items.map((n) => (
+                <li key={n.id} className={n.read ? undefined : 'unread'}>
+                  <div>{n.message}</div>
+                  <div className="muted">{formatDateTime(n.createdAt)}</div>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">Nothing yet.</p>
+          )}
+        </div>
+      ) : null}
+    </div>
+  );
+}
