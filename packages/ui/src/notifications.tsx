@@ -27,7 +27,10 @@ export function NotificationsBell() {
   return (
     <div className="bell" ref={panel}>
       <button type="button" className="btn btn-ghost" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)} aria-label={`Notifications, ${unread} unread`}>
-        <span aria-hidden>🔔</span>
+        <svg aria-hidden width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+          <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+          <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+        </svg>
         {unread > 0 ? <span className="bell-count" aria-hidden>{unread}</span> : null}
       </button>
       {open ? (
