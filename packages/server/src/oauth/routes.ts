@@ -45,6 +45,20 @@ function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
 export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
   const { state, usage } = options;
 
+  /** The common start of the three client endpoints: environment, form body, client authentication; null once an error is sent. */
+  const authenticated = async (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply) => {
+    const environment = environmentOf(request, reply);
+    if (!environment) return null;
+    const body = formOf(request, reply);
+    if (!body) return null;
+    const auth = await authenticateClient(request, body, environment, state);
+    if (!auth.ok) {
+      sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+      return null;
+    }
+    return { environment, body, client: auth.client, secretId: auth.secretId };
+  };
+
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
     const params: FormBody & { [DUPLICATE]?: string } = {};
     for (const [key, value] of new URLSearchParams(body as string)) {
@@ -56,12 +70,9 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
 
   /** Client credentials grant (RFC 6749 §4.4). */
   app.post<{ Params: { env: string } }>('/:env/connect/token', async (request, reply) => {
-    const environment = environmentOf(request, reply);
-    if (!environment) return reply;
-    const body = formOf(request, reply);
-    if (!body) return reply;
-    const auth = await authenticateClient(request, body, environment, state);
-    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    const auth = await authenticated(request, reply);
+    if (!auth) return reply;
+    const { environment, body } = auth;
     if (!body.grant_type) return sendOAuthError(reply, 'invalid_request', 'grant_type is required.');
     if (body.grant_type !== 'client_credentials') return sendOAuthError(reply, 'unsupported_grant_type', 'Only client_credentials is supported.');
 
@@ -97,12 +108,9 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
 
   /** Token introspection (RFC 7662): a client may introspect only its own tokens. */
   app.post<{ Params: { env: string } }>('/:env/connect/introspect', async (request, reply) => {
-    const environment = environmentOf(request, reply);
-    if (!environment) return reply;
-    const body = formOf(request, reply);
-    if (!body) return reply;
-    const auth = await authenticateClient(request, body, environment, state);
-    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    const auth = await authenticated(request, reply);
+    if (!auth) return reply;
+    const { environment, body } = auth;
     if (!body.token) return sendOAuthError(reply, 'invalid_request', 'token is required.');
     reply.header('cache-control', 'no-store');
     const verified = await state.verify(body.token);
@@ -128,12 +136,9 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
 
   /** Token revocation (RFC 7009): always 200 for an authenticated client, whatever the token. */
   app.post<{ Params: { env: string } }>('/:env/connect/revoke', async (request, reply) => {
-    const environment = environmentOf(request, reply);
-    if (!environment) return reply;
-    const body = formOf(request, reply);
-    if (!body) return reply;
-    const auth = await authenticateClient(request, body, environment, state);
-    if (!auth.ok) return sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+    const auth = await authenticated(request, reply);
+    if (!auth) return reply;
+    const { body } = auth;
     if (!body.token) return sendOAuthError(reply, 'invalid_request', 'token is required.');
     const claims = (await state.verify(body.token))?.claims;
     if (claims && claims.client_id === auth.client.clientId && claims.exp * 1000 > Date.now()) {
