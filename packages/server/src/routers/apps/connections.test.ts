@@ -1,0 +1,348 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRPCError, getTRPCErrorShape } from '@trpc/server';
+import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
+import { sha256Hex } from '../../auth/secrets';
+import { appRouter, type createCaller } from '../../root';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+
+type Caller = ReturnType<typeof createCaller>;
+type NewApp = Parameters<Caller['apps']['create']>[0];
+
+const TENANT = '985798691'; // ADMIN's
+const TENANT2 = '100200300'; // ADMIN2's
+const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+const MALFORMED_IDS = ['not-a-uuid', '', "' or 1=1 --", '12345'];
+const V1 = ['tn.acc.invoices:r', 'tn.crm.customers:r'];
+const V2 = ['tn.crm.customers:r', 'tn.crm.customers:w'];
+const CLIENT_SECRET = /^ghcs_[A-Za-z0-9_-]{43,}$/;
+const HOUR = 3600_000;
+
+/** How a failed call reaches a client: code, message and field errors after the error formatter. */
+async function rejection(call: Promise<unknown>) {
+  const error = await call.then(
+    (value) => {
+      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+  if (!(error instanceof TRPCError)) throw error;
+  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
+  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
+}
+
+describe.each(dialects)('View Connections and developer-generated secrets on %s', (dialect) => {
+  let t: TestDatabase;
+  let dev: Caller;
+  let dev2: Caller;
+  let devUser: { id: string; email: string };
+  let appCount = 0;
+
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+    [dev, dev2] = await Promise.all([t.as(DEV), t.as(DEV2)]);
+    const user = await t.db.em().findOneOrFail(User, { email: DEV });
+    devUser = { id: user.id, email: user.email };
+  });
+  afterAll(async () => t?.close());
+
+  /** A caller in a fresh context, like a new HTTP request. */
+  const fresh = (email: string) => t.as(email);
+
+  function newApp(overrides: Partial<NewApp> = {}) {
+    return dev.apps.create({
+      name: `Viewed App ${++appCount}`,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://acme.example',
+      tenantIds: [TENANT, TENANT2],
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      scopes: V1,
+      ...overrides,
+    });
+  }
+
+  async function allow(email: string, tenantId: string, appId: string, environment: 'integration' | 'production' = 'integration') {
+    return (await fresh(email)).connections.allow({ tenantId, environment, appId });
+  }
+
+  async function view(appId: string, tenantId: string, environment: 'integration' | 'production') {
+    const row = (await (await fresh(DEV)).apps.connections({ appId })).find((r) => r.tenantId === tenantId && r.environment === environment);
+    if (!row) throw new Error(`no View Connections row for ${tenantId} ${environment}`);
+    return row;
+  }
+
+  async function dbState() {
+    const em = t.db.em();
+    const connections = await em.find(Connection, {}, { orderBy: { id: 'asc' } });
+    const secrets = await em.find(ClientSecret, {}, { orderBy: { id: 'asc' } });
+    return {
+      connections: connections.map((c) => [c.id, c.status, c.acceptedVersion ?? null, c.clientId ?? null, c.revision]),
+      secrets: secrets.map((s) => [s.id, s.expiresAt?.getTime() ?? null, s.revokedAt?.getTime() ?? null]),
+      audit: await em.count(AuditEvent, {}),
+    };
+  }
+
+  /** A refused call: its error, after checking that it changed nothing and wrote no audit event. */
+  async function refused(call: () => Promise<unknown>) {
+    const before = await dbState();
+    const failure = await rejection(call());
+    expect(await dbState()).toEqual(before);
+    return failure;
+  }
+
+  describe('authorization', () => {
+    let appId: string;
+    beforeAll(async () => {
+      appId = (await newApp({ credentialsMode: 'developer' })).id;
+      await allow(ADMIN, TENANT, appId);
+    });
+
+    const calls: Record<string, (c: Caller, appId: string) => Promise<unknown>> = {
+      connections: (c, appId) => c.apps.connections({ appId }),
+      generateSecret: (c, appId) => c.apps.generateSecret({ appId, tenantId: TENANT, environment: 'integration' }),
+    };
+
+    it.each(Object.keys(calls))('%s without a session is UNAUTHORIZED', async (name) => {
+      expect((await refused(() => calls[name]!(t.anonymous(), appId))).code).toBe('UNAUTHORIZED');
+    });
+
+    it.each(Object.keys(calls))('%s is FORBIDDEN to tenant admins and reviewers, even of a tenant the app lists', async (name) => {
+      for (const email of [ADMIN, ADMIN2, REVIEWER]) {
+        const caller = await fresh(email);
+        expect((await refused(() => calls[name]!(caller, appId))).code, email).toBe('FORBIDDEN');
+      }
+    });
+
+    it.each(Object.keys(calls))("%s of another organization's app answers exactly like a missing or malformed id", async (name) => {
+      const call = calls[name]!;
+      const foreign = await refused(() => call(dev2, appId));
+      expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+      expect(await refused(() => call(dev2, MISSING_ID))).toEqual(foreign);
+      expect(await refused(() => call(dev, MISSING_ID))).toEqual(foreign);
+      for (const malformed of MALFORMED_IDS) expect(await refused(() => call(dev, malformed)), malformed).toEqual(foreign);
+    });
+
+    it.each(Object.keys(calls))('%s of a deleted app is NOT_FOUND', async (name) => {
+      const doomed = await newApp({ credentialsMode: 'developer' });
+      await allow(ADMIN, TENANT, doomed.id);
+      await dev.apps.delete({ appId: doomed.id, confirmName: doomed.name });
+      const failure = await refused(async () => calls[name]!(await fresh(DEV), doomed.id));
+      expect(failure).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+    });
+
+    it('generateSecret refuses a malformed Tenant ID or environment with a field error', async () => {
+      for (const input of [
+        { appId, tenantId: 'abc', environment: 'integration' as const },
+        { appId, tenantId: TENANT, environment: 'staging' as 'integration' },
+      ]) {
+        const failure = await refused(() => dev.apps.generateSecret(input));
+        expect(failure.code).toBe('BAD_REQUEST');
+        expect(Object.keys(failure.fieldErrors ?? {})).toEqual([input.tenantId === 'abc' ? 'tenantId' : 'environment']);
+      }
+    });
+  });
+
+  describe('View Connections', () => {
+    it('shows every listed tenant per environment, following the admins’ decisions', async () => {
+      const app = await newApp();
+      const initial = await dev.apps.connections({ appId: app.id });
+      expect(initial.map((r) => [r.tenantId, r.environment]).sort()).toEqual(
+        [
+          [TENANT2, 'integration'],
+          [TENANT2, 'production'],
+          [TENANT, 'integration'],
+          [TENANT, 'production'],
+        ].sort(),
+      );
+      for (const row of initial) {
+        expect(row).toMatchObject({ state: 'not_connected', version: null, scopesInPlay: [], offered: true, clientId: null, canGenerateSecret: false });
+      }
+
+      const issued = await allow(ADMIN, TENANT, app.id);
+      await (await fresh(ADMIN2)).connections.decline({ tenantId: TENANT2, environment: 'integration', appId: app.id });
+      expect(await view(app.id, TENANT, 'integration')).toEqual({
+        tenantId: TENANT,
+        tenantName: 'Glendale Plumbing',
+        environment: 'integration',
+        state: 'connected',
+        version: 1,
+        scopesInPlay: app.scopes,
+        offered: true,
+        clientId: issued.clientId,
+        // The tenant admin issues this app's credentials.
+        canGenerateSecret: false,
+      });
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({ state: 'not_connected', version: null, scopesInPlay: [], clientId: null });
+      expect(await view(app.id, TENANT2, 'integration')).toMatchObject({ state: 'declined', version: null, scopesInPlay: [], clientId: null, offered: true });
+      expect(await view(app.id, TENANT2, 'production')).toMatchObject({ state: 'not_connected' });
+
+      // A new version is not in play until the admin accepts it.
+      await dev.apps.saveScopes({ appId: app.id, scopes: V2 });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'connected', version: 1, scopesInPlay: app.scopes });
+
+      const admin = await fresh(ADMIN);
+      await admin.connections.disable({ connectionId: issued.connection.id });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'disabled', version: 1, scopesInPlay: app.scopes });
+      await admin.connections.restore({ connectionId: issued.connection.id });
+      await admin.connections.upgrade({ connectionId: issued.connection.id, toVersion: 2 });
+      const upgraded = await view(app.id, TENANT, 'integration');
+      expect(upgraded).toMatchObject({ state: 'connected', version: 2, clientId: issued.clientId });
+      expect([...upgraded.scopesInPlay].sort()).toEqual([...V2].sort());
+    });
+
+    it("never shows another organization's connections of the same tenant", async () => {
+      const mine = await newApp();
+      const theirs = await dev2.apps.create({
+        name: 'Other Co Tracker',
+        organizationName: 'Other Dev Co',
+        homePageUrl: 'https://other.example',
+        tenantIds: [TENANT],
+        kind: 'private',
+        credentialsMode: 'developer',
+        scopes: V1,
+      });
+      const theirIssued = await allow(ADMIN, TENANT, theirs.id);
+      const rows = await dev.apps.connections({ appId: mine.id });
+      expect(rows.every((r) => r.state === 'not_connected')).toBe(true);
+      expect(JSON.stringify(rows)).not.toContain(theirIssued.clientId);
+    });
+  });
+
+  describe('removing a Tenant ID from the app', () => {
+    it('keeps the existing connection, flagged as no longer offered on both sides', async () => {
+      const app = await newApp({ tenantIds: [TENANT] });
+      const issued = await allow(ADMIN, TENANT, app.id);
+      await dev.apps.removeTenant({ appId: app.id, tenantId: TENANT });
+
+      const rows = await (await fresh(DEV)).apps.connections({ appId: app.id });
+      expect(rows.map((r) => [r.tenantId, r.environment, r.state, r.offered])).toEqual([
+        [TENANT, 'integration', 'connected', false],
+        [TENANT, 'production', 'not_connected', false],
+      ]);
+      expect(rows[0]).toMatchObject({ version: 1, scopesInPlay: app.scopes, clientId: issued.clientId });
+
+      const admin = await fresh(ADMIN);
+      const listed = (await admin.connections.list({ tenantId: TENANT, environment: 'integration' })).find((c) => c.id === issued.connection.id);
+      expect(listed).toMatchObject({ status: 'connected', offered: false });
+      expect(await admin.connections.get({ connectionId: issued.connection.id })).toMatchObject({ status: 'connected', offered: false, scopesInPlay: app.scopes });
+
+      // No longer offered: it cannot be connected anew in the other environment.
+      expect((await admin.connections.available({ tenantId: TENANT, environment: 'production' })).map((a) => a.appId)).not.toContain(app.id);
+      const missing = { code: 'NOT_FOUND', message: 'App not found', fieldErrors: null };
+      expect(await refused(() => admin.connections.app({ tenantId: TENANT, environment: 'production', appId: app.id }))).toEqual(missing);
+      expect(await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id }))).toEqual(missing);
+
+      // The tenant admin still decides about the existing one.
+      expect((await admin.connections.disable({ connectionId: issued.connection.id })).offered).toBe(false);
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'disabled', offered: false });
+
+      // Listing the tenant again offers it again.
+      await dev.apps.addTenant({ appId: app.id, tenantId: TENANT });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'disabled', offered: true });
+      expect((await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).offered).toBe(true);
+    });
+  });
+
+  describe('generateSecret (developer-managed credentials)', () => {
+    it('is FORBIDDEN when the tenant admin issues the credentials, and changes nothing', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      await allow(ADMIN, TENANT, app.id);
+      const failure = await refused(() => dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }));
+      expect(failure.code).toBe('FORBIDDEN');
+      expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(false);
+    });
+
+    it('is NOT_FOUND unless the tenant is connected in that environment', async () => {
+      const app = await newApp({ credentialsMode: 'developer' });
+      const generate = (tenantId: string, environment: 'integration' | 'production') => () => dev.apps.generateSecret({ appId: app.id, tenantId, environment });
+      const missing = { code: 'NOT_FOUND', message: 'Connection not found', fieldErrors: null };
+      expect(await refused(generate(TENANT, 'integration'))).toEqual(missing);
+      expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(false);
+
+      const issued = await allow(ADMIN, TENANT, app.id);
+      await (await fresh(ADMIN2)).connections.decline({ tenantId: TENANT2, environment: 'integration', appId: app.id });
+      expect(await refused(generate(TENANT, 'production'))).toEqual(missing);
+      expect(await refused(generate(TENANT2, 'integration'))).toEqual(missing);
+      expect(await refused(generate('999999999', 'integration'))).toEqual(missing);
+      expect((await view(app.id, TENANT, 'production')).canGenerateSecret).toBe(false);
+      expect((await view(app.id, TENANT2, 'integration')).canGenerateSecret).toBe(false);
+
+      await (await fresh(ADMIN)).connections.disable({ connectionId: issued.connection.id });
+      expect(await refused(generate(TENANT, 'integration'))).toEqual(missing);
+      expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(false);
+      await (await fresh(ADMIN)).connections.restore({ connectionId: issued.connection.id });
+      expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(true);
+
+      // Another organization cannot generate for it either.
+      expect(await refused(() => dev2.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }))).toEqual({
+        code: 'NOT_FOUND',
+        message: 'App not found',
+        fieldErrors: null,
+      });
+    });
+
+    it('generates a secret shown once and rotates like the admin’s rotation, with an audit event', async () => {
+      const app = await newApp({ credentialsMode: 'developer' });
+      const issued = await allow(ADMIN, TENANT, app.id);
+      const first = await t.db.em().findOneOrFail(ClientSecret, { connection: issued.connection.id });
+      expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(true);
+
+      const seen = new Set((await t.db.em().find(AuditEvent, { appId: app.id })).map((e) => e.id));
+      const before = Date.now();
+      const generated = await dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' });
+      expect(generated.clientId).toBe(issued.clientId);
+      expect(generated.clientSecret).toMatch(CLIENT_SECRET);
+      expect(generated.clientSecret).not.toBe(issued.clientSecret);
+
+      const rows = await t.db.em().find(ClientSecret, { connection: issued.connection.id });
+      expect(rows).toHaveLength(2);
+      const created = rows.find((s) => s.id !== first.id)!;
+      expect(created.secretHash).toBe(sha256Hex(generated.clientSecret));
+      expect(generated.clientSecret.startsWith(created.start)).toBe(true);
+
+      const secrets = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).secrets;
+      const old = secrets.find((s) => s.id === first.id)!;
+      expect(old.state).toBe('expiring');
+      expect(old.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 24 * HOUR - 1000);
+      expect(old.expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + 24 * HOUR + 1000);
+      expect(secrets.find((s) => s.id === created.id)).toMatchObject({ state: 'active', createdBy: DEV, expiresAt: null });
+
+      const events = (await t.db.em().find(AuditEvent, { appId: app.id })).filter((e) => !seen.has(e.id));
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({
+        action: 'connection.secret_generated',
+        actorId: devUser.id,
+        actorEmail: devUser.email,
+        tenantId: TENANT,
+        appId: app.id,
+        before: { secrets: [first.start] },
+        after: { environment: 'integration', secretStart: created.start },
+      });
+      expect(JSON.stringify([events[0]!.before, events[0]!.after])).not.toContain(generated.clientSecret);
+
+      // Generating again rotates again: the previous one gets the grace period, the older one keeps its earlier end.
+      const again = await dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' });
+      const states = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).secrets;
+      expect(states).toHaveLength(3);
+      expect(states.filter((s) => s.state === 'active')).toHaveLength(1);
+      expect(states.find((s) => s.state === 'active')!.start).toBe(again.clientSecret.slice(0, states[0]!.start.length));
+      expect(states.find((s) => s.id === first.id)!.expiresAt!.getTime()).toBe(old.expiresAt!.getTime());
+    });
+
+    it('concurrent generations each succeed or get CONFLICT, and secrets = 1 + successes', async () => {
+      const app = await newApp({ credentialsMode: 'developer' });
+      const issued = await allow(ADMIN, TENANT, app.id);
+      const callers = await Promise.all(Array.from({ length: 6 }, () => fresh(DEV)));
+      const results = await Promise.allSettled(callers.map((c) => c.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' })));
+      const ok = results.filter((r) => r.status === 'fulfilled');
+      const failed = results.filter((r) => r.status === 'rejected');
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      for (const f of failed) {
+        expect(f.reason).toBeInstanceOf(TRPCError);
+        expect((f.reason as TRPCError).code).toBe('CONFLICT');
+      }
+      expect(await t.db.em().count(ClientSecret, { connection: issued.connection.id })).toBe(1 + ok.length);
+      expect(await t.db.em().count(AuditEvent, { appId: app.id, action: 'connection.secret_generated' })).toBe(ok.length);
+    });
+  });
+});
