@@ -52,7 +52,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     const clientId = await admin.getByTestId('client-id').textContent();
     const secret = (await admin.getByTestId('client-secret').textContent()) ?? '';
     expect(clientId).toMatch(/^ghc_/);
-    expect(secret).toMatch(/^ghcs_[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^ghcs_[A-Za-z0-9_-]{54}$/);
     await screenshot(admin, `${dialect}-admin-credentials`);
     await admin.getByRole('button', { name: 'I have stored the secret' }).click();
     await admin.getByRole('heading', { name: 'Crew Scheduler' }).waitFor();

@@ -38,7 +38,7 @@ export class UsageRecorder {
 
   constructor(private readonly db: Database, flushEveryMs = 2000) {
     if (flushEveryMs > 0) {
-      this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
+      this.timer = setInterval(() => void this.flush().catch((error: unknown) => console.error('usage flush failed', error)), flushEveryMs);
       this.timer.unref();
     }
   }
@@ -55,10 +55,11 @@ export class UsageRecorder {
     this.secretUse.set(secretId, at);
   }
 
-  /** Writes what was counted since the last flush; flushes never overlap. */
+  /** Writes what was counted since the last flush; flushes never overlap, and one failure does not stop the next. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.write());
-    return this.flushing;
+    const next = this.flushing.catch(() => undefined).then(() => this.write());
+    this.flushing = next;
+    return next;
   }
 
   async close(): Promise<void> {

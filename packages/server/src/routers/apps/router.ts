@@ -3,6 +3,7 @@ import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { DomainError, ENVIRONMENTS, canResubmit, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
+import { containsText } from '../../db/text-match';
 import { rotateSecrets, updateConnection } from '../connections/model';
 import { audit } from '../../audit';
 import { randomToken } from '../../auth/secrets';
@@ -41,8 +42,7 @@ export const appsRouter = router({
       const where = {
         organization: ctx.developer.organizationId,
         deletedAt: null,
-        // Case-insensitive on both databases, with % and _ taken literally.
-        ...(input.search ? { [raw(`lower(name) like ? escape '\\'`, [`%${input.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`])]: [] } : {}),
+        ...(input.search ? containsText('name', input.search) : {}),
       };
       const [apps, totalCount] = await ctx.em.findAndCount(App, where, {
         orderBy: { createdAt: 'desc', id: 'asc' },
@@ -177,7 +177,8 @@ export const appsRouter = router({
           const app = await findOwnedApp(tx, developer.organizationId, input.appId);
           if (await tx.count(AppTenant, { app: app.id, tenantId: input.tenantId })) throw alreadyListed(input.tenantId);
           tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId: input.tenantId });
-          audit(tx, developer, { action: 'app.tenant_added', organizationId: developer.organizationId, appId: app.id, tenantId: input.tenantId, after: { tenantId: input.tenantId } });
+          // The tenant stays out of the event's tenant column: its admins must not learn of an app they may not see yet.
+          audit(tx, developer, { action: 'app.tenant_added', organizationId: developer.organizationId, appId: app.id, after: { tenantId: input.tenantId } });
         });
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) throw alreadyListed(input.tenantId);
@@ -195,7 +196,7 @@ export const appsRouter = router({
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
         const removed = await tx.nativeDelete(AppTenant, { app: app.id, tenantId: input.tenantId });
         if (removed === 0) throw invalidField('tenantId', `Tenant ID ${input.tenantId} is not listed on this app`);
-        audit(tx, developer, { action: 'app.tenant_removed', organizationId: developer.organizationId, appId: app.id, tenantId: input.tenantId, before: { tenantId: input.tenantId } });
+        audit(tx, developer, { action: 'app.tenant_removed', organizationId: developer.organizationId, appId: app.id, before: { tenantId: input.tenantId } });
       });
       return { tenantIds: await tenantIdsOf(ctx.em, input.appId) };
     }),

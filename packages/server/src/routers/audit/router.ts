@@ -5,6 +5,7 @@ import { App, AuditEvent, Organization, type AuditEventEntity } from '../../db/e
 import type { SessionUser } from '../../auth/sessions';
 import type { EntityManager } from '@mikro-orm/knex';
 import { authedProcedure } from '../../procedures';
+import { containsText, startsWithText } from '../../db/text-match';
 import { router } from '../../trpc';
 
 const filtersInput = z.object({
@@ -34,7 +35,6 @@ const eventOutput = z.object({
 });
 
 type Filters = z.infer<typeof filtersInput>;
-const like = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 /** The caller's own part of the trail, narrowed by the filters. Nobody sees anyone else's. */
 function scopedWhere(user: SessionUser, filters: Filters): FilterQuery<AuditEventEntity> {
@@ -53,10 +53,9 @@ function scopedWhere(user: SessionUser, filters: Filters): FilterQuery<AuditEven
     where.tenantId = filters.tenantId ?? { $in: user.tenantIds };
   }
   if (filters.appId) where.appId = filters.appId;
-  if (filters.actor) where.actorEmail = { $like: like(filters.actor.toLowerCase()) };
-  if (filters.action) where.action = { $like: `${filters.action.replace(/[\\%_]/g, (c) => `\\${c}`)}%` };
+  const text = [filters.actor ? containsText('actor_email', filters.actor) : {}, filters.action ? startsWithText('action', filters.action) : {}];
   if (filters.from || filters.to) where.at = { ...(filters.from ? { $gte: filters.from } : {}), ...(filters.to ? { $lte: filters.to } : {}) };
-  return where as FilterQuery<AuditEventEntity>;
+  return { ...where, ...text[0], ...text[1] } as FilterQuery<AuditEventEntity>;
 }
 
 async function withNames(em: EntityManager, events: AuditEventEntity[]) {

@@ -122,11 +122,12 @@ export async function updateConnection(tx: EntityManager, connection: Connection
 }
 
 /**
- * Creates a client secret (random 256 bits behind a recognisable prefix).
+ * Creates a client secret: 320 random bits behind a recognisable prefix, so
+ * that even with its visible start known more than 256 bits stay secret.
  * Only its SHA-256 and its start are stored; the caller shows it once.
  */
 export function issueSecret(tx: EntityManager, connection: ConnectionEntity, createdBy: string): { plain: string; secret: ClientSecretEntity } {
-  const plain = randomToken(CLIENT_SECRET_PREFIX, 32);
+  const plain = randomToken(CLIENT_SECRET_PREFIX, 40);
   const secret = tx.create(ClientSecret, {
     id: crypto.randomUUID(),
     connection,
