@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
-import { Banner, Button, CopyButton, EmptyState, FieldError, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
+import { Decision } from './decision';
+import { Banner, CopyButton, EmptyState, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 
 type AccessRequestItem = RouterOutputs['review']['accessRequests'][number];
 
@@ -40,8 +41,6 @@ export function AccessRequests() {
 function RequestEntry({ request, onApproved }: { request: AccessRequestItem; onApproved: (link: string) => void }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [rejecting, setRejecting] = useState(false);
-  const [reason, setReason] = useState('');
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.accessRequests.queryKey() });
   const approve = useMutation(
     trpc.review.approveRequest.mutationOptions({
@@ -62,24 +61,15 @@ function RequestEntry({ request, onApproved }: { request: AccessRequestItem; onA
         <dt>Requested</dt><dd>{formatDateTime(request.createdAt)}</dd>
       </dl>
       {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
-      {rejecting ? (
-        <form onSubmit={(e) => { e.preventDefault(); reject.mutate({ requestId: request.id, reason }); }} style={{ marginTop: '0.75rem' }}>
-          <div className="field">
-            <label htmlFor={`reason-${request.id}`}>Reason</label>
-            <textarea id={`reason-${request.id}`} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} />
-            <FieldError message={fieldErrorsFrom(reject.error).reason} />
-          </div>
-          <div className="actions">
-            <Button type="submit" variant="danger" busy={reject.isPending}>Reject</Button>
-            <Button onClick={() => setRejecting(false)}>Cancel</Button>
-          </div>
-        </form>
-      ) : (
-        <div className="actions" style={{ marginTop: '0.75rem' }}>
-          <Button variant="primary" busy={approve.isPending} onClick={() => approve.mutate({ requestId: request.id })}>Approve</Button>
-          <Button onClick={() => setRejecting(true)}>Reject…</Button>
-        </div>
-      )}
+      <Decision
+        id={request.id}
+        reasonLabel="Reason"
+        approving={approve.isPending}
+        rejecting={reject.isPending}
+        reasonError={fieldErrorsFrom(reject.error).reason}
+        onApprove={() => approve.mutate({ requestId: request.id })}
+        onReject={(reason) => reject.mutate({ requestId: request.id, reason })}
+      />
     </li>
   );
 }

@@ -1,7 +1,7 @@
-import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { scopeInfo } from '@gatehouse/domain';
-import { Badge, Banner, Button, EmptyState, FieldError, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
+import { Decision } from './decision';
+import { Badge, Banner, EmptyState, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 
 type QueueItem = RouterOutputs['review']['queue'][number];
 
@@ -36,8 +36,6 @@ export function ReviewQueue() {
 function QueueEntry({ item }: { item: QueueItem }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [rejecting, setRejecting] = useState(false);
-  const [reason, setReason] = useState('');
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.queue.queryKey() });
   const approve = useMutation(trpc.review.approve.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.review.reject.mutationOptions({ onSuccess: refresh }));
@@ -66,24 +64,15 @@ function QueueEntry({ item }: { item: QueueItem }) {
         </div>
       </div>
       {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
-      {rejecting ? (
-        <form onSubmit={(e) => { e.preventDefault(); reject.mutate({ appId: item.appId, reason }); }}>
-          <div className="field">
-            <label htmlFor={`reason-${item.appId}`}>Reason for the developer</label>
-            <textarea id={`reason-${item.appId}`} value={reason} onChange={(e) => setReason(e.target.value)} maxLength={2000} aria-invalid={fieldErrorsFrom(reject.error).reason ? true : undefined} />
-            <FieldError message={fieldErrorsFrom(reject.error).reason} />
-          </div>
-          <div className="actions">
-            <Button type="submit" variant="danger" busy={reject.isPending}>Reject</Button>
-            <Button onClick={() => setRejecting(false)}>Cancel</Button>
-          </div>
-        </form>
-      ) : (
-        <div className="actions">
-          <Button variant="primary" busy={approve.isPending} onClick={() => approve.mutate({ appId: item.appId })}>Approve</Button>
-          <Button onClick={() => setRejecting(true)}>Reject…</Button>
-        </div>
-      )}
+      <Decision
+        id={item.appId}
+        reasonLabel="Reason for the developer"
+        approving={approve.isPending}
+        rejecting={reject.isPending}
+        reasonError={fieldErrorsFrom(reject.error).reason}
+        onApprove={() => approve.mutate({ appId: item.appId })}
+        onReject={(reason) => reject.mutate({ appId: item.appId, reason })}
+      />
     </li>
   );
 }
