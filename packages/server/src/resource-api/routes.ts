@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { fieldErrorsOf } from '@gatehouse/domain';
+import { LIMITS, fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
@@ -35,6 +35,9 @@ const customerInput = z.object({
 const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, unknown>>; update: z.ZodType<Record<string, unknown>> }>> = {
   'crm/customers': { create: customerInput.extend({ active: z.boolean().default(true) }), update: customerInput.partial().strict() },
 };
+
+/** Usage is counted per Tenant ID; a path segment that cannot be one is not counted (nor would it fit the tenant column). */
+const TENANT_ID = new RegExp(`^[1-9][0-9]{0,${LIMITS.tenantIdDigits - 1}}$`);
 
 const pagingInput = z.object({
   page: z.coerce.number({ error: 'page must be a number' }).int('page must be a whole number').min(1, 'page starts at 1').default(1),
@@ -82,7 +85,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
     const endpoint = `${request.method} /${area}/v2/tenant/{tenant}/${resource}${id === undefined ? '' : '/{id}'}`;
     const record = (status: number, connectionId?: string) => {
       const appId = verdict.ok ? verdict.claims.app_id : verdict.appId;
-      if (appId && (env === 'integration' || env === 'production')) usage.recordCall({ appId, tenantId: tenant, environment: env, endpoint, status, connectionId });
+      if (appId && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) usage.recordCall({ appId, tenantId: tenant, environment: env, endpoint, status, connectionId });
     };
     if (!verdict.ok) {
       record(verdict.status, verdict.connectionId);

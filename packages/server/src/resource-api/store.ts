@@ -1,4 +1,5 @@
 import type { Environment } from '@gatehouse/domain';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Database } from '../db/orm';
 import { ResourceRecord } from '../db/entities';
 import { TtlCache } from '../cache';
@@ -20,6 +21,7 @@ interface Snapshot {
 export class ResourceStore {
   private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
   private readonly seeded = new Map<string, Promise<void>>();
+  private readonly creating = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: Database) {}
 
@@ -30,6 +32,18 @@ export class ResourceStore {
 
   async create(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
     await this.ensureSeeded(tenantId, environment);
+    // Creates of one resource queue up in this instance: run together, they would all read the same last id.
+    const key = `${tenantId}|${environment}|${resource}`;
+    const mine = (this.creating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.insertNext(tenantId, environment, resource, data));
+    this.creating.set(key, mine);
+    try {
+      return await mine;
+    } finally {
+      if (this.creating.get(key) === mine) this.creating.delete(key);
+    }
+  }
+
+  private async insertNext(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
     for (let attempt = 0; ; attempt++) {
       const em = this.db.em();
       const last = await em.findOne(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'desc' } });
@@ -40,8 +54,9 @@ export class ResourceStore {
         this.snapshots.clear();
         return { ...data, id: recordId, modifiedOn: modifiedOn.toISOString() };
       } catch (error) {
-        // Another writer took this id: take the next one.
-        if (attempt >= 5) throw error;
+        // Another instance took this id: take the next one.
+        if (!(error instanceof UniqueConstraintViolationException) || attempt >= 20) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
       }
     }
   }

@@ -1,0 +1,324 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { UsageDaily } from '../db/entities';
+import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
+import { callApi, fetchToken, listen } from '../test/http-client';
+import { MemoryRateLimiter, RATE_LIMIT, RedisRateLimiter, type RateLimiter } from './rate-limit';
+
+const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisReachable(): Promise<boolean> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+const redisUp = await redisReachable();
+if (!redisUp && process.env.CI) throw new Error(`Redis is not reachable at ${REDIS_URL}; CI must test the shared rate limit.`);
+
+const T1 = '985798691';
+const T2 = '100200300';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const list = (tenant: string) => `/integration/api/crm/v2/tenant/${tenant}/customers?pageSize=1`;
+
+describe('MemoryRateLimiter', () => {
+  it('lets exactly the limit through in any window, counting down what remains', () => {
+    const limiter = new MemoryRateLimiter(60, 1000);
+    const decisions = Array.from({ length: 100 }, (_, i) => limiter.take('a', 10_000 + i * 5));
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(60);
+    expect(decisions.slice(0, 60).map((d) => d.remaining)).toEqual(Array.from({ length: 60 }, (_, i) => 59 - i));
+    // The 61st call at t=10300 waits for the first (t=10000) to leave the window.
+    expect(decisions[60]).toEqual({ allowed: false, limit: 60, remaining: 0, retryAfterMs: 700 });
+    expect(decisions.slice(60).every((d) => !d.allowed && d.retryAfterMs > 0 && d.retryAfterMs <= 1000)).toBe(true);
+    void limiter.close();
+  });
+
+  it('slides: never twice the limit across a window boundary', () => {
+    const limiter = new MemoryRateLimiter(60, 1000);
+    for (let i = 0; i < 60; i++) expect(limiter.take('k', 900 + i).allowed).toBe(true);
+    // Just past a fixed-window boundary nothing more is allowed…
+    expect(Array.from({ length: 60 }, (_, i) => limiter.take('k', 1000 + i)).some((d) => d.allowed)).toBe(false);
+    // …until each earlier call is a full window old, one by one.
+    expect(limiter.take('k', 1900).allowed).toBe(true);
+    expect(limiter.take('k', 1900).allowed).toBe(false);
+    expect(limiter.take('k', 1901).allowed).toBe(true);
+    void limiter.close();
+  });
+
+  it('keeps a separate budget per key', () => {
+    const limiter = new MemoryRateLimiter(2, 1000);
+    expect([limiter.take('app1:t1:integration', 0), limiter.take('app1:t1:integration', 1), limiter.take('app1:t1:integration', 2)].map((d) => d.allowed)).toEqual([true, true, false]);
+    expect(limiter.take('app1:t2:integration', 3).allowed).toBe(true);
+    expect(limiter.take('app2:t1:integration', 3).allowed).toBe(true);
+    expect(limiter.take('app1:t1:production', 3).allowed).toBe(true);
+    void limiter.close();
+  });
+});
+
+describe.runIf(redisUp)('RedisRateLimiter', () => {
+  it('shares one sliding window between limiters on separate connections', async () => {
+    const namespace = `gh:test:${crypto.randomUUID()}:`;
+    const one = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
+    const two = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
+    try {
+      const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).take('k')));
+      const allowed = decisions.filter((d) => d.allowed);
+      expect(allowed).toHaveLength(5);
+      expect(allowed.map((d) => d.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
+      for (const refused of decisions.filter((d) => !d.allowed)) {
+        expect(refused.remaining).toBe(0);
+        expect(refused.retryAfterMs).toBeGreaterThan(0);
+        expect(refused.retryAfterMs).toBeLessThanOrEqual(400);
+      }
+      expect((await one.take('other')).allowed).toBe(true);
+      await sleep(450);
+      expect((await two.take('k')).allowed).toBe(true);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+});
+
+interface Party {
+  appId: string;
+  appKey: string;
+  connectionId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+type Call = Awaited<ReturnType<typeof callApi>>;
+
+describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => {
+  let t: TestDatabase;
+  let server: Awaited<ReturnType<typeof listen>>;
+  let dev: Awaited<ReturnType<TestDatabase['as']>>;
+  let admin: Awaited<ReturnType<TestDatabase['as']>>;
+  let admin2: Awaited<ReturnType<TestDatabase['as']>>;
+  let appCount = 0;
+  let decisions: number[];
+
+  /** An app reading CRM customers, connected in integration on each tenant given. */
+  async function connected(tenants: string[]): Promise<Party[]> {
+    const app = await dev.apps.create({
+      name: `Throttled ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://throttled.example', tenantIds: [T1, T2],
+      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
+    });
+    const parties: Party[] = [];
+    for (const tenant of tenants) {
+      const granted = await (tenant === T1 ? admin : admin2).connections.allow({ tenantId: tenant, environment: 'integration', appId: app.id });
+      parties.push({ appId: app.id, appKey: app.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret });
+    }
+    return parties;
+  }
+  const tokenOf = async (p: Party, url = server.url) => (await fetchToken(url, 'integration', p.clientId, p.clientSecret)).body.access_token as string;
+
+  /** When each server's limiter was asked, to know whether a burst really fell within one window. */
+  function watch(...servers: { app: { runtime: { limiter: RateLimiter } } }[]): number[] {
+    const times: number[] = [];
+    for (const { app } of servers) {
+      const { limiter } = app.runtime;
+      const take = limiter.take.bind(limiter);
+      limiter.take = (key: string) => {
+        times.push(performance.now());
+        return take(key);
+      };
+    }
+    return times;
+  }
+
+  /** One call of a burst: where, for which tenant, as which app. */
+  interface Shot {
+    url: string;
+    tenant: string;
+    token: string;
+    appKey: string;
+  }
+  const shots = (n: number, shot: Omit<Shot, 'url'>, urls: string[] = [server.url]): Shot[] => Array.from({ length: n }, (_, i) => ({ ...shot, url: urls[i % urls.length]! }));
+
+  /**
+   * Fires all shots at once; answers in firing order. A starved machine (client and server share one
+   * event loop) may spread them over more than the window: then the budgets are left to empty and
+   * the burst fired again, at most three times.
+   */
+  async function burst(fired: Shot[], decisions: number[]): Promise<{ calls: Call[]; spanMs: number; attempts: Call[][] }> {
+    const attempts: Call[][] = [];
+    for (;;) {
+      decisions.length = 0;
+      const calls = await Promise.all(fired.map(({ url, tenant, token, appKey }) => callApi(url, list(tenant), { token, appKey })));
+      attempts.push(calls);
+      const spanMs = Math.max(...decisions) - Math.min(...decisions);
+      if (spanMs < 900 || attempts.length === 3) return { calls, spanMs, attempts };
+      await sleep(1100);
+    }
+  }
+
+  function expectExactlyLimited(calls: Call[], limit: number) {
+    const passed = calls.filter((c) => c.status === 200);
+    const throttled = calls.filter((c) => c.status === 429);
+    expect({ passed: passed.length, throttled: throttled.length }).toEqual({ passed: limit, throttled: calls.length - limit });
+    // Each pass saw its own share of the quota: 59, 58, … 0 remaining.
+    expect(passed.map((c) => Number(c.headers.get('x-ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(Array.from({ length: limit }, (_, i) => i));
+    for (const c of [...passed, ...throttled]) expect(c.headers.get('x-ratelimit-limit')).toBe(String(RATE_LIMIT.calls));
+    for (const c of throttled) {
+      expect(c.body.error).toBe('rate_limited');
+      expect(c.headers.get('x-ratelimit-remaining')).toBe('0');
+      // The window is one second: the wait is never longer, and a header value is whole seconds.
+      expect(c.headers.get('retry-after')).toBe('1');
+    }
+  }
+
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+    server = await listen(t);
+    decisions = watch(server);
+    [dev, admin, admin2] = await Promise.all([t.as(DEV), t.as(ADMIN), t.as(ADMIN2)]);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await t?.close();
+  });
+
+  it('100 calls in one second for one app and tenant: exactly 60 pass, 40 get 429 with Retry-After; others are not affected', async () => {
+    const [a1, a2] = await connected([T1, T2]);
+    const [b1] = await connected([T1]);
+    const [tokenA1, tokenA2, tokenB1] = await Promise.all([tokenOf(a1!), tokenOf(a2!), tokenOf(b1!)]);
+    // Seed both tenants' demo data first, through other budgets, so the burst is quick.
+    expect((await callApi(server.url, list(T1), { token: tokenB1, appKey: b1!.appKey })).status).toBe(200);
+    expect((await callApi(server.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
+
+    // The others fire in the same burst, interleaved: another app on the same tenant, the same app on another tenant.
+    const fired = [...shots(100, { tenant: T1, token: tokenA1, appKey: a1!.appKey })];
+    for (let i = 0; i < 10; i++) {
+      fired.splice(i * 10 + 5, 0, ...shots(1, { tenant: T1, token: tokenB1, appKey: b1!.appKey }), ...shots(1, { tenant: T2, token: tokenA2, appKey: a2!.appKey }));
+    }
+    const { calls, spanMs } = await burst(fired, decisions);
+    expect(spanMs, 'the limiter saw the calls within one second').toBeLessThan(1000);
+    expectExactlyLimited(calls.filter((_, i) => fired[i]!.token === tokenA1), 60);
+    expect(calls.filter((_, i) => fired[i]!.token !== tokenA1).map((c) => c.status)).toEqual(Array(20).fill(200));
+
+    // After Retry-After, the window has slid on.
+    await sleep(1000);
+    expect((await callApi(server.url, list(T1), { token: tokenA1, appKey: a1!.appKey })).status).toBe(200);
+  });
+
+  describe.runIf(redisUp)('shared through Redis', () => {
+    let one: Awaited<ReturnType<typeof listen>>;
+    let two: Awaited<ReturnType<typeof listen>>;
+    let shared: number[];
+    beforeAll(async () => {
+      one = await listen(t, { redisUrl: REDIS_URL });
+      two = await listen(t, { redisUrl: REDIS_URL });
+      shared = watch(one, two);
+    });
+    afterAll(async () => {
+      await one?.close();
+      await two?.close();
+    });
+
+    it('two servers sharing Redis together let exactly 60 of 100 calls through', async () => {
+      const [a1, a2] = await connected([T1, T2]);
+      const [tokenA1, tokenA2] = await Promise.all([tokenOf(a1!, one.url), tokenOf(a2!, two.url)]);
+      // Warm both servers' caches and the demo data on budgets the burst does not use.
+      expect((await callApi(one.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
+      expect((await callApi(two.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
+
+      const { calls, spanMs } = await burst(shots(100, { tenant: T1, token: tokenA1, appKey: a1!.appKey }, [one.url, two.url]), shared);
+      expect(spanMs, 'the limiters saw the 100 calls within one second').toBeLessThan(1000);
+      expectExactlyLimited(calls, 60);
+      // Both servers took part in the limiting.
+      expect(calls.filter((c, i) => i % 2 === 0 && c.status === 200).length).toBeGreaterThan(0);
+      expect(calls.filter((c, i) => i % 2 === 1 && c.status === 200).length).toBeGreaterThan(0);
+      expect((await callApi(two.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
+    });
+  });
+
+  describe('usage', () => {
+    const today = () => new Date().toISOString().slice(0, 10);
+    const usageOf = async (appId: string) =>
+      Object.fromEntries(
+        (await t.db.em().find(UsageDaily, { appId })).map((r) => [`${r.day} ${r.tenantId} ${r.environment} ${r.endpoint} ${r.outcome}`, r.calls]),
+      );
+
+    it('counts calls per day, tenant, environment, endpoint and outcome; stamps last token, last call and secret use', async () => {
+      const [u1, u2] = await connected([T1, T2]);
+      const before = await admin.connections.get({ connectionId: u1!.connectionId });
+      expect({ lastTokenAt: before.lastTokenAt, lastCallAt: before.lastCallAt, lastUsedAt: before.secrets[0]!.lastUsedAt }).toEqual({ lastTokenAt: null, lastCallAt: null, lastUsedAt: null });
+
+      const [token1, token2] = await Promise.all([tokenOf(u1!), tokenOf(u2!)]);
+      const appKey = u1!.appKey;
+      const t2 = (suffix: string) => `/integration/api/crm/v2/tenant/${T2}/customers${suffix}`;
+      // T1: a burst of 70 (60 × 2xx, 10 × 429, once or again), a bad token (4xx), and a call without a key (no app: not counted).
+      const { attempts } = await burst(shots(70, { tenant: T1, token: token1, appKey }), decisions);
+      const outcomes = attempts.flat().map((c) => c.status);
+      expect(new Set(outcomes)).toEqual(new Set([200, 429]));
+      expect(outcomes.filter((status) => status === 429).length).toBeGreaterThanOrEqual(10);
+      expect((await callApi(server.url, list(T1), { token: 'garbage', appKey })).status).toBe(401);
+      expect((await callApi(server.url, list(T1), { token: token1 })).status).toBe(401);
+      // T2: one record read (2xx), one unknown record (4xx), three writes without :w (4xx).
+      expect((await callApi(server.url, t2('/301001'), { token: token2, appKey })).status).toBe(200);
+      expect((await callApi(server.url, t2('/999999'), { token: token2, appKey })).status).toBe(404);
+      for (let i = 0; i < 3; i++) expect((await callApi(server.url, t2(''), { token: token2, appKey, method: 'POST', body: { name: 'No', type: 'Residential' } })).status).toBe(403);
+
+      await server.app.runtime.usage.flush();
+      const day = today();
+      const expected = {
+        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: outcomes.filter((status) => status === 200).length,
+        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 429`]: outcomes.filter((status) => status === 429).length,
+        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 4xx`]: 1,
+        [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 1,
+        [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 4xx`]: 1,
+        [`${day} ${T2} integration POST /crm/v2/tenant/{tenant}/customers 4xx`]: 3,
+      };
+      expect(await usageOf(u1!.appId)).toEqual(expected);
+
+      // Later batches add to the same rows; an empty flush changes nothing.
+      expect((await callApi(server.url, t2('/301002'), { token: token2, appKey })).status).toBe(200);
+      await server.app.runtime.usage.flush();
+      await server.app.runtime.usage.flush();
+      expect(await usageOf(u1!.appId)).toEqual({ ...expected, [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 2 });
+
+      const recent = expect.toSatisfy((d: Date | null) => d instanceof Date && Math.abs(d.getTime() - Date.now()) < 60_000);
+      for (const [caller, party] of [[admin, u1!], [admin2, u2!]] as const) {
+        const after = await caller.connections.get({ connectionId: party.connectionId });
+        expect({ lastTokenAt: after.lastTokenAt, lastCallAt: after.lastCallAt, lastUsedAt: after.secrets[0]!.lastUsedAt }).toEqual({ lastTokenAt: recent, lastCallAt: recent, lastUsedAt: recent });
+      }
+    });
+
+    it('keeps counting after one failed flush', async () => {
+      const own = await listen(t);
+      try {
+        const [p] = await connected([T1]);
+        const token = await tokenOf(p!, own.url);
+        const { usage } = own.app.runtime;
+        // A row the database refuses (the environment column is checked), standing in for any failed write.
+        usage.recordCall({ appId: p!.appId, tenantId: T1, environment: 'staging' as 'integration', endpoint: 'GET /poison', status: 200 });
+        await expect(usage.flush()).rejects.toThrow();
+        expect((await callApi(own.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        await usage.flush();
+        expect(await usageOf(p!.appId)).toEqual({ [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1 });
+      } finally {
+        await own.close().catch(() => undefined);
+      }
+    });
+
+    it('a call naming no valid tenant neither breaks the usage report nor lands in it', async () => {
+      const [p] = await connected([T1]);
+      const token = await tokenOf(p!);
+      for (const tenant of ['9'.repeat(40), 'abc', '0985798691']) {
+        expect((await callApi(server.url, list(tenant), { token, appKey: p!.appKey })).status).toBe(401);
+      }
+      expect((await callApi(server.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+      await server.app.runtime.usage.flush();
+      expect(await usageOf(p!.appId)).toEqual({ [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1 });
+    });
+  });
+});
