@@ -19,9 +19,10 @@ export interface AuditRecord {
  * Queue an audit event on `em`: it is written by the same flush, inside the
  * same transaction, as the change it describes.
  */
-export function audit(em: EntityManager, actor: Actor | null, record: AuditRecord): void {
+export function audit(em: EntityManager, actor: Actor | null, record: AuditRecord): string {
+  const id = crypto.randomUUID();
   em.create(AuditEvent, {
-    id: crypto.randomUUID(),
+    id,
     at: new Date(),
     actorId: actor?.id ?? null,
     actorEmail: actor?.email ?? null,
@@ -32,4 +33,5 @@ export function audit(em: EntityManager, actor: Actor | null, record: AuditRecor
     before: record.before ?? null,
     after: record.after ?? null,
   });
+  return id;
 }

@@ -56,6 +56,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
+    // Long path parameters reach the handlers, which answer a plain 404 rather than Fastify's 414.
+    routerOptions: { maxParamLength: 500 },
   });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -131,12 +133,14 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await app.register(fastifyStatic, { root: spa.root, prefix: spa.prefix, wildcard: false, index: ['index.html'], decorateReply: index === 0 });
   }
   if (spas.some((spa) => spa.prefix === '/admin/')) app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
-  // Client-side routes of an SPA all load its index page.
+  // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404.
+  const apiPath = /^\/(trpc|integration|production|healthz|\.well-known)(\/|$)/;
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
-    const spa = request.method === 'GET' && !pathname.startsWith('/trpc') && !path.extname(pathname) ? spas.find((s) => pathname.startsWith(s.prefix)) : undefined;
+    const spa =
+      request.method === 'GET' && !apiPath.test(pathname) && !path.extname(pathname) ? spas.find((s) => pathname.startsWith(s.prefix)) : undefined;
     if (spa) return reply.type('text/html').sendFile('index.html', spa.root);
-    return reply.code(404).send({ error: 'Not Found' });
+    return reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' });
   });
 
 

@@ -203,19 +203,15 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
       expect(JSON.stringify(response.body)).not.toMatch(/Glendale|customer\d+@example\.com/);
     });
 
-    // Known gap: the issue says every response carries the remaining-quota headers, but the gate asks the limiter
-    // last, so refusals before it (401, 403) carry none, even when the app and tenant are already known.
-    it.fails('reports the quota on a 403, where the app and tenant are known', async () => {
+    it('reports the quota on a 403, where the app and tenant are known', async () => {
       const response = await send(server.url, path('accounting/invoices'), { headers: bearer(b.token, b.appKey) });
       expect(response.status).toBe(403);
       expect(response.headers.get('x-ratelimit-limit')).toBe('60');
       expect(response.headers.get('x-ratelimit-remaining')).toEqual(expect.stringMatching(/^\d+$/));
     });
 
-    // Known bug (src/http/server.ts, not-found handler): when the SPAs are built, any GET the API routes do not
-    // match falls through to the developer portal's index.html with 200, so a mistyped resource-API path (wrong
-    // version, extra segment, id over Fastify's 100-character parameter limit) answers HTML instead of a 404.
-    it.fails('an API path no route matches answers 404, not the portal page', async () => {
+    // With the SPAs built, a mistyped resource-API path must still answer a JSON 404, never the portal page.
+    it('an API path no route matches answers 404, not the portal page', async () => {
       const dist = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'gatehouse-spa-'));
       fs.writeFileSync(nodePath.join(dist, 'index.html'), '<!doctype html><title>portal</title>');
       const withSpa = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, developerPortalDist: dist, adminConsoleDist: dist });

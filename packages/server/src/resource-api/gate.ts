@@ -32,7 +32,7 @@ const unauthorized = (description: string, appId: string): GateResult => ({ ok: 
 /**
  * Every resource-API call passes here, in a fixed order: route → app key →
  * token (signature, expiry, environment, app, tenant) → connection still
- * active and token not revoked → scope → rate limit. Returns a verdict
+ * active and token not revoked → rate limit → scope. Returns a verdict
  * rather than throwing; nothing on the way touches the database unless a
  * cache entry is older than a second.
  */
@@ -60,12 +60,13 @@ export async function runGate(input: GateInput, state: AccessState, limiter: Rat
   if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", app.appId);
   if (connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', app.appId);
 
-  const requiredScope = scopeString(target.area.key, target.resource.key, input.method === 'GET' || input.method === 'HEAD' ? 'r' : 'w');
-  if (!verified.scopes.has(requiredScope)) {
-    return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, connectionId: claims.cid, requiredScope };
-  }
-
+  // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
   const rate = await limiter.take(`${app.appId}:${claims.tenant}:${environment}`);
   if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, connectionId: claims.cid, rate };
+
+  const requiredScope = scopeString(target.area.key, target.resource.key, input.method === 'GET' || input.method === 'HEAD' ? 'r' : 'w');
+  if (!verified.scopes.has(requiredScope)) {
+    return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, connectionId: claims.cid, requiredScope, rate };
+  }
   return { ok: true, environment, claims, rate, requiredScope };
 }

@@ -59,7 +59,7 @@ function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>
   }
   if (verdict.rate) {
     rateHeaders(reply, verdict.rate);
-    reply.header('retry-after', Math.max(1, Math.ceil(verdict.rate.retryAfterMs / 1000)));
+    if (!verdict.rate.allowed) reply.header('retry-after', Math.max(1, Math.ceil(verdict.rate.retryAfterMs / 1000)));
   }
   return reply.code(verdict.status).send({ error: verdict.error, error_description: verdict.description, ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}) });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError, accessRequestSchema, newPasswordSchema } from '@gatehouse/domain';
-import { AccessRequest, PasswordSetup, User } from '../../db/entities';
+import { AccessRequest, AuditEvent, PasswordSetup, User } from '../../db/entities';
 import { audit } from '../../audit';
 import { hashPassword, sha256Hex } from '../../auth/secrets';
 import { loadSessionUser, startSession } from '../../auth/sessions';
@@ -21,16 +21,11 @@ export const accessRouter = router({
       // Bots fill the hidden field: answer as if it worked, store nothing.
       if (input.website) return { received: true as const };
       const clientKey = sha256Hex(ctx.clientIp);
-      const [byEmail, byClient] = await Promise.all([
-        ctx.em.count(AccessRequest, { email: input.email, createdAt: { $gt: new Date(Date.now() - 86_400_000) } }),
-        ctx.em.count(AccessRequest, { clientKey, createdAt: { $gt: new Date(Date.now() - 3_600_000) } }),
-      ]);
-      if (byEmail >= PER_EMAIL_PER_DAY || byClient >= PER_CLIENT_PER_HOUR) {
-        throw new DomainError('RATE_LIMITED', 'We already have your requests. Please wait for a reviewer before asking again.');
-      }
-      await ctx.em.transactional(async (tx) => {
+      const requestId = crypto.randomUUID();
+      // Stored first, then counted with the others: requests sent at once each see the rest, so a burst gets no more through.
+      const eventId = await ctx.em.transactional(async (tx) => {
         const request = tx.create(AccessRequest, {
-          id: crypto.randomUUID(),
+          id: requestId,
           name: input.name,
           email: input.email,
           organizationName: input.organizationName,
@@ -39,8 +34,20 @@ export const accessRouter = router({
           status: 'pending',
           clientKey,
         });
-        audit(tx, null, { action: 'access_request.created', tenantId: request.tenantId ?? null, after: { email: request.email, role: request.role, organizationName: request.organizationName } });
+        return audit(tx, null, { action: 'access_request.created', tenantId: request.tenantId ?? null, after: { email: request.email, role: request.role, organizationName: request.organizationName } });
       });
+      const [byEmail, byClient] = await Promise.all([
+        ctx.em.count(AccessRequest, { email: input.email, createdAt: { $gt: new Date(Date.now() - 86_400_000) } }),
+        ctx.em.count(AccessRequest, { clientKey, createdAt: { $gt: new Date(Date.now() - 3_600_000) } }),
+      ]);
+      if (byEmail > PER_EMAIL_PER_DAY || byClient > PER_CLIENT_PER_HOUR) {
+        // Over the limit: the request never happened.
+        await ctx.em.transactional(async (tx) => {
+          await tx.nativeDelete(AccessRequest, { id: requestId });
+          await tx.nativeDelete(AuditEvent, { id: eventId });
+        });
+        throw new DomainError('RATE_LIMITED', 'We already have your requests. Please wait for a reviewer before asking again.');
+      }
       return { received: true as const };
     }),
 

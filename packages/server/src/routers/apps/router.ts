@@ -126,7 +126,8 @@ export const appsRouter = router({
         const reviewStatus = reviewStatusOnKindChange(app, input.kind);
         const after = { name: input.name, organizationName: input.organizationName, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus };
         if (JSON.stringify(before) === JSON.stringify(after)) return;
-        Object.assign(app, after, reviewStatus === 'pending' && app.reviewStatus !== 'pending' ? { submittedAt: new Date(), reviewReason: null } : {});
+        const enteringReview = reviewStatus === 'pending' && app.reviewStatus !== 'pending';
+        Object.assign(app, after, enteringReview || reviewStatus === 'not_required' ? { reviewReason: null } : {}, enteringReview ? { submittedAt: new Date() } : {});
         audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, input.appId));
