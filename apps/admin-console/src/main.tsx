@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserRouter, Navigate, Outlet, RouterProvider } from 'react-router';
-import { ApiProvider, RequireSession, Shell, SignInPage } from '@gatehouse/ui';
+import { createBrowserRouter, Navigate, Outlet, RouterProvider, useOutletContext } from 'react-router';
+import { ApiProvider, RequireSession, Shell, SignInPage, AuditTrail, Banner, type SessionUser } from '@gatehouse/ui';
 import '@gatehouse/ui/styles.css';
 import { TenantScope } from './features/access/tenant-scope';
 import { AccessList } from './features/access/access-list';
@@ -10,8 +10,6 @@ import { ConnectApp } from './features/access/connect-app';
 import { ConnectionPage } from './features/access/connection-page';
 import { ReviewQueue } from './features/review/review-queue';
 import { AccessRequests } from './features/review/access-requests';
-import { AuditTrail, Banner, type SessionUser } from '@gatehouse/ui';
-import { useOutletContext } from 'react-router';
 
 function navFor(user: SessionUser) {
   const nav = [];

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createBrowserRouter, Outlet, RouterProvider } from 'react-router';
+import { createBrowserRouter, Link, Outlet, RouterProvider } from 'react-router';
 import { ApiProvider, RequireSession, Shell, SignInPage } from '@gatehouse/ui';
 import '@gatehouse/ui/styles.css';
 import { MyAppsRoute } from './routes/my-apps';
@@ -10,7 +10,6 @@ import { NotFoundRoute } from './routes/not-found';
 import { RequestAccess } from './features/access/request-access';
 import { SetPassword } from './features/access/set-password';
 import { DeveloperAudit } from './features/audit/developer-audit';
-import { Link } from 'react-router';
 
 function DeveloperShell() {
   return (

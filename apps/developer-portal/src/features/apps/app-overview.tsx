@@ -2,10 +2,9 @@ import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useSearchParams } from 'react-router';
 import { CREDENTIALS_MODE_LABEL } from '@gatehouse/domain';
-import { Banner, ConfirmDialog, CopyButton, MaskedValue, formatDateTime, fieldErrorsFrom, messageFrom, useTRPC } from '@gatehouse/ui';
+import { Banner, ConfirmDialog, CopyButton, MaskedValue, formatDateTime, fieldErrorsFrom, messageFrom, useTRPC, ScopeList } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
-import { ScopeList } from '@gatehouse/ui';
 import { TenantIdsEditor } from './tenant-ids';
 
 export function AppOverview({ app }: { app: AppDetail }) {

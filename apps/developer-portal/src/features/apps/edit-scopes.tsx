@@ -1,9 +1,8 @@
 import { useState } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Banner, Button, fieldErrorsFrom, messageFrom, useTRPC } from '@gatehouse/ui';
+import { Banner, Button, fieldErrorsFrom, messageFrom, useTRPC, ScopeName } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
 import { ScopePicker } from './scope-picker';
-import { ScopeName } from '@gatehouse/ui';
 
 /** Edit: a save that changes the scopes makes the next version; one that changes nothing says so. */
 export function EditScopes({ app }: { app: AppDetail }) {

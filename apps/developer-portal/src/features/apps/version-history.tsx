@@ -1,6 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Banner, Loading, formatDateTime, messageFrom, useTRPC } from '@gatehouse/ui';
-import { ScopeList, ScopeName } from '@gatehouse/ui';
+import { Banner, Loading, formatDateTime, messageFrom, useTRPC, ScopeList, ScopeName } from '@gatehouse/ui';
 
 export function VersionHistory({ appId }: { appId: string }) {
   const trpc = useTRPC();
