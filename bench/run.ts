@@ -1,0 +1,389 @@
+/**
+ * One benchmark run (issue 4, Performance): a bare Fastify route, the token
+ * endpoint and a resource GET through the full gate, measured with the same
+ * load tool, concurrency and duration; then the throttled path on its own.
+ *
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench [-- --cpu-prof] [--pairs=N]
+ *
+ * `--cpu-prof` profiles the server process into bench/results/profiles/;
+ * `--pairs=N` spreads (b) and (c) over exactly N app × tenant pairs instead
+ * of the number chosen from (a).
+ */
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { openDatabase, type Database } from '@gatehouse/server/db/orm';
+import { seedDemo } from '@gatehouse/server/seed/demo';
+import { Tenant, TenantAdmin, User } from '@gatehouse/server/db/entities';
+import { startSession } from '@gatehouse/server/auth/sessions';
+import { createContextInner } from '@gatehouse/server/context';
+import { createCaller } from '@gatehouse/server/root';
+
+const CONNECTIONS = 50;
+const DURATION_S = 10;
+const WARMUP_S = 2;
+const TENANTS = 20;
+const RATE_LIMIT_PER_PAIR = 60;
+const TARGETS = { tokenRatio: 0.25, resourceRatio: 0.6 } as const;
+/**
+ * How many pairs (b) and (c) use, by default: enough that (c) at its target
+ * rate (0.6 × (a)) would use at most two thirds of each pair's limit. Not
+ * more: every pair's cached state is reloaded each second, so the server's
+ * database work grows with the number of pairs in use (see README).
+ */
+const pairsFor = (bareRps: number) => Math.ceil((TARGETS.resourceRatio * bareRps) / ((RATE_LIMIT_PER_PAIR * 2) / 3));
+/** Pairs set up before the run; (a) picks how many of them are used. 24,000 calls/s at the limit. */
+const POOL_PAIRS = 400;
+const pairsArg = process.argv.find((arg) => arg.startsWith('--pairs='));
+const FIXED_PAIRS = pairsArg ? Number(pairsArg.slice('--pairs='.length)) : undefined;
+/** The whole run must end; a hung server must not keep it alive. */
+const RUN_DEADLINE_MS = 4 * 60_000;
+
+const here = import.meta.dirname;
+const resultsDir = path.join(here, 'results');
+const cpuProf = process.argv.includes('--cpu-prof');
+if (FIXED_PAIRS !== undefined && (!Number.isInteger(FIXED_PAIRS) || FIXED_PAIRS < 1 || FIXED_PAIRS > 2000)) throw new Error('--pairs takes a whole number from 1 to 2000.');
+
+interface Pair {
+  appKey: string;
+  tenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+interface Ready extends Pair {
+  token: string;
+  customerId: number;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+const log = (line: string) => console.error(`[bench] ${line}`);
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        out[index] = await work(items[index]!, index);
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * Demo data plus `count` connected pairs in the integration environment (apps
+ * × TENANTS, app by app), set up through the same procedures the portals call.
+ */
+async function setUp(db: Database, count: number): Promise<Pair[]> {
+  await seedDemo(db.em());
+  const em = db.em();
+  const admin = await em.findOneOrFail(User, { email: 'admin@gatehouse.test' });
+  const developer = await em.findOneOrFail(User, { email: 'dev@gatehouse.test' });
+  // The demo admin's own tenant, plus bench tenants granted to that admin.
+  const tenantIds = ['985798691'];
+  for (let i = tenantIds.length; i < TENANTS; i++) {
+    const id = String(700_000_000 + i);
+    em.create(Tenant, { id, name: `Bench Tenant ${i}` });
+    em.create(TenantAdmin, { id: crypto.randomUUID(), user: admin.id, tenant: id });
+    tenantIds.push(id);
+  }
+  await em.flush();
+
+  const callerFor = async (userId: string) => createCaller(createContextInner({ db, sessionToken: (await startSession(db.em(), userId)).token }));
+  const dev = await callerFor(developer.id);
+  const tenantAdmin = await callerFor(admin.id);
+  const pairs: Pair[] = [];
+  for (let a = 0; pairs.length < count; a++) {
+    const app = await dev.apps.create({
+      name: `Bench App ${a}`,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://bench.example',
+      tenantIds,
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      scopes: ['tn.crm.customers:r'],
+    });
+    for (const tenantId of tenantIds.slice(0, count - pairs.length)) {
+      const granted = await tenantAdmin.connections.allow({ tenantId, environment: 'integration', appId: app.id });
+      pairs.push({ appKey: app.appKey, tenantId, clientId: granted.clientId, clientSecret: granted.clientSecret });
+    }
+  }
+  return pairs;
+}
+
+function startServer(dbFile: string): Promise<{ child: ChildProcess; url: string }> {
+  const execArgv = ['--import', 'tsx'];
+  if (cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`);
+  const child = fork(path.join(here, 'server.ts'), [dbFile], { cwd: here, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The server did not start within 30 s.')), 30_000);
+    child.once('message', (message: { port: number }) => {
+      clearTimeout(timer);
+      resolve({ child, url: `http://127.0.0.1:${message.port}` });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The server exited with code ${code} before listening.`));
+    });
+  });
+}
+
+/** The server's CPU time so far, in microseconds. */
+function serverCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The server did not report its CPU time.')), 5_000);
+    const onMessage = (message: { cpu?: NodeJS.CpuUsage }) => {
+      if (!message.cpu) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.cpu.user + message.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+const basic = (pair: Pair) => `Basic ${Buffer.from(`${encodeURIComponent(pair.clientId)}:${encodeURIComponent(pair.clientSecret)}`).toString('base64')}`;
+const customerPath = (tenantId: string) => `/integration/api/crm/v2/tenant/${tenantId}/customers`;
+
+/** A token per pair from the real endpoint, and a customer id of that tenant from the real list: checks every pair works before any load. */
+async function prepare(url: string, pairs: Pair[]): Promise<Ready[]> {
+  return pool(pairs, 8, async (pair) => {
+    const tokenResponse = await fetch(`${url}/integration/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
+      body: 'grant_type=client_credentials',
+    });
+    if (tokenResponse.status !== 200) throw new Error(`Token for ${pair.clientId}: ${tokenResponse.status} ${await tokenResponse.text()}`);
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    const list = await fetch(`${url}${customerPath(pair.tenantId)}?pageSize=5`, { headers: { authorization: `Bearer ${token}`, 'st-app-key': pair.appKey } });
+    if (list.status !== 200) throw new Error(`Customers of ${pair.tenantId}: ${list.status} ${await list.text()}`);
+    const { data } = (await list.json()) as { data: { id: number }[] };
+    return { ...pair, token, customerId: data[0]!.id };
+  });
+}
+
+interface Scenario {
+  key: string;
+  title: string;
+  /** One request per pair (or one in all). */
+  requests: autocannon.Request[];
+}
+
+interface Measured {
+  scenario: Scenario;
+  rps: number;
+  p50: number;
+  p99: number;
+  total: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  seconds: number;
+  /** Share of one core each process used while measured: near 100 % means that side was the limit. */
+  serverCpu: number;
+  loadCpu: number;
+}
+
+/**
+ * Every connection cycles through all the requests, each from its own
+ * starting point: the pairs share the load evenly, and a burst on one
+ * connection spreads over all pairs instead of hitting a few.
+ */
+function fire(url: string, requests: autocannon.Request[], durationS: number): Promise<autocannon.Result> {
+  let nextClient = 0;
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: durationS,
+    requests,
+    setupClient: (client) => {
+      const start = Math.floor(((nextClient++ % CONNECTIONS) * requests.length) / CONNECTIONS);
+      client.setRequests([...requests.slice(start), ...requests.slice(0, start)]);
+    },
+  });
+}
+
+async function measure(server: { child: ChildProcess; url: string }, scenario: Scenario): Promise<Measured> {
+  log(`${scenario.title}: ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
+  await fire(server.url, scenario.requests, WARMUP_S);
+  const [serverBefore, loadBefore, wallBefore] = [await serverCpu(server.child), process.cpuUsage(), performance.now()];
+  const result = await fire(server.url, scenario.requests, DURATION_S);
+  const wallUs = (performance.now() - wallBefore) * 1000;
+  const loadUsed = process.cpuUsage(loadBefore);
+  const serverUsed = (await serverCpu(server.child)) - serverBefore;
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
+  return {
+    scenario,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    seconds: result.duration,
+    serverCpu: serverUsed / wallUs,
+    loadCpu: (loadUsed.user + loadUsed.system) / wallUs,
+  };
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+function report(measured: Measured[], pairs: number, pairsNote: string, loadAverage: string): { markdown: string; passed: boolean } {
+  const byKey = new Map(measured.map((m) => [m.scenario.key, m]));
+  const bare = byKey.get('a')!;
+  const ratio = (m: Measured) => m.rps / bare.rps;
+  const codes = (m: Measured) =>
+    Object.entries(m.statusCodes)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([code, count]) => `${code}×${fmt(count)}`)
+      .join(', ');
+  const percent = (share: number) => `${fmt(share * 100)} %`;
+  const rows = measured.map(
+    (m) =>
+      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${m.scenario.key === 'a' ? '1.00' : fmt(ratio(m), 2)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
+  );
+
+  const token = byKey.get('b')!;
+  const resource = byKey.get('c')!;
+  const throttled = byKey.get('d')!;
+  const clean = (m: Measured) => m.errors === 0 && m.timeouts === 0 && m.non2xx === 0;
+  const throttledPassed = throttled.ok / throttled.seconds;
+  const throttledOther = Object.entries(throttled.statusCodes).filter(([code]) => code !== '200' && code !== '429');
+  const checks = [
+    { label: `c/a ≥ ${TARGETS.resourceRatio}`, passed: ratio(resource) >= TARGETS.resourceRatio, value: fmt(ratio(resource), 2) },
+    { label: `b/a ≥ ${TARGETS.tokenRatio}`, passed: ratio(token) >= TARGETS.tokenRatio, value: fmt(ratio(token), 2) },
+    { label: 'no errors, timeouts or non-2xx in (a)–(c)', passed: [bare, token, resource].every(clean), value: [bare, token, resource].map((m) => `${m.scenario.key}: ${m.errors}/${m.timeouts}/${m.non2xx}`).join(', ') },
+    {
+      label: `(c) stays under ${RATE_LIMIT_PER_PAIR} calls/s per pair on average`,
+      passed: resource.rps / pairs <= RATE_LIMIT_PER_PAIR,
+      value: `${fmt(resource.rps / pairs, 1)}/s over ${pairs} pairs`,
+    },
+    {
+      label: `(d) lets about ${RATE_LIMIT_PER_PAIR}/s through, refuses the rest with 429, no errors`,
+      passed: throttledPassed <= RATE_LIMIT_PER_PAIR + 1 && throttledPassed >= RATE_LIMIT_PER_PAIR * 0.8 && throttledOther.length === 0 && throttled.errors === 0,
+      value: `${fmt(throttledPassed, 1)}/s passed, ${fmt(throttled.statusCodes['429'] ?? 0)} × 429`,
+    },
+  ];
+  const passed = checks.every((c) => c.passed);
+  const cpus = os.cpus();
+  const markdown = [
+    `# Gatehouse benchmark`,
+    '',
+    `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${loadAverage} at start`,
+    `autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per row; server in its own process; ${pairs} app × tenant pairs in (b) and (c) (${pairsNote}).`,
+    '',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) | Server CPU | Server CPU µs/request | Load generator CPU |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    '| Check | Result | Measured |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.label} | ${c.passed ? 'pass' : '**FAIL**'} | ${c.value} |`),
+    '',
+  ].join('\n');
+  return { markdown, passed };
+}
+
+async function main(): Promise<boolean> {
+  const started = performance.now();
+  // Other work on the machine skews every figure: the report says how busy it was.
+  const loadAverage = os.loadavg().map((n) => n.toFixed(1)).join(' / ');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+  const dbFile = path.join(dir, 'bench.db');
+  let server: { child: ChildProcess; url: string } | undefined;
+  try {
+    const db = await openDatabase(`file:${dbFile}`);
+    const pool = await setUp(db, FIXED_PAIRS ?? POOL_PAIRS);
+    await db.close();
+    log(`${pool.length} app × tenant pairs connected in ${seconds(started)}`);
+
+    server = await startServer(dbFile);
+    log(`server at ${server.url}`);
+    const measured = [await measure(server, { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] })];
+
+    const wanted = FIXED_PAIRS ?? pairsFor(measured[0]!.rps);
+    const used = Math.min(pool.length, Math.max(TENANTS, wanted));
+    const pairsNote = FIXED_PAIRS !== undefined ? 'set by --pairs' : `chosen from (a): ${fmt(wanted)} needed so that 0.6 × (a) uses ≤ 2/3 of each pair's limit${wanted > pool.length ? `, capped at ${pool.length}` : ''}`;
+    const ready = await prepare(server.url, pool.slice(0, used));
+    log(`${ready.length} pairs in use: a token fetched and the API called once for each (${seconds(started)})`);
+
+    const scenarios: Scenario[] = [
+      {
+        key: 'b',
+        title: '(b) POST /integration/connect/token',
+        requests: ready.map((pair) => ({
+          method: 'POST',
+          path: '/integration/connect/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
+          body: 'grant_type=client_credentials',
+        })),
+      },
+      {
+        key: 'c',
+        title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}',
+        requests: ready.map((pair) => ({
+          method: 'GET',
+          path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
+          headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
+        })),
+      },
+      {
+        key: 'd',
+        title: '(d) same GET, all on one pair (throttled)',
+        requests: ready.slice(0, 1).map((pair) => ({
+          method: 'GET',
+          path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
+          headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
+        })),
+      },
+    ];
+    for (const scenario of scenarios) measured.push(await measure(server, scenario));
+
+    const { markdown, passed } = report(measured, ready.length, pairsNote, loadAverage);
+    fs.mkdirSync(resultsDir, { recursive: true });
+    fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
+    console.log(markdown);
+    log(`done in ${seconds(started)}; written to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}${cpuProf ? '; server profile in results/profiles/' : ''}`);
+    return passed;
+  } finally {
+    if (server) await stopServer(server.child);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const deadline = setTimeout(() => {
+  log(`still running after ${RUN_DEADLINE_MS / 1000} s: giving up`);
+  process.exit(2);
+}, RUN_DEADLINE_MS);
+deadline.unref();
+
+// A missed target is a failed run: the exit code says so to scripts.
+process.exitCode = (await main()) ? 0 : 1;

@@ -1,0 +1,36 @@
+/**
+ * The server under load, in its own process so that it never shares an event
+ * loop with the load generator. Started by run.ts with the database file as
+ * its argument; reports its port over IPC and stops on SIGTERM or when the
+ * parent goes away.
+ */
+import { openDatabase } from '@gatehouse/server/db/orm';
+import { buildServer } from '@gatehouse/server/http/server';
+
+const file = process.argv[2];
+if (!file || !process.send) throw new Error('Start this through run.ts: it needs the database file and an IPC channel.');
+
+const db = await openDatabase(`file:${file}`);
+const server = await buildServer({ db, logLevel: 'warn' });
+await server.listen({ port: 0, host: '127.0.0.1' });
+const address = server.server.address();
+if (!address || typeof address === 'string') throw new Error('The server is not listening on a TCP port.');
+process.send({ port: address.port });
+// CPU time used so far, so that run.ts can tell a saturated server from a saturated load generator.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
+
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  // process.exit, not a natural end: the IPC channel would keep the process alive. --cpu-prof still writes its profile.
+  void server
+    .close()
+    .then(() => db.close())
+    .finally(() => process.exit(0));
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+process.once('disconnect', stop);
