@@ -3,6 +3,7 @@ import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { DomainError, fieldErrorsOf, type DomainErrorCode } from '@gatehouse/domain';
 import type { Context } from './context';
+import { announceAccessChange } from './access-epoch';
 
 const TRPC_CODE: Record<DomainErrorCode, TRPCError['code']> = {
   NOT_FOUND: 'NOT_FOUND',
@@ -39,10 +40,10 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** After a committed change, caches of the token endpoint and the gate on this instance start afresh. */
+/** After a committed change, the caches of the token endpoint and the gate start afresh, here and on every instance. */
 const announceChanges = t.middleware(async ({ ctx, type, next }) => {
   const result = await next();
-  if (type === 'mutation' && result.ok) ctx.db.changes.emit('access-changed');
+  if (type === 'mutation' && result.ok) await announceAccessChange(ctx.db);
   return result;
 });
 

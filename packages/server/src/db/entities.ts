@@ -299,7 +299,19 @@ export const PasswordSetup = defineEntity({
   },
 });
 
-export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord, Notification, AccessRequest, PasswordSetup];
+/**
+ * One row, bumped after every committed change that the token endpoint or the
+ * gate cache: each instance polls it and drops its caches when it moves.
+ */
+export const AccessEpoch = defineEntity({
+  name: 'AccessEpoch',
+  properties: {
+    id: p.integer().primary(),
+    epoch: p.integer(),
+  },
+});
+
+export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord, Notification, AccessRequest, PasswordSetup, AccessEpoch];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
 export type UserEntity = InferEntity<typeof User>;

@@ -12,6 +12,7 @@ import { paths } from '../env';
 import { Redis } from 'ioredis';
 import { loadSigningKeys } from '../oauth/keys';
 import { AccessState } from '../oauth/access-state';
+import { watchAccessEpoch } from '../access-epoch';
 import { oauthRoutes } from '../oauth/routes';
 import { UsageRecorder } from '../usage/recorder';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
@@ -79,7 +80,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
   const limiter: RateLimiter = options.redisUrl ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })) : new MemoryRateLimiter();
   app.decorate('runtime', { state, usage, limiter });
+  const stopWatching = await watchAccessEpoch(options.db);
   app.addHook('onClose', async () => {
+    stopWatching();
     await usage.close();
     await limiter.close();
   });

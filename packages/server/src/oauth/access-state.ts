@@ -6,10 +6,12 @@ import { verifyAccessToken, type VerifiedToken } from './tokens';
 import type { SigningKeys } from './keys';
 
 /**
- * Nothing read here may be older than this: disabling a connection, revoking
- * a secret or token, or deleting an app takes effect on every instance within it.
+ * Entries are dropped whenever access state changes anywhere (see
+ * access-epoch.ts), so disabling a connection, revoking a secret or token,
+ * or deleting an app takes effect on every instance within a second. The TTL
+ * is only a backstop for a change whose announcement was lost.
  */
-export const STATE_TTL_MS = 1000;
+export const STATE_TTL_MS = 60_000;
 
 export interface ClientRecord {
   connectionId: string;
@@ -34,8 +36,7 @@ export interface AppRecord {
 
 /**
  * What the token endpoint and the resource-API gate need from the database,
- * cached for at most STATE_TTL_MS and dropped at once when this instance
- * makes a change.
+ * cached until access state changes: warm, the hot paths read no database.
  */
 export class AccessState {
   private readonly clients = new TtlCache<string, ClientRecord | null>(STATE_TTL_MS, 100_000);

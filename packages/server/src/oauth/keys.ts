@@ -1,3 +1,4 @@
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { EntityManager } from '@mikro-orm/knex';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
@@ -7,8 +8,8 @@ import { randomToken } from '../auth/secrets';
 export const SIGNING_ALGORITHM = 'ES256';
 
 export interface SigningKeys {
-  /** The key that signs new tokens. */
-  current: { kid: string; key: CryptoKey };
+  /** The key that signs new tokens, with its encoded JWS header ready to prepend. */
+  current: { kid: string; key: KeyObject; header: string };
   /** Every unretired key by `kid`, for verification across a rotation. */
   verifiers: Map<string, CryptoKey>;
   /** Public keys as a JWK Set. */
@@ -34,7 +35,11 @@ export async function loadSigningKeys(em: EntityManager): Promise<SigningKeys> {
   const verifiers = new Map<string, CryptoKey>();
   for (const row of rows) verifiers.set(row.kid, (await importJWK(row.publicJwk as JWK, row.algorithm)) as CryptoKey);
   return {
-    current: { kid: newest.kid, key: (await importJWK(newest.privateJwk as JWK, newest.algorithm)) as CryptoKey },
+    current: {
+      kid: newest.kid,
+      key: createPrivateKey({ key: newest.privateJwk as JWK & { kty: string }, format: 'jwk' }),
+      header: Buffer.from(JSON.stringify({ alg: SIGNING_ALGORITHM, typ: 'at+jwt', kid: newest.kid })).toString('base64url'),
+    },
     verifiers,
     jwks: { keys: rows.map((row) => row.publicJwk as JWK) },
   };

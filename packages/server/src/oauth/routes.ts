@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ALL_SCOPES, ENVIRONMENTS, normalizeScopes, type Environment } from '@gatehouse/domain';
 import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
+import { announceAccessChange } from '../access-epoch';
 import type { UsageRecorder } from '../usage/recorder';
 import type { AccessState } from './access-state';
 import { authenticateClient, type FormBody } from './client-auth';
@@ -88,7 +89,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       scopes = normalizeScopes(requested);
     }
     const base = options.baseUrl(request);
-    const { token } = await signAccessToken(state.keys, {
+    const { token } = signAccessToken(state.keys, {
       iss: issuerFor(base, environment),
       aud: audienceFor(base, environment),
       sub: auth.client.clientId,
@@ -145,7 +146,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       const em = options.db.em();
       const exists = await em.count(RevokedToken, { jti: claims.jti });
       if (!exists) await em.insert(RevokedToken, { jti: claims.jti, connection: claims.cid, expiresAt: new Date(claims.exp * 1000), revokedAt: new Date() }).catch(() => undefined);
-      options.db.changes.emit('access-changed');
+      await announceAccessChange(options.db);
     }
     return reply.header('cache-control', 'no-store').send({});
   });

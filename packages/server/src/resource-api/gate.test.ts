@@ -3,7 +3,8 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
-import { Connection, ResourceRecord } from '../db/entities';
+import { raw } from '@mikro-orm/core';
+import { AccessEpoch, Connection, ResourceRecord } from '../db/entities';
 import { buildServer } from '../http/server';
 import { loadSigningKeys } from '../oauth/keys';
 import { signAccessToken, type AccessTokenClaims } from '../oauth/tokens';
@@ -425,16 +426,21 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
       expect((await fetchToken(server.url, 'integration', p.clientId, p.clientSecret)).status).toBe(401);
     });
 
-    // The bound leaves room for a loaded machine's request latency on top of the one-second cache TTL.
-    it('a change made by another instance (no event here) takes effect within a second', async () => {
+    // Another instance commits its change and bumps the epoch row; no event reaches this one. The bound
+    // leaves room for a loaded machine's request latency on top of the epoch poll.
+    const remoteChange = async (status: 'disabled' | 'connected', connectionId: string) => {
+      await t.db.em().nativeUpdate(Connection, { id: connectionId }, { status });
+      await t.db.em().nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
+    };
+    it('a change made by another instance takes effect within a second', async () => {
       const p = await party(['tn.crm.customers:r']);
       expect((await read(p)).status).toBe(200);
-      await t.db.em().nativeUpdate(Connection, { id: p.connectionId }, { status: 'disabled' });
+      await remoteChange('disabled', p.connectionId);
       const off = await eventually(() => read(p), (r) => r.status === 401, 3000);
       expect(off.value.status).toBe(401);
       expect(off.elapsedMs).toBeLessThan(2000);
 
-      await t.db.em().nativeUpdate(Connection, { id: p.connectionId }, { status: 'connected' });
+      await remoteChange('connected', p.connectionId);
       const on = await eventually(() => read(p), (r) => r.status === 200, 3000);
       expect(on.value.status).toBe(200);
       expect(on.elapsedMs).toBeLessThan(2000);

@@ -2,6 +2,7 @@ import type { Environment } from '@gatehouse/domain';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Database } from '../db/orm';
 import { ResourceRecord } from '../db/entities';
+import { announceAccessChange } from '../access-epoch';
 import { TtlCache } from '../cache';
 import { STATE_TTL_MS } from '../oauth/access-state';
 import { DEMO_RESOURCES, generateDemoData, type DemoResource } from './demo-data';
@@ -15,15 +16,17 @@ interface Snapshot {
 
 /**
  * A tenant's demo records per environment, in the database. Each tenant and
- * environment is seeded on first use; reads come from a snapshot at most
- * STATE_TTL_MS old (dropped at once when this instance writes).
+ * environment is seeded on first use; reads come from a snapshot dropped
+ * whenever any instance writes (the access epoch carries the news).
  */
 export class ResourceStore {
   private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
   private readonly seeded = new Map<string, Promise<void>>();
   private readonly creating = new Map<string, Promise<unknown>>();
 
-  constructor(private readonly db: Database) {}
+  constructor(private readonly db: Database) {
+    db.changes.on('access-changed', () => this.snapshots.clear());
+  }
 
   async list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
     await this.ensureSeeded(tenantId, environment);
@@ -51,27 +54,29 @@ export class ResourceStore {
       const modifiedOn = new Date();
       try {
         await em.insert(ResourceRecord, { pk: crypto.randomUUID(), tenantId, environment, resource, recordId, data, modifiedOn });
-        this.snapshots.clear();
-        return { ...data, id: recordId, modifiedOn: modifiedOn.toISOString() };
       } catch (error) {
         // Another instance took this id: take the next one.
         if (!(error instanceof UniqueConstraintViolationException) || attempt >= 20) throw error;
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
+        continue;
       }
+      await announceAccessChange(this.db);
+      return { ...data, id: recordId, modifiedOn: modifiedOn.toISOString() };
     }
   }
 
   async update(tenantId: string, environment: Environment, resource: DemoResource, id: number, patch: Record<string, unknown>): Promise<ResourceRow | null> {
     await this.ensureSeeded(tenantId, environment);
-    return this.db.em().transactional(async (em) => {
+    const row = await this.db.em().transactional(async (em) => {
       const record = await em.findOne(ResourceRecord, { tenantId, environment, resource, recordId: id });
       if (!record) return null;
       record.data = { ...record.data, ...patch };
       record.modifiedOn = new Date();
       await em.flush();
-      this.snapshots.clear();
       return toRow(record);
     });
+    if (row) await announceAccessChange(this.db);
+    return row;
   }
 
   private ensureSeeded(tenantId: string, environment: Environment): Promise<void> {

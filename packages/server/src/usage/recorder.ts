@@ -24,6 +24,9 @@ export interface CallRecord {
 
 const SEP = '\u0000';
 
+/** "Last token" and "last call" are shown to the minute: a timestamp newer by less than this is not written again. */
+const LAST_USE_RESOLUTION_MS = 30_000;
+
 /**
  * Counts API calls and token grants in memory and writes them in batches:
  * the hot paths never wait for the database to keep statistics.
@@ -34,6 +37,8 @@ export class UsageRecorder {
   private lastToken = new Map<string, Date>();
   private secretUse = new Map<string, Date>();
   private timer: NodeJS.Timeout | undefined;
+  /** When each connection's or secret's last-use time was last written. */
+  private readonly written = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(private readonly db: Database, flushEveryMs = 2000) {
@@ -67,6 +72,19 @@ export class UsageRecorder {
     await this.flush();
   }
 
+  /** The last-use times worth writing: new ones, or ones that moved by more than the resolution. */
+  private due(kind: string, times: Map<string, Date>): [string, Date][] {
+    const out: [string, Date][] = [];
+    for (const [id, at] of times) {
+      const key = `${kind}:${id}`;
+      if (at.getTime() - (this.written.get(key) ?? 0) < LAST_USE_RESOLUTION_MS) continue;
+      this.written.set(key, at.getTime());
+      out.push([id, at]);
+    }
+    if (this.written.size > 200_000) this.written.clear();
+    return out;
+  }
+
   private async write(): Promise<void> {
     if (this.calls.size + this.lastCall.size + this.lastToken.size + this.secretUse.size === 0) return;
     const [calls, lastCall, lastToken, secretUse] = [this.calls, this.lastCall, this.lastToken, this.secretUse];
@@ -87,9 +105,9 @@ export class UsageRecorder {
           .merge({ calls: raw('usage_daily.calls + excluded.calls') })
           .execute();
       }
-      for (const [id, at] of lastCall) await em.nativeUpdate(Connection, { id }, { lastCallAt: at });
-      for (const [id, at] of lastToken) await em.nativeUpdate(Connection, { id }, { lastTokenAt: at });
-      for (const [id, at] of secretUse) await em.nativeUpdate(ClientSecret, { id }, { lastUsedAt: at });
+      for (const [id, at] of this.due('call', lastCall)) await em.nativeUpdate(Connection, { id }, { lastCallAt: at });
+      for (const [id, at] of this.due('token', lastToken)) await em.nativeUpdate(Connection, { id }, { lastTokenAt: at });
+      for (const [id, at] of this.due('secret', secretUse)) await em.nativeUpdate(ClientSecret, { id }, { lastUsedAt: at });
     });
   }
 }

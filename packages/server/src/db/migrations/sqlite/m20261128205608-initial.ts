@@ -1,8 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128201110_initial extends Migration {
+export class Migration20261128205608_initial extends Migration {
 
   override async up(): Promise<void> {
+    this.addSql(`create table \`access_epoch\` (\`id\` integer not null primary key autoincrement, \`epoch\` integer not null);`);
+
     this.addSql(`create table \`audit_event\` (\`id\` text not null, \`at\` datetime not null, \`actor_id\` text null, \`actor_email\` text null, \`action\` text not null, \`organization_id\` text null, \`app_id\` text null, \`tenant_id\` text null, \`before\` json null, \`after\` json null, primary key (\`id\`));`);
     this.addSql(`create index \`audit_event_organization_id_at_index\` on \`audit_event\` (\`organization_id\`, \`at\`);`);
     this.addSql(`create index \`audit_event_app_id_at_index\` on \`audit_event\` (\`app_id\`, \`at\`);`);

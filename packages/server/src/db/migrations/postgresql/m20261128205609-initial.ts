@@ -1,8 +1,10 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261128201111_initial extends Migration {
+export class Migration20261128205609_initial extends Migration {
 
   override async up(): Promise<void> {
+    this.addSql(`create table "access_epoch" ("id" serial primary key, "epoch" int not null);`);
+
     this.addSql(`create table "audit_event" ("id" uuid not null, "at" timestamptz not null, "actor_id" varchar(36) null, "actor_email" varchar(254) null, "action" varchar(64) not null, "organization_id" varchar(36) null, "app_id" varchar(36) null, "tenant_id" varchar(18) null, "before" jsonb null, "after" jsonb null, constraint "audit_event_pkey" primary key ("id"));`);
     this.addSql(`create index "audit_event_organization_id_at_index" on "audit_event" ("organization_id", "at");`);
     this.addSql(`create index "audit_event_app_id_at_index" on "audit_event" ("app_id", "at");`);
@@ -142,6 +144,8 @@ export class Migration20261128201111_initial extends Migration {
     this.addSql(`alter table "revoked_token" drop constraint "revoked_token_connection_id_foreign";`);
 
     this.addSql(`alter table "client_secret" drop constraint "client_secret_connection_id_foreign";`);
+
+    this.addSql(`drop table if exists "access_epoch" cascade;`);
 
     this.addSql(`drop table if exists "audit_event" cascade;`);
 

@@ -1,0 +1,43 @@
+import { raw } from '@mikro-orm/core';
+import type { Database } from './db/orm';
+import { AccessEpoch } from './db/entities';
+
+/** How often an instance looks for other instances' changes: well inside the one-second rule. */
+export const EPOCH_POLL_MS = 250;
+
+/**
+ * Tells every cache of the token endpoint and the gate that access state
+ * changed: at once on this instance, and through the epoch row on the others.
+ * Call it after the change has committed.
+ */
+export async function announceAccessChange(db: Database): Promise<void> {
+  db.changes.emit('access-changed');
+  await db.em().nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
+}
+
+/** Polls the epoch row and announces other instances' changes on this one; returns a stop function. */
+export async function watchAccessEpoch(db: Database): Promise<() => void> {
+  const em = db.em();
+  await em.createQueryBuilder(AccessEpoch).insert({ id: 1, epoch: 0 }).onConflict('id').ignore().execute();
+  const knex = em.getKnex();
+  const read = async () => Number((await knex('access_epoch').select('epoch').where({ id: 1 }).first())?.epoch ?? 0);
+  let seen = await read();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    read()
+      .then((epoch) => {
+        if (epoch !== seen) {
+          seen = epoch;
+          db.changes.emit('access-changed');
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false;
+      });
+  }, EPOCH_POLL_MS);
+  timer.unref();
+  return () => clearInterval(timer);
+}
