@@ -58,21 +58,23 @@ export class AccessState {
     this.apps.clear();
   }
 
-  client(clientId: string): Promise<ClientRecord | null> {
+  client(clientId: string): ClientRecord | null | Promise<ClientRecord | null> {
     return this.clients.get(clientId, (id) => this.loadClient(id));
   }
 
-  connection(connectionId: string): Promise<ConnectionRecord | null> {
+  connection(connectionId: string): ConnectionRecord | null | Promise<ConnectionRecord | null> {
     return this.connections.get(connectionId, (id) => this.loadConnection(id));
   }
 
-  appByKey(appKey: string): Promise<AppRecord | null> {
+  appByKey(appKey: string): AppRecord | null | Promise<AppRecord | null> {
     return this.apps.get(appKey, (key) => this.loadApp(key));
   }
 
-  async verify(token: string): Promise<VerifiedToken | null> {
-    const hit = this.verified.get(token);
-    if (hit) return hit;
+  verify(token: string): VerifiedToken | null | Promise<VerifiedToken | null> {
+    return this.verified.get(token) ?? this.verifyAndRemember(token);
+  }
+
+  private async verifyAndRemember(token: string): Promise<VerifiedToken | null> {
     const verified = await verifyAccessToken(this.keys, token);
     if (verified) {
       if (this.verified.size >= 200_000) this.verified.delete(this.verified.keys().next().value as string);

@@ -1,7 +1,6 @@
-import { sign } from 'node:crypto';
+import { randomUUID, sign } from 'node:crypto';
 import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { Environment } from '@gatehouse/domain';
-import { randomToken } from '../auth/secrets';
 import { SIGNING_ALGORITHM, type SigningKeys } from './keys';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 900;
@@ -42,7 +41,8 @@ export function audienceFor(baseUrl: string, env: Environment): string {
  * serialisation with the header prepared once per key.
  */
 export function signAccessToken(keys: SigningKeys, claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>, now = Math.floor(Date.now() / 1000)) {
-  const jti = randomToken('', 16);
+  // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
+  const jti = randomUUID();
   const exp = now + ACCESS_TOKEN_TTL_SECONDS;
   const payload = Buffer.from(JSON.stringify({ ...claims, jti, iat: now, exp })).toString('base64url');
   const input = `${keys.current.header}.${payload}`;

@@ -41,14 +41,17 @@ export async function runGate(input: GateInput, state: AccessState, limiter: Rat
   const target = (ENVIRONMENTS as readonly string[]).includes(environment) ? resourceByPath(input.areaPath, input.resourcePath) : undefined;
   if (!target) return { ok: false, status: 404, error: 'not_found', description: 'No such resource.' };
 
-  const app = input.appKey ? await state.appByKey(input.appKey) : null;
+  // Cache hits come back as plain values: awaiting only real loads keeps a warm gate free of microtasks.
+  const appLookup = input.appKey ? state.appByKey(input.appKey) : null;
+  const app = appLookup instanceof Promise ? await appLookup : appLookup;
   if (!app) return { ok: false, status: 401, error: 'invalid_app_key', description: input.appKey ? 'The ST-App-Key is not a live app key.' : 'The ST-App-Key header is required.' };
 
   const raw = input.authorization?.trim();
   if (!raw) return unauthorized('The Authorization header with an access token is required.', app.appId);
   // Existing platform clients send the token without the scheme.
-  const token = /^bearer\s+/i.test(raw) ? raw.replace(/^bearer\s+/i, '') : raw;
-  const verified = await state.verify(token);
+  const token = raw.length > 7 && raw.slice(0, 7).toLowerCase() === 'bearer ' ? raw.slice(7).trimStart() : raw;
+  const verification = state.verify(token);
+  const verified = verification instanceof Promise ? await verification : verification;
   if (!verified) return unauthorized('The access token is not valid.', app.appId);
   const { claims } = verified;
   if (claims.exp * 1000 <= now) return unauthorized('The access token expired.', app.appId);
@@ -56,12 +59,14 @@ export async function runGate(input: GateInput, state: AccessState, limiter: Rat
   if (claims.app_id !== app.appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', app.appId);
   if (claims.tenant !== input.tenantId) return unauthorized('The access token is for another tenant.', app.appId);
 
-  const connection = await state.connection(claims.cid);
+  const connectionLookup = state.connection(claims.cid);
+  const connection = connectionLookup instanceof Promise ? await connectionLookup : connectionLookup;
   if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", app.appId);
   if (connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', app.appId);
 
   // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
-  const rate = await limiter.take(`${app.appId}:${claims.tenant}:${environment}`);
+  const taken = limiter.take(`${app.appId}:${claims.tenant}:${environment}`);
+  const rate = taken instanceof Promise ? await taken : taken;
   if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, connectionId: claims.cid, rate };
 
   const requiredScope = scopeString(target.area.key, target.resource.key, input.method === 'GET' || input.method === 'HEAD' ? 'r' : 'w');

@@ -300,7 +300,7 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         const token = await tokenOf(p!, own.url);
         const { usage } = own.app.runtime;
         // A row the database refuses (the environment column is checked), standing in for any failed write.
-        usage.recordCall({ appId: p!.appId, tenantId: T1, environment: 'staging' as 'integration', endpoint: 'GET /poison', status: 200 });
+        usage.recordCall(p!.appId, T1, 'staging' as 'integration', 'GET /poison', 200);
         await expect(usage.flush()).rejects.toThrow();
         expect((await callApi(own.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
         await usage.flush();

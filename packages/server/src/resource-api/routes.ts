@@ -64,6 +64,11 @@ function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>
   return reply.code(verdict.status).send({ error: verdict.error, error_description: verdict.description, ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}) });
 }
 
+/** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`. */
+function endpointOf(method: string, area: string, resource: string, id: string | undefined): string {
+  return `${method} /${area}/v2/tenant/{tenant}/${resource}${id === undefined ? '' : '/{id}'}`;
+}
+
 export async function resourceRoutes(app: FastifyInstance, options: ResourceRoutesOptions): Promise<void> {
   const { state, limiter, store, usage } = options;
 
@@ -82,18 +87,16 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       state,
       limiter,
     );
-    const endpoint = `${request.method} /${area}/v2/tenant/{tenant}/${resource}${id === undefined ? '' : '/{id}'}`;
-    const record = (status: number, connectionId?: string) => {
-      const appId = verdict.ok ? verdict.claims.app_id : verdict.appId;
-      if (appId && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) usage.recordCall({ appId, tenantId: tenant, environment: env, endpoint, status, connectionId });
-    };
+    // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
+    const appId = verdict.ok ? verdict.claims.app_id : verdict.appId;
+    const countable = appId !== undefined && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant);
     if (!verdict.ok) {
-      record(verdict.status, verdict.connectionId);
+      if (countable) usage.recordCall(appId, tenant, env, endpointOf(request.method, area, resource, id), verdict.status, verdict.connectionId);
       return refuse(reply, verdict);
     }
     rateHeaders(reply, verdict.rate);
     const answer = await serve(request, reply, `${area}/${resource}`, tenant, verdict.environment, id);
-    record(reply.statusCode, verdict.claims.cid);
+    if (countable) usage.recordCall(appId, tenant, verdict.environment, endpointOf(request.method, area, resource, id), reply.statusCode, verdict.claims.cid);
     return answer;
   };
 
@@ -110,12 +113,14 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       const paging = pagingInput.safeParse(request.query);
       if (!paging.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid paging.', fields: fieldErrorsOf(paging.error) });
       const { page, pageSize } = paging.data;
-      const { rows } = await store.list(tenant, environment, resource);
+      const listed = store.list(tenant, environment, resource);
+      const { rows } = listed instanceof Promise ? await listed : listed;
       const start = (page - 1) * pageSize;
       return { page, pageSize, totalCount: rows.length, hasMore: start + pageSize < rows.length, data: rows.slice(start, start + pageSize) };
     }
     if (request.method === 'GET') {
-      const row = (await store.list(tenant, environment, resource)).byId.get(recordId!);
+      const listed = store.list(tenant, environment, resource);
+      const row = (listed instanceof Promise ? await listed : listed).byId.get(recordId!);
       return row ?? reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
     }
     const allow = writable ? (recordId === undefined ? 'GET, POST' : 'GET, PATCH') : 'GET';

@@ -22,14 +22,17 @@ interface Snapshot {
 export class ResourceStore {
   private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
   private readonly seeded = new Map<string, Promise<void>>();
+  /** Tenants × environments known to be seeded. */
+  private readonly ready = new Set<string>();
   private readonly creating = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: Database) {
     db.changes.on('access-changed', () => this.snapshots.clear());
   }
 
-  async list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
-    await this.ensureSeeded(tenantId, environment);
+  /** A plain value when the snapshot is cached, so a warm read waits on nothing. */
+  list(tenantId: string, environment: Environment, resource: DemoResource): Snapshot | Promise<Snapshot> {
+    if (!this.ready.has(`${tenantId}|${environment}`)) return this.ensureSeeded(tenantId, environment).then(() => this.list(tenantId, environment, resource));
     return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () => this.load(tenantId, environment, resource));
   }
 
@@ -83,7 +86,9 @@ export class ResourceStore {
     const key = `${tenantId}|${environment}`;
     let seeding = this.seeded.get(key);
     if (!seeding) {
-      seeding = this.seed(tenantId, environment);
+      seeding = this.seed(tenantId, environment).then(() => {
+        this.ready.add(key);
+      });
       this.seeded.set(key, seeding);
       seeding.catch(() => this.seeded.delete(key));
     }

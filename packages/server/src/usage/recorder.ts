@@ -12,15 +12,6 @@ export function outcomeOf(status: number): Outcome {
   return '2xx';
 }
 
-export interface CallRecord {
-  appId: string;
-  tenantId: string;
-  environment: Environment;
-  /** The route template, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`. */
-  endpoint: string;
-  status: number;
-  connectionId?: string | undefined;
-}
 
 const SEP = '\u0000';
 
@@ -33,10 +24,13 @@ const LAST_USE_RESOLUTION_MS = 30_000;
  */
 export class UsageRecorder {
   private calls = new Map<string, number>();
-  private lastCall = new Map<string, Date>();
-  private lastToken = new Map<string, Date>();
-  private secretUse = new Map<string, Date>();
+  private lastCall = new Map<string, number>();
+  private lastToken = new Map<string, number>();
+  private secretUse = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
+  private day = '';
+  private dayStarts = 0;
+  private dayEnds = 0;
   /** When each connection's or secret's last-use time was last written. */
   private readonly written = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
@@ -48,16 +42,25 @@ export class UsageRecorder {
     }
   }
 
-  recordCall(call: CallRecord, at = new Date()): void {
-    const day = at.toISOString().slice(0, 10);
-    const key = [day, call.appId, call.tenantId, call.environment, call.endpoint, outcomeOf(call.status)].join(SEP);
+  recordCall(appId: string, tenantId: string, environment: Environment, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
+    const key = `${this.dayOf(now)}${SEP}${appId}${SEP}${tenantId}${SEP}${environment}${SEP}${endpoint}${SEP}${outcomeOf(status)}`;
     this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
-    if (call.connectionId) this.lastCall.set(call.connectionId, at);
+    if (connectionId) this.lastCall.set(connectionId, now);
   }
 
-  recordToken(connectionId: string, secretId: string, at = new Date()): void {
-    this.lastToken.set(connectionId, at);
-    this.secretUse.set(secretId, at);
+  /** The UTC day of `now`, computed once per day rather than per call. */
+  private dayOf(now: number): string {
+    if (now >= this.dayEnds || now < this.dayStarts) {
+      this.dayStarts = now - (now % 86_400_000);
+      this.dayEnds = this.dayStarts + 86_400_000;
+      this.day = new Date(this.dayStarts).toISOString().slice(0, 10);
+    }
+    return this.day;
+  }
+
+  recordToken(connectionId: string, secretId: string, now = Date.now()): void {
+    this.lastToken.set(connectionId, now);
+    this.secretUse.set(secretId, now);
   }
 
   /** Writes what was counted since the last flush; flushes never overlap, and one failure does not stop the next. */
@@ -73,13 +76,13 @@ export class UsageRecorder {
   }
 
   /** The last-use times worth writing: new ones, or ones that moved by more than the resolution. */
-  private due(kind: string, times: Map<string, Date>): [string, Date][] {
+  private due(kind: string, times: Map<string, number>): [string, Date][] {
     const out: [string, Date][] = [];
     for (const [id, at] of times) {
       const key = `${kind}:${id}`;
-      if (at.getTime() - (this.written.get(key) ?? 0) < LAST_USE_RESOLUTION_MS) continue;
-      this.written.set(key, at.getTime());
-      out.push([id, at]);
+      if (at - (this.written.get(key) ?? 0) < LAST_USE_RESOLUTION_MS) continue;
+      this.written.set(key, at);
+      out.push([id, new Date(at)]);
     }
     if (this.written.size > 200_000) this.written.clear();
     return out;
