@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { APP_KINDS, DomainError, REVIEW_STATUSES, ACCESS_ROLES, notFound, reviewReasonSchema } from '@gatehouse/domain';
+import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, notFound, reviewReasonSchema } from '@gatehouse/domain';
 import { AccessRequest, App, AppTenant, Notification, Organization, PasswordSetup, Tenant, TenantAdmin, User } from '../../db/entities';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
@@ -39,7 +39,7 @@ const accessRequestOutput = z.object({
 async function pendingApp(em: EntityManager, appId: string) {
   const app = UUID.test(appId) ? await em.findOne(App, { id: appId, deletedAt: null, kind: 'public' }) : null;
   if (!app) throw notFound('App');
-  if (app.reviewStatus !== 'pending') throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
+  if (!canReview(app.reviewStatus)) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
   return app;
 }
 
