@@ -43,15 +43,18 @@ export function generateDemoData(tenantId: string, environment: Environment): Re
 
   const employees = range(DEMO_RESOURCES['settings/employees']).map((i) => ({ id: base + i, name: person(), role: pick(['Dispatcher', 'CSR', 'Manager', 'Accountant']), active: rand() > 0.1, businessUnit: pick(BUSINESS_UNITS) }));
   const technicians = range(DEMO_RESOURCES['settings/technicians']).map((i) => ({ id: base + 100 + i, name: person(), businessUnit: pick(BUSINESS_UNITS), active: rand() > 0.1, phone: `555-01${String(i).padStart(2, '0')}` }));
-  const customers = range(DEMO_RESOURCES['crm/customers']).map((i) => ({
-    id: base + 1000 + i,
-    name: rand() > 0.8 ? `${pick(LAST)} ${pick(['Properties', 'Holdings', 'Realty', 'LLC'])}` : person(),
-    type: rand() > 0.8 ? 'Commercial' : 'Residential',
-    email: `customer${i}@example.com`,
-    phone: `555-${String(1000 + i).slice(-4)}`,
-    active: rand() > 0.05,
-    createdOn: day(Math.floor(rand() * 300)),
-  }));
+  const customers = range(DEMO_RESOURCES['crm/customers']).map((i) => {
+    const commercial = rand() > 0.8;
+    return {
+      id: base + 1000 + i,
+      name: commercial ? `${pick(LAST)} ${pick(['Properties', 'Holdings', 'Realty', 'LLC'])}` : person(),
+      type: commercial ? 'Commercial' : 'Residential',
+      email: `customer${i}@example.com`,
+      phone: `555-${String(1000 + i).slice(-4)}`,
+      active: rand() > 0.05,
+      createdOn: day(Math.floor(rand() * 300)),
+    };
+  });
   const locations = range(DEMO_RESOURCES['crm/locations']).map((i) => ({
     id: base + 5000 + i,
     customerId: customers[(i - 1) % customers.length]!.id,

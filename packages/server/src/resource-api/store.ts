@@ -99,7 +99,8 @@ export class ResourceStore {
     const em = this.db.em();
     if ((await em.count(ResourceRecord, { tenantId, environment })) > 0) return;
     const data = generateDemoData(tenantId, environment);
-    const modifiedOn = new Date(Date.UTC(2026, 0, 1));
+    // After every generated date: the demo data was last touched when it was made.
+    const modifiedOn = new Date(Date.UTC(2026, 10, 28));
     const rows = (Object.keys(DEMO_RESOURCES) as DemoResource[]).flatMap((resource) =>
       data[resource].map(({ id, ...fields }) => ({ pk: crypto.randomUUID(), tenantId, environment, resource, recordId: id, data: fields, modifiedOn })),
     );
