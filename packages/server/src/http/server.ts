@@ -61,10 +61,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: 500 },
   });
 
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
+    done(null, payload);
   });
 
   // Set before any plugin so that it covers every route, the tRPC ones included.
@@ -73,8 +74,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (status === 500) request.log.error({ err: error }, 'request failed');
     reply.code(status).send({ error: status === 500 ? 'Internal Server Error' : error.message });
   });
-
-  await app.register(fastifyCookie);
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
@@ -92,39 +91,41 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await app.register(oauthRoutes, { db: options.db, state, usage, baseUrl });
   await app.register(resourceRoutes, { state, limiter, usage, store: new ResourceStore(options.db) });
 
-  // Mutations must come from our own pages: custom header, and a same-origin Origin when the browser sends one.
-  app.addHook('onRequest', async (request, reply) => {
-    // The matched route, not the raw URL: a percent-encoded path must not slip past.
-    if (!request.routeOptions.url?.startsWith('/trpc') || request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
-    const origin = request.headers.origin;
-    const sameOrigin = !origin || origin === `${request.protocol}://${request.headers.host}`;
-    if (request.headers[CSRF_HEADER] !== '1' || !sameOrigin) {
-      return reply.code(403).send({ error: { message: 'Cross-site request refused.' } });
-    }
-    if (!request.headers['content-type']?.startsWith('application/json')) {
-      return reply.code(415).send({ error: { message: 'Send JSON.' } });
-    }
-  });
-
-  await app.register(fastifyTRPCPlugin, {
-    prefix: '/trpc',
-    trpcOptions: {
-      router: appRouter,
-      createContext: ({ req, res }) =>
-        createContextInner({
-          db: options.db,
-          sessionToken: req.cookies[SESSION_COOKIE] ?? null,
-          clientIp: req.ip,
-          cookie: {
-            set: (token, expiresAt) =>
-              res.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies ?? false, expires: expiresAt }),
-            clear: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
-          },
-        }),
-      onError: ({ error, path: procedure }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
-      },
-    } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+  // The portals' API: sessions by cookie, and mutations only from our own pages. Both live in this
+  // scope alone, so the OAuth endpoints and the resource API never pay for them.
+  await app.register(async (portal) => {
+    await portal.register(fastifyCookie);
+    portal.addHook('onRequest', async (request, reply) => {
+      if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
+      const origin = request.headers.origin;
+      const sameOrigin = !origin || origin === `${request.protocol}://${request.headers.host}`;
+      if (request.headers[CSRF_HEADER] !== '1' || !sameOrigin) {
+        return reply.code(403).send({ error: { message: 'Cross-site request refused.' } });
+      }
+      if (!request.headers['content-type']?.startsWith('application/json')) {
+        return reply.code(415).send({ error: { message: 'Send JSON.' } });
+      }
+    });
+    await portal.register(fastifyTRPCPlugin, {
+      prefix: '/trpc',
+      trpcOptions: {
+        router: appRouter,
+        createContext: ({ req, res }) =>
+          createContextInner({
+            db: options.db,
+            sessionToken: req.cookies[SESSION_COOKIE] ?? null,
+            clientIp: req.ip,
+            cookie: {
+              set: (token, expiresAt) =>
+                res.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies ?? false, expires: expiresAt }),
+              clear: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
+            },
+          }),
+        onError: ({ error, path: procedure }) => {
+          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+        },
+      } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
+    });
   });
 
   // The built SPAs: the admin console under /admin/, the developer portal at /. Missing builds are skipped (API-only tests).
