@@ -40,3 +40,19 @@ export function ScopeName({ scope }: { scope: string }) {
     </>
   );
 }
+
+/** What a version adds (highlighted) and removes (struck through), side by side. */
+export function ScopeChanges({ added, removed }: { added: readonly string[]; removed: readonly string[] }) {
+  return (
+    <div className="grid-2">
+      <div>
+        <h3>Added</h3>
+        {added.length ? <ul className="scope-list">{added.map((s) => <li key={s} className="scope-added">+ <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing added.</p>}
+      </div>
+      <div>
+        <h3>Removed</h3>
+        {removed.length ? <ul className="scope-list">{removed.map((s) => <li key={s} className="scope-removed">− <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing removed.</p>}
+      </div>
+    </div>
+  );
+}

@@ -11,7 +11,7 @@ import {
   EmptyState,
   Loading,
   ScopeList,
-  ScopeName,
+  ScopeChanges,
   TextField,
   fieldErrorsFrom,
   formatDateTime,
@@ -104,16 +104,7 @@ function UpgradePanel({ connection, upgrade }: { connection: ConnectionDetail; u
         The developer changed the scopes. Version {upgrade.toVersion} asks for the changes below; until you allow them, the app keeps version {upgrade.fromVersion}. The client credentials stay the same.
       </p>
       {error ? <Banner kind="error">{fieldErrorsFrom(error).toVersion ?? messageFrom(error)}</Banner> : null}
-      <div className="grid-2">
-        <div>
-          <h3>Added</h3>
-          {upgrade.added.length ? <ul className="scope-list">{upgrade.added.map((s) => <li key={s} className="scope-added">+ <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing added.</p>}
-        </div>
-        <div>
-          <h3>Removed</h3>
-          {upgrade.removed.length ? <ul className="scope-list">{upgrade.removed.map((s) => <li key={s} className="scope-removed">− <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing removed.</p>}
-        </div>
-      </div>
+      <ScopeChanges added={upgrade.added} removed={upgrade.removed} />
       <div className="actions" style={{ marginTop: '1rem' }}>
         <Button variant="primary" busy={allow.isPending} disabled={decline.isPending} onClick={() => allow.mutate({ connectionId: connection.id, toVersion: upgrade.toVersion })}>Allow</Button>
         <Button busy={decline.isPending} disabled={allow.isPending} onClick={() => decline.mutate({ connectionId: connection.id, toVersion: upgrade.toVersion })}>Decline</Button>

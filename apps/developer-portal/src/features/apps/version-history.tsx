@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Banner, Loading, formatDateTime, messageFrom, useTRPC, ScopeList, ScopeName } from '@gatehouse/ui';
+import { Banner, Loading, formatDateTime, messageFrom, useTRPC, ScopeChanges, ScopeList } from '@gatehouse/ui';
 
 export function VersionHistory({ appId }: { appId: string }) {
   const trpc = useTRPC();
@@ -17,16 +17,7 @@ export function VersionHistory({ appId }: { appId: string }) {
           {version.number === 1 ? (
             <p className="muted">First scope selection.</p>
           ) : (
-            <div className="grid-2">
-              <div>
-                <h3>Added</h3>
-                {version.added.length ? <ul className="scope-list">{version.added.map((s) => <li key={s} className="scope-added">+ <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing added.</p>}
-              </div>
-              <div>
-                <h3>Removed</h3>
-                {version.removed.length ? <ul className="scope-list">{version.removed.map((s) => <li key={s} className="scope-removed">− <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing removed.</p>}
-              </div>
-            </div>
+            <ScopeChanges added={version.added} removed={version.removed} />
           )}
           <details>
             <summary>All {version.scopes.length} scopes of version {version.number}</summary>
