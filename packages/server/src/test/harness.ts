@@ -7,7 +7,8 @@ import { openDatabase, type Database, type Dialect } from '../db/orm';
 import { User } from '../db/entities';
 import { startSession } from '../auth/sessions';
 import { createContextInner } from '../context';
-import { createCaller } from '../root';
+import { getTRPCErrorShape, TRPCError } from '@trpc/server';
+import { appRouter, createCaller } from '../root';
 import { seedDemo } from '../seed/demo';
 
 /** Where PostgreSQL tests create their throw-away databases. */
@@ -31,11 +32,16 @@ if (!pgUp && process.env.CI) throw new Error(`PostgreSQL is not reachable at ${P
 /** SQLite always; PostgreSQL whenever it is reachable. */
 export const dialects: Dialect[] = pgUp ? ['sqlite', 'postgresql'] : ['sqlite'];
 
+export type Caller = ReturnType<typeof createCaller>;
+
 export interface TestDatabase {
   db: Database;
-  /** The five demo users, signed in: a ready caller per role. */
-  as(email: string): Promise<ReturnType<typeof createCaller>>;
-  anonymous(): ReturnType<typeof createCaller>;
+  /**
+   * A signed-in demo user. Every call gets a fresh context, as every HTTP
+   * request does, so no call reads rows another call left in its identity map.
+   */
+  as(email: string): Promise<Caller>;
+  anonymous(): Caller;
   close(): Promise<void>;
 }
 
@@ -70,9 +76,9 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
     async as(email) {
       const user = await db.em().findOneOrFail(User, { email });
       const { token } = await startSession(db.em(), user.id);
-      return createCaller(createContextInner({ db, sessionToken: token }));
+      return createCaller(() => createContextInner({ db, sessionToken: token }));
     },
-    anonymous: () => createCaller(createContextInner({ db, sessionToken: null })),
+    anonymous: () => createCaller(() => createContextInner({ db, sessionToken: null })),
     async close() {
       await db.close();
       await drop();
@@ -85,3 +91,22 @@ export const DEV2 = 'dev2@gatehouse.test';
 export const ADMIN = 'admin@gatehouse.test';
 export const ADMIN2 = 'admin2@gatehouse.test';
 export const REVIEWER = 'reviewer@gatehouse.test';
+
+/** `t.as(email)` in the shape `dev()` that tests read well. */
+export async function signIn(t: TestDatabase, email: string): Promise<() => Caller> {
+  const caller = await t.as(email);
+  return () => caller;
+}
+
+/** How a refused call reaches a client: code, message and field errors after the error formatter. */
+export async function rejection(call: Promise<unknown>) {
+  const error = await call.then(
+    (value) => {
+      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+  if (!(error instanceof TRPCError)) throw error;
+  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
+  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
+}

@@ -1,38 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
 import { AccessRequest, AuditEvent, Organization, PasswordSetup, Session, Tenant, TenantAdmin, User } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
-import { startSession } from '../../auth/sessions';
 import { createContextInner, type SessionCookie } from '../../context';
-import { appRouter, createCaller } from '../../root';
-import { DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { createCaller } from '../../root';
+import { DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const GLENDALE = '985798691';
 const SUMMIT = '100200300';
 const PASSWORD = 'correct horse battery staple';
 const REASON = 'We could not confirm you work there.';
 const LINK_INVALID = 'This link is not valid any more. Ask the reviewer for a new one.';
-
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
-
-/** A signed-in user whose every call gets a fresh context, as each HTTP request does. */
-async function signIn(t: TestDatabase, email: string): Promise<() => Caller> {
-  const user = await t.db.em().findOneOrFail(User, { email });
-  const { token } = await startSession(t.db.em(), user.id);
-  return () => createCaller(createContextInner({ db: t.db, sessionToken: token }));
-}
 
 let ipCounter = 0;
 /** A visitor without a session from an address of its own, so the per-address limit only bites where a test wants it. */

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
-import { appRouter, type createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 type NewApp = Parameters<Caller['apps']['create']>[0];
 
 const TENANT = '985798691'; // ADMIN's
@@ -16,19 +14,6 @@ const V1 = ['tn.acc.invoices:r', 'tn.crm.customers:r'];
 const V2 = ['tn.crm.customers:r', 'tn.crm.customers:w'];
 const CLIENT_SECRET = /^ghcs_[A-Za-z0-9_-]{43,}$/;
 const HOUR = 3600_000;
-
-/** How a failed call reaches a client: code, message and field errors after the error formatter. */
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
 
 describe.each(dialects)('View Connections and developer-generated secrets on %s', (dialect) => {
   let t: TestDatabase;

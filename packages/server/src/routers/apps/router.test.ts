@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
 import { App, AppTenant, AppVersion, AuditEvent, User } from '../../db/entities';
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
-import { appRouter, createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { createCaller } from '../../root';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const base = {
   name: 'Dispatch Sync',
@@ -17,19 +15,6 @@ const base = {
   credentialsMode: 'tenant_admin' as const,
   scopes: ['tn.crm.customers:r'],
 };
-
-/** How a failed call reaches a client: code, message and field errors after the error formatter. */
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
 
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 const MALFORMED_IDS = ['not-a-uuid', '', "' or 1=1 --", '../../apps', '12345'];

@@ -1,25 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
+import { TRPCError } from '@trpc/server';
 import { LoginFailure, Session, User } from '../../db/entities';
 import { SESSION_TTL_MS, startSession } from '../../auth/sessions';
 import { sha256Hex } from '../../auth/secrets';
 import { SIGN_IN_WINDOW_MS } from '../../auth/throttle';
 import { createContextInner } from '../../context';
-import { appRouter, createCaller } from '../../root';
+import { createCaller } from '../../root';
 import { DEMO_PASSWORD } from '../../seed/demo';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
-
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection } from '../../test/harness';
 
 let ipCounter = 0;
 /** Each test signs in from its own address, so per-address throttling never leaks between tests. */

@@ -2,10 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { AuditEvent, ClientSecret, Connection } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
-import type { createCaller } from '../../root';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const TENANT = '985798691';
 const V1 = ['tn.crm.customers:r'];

@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
 import { App, AppVersion, AuditEvent, ClientSecret, Connection, User, type AuditEventEntity } from '../../db/entities';
 import type { Database } from '../../db/orm';
 import { sha256Hex } from '../../auth/secrets';
-import { appRouter, type createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const TENANT = '985798691'; // ADMIN's
 const TENANT2 = '100200300'; // ADMIN2's
@@ -30,19 +27,6 @@ const base = {
   credentialsMode: 'tenant_admin' as const,
   scopes: V1,
 };
-
-/** How a failed call reaches a client: code, message and field errors after the error formatter. */
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
 
 /** Every row of every table, as text: where a leaked secret would show up. */
 async function everyRow(db: Database): Promise<string> {

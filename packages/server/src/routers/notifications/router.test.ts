@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
 import { Notification, Organization, User } from '../../db/entities';
-import { startSession } from '../../auth/sessions';
-import { createContextInner } from '../../context';
-import { appRouter, createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const publicApp = {
   name: 'Notified App',
@@ -19,25 +14,6 @@ const publicApp = {
 };
 const REASON = 'Scopes ask for more than the app needs.';
 const MEMBER = 'second.member@acme.example';
-
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
-
-/** A signed-in user whose every call gets a fresh context, as each HTTP request does. */
-async function signIn(t: TestDatabase, email: string): Promise<() => Caller> {
-  const user = await t.db.em().findOneOrFail(User, { email });
-  const { token } = await startSession(t.db.em(), user.id);
-  return () => createCaller(createContextInner({ db: t.db, sessionToken: token }));
-}
 
 describe.each(dialects)('notifications on %s', (dialect) => {
   let t: TestDatabase;

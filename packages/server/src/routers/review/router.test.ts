@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError, getTRPCErrorShape } from '@trpc/server';
-import { AccessRequest, App, AuditEvent, Connection, Notification, User } from '../../db/entities';
-import { startSession } from '../../auth/sessions';
-import { createContextInner } from '../../context';
-import { appRouter, createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { AccessRequest, App, AuditEvent, Connection, Notification } from '../../db/entities';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
 
-type Caller = ReturnType<typeof createCaller>;
 
 const publicApp = {
   name: 'Route Planner',
@@ -24,29 +19,6 @@ const SUMMIT = '100200300';
 const MISSING_ID = '00000000-0000-4000-8000-000000000000';
 const MALFORMED_IDS = ['not-a-uuid', '', "' or 1=1 --", '../../apps', '12345'];
 const REASON = 'The home page is a parking page; link your product page.';
-
-/** How a failed call reaches a client: code, message and field errors after the error formatter. */
-async function rejection(call: Promise<unknown>) {
-  const error = await call.then(
-    (value) => {
-      throw new Error(`expected the call to fail, it returned ${JSON.stringify(value)}`);
-    },
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
-  return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
-}
-
-/**
- * A signed-in user whose every call gets a fresh context, as each HTTP request does:
- * no identity map carries stale rows from one call to the next.
- */
-async function signIn(t: TestDatabase, email: string): Promise<() => Caller> {
-  const user = await t.db.em().findOneOrFail(User, { email });
-  const { token } = await startSession(t.db.em(), user.id);
-  return () => createCaller(createContextInner({ db: t.db, sessionToken: token }));
-}
 
 /** Every reviewer procedure, with otherwise valid input. */
 const reviewerCalls: Record<string, (caller: Caller, ids: { appId: string; requestId: string }) => Promise<unknown>> = {
