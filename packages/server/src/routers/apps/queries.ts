@@ -2,12 +2,11 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { notFound } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, type AppEntity } from '../../db/entities';
 import type { AppDetail } from './schemas';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../../db/ids';
 
 /** The organization's live app, or NOT_FOUND — the same answer for missing, deleted, foreign and malformed ids. */
 export async function findOwnedApp(em: EntityManager, organizationId: string, appId: string): Promise<AppEntity> {
-  const app = UUID.test(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }) : null;
   if (!app) throw notFound('App');
   return app;
 }

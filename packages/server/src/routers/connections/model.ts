@@ -5,10 +5,9 @@ import { randomToken, sha256Hex } from '../../auth/secrets';
 import type { SessionUser } from '../../auth/sessions';
 import type { z } from 'zod';
 import type { connectionSummaryOutput, secretOutput } from './schemas';
+import { isUuid } from '../../db/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids are uuid columns: a malformed one must answer NOT_FOUND before PostgreSQL rejects it as bad syntax. */
-export const isUuid = (id: string): boolean => UUID.test(id);
 export const CLIENT_ID_PREFIX = 'ghc_';
 export const CLIENT_SECRET_PREFIX = 'ghcs_';
 const SECRET_START_LENGTH = CLIENT_SECRET_PREFIX.length + 6;
@@ -23,7 +22,7 @@ export function assertTenant(user: SessionUser, tenantId: string): void {
 
 /** A connection on one of the admin's tenants, with its app, or NOT_FOUND. */
 export async function findTenantConnection(em: EntityManager, user: SessionUser, connectionId: string): Promise<ConnectionEntity> {
-  const connection = UUID.test(connectionId)
+  const connection = isUuid(connectionId)
     ? await em.findOne(Connection, { id: connectionId, tenant: { $in: user.tenantIds } }, { populate: ['app'] })
     : null;
   if (!connection) throw notFound('Connection');
@@ -32,7 +31,7 @@ export async function findTenantConnection(em: EntityManager, user: SessionUser,
 
 /** The app as the tenant may see it, or NOT_FOUND. */
 export async function findVisibleApp(em: EntityManager, tenantId: string, appId: string): Promise<AppEntity> {
-  const app = UUID.test(appId) ? await em.findOne(App, { id: appId }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId }) : null;
   const listed = app ? (await em.count(AppTenant, { app: app.id, tenantId })) > 0 : false;
   if (!app || !isVisibleToTenant(app, listed)) throw notFound('App');
   return app;

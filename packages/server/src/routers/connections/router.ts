@@ -12,7 +12,6 @@ import {
   assertTenant,
   findTenantConnection,
   findVisibleApp,
-  isUuid,
   issueSecret,
   newClientId,
   offeredTenants,
@@ -40,6 +39,7 @@ import {
   tenantOutput,
   versionChoiceInput,
 } from './schemas';
+import { isUuid } from '../../db/ids';
 
 function auditConnection(tx: EntityManager, user: SessionUser, action: string, connection: ConnectionEntity, before: unknown, after: unknown) {
   audit(tx, user, {

@@ -8,8 +8,8 @@ import { hashPassword, randomToken, sha256Hex } from '../../auth/secrets';
 import { reviewerProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { latestScopesOf } from '../apps/queries';
+import { isUuid } from '../../db/ids';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SETUP_LINK_TTL_MS = 72 * 3600_000;
 
 const queueItemOutput = z.object({
@@ -37,7 +37,7 @@ const accessRequestOutput = z.object({
 });
 
 async function pendingApp(em: EntityManager, appId: string) {
-  const app = UUID.test(appId) ? await em.findOne(App, { id: appId, deletedAt: null, kind: 'public' }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId, deletedAt: null, kind: 'public' }) : null;
   if (!app) throw notFound('App');
   if (!canReview(app.reviewStatus)) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
   return app;
@@ -125,7 +125,7 @@ export const reviewRouter = router({
       const unusable = await hashPassword(randomToken('', 32));
       try {
         return await ctx.em.transactional(async (tx) => {
-          const request = UUID.test(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
+          const request = isUuid(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
           if (!request) throw notFound('Access request');
           if (request.status !== 'pending') throw new DomainError('CONFLICT', 'This request was already decided.');
           if (await tx.count(User, { email: request.email })) throw new DomainError('CONFLICT', `An account for ${request.email} already exists.`);
@@ -165,7 +165,7 @@ export const reviewRouter = router({
     .output(z.object({ status: z.literal('rejected') }))
     .mutation(async ({ ctx, input }) => {
       await ctx.em.transactional(async (tx) => {
-        const request = UUID.test(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
+        const request = isUuid(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
         if (!request) throw notFound('Access request');
         const moved = await tx.nativeUpdate(AccessRequest, { id: request.id, status: 'pending' }, { status: 'rejected', reason: input.reason, decidedAt: new Date(), decidedBy: ctx.user.id });
         if (moved !== 1) throw new DomainError('CONFLICT', 'This request was already decided.');
