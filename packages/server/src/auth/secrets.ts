@@ -15,11 +15,13 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }
 
-/** Constant-time comparison of two equal-length hex digests (unequal lengths are simply unequal). */
-export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && timingSafeEqual(left, right);
+export function sha256Bytes(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant-time comparison of two digests (unequal lengths are simply unequal). */
+export function digestsEqual(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 // scrypt with N=2^15, r=8, p=1: ~32 MiB and tens of milliseconds per hash (OWASP's floor is N=2^17 with

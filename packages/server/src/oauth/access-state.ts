@@ -22,7 +22,8 @@ export interface ClientRecord {
   /** Connected, on a live app: may get tokens. */
   active: boolean;
   scopesInPlay: string[];
-  secrets: { id: string; hash: string; expiresAt: number | null; revoked: boolean }[];
+  /** Digests decoded once at load, so a token request compares bytes without re-decoding hex. */
+  secrets: { id: string; hash: Buffer; expiresAt: number | null; revoked: boolean }[];
 }
 
 export interface ConnectionRecord {
@@ -100,7 +101,7 @@ export class AccessState {
       environment: connection.environment,
       active: connection.status === 'connected' && !connection.app.deletedAt,
       scopesInPlay: version?.scopes ?? [],
-      secrets: secrets.map((s) => ({ id: s.id, hash: s.secretHash, expiresAt: s.expiresAt?.getTime() ?? null, revoked: Boolean(s.revokedAt) })),
+      secrets: secrets.map((s) => ({ id: s.id, hash: Buffer.from(s.secretHash, 'hex'), expiresAt: s.expiresAt?.getTime() ?? null, revoked: Boolean(s.revokedAt) })),
     };
   }
 

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Environment } from '@gatehouse/domain';
-import { digestsEqual, sha256Hex } from '../auth/secrets';
+import { digestsEqual, sha256Bytes } from '../auth/secrets';
 import type { AccessState, ClientRecord } from './access-state';
 
 export type FormBody = Record<string, string>;
@@ -39,7 +39,7 @@ export async function authenticateClient(request: FastifyRequest, body: FormBody
   const secret = basic?.secret ?? body.client_secret;
   if (!id || !secret) return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic: usesBasic };
   const client = await state.client(id);
-  const hash = sha256Hex(secret);
+  const hash = sha256Bytes(secret);
   const match = client?.secrets.find((s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash));
   if (!client || !match || client.environment !== environment || !client.active) {
     return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic: usesBasic };
