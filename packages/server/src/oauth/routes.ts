@@ -89,7 +89,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       scopes = normalizeScopes(requested);
     }
     const base = options.baseUrl(request);
-    const { token } = signAccessToken(state.keys, {
+    const { token } = await signAccessToken(state.keys, {
       iss: issuerFor(base, environment),
       aud: audienceFor(base, environment),
       sub: auth.client.clientId,

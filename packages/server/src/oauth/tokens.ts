@@ -25,6 +25,8 @@ export interface AccessTokenClaims {
 export interface VerifiedToken {
   claims: AccessTokenClaims;
   scopes: ReadonlySet<string>;
+  /** `app:tenant:environment`, worked out once per token: the rate limit and the usage counts are kept under it. */
+  pairKey: string;
 }
 
 export function issuerFor(baseUrl: string, env: Environment): string {
@@ -37,17 +39,21 @@ export function audienceFor(baseUrl: string, env: Environment): string {
 
 /**
  * Signs with node:crypto directly: the token endpoint is a hot path, and
- * WebCrypto costs several times more per ES256 signature. The JWS is compact
- * serialisation with the header prepared once per key.
+ * WebCrypto costs several times more per ES256 signature. The signature is
+ * computed on libuv's thread pool, so the event loop goes on parsing and
+ * answering other requests meanwhile. The JWS is compact serialisation with
+ * the header prepared once per key.
  */
-export function signAccessToken(keys: SigningKeys, claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>, now = Math.floor(Date.now() / 1000)) {
+export async function signAccessToken(keys: SigningKeys, claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>, now = Math.floor(Date.now() / 1000)) {
   // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
   const jti = randomUUID();
   const exp = now + ACCESS_TOKEN_TTL_SECONDS;
   const payload = Buffer.from(JSON.stringify({ ...claims, jti, iat: now, exp })).toString('base64url');
   const input = `${keys.current.header}.${payload}`;
-  const signature = sign('sha256', Buffer.from(input), { key: keys.current.key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-  return { token: `${input}.${signature}`, jti, exp };
+  const signature = await new Promise<Buffer>((resolve, reject) =>
+    sign('sha256', Buffer.from(input), { key: keys.current.key, dsaEncoding: 'ieee-p1363' }, (error, signed) => (error ? reject(error) : resolve(signed))),
+  );
+  return { token: `${input}.${signature.toString('base64url')}`, jti, exp };
 }
 
 /**
@@ -62,7 +68,7 @@ export async function verifyAccessToken(keys: SigningKeys, token: string): Promi
     const { payload } = await jwtVerify(token, key, { algorithms: [SIGNING_ALGORITHM], typ: 'at+jwt' });
     const claims = payload as unknown as AccessTokenClaims;
     if (typeof claims.scope !== 'string' || typeof claims.tenant !== 'string' || typeof claims.app_id !== 'string' || typeof claims.cid !== 'string') return null;
-    return { claims, scopes: new Set(claims.scope.split(' ').filter(Boolean)) };
+    return { claims, scopes: new Set(claims.scope.split(' ').filter(Boolean)), pairKey: `${claims.app_id}:${claims.tenant}:${claims.env}` };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) return null;
     throw error;

@@ -1,6 +1,6 @@
-import { ENVIRONMENTS, resourceByPath, scopeString, type Environment } from '@gatehouse/domain';
-import type { AccessState } from '../oauth/access-state';
-import type { AccessTokenClaims } from '../oauth/tokens';
+import { ENVIRONMENTS, SCOPE_CATALOG, scopeString, type CatalogArea, type CatalogResource, type Environment } from '@gatehouse/domain';
+import type { AccessState, AppRecord, ConnectionRecord } from '../oauth/access-state';
+import type { AccessTokenClaims, VerifiedToken } from '../oauth/tokens';
 import type { RateDecision, RateLimiter } from './rate-limit';
 
 export interface GateInput {
@@ -13,8 +13,18 @@ export interface GateInput {
   authorization: string | undefined;
 }
 
+/** A catalog resource as the gate sees it, with the strings it needs worked out once at start. */
+export interface GateTarget {
+  area: CatalogArea;
+  resource: CatalogResource;
+  /** `crm/customers`: the resource's path below the area. */
+  path: string;
+  readScope: string;
+  writeScope: string;
+}
+
 export type GateResult =
-  | { ok: true; environment: Environment; claims: AccessTokenClaims; rate: RateDecision; requiredScope: string }
+  | { ok: true; environment: Environment; target: GateTarget; verified: VerifiedToken; claims: AccessTokenClaims; rate: RateDecision; requiredScope: string }
   | {
       ok: false;
       status: 401 | 403 | 404 | 429;
@@ -27,51 +37,102 @@ export type GateResult =
       rate?: RateDecision;
     };
 
+/** Area path → resource path → target: two lookups by the path segments as they come, no string built per call. */
+const TARGETS: ReadonlyMap<string, ReadonlyMap<string, GateTarget>> = new Map(
+  SCOPE_CATALOG.map((area) => [
+    area.path,
+    new Map(
+      area.resources.map((resource) => [
+        resource.path,
+        { area, resource, path: `${area.path}/${resource.path}`, readScope: scopeString(area.key, resource.key, 'r'), writeScope: scopeString(area.key, resource.key, 'w') },
+      ]),
+    ),
+  ]),
+);
+
+export function gateTarget(areaPath: string, resourcePath: string): GateTarget | undefined {
+  return TARGETS.get(areaPath)?.get(resourcePath);
+}
+
+const NOT_FOUND: GateResult = { ok: false, status: 404, error: 'not_found', description: 'No such resource.' };
+const MISSING_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key header is required.' };
+const UNKNOWN_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key is not a live app key.' };
+
 const unauthorized = (description: string, appId: string): GateResult => ({ ok: false, status: 401, error: 'invalid_token', description, appId });
+
+/** One call on its way through the gate. */
+interface Passage {
+  input: GateInput;
+  environment: Environment;
+  target: GateTarget;
+  state: AccessState;
+  limiter: RateLimiter;
+  now: number;
+  app: AppRecord;
+  verified: VerifiedToken;
+}
+
+/** The token without its scheme: existing platform clients send it bare. */
+function tokenOf(authorization: string | undefined): string {
+  if (!authorization) return '';
+  const raw = authorization.trim();
+  return raw.length > 7 && raw.charCodeAt(6) === 32 && raw.slice(0, 6).toLowerCase() === 'bearer' ? raw.slice(7).trimStart() : raw;
+}
 
 /**
  * Every resource-API call passes here, in a fixed order: route → app key →
  * token (signature, expiry, environment, app, tenant) → connection still
  * active and token not revoked → rate limit → scope. Returns a verdict
- * rather than throwing; nothing on the way touches the database unless a
- * cache entry is older than a second.
+ * rather than throwing. Warm, every step is a cache hit and the verdict comes
+ * back as a plain value (no promise, no microtask); a step whose cache entry
+ * must be loaded first continues once the load is done.
  */
-export async function runGate(input: GateInput, state: AccessState, limiter: RateLimiter, now = Date.now()): Promise<GateResult> {
+export function runGate(input: GateInput, state: AccessState, limiter: RateLimiter, now = Date.now()): GateResult | Promise<GateResult> {
   const environment = input.environment as Environment;
-  const target = (ENVIRONMENTS as readonly string[]).includes(environment) ? resourceByPath(input.areaPath, input.resourcePath) : undefined;
-  if (!target) return { ok: false, status: 404, error: 'not_found', description: 'No such resource.' };
+  const target = (ENVIRONMENTS as readonly string[]).includes(environment) ? gateTarget(input.areaPath, input.resourcePath) : undefined;
+  if (!target) return NOT_FOUND;
+  if (!input.appKey) return MISSING_APP_KEY;
+  const app = state.appByKey(input.appKey);
+  return app instanceof Promise ? app.then((found) => checkToken(found, input, environment, target, state, limiter, now)) : checkToken(app, input, environment, target, state, limiter, now);
+}
 
-  // Cache hits come back as plain values: awaiting only real loads keeps a warm gate free of microtasks.
-  const appLookup = input.appKey ? state.appByKey(input.appKey) : null;
-  const app = appLookup instanceof Promise ? await appLookup : appLookup;
-  if (!app) return { ok: false, status: 401, error: 'invalid_app_key', description: input.appKey ? 'The ST-App-Key is not a live app key.' : 'The ST-App-Key header is required.' };
-
-  const raw = input.authorization?.trim();
-  if (!raw) return unauthorized('The Authorization header with an access token is required.', app.appId);
-  // Existing platform clients send the token without the scheme.
-  const token = raw.length > 7 && raw.slice(0, 7).toLowerCase() === 'bearer ' ? raw.slice(7).trimStart() : raw;
+function checkToken(app: AppRecord | null, input: GateInput, environment: Environment, target: GateTarget, state: AccessState, limiter: RateLimiter, now: number): GateResult | Promise<GateResult> {
+  if (!app) return UNKNOWN_APP_KEY;
+  const token = tokenOf(input.authorization);
+  if (!token) return unauthorized('The Authorization header with an access token is required.', app.appId);
   const verification = state.verify(token);
-  const verified = verification instanceof Promise ? await verification : verification;
-  if (!verified) return unauthorized('The access token is not valid.', app.appId);
-  const { claims } = verified;
-  if (claims.exp * 1000 <= now) return unauthorized('The access token expired.', app.appId);
-  if (claims.env !== environment) return unauthorized(`The access token is for the ${claims.env} environment.`, app.appId);
-  if (claims.app_id !== app.appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', app.appId);
-  if (claims.tenant !== input.tenantId) return unauthorized('The access token is for another tenant.', app.appId);
+  const passage = (verified: VerifiedToken | null) => (verified ? checkClaims({ input, environment, target, state, limiter, now, app, verified }) : unauthorized('The access token is not valid.', app.appId));
+  return verification instanceof Promise ? verification.then(passage) : passage(verification);
+}
 
-  const connectionLookup = state.connection(claims.cid);
-  const connection = connectionLookup instanceof Promise ? await connectionLookup : connectionLookup;
-  if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", app.appId);
-  if (connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', app.appId);
+function checkClaims(passage: Passage): GateResult | Promise<GateResult> {
+  const { claims } = passage.verified;
+  const { appId } = passage.app;
+  if (claims.exp * 1000 <= passage.now) return unauthorized('The access token expired.', appId);
+  if (claims.env !== passage.environment) return unauthorized(`The access token is for the ${claims.env} environment.`, appId);
+  if (claims.app_id !== appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', appId);
+  if (claims.tenant !== passage.input.tenantId) return unauthorized('The access token is for another tenant.', appId);
+  const connection = passage.state.connection(claims.cid);
+  return connection instanceof Promise ? connection.then((found) => checkConnection(passage, found)) : checkConnection(passage, connection);
+}
 
+function checkConnection(passage: Passage, connection: ConnectionRecord | null): GateResult | Promise<GateResult> {
+  const { claims } = passage.verified;
+  if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", passage.app.appId);
+  if (connection.revokedJtis.size > 0 && connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', passage.app.appId);
   // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
-  const taken = limiter.take(`${app.appId}:${claims.tenant}:${environment}`);
-  const rate = taken instanceof Promise ? await taken : taken;
-  if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, connectionId: claims.cid, rate };
+  const taken = passage.limiter.take(passage.verified.pairKey);
+  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, rate)) : checkScope(passage, taken);
+}
 
-  const requiredScope = scopeString(target.area.key, target.resource.key, input.method === 'GET' || input.method === 'HEAD' ? 'r' : 'w');
+function checkScope(passage: Passage, rate: RateDecision): GateResult {
+  const { verified, target, app } = passage;
+  const { claims } = verified;
+  if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, connectionId: claims.cid, rate };
+  const method = passage.input.method;
+  const requiredScope = method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope;
   if (!verified.scopes.has(requiredScope)) {
     return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, connectionId: claims.cid, requiredScope, rate };
   }
-  return { ok: true, environment, claims, rate, requiredScope };
+  return { ok: true, environment: passage.environment, target, verified, claims, rate, requiredScope };
 }

@@ -4,9 +4,9 @@ import { LIMITS, fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
-import { runGate, type GateResult } from './gate';
+import { gateTarget, runGate, type GateResult, type GateTarget } from './gate';
 import type { RateLimiter } from './rate-limit';
-import type { ResourceStore } from './store';
+import { recordJson, type ResourceStore, type Snapshot } from './store';
 
 export interface ResourceRoutesOptions {
   state: AccessState;
@@ -39,6 +39,9 @@ const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, 
 /** Usage is counted per Tenant ID; a path segment that cannot be one is not counted (nor would it fit the tenant column). */
 const TENANT_ID = new RegExp(`^[1-9][0-9]{0,${LIMITS.tenantIdDigits - 1}}$`);
 
+const RECORD_ID = /^[0-9]{1,15}$/;
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 const pagingInput = z.object({
   page: z.coerce.number({ error: 'page must be a number' }).int('page must be a whole number').min(1, 'page starts at 1').default(1),
   pageSize: z.coerce.number({ error: 'pageSize must be a number' }).int('pageSize must be a whole number').min(1, 'pageSize is at least 1').max(500, 'pageSize is at most 500').default(50),
@@ -64,17 +67,31 @@ function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>
   return reply.code(verdict.status).send({ error: verdict.error, error_description: verdict.description, ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}) });
 }
 
-/** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`. */
-function endpointOf(method: string, area: string, resource: string, id: string | undefined): string {
-  return `${method} /${area}/v2/tenant/{tenant}/${resource}${id === undefined ? '' : '/{id}'}`;
+/** The route templates a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`, one string per route and method. */
+const endpoints = new Map<string, { list: string; item: string }>();
+function endpointOf(method: string, target: GateTarget | undefined, area: string, resource: string, id: string | undefined): string {
+  const path = target?.path ?? `${area}/${resource}`;
+  let known = target ? endpoints.get(method + path) : undefined;
+  if (!known) {
+    const [areaPath, resourcePath] = path.split('/');
+    known = { list: `${method} /${areaPath}/v2/tenant/{tenant}/${resourcePath}`, item: `${method} /${areaPath}/v2/tenant/{tenant}/${resourcePath}/{id}` };
+    if (target) endpoints.set(method + path, known);
+  }
+  return id === undefined ? known.list : known.item;
 }
+
+type Request = FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>;
 
 export async function resourceRoutes(app: FastifyInstance, options: ResourceRoutesOptions): Promise<void> {
   const { state, limiter, store, usage } = options;
 
-  const handle = async (request: FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>, reply: FastifyReply) => {
-    const { env, area, tenant, resource, id } = request.params;
-    const verdict = await runGate(
+  /**
+   * Not an async function: a warm call passes the gate, reads its record and
+   * sends it without creating a promise; only a cache load or a write waits.
+   */
+  const handle = (request: Request, reply: FastifyReply): undefined | Promise<undefined> => {
+    const { env, area, tenant, resource } = request.params;
+    const verdict = runGate(
       {
         environment: env,
         areaPath: area,
@@ -87,41 +104,61 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       state,
       limiter,
     );
-    // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
-    const appId = verdict.ok ? verdict.claims.app_id : verdict.appId;
-    const countable = appId !== undefined && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant);
-    if (!verdict.ok) {
-      if (countable) usage.recordCall(appId, tenant, env, endpointOf(request.method, area, resource, id), verdict.status, verdict.connectionId);
-      return refuse(reply, verdict);
-    }
-    rateHeaders(reply, verdict.rate);
-    const answer = await serve(request, reply, `${area}/${resource}`, tenant, verdict.environment, id);
-    if (countable) usage.recordCall(appId, tenant, verdict.environment, endpointOf(request.method, area, resource, id), reply.statusCode, verdict.claims.cid);
-    return answer;
+    return verdict instanceof Promise ? verdict.then((settled) => answer(request, reply, settled)) : answer(request, reply, verdict);
   };
 
-  const serve = async (request: FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined) => {
+  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): undefined | Promise<undefined> => {
+    const { env, area, tenant, resource, id } = request.params;
+    if (!verdict.ok) {
+      // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
+      if (verdict.appId !== undefined && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) {
+        usage.recordCall(verdict.appId, tenant, env, endpointOf(request.method, gateTarget(area, resource), area, resource, id), verdict.status, verdict.connectionId);
+      }
+      refuse(reply, verdict);
+      return undefined;
+    }
+    rateHeaders(reply, verdict.rate);
+    // The token's tenant is the path's, so it is a real Tenant ID.
+    const endpoint = endpointOf(request.method, verdict.target, area, resource, id);
+    const count = () => {
+      usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid);
+      return undefined;
+    };
+    const served = serve(request, reply, verdict.target.path, tenant, verdict.environment, id);
+    return served instanceof Promise ? served.then(count) : count();
+  };
+
+  const notFound = (reply: FastifyReply, id: string | undefined) => reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
+
+  /** Sends the answer: right away for a warm read, after the database for anything else. */
+  const serve = (request: Request, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined): unknown => {
     if (!Object.hasOwn(DEMO_RESOURCES, key)) {
       return reply.code(404).send({ error: 'not_found', error_description: 'This resource has no data in the demo API yet.' });
     }
     const resource = key as DemoResource;
-    const writable = WRITABLE[resource];
-    const recordId = id === undefined ? undefined : /^[0-9]{1,15}$/.test(id) ? Number(id) : NaN;
-    if (Number.isNaN(recordId)) return reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
+    const recordId = id === undefined ? undefined : RECORD_ID.test(id) ? Number(id) : NaN;
+    if (Number.isNaN(recordId)) return notFound(reply, id);
 
-    if (request.method === 'GET' && recordId === undefined) {
+    if (request.method === 'GET' && recordId !== undefined) {
+      const sendRecord = (snapshot: Snapshot) => {
+        const json = recordJson(snapshot, recordId);
+        return json === undefined ? notFound(reply, id) : reply.type(JSON_TYPE).send(json);
+      };
+      const listed = store.list(tenant, environment, resource);
+      return listed instanceof Promise ? listed.then(sendRecord) : sendRecord(listed);
+    }
+    return serveOther(request, reply, resource, tenant, environment, id, recordId);
+  };
+
+  const serveOther = async (request: Request, reply: FastifyReply, resource: DemoResource, tenant: string, environment: 'integration' | 'production', id: string | undefined, recordId: number | undefined) => {
+    const writable = WRITABLE[resource];
+    if (request.method === 'GET') {
       const paging = pagingInput.safeParse(request.query);
       if (!paging.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid paging.', fields: fieldErrorsOf(paging.error) });
       const { page, pageSize } = paging.data;
-      const listed = store.list(tenant, environment, resource);
-      const { rows } = listed instanceof Promise ? await listed : listed;
+      const { rows } = await store.list(tenant, environment, resource);
       const start = (page - 1) * pageSize;
-      return { page, pageSize, totalCount: rows.length, hasMore: start + pageSize < rows.length, data: rows.slice(start, start + pageSize) };
-    }
-    if (request.method === 'GET') {
-      const listed = store.list(tenant, environment, resource);
-      const row = (listed instanceof Promise ? await listed : listed).byId.get(recordId!);
-      return row ?? reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
+      return reply.send({ page, pageSize, totalCount: rows.length, hasMore: start + pageSize < rows.length, data: rows.slice(start, start + pageSize) });
     }
     const allow = writable ? (recordId === undefined ? 'GET, POST' : 'GET, PATCH') : 'GET';
     if (request.method === 'POST' && writable && recordId === undefined) {
@@ -133,7 +170,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       const parsed = writable.update.safeParse(request.body);
       if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid change.', fields: fieldErrorsOf(parsed.error) });
       const row = await store.update(tenant, environment, resource, recordId, parsed.data);
-      return row ?? reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
+      return row ? reply.send(row) : notFound(reply, id);
     }
     return reply.code(405).header('allow', allow).send({ error: 'method_not_allowed', error_description: `Allowed: ${allow}.` });
   };

@@ -9,9 +9,23 @@ import { DEMO_RESOURCES, generateDemoData, type DemoResource } from './demo-data
 
 export type ResourceRow = Record<string, unknown> & { id: number; modifiedOn: string };
 
-interface Snapshot {
+export interface Snapshot {
   rows: ResourceRow[];
   byId: Map<number, ResourceRow>;
+  /** Records as JSON, written on first read: a snapshot never changes, so neither does its JSON. */
+  json: Map<number, string>;
+}
+
+/** A record of the snapshot as the JSON the API answers with, or undefined when there is no such record. */
+export function recordJson(snapshot: Snapshot, id: number): string | undefined {
+  let json = snapshot.json.get(id);
+  if (json === undefined) {
+    const row = snapshot.byId.get(id);
+    if (!row) return undefined;
+    json = JSON.stringify(row);
+    snapshot.json.set(id, json);
+  }
+  return json;
 }
 
 /**
@@ -22,8 +36,6 @@ interface Snapshot {
 export class ResourceStore {
   private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
   private readonly seeded = new Map<string, Promise<void>>();
-  /** Tenants × environments known to be seeded. */
-  private readonly ready = new Set<string>();
   private readonly creating = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: Database) {
@@ -32,8 +44,7 @@ export class ResourceStore {
 
   /** A plain value when the snapshot is cached, so a warm read waits on nothing. */
   list(tenantId: string, environment: Environment, resource: DemoResource): Snapshot | Promise<Snapshot> {
-    if (!this.ready.has(`${tenantId}|${environment}`)) return this.ensureSeeded(tenantId, environment).then(() => this.list(tenantId, environment, resource));
-    return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () => this.load(tenantId, environment, resource));
+    return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () => this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)));
   }
 
   async create(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
@@ -86,9 +97,7 @@ export class ResourceStore {
     const key = `${tenantId}|${environment}`;
     let seeding = this.seeded.get(key);
     if (!seeding) {
-      seeding = this.seed(tenantId, environment).then(() => {
-        this.ready.add(key);
-      });
+      seeding = this.seed(tenantId, environment);
       this.seeded.set(key, seeding);
       seeding.catch(() => this.seeded.delete(key));
     }
@@ -113,7 +122,7 @@ export class ResourceStore {
   private async load(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
     const records = await this.db.em().find(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'asc' } });
     const rows = records.map(toRow);
-    return { rows, byId: new Map(rows.map((r) => [r.id, r])) };
+    return { rows, byId: new Map(rows.map((r) => [r.id, r])), json: new Map() };
   }
 }
 

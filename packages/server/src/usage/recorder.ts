@@ -6,14 +6,20 @@ import { ClientSecret, Connection, UsageDaily } from '../db/entities';
 export type Outcome = '2xx' | '4xx' | '429' | '5xx';
 
 export function outcomeOf(status: number): Outcome {
-  if (status === 429) return '429';
-  if (status >= 500) return '5xx';
-  if (status >= 400) return '4xx';
-  return '2xx';
+  return OUTCOMES[outcomeIndex(status)]!;
 }
 
+const OUTCOMES: readonly Outcome[] = ['2xx', '4xx', '429', '5xx'];
 
-const SEP = '\u0000';
+function outcomeIndex(status: number): number {
+  if (status === 429) return 2;
+  if (status >= 500) return 3;
+  if (status >= 400) return 1;
+  return 0;
+}
+
+/** Calls counted since the last write: day → `app:tenant:environment` → endpoint → count per outcome. */
+type CallCounts = Map<string, Map<string, Map<string, number[]>>>;
 
 /** "Last token" and "last call" are shown to the minute: a timestamp newer by less than this is not written again. */
 const LAST_USE_RESOLUTION_MS = 30_000;
@@ -23,7 +29,7 @@ const LAST_USE_RESOLUTION_MS = 30_000;
  * the hot paths never wait for the database to keep statistics.
  */
 export class UsageRecorder {
-  private calls = new Map<string, number>();
+  private calls: CallCounts = new Map();
   private lastCall = new Map<string, number>();
   private lastToken = new Map<string, number>();
   private secretUse = new Map<string, number>();
@@ -43,8 +49,23 @@ export class UsageRecorder {
   }
 
   recordCall(appId: string, tenantId: string, environment: Environment, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
-    const key = `${this.dayOf(now)}${SEP}${appId}${SEP}${tenantId}${SEP}${environment}${SEP}${endpoint}${SEP}${outcomeOf(status)}`;
-    this.calls.set(key, (this.calls.get(key) ?? 0) + 1);
+    this.recordPairCall(`${appId}:${tenantId}:${environment}`, endpoint, status, connectionId, now);
+  }
+
+  /**
+   * The hot path's way in: `pair` is `app:tenant:environment`, worked out once
+   * per token, and the endpoint one string per route, so counting a call
+   * builds no string and allocates nothing once the counters exist.
+   */
+  recordPairCall(pair: string, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
+    const day = this.dayOf(now);
+    let pairs = this.calls.get(day);
+    if (!pairs) this.calls.set(day, (pairs = new Map()));
+    let byEndpoint = pairs.get(pair);
+    if (!byEndpoint) pairs.set(pair, (byEndpoint = new Map()));
+    let counts = byEndpoint.get(endpoint);
+    if (!counts) byEndpoint.set(endpoint, (counts = [0, 0, 0, 0]));
+    counts[outcomeIndex(status)]!++;
     if (connectionId) this.lastCall.set(connectionId, now);
   }
 
@@ -96,10 +117,17 @@ export class UsageRecorder {
     this.lastToken = new Map();
     this.secretUse = new Map();
     await this.db.em().transactional(async (em) => {
-      const rows = [...calls].map(([key, n]) => {
-        const [day, appId, tenantId, environment, endpoint, outcome] = key.split(SEP) as [string, string, string, Environment, string, string];
-        return { id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome, calls: n };
-      });
+      const rows: { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: Outcome; calls: number }[] = [];
+      for (const [day, pairs] of calls) {
+        for (const [pair, byEndpoint] of pairs) {
+          const [appId, tenantId, environment] = pair.split(':') as [string, string, Environment];
+          for (const [endpoint, counts] of byEndpoint) {
+            counts.forEach((n, index) => {
+              if (n > 0) rows.push({ id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome: OUTCOMES[index]!, calls: n });
+            });
+          }
+        }
+      }
       for (let i = 0; i < rows.length; i += 200) {
         await em
           .createQueryBuilder(UsageDaily)
