@@ -24,6 +24,8 @@ export interface ClientRecord {
   scopesInPlay: string[];
   /** Digests decoded once at load, so a token request compares bytes without re-decoding hex. */
   secrets: { id: string; hash: Buffer; expiresAt: number | null; revoked: boolean }[];
+  /** What the token endpoint works out once per issuer and scope: the shared claims and the end of the response (see oauth/routes.ts). */
+  grants: Map<string, { claims: string; responseTail: string }>;
 }
 
 export interface ConnectionRecord {
@@ -35,6 +37,11 @@ export interface AppRecord {
   appId: string;
 }
 
+/** The JWS signature, the part after the last dot (the whole text when there is none). */
+function signatureOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1);
+}
+
 /**
  * What the token endpoint and the resource-API gate need from the database,
  * cached until access state changes: warm, the hot paths read no database.
@@ -43,8 +50,14 @@ export class AccessState {
   private readonly clients = new TtlCache<string, ClientRecord | null>(STATE_TTL_MS, 100_000);
   private readonly connections = new TtlCache<string, ConnectionRecord | null>(STATE_TTL_MS, 100_000);
   private readonly apps = new TtlCache<string, AppRecord | null>(STATE_TTL_MS, 100_000);
-  /** Verified tokens by their text: a signature is checked once, expiry and state on every call. */
-  private readonly verified = new Map<string, VerifiedToken>();
+  /**
+   * Verified tokens by their signature part, with the whole text to compare:
+   * a signature is checked once, expiry and state on every call. Keying by the
+   * 86-character signature instead of the whole token makes a lookup several
+   * times cheaper; a token that reuses a known signature with other content
+   * fails the comparison and goes through full verification.
+   */
+  private readonly verified = new Map<string, { token: string; verified: VerifiedToken }>();
 
   constructor(
     private readonly db: Database,
@@ -72,14 +85,15 @@ export class AccessState {
   }
 
   verify(token: string): VerifiedToken | null | Promise<VerifiedToken | null> {
-    return this.verified.get(token) ?? this.verifyAndRemember(token);
+    const known = this.verified.get(signatureOf(token));
+    return known !== undefined && known.token === token ? known.verified : this.verifyAndRemember(token);
   }
 
   private async verifyAndRemember(token: string): Promise<VerifiedToken | null> {
     const verified = await verifyAccessToken(this.keys, token);
     if (verified) {
       if (this.verified.size >= 200_000) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(token, verified);
+      this.verified.set(signatureOf(token), { token, verified });
     }
     return verified;
   }
@@ -102,6 +116,7 @@ export class AccessState {
       active: connection.status === 'connected' && !connection.app.deletedAt,
       scopesInPlay: version?.scopes ?? [],
       secrets: secrets.map((s) => ({ id: s.id, hash: Buffer.from(s.secretHash, 'hex'), expiresAt: s.expiresAt?.getTime() ?? null, revoked: Boolean(s.revokedAt) })),
+      grants: new Map(),
     };
   }
 

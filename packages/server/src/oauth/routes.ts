@@ -4,10 +4,10 @@ import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
 import type { UsageRecorder } from '../usage/recorder';
-import type { AccessState } from './access-state';
-import { authenticateClient, type FormBody } from './client-auth';
+import type { AccessState, ClientRecord } from './access-state';
+import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
 import { sendOAuthError } from './errors';
-import { ACCESS_TOKEN_TTL_SECONDS, audienceFor, issuerFor, signAccessToken } from './tokens';
+import { ACCESS_TOKEN_TTL_SECONDS, audienceFor, claimsPrefix, issuerFor, signAccessToken } from './tokens';
 
 export interface OAuthRoutesOptions {
   db: Database;
@@ -17,6 +17,7 @@ export interface OAuthRoutesOptions {
 }
 
 const DUPLICATE = Symbol('duplicate parameter');
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 function isEnvironment(value: string): value is Environment {
   return (ENVIRONMENTS as readonly string[]).includes(value);
@@ -46,13 +47,23 @@ function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
 export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
   const { state, usage } = options;
 
-  /** The common start of the three client endpoints: environment, form body, client authentication; null once an error is sent. */
-  const authenticated = async (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply) => {
+  type Authenticated = { environment: Environment; body: FormBody; client: ClientRecord; secretId: string };
+
+  /**
+   * The common start of the three client endpoints: environment, form body,
+   * client authentication; null once an error is sent. A plain value when the
+   * client's record is cached, so a warm token request awaits only its signature.
+   */
+  const authenticated = (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Authenticated | null | Promise<Authenticated | null> => {
     const environment = environmentOf(request, reply);
     if (!environment) return null;
     const body = formOf(request, reply);
     if (!body) return null;
-    const auth = await authenticateClient(request, body, environment, state);
+    const auth = authenticateClient(request, body, environment, state);
+    return auth instanceof Promise ? auth.then((settled) => admitted(reply, settled, environment, body)) : admitted(reply, auth, environment, body);
+  };
+
+  const admitted = (reply: FastifyReply, auth: ClientAuthResult, environment: Environment, body: FormBody): Authenticated | null => {
     if (!auth.ok) {
       sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
       return null;
@@ -60,24 +71,13 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     return { environment, body, client: auth.client, secretId: auth.secretId };
   };
 
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    const params: FormBody & { [DUPLICATE]?: string } = {};
-    for (const [key, value] of new URLSearchParams(body as string)) {
-      if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
-      params[key] = value;
-    }
-    done(null, params);
-  });
-
-  /** Client credentials grant (RFC 6749 §4.4). */
-  app.post<{ Params: { env: string } }>('/:env/connect/token', async (request, reply) => {
-    const auth = await authenticated(request, reply);
-    if (!auth) return reply;
-    const { environment, body } = auth;
+  /** Client credentials grant (RFC 6749 §4.4), once the client is known. */
+  const grant = async (request: FastifyRequest, reply: FastifyReply, auth: Authenticated) => {
+    const { environment, body, client } = auth;
     if (!body.grant_type) return sendOAuthError(reply, 'invalid_request', 'grant_type is required.');
     if (body.grant_type !== 'client_credentials') return sendOAuthError(reply, 'unsupported_grant_type', 'Only client_credentials is supported.');
 
-    const inPlay = auth.client.scopesInPlay;
+    const inPlay = client.scopesInPlay;
     let scopes = inPlay;
     if (body.scope !== undefined) {
       const requested = body.scope.split(' ').filter(Boolean);
@@ -89,22 +89,46 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       scopes = normalizeScopes(requested);
     }
     const base = options.baseUrl(request);
-    const { token } = await signAccessToken(state.keys, {
-      iss: issuerFor(base, environment),
-      aud: audienceFor(base, environment),
-      sub: auth.client.clientId,
-      client_id: auth.client.clientId,
-      scope: scopes.join(' '),
-      tenant: auth.client.tenantId,
-      app_id: auth.client.appId,
-      cid: auth.client.connectionId,
-      env: environment,
-    });
-    usage.recordToken(auth.client.connectionId, auth.secretId);
-    return reply
-      .header('cache-control', 'no-store')
-      .header('pragma', 'no-cache')
-      .send({ access_token: token, token_type: 'Bearer', expires_in: ACCESS_TOKEN_TTL_SECONDS, scope: scopes.join(' ') });
+    const scope = scopes.join(' ');
+    // Everything but jti, iat and exp is the same for every token of this client, issuer and scope.
+    const grantKey = `${base} ${scope}`;
+    let shared = client.grants.get(grantKey);
+    if (!shared) {
+      shared = {
+        claims: claimsPrefix({
+          iss: issuerFor(base, environment),
+          aud: audienceFor(base, environment),
+          sub: client.clientId,
+          client_id: client.clientId,
+          scope,
+          tenant: client.tenantId,
+          app_id: client.appId,
+          cid: client.connectionId,
+          env: environment,
+        }),
+        responseTail: `","token_type":"Bearer","expires_in":${ACCESS_TOKEN_TTL_SECONDS},"scope":${JSON.stringify(scope)}}`,
+      };
+      if (client.grants.size < 100) client.grants.set(grantKey, shared);
+    }
+    const { token } = await signAccessToken(state.keys, shared.claims);
+    usage.recordToken(client.connectionId, auth.secretId);
+    // The access token is base64url and dots: it needs no escaping in JSON.
+    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type(JSON_TYPE).send(`{"access_token":"${token}${shared.responseTail}`);
+  };
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+    const params: FormBody & { [DUPLICATE]?: string } = {};
+    for (const [key, value] of new URLSearchParams(body as string)) {
+      if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
+      params[key] = value;
+    }
+    done(null, params);
+  });
+
+  app.post<{ Params: { env: string } }>('/:env/connect/token', (request, reply) => {
+    const auth = authenticated(request, reply);
+    if (auth instanceof Promise) return auth.then((settled) => (settled ? grant(request, reply, settled) : reply));
+    return auth ? grant(request, reply, auth) : reply;
   });
 
   /** Token introspection (RFC 7662): a client may introspect only its own tokens. */

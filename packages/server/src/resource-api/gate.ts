@@ -21,6 +21,8 @@ export interface GateTarget {
   path: string;
   readScope: string;
   writeScope: string;
+  /** The route templates calls count under in the usage report, by method (filled in as methods come). */
+  endpoints: Map<string, { list: string; item: string }>;
 }
 
 export type GateResult =
@@ -44,7 +46,7 @@ const TARGETS: ReadonlyMap<string, ReadonlyMap<string, GateTarget>> = new Map(
     new Map(
       area.resources.map((resource) => [
         resource.path,
-        { area, resource, path: `${area.path}/${resource.path}`, readScope: scopeString(area.key, resource.key, 'r'), writeScope: scopeString(area.key, resource.key, 'w') },
+        { area, resource, path: `${area.path}/${resource.path}`, readScope: scopeString(area.key, resource.key, 'r'), writeScope: scopeString(area.key, resource.key, 'w'), endpoints: new Map() },
       ]),
     ),
   ]),
@@ -76,8 +78,10 @@ interface Passage {
 function tokenOf(authorization: string | undefined): string {
   if (!authorization) return '';
   const raw = authorization.trim();
-  return raw.length > 7 && raw.charCodeAt(6) === 32 && raw.slice(0, 6).toLowerCase() === 'bearer' ? raw.slice(7).trimStart() : raw;
+  return raw.length > 7 && BEARER.test(raw) ? raw.slice(7).trimStart() : raw;
 }
+
+const BEARER = /^bearer /i;
 
 /**
  * Every resource-API call passes here, in a fixed order: route → app key →
@@ -101,8 +105,14 @@ function checkToken(app: AppRecord | null, input: GateInput, environment: Enviro
   const token = tokenOf(input.authorization);
   if (!token) return unauthorized('The Authorization header with an access token is required.', app.appId);
   const verification = state.verify(token);
-  const passage = (verified: VerifiedToken | null) => (verified ? checkClaims({ input, environment, target, state, limiter, now, app, verified }) : unauthorized('The access token is not valid.', app.appId));
-  return verification instanceof Promise ? verification.then(passage) : passage(verification);
+  return verification instanceof Promise
+    ? verification.then((verified) => checkVerified(verified, app, input, environment, target, state, limiter, now))
+    : checkVerified(verification, app, input, environment, target, state, limiter, now);
+}
+
+function checkVerified(verified: VerifiedToken | null, app: AppRecord, input: GateInput, environment: Environment, target: GateTarget, state: AccessState, limiter: RateLimiter, now: number): GateResult | Promise<GateResult> {
+  if (!verified) return unauthorized('The access token is not valid.', app.appId);
+  return checkClaims({ input, environment, target, state, limiter, now, app, verified });
 }
 
 function checkClaims(passage: Passage): GateResult | Promise<GateResult> {

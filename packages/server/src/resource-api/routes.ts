@@ -67,17 +67,25 @@ function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>
   return reply.code(verdict.status).send({ error: verdict.error, error_description: verdict.description, ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}) });
 }
 
-/** The route templates a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`, one string per route and method. */
-const endpoints = new Map<string, { list: string; item: string }>();
-function endpointOf(method: string, target: GateTarget | undefined, area: string, resource: string, id: string | undefined): string {
-  const path = target?.path ?? `${area}/${resource}`;
-  let known = target ? endpoints.get(method + path) : undefined;
+/** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`: one string per route and method, made once. */
+function endpointOf(method: string, target: GateTarget, id: string | undefined): string {
+  let known = target.endpoints.get(method);
   if (!known) {
-    const [areaPath, resourcePath] = path.split('/');
-    known = { list: `${method} /${areaPath}/v2/tenant/{tenant}/${resourcePath}`, item: `${method} /${areaPath}/v2/tenant/{tenant}/${resourcePath}/{id}` };
-    if (target) endpoints.set(method + path, known);
+    const list = `${method} /${target.area.path}/v2/tenant/{tenant}/${target.resource.path}`;
+    known = { list, item: `${list}/{id}` };
+    target.endpoints.set(method, known);
   }
   return id === undefined ? known.list : known.item;
+}
+
+function notFound(reply: FastifyReply, id: string | undefined) {
+  return reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
+}
+
+/** One record, as JSON written once per snapshot. */
+function sendRecord(reply: FastifyReply, snapshot: Snapshot, recordId: number, id: string | undefined) {
+  const json = recordJson(snapshot, recordId);
+  return json === undefined ? notFound(reply, id) : reply.type(JSON_TYPE).send(json);
 }
 
 type Request = FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>;
@@ -89,7 +97,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
    * Not an async function: a warm call passes the gate, reads its record and
    * sends it without creating a promise; only a cache load or a write waits.
    */
-  const handle = (request: Request, reply: FastifyReply): undefined | Promise<undefined> => {
+  const handle = (request: Request, reply: FastifyReply): void | Promise<void> => {
     const { env, area, tenant, resource } = request.params;
     const verdict = runGate(
       {
@@ -107,28 +115,25 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
     return verdict instanceof Promise ? verdict.then((settled) => answer(request, reply, settled)) : answer(request, reply, verdict);
   };
 
-  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): undefined | Promise<undefined> => {
+  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): void | Promise<void> => {
     const { env, area, tenant, resource, id } = request.params;
     if (!verdict.ok) {
       // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
-      if (verdict.appId !== undefined && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) {
-        usage.recordCall(verdict.appId, tenant, env, endpointOf(request.method, gateTarget(area, resource), area, resource, id), verdict.status, verdict.connectionId);
+      const target = gateTarget(area, resource);
+      if (verdict.appId !== undefined && target && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) {
+        usage.recordCall(verdict.appId, tenant, env, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
       }
       refuse(reply, verdict);
       return undefined;
     }
     rateHeaders(reply, verdict.rate);
     // The token's tenant is the path's, so it is a real Tenant ID.
-    const endpoint = endpointOf(request.method, verdict.target, area, resource, id);
-    const count = () => {
-      usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid);
-      return undefined;
-    };
+    const endpoint = endpointOf(request.method, verdict.target, id);
     const served = serve(request, reply, verdict.target.path, tenant, verdict.environment, id);
-    return served instanceof Promise ? served.then(count) : count();
+    if (served instanceof Promise) return served.then(() => usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid));
+    usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid);
+    return undefined;
   };
-
-  const notFound = (reply: FastifyReply, id: string | undefined) => reply.code(404).send({ error: 'not_found', error_description: `No record ${id}.` });
 
   /** Sends the answer: right away for a warm read, after the database for anything else. */
   const serve = (request: Request, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined): unknown => {
@@ -140,12 +145,8 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
     if (Number.isNaN(recordId)) return notFound(reply, id);
 
     if (request.method === 'GET' && recordId !== undefined) {
-      const sendRecord = (snapshot: Snapshot) => {
-        const json = recordJson(snapshot, recordId);
-        return json === undefined ? notFound(reply, id) : reply.type(JSON_TYPE).send(json);
-      };
       const listed = store.list(tenant, environment, resource);
-      return listed instanceof Promise ? listed.then(sendRecord) : sendRecord(listed);
+      return listed instanceof Promise ? listed.then((snapshot) => sendRecord(reply, snapshot, recordId, id)) : sendRecord(reply, listed, recordId, id);
     }
     return serveOther(request, reply, resource, tenant, environment, id, recordId);
   };
