@@ -1,13 +1,15 @@
 /**
  * One benchmark run (issue 4, Performance): a bare Fastify route, the token
- * endpoint and a resource GET through the full gate, measured with the same
- * load tool, concurrency and duration; then the throttled path on its own.
+ * endpoint and a resource GET through the full gate, measured in turns with
+ * the same load tool, concurrency and slice length; then the throttled path
+ * on its own.
  *
- *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench [-- --cpu-prof] [--pairs=N]
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench [-- --cpu-prof] [--pairs=N] [--connections=N]
  *
  * `--cpu-prof` profiles the server process into bench/results/profiles/;
  * `--pairs=N` spreads (b) and (c) over exactly N app × tenant pairs instead
- * of the number chosen from (a).
+ * of the number chosen from (a); `--connections=N` changes the load
+ * generator's concurrency (50 by default) for every scenario alike.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +23,14 @@ import { startSession } from '@gatehouse/server/auth/sessions';
 import { createContextInner } from '@gatehouse/server/context';
 import { createCaller } from '@gatehouse/server/root';
 
-const CONNECTIONS = 50;
+const connectionsArg = process.argv.find((arg) => arg.startsWith('--connections='));
+/** Concurrent connections of the load generator, the same in every scenario. */
+const CONNECTIONS = connectionsArg ? Number(connectionsArg.slice('--connections='.length)) : 50;
+if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1 || CONNECTIONS > 1000) throw new Error('--connections takes a whole number from 1 to 1000.');
+/** (a), (b) and (c) are measured in turns: ROUNDS rounds of SLICE_S seconds each, so that a slow spell of the machine weighs on all three alike. */
+const ROUNDS = 5;
+const SLICE_S = 4;
+/** (d) on its own, after the rounds. */
 const DURATION_S = 10;
 const WARMUP_S = 2;
 const TENANTS = 40;
@@ -38,7 +47,7 @@ const POOL_PAIRS = 1200;
 const pairsArg = process.argv.find((arg) => arg.startsWith('--pairs='));
 const FIXED_PAIRS = pairsArg ? Number(pairsArg.slice('--pairs='.length)) : undefined;
 /** The whole run must end; a hung server must not keep it alive. */
-const RUN_DEADLINE_MS = 4 * 60_000;
+const RUN_DEADLINE_MS = 6 * 60_000;
 
 const here = import.meta.dirname;
 const resultsDir = path.join(here, 'results');
@@ -200,6 +209,39 @@ interface Measured {
   /** Share of one core each process used while measured: near 100 % means that side was the limit. */
   serverCpu: number;
   loadCpu: number;
+  /** Per round, for (a)–(c): requests/s of each slice. */
+  slices: number[];
+}
+
+/** Slices of one scenario as one measurement: totals add up, p50 is the median slice's, p99 the worst slice's. */
+function combine(slices: Measured[]): Measured {
+  const seconds = slices.reduce((sum, m) => sum + m.seconds, 0);
+  const total = slices.reduce((sum, m) => sum + m.total, 0);
+  const sum = (pick: (m: Measured) => number) => slices.reduce((acc, m) => acc + pick(m), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const m of slices) for (const [code, count] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  return {
+    scenario: slices[0]!.scenario,
+    rps: total / seconds,
+    p50: median(slices.map((m) => m.p50)),
+    p99: Math.max(...slices.map((m) => m.p99)),
+    total,
+    ok: sum((m) => m.ok),
+    non2xx: sum((m) => m.non2xx),
+    errors: sum((m) => m.errors),
+    timeouts: sum((m) => m.timeouts),
+    statusCodes,
+    seconds,
+    serverCpu: sum((m) => m.serverCpu * m.seconds) / seconds,
+    loadCpu: sum((m) => m.loadCpu * m.seconds) / seconds,
+    slices: slices.map((m) => m.rps),
+  };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 /**
@@ -221,18 +263,16 @@ function fire(url: string, requests: autocannon.Request[], durationS: number): P
   });
 }
 
-async function measure(server: { child: ChildProcess; url: string }, scenario: Scenario): Promise<Measured> {
-  log(`${scenario.title}: ${WARMUP_S} s warm-up, ${DURATION_S} s measured`);
-  await fire(server.url, scenario.requests, WARMUP_S);
+async function measure(server: { child: ChildProcess; url: string }, scenario: Scenario, durationS: number): Promise<Measured> {
   const [serverBefore, loadBefore, wallBefore] = [await serverCpu(server.child), process.cpuUsage(), performance.now()];
-  const result = await fire(server.url, scenario.requests, DURATION_S);
+  const result = await fire(server.url, scenario.requests, durationS);
   const wallUs = (performance.now() - wallBefore) * 1000;
   const loadUsed = process.cpuUsage(loadBefore);
   const serverUsed = (await serverCpu(server.child)) - serverBefore;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
   return {
     scenario,
-    rps: result.requests.average,
+    rps: result.requests.total / result.duration,
     p50: result.latency.p50,
     p99: result.latency.p99,
     total: result.requests.total,
@@ -244,7 +284,26 @@ async function measure(server: { child: ChildProcess; url: string }, scenario: S
     seconds: result.duration,
     serverCpu: serverUsed / wallUs,
     loadCpu: (loadUsed.user + loadUsed.system) / wallUs,
+    slices: [],
   };
+}
+
+async function warmUp(server: { child: ChildProcess; url: string }, scenario: Scenario): Promise<Measured> {
+  log(`${scenario.title}: ${WARMUP_S} s warm-up`);
+  return measure(server, scenario, WARMUP_S);
+}
+
+/** (a), (b) and (c) in turns, the order rotating from round to round. */
+async function rounds(server: { child: ChildProcess; url: string }, scenarios: Scenario[]): Promise<Measured[]> {
+  const slices = new Map<string, Measured[]>(scenarios.map((scenario) => [scenario.key, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for ${scenarios.map((scenario) => scenario.key).join(', ')}`);
+    for (let i = 0; i < scenarios.length; i++) {
+      const scenario = scenarios[(round + i) % scenarios.length]!;
+      slices.get(scenario.key)!.push(await measure(server, scenario, SLICE_S));
+    }
+  }
+  return scenarios.map((scenario) => combine(slices.get(scenario.key)!));
 }
 
 function gitCommit(): string {
@@ -258,7 +317,15 @@ function gitCommit(): string {
 function report(measured: Measured[], pairs: number, pairsNote: string, loadAverage: string): { markdown: string; passed: boolean } {
   const byKey = new Map(measured.map((m) => [m.scenario.key, m]));
   const bare = byKey.get('a')!;
-  const ratio = (m: Measured) => m.rps / bare.rps;
+  // Within a round the scenarios ran seconds apart: each round gives a ratio, and the median stands for the run.
+  const roundRatios = (m: Measured) => m.slices.map((rps, round) => rps / bare.slices[round]!);
+  const ratio = (m: Measured) => (m.slices.length ? median(roundRatios(m)) : m.rps / bare.rps);
+  const ratioText = (m: Measured) => {
+    if (m.scenario.key === 'a') return '1.00';
+    if (!m.slices.length) return fmt(ratio(m), 2);
+    const each = roundRatios(m);
+    return `${fmt(ratio(m), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`;
+  };
   const codes = (m: Measured) =>
     Object.entries(m.statusCodes)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -267,7 +334,7 @@ function report(measured: Measured[], pairs: number, pairsNote: string, loadAver
   const percent = (share: number) => `${fmt(share * 100)} %`;
   const rows = measured.map(
     (m) =>
-      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${m.scenario.key === 'a' ? '1.00' : fmt(ratio(m), 2)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
+      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${ratioText(m)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
   );
 
   const token = byKey.get('b')!;
@@ -297,9 +364,10 @@ function report(measured: Measured[], pairs: number, pairsNote: string, loadAver
     `# Gatehouse benchmark`,
     '',
     `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${loadAverage} at start`,
-    `autocannon, ${CONNECTIONS} connections, ${WARMUP_S} s warm-up then ${DURATION_S} s per row; server in its own process; ${pairs} app × tenant pairs in (b) and (c) (${pairsNote}).`,
+    `autocannon, ${CONNECTIONS} connections; server in its own process; ${pairs} app × tenant pairs in (b) and (c) (${pairsNote}).`,
+    `(a), (b) and (c) ran in turns after a ${WARMUP_S} s warm-up each: ${ROUNDS} rounds of ${SLICE_S} s per scenario, the order rotating. Ratio to (a) is the median of the ${ROUNDS} rounds' ratios (lowest–highest in brackets); p99 is the worst round's. (d) ran on its own: ${WARMUP_S} s warm-up, then ${DURATION_S} s.`,
     '',
-    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) | Server CPU | Server CPU µs/request | Load generator CPU |',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) (median, range) | Server CPU | Server CPU µs/request | Load generator CPU |',
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
@@ -326,45 +394,49 @@ async function main(): Promise<boolean> {
 
     server = await startServer(dbFile);
     log(`server at ${server.url}`);
-    const measured = [await measure(server, { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] })];
+    const bare: Scenario = { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] };
+    const bareWarm = await warmUp(server, bare);
 
-    const wanted = FIXED_PAIRS ?? pairsFor(measured[0]!.rps);
+    const wanted = FIXED_PAIRS ?? pairsFor(bareWarm.rps);
     const used = Math.min(pool.length, Math.max(TENANTS, wanted));
-    const pairsNote = FIXED_PAIRS !== undefined ? 'set by --pairs' : `chosen from (a): ${fmt(wanted)} needed so that (c) at the rate of (a) uses ≤ 2/3 of each pair's limit${wanted > pool.length ? `, capped at ${pool.length}` : ''}`;
+    const pairsNote = FIXED_PAIRS !== undefined ? 'set by --pairs' : `chosen from the warm-up of (a): ${fmt(wanted)} needed so that (c) at the rate of (a) uses ≤ 2/3 of each pair's limit${wanted > pool.length ? `, capped at ${pool.length}` : ''}`;
     const ready = await prepare(server.url, pool.slice(0, used));
     log(`${ready.length} pairs in use: a token fetched and the API called once for each (${seconds(started)})`);
 
-    const scenarios: Scenario[] = [
-      {
-        key: 'b',
-        title: '(b) POST /integration/connect/token',
-        requests: ready.map((pair) => ({
-          method: 'POST',
-          path: '/integration/connect/token',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
-          body: 'grant_type=client_credentials',
-        })),
-      },
-      {
-        key: 'c',
-        title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}',
-        requests: ready.map((pair) => ({
-          method: 'GET',
-          path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
-          headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
-        })),
-      },
-      {
-        key: 'd',
-        title: '(d) same GET, all on one pair (throttled)',
-        requests: ready.slice(0, 1).map((pair) => ({
-          method: 'GET',
-          path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
-          headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
-        })),
-      },
-    ];
-    for (const scenario of scenarios) measured.push(await measure(server, scenario));
+    const token: Scenario = {
+      key: 'b',
+      title: '(b) POST /integration/connect/token',
+      requests: ready.map((pair) => ({
+        method: 'POST',
+        path: '/integration/connect/token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
+        body: 'grant_type=client_credentials',
+      })),
+    };
+    const resource: Scenario = {
+      key: 'c',
+      title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}',
+      requests: ready.map((pair) => ({
+        method: 'GET',
+        path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
+        headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
+      })),
+    };
+    const throttled: Scenario = {
+      key: 'd',
+      title: '(d) same GET, all on one pair (throttled)',
+      requests: ready.slice(0, 1).map((pair) => ({
+        method: 'GET',
+        path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
+        headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
+      })),
+    };
+    await warmUp(server, token);
+    await warmUp(server, resource);
+    const measured = await rounds(server, [bare, token, resource]);
+    await warmUp(server, throttled);
+    log(`${throttled.title}: ${DURATION_S} s measured`);
+    measured.push(await measure(server, throttled, DURATION_S));
 
     const { markdown, passed } = report(measured, ready.length, pairsNote, loadAverage);
     fs.mkdirSync(resultsDir, { recursive: true });

@@ -136,7 +136,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   };
 
   /** Sends the answer: right away for a warm read, after the database for anything else. */
-  const serve = (request: Request, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined): unknown => {
+  const serve = (request: Request, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined): FastifyReply | Promise<FastifyReply> => {
     if (!Object.hasOwn(DEMO_RESOURCES, key)) {
       return reply.code(404).send({ error: 'not_found', error_description: 'This resource has no data in the demo API yet.' });
     }

@@ -1,6 +1,7 @@
 import type { Environment } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
-import { raw } from '@mikro-orm/core';
+import type { EntityKey, EntityName } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
 
 export type Outcome = '2xx' | '4xx' | '429' | '5xx';
@@ -18,11 +19,17 @@ function outcomeIndex(status: number): number {
   return 0;
 }
 
+/** One day's count of one app, tenant, environment, endpoint and outcome, as written. */
+type UsageRow = { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: Outcome; calls: number };
+
 /** Calls counted since the last write: day → `app:tenant:environment` → endpoint → count per outcome. */
 type CallCounts = Map<string, Map<string, Map<string, number[]>>>;
 
 /** "Last token" and "last call" are shown to the minute: a timestamp newer by less than this is not written again. */
 const LAST_USE_RESOLUTION_MS = 30_000;
+
+/** Rows per last-use UPDATE: a few statements per flush, each CASE short enough to stay cheap (it is scanned per row). */
+const STAMP_CHUNK = 250;
 
 /**
  * Counts API calls and token grants in memory and writes them in batches:
@@ -117,7 +124,7 @@ export class UsageRecorder {
     this.lastToken = new Map();
     this.secretUse = new Map();
     await this.db.em().transactional(async (em) => {
-      const rows: { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: Outcome; calls: number }[] = [];
+      const rows: UsageRow[] = [];
       for (const [day, pairs] of calls) {
         for (const [pair, byEndpoint] of pairs) {
           const [appId, tenantId, environment] = pair.split(':') as [string, string, Environment];
@@ -128,17 +135,52 @@ export class UsageRecorder {
           }
         }
       }
-      for (let i = 0; i < rows.length; i += 200) {
-        await em
-          .createQueryBuilder(UsageDaily)
-          .insert(rows.slice(i, i + 200))
-          .onConflict(['appId', 'day', 'tenantId', 'environment', 'endpoint', 'outcome'])
-          .merge({ calls: raw('usage_daily.calls + excluded.calls') })
-          .execute();
-      }
-      for (const [id, at] of this.due('call', lastCall)) await em.nativeUpdate(Connection, { id }, { lastCallAt: at });
-      for (const [id, at] of this.due('token', lastToken)) await em.nativeUpdate(Connection, { id }, { lastTokenAt: at });
-      for (const [id, at] of this.due('secret', secretUse)) await em.nativeUpdate(ClientSecret, { id }, { lastUsedAt: at });
+      await addCalls(em, rows);
+      await stamp(em, Connection, 'lastCallAt', this.due('call', lastCall));
+      await stamp(em, Connection, 'lastTokenAt', this.due('token', lastToken));
+      await stamp(em, ClientSecret, 'lastUsedAt', this.due('secret', secretUse));
     });
+  }
+}
+
+/** Rows per upsert of usage counts. */
+const COUNT_CHUNK = 200;
+
+/**
+ * Adds counted calls to the daily rows, one `insert … on conflict do update`
+ * per chunk, written as SQL directly: both databases take the same statement,
+ * and a flush of a thousand rows stays a few milliseconds of the event loop.
+ */
+async function addCalls(em: EntityManager, rows: UsageRow[]): Promise<void> {
+  const meta = em.getMetadata(UsageDaily);
+  const q = (name: string) => em.getPlatform().quoteIdentifier(name);
+  const properties = ['id', 'day', 'appId', 'tenantId', 'environment', 'endpoint', 'outcome', 'calls'] as const;
+  const [columns, key] = [properties, properties.slice(1, -1)].map((list) => list.map((property) => q(meta.properties[property].fieldNames[0]!)).join(', '));
+  const table = q(meta.tableName);
+  const calls = q(meta.properties.calls.fieldNames[0]!);
+  const tuple = `(${properties.map(() => '?').join(', ')})`;
+  for (let i = 0; i < rows.length; i += COUNT_CHUNK) {
+    const chunk = rows.slice(i, i + COUNT_CHUNK);
+    const sql = `insert into ${table} (${columns}) values ${chunk.map(() => tuple).join(', ')} on conflict (${key}) do update set ${calls} = ${table}.${calls} + excluded.${calls}`;
+    await em.getConnection().execute(sql, chunk.flatMap((row) => properties.map((property) => row[property])), 'run', em.getTransactionContext());
+  }
+}
+
+/**
+ * Writes last-use times with one UPDATE per chunk rather than one per row:
+ * `set col = case id when ? then ? … else col end where id in (…)`. The
+ * `else` gives PostgreSQL the column's type for the bound dates; the driver
+ * binds them as `nativeUpdate` does (epoch milliseconds on SQLite).
+ */
+async function stamp<T extends object>(em: EntityManager, entity: EntityName<T>, property: EntityKey<T>, times: [string, Date][]): Promise<void> {
+  const meta = em.getMetadata(entity);
+  const q = (name: string) => em.getPlatform().quoteIdentifier(name);
+  const table = q(meta.tableName);
+  const id = q(meta.getPrimaryProp().fieldNames[0]!);
+  const column = q(meta.properties[property].fieldNames[0]!);
+  for (let i = 0; i < times.length; i += STAMP_CHUNK) {
+    const chunk = times.slice(i, i + STAMP_CHUNK);
+    const sql = `update ${table} set ${column} = case ${id}${' when ? then ?'.repeat(chunk.length)} else ${column} end where ${id} in (${chunk.map(() => '?').join(', ')})`;
+    await em.getConnection().execute(sql, [...chunk.flat(), ...chunk.map(([rowId]) => rowId)], 'run', em.getTransactionContext());
   }
 }
