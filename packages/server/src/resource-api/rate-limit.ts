@@ -16,9 +16,14 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
-/** One instance's limiter: a ring of the last N accepted call times per key. */
+/**
+ * One instance's limiter: per key, a ring of the accepted call times still
+ * inside the window, oldest first. Each call drops the times that left the
+ * window and then looks at the count, so a decision costs the same however
+ * busy the key is.
+ */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly logs = new Map<string, { times: Float64Array; next: number; count: number; last: number }>();
+  private readonly logs = new Map<string, { times: Float64Array; oldest: number; count: number; last: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs) {
@@ -29,24 +34,21 @@ export class MemoryRateLimiter implements RateLimiter {
   take(key: string, now = performance.timeOrigin + performance.now()): RateDecision {
     let log = this.logs.get(key);
     if (!log) {
-      log = { times: new Float64Array(this.limit), next: 0, count: 0, last: 0 };
+      log = { times: new Float64Array(this.limit), oldest: 0, count: 0, last: 0 };
       this.logs.set(key, log);
     }
     log.last = now;
-    // With the ring full, the slot about to be overwritten holds the oldest accepted call.
-    if (log.count === this.limit) {
-      const oldest = log.times[log.next]!;
-      if (oldest > now - this.windowMs) {
-        return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: oldest + this.windowMs - now };
-      }
-    } else {
-      log.count++;
+    const since = now - this.windowMs;
+    while (log.count > 0 && log.times[log.oldest]! <= since) {
+      log.oldest = (log.oldest + 1) % this.limit;
+      log.count--;
     }
-    log.times[log.next] = now;
-    log.next = (log.next + 1) % this.limit;
-    let inWindow = 0;
-    for (let i = 0; i < log.count; i++) if (log.times[i]! > now - this.windowMs) inWindow++;
-    return { allowed: true, limit: this.limit, remaining: this.limit - inWindow, retryAfterMs: 0 };
+    if (log.count === this.limit) {
+      return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: log.times[log.oldest]! + this.windowMs - now };
+    }
+    log.times[(log.oldest + log.count) % this.limit] = now;
+    log.count++;
+    return { allowed: true, limit: this.limit, remaining: this.limit - log.count, retryAfterMs: 0 };
   }
 
   private sweep(now = performance.timeOrigin + performance.now()): void {
