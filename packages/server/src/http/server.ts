@@ -14,6 +14,7 @@ import { loadSigningKeys } from '../oauth/keys';
 import { AccessState } from '../oauth/access-state';
 import { watchAccessEpoch } from '../access-epoch';
 import { oauthRoutes } from '../oauth/routes';
+import { TokenSigner } from '../oauth/signer';
 import { UsageRecorder } from '../usage/recorder';
 import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
 import { ResourceStore } from '../resource-api/store';
@@ -77,18 +78,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
+  const signer = new TokenSigner();
   const limiter: RateLimiter = options.redisUrl ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })) : new MemoryRateLimiter();
   app.decorate('runtime', { state, usage, limiter });
   const stopWatching = await watchAccessEpoch(options.db);
   app.addHook('onClose', async () => {
     stopWatching();
+    await signer.close();
     await usage.close();
     await limiter.close();
   });
   const baseUrl = (request: { protocol: string; host: string }) => options.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(oauthRoutes, { db: options.db, state, usage, baseUrl });
+  await app.register(oauthRoutes, { db: options.db, state, usage, signer, baseUrl });
   await app.register(resourceRoutes, { state, limiter, usage, store: new ResourceStore(options.db) });
 
   // The portals' API: sessions by cookie, and mutations only from our own pages. Both live in this

@@ -5,6 +5,7 @@ import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
 import type { UsageRecorder } from '../usage/recorder';
 import type { AccessState, ClientRecord } from './access-state';
+import type { TokenSigner } from './signer';
 import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
 import { sendOAuthError } from './errors';
 import { ACCESS_TOKEN_TTL_SECONDS, audienceFor, claimsPrefix, issuerFor, signAccessToken } from './tokens';
@@ -13,6 +14,8 @@ export interface OAuthRoutesOptions {
   db: Database;
   state: AccessState;
   usage: UsageRecorder;
+  /** Where token signatures are made (see signer.ts). */
+  signer?: TokenSigner;
   baseUrl: (request: FastifyRequest) => string;
 }
 
@@ -110,7 +113,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       };
       if (client.grants.size < 100) client.grants.set(grantKey, shared);
     }
-    const { token } = await signAccessToken(state.keys, shared.claims);
+    const { token } = await signAccessToken(state.keys, shared.claims, undefined, options.signer);
     usage.recordToken(client.connectionId, auth.secretId);
     // The access token is base64url and dots: it needs no escaping in JSON.
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type(JSON_TYPE).send(`{"access_token":"${token}${shared.responseTail}`);

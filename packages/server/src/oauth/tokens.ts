@@ -2,6 +2,7 @@ import { randomUUID, sign } from 'node:crypto';
 import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { Environment } from '@gatehouse/domain';
 import { SIGNING_ALGORITHM, type SigningKeys } from './keys';
+import type { TokenSigner } from './signer';
 
 export const ACCESS_TOKEN_TTL_SECONDS = 900;
 
@@ -46,21 +47,24 @@ export function claimsPrefix(claims: TokenClaims): string {
 
 /**
  * Signs with node:crypto directly: the token endpoint is a hot path, and
- * WebCrypto costs several times more per ES256 signature. The signature is
- * computed on libuv's thread pool, so the event loop goes on parsing and
- * answering other requests meanwhile. The JWS is compact serialisation with
- * the header prepared once per key.
+ * WebCrypto costs several times more per ES256 signature. The server hands
+ * signatures to its TokenSigner (a worker thread, in batches); without one,
+ * the signature is computed on libuv's thread pool. Either way the event loop
+ * goes on answering other requests meanwhile. The JWS is compact
+ * serialisation with the header prepared once per key.
  */
-export async function signAccessToken(keys: SigningKeys, claims: TokenClaims | string, now = Math.floor(Date.now() / 1000)) {
+export async function signAccessToken(keys: SigningKeys, claims: TokenClaims | string, now = Math.floor(Date.now() / 1000), signer?: TokenSigner) {
   // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
   const jti = randomUUID();
   const exp = now + ACCESS_TOKEN_TTL_SECONDS;
   const prefix = typeof claims === 'string' ? claims : claimsPrefix(claims);
   const input = `${keys.current.header}.${Buffer.from(`${prefix},"jti":"${jti}","iat":${now},"exp":${exp}}`).toString('base64url')}`;
-  const signature = await new Promise<Buffer>((resolve, reject) =>
-    sign('sha256', Buffer.from(input, 'latin1'), { key: keys.current.key, dsaEncoding: 'ieee-p1363' }, (error, signed) => (error ? reject(error) : resolve(signed))),
-  );
-  return { token: `${input}.${signature.toString('base64url')}`, jti, exp };
+  const signature = signer
+    ? await signer.sign(input, keys.current.key)
+    : await new Promise<string>((resolve, reject) =>
+        sign('sha256', Buffer.from(input, 'latin1'), { key: keys.current.key, dsaEncoding: 'ieee-p1363' }, (error, signed) => (error ? reject(error) : resolve(signed.toString('base64url')))),
+      );
+  return { token: `${input}.${signature}`, jti, exp };
 }
 
 /**

@@ -1,0 +1,139 @@
+import { sign, type KeyObject } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+
+interface Job {
+  input: string;
+  key: KeyObject;
+  resolve: (signature: string) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Signs access tokens on a worker thread, in batches.
+ *
+ * An ES256 signature is the biggest single cost of a token request. Done on
+ * the event loop it holds up every other request; handed to libuv's thread
+ * pool one by one, each signature pays a round of thread wake-ups. Here the
+ * token requests of one turn of the event loop go to the worker as one
+ * message and come back as one, so the event loop only writes tokens while
+ * another core computes their signatures.
+ *
+ * The worker starts on the first token. Should it fail, signatures are made
+ * on the event loop from then on: tokens keep coming, a little slower.
+ */
+export class TokenSigner {
+  private worker: Worker | undefined;
+  private failed = false;
+  private queue: Job[] = [];
+  private scheduled = false;
+  private nextBatch = 0;
+  private readonly inFlight = new Map<number, Job[]>();
+  /** Keys the worker holds, by the id this signer gave them. */
+  private readonly keyIds = new Map<KeyObject, number>();
+
+  /** The base64url ES256 signature (IEEE P1363) of `input`, an ASCII JWS signing input. */
+  sign(input: string, key: KeyObject): Promise<string> {
+    if (this.failed) return Promise.resolve(signHere(input, key));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, key, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        // After the poll phase: every token request read in this turn of the loop joins the batch.
+        setImmediate(() => this.send());
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    this.failed = true;
+    this.signRemainingHere();
+    if (worker) await worker.terminate();
+  }
+
+  private send(): void {
+    this.scheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    if (this.failed) {
+      for (const job of batch) job.resolve(signHere(job.input, job.key));
+      return;
+    }
+    const worker = this.started();
+    const id = this.nextBatch++;
+    this.inFlight.set(id, batch);
+    const keys: number[] = [];
+    for (const job of batch) {
+      let keyId = this.keyIds.get(job.key);
+      if (keyId === undefined) {
+        keyId = this.keyIds.size;
+        this.keyIds.set(job.key, keyId);
+        worker.postMessage({ keyId, key: job.key });
+      }
+      keys.push(keyId);
+    }
+    worker.postMessage({ id, inputs: batch.map((job) => job.input), keys });
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'token-signer' });
+    worker.unref();
+    worker.on('message', (message: { id: number; signatures?: string[]; error?: string }) => {
+      const batch = this.inFlight.get(message.id);
+      if (!batch) return;
+      this.inFlight.delete(message.id);
+      batch.forEach((job, index) => {
+        const signature = message.signatures?.[index];
+        if (signature) job.resolve(signature);
+        else job.reject(new Error(message.error ?? 'The token signer returned no signature.'));
+      });
+    });
+    const broken = (error: Error) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.failed = true;
+      console.error('token signer stopped; signing on the event loop from now on', error);
+      this.signRemainingHere();
+    };
+    worker.on('error', broken);
+    worker.on('exit', (code) => broken(new Error(`exit code ${code}`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** What the worker has not answered yet is signed here, so that no token request fails with it. */
+  private signRemainingHere(): void {
+    for (const batch of this.inFlight.values()) for (const job of batch) job.resolve(signHere(job.input, job.key));
+    this.inFlight.clear();
+    for (const job of this.queue) job.resolve(signHere(job.input, job.key));
+    this.queue = [];
+  }
+}
+
+function signHere(input: string, key: KeyObject): string {
+  return sign('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+}
+
+/** The worker: plain JavaScript, so that it runs the same under any loader. */
+const WORKER_SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { sign } = require('node:crypto');
+const keys = new Map();
+parentPort.on('message', (message) => {
+  if (message.key) {
+    keys.set(message.keyId, message.key);
+    return;
+  }
+  try {
+    const signatures = message.inputs.map((input, index) =>
+      sign('sha256', Buffer.from(input, 'latin1'), { key: keys.get(message.keys[index]), dsaEncoding: 'ieee-p1363' }).toString('base64url'),
+    );
+    parentPort.postMessage({ id: message.id, signatures });
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
+  }
+});
+`;
