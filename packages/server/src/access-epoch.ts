@@ -15,10 +15,13 @@ export async function announceAccessChange(db: Database): Promise<void> {
   await db.em().nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
 }
 
-/** Polls the epoch row and announces other instances' changes on this one; returns a stop function. */
+/** Announces this instance's start, then polls the epoch row and announces other instances' changes on this one; returns a stop function. */
 export async function watchAccessEpoch(db: Database): Promise<() => void> {
   const em = db.em();
   await em.createQueryBuilder(AccessEpoch).insert({ id: 1, epoch: 0 }).onConflict('id').ignore().execute();
+  // Starting counts as a change: an instance that stopped between a commit and its announcement
+  // announces it when it comes back, so the others never rely on their caches' age alone.
+  await em.nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
   const knex = em.getKnex();
   const read = async () => Number((await knex('access_epoch').select('epoch').where({ id: 1 }).first())?.epoch ?? 0);
   let seen = await read();

@@ -1,6 +1,9 @@
 /**
- * A small read-through cache: entries live `ttlMs`, concurrent misses for one
- * key share one load, and the oldest entries go first past `maxEntries`.
+ * A small read-through cache: entries live at most `ttlMs`, concurrent misses
+ * for one key share one load, and the oldest entries go first past
+ * `maxEntries`. Each entry lives a random time between half of `ttlMs` and
+ * all of it, so that entries loaded together (after a restart or a change)
+ * are not all reloaded in the same moment.
  */
 export class TtlCache<K, V> {
   private readonly entries = new Map<K, { value: Promise<V>; expiresAt: number; settled?: { value: V } }>();
@@ -18,7 +21,7 @@ export class TtlCache<K, V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.settled ? hit.settled.value : hit.value;
     const value = load(key);
-    const entry: { value: Promise<V>; expiresAt: number; settled?: { value: V } } = { value, expiresAt: now + this.ttlMs };
+    const entry: { value: Promise<V>; expiresAt: number; settled?: { value: V } } = { value, expiresAt: now + this.ttlMs * (0.5 + Math.random() / 2) };
     this.entries.delete(key);
     this.entries.set(key, entry);
     value.then(

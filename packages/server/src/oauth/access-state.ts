@@ -9,9 +9,13 @@ import type { SigningKeys } from './keys';
  * Entries are dropped whenever access state changes anywhere (see
  * access-epoch.ts), so disabling a connection, revoking a secret or token,
  * or deleting an app takes effect on every instance within a second. The TTL
- * is only a backstop for a change whose announcement was lost.
+ * is only a backstop for a change made behind the server's back (by hand in
+ * the database); an instance that stops between a commit and its
+ * announcement announces a change when it starts again. Long enough that a
+ * steady load reloads next to nothing, and each entry's life is spread over
+ * its second half (see cache.ts).
  */
-export const STATE_TTL_MS = 60_000;
+export const STATE_TTL_MS = 10 * 60_000;
 
 export interface ClientRecord {
   connectionId: string;

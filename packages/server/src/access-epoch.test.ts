@@ -1,0 +1,41 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessEpoch } from './db/entities';
+import { EPOCH_POLL_MS, announceAccessChange, watchAccessEpoch } from './access-epoch';
+import { dialects, openTestDatabase, type TestDatabase } from './test/harness';
+
+describe.each(dialects)('access epoch on %s', (dialect) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const epoch = async () => (await t.db.em().findOneOrFail(AccessEpoch, { id: 1 })).epoch;
+
+  it('an instance that starts announces a change, which the others see by polling', async () => {
+    const stopFirst = await watchAccessEpoch(t.db);
+    const seen: number[] = [];
+    const listener = () => seen.push(Date.now());
+    t.db.changes.on('access-changed', listener);
+    try {
+      const before = await epoch();
+      // Another instance starting: its start is a change, and this one notices it by polling.
+      const stopSecond = await watchAccessEpoch(t.db);
+      stopSecond();
+      expect(await epoch()).toBe(before + 1);
+      expect(seen).toHaveLength(0);
+      await new Promise((resolve) => setTimeout(resolve, EPOCH_POLL_MS * 2 + 100));
+      expect(seen).toHaveLength(1);
+      // No change, nothing to announce.
+      await new Promise((resolve) => setTimeout(resolve, EPOCH_POLL_MS * 2));
+      expect(seen).toHaveLength(1);
+      await announceAccessChange(t.db);
+      expect(await epoch()).toBe(before + 2);
+    } finally {
+      t.db.changes.off('access-changed', listener);
+      stopFirst();
+    }
+  });
+});
