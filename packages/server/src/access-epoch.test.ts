@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessEpoch } from './db/entities';
 import { EPOCH_POLL_MS, announceAccessChange, watchAccessEpoch } from './access-epoch';
-import { dialects, openTestDatabase, type TestDatabase } from './test/harness';
+import { DEV, dialects, openTestDatabase, type TestDatabase } from './test/harness';
 
 describe.each(dialects)('access epoch on %s', (dialect) => {
   let t: TestDatabase;
@@ -37,5 +37,16 @@ describe.each(dialects)('access epoch on %s', (dialect) => {
       t.db.changes.off('access-changed', listener);
       stopFirst();
     }
+  });
+
+  it('a mutation announces a change; one refused for its input or the caller\'s rights does not', async () => {
+    const dev = await t.as(DEV);
+    const app = { name: 'Epoch App', organizationName: 'Acme Field Apps', homePageUrl: 'https://epoch.example', tenantIds: ['985798691'], kind: 'private' as const, credentialsMode: 'tenant_admin' as const, scopes: ['tn.crm.customers:r'] };
+    const before = await epoch();
+    await expect(dev.apps.create({ ...app, name: '' })).rejects.toThrow();
+    await expect(t.anonymous().apps.create(app)).rejects.toThrow();
+    expect(await epoch()).toBe(before);
+    await dev.apps.create(app);
+    expect(await epoch()).toBe(before + 1);
   });
 });

@@ -12,6 +12,19 @@ export const EPOCH_POLL_MS = 250;
  */
 export async function announceAccessChange(db: Database): Promise<void> {
   db.changes.emit('access-changed');
+  try {
+    await bump(db);
+  } catch (error) {
+    // The change itself is done: the watcher retries the announcement on its next poll.
+    unannounced.add(db);
+    console.error('could not announce an access change; retrying', error);
+  }
+}
+
+/** Databases with an announcement that failed and is still to be made. */
+const unannounced = new WeakSet<Database>();
+
+async function bump(db: Database): Promise<void> {
   await db.em().nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
 }
 
@@ -21,7 +34,7 @@ export async function watchAccessEpoch(db: Database): Promise<() => void> {
   await em.createQueryBuilder(AccessEpoch).insert({ id: 1, epoch: 0 }).onConflict('id').ignore().execute();
   // Starting counts as a change: an instance that stopped between a commit and its announcement
   // announces it when it comes back, so the others never rely on their caches' age alone.
-  await em.nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
+  await bump(db);
   const knex = em.getKnex();
   const read = async () => Number((await knex('access_epoch').select('epoch').where({ id: 1 }).first())?.epoch ?? 0);
   let seen = await read();
@@ -29,7 +42,13 @@ export async function watchAccessEpoch(db: Database): Promise<() => void> {
   const timer = setInterval(() => {
     if (busy) return;
     busy = true;
-    read()
+    const retry = unannounced.has(db)
+      ? bump(db).then(() => {
+          unannounced.delete(db);
+        })
+      : Promise.resolve();
+    retry
+      .then(read)
       .then((epoch) => {
         if (epoch !== seen) {
           seen = epoch;

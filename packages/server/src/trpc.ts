@@ -40,10 +40,15 @@ const domainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** After a committed change, the caches of the token endpoint and the gate start afresh, here and on every instance. */
+/**
+ * After a mutation, the caches of the token endpoint and the gate start
+ * afresh, here and on every instance. A mutation that failed on the server's
+ * side announces too (it may have committed before it failed); one refused
+ * for the caller's input or rights changed nothing and does not.
+ */
 const announceChanges = t.middleware(async ({ ctx, type, next }) => {
   const result = await next();
-  if (type === 'mutation' && result.ok) await announceAccessChange(ctx.db);
+  if (type === 'mutation' && (result.ok || (result.error.code === 'INTERNAL_SERVER_ERROR' && !(result.error.cause instanceof DomainError)))) await announceAccessChange(ctx.db);
   return result;
 });
 

@@ -94,7 +94,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     const base = options.baseUrl(request);
     const scope = scopes.join(' ');
     // Everything but jti, iat and exp is the same for every token of this client, issuer and scope.
-    const grantKey = `${base} ${scope}`;
+    const grantKey = `${base}\n${scope}`;
     let shared = client.grants.get(grantKey);
     if (!shared) {
       shared = {

@@ -43,6 +43,18 @@ describe('token signer', () => {
     logged.mockRestore();
   });
 
+  it('fails only the request whose key cannot sign, and goes on signing the others', async () => {
+    signer = new TokenSigner();
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const unusable = generateKeyPairSync('ed25519').privateKey;
+    const [good, bad, alsoGood] = await Promise.allSettled([signer.sign('one', privateKey), signer.sign('two', unusable), signer.sign('three', privateKey)]);
+    logged.mockRestore();
+    expect(good.status === 'fulfilled' && valid('one', good.value)).toBe(true);
+    expect(bad.status).toBe('rejected');
+    expect(alsoGood.status === 'fulfilled' && valid('three', alsoGood.value)).toBe(true);
+    expect(valid('later', await signer.sign('later', privateKey))).toBe(true);
+  });
+
   it('answers requests still waiting when it closes', async () => {
     signer = new TokenSigner();
     const pending = Array.from({ length: 10 }, (_, i) => signer.sign(`closing-${i}`, privateKey));

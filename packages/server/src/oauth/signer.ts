@@ -33,8 +33,11 @@ export class TokenSigner {
 
   /** The base64url ES256 signature (IEEE P1363) of `input`, an ASCII JWS signing input. */
   sign(input: string, key: KeyObject): Promise<string> {
-    if (this.failed) return Promise.resolve(signHere(input, key));
     return new Promise((resolve, reject) => {
+      if (this.failed) {
+        signEachHere([{ input, key, resolve, reject }]);
+        return;
+      }
       this.queue.push({ input, key, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -58,23 +61,29 @@ export class TokenSigner {
     this.queue = [];
     if (batch.length === 0) return;
     if (this.failed) {
-      for (const job of batch) job.resolve(signHere(job.input, job.key));
+      signEachHere(batch);
       return;
     }
-    const worker = this.started();
     const id = this.nextBatch++;
-    this.inFlight.set(id, batch);
-    const keys: number[] = [];
-    for (const job of batch) {
-      let keyId = this.keyIds.get(job.key);
-      if (keyId === undefined) {
-        keyId = this.keyIds.size;
-        this.keyIds.set(job.key, keyId);
-        worker.postMessage({ keyId, key: job.key });
+    try {
+      const worker = this.started();
+      const keys: number[] = [];
+      for (const job of batch) {
+        let keyId = this.keyIds.get(job.key);
+        if (keyId === undefined) {
+          keyId = this.keyIds.size;
+          worker.postMessage({ keyId, key: job.key });
+          this.keyIds.set(job.key, keyId);
+        }
+        keys.push(keyId);
       }
-      keys.push(keyId);
+      this.inFlight.set(id, batch);
+      worker.postMessage({ id, inputs: batch.map((job) => job.input), keys });
+    } catch (error) {
+      this.inFlight.delete(id);
+      this.stop(error as Error);
+      signEachHere(batch);
     }
-    worker.postMessage({ id, inputs: batch.map((job) => job.input), keys });
   }
 
   private started(): Worker {
@@ -85,31 +94,47 @@ export class TokenSigner {
       const batch = this.inFlight.get(message.id);
       if (!batch) return;
       this.inFlight.delete(message.id);
-      batch.forEach((job, index) => {
-        const signature = message.signatures?.[index];
-        if (signature) job.resolve(signature);
-        else job.reject(new Error(message.error ?? 'The token signer returned no signature.'));
-      });
+      if (!message.signatures) {
+        // The worker could not sign this batch: sign it here rather than fail the requests.
+        console.error('token signer could not sign a batch; signing it on the event loop', message.error);
+        signEachHere(batch);
+        return;
+      }
+      batch.forEach((job, index) => job.resolve(message.signatures![index]!));
     });
-    const broken = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      this.failed = true;
-      console.error('token signer stopped; signing on the event loop from now on', error);
-      this.signRemainingHere();
-    };
-    worker.on('error', broken);
-    worker.on('exit', (code) => broken(new Error(`exit code ${code}`)));
+    worker.on('error', (error) => this.stop(error, worker));
+    worker.on('exit', (code) => this.stop(new Error(`exit code ${code}`), worker));
     this.worker = worker;
     return worker;
   }
 
+  /** From now on, signatures are made here; whatever the worker still owes is signed here too. */
+  private stop(error: Error, worker = this.worker): void {
+    if (this.failed || this.worker !== worker) return;
+    this.worker = undefined;
+    this.failed = true;
+    console.error('token signer stopped; signing on the event loop from now on', error);
+    void worker?.terminate();
+    this.signRemainingHere();
+  }
+
   /** What the worker has not answered yet is signed here, so that no token request fails with it. */
   private signRemainingHere(): void {
-    for (const batch of this.inFlight.values()) for (const job of batch) job.resolve(signHere(job.input, job.key));
+    const owed = [...this.inFlight.values()].flat().concat(this.queue);
     this.inFlight.clear();
-    for (const job of this.queue) job.resolve(signHere(job.input, job.key));
     this.queue = [];
+    signEachHere(owed);
+  }
+}
+
+/** Signs each job on the event loop; a job that cannot be signed fails alone. */
+function signEachHere(jobs: Job[]): void {
+  for (const job of jobs) {
+    try {
+      job.resolve(signHere(job.input, job.key));
+    } catch (error) {
+      job.reject(error as Error);
+    }
   }
 }
 

@@ -96,8 +96,9 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   /**
    * Not an async function: a warm call passes the gate, reads its record and
    * sends it without creating a promise; only a cache load or a write waits.
+   * Every path returns the reply, which tells Fastify it was sent.
    */
-  const handle = (request: Request, reply: FastifyReply): void | Promise<void> => {
+  const handle = (request: Request, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const { env, area, tenant, resource } = request.params;
     const verdict = runGate(
       {
@@ -115,7 +116,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
     return verdict instanceof Promise ? verdict.then((settled) => answer(request, reply, settled)) : answer(request, reply, verdict);
   };
 
-  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): void | Promise<void> => {
+  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): FastifyReply | Promise<FastifyReply> => {
     const { env, area, tenant, resource, id } = request.params;
     if (!verdict.ok) {
       // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
@@ -123,16 +124,20 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       if (verdict.appId !== undefined && target && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) {
         usage.recordCall(verdict.appId, tenant, env, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
       }
-      refuse(reply, verdict);
-      return undefined;
+      return refuse(reply, verdict);
     }
     rateHeaders(reply, verdict.rate);
     // The token's tenant is the path's, so it is a real Tenant ID.
     const endpoint = endpointOf(request.method, verdict.target, id);
     const served = serve(request, reply, verdict.target.path, tenant, verdict.environment, id);
-    if (served instanceof Promise) return served.then(() => usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid));
+    if (served instanceof Promise) {
+      return served.then(() => {
+        usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid);
+        return reply;
+      });
+    }
     usage.recordPairCall(verdict.verified.pairKey, endpoint, reply.statusCode, verdict.claims.cid);
-    return undefined;
+    return reply;
   };
 
   /** Sends the answer: right away for a warm read, after the database for anything else. */
