@@ -9,7 +9,7 @@ import { buildServer } from '../http/server';
 import { loadSigningKeys } from '../oauth/keys';
 import { signAccessToken, type AccessTokenClaims } from '../oauth/tokens';
 import { ADMIN, ADMIN2, DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { fetchToken, listen } from '../test/http-client';
+import { connectApp, fetchToken, listen, type ConnectedParty } from '../test/http-client';
 import { DEMO_RESOURCES } from './demo-data';
 
 const T1 = '985798691';
@@ -56,12 +56,7 @@ async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolea
 
 const ALL_READS = ['tn.crm.customers:r', 'tn.crm.locations:r', 'tn.settings.employees:r', 'tn.settings.technicians:r', 'tn.acc.invoices:r', 'tn.telecom.calls:r'];
 
-interface Party {
-  appId: string;
-  appKey: string;
-  connectionId: string;
-  clientId: string;
-  clientSecret: string;
+interface Party extends ConnectedParty {
   token: string;
 }
 
@@ -73,19 +68,20 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
   let admin2: Awaited<ReturnType<TestDatabase['as']>>;
   let appCount = 0;
 
-  /** An app connected where asked; the token is for the first connection. */
+  /** An app connected where asked, with a token for each connection; the first connection's stands for the app. */
   async function party(scopes: string[], where: { tenant?: string; env?: 'integration' | 'production' }[] = [{}], owner = dev): Promise<Party & { name: string; others: Party[] }> {
-    const app = await owner.apps.create({
-      name: `Gated ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://gated.example', tenantIds: [T1, T2],
-      kind: 'private', credentialsMode: 'tenant_admin', scopes,
-    });
-    const parties: Party[] = [];
-    for (const { tenant = T1, env = 'integration' } of where) {
-      const granted = await (tenant === T1 ? admin : admin2).connections.allow({ tenantId: tenant, environment: env, appId: app.id });
-      const { body } = await fetchToken(server.url, env, granted.clientId, granted.clientSecret);
-      parties.push({ appId: app.id, appKey: app.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret, token: body.access_token });
+    const { name, parties } = await connectApp(
+      owner,
+      (tenant) => (tenant === T1 ? admin : admin2),
+      { name: `Gated ${++appCount}`, tenantIds: [T1, T2], scopes },
+      where.map(({ tenant = T1, env = 'integration' }) => ({ tenant, env })),
+    );
+    const withTokens: Party[] = [];
+    for (const [index, connected] of parties.entries()) {
+      const { body } = await fetchToken(server.url, where[index]!.env ?? 'integration', connected.clientId, connected.clientSecret);
+      withTokens.push({ ...connected, token: body.access_token });
     }
-    return { ...parties[0]!, name: app.name, others: parties.slice(1) };
+    return { ...withTokens[0]!, name, others: withTokens.slice(1) };
   }
 
   beforeAll(async () => {

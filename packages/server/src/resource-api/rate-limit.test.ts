@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { UsageDaily } from '../db/entities';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { callApi, fetchToken, listen } from '../test/http-client';
+import { callApi, connectApp, fetchToken, listen, type ConnectedParty } from '../test/http-client';
 import { MemoryRateLimiter, RATE_LIMIT, RedisRateLimiter, type RateLimiter } from './rate-limit';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
@@ -87,13 +87,7 @@ describe.runIf(redisUp)('RedisRateLimiter', () => {
   });
 });
 
-interface Party {
-  appId: string;
-  appKey: string;
-  connectionId: string;
-  clientId: string;
-  clientSecret: string;
-}
+type Party = ConnectedParty;
 
 type Call = Awaited<ReturnType<typeof callApi>>;
 
@@ -108,15 +102,12 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
 
   /** An app reading CRM customers, connected in integration on each tenant given. */
   async function connected(tenants: string[]): Promise<Party[]> {
-    const app = await dev.apps.create({
-      name: `Throttled ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://throttled.example', tenantIds: [T1, T2],
-      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
-    });
-    const parties: Party[] = [];
-    for (const tenant of tenants) {
-      const granted = await (tenant === T1 ? admin : admin2).connections.allow({ tenantId: tenant, environment: 'integration', appId: app.id });
-      parties.push({ appId: app.id, appKey: app.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret });
-    }
+    const { parties } = await connectApp(
+      dev,
+      (tenant) => (tenant === T1 ? admin : admin2),
+      { name: `Throttled ${++appCount}`, tenantIds: [T1, T2], scopes: ['tn.crm.customers:r'] },
+      tenants.map((tenant) => ({ tenant, env: 'integration' as const })),
+    );
     return parties;
   }
   const tokenOf = async (p: Party, url = server.url) => (await fetchToken(url, 'integration', p.clientId, p.clientSecret)).body.access_token as string;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../http/server';
-import type { TestDatabase } from './harness';
+import type { Environment } from '@gatehouse/domain';
+import type { Caller, TestDatabase } from './harness';
 
 /** A real server on a free port, for tests that speak plain HTTP. */
 export async function listen(t: TestDatabase, options: { redisUrl?: string } = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
@@ -50,4 +51,32 @@ export async function callApi(url: string, path: string, options: { token?: stri
   const response = await fetch(`${url}${path}`, { method: options.method ?? 'GET', headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) });
   const text = await response.text();
   return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as any) : null };
+}
+
+/** One connection of a test app: what a client needs to call the API. */
+export interface ConnectedParty {
+  appId: string;
+  appKey: string;
+  connectionId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * A private app of `owner` for the given tenants and scopes, connected where
+ * asked by each tenant's admin (`adminOf`): one party per connection, in order.
+ */
+export async function connectApp(
+  owner: Caller,
+  adminOf: (tenantId: string) => Caller,
+  app: { name: string; tenantIds: string[]; scopes: string[] },
+  where: { tenant: string; env: Environment }[],
+): Promise<{ name: string; parties: ConnectedParty[] }> {
+  const created = await owner.apps.create({ ...app, organizationName: 'Acme Field Apps', homePageUrl: 'https://api-tests.example', kind: 'private', credentialsMode: 'tenant_admin' });
+  const parties: ConnectedParty[] = [];
+  for (const { tenant, env } of where) {
+    const granted = await adminOf(tenant).connections.allow({ tenantId: tenant, environment: env, appId: created.id });
+    parties.push({ appId: created.id, appKey: created.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret });
+  }
+  return { name: created.name, parties };
 }
