@@ -6,7 +6,7 @@ import pg from 'pg';
 import { openDatabase, type Database, type Dialect } from '../db/orm';
 import { User } from '../db/entities';
 import { startSession } from '../auth/sessions';
-import { createContextInner } from '../context';
+import { createContextInner, type SessionCookie } from '../context';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import { appRouter, createCaller } from '../root';
 import { seedDemo } from '../seed/demo';
@@ -109,4 +109,24 @@ export async function rejection(call: Promise<unknown>) {
   if (!(error instanceof TRPCError)) throw error;
   const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
   return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
+}
+
+/** Records the session cookie procedures set or clear, as a browser keeps it; `cookie` goes into the context. */
+export function cookieJar(token: string | null = null) {
+  const jar: { token: string | null; expiresAt: Date | null; cleared: boolean; cookie: SessionCookie } = {
+    token,
+    expiresAt: null,
+    cleared: false,
+    cookie: {
+      set(value, expiresAt) {
+        jar.token = value;
+        jar.expiresAt = expiresAt;
+      },
+      clear() {
+        jar.token = null;
+        jar.cleared = true;
+      },
+    },
+  };
+  return jar;
 }

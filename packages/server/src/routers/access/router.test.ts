@@ -3,7 +3,7 @@ import { AccessRequest, AuditEvent, Organization, PasswordSetup, Session, Tenant
 import { sha256Hex } from '../../auth/secrets';
 import { createContextInner, type SessionCookie } from '../../context';
 import { createCaller } from '../../root';
-import { DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
+import { DEV, DEV2, REVIEWER, cookieJar, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
 
 
 const GLENDALE = '985798691';
@@ -16,24 +16,6 @@ let ipCounter = 0;
 /** A visitor without a session from an address of its own, so the per-address limit only bites where a test wants it. */
 function visitor(t: TestDatabase, options: { clientIp?: string; cookie?: SessionCookie } = {}): Caller {
   return createCaller(createContextInner({ db: t.db, sessionToken: null, clientIp: options.clientIp ?? `203.0.113.${++ipCounter}`, cookie: options.cookie }));
-}
-
-/** Captures the session cookie a procedure sets. */
-function cookieJar() {
-  const jar: { token: string | null; expiresAt: Date | null; cookie: SessionCookie } = {
-    token: null,
-    expiresAt: null,
-    cookie: {
-      set(token, expiresAt) {
-        jar.token = token;
-        jar.expiresAt = expiresAt;
-      },
-      clear() {
-        jar.token = null;
-      },
-    },
-  };
-  return jar;
 }
 
 const developerRequest = (email: string, organizationName = 'Brand New Co') => ({ name: 'Nia Newcomer', email, organizationName, role: 'developer' as const });

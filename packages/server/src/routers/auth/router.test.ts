@@ -7,7 +7,7 @@ import { SIGN_IN_WINDOW_MS } from '../../auth/throttle';
 import { createContextInner } from '../../context';
 import { createCaller } from '../../root';
 import { DEMO_PASSWORD } from '../../seed/demo';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, cookieJar, dialects, openTestDatabase, type TestDatabase, rejection } from '../../test/harness';
 
 let ipCounter = 0;
 /** Each test signs in from its own address, so per-address throttling never leaks between tests. */
@@ -22,24 +22,8 @@ describe.each(dialects)('auth router on %s', (dialect) => {
 
   /** One request's worth of context, with a cookie jar that records what the procedure set or cleared. */
   function request(options: { token?: string | null; ip?: string } = {}) {
-    const jar = { token: options.token ?? null, expiresAt: null as Date | null, cleared: false };
-    const caller = createCaller(
-      createContextInner({
-        db: t.db,
-        sessionToken: options.token ?? null,
-        clientIp: options.ip ?? freshIp(),
-        cookie: {
-          set(token, expiresAt) {
-            jar.token = token;
-            jar.expiresAt = expiresAt;
-          },
-          clear() {
-            jar.token = null;
-            jar.cleared = true;
-          },
-        },
-      }),
-    );
+    const jar = cookieJar(options.token ?? null);
+    const caller = createCaller(createContextInner({ db: t.db, sessionToken: options.token ?? null, clientIp: options.ip ?? freshIp(), cookie: jar.cookie }));
     return { caller, jar };
   }
 
