@@ -88,7 +88,7 @@ export function UsageReport({ app }: { app: AppDetail }) {
           </div>
         </div>
         <p aria-live="polite" data-testid="usage-totals">
-          <strong>{total}</strong> calls in the last 30 days: {OUTCOMES.map((o) => `${view.totals[o.key]} ${o.label.toLowerCase()}`).join(', ')}.
+          <strong>{total}</strong> {total === 1 ? 'call' : 'calls'} in the last 30 days: {OUTCOMES.map((o) => `${view.totals[o.key]} ${o.label.toLowerCase()}`).join(', ')}.
         </p>
         <figure style={{ margin: 0 }} aria-label="Calls per day">
           <div style={{ width: '100%', height: 300 }} className="usage-chart">
