@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { expect } from 'vitest';
 import pg from 'pg';
 import { openDatabase, type Database, type Dialect } from '../db/orm';
 import { User } from '../db/entities';
@@ -109,6 +110,14 @@ export async function rejection(call: Promise<unknown>) {
   if (!(error instanceof TRPCError)) throw error;
   const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
   return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
+}
+
+/** A refused call's error, after checking that what `state` reads (the rows and audit events a suite cares about) did not change. */
+export async function rejectionWithoutChange(state: () => Promise<unknown>, call: () => Promise<unknown>) {
+  const before = await state();
+  const failure = await rejection(call());
+  expect(await state(), 'the refused call changed the database').toEqual(before);
+  return failure;
 }
 
 /** Records the session cookie procedures set or clear, as a browser keeps it; `cookie` goes into the context. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller, rejectionWithoutChange } from '../../test/harness';
 
 type NewApp = Parameters<Caller['apps']['create']>[0];
 
@@ -68,12 +68,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   }
 
   /** A refused call: its error, after checking that it changed nothing and wrote no audit event. */
-  async function refused(call: () => Promise<unknown>) {
-    const before = await dbState();
-    const failure = await rejection(call());
-    expect(await dbState()).toEqual(before);
-    return failure;
-  }
+  const refused = (call: () => Promise<unknown>) => rejectionWithoutChange(dbState, call);
 
   describe('authorization', () => {
     let appId: string;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, AppVersion, AuditEvent, ClientSecret, Connection, User, type AuditEventEntity } from '../../db/entities';
 import type { Database } from '../../db/orm';
 import { sha256Hex } from '../../auth/secrets';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller, rejectionWithoutChange } from '../../test/harness';
 
 
 const TENANT = '985798691'; // ADMIN's
@@ -121,12 +121,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
   }
 
   /** A refused call: its error, after checking that it changed nothing and wrote no audit event. */
-  async function refused(call: () => Promise<unknown>) {
-    const before = await dbState();
-    const failure = await rejection(call());
-    expect(await dbState()).toEqual(before);
-    return failure;
-  }
+  const refused = (call: () => Promise<unknown>) => rejectionWithoutChange(dbState, call);
 
   /** Runs `fn` and returns the audit events it wrote for `appId`. */
   async function auditedBy(appId: string, fn: () => Promise<unknown>) {
