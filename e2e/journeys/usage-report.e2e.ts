@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
@@ -9,6 +11,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
   let appId = '';
   let appKey = '';
   let connectionId = '';
+  let credentials = { CLIENT_ID: '', CLIENT_SECRET: '' };
 
   beforeAll(async () => {
     app = await startApp(dialect);
@@ -24,6 +27,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     appKey = created.appKey;
     const granted = await admin.connections.allow({ tenantId: '985798691', environment: 'integration', appId });
     connectionId = granted.connection.id;
+    credentials = { CLIENT_ID: granted.clientId, CLIENT_SECRET: granted.clientSecret };
 
     const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
       method: 'POST',
@@ -58,10 +62,19 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain('3 calls');
   });
 
-  it('offers ready-to-paste curl commands with this deployment and the app key', async () => {
+  it('offers curl commands that, pasted into a shell with the Client ID and Secret, make a first API call', async () => {
     await page.getByRole('link', { name: 'First API Call' }).click();
-    await expect(page.getByTestId('curl-token-integration').textContent()).resolves.toContain(`${app.url}/integration/connect/token`);
-    await expect(page.getByTestId('curl-call-integration').textContent()).resolves.toContain(`ST-App-Key: ${appKey}`);
+    const tokenCommand = (await page.getByTestId('curl-token-integration').textContent()) ?? '';
+    const callCommand = (await page.getByTestId('curl-call-integration').textContent()) ?? '';
+    expect(tokenCommand).toContain(`${app.url}/integration/connect/token`);
+    expect(callCommand).toContain(`ST-App-Key: ${appKey}`);
+    // As a user would run them: the shell expands $CLIENT_ID, $CLIENT_SECRET and $ACCESS_TOKEN. Not a sync call: the server runs in this process.
+    const shell = async (command: string, env: Record<string, string>) => (await promisify(execFile)('bash', ['-c', command], { env: { ...process.env, ...env }, timeout: 15_000 })).stdout;
+    const granted = JSON.parse(await shell(tokenCommand, credentials)) as { access_token: string; token_type: string };
+    expect(granted.token_type).toBe('Bearer');
+    const answer = JSON.parse(await shell(callCommand, { ACCESS_TOKEN: granted.access_token })) as { totalCount: number; data: { id: number }[] };
+    expect(answer.data.length).toBeGreaterThan(0);
+    expect(answer.totalCount).toBeGreaterThanOrEqual(answer.data.length);
   });
 
   it('the admin sees when the last token was issued and the last call made', async () => {

@@ -17,7 +17,7 @@ export function FirstApiCall({ app }: { app: AppDetail }) {
       </p>
       {ENVIRONMENTS.map((env: Environment) => {
         const token = `curl -s -X POST ${origin}/${env}/connect/token \\\n  -u "$CLIENT_ID:$CLIENT_SECRET" \\\n  -d grant_type=client_credentials`;
-        const call = `curl -s ${origin}/${env}/api/${resourcePath}?pageSize=5 \\\n  -H "Authorization: Bearer $ACCESS_TOKEN" \\\n  -H "ST-App-Key: ${app.appKey}"`;
+        const call = `curl -s "${origin}/${env}/api/${resourcePath}?pageSize=5" \\\n  -H "Authorization: Bearer $ACCESS_TOKEN" \\\n  -H "ST-App-Key: ${app.appKey}"`;
         return (
           <section className="card" key={env} aria-labelledby={`first-call-${env}`}>
             <h2 id={`first-call-${env}`}>{ENVIRONMENT_LABEL[env]}</h2>
