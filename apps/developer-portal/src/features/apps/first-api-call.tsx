@@ -15,8 +15,12 @@ export function FirstApiCall({ app }: { app: AppDetail }) {
         {app.credentialsMode === 'developer' ? ' (in your credentials mode you generate the secret on View Connections)' : ''}. Trade them for a 15-minute access
         token, then call the API with the token and your app key. Integration is the sandbox; production is live data.
       </p>
+      <p>
+        In one shell, set <code>CLIENT_ID</code> and <code>CLIENT_SECRET</code> to your credentials, then run step 1 (it keeps the token in{' '}
+        <code>ACCESS_TOKEN</code>) and step 2.
+      </p>
       {ENVIRONMENTS.map((env: Environment) => {
-        const token = `curl -s -X POST ${origin}/${env}/connect/token \\\n  -u "$CLIENT_ID:$CLIENT_SECRET" \\\n  -d grant_type=client_credentials`;
+        const token = `ACCESS_TOKEN=$(curl -s -X POST ${origin}/${env}/connect/token \\\n  -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials \\\n  | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`;
         const call = `curl -s "${origin}/${env}/api/${resourcePath}?pageSize=5" \\\n  -H "Authorization: Bearer $ACCESS_TOKEN" \\\n  -H "ST-App-Key: ${app.appKey}"`;
         return (
           <section className="card" key={env} aria-labelledby={`first-call-${env}`}>
