@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isKnownScope, normalizeScopes } from './catalog';
+import { CONTROL_CHARACTERS_MESSAGE, isOneLineText } from './text';
 
 export const APP_KINDS = ['public', 'private'] as const;
 export type AppKind = (typeof APP_KINDS)[number];
@@ -39,6 +40,7 @@ const trimmed = (label: string, max: number) =>
   z
     .string({ error: `${label} is required` })
     .trim()
+    .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
     .min(1, `${label} is required`)
     .max(max, `${label} must be at most ${max} characters`);
 
@@ -48,6 +50,7 @@ export const organizationNameSchema = trimmed('Organization name', LIMITS.organi
 export const homePageUrlSchema = z
   .string({ error: 'Home page URL is required' })
   .trim()
+  .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
   .min(1, 'Home page URL is required')
   .max(LIMITS.homePageUrl, `Home page URL must be at most ${LIMITS.homePageUrl} characters`)
   .refine((value) => {

@@ -4,3 +4,4 @@ export * from './errors';
 export * from './app';
 export * from './connection';
 export * from './review';
+export * from './text';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppKind, ReviewStatus } from './app';
+import { CONTROL_CHARACTERS_MESSAGE, isCleanText, isOneLineText } from './text';
 
 /**
  * Approval happens once. Turning a never-approved private app public sends it
@@ -21,6 +22,7 @@ export function canReview(status: ReviewStatus): boolean {
 export const reviewReasonSchema = z
   .string({ error: 'Give a reason' })
   .trim()
+  .refine(isCleanText, CONTROL_CHARACTERS_MESSAGE)
   .min(3, 'Give the developer a reason (at least 3 characters)')
   .max(2000, 'At most 2000 characters');
 
@@ -30,11 +32,11 @@ export const ACCESS_ROLE_LABEL: Record<AccessRole, string> = { developer: 'Devel
 
 export const accessRequestSchema = z
   .object({
-    name: z.string({ error: 'Name is required' }).trim().min(1, 'Name is required').max(100, 'At most 100 characters'),
-    email: z.string({ error: 'Work email is required' }).trim().toLowerCase().min(1, 'Work email is required').max(254, 'At most 254 characters').email('Enter a valid email'),
-    organizationName: z.string({ error: 'Organization is required' }).trim().min(1, 'Organization is required').max(100, 'At most 100 characters'),
+    name: z.string({ error: 'Name is required' }).trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Name is required').max(100, 'At most 100 characters'),
+    email: z.string({ error: 'Work email is required' }).trim().toLowerCase().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Work email is required').max(254, 'At most 254 characters').email('Enter a valid email'),
+    organizationName: z.string({ error: 'Organization is required' }).trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Organization is required').max(100, 'At most 100 characters'),
     role: z.enum(ACCESS_ROLES, { error: 'Choose the role you need' }),
-    tenantId: z.string().trim().max(18).optional(),
+    tenantId: z.string().trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).max(18).optional(),
     /** Left empty by people; filled by form-filling bots. */
     website: z.string().max(200).optional(),
   })
