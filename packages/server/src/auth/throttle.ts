@@ -1,43 +1,120 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { raw } from '@mikro-orm/core';
 import { DomainError } from '@gatehouse/domain';
 import { LoginFailure } from '../db/entities';
 
-/** Sign-in attempts allowed per window, per account and per client address. */
+/** Failed sign-ins allowed per window, per account and per client address. */
 export const SIGN_IN_WINDOW_MS = 15 * 60 * 1000;
 const MAX_PER_ACCOUNT = 5;
 const MAX_PER_CLIENT = 30;
 
+/** An attempt still being checked after this long belongs to a process that died: it no longer holds a place. */
+const ATTEMPT_STALE_MS = 30_000;
+/** How long an attempt waits for the ones ahead of it before giving up. */
+const MAX_WAIT_MS = 10_000;
+const WAIT_STEP_MS = 25;
+
 const accountKey = (email: string) => `account:${email}`;
 const clientKey = (ip: string) => `client:${ip}`;
+/** An attempt in progress, kept beside the failures so every instance sees it. */
+const inProgress = (subject: string) => `attempt:${subject}`;
 
-/**
- * Counts this attempt before the password is checked, then refuses it if
- * the account or address is over its limit: attempts arriving at once each
- * see the others, so a burst gets no more guesses than a sequence. Kept in
- * the database so every instance agrees. Returns the attempt's rows so a
- * success can take them back.
- */
-export async function beginSignInAttempt(em: EntityManager, email: string, ip: string): Promise<string[]> {
-  const at = new Date();
-  const ids = [crypto.randomUUID(), crypto.randomUUID()];
-  await em.insertMany(LoginFailure, [
-    { id: ids[0], subject: accountKey(email), at },
-    { id: ids[1], subject: clientKey(ip), at },
-  ]);
-  const since = new Date(at.getTime() - SIGN_IN_WINDOW_MS);
-  const [forAccount, forClient] = await Promise.all([
-    em.count(LoginFailure, { subject: accountKey(email), at: { $gt: since } }),
-    em.count(LoginFailure, { subject: clientKey(ip), at: { $gt: since } }),
-  ]);
-  if (forAccount > MAX_PER_ACCOUNT || forClient > MAX_PER_CLIENT) {
-    throw new DomainError('RATE_LIMITED', 'Too many failed sign-in attempts. Wait 15 minutes and try again.');
-  }
-  return ids;
+const TOO_MANY = 'Too many failed sign-in attempts. Wait 15 minutes and try again.';
+
+export interface SignInAttempt {
+  /** The password was wrong or the account unknown: the attempt becomes a failure on both counters. */
+  failed(): Promise<void>;
+  /** Signed in: the account's failures and this attempt's place are cleared. */
+  succeeded(): Promise<void>;
+  /** Ended by an error of ours: the attempt counts for nothing. */
+  abandon(): Promise<void>;
 }
 
-/** A successful sign-in clears the account's failures and drops rows past the window. */
-export async function clearSignInFailures(em: EntityManager, email: string, attempt: string[]): Promise<void> {
-  await em.nativeDelete(LoginFailure, {
-    $or: [{ subject: accountKey(email) }, { id: { $in: attempt } }, { at: { $lt: new Date(Date.now() - SIGN_IN_WINDOW_MS) } }],
+/**
+ * Only failures count against the limits. Attempts arriving at once must not
+ * each pass the check before any of them has failed, so each attempt takes a
+ * place in line (a row every instance sees) and goes ahead only while the
+ * failures so far plus the attempts ahead of it stay under the limit; the
+ * others wait for those ahead to settle. A burst of wrong passwords thus gets
+ * no more guesses than a sequence, and a burst of right ones all get in.
+ */
+export async function beginSignInAttempt(em: EntityManager, email: string, ip: string): Promise<SignInAttempt> {
+  const subjects = { account: accountKey(email), client: clientKey(ip) };
+  const at = new Date();
+  const places = [
+    { id: crypto.randomUUID(), subject: inProgress(subjects.account), at },
+    { id: crypto.randomUUID(), subject: inProgress(subjects.client), at },
+  ];
+  await em.insertMany(LoginFailure, places);
+  const leave = () => em.nativeDelete(LoginFailure, { id: { $in: places.map((p) => p.id) } });
+
+  try {
+    for (const started = Date.now(); ; ) {
+      const counts = await standing(em, subjects, places[0]!, places[1]!);
+      if (counts.accountFailures >= MAX_PER_ACCOUNT || counts.clientFailures >= MAX_PER_CLIENT) throw new DomainError('RATE_LIMITED', TOO_MANY);
+      if (counts.accountFailures + counts.accountAhead < MAX_PER_ACCOUNT && counts.clientFailures + counts.clientAhead < MAX_PER_CLIENT) break;
+      if (Date.now() - started > MAX_WAIT_MS) throw new DomainError('RATE_LIMITED', 'Too many sign-in attempts at once. Try again in a moment.');
+      await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+    }
+  } catch (error) {
+    await leave();
+    throw error;
+  }
+
+  return {
+    // The place becomes a failure in one transaction, so an attempt waiting in line always sees one or the other.
+    failed: () =>
+      em.transactional(async (tx) => {
+        await tx.nativeDelete(LoginFailure, { id: { $in: places.map((p) => p.id) } });
+        const now = new Date();
+        await tx.insertMany(LoginFailure, [
+          { id: crypto.randomUUID(), subject: subjects.account, at: now },
+          { id: crypto.randomUUID(), subject: subjects.client, at: now },
+        ]);
+      }),
+    succeeded: async () => {
+      await em.nativeDelete(LoginFailure, {
+        $or: [{ subject: subjects.account }, { id: { $in: places.map((p) => p.id) } }, { at: { $lt: new Date(Date.now() - SIGN_IN_WINDOW_MS) } }],
+      });
+    },
+    abandon: async () => {
+      await leave();
+    },
+  };
+}
+
+interface Standing {
+  accountFailures: number;
+  clientFailures: number;
+  accountAhead: number;
+  clientAhead: number;
+}
+
+type Place = { id: string; subject: string; at: Date };
+
+/**
+ * Failures in the window and attempts ahead of this one, read in ONE
+ * statement: a settling attempt swaps its place for a failure in one
+ * transaction, and a single statement sees either the place or the failure.
+ */
+async function standing(em: EntityManager, subjects: { account: string; client: string }, account: Place, client: Place): Promise<Standing> {
+  const now = Date.now();
+  const ahead = (place: Place) => ({
+    subject: place.subject,
+    at: { $gt: new Date(now - ATTEMPT_STALE_MS) },
+    $or: [{ at: { $lt: place.at } }, { at: place.at, id: { $lt: place.id } }],
   });
+  const rows: { subject: string; n: number | string }[] = await em
+    .createQueryBuilder(LoginFailure, 'f')
+    .select(['f.subject', raw('count(*) as n')])
+    .where({ $or: [{ subject: { $in: [subjects.account, subjects.client] }, at: { $gt: new Date(now - SIGN_IN_WINDOW_MS) } }, ahead(account), ahead(client)] })
+    .groupBy('f.subject')
+    .execute('all', false);
+  const count = (subject: string) => Number(rows.find((r) => r.subject === subject)?.n ?? 0);
+  return {
+    accountFailures: count(subjects.account),
+    clientFailures: count(subjects.client),
+    accountAhead: count(account.subject),
+    clientAhead: count(client.subject),
+  };
 }

@@ -16,14 +16,17 @@ export const DEMO_USERS = [
 /** Creates the demo organizations, tenants and users once; returns false when they already exist. */
 export async function seedDemo(em: EntityManager): Promise<boolean> {
   if ((await em.count(User, {})) > 0) return false;
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  // One hash per user, each with its own salt, as for every other account: equal hashes would tell a
+  // reader of the table that the passwords are equal.
+  const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
+  const passwordHashOf = new Map(DEMO_USERS.map((u, i) => [u.email, hashes[i]!]));
   await em.transactional(async (tx) => {
     const acme = tx.create(Organization, { id: crypto.randomUUID(), name: 'Acme Field Apps' });
     const other = tx.create(Organization, { id: crypto.randomUUID(), name: 'Other Dev Co' });
     const glendale = tx.create(Tenant, { id: '985798691', name: 'Glendale Plumbing' });
     const summit = tx.create(Tenant, { id: '100200300', name: 'Summit HVAC' });
     const user = (email: string, name: string, extra: { organization?: typeof acme; isReviewer?: boolean } = {}) =>
-      tx.create(User, { id: crypto.randomUUID(), email, name, passwordHash, organization: extra.organization ?? null, isReviewer: extra.isReviewer ?? false });
+      tx.create(User, { id: crypto.randomUUID(), email, name, passwordHash: passwordHashOf.get(email)!, organization: extra.organization ?? null, isReviewer: extra.isReviewer ?? false });
     const [dev, dev2, admin, admin2, reviewer] = DEMO_USERS;
     user(dev.email, dev.name, { organization: acme });
     user(dev2.email, dev2.name, { organization: other });

@@ -185,9 +185,27 @@ describe.each(dialects)('auth router on %s', (dialect) => {
     it('allows no more than 5 guesses when they arrive at once', async () => {
       const email = `burst-${dialect}@gatehouse.test`;
       const results = await Promise.allSettled(Array.from({ length: 7 }, () => request().caller.auth.signIn({ email, password: 'guess' })));
-      const guessed = [];
-      for (const result of results) if (result.status === 'rejected' && (result.reason as TRPCError).code === 'UNAUTHORIZED') guessed.push(result);
-      expect(guessed.length).toBeLessThanOrEqual(5);
+      const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as TRPCError).code : 'OK'));
+      expect(codes.filter((code) => code === 'UNAUTHORIZED')).toHaveLength(5);
+      expect(codes.filter((code) => code === 'TOO_MANY_REQUESTS')).toHaveLength(2);
+      // The account is now at its limit: even the right password waits out the window.
+      expect((await rejection(request().caller.auth.signIn({ email, password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
+    });
+
+    // Only failures count: attempts still being checked must not use up the limit of the right ones.
+    it('lets eight simultaneous sign-ins with the right password all in, from one address', async () => {
+      const ip = freshIp();
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => request({ ip }).caller.auth.signIn({ email: DEV2, password: DEMO_PASSWORD })));
+      expect(results.map((result) => (result.status === 'fulfilled' ? result.value.email : (result.reason as Error).message))).toEqual(Array(8).fill(DEV2));
+      expect(await t.db.em().count(LoginFailure, { subject: { $like: `%${DEV2}` } })).toBe(0);
+    });
+
+    it('counts a wrong password after right ones, and leaves no attempt behind', async () => {
+      const ip = freshIp();
+      await Promise.all([signIn(ADMIN2, DEMO_PASSWORD, ip), rejection(request({ ip }).caller.auth.signIn({ email: ADMIN2, password: 'wrong' }))]);
+      const em = t.db.em();
+      expect(await em.count(LoginFailure, { subject: `client:${ip}` })).toBe(1);
+      expect(await em.count(LoginFailure, { subject: { $like: 'attempt:%' } })).toBe(0);
     });
   });
 
@@ -213,6 +231,13 @@ describe.each(dialects)('auth router on %s', (dialect) => {
       expect((await rejection(request().caller.auth.signOut())).code).toBe('UNAUTHORIZED');
       expect((await rejection(request({ token: 'ghs_unknown' }).caller.auth.signOut())).code).toBe('UNAUTHORIZED');
     });
+  });
+
+  it('gives every demo user a password hash with its own salt', async () => {
+    const users = await t.db.em().find(User, { email: { $in: [DEV, DEV2, ADMIN, ADMIN2, REVIEWER] } });
+    const salts = users.map((u) => u.passwordHash.split('$')[4]);
+    expect(salts).toHaveLength(5);
+    expect(new Set(salts).size).toBe(5);
   });
 
   it('drops a user’s expired sessions when they start a new one', async () => {

@@ -3,12 +3,15 @@ import { DomainError } from '@gatehouse/domain';
 import { User } from '../../db/entities';
 import { decoyPasswordHash, verifyPassword } from '../../auth/secrets';
 import { endSession, loadSessionUser, startSession } from '../../auth/sessions';
-import { beginSignInAttempt, clearSignInFailures } from '../../auth/throttle';
+import { beginSignInAttempt } from '../../auth/throttle';
+import type { EntityManager } from '@mikro-orm/knex';
 import { authedProcedure, publicProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { sessionUserOutput, signInInput } from './schemas';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
+
+const findUser = (em: EntityManager, email: string) => em.findOne(User, { email }, { populate: ['organization'] });
 
 export const authRouter = router({
   /** The caller, or null when signed out: the SPAs ask this first. */
@@ -19,10 +22,20 @@ export const authRouter = router({
     .output(sessionUserOutput)
     .mutation(async ({ ctx, input }) => {
       const attempt = await beginSignInAttempt(ctx.em, input.email, ctx.clientIp);
-      const user = await ctx.em.findOne(User, { email: input.email }, { populate: ['organization'] });
-      const valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
-      if (!user || !valid) throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
-      await clearSignInFailures(ctx.em, input.email, attempt);
+      let user: Awaited<ReturnType<typeof findUser>>;
+      let valid: boolean;
+      try {
+        user = await findUser(ctx.em, input.email);
+        valid = await verifyPassword(input.password, user?.passwordHash ?? (await decoyPasswordHash()));
+      } catch (error) {
+        await attempt.abandon();
+        throw error;
+      }
+      if (!user || !valid) {
+        await attempt.failed();
+        throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
+      }
+      await attempt.succeeded();
       // A new token on every sign-in: a token planted before sign-in is never promoted.
       if (ctx.sessionToken) await endSession(ctx.em, ctx.sessionToken);
       const session = await startSession(ctx.em, user.id);
