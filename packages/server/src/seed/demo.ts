@@ -19,7 +19,7 @@ export async function seedDemo(em: EntityManager): Promise<boolean> {
   // One hash per user, each with its own salt, as for every other account: equal hashes would tell a
   // reader of the table that the passwords are equal.
   const hashes = await Promise.all(DEMO_USERS.map(() => hashPassword(DEMO_PASSWORD)));
-  const passwordHashOf = new Map(DEMO_USERS.map((u, i) => [u.email, hashes[i]!]));
+  const passwordHashOf = new Map<string, string>(DEMO_USERS.map((u, i) => [u.email, hashes[i]!]));
   await em.transactional(async (tx) => {
     const acme = tx.create(Organization, { id: crypto.randomUUID(), name: 'Acme Field Apps' });
     const other = tx.create(Organization, { id: crypto.randomUUID(), name: 'Other Dev Co' });
