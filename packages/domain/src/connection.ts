@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppKind, ReviewStatus } from './app';
+import type { AppKind, CredentialsMode, ReviewStatus } from './app';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -35,6 +35,34 @@ export function canConnectionDo(state: ConnectionState, action: ConnectionAction
     case 'restore':
       return state === 'disabled';
   }
+}
+
+/**
+ * Who issues a connection's client credentials is fixed when the tenant admin
+ * allows it, from the app's credentials mode at that moment. The app's mode only
+ * says what new connections get: were it read live, a developer could switch it
+ * and take over credentials a tenant admin issued.
+ */
+export function credentialsIssuerFor(appMode: CredentialsMode): CredentialsMode {
+  return appMode;
+}
+
+/** Who issues the credentials of a connection that has them; a declined connection has none. */
+export function issuerOfConnection(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode }): CredentialsMode | null {
+  return connection.status === 'declined' ? null : connection.credentialsIssuer;
+}
+
+/** Why a developer may not generate a client secret for a connection, or null when they may. */
+export type SecretGenerationRefusal = 'not_connected' | 'issued_by_tenant_admin';
+
+export function secretGenerationRefusal(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null): SecretGenerationRefusal | null {
+  if (connection?.status !== 'connected') return 'not_connected';
+  return connection.credentialsIssuer === 'developer' ? null : 'issued_by_tenant_admin';
+}
+
+/** The developer generates secrets only for a connected connection whose credentials they issue. */
+export function developerMayGenerateSecret(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null): boolean {
+  return secretGenerationRefusal(connection) === null;
 }
 
 /** A tenant admin sees an app iff it lists the tenant, is not deleted, and is private or approved. */

@@ -163,6 +163,11 @@ export const Connection = defineEntity({
     declinedVersion: p.integer().nullable(),
     /** Public identifier of the connection's client credentials; set on first Allow. */
     clientId: p.string().length(64).nullable().unique(),
+    /**
+     * Who issues this connection's client credentials: the app's mode when the
+     * connection was allowed, never changed by a later switch of the app's mode.
+     */
+    credentialsIssuer: p.enum([...CREDENTIALS_MODES]).default('tenant_admin'),
     /** Bumped by every state change: changes are compare-and-set on it, so racing admins never lose one. */
     revision: p.integer().default(1),
     createdAt: createdAt(),

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
 import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
+import { fetchToken, listen } from '../../test/http-client';
 import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller, rejectionWithoutChange } from '../../test/harness';
 
 type NewApp = Parameters<Caller['apps']['create']>[0];
@@ -61,7 +62,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
     const connections = await em.find(Connection, {}, { orderBy: { id: 'asc' } });
     const secrets = await em.find(ClientSecret, {}, { orderBy: { id: 'asc' } });
     return {
-      connections: connections.map((c) => [c.id, c.status, c.acceptedVersion ?? null, c.clientId ?? null, c.revision]),
+      connections: connections.map((c) => [c.id, c.status, c.acceptedVersion ?? null, c.clientId ?? null, c.credentialsIssuer, c.revision]),
       secrets: secrets.map((s) => [s.id, s.expiresAt?.getTime() ?? null, s.revokedAt?.getTime() ?? null]),
       audit: await em.count(AuditEvent, {}),
     };
@@ -150,10 +151,11 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
         offered: true,
         clientId: issued.clientId,
         // The tenant admin issues this app's credentials.
+        credentialsIssuer: 'tenant_admin',
         canGenerateSecret: false,
       });
       expect(await view(app.id, TENANT, 'production')).toMatchObject({ state: 'not_connected', version: null, scopesInPlay: [], clientId: null });
-      expect(await view(app.id, TENANT2, 'integration')).toMatchObject({ state: 'declined', version: null, scopesInPlay: [], clientId: null, offered: true });
+      expect(await view(app.id, TENANT2, 'integration')).toMatchObject({ state: 'declined', version: null, scopesInPlay: [], clientId: null, credentialsIssuer: null, offered: true });
       expect(await view(app.id, TENANT2, 'production')).toMatchObject({ state: 'not_connected' });
 
       // A new version is not in play until the admin accepts it.
@@ -323,6 +325,91 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       }
       expect(await t.db.em().count(ClientSecret, { connection: issued.connection.id })).toBe(1 + ok.length);
       expect(await t.db.em().count(AuditEvent, { appId: app.id, action: 'connection.secret_generated' })).toBe(ok.length);
+    });
+  });
+
+  describe('who issues a connection’s credentials', () => {
+    let server: Awaited<ReturnType<typeof listen>>;
+    beforeAll(async () => {
+      server = await listen(t);
+    });
+    afterAll(async () => server?.close());
+
+    type AppDetail = Awaited<ReturnType<Caller['apps']['get']>>;
+    /** The developer's Edit details: the details as shown, with another credentials mode. */
+    const switchMode = async (app: AppDetail, credentialsMode: 'tenant_admin' | 'developer') => {
+      const shown = { name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind };
+      return (await fresh(DEV)).apps.updateDetails({ appId: app.id, ...shown, credentialsMode });
+    };
+    const generate = (appId: string, tenantId: string, environment: 'integration' | 'production' = 'integration') => async () =>
+      (await fresh(DEV)).apps.generateSecret({ appId, tenantId, environment });
+
+    it('switching the app to developer mode does not hand over a connection the tenant admin issued', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      const issued = await allow(ADMIN, TENANT, app.id);
+      await switchMode(app, 'developer');
+
+      const failure = await refused(generate(app.id, TENANT));
+      expect(failure).toEqual({ code: 'FORBIDDEN', message: "The tenant admin issues this connection's client credentials.", fieldErrors: null });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'connected', credentialsIssuer: 'tenant_admin', canGenerateSecret: false });
+
+      // The admin's secret still works and was never put on an expiry.
+      const token = await fetchToken(server.url, 'integration', issued.clientId, issued.clientSecret);
+      expect(token.status).toBe(200);
+      const detail = await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id });
+      expect(detail.credentialsIssuer).toBe('tenant_admin');
+      expect(detail.secrets).toHaveLength(1);
+      expect(detail.secrets[0]).toMatchObject({ state: 'active', expiresAt: null, createdBy: ADMIN });
+
+      // The tenant admin keeps rotating it.
+      expect((await (await fresh(ADMIN)).connections.rotateSecret({ connectionId: issued.connection.id, graceHours: 1 })).secret.createdBy).toBe(ADMIN);
+    });
+
+    it('a connection allowed after the switch is the developer’s, and switching back does not take it away', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      const adminIssued = await allow(ADMIN, TENANT, app.id, 'integration');
+      await switchMode(app, 'developer');
+
+      const developerIssued = await allow(ADMIN, TENANT, app.id, 'production');
+      expect(developerIssued.connection.credentialsIssuer).toBe('developer');
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({ credentialsIssuer: 'developer', canGenerateSecret: true });
+      const generated = await generate(app.id, TENANT, 'production')();
+      expect(generated.clientId).toBe(developerIssued.clientId);
+      expect((await fetchToken(server.url, 'production', generated.clientId, generated.clientSecret)).status).toBe(200);
+
+      const allowedEvent = (await t.db.em().find(AuditEvent, { appId: app.id, action: 'connection.allowed' }, { orderBy: { at: 'asc' } })).map((e) => e.after);
+      expect(allowedEvent).toEqual([
+        expect.objectContaining({ environment: 'integration', credentialsIssuer: 'tenant_admin' }),
+        expect.objectContaining({ environment: 'production', credentialsIssuer: 'developer' }),
+      ]);
+
+      // Back to the tenant admin: only new connections follow; each existing one keeps its issuer.
+      await switchMode({ ...app, credentialsMode: 'developer' }, 'tenant_admin');
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({ credentialsIssuer: 'developer', canGenerateSecret: true });
+      expect((await generate(app.id, TENANT, 'production')()).clientId).toBe(developerIssued.clientId);
+      expect((await refused(generate(app.id, TENANT, 'integration'))).code).toBe('FORBIDDEN');
+      expect((await (await fresh(ADMIN)).connections.get({ connectionId: adminIssued.connection.id })).credentialsIssuer).toBe('tenant_admin');
+      // The tenant admin keeps rotate and revoke on the developer's connection too.
+      const admin = await fresh(ADMIN);
+      const rotated = await admin.connections.rotateSecret({ connectionId: developerIssued.connection.id, graceHours: 0 });
+      expect(await admin.connections.revokeSecret({ connectionId: developerIssued.connection.id, secretId: rotated.secret.id })).toEqual({ revoked: true });
+    });
+
+    it('a declined connection that is allowed later takes the app’s mode at that Allow', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      await (await fresh(ADMIN)).connections.decline({ tenantId: TENANT, environment: 'integration', appId: app.id });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'declined', credentialsIssuer: null, canGenerateSecret: false });
+      await switchMode(app, 'developer');
+      const issued = await allow(ADMIN, TENANT, app.id);
+      expect(issued.connection.credentialsIssuer).toBe('developer');
+      expect((await generate(app.id, TENANT)()).clientId).toBe(issued.clientId);
+
+      const other = await newApp({ credentialsMode: 'developer' });
+      await (await fresh(ADMIN)).connections.decline({ tenantId: TENANT, environment: 'integration', appId: other.id });
+      await switchMode(other, 'tenant_admin');
+      const adminIssued = await allow(ADMIN, TENANT, other.id);
+      expect(adminIssued.connection.credentialsIssuer).toBe('tenant_admin');
+      expect((await refused(generate(other.id, TENANT))).code).toBe('FORBIDDEN');
     });
   });
 });

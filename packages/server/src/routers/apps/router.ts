@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, canResubmit, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
+import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { containsText } from '../../db/text-match';
 import { rotateSecrets, updateConnection } from '../connections/model';
@@ -246,13 +246,18 @@ export const appsRouter = router({
             scopesInPlay: version ? (scopesByVersion.get(version) ?? []) : [],
             offered: listed.includes(tenantId),
             clientId: connection?.status === 'declined' ? null : (connection?.clientId ?? null),
-            canGenerateSecret: app.credentialsMode === 'developer' && connection?.status === 'connected',
+            credentialsIssuer: connection ? issuerOfConnection(connection) : null,
+            canGenerateSecret: developerMayGenerateSecret(connection ?? null),
           };
         }),
       );
     }),
 
-  /** Developer-managed credentials: create (or rotate) a connected tenant's client secret, shown once. */
+  /**
+   * Developer-managed credentials: create (or rotate) a connected tenant's client secret, shown once.
+   * Only for a connection allowed while the app's mode was "developer": switching the mode later
+   * must not hand the developer credentials a tenant admin issued.
+   */
   generateSecret: developerProcedure
     .input(generateSecretInput)
     .output(generatedSecretOutput)
@@ -260,11 +265,12 @@ export const appsRouter = router({
       const { developer } = ctx;
       return ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        if (app.credentialsMode !== 'developer') {
-          throw new DomainError('FORBIDDEN', "This app's client credentials are issued by the tenant admin.");
-        }
         const connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
-        if (!connection || connection.status !== 'connected') throw notFound('Connection');
+        const refusal = secretGenerationRefusal(connection);
+        if (refusal === 'not_connected' || !connection) throw notFound('Connection');
+        if (refusal === 'issued_by_tenant_admin') {
+          throw new DomainError('FORBIDDEN', "The tenant admin issues this connection's client credentials.");
+        }
         const { plain, secret, previous } = await rotateSecrets(tx, connection, developer.id, 24);
         await updateConnection(tx, connection, {}, developer.id);
         audit(tx, developer, {

@@ -94,6 +94,8 @@ export const appConnectionOutput = z.object({
   /** False when the Tenant ID was removed from the app but the tenant's connection remains. */
   offered: z.boolean(),
   clientId: z.string().nullable(),
+  /** Who issues this connection's client credentials, fixed when it was allowed; null without credentials. */
+  credentialsIssuer: z.enum(CREDENTIALS_MODES).nullable(),
   canGenerateSecret: z.boolean(),
 });
 

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, isVisibleToTenant, newVersionAvailable, notFound, canConnectionDo, type ConnectionAction, type ConnectionState } from '@gatehouse/domain';
+import { DomainError, isVisibleToTenant, issuerOfConnection, newVersionAvailable, notFound, canConnectionDo, type ConnectionAction, type ConnectionState } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, ClientSecret, Connection, type AppEntity, type ClientSecretEntity, type ConnectionEntity } from '../../db/entities';
 import { randomToken, sha256Hex } from '../../auth/secrets';
 import type { SessionUser } from '../../auth/sessions';
@@ -60,6 +60,7 @@ export function summarize(connection: ConnectionEntity, offered: Set<string>): C
     offered: offered.has(`${app.id}:${connection.tenant.id}`),
     appDeleted: Boolean(app.deletedAt),
     clientId: connection.clientId ?? null,
+    credentialsIssuer: issuerOfConnection(connection),
     updatedAt: connection.updatedAt,
     lastTokenAt: connection.lastTokenAt ?? null,
     lastCallAt: connection.lastCallAt ?? null,
@@ -109,7 +110,7 @@ export function assertCan(connection: ConnectionEntity | null, action: Connectio
 export const RACE_MESSAGE = 'Someone else changed this connection at the same time. Reload to see its current state.';
 
 /** Compare-and-set on the connection's revision: a change based on a stale state is refused, never lost. */
-export async function updateConnection(tx: EntityManager, connection: ConnectionEntity, changes: Partial<Pick<ConnectionEntity, 'status' | 'acceptedVersion' | 'declinedVersion' | 'clientId'>>, actorId: string): Promise<void> {
+export async function updateConnection(tx: EntityManager, connection: ConnectionEntity, changes: Partial<Pick<ConnectionEntity, 'status' | 'acceptedVersion' | 'declinedVersion' | 'clientId' | 'credentialsIssuer'>>, actorId: string): Promise<void> {
   const now = new Date();
   const moved = await tx.nativeUpdate(
     Connection,

@@ -650,7 +650,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
         ['connection.allowed', 'connection.secret_created'],
       );
       expect(allowed!.before).toMatchObject({ status: 'declined', acceptedVersion: null });
-      expect(allowed!.after).toMatchObject({ status: 'connected', acceptedVersion: 1, clientId: issued.clientId });
+      expect(allowed!.after).toMatchObject({ status: 'connected', acceptedVersion: 1, clientId: issued.clientId, credentialsIssuer: 'tenant_admin' });
       expect(created!.after).toMatchObject({ secretStart: issued.clientSecret.slice(0, 11) });
       const connectionId = issued.connection.id;
 

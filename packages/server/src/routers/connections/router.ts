@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, diffScopes, invalidField, notFound } from '@gatehouse/domain';
+import { DomainError, credentialsIssuerFor, diffScopes, invalidField, notFound } from '@gatehouse/domain';
 import { AppTenant, ClientSecret, Connection, Tenant, type ConnectionEntity } from '../../db/entities';
 import { audit } from '../../audit';
 import type { SessionUser } from '../../auth/sessions';
@@ -126,7 +126,10 @@ export const connectionsRouter = router({
       };
     }),
 
-  /** Allow: connects on the app's latest version and shows the client credentials once. */
+  /**
+   * Allow: connects on the app's latest version and shows the client credentials once.
+   * Who issues the credentials is fixed here, from the app's mode at this moment.
+   */
   allow: tenantAdminProcedure
     .input(tenantAppInput)
     .output(issuedCredentialsOutput)
@@ -138,10 +141,11 @@ export const connectionsRouter = router({
           let connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
           assertCan(connection, 'allow', 'This app is already connected in this environment.');
           const clientId = newClientId();
+          const credentialsIssuer = credentialsIssuerFor(app.credentialsMode);
           if (connection) {
             const before = snapshot(connection);
-            await updateConnection(tx, connection, { status: 'connected', acceptedVersion: app.latestVersion, declinedVersion: null, clientId }, ctx.user.id);
-            auditConnection(tx, ctx.user, 'connection.allowed', connection, before, { ...snapshot(connection), clientId });
+            await updateConnection(tx, connection, { status: 'connected', acceptedVersion: app.latestVersion, declinedVersion: null, clientId, credentialsIssuer }, ctx.user.id);
+            auditConnection(tx, ctx.user, 'connection.allowed', connection, before, { ...snapshot(connection), clientId, credentialsIssuer });
           } else {
             connection = tx.create(Connection, {
               id: crypto.randomUUID(),
@@ -151,9 +155,10 @@ export const connectionsRouter = router({
               status: 'connected',
               acceptedVersion: app.latestVersion,
               clientId,
+              credentialsIssuer,
               updatedBy: ctx.user.id,
             });
-            auditConnection(tx, ctx.user, 'connection.allowed', connection, null, { ...snapshot(connection), clientId });
+            auditConnection(tx, ctx.user, 'connection.allowed', connection, null, { ...snapshot(connection), clientId, credentialsIssuer });
           }
           const { plain, secret } = issueSecret(tx, connection, ctx.user.id);
           auditConnection(tx, ctx.user, 'connection.secret_created', connection, null, { secretStart: secret.start });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTION_STATUSES, ENVIRONMENTS, environmentSchema, GRACE_HOURS, graceHoursSchema, tenantIdSchema } from '@gatehouse/domain';
+import { CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, environmentSchema, GRACE_HOURS, graceHoursSchema, tenantIdSchema } from '@gatehouse/domain';
 
 export const tenantEnvInput = z.object({ tenantId: tenantIdSchema, environment: environmentSchema });
 export const tenantAppInput = tenantEnvInput.extend({ appId: z.string().max(100) });
@@ -28,6 +28,8 @@ export const connectionSummaryOutput = z.object({
   offered: z.boolean(),
   appDeleted: z.boolean(),
   clientId: z.string().nullable(),
+  /** Who issues this connection's client credentials; null while it has none (declined). */
+  credentialsIssuer: z.enum(CREDENTIALS_MODES).nullable(),
   updatedAt: z.date(),
   lastTokenAt: z.date().nullable(),
   lastCallAt: z.date().nullable(),

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { CONNECTION_STATUSES, credentialsIssuerFor, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal } from './connection';
+import { CREDENTIALS_MODES } from './app';
+
+describe('who issues a connection’s credentials', () => {
+  it('a new connection takes the app’s mode at Allow', () => {
+    expect(credentialsIssuerFor('tenant_admin')).toBe('tenant_admin');
+    expect(credentialsIssuerFor('developer')).toBe('developer');
+  });
+
+  it('a declined connection has no credentials, so no issuer', () => {
+    expect(issuerOfConnection({ status: 'declined', credentialsIssuer: 'developer' })).toBeNull();
+    expect(issuerOfConnection({ status: 'connected', credentialsIssuer: 'developer' })).toBe('developer');
+    expect(issuerOfConnection({ status: 'disabled', credentialsIssuer: 'tenant_admin' })).toBe('tenant_admin');
+  });
+
+  it('the developer generates secrets only for a connected, developer-issued connection', () => {
+    expect(developerMayGenerateSecret({ status: 'connected', credentialsIssuer: 'developer' })).toBe(true);
+    expect(secretGenerationRefusal({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe('issued_by_tenant_admin');
+    expect(developerMayGenerateSecret({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe(false);
+    for (const status of CONNECTION_STATUSES.filter((s) => s !== 'connected')) {
+      for (const credentialsIssuer of CREDENTIALS_MODES) {
+        expect(secretGenerationRefusal({ status, credentialsIssuer }), `${status} ${credentialsIssuer}`).toBe('not_connected');
+      }
+    }
+    expect(secretGenerationRefusal(null)).toBe('not_connected');
+  });
+});
