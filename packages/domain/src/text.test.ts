@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appNameSchema, fieldErrorsOf, homePageUrlSchema } from './app';
 import { accessRequestSchema, reviewReasonSchema } from './review';
-import { CONTROL_CHARACTERS_MESSAGE, isCleanText, isOneLineText } from './text';
+import { CONTROL_CHARACTERS_MESSAGE, controlCharacterErrors, isCleanText, isOneLineText } from './text';
 
 describe('control characters in text', () => {
   it('are refused in any field, except TAB, LF and CR where text may span lines', () => {
@@ -32,5 +32,25 @@ describe('control characters in text', () => {
     const result = accessRequestSchema.safeParse({ name: 'Ann\u0000', email: 'ann@acme.example', organizationName: 'Acme\u0007', role: 'developer' });
     expect(result.success).toBe(false);
     expect(fieldErrorsOf(result.error!)).toEqual({ name: CONTROL_CHARACTERS_MESSAGE, organizationName: CONTROL_CHARACTERS_MESSAGE });
+  });
+});
+
+describe('controlCharacterErrors', () => {
+  it('names every string that holds a control character by its path, rolled up to the top field', () => {
+    expect(controlCharacterErrors({ name: 'ok', tenantIds: ['1', '2\u0000'], nested: { deep: [{ note: 'x\u007f' }] }, count: 3, at: new Date() })).toEqual({
+      'tenantIds.1': CONTROL_CHARACTERS_MESSAGE,
+      tenantIds: CONTROL_CHARACTERS_MESSAGE,
+      'nested.deep.0.note': CONTROL_CHARACTERS_MESSAGE,
+      nested: CONTROL_CHARACTERS_MESSAGE,
+    });
+    expect(controlCharacterErrors('\u0000')).toEqual({ form: CONTROL_CHARACTERS_MESSAGE });
+    expect(controlCharacterErrors({ 'na\u0000me': 'x' })).toEqual({ form: CONTROL_CHARACTERS_MESSAGE });
+  });
+
+  it('lets clean input through, line breaks included, however deep', () => {
+    expect(controlCharacterErrors({ reason: 'one\r\n\ttwo', list: [null, 1, true], none: undefined })).toBeNull();
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(controlCharacterErrors(deep)).not.toBeNull();
   });
 });

@@ -1,3 +1,5 @@
+import type { FieldErrors } from './errors';
+
 /**
  * Control characters have no place in what people type: NUL breaks the
  * PostgreSQL driver, and the others hide text or forge line breaks in logs,
@@ -17,4 +19,44 @@ export function isCleanText(text: string): boolean {
 /** Text a single-line field may hold: no control characters at all, line breaks and TAB included. */
 export function isOneLineText(text: string): boolean {
   return !REFUSED_IN_ONE_LINE.test(text);
+}
+
+/** A place in an input: its key and its parent's place, so a path is spelled out only when reported. */
+interface Place {
+  key: string;
+  parent: Place | null;
+}
+
+function pathOf(place: Place | null): string[] {
+  const path: string[] = [];
+  for (let at = place; at; at = at.parent) path.push(at.key);
+  return path.reverse();
+}
+
+/** Every string in an input (JSON-like: objects, arrays, strings) that holds a control character, by path (`tenantIds.2`, also rolled up to `tenantIds`); null when there is none. */
+export function controlCharacterErrors(input: unknown): FieldErrors | null {
+  let errors: FieldErrors | null = null;
+  const report = (place: Place | null) => {
+    const path = pathOf(place);
+    errors ??= {};
+    errors[path.join('.') || 'form'] ??= CONTROL_CHARACTERS_MESSAGE;
+    if (path.length > 1 && path[0] !== undefined) errors[path[0]] ??= CONTROL_CHARACTERS_MESSAGE;
+  };
+  // A list of work rather than recursion: input nested deeply cannot overflow the stack.
+  const pending: [unknown, Place | null][] = [[input, null]];
+  for (let item = pending.pop(); item; item = pending.pop()) {
+    const [value, place] = item;
+    if (typeof value === 'string') {
+      if (!isCleanText(value)) report(place);
+    } else if (Array.isArray(value)) {
+      for (let index = value.length - 1; index >= 0; index--) pending.push([value[index], { key: String(index), parent: place }]);
+    } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      for (const [key, element] of Object.entries(value)) {
+        // None of our field names holds one; such a name is reported at its parent.
+        if (isCleanText(key)) pending.push([element, { key, parent: place }]);
+        else report(place);
+      }
+    }
+  }
+  return errors;
 }

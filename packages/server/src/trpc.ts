@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { DomainError, fieldErrorsOf, type DomainErrorCode } from '@gatehouse/domain';
+import { DomainError, controlCharacterErrors, fieldErrorsOf, type DomainErrorCode } from '@gatehouse/domain';
 import type { Context } from './context';
 import { announceAccessChange } from './access-epoch';
 
@@ -34,6 +34,17 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/**
+ * No procedure ever sees a string with a control character: refused here, as
+ * a field error, before any handler or database query runs (PostgreSQL cannot
+ * even store NUL).
+ */
+const cleanText = t.middleware(async ({ getRawInput, next }) => {
+  const fieldErrors = controlCharacterErrors(await getRawInput());
+  if (fieldErrors) throw toTRPCError(new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors));
+  return next();
+});
+
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok && result.error.cause instanceof DomainError) throw toTRPCError(result.error.cause);
@@ -55,4 +66,4 @@ const announceChanges = t.middleware(async ({ ctx, type, next }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
-export const baseProcedure = t.procedure.use(domainErrors).use(announceChanges);
+export const baseProcedure = t.procedure.use(cleanText).use(domainErrors).use(announceChanges);
