@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { ENVIRONMENT_LABEL, GRACE_HOURS } from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL, GRACE_HOURS } from '@gatehouse/domain';
 import {
   Badge,
   Banner,
@@ -61,6 +61,15 @@ export function ConnectionPage() {
       {c.status !== 'declined' ? (
         <div className="card">
           <dl className="dl">
+            {c.credentialsIssuer ? (
+              <>
+                <dt>Client credentials</dt>
+                <dd data-testid="credentials-issuer">
+                  {CREDENTIALS_MODE_LABEL[c.credentialsIssuer]}
+                  {c.credentialsIssuer === 'developer' ? <div className="muted">You can still rotate and revoke its secrets.</div> : null}
+                </dd>
+              </>
+            ) : null}
             <dt>Last token issued</dt><dd data-testid="last-token">{c.lastTokenAt ? formatDateTime(c.lastTokenAt) : 'Never'}</dd>
             <dt>Last API call</dt><dd data-testid="last-call">{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</dd>
           </dl>
@@ -178,12 +187,13 @@ function Secrets({ connection }: { connection: ConnectionDetail }) {
       <div className="table-wrap">
         <table>
           <caption className="sr-only">Client secrets</caption>
-          <thead><tr><th scope="col">Secret</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
+          <thead><tr><th scope="col">Secret</th><th scope="col">Created</th><th scope="col">Created by</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span className="sr-only">Actions</span></th></tr></thead>
           <tbody>
             {connection.secrets.map((s) => (
               <tr key={s.id}>
                 <td><code>{s.start}…</code></td>
-                <td>{formatDateTime(s.createdAt)}<div className="muted">{s.createdBy}</div></td>
+                <td>{formatDateTime(s.createdAt)}</td>
+                <td>{s.createdBy}</td>
                 <td>{s.lastUsedAt ? formatDateTime(s.lastUsedAt) : 'Never'}</td>
                 <td>
                   <Badge tone={SECRET_STATE[s.state].tone}>{SECRET_STATE[s.state].label}</Badge>

@@ -52,6 +52,7 @@ export function EditDetails({ app }: { app: AppDetail }) {
               <input type="radio" name="edit-credentials" checked={form.credentialsMode === mode} onChange={() => set('credentialsMode', mode)} /> {CREDENTIALS_MODE_LABEL[mode]}
             </label>
           ))}
+          <p className="hint">Applies to new connections only: existing ones keep who issues their credentials.</p>
         </fieldset>
       </div>
       {form.kind === 'public' && app.kind === 'private' && app.reviewStatus !== 'approved' ? (

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { CONNECTION_STATE_LABEL, ENVIRONMENT_LABEL, type ConnectionState } from '@gatehouse/domain';
+import { CONNECTION_STATE_LABEL, CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL, type ConnectionState } from '@gatehouse/domain';
 import { Badge, Banner, Button, CredentialsOnce, EmptyState, Loading, ScopeList, messageFrom, useTRPC } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
 
@@ -22,9 +22,9 @@ export function ViewConnections({ app }: { app: AppDetail }) {
     <>
       <p className="muted">
         {app.credentialsMode === 'developer'
-          ? 'You generate the client secret for each tenant once it has connected.'
-          : "Each tenant's admin issues the client credentials when they allow the app."}{' '}
-        Scopes in play are those of the version the tenant accepted.
+          ? 'You generate the client secret for each tenant that connects from now on.'
+          : "The tenant's admin issues the client credentials of each tenant that connects from now on."}{' '}
+        A connection keeps who issues its credentials from when it was allowed. Scopes in play are those of the version the tenant accepted.
       </p>
       {generate.isError ? <Banner kind="error">{messageFrom(generate.error)}</Banner> : null}
       {generate.data && generatedFor ? (
@@ -34,7 +34,7 @@ export function ViewConnections({ app }: { app: AppDetail }) {
         <table>
           <caption className="sr-only">Connections per tenant and environment</caption>
           <thead>
-            <tr><th scope="col">Tenant ID</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Scopes in play</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
+            <tr><th scope="col">Tenant ID</th><th scope="col">Environment</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Scopes in play</th><th scope="col">Client credentials</th><th scope="col"><span className="sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             {rows.data.map((row) => {
@@ -50,6 +50,7 @@ export function ViewConnections({ app }: { app: AppDetail }) {
                       <details><summary>{row.scopesInPlay.length} scopes</summary><ScopeList scopes={row.scopesInPlay} /></details>
                     ) : '—'}
                   </td>
+                  <td>{row.credentialsIssuer ? CREDENTIALS_MODE_LABEL[row.credentialsIssuer] : '—'}</td>
                   <td>
                     {row.canGenerateSecret ? (
                       <Button busy={generate.isPending && generatedFor === key} onClick={() => { setGeneratedFor(key); generate.mutate({ appId: app.id, tenantId: row.tenantId, environment: row.environment }); }} aria-label={`Generate client secret for ${row.tenantId} ${ENVIRONMENT_LABEL[row.environment]}`}>
