@@ -10,7 +10,11 @@ const envSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (`file:` prefix optional). */
   DATABASE_URL: z.string().default(`file:${path.join(repoRoot, 'data', 'gatehouse.db')}`),
-  /** Public base URL, used in links shown to users; defaults to http://localhost:PORT. */
+  /**
+   * Public base URL: token issuers and audiences (`PUBLIC_URL/integration`), the OAuth metadata and
+   * links shown to users. Defaults to http://localhost:PORT, the URL the server prints; never taken
+   * from a request's Host header.
+   */
   PUBLIC_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
   /** Shares the API rate limit between instances; without it each instance limits on its own. */
   REDIS_URL: z.string().optional(),

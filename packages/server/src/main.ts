@@ -8,17 +8,18 @@ const db = await openDatabase(env.DATABASE_URL);
 const demo = db.dialect === 'sqlite' && env.NODE_ENV !== 'production';
 if (demo) await seedDemo(db.em());
 
+// The issuer tokens name: configuration, else the URL printed below (on port 0, the one the server gets).
+const publicUrl = env.PUBLIC_URL ?? (env.PORT ? `http://localhost:${env.PORT}` : undefined);
 const server = await buildServer({
   db,
   logLevel: env.LOG_LEVEL,
   secureCookies: (env.PUBLIC_URL ?? '').startsWith('https://'),
-  ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+  ...(publicUrl ? { publicUrl } : {}),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
 });
 await server.listen({ port: env.PORT, host: env.HOST });
-const address = server.server.address();
-const port = typeof address === 'object' && address ? address.port : env.PORT;
-const url = env.PUBLIC_URL ?? `http://localhost:${port}`;
+// The base tokens are issued under, so that what is printed is what clients must use.
+const url = server.runtime.state.issuer.base;
 
 const lines = [
   '',

@@ -16,7 +16,8 @@ import { watchAccessEpoch } from '../access-epoch';
 import { oauthRoutes } from '../oauth/routes';
 import { TokenSigner } from '../oauth/signer';
 import { UsageRecorder } from '../usage/recorder';
-import { MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
+import { FAILURE_LIMIT, FailureLimiter, MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
+import { issuerNames } from '../oauth/tokens';
 import { ResourceStore } from '../resource-api/store';
 import { resourceRoutes } from '../resource-api/routes';
 
@@ -25,6 +26,7 @@ export interface Runtime {
   state: AccessState;
   usage: UsageRecorder;
   limiter: RateLimiter;
+  failures: FailureLimiter;
 }
 
 declare module 'fastify' {
@@ -41,12 +43,24 @@ export interface ServerOptions {
   /** Built SPAs to serve; missing folders are skipped (API-only tests). */
   developerPortalDist?: string;
   adminConsoleDist?: string;
-  /** Base URL in token issuers and links; by default the request's own scheme and host. */
+  /**
+   * Base URL of token issuers and audiences and of the OAuth metadata (`PUBLIC_URL`). Without it, the
+   * address the server listens on once it does (`http://localhost` until then); never a request's Host.
+   */
   publicUrl?: string;
   /** Share the rate limit between instances through Redis. */
   redisUrl?: string;
   /** How often counted usage is written (0: only on `runtime.usage.flush()`). */
   usageFlushMs?: number;
+  /** Failed authentications allowed per client address and window (default FAILURE_LIMIT). */
+  failureLimit?: { calls: number; windowMs: number };
+}
+
+/** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
+function listeningUrl(address: ReturnType<FastifyInstance['server']['address']>): string | undefined {
+  if (!address || typeof address === 'string') return undefined;
+  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return `http://${host}:${address.port}`;
 }
 
 /** Header every tRPC call must carry: a cross-site form or image cannot set it without a CORS preflight we never grant. */
@@ -80,19 +94,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
   const signer = new TokenSigner();
   const limiter: RateLimiter = options.redisUrl ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })) : new MemoryRateLimiter();
-  app.decorate('runtime', { state, usage, limiter });
+  const { calls: failureCalls, windowMs: failureWindowMs } = options.failureLimit ?? FAILURE_LIMIT;
+  const failures = new FailureLimiter(
+    options.redisUrl
+      ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }), failureCalls, failureWindowMs, 'gh:fail:')
+      : new MemoryRateLimiter(failureCalls, failureWindowMs),
+  );
+  state.issuer = issuerNames(options.publicUrl ?? 'http://localhost');
+  if (!options.publicUrl) {
+    app.addHook('onListen', (done) => {
+      const url = listeningUrl(app.server.address());
+      if (url) state.issuer = issuerNames(url);
+      done();
+    });
+  }
+  app.decorate('runtime', { state, usage, limiter, failures });
   const stopWatching = await watchAccessEpoch(options.db);
   app.addHook('onClose', async () => {
     stopWatching();
     await signer.close();
     await usage.close();
     await limiter.close();
+    await failures.close();
   });
-  const baseUrl = (request: { protocol: string; host: string }) => options.publicUrl ?? `${request.protocol}://${request.host}`;
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(oauthRoutes, { db: options.db, state, usage, signer, baseUrl });
-  await app.register(resourceRoutes, { state, limiter, usage, store: new ResourceStore(options.db) });
+  await app.register(oauthRoutes, { db: options.db, state, usage, signer, failures });
+  await app.register(resourceRoutes, { state, limiter, usage, failures, store: new ResourceStore(options.db) });
 
   // The portals' API: sessions by cookie, and mutations only from our own pages. Both live in this
   // scope alone, so the OAuth endpoints and the resource API never pay for them.

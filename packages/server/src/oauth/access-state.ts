@@ -2,7 +2,7 @@ import type { Environment } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
 import { App, AppVersion, ClientSecret, Connection, RevokedToken } from '../db/entities';
 import { TtlCache } from '../cache';
-import { verifyAccessToken, type VerifiedToken } from './tokens';
+import { issuerNames, verifyAccessToken, type IssuerNames, type VerifiedToken } from './tokens';
 import type { SigningKeys } from './keys';
 
 /**
@@ -35,6 +35,10 @@ export interface ClientRecord {
 export interface ConnectionRecord {
   active: boolean;
   revokedJtis: ReadonlySet<string>;
+  /** The accepted version's scopes: a token's scope claim counts only as far as these still grant it. */
+  scopesInPlay: ReadonlySet<string>;
+  /** The connection's live secrets, by id: when each stops working (epoch ms), null while it has no end. */
+  liveSecrets: ReadonlyMap<string, number | null>;
 }
 
 export interface AppRecord {
@@ -62,6 +66,12 @@ export class AccessState {
    * fails the comparison and goes through full verification.
    */
   private readonly verified = new Map<string, { token: string; verified: VerifiedToken }>();
+
+  /**
+   * Who this instance issues tokens as: from configuration, never from a request. The server
+   * sets it once it knows its public URL; the gate compares claims against these strings.
+   */
+  issuer: IssuerNames = issuerNames('http://localhost');
 
   constructor(
     private readonly db: Database,
@@ -128,8 +138,18 @@ export class AccessState {
     const em = this.db.em();
     const connection = await em.findOne(Connection, { id: connectionId }, { populate: ['app'] });
     if (!connection) return null;
-    const revoked = await em.find(RevokedToken, { connection: connectionId, expiresAt: { $gt: new Date() } }, { fields: ['jti'] });
-    return { active: connection.status === 'connected' && !connection.app.deletedAt, revokedJtis: new Set(revoked.map((r) => r.jti)) };
+    const now = new Date();
+    const [revoked, secrets, version] = await Promise.all([
+      em.find(RevokedToken, { connection: connectionId, expiresAt: { $gt: now } }, { fields: ['jti'] }),
+      em.find(ClientSecret, { connection: connectionId, revokedAt: null }, { fields: ['id', 'expiresAt'] }),
+      connection.acceptedVersion ? em.findOne(AppVersion, { app: connection.app.id, number: connection.acceptedVersion }, { fields: ['scopes'] }) : null,
+    ]);
+    return {
+      active: connection.status === 'connected' && !connection.app.deletedAt,
+      revokedJtis: new Set(revoked.map((r) => r.jti)),
+      scopesInPlay: new Set(version?.scopes ?? []),
+      liveSecrets: new Map(secrets.map((s) => [s.id, s.expiresAt?.getTime() ?? null])),
+    };
   }
 
   private async loadApp(appKey: string): Promise<AppRecord | null> {

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeJwt } from 'jose';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { callApi, fetchToken, listen } from '../test/http-client';
+import { loadSigningKeys } from './keys';
+import { signAccessToken, type AccessTokenClaims } from './tokens';
 
 const TENANT = '985798691';
 const LIST = `/integration/api/crm/v2/tenant/${TENANT}/customers?pageSize=1`;
@@ -41,7 +43,7 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
 
   async function connectedApp(environment: 'integration' | 'production' = 'integration') {
     const app = await dev.apps.create({
-      name: `Introspected ${++appCount}`, homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
+      name: `Introspected ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
     });
     const granted = await admin.connections.allow({ tenantId: TENANT, environment, appId: app.id });
@@ -165,7 +167,8 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
   it('a revoked token stays revoked for a server that starts afterwards', async () => {
     const token = await tokenOf(a);
     await revoke(token, a);
-    const second = await listen(t);
+    // Another instance of the same deployment: same public URL, so only the revocation can refuse the token.
+    const second = await listen(t, { publicUrl: server.app.runtime.state.issuer.base });
     try {
       expect((await callApi(second.url, LIST, { token, appKey: a.appKey })).status).toBe(401);
     } finally {
@@ -180,5 +183,33 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
     expect((await introspect(token, c)).status).toBe(401);
     await admin.connections.restore({ connectionId: c.connectionId });
     expect((await introspect(token, c)).body.active).toBe(true);
+  });
+  it('a token signed with our key for another issuer or audience is inactive', async () => {
+    const keys = await loadSigningKeys(t.db.em());
+    const { iat: _iat, exp: _exp, jti: _jti, ...claims } = decodeJwt(await tokenOf(a)) as unknown as AccessTokenClaims;
+    expect((await introspect((await signAccessToken(keys, claims)).token, a)).body.active).toBe(true);
+    for (const change of [{ iss: 'http://evil.example/integration' }, { aud: 'http://evil.example/integration/api' }]) {
+      expect((await introspect((await signAccessToken(keys, { ...claims, ...change })).token, a)).body).toEqual({ active: false });
+    }
+  });
+
+  it('a token whose secret was revoked is inactive; after an upgrade it reports only the scopes still in play', async () => {
+    const c = await connectedApp();
+    const token = await tokenOf(c);
+    const rotated = await admin.connections.rotateSecret({ connectionId: c.connectionId, graceHours: 24 });
+    const { secrets } = await admin.connections.get({ connectionId: c.connectionId });
+    await admin.connections.revokeSecret({ connectionId: c.connectionId, secretId: secrets.find((s) => s.expiresAt !== null)!.id });
+    expect((await introspect(token, rotated)).body).toEqual({ active: false });
+
+    const app = await dev.apps.create({
+      name: `Introspected ${++appCount}`, homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
+      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'],
+    });
+    const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+    const wide = await tokenOf(granted);
+    expect((await introspect(wide, granted)).body.scope).toBe('tn.crm.customers:r tn.crm.customers:w');
+    await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.crm.customers:r'] });
+    await admin.connections.upgrade({ connectionId: granted.connection.id, toVersion: 2 });
+    expect((await introspect(wide, granted)).body).toMatchObject({ active: true, scope: 'tn.crm.customers:r' });
   });
 });

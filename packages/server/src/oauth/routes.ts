@@ -4,11 +4,12 @@ import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
 import type { UsageRecorder } from '../usage/recorder';
+import type { FailureLimiter } from '../resource-api/rate-limit';
 import type { AccessState, ClientRecord } from './access-state';
 import type { TokenSigner } from './signer';
 import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
 import { sendOAuthError } from './errors';
-import { ACCESS_TOKEN_TTL_SECONDS, audienceFor, claimsPrefix, issuerFor, signAccessToken } from './tokens';
+import { ACCESS_TOKEN_TTL_SECONDS, claimsPrefix, signAccessToken } from './tokens';
 
 export interface OAuthRoutesOptions {
   db: Database;
@@ -16,7 +17,8 @@ export interface OAuthRoutesOptions {
   usage: UsageRecorder;
   /** Where token signatures are made (see signer.ts). */
   signer?: TokenSigner;
-  baseUrl: (request: FastifyRequest) => string;
+  /** Failed client authentications per client address (see rate-limit.ts). */
+  failures: FailureLimiter;
 }
 
 const DUPLICATE = Symbol('duplicate parameter');
@@ -47,8 +49,17 @@ function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
   return body;
 }
 
+/** An address held back for failing client authentication too often. */
+function holdBack(reply: FastifyReply, waitMs: number) {
+  return reply
+    .code(429)
+    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
+    .header('cache-control', 'no-store')
+    .send({ error: 'rate_limited', error_description: 'Too many failed client authentications from this address: try again later.' });
+}
+
 export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
-  const { state, usage } = options;
+  const { state, usage, failures } = options;
 
   type Authenticated = { environment: Environment; body: FormBody; client: ClientRecord; secretId: string };
 
@@ -60,16 +71,31 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
   const authenticated = (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Authenticated | null | Promise<Authenticated | null> => {
     const environment = environmentOf(request, reply);
     if (!environment) return null;
+    // An address that keeps failing client authentication waits before any lookup or hashing.
+    const held = failures.waitMs(request.ip);
+    if (held > 0) {
+      holdBack(reply, held);
+      return null;
+    }
     const body = formOf(request, reply);
     if (!body) return null;
     const auth = authenticateClient(request, body, environment, state);
-    return auth instanceof Promise ? auth.then((settled) => admitted(reply, settled, environment, body)) : admitted(reply, auth, environment, body);
+    return auth instanceof Promise ? auth.then((settled) => admitted(request, reply, settled, environment, body)) : admitted(request, reply, auth, environment, body);
   };
 
-  const admitted = (reply: FastifyReply, auth: ClientAuthResult, environment: Environment, body: FormBody): Authenticated | null => {
+  const admitted = (request: FastifyRequest, reply: FastifyReply, auth: ClientAuthResult, environment: Environment, body: FormBody): Authenticated | null | Promise<null> => {
     if (!auth.ok) {
-      sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
-      return null;
+      if (auth.error !== 'invalid_client') {
+        sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+        return null;
+      }
+      const wait = failures.fail(request.ip);
+      const answer = (ms: number) => {
+        if (ms > 0) holdBack(reply, ms);
+        else sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
+        return null;
+      };
+      return wait instanceof Promise ? wait.then(answer) : answer(wait);
     }
     return { environment, body, client: auth.client, secretId: auth.secretId };
   };
@@ -91,16 +117,16 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       }
       scopes = normalizeScopes(requested);
     }
-    const base = options.baseUrl(request);
+    const { issuer } = state;
     const scope = scopes.join(' ');
-    // Everything but jti, iat and exp is the same for every token of this client, issuer and scope.
-    const grantKey = `${base}\n${scope}`;
+    // Everything but jti, iat and exp is the same for every token of this client, issuer, secret and scope.
+    const grantKey = `${issuer.base}\n${auth.secretId}\n${scope}`;
     let shared = client.grants.get(grantKey);
     if (!shared) {
       shared = {
         claims: claimsPrefix({
-          iss: issuerFor(base, environment),
-          aud: audienceFor(base, environment),
+          iss: issuer.issuer[environment],
+          aud: issuer.audience[environment],
           sub: client.clientId,
           client_id: client.clientId,
           scope,
@@ -108,6 +134,7 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
           app_id: client.appId,
           cid: client.connectionId,
           env: environment,
+          csid: auth.secretId,
         }),
         responseTail: `","token_type":"Bearer","expires_in":${ACCESS_TOKEN_TTL_SECONDS},"scope":${JSON.stringify(scope)}}`,
       };
@@ -143,12 +170,20 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     reply.header('cache-control', 'no-store');
     const verified = await state.verify(body.token);
     const claims = verified?.claims;
-    if (!claims || claims.client_id !== auth.client.clientId || claims.env !== environment || claims.exp * 1000 <= Date.now()) return { active: false };
+    const now = Date.now();
+    if (!claims || claims.client_id !== auth.client.clientId || claims.env !== environment || claims.exp * 1000 <= now) return { active: false };
+    if (claims.iss !== state.issuer.issuer[environment] || claims.aud !== state.issuer.audience[environment]) return { active: false };
     const connection = await state.connection(claims.cid);
     if (!connection?.active || connection.revokedJtis.has(claims.jti)) return { active: false };
+    // Live as long as the secret it was issued with (see the gate); only the scopes still in play are
+    // reported, and a token left with none is inactive.
+    const secretEnds = connection.liveSecrets.get(claims.csid);
+    if (secretEnds === undefined || (secretEnds !== null && secretEnds <= now)) return { active: false };
+    const scope = [...verified!.scopes].filter((s) => connection.scopesInPlay.has(s)).join(' ');
+    if (!scope) return { active: false };
     return {
       active: true,
-      scope: claims.scope,
+      scope,
       client_id: claims.client_id,
       token_type: 'Bearer',
       exp: claims.exp,
@@ -178,11 +213,14 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     return reply.header('cache-control', 'no-store').send({});
   });
 
-  /** Authorization server metadata (RFC 8414). */
-  app.get<{ Params: { env: string } }>('/:env/.well-known/oauth-authorization-server', async (request, reply) => {
+  /**
+   * Authorization server metadata (RFC 8414), at the issuer's own path and at the path-inserted
+   * well-known URL of §3.1; the issuer is configuration, never the request's Host.
+   */
+  const metadata = async (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply) => {
     const environment = environmentOf(request, reply);
     if (!environment) return reply;
-    const issuer = issuerFor(options.baseUrl(request), environment);
+    const issuer = state.issuer.issuer[environment];
     return {
       issuer,
       token_endpoint: `${issuer}/connect/token`,
@@ -196,7 +234,9 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ALL_SCOPES,
     };
-  });
+  };
+  app.get<{ Params: { env: string } }>('/:env/.well-known/oauth-authorization-server', metadata);
+  app.get<{ Params: { env: string } }>('/.well-known/oauth-authorization-server/:env', metadata);
 
   app.get<{ Params: { env: string } }>('/:env/.well-known/jwks.json', async (request, reply) => {
     if (!environmentOf(request, reply)) return reply;

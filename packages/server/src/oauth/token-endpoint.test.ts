@@ -91,7 +91,7 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
   /** A fresh app on SCOPES, connected in integration: stateful cases each get their own. */
   async function connectedApp() {
     const app = await dev.apps.create({
-      name: `Token App ${++appCount}`, homePageUrl: 'https://token.example', tenantIds: [TENANT],
+      name: `Token App ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://token.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: SCOPES,
     });
     const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
@@ -149,6 +149,7 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
 
     const { payload } = await jwtVerify(body.access_token, createLocalJWKSet(jwks), { issuer: metadata.issuer, audience: `${metadata.issuer}/api`, typ: 'at+jwt', algorithms: ['ES256'] });
+    const { secrets } = await admin.connections.get({ connectionId: fixture.connectionId });
     expect(payload).toEqual({
       iss: `${server.url}/integration`,
       aud: `${server.url}/integration/api`,
@@ -162,7 +163,10 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
       app_id: fixture.appId,
       cid: fixture.connectionId,
       env: 'integration',
+      // The id of the secret it was issued with (the connection has one), never the secret itself.
+      csid: secrets[0]!.id,
     });
+    expect(body.access_token).not.toContain(fixture.integration.clientSecret);
     expect(payload.exp! - payload.iat!).toBe(900);
     expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(60);
     // Every token is its own: a fresh jti each time.

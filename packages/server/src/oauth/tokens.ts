@@ -21,6 +21,8 @@ export interface AccessTokenClaims {
   app_id: string;
   cid: string;
   env: Environment;
+  /** The id of the client secret the token was issued with (never the secret): the token lives only while that secret does. */
+  csid: string;
 }
 
 export interface VerifiedToken {
@@ -36,6 +38,21 @@ export function issuerFor(baseUrl: string, env: Environment): string {
 
 export function audienceFor(baseUrl: string, env: Environment): string {
   return `${baseUrl}/${env}/api`;
+}
+
+/** What this instance issues as, per environment: the strings a token's `iss` and `aud` must equal. */
+export interface IssuerNames {
+  base: string;
+  issuer: Readonly<Record<Environment, string>>;
+  audience: Readonly<Record<Environment, string>>;
+}
+
+export function issuerNames(base: string): IssuerNames {
+  return {
+    base,
+    issuer: { integration: issuerFor(base, 'integration'), production: issuerFor(base, 'production') },
+    audience: { integration: audienceFor(base, 'integration'), production: audienceFor(base, 'production') },
+  };
 }
 
 export type TokenClaims = Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>;
@@ -78,7 +95,7 @@ export async function verifyAccessToken(keys: SigningKeys, token: string): Promi
     if (!key) return null;
     const { payload } = await jwtVerify(token, key, { algorithms: [SIGNING_ALGORITHM], typ: 'at+jwt' });
     const claims = payload as unknown as AccessTokenClaims;
-    if (typeof claims.scope !== 'string' || typeof claims.tenant !== 'string' || typeof claims.app_id !== 'string' || typeof claims.cid !== 'string') return null;
+    if (typeof claims.scope !== 'string' || typeof claims.tenant !== 'string' || typeof claims.app_id !== 'string' || typeof claims.cid !== 'string' || typeof claims.csid !== 'string') return null;
     return { claims, scopes: new Set(claims.scope.split(' ').filter(Boolean)), pairKey: `${claims.app_id}:${claims.tenant}:${claims.env}` };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) return null;

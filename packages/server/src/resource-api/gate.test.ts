@@ -6,6 +6,7 @@ import { SignJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose
 import { raw } from '@mikro-orm/core';
 import { AccessEpoch, Connection, ResourceRecord } from '../db/entities';
 import { buildServer } from '../http/server';
+import { openDatabase } from '../db/orm';
 import { loadSigningKeys } from '../oauth/keys';
 import { signAccessToken, type AccessTokenClaims } from '../oauth/tokens';
 import { ADMIN, ADMIN2, DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
@@ -86,7 +87,8 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
-    server = await listen(t);
+    // These tables send dozens of refusals a second from one address, far beyond what the per-address hold allows.
+    server = await listen(t, { failureLimit: { calls: 100_000, windowMs: 1000 } });
     [dev, admin, admin2] = await Promise.all([t.as(DEV), t.as(ADMIN), t.as(ADMIN2)]);
   });
   afterAll(async () => {
@@ -211,7 +213,8 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
     it('an API path no route matches answers 404, not the portal page', async () => {
       const dist = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'gatehouse-spa-'));
       fs.writeFileSync(nodePath.join(dist, 'index.html'), '<!doctype html><title>portal</title>');
-      const withSpa = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, developerPortalDist: dist, adminConsoleDist: dist });
+      // Another instance of the same deployment: it issues and accepts tokens under the same public URL.
+      const withSpa = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, developerPortalDist: dist, adminConsoleDist: dist, publicUrl: server.app.runtime.state.issuer.base });
       try {
         for (const target of [
           `/integration/api/crm/v3/tenant/${T1}/customers`,
@@ -365,7 +368,7 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
 
     it('concurrent creates, on one server or across two, all succeed with distinct ids', async () => {
       const racer = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
-      const second = await listen(t);
+      const second = await listen(t, { publicUrl: server.app.runtime.state.issuer.base });
       // Seeded before counting.
       expect((await send(server.url, path('crm/customers', { query: 'pageSize=1' }), { headers: bearer(racer.token, racer.appKey) })).status).toBe(200);
       const stored = () => t.db.em().count(ResourceRecord, { tenantId: T1, environment: 'integration', resource: 'crm/customers' });
@@ -440,6 +443,140 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
       const on = await eventually(() => read(p), (r) => r.status === 200, 3000);
       expect(on.value.status).toBe(200);
       expect(on.elapsedMs).toBeLessThan(2000);
+    });
+  });
+  describe('a token proves what it claims (RFC 9068 §4, RFC 6750 §3.1)', () => {
+    const read = (p: Party, token = p.token, url = server.url) => send(url, path('crm/customers', { query: 'pageSize=1' }), { headers: bearer(token, p.appKey) });
+    const write = (p: Party, token = p.token, url = server.url) => send(url, path('crm/customers'), { method: 'POST', headers: bearer(token, p.appKey), body: { name: 'Scoped Write', type: 'Residential' } });
+    const expectInvalidToken = (response: Awaited<ReturnType<typeof send>>) => {
+      expect({ status: response.status, error: response.body.error }).toEqual({ status: 401, error: 'invalid_token' });
+      expect(response.headers.get('www-authenticate')).toMatch(/^Bearer realm="gatehouse", error="invalid_token"/);
+    };
+
+    it('a request with no token gets the Bearer challenge without an error code; a bad token gets invalid_token', async () => {
+      const p = await party(['tn.crm.customers:r']);
+      const missing = await send(server.url, path('crm/customers'), { headers: { 'st-app-key': p.appKey } });
+      expect(missing.status).toBe(401);
+      expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse"');
+      const bad = await send(server.url, path('crm/customers'), { headers: bearer('garbage', p.appKey) });
+      expect(bad.headers.get('www-authenticate')).toMatch(/^Bearer realm="gatehouse", error="invalid_token"/);
+    });
+
+    it("a Host header changes neither the metadata nor a token's issuer and audience", async () => {
+      const p = await party(['tn.crm.customers:r']);
+      const evil = { host: 'evil.example' };
+      for (const url of ['/integration/.well-known/oauth-authorization-server', '/.well-known/oauth-authorization-server/integration']) {
+        const metadata = (await server.app.inject({ method: 'GET', url, headers: evil })).json();
+        expect(metadata.issuer).toBe(`${server.url}/integration`);
+        expect(JSON.stringify(metadata)).not.toContain('evil.example');
+      }
+      const issued = await server.app.inject({
+        method: 'POST',
+        url: '/integration/connect/token',
+        headers: { ...evil, 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${p.clientId}:${p.clientSecret}`).toString('base64')}` },
+        payload: 'grant_type=client_credentials',
+      });
+      expect(issued.statusCode).toBe(200);
+      const token = issued.json().access_token as string;
+      expect(decodeJwt(token)).toMatchObject({ iss: `${server.url}/integration`, aud: `${server.url}/integration/api` });
+      expect((await read(p, token)).status).toBe(200);
+    });
+
+    it('answers the metadata at the path-inserted well-known URL too (RFC 8414 §3.1), per environment', async () => {
+      for (const env of ['integration', 'production']) {
+        const inserted = await send(server.url, `/.well-known/oauth-authorization-server/${env}`);
+        const classic = await send(server.url, `/${env}/.well-known/oauth-authorization-server`);
+        expect(inserted.status).toBe(200);
+        expect(inserted.body).toEqual(classic.body);
+        expect(inserted.body.issuer).toBe(`${server.url}/${env}`);
+      }
+      expect((await send(server.url, '/.well-known/oauth-authorization-server/staging')).status).toBe(404);
+    });
+
+    it('refuses a token signed with our key for another issuer, another audience or the other environment', async () => {
+      const p = await party(['tn.crm.customers:r'], [{}, { env: 'production' }]);
+      const keys = await loadSigningKeys(t.db.em());
+      const { iat: _iat, exp: _exp, jti: _jti, ...claims } = decodeJwt(p.token) as unknown as AccessTokenClaims;
+      const signed = async (change: Partial<AccessTokenClaims>) => (await signAccessToken(keys, { ...claims, ...change })).token;
+      // The same claims signed again are accepted: only the changed claim makes the difference.
+      expect((await read(p, await signed({}))).status).toBe(200);
+      expectInvalidToken(await read(p, await signed({ iss: 'http://evil.example/integration' })));
+      expectInvalidToken(await read(p, await signed({ aud: 'http://evil.example/integration/api' })));
+      expectInvalidToken(await read(p, await signed({ iss: `${server.url}/production`, aud: `${server.url}/production/api` })));
+      expectInvalidToken(await read(p, await signed({ aud: `${server.url}/integration` })));
+      // The production connection's own token, at the integration path.
+      expectInvalidToken(await read(p, p.others[0]!.token));
+    });
+
+    it('a token dies with the secret it was issued with; a token of another live secret lives on', async () => {
+      const p = await party(['tn.crm.customers:r']);
+      const rotated = await admin.connections.rotateSecret({ connectionId: p.connectionId, graceHours: 24 });
+      const fresh = (await fetchToken(server.url, 'integration', rotated.clientId, rotated.clientSecret)).body.access_token as string;
+      // During the grace period both secrets' tokens work.
+      expect((await read(p)).status).toBe(200);
+      expect((await read(p, fresh)).status).toBe(200);
+
+      const { secrets } = await admin.connections.get({ connectionId: p.connectionId });
+      const leaked = secrets.find((s) => s.expiresAt !== null)!;
+      await admin.connections.revokeSecret({ connectionId: p.connectionId, secretId: leaked.id });
+      expectInvalidToken(await read(p));
+      expect((await read(p, fresh)).status).toBe(200);
+    });
+
+    it("old-secret tokens work through a rotation's grace period and stop when it ends", async () => {
+      const p = await party(['tn.crm.customers:r']);
+      const second = await admin.connections.rotateSecret({ connectionId: p.connectionId, graceHours: 24 });
+      const secondToken = (await fetchToken(server.url, 'integration', second.clientId, second.clientSecret)).body.access_token as string;
+      expect((await read(p)).status).toBe(200);
+      // A rotation with no grace ends every earlier secret now, and their tokens with them.
+      const third = await admin.connections.rotateSecret({ connectionId: p.connectionId, graceHours: 0 });
+      const thirdToken = (await fetchToken(server.url, 'integration', third.clientId, third.clientSecret)).body.access_token as string;
+      expectInvalidToken(await read(p));
+      expectInvalidToken(await read(p, secondToken));
+      expect((await read(p, thirdToken)).status).toBe(200);
+    });
+
+    it('an upgrade that removes a scope ends it for earlier tokens; the kept scopes still work', async () => {
+      const p = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
+      expect((await write(p)).status).toBe(201);
+      await dev.apps.saveScopes({ appId: p.appId, scopes: ['tn.crm.customers:r'] });
+      // Offered, not yet accepted: the tenant's grant still stands.
+      expect((await write(p)).status).toBe(201);
+      await admin.connections.upgrade({ connectionId: p.connectionId, toVersion: 2 });
+      const refused = await write(p);
+      expect({ status: refused.status, error: refused.body.error, scope: refused.body.scope }).toEqual({ status: 403, error: 'insufficient_scope', scope: 'tn.crm.customers:w' });
+      expect(refused.headers.get('www-authenticate')).toMatch(/error="insufficient_scope", scope="tn\.crm\.customers:w"/);
+      expect((await read(p)).status).toBe(200);
+    });
+
+    it('a revoked secret and a removed scope take effect within a second on another instance of the fleet', async () => {
+      const config = t.db.orm.config;
+      const other = await openDatabase(dialect === 'postgresql' ? config.get('clientUrl')! : `file:${config.get('dbName')}`);
+      const fleet = await buildServer({ db: other, logLevel: 'warn', usageFlushMs: 0, publicUrl: server.app.runtime.state.issuer.base });
+      await fleet.listen({ port: 0, host: '127.0.0.1' });
+      const address = fleet.server.address();
+      const otherUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      try {
+        const leak = await party(['tn.crm.customers:r']);
+        const narrowed = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
+        // Both warm on the other instance: its caches hold the access as it was.
+        expect((await read(leak, leak.token, otherUrl)).status).toBe(200);
+        expect((await write(narrowed, narrowed.token, otherUrl)).status).toBe(201);
+
+        const { secrets } = await admin.connections.get({ connectionId: leak.connectionId });
+        await admin.connections.revokeSecret({ connectionId: leak.connectionId, secretId: secrets[0]!.id });
+        const revoked = await eventually(() => read(leak, leak.token, otherUrl), (r) => r.status === 401, 1000);
+        expectInvalidToken(revoked.value);
+
+        await dev.apps.saveScopes({ appId: narrowed.appId, scopes: ['tn.crm.customers:r'] });
+        await admin.connections.upgrade({ connectionId: narrowed.connectionId, toVersion: 2 });
+        const removed = await eventually(() => write(narrowed, narrowed.token, otherUrl), (r) => r.status === 403, 1000);
+        expect(removed.value.status).toBe(403);
+        expect((await read(narrowed, narrowed.token, otherUrl)).status).toBe(200);
+      } finally {
+        await fleet.close();
+        await other.close();
+      }
     });
   });
 });

@@ -32,8 +32,12 @@ export type GateResult =
       status: 401 | 403 | 404 | 429;
       error: 'not_found' | 'invalid_app_key' | 'invalid_token' | 'insufficient_scope' | 'rate_limited';
       description: string;
-      /** Known once the app key checked out: lets the failure count in the app's usage. */
+      /** Known once the app key checked out: the failure counts in the app's bucket of calls that proved no tenant. */
       appId?: string;
+      /** Known once the token proved its app and the path's tenant: only then does the failure count under that tenant. */
+      pairKey?: string;
+      /** No token was sent at all: RFC 6750 §3.1 wants the challenge without an error code then. */
+      tokenMissing?: boolean;
       connectionId?: string;
       requiredScope?: string;
       rate?: RateDecision;
@@ -60,7 +64,7 @@ const NOT_FOUND: GateResult = { ok: false, status: 404, error: 'not_found', desc
 const MISSING_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key header is required.' };
 const UNKNOWN_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key is not a live app key.' };
 
-const unauthorized = (description: string, appId: string): GateResult => ({ ok: false, status: 401, error: 'invalid_token', description, appId });
+const unauthorized = (description: string, appId: string, pairKey?: string): GateResult => ({ ok: false, status: 401, error: 'invalid_token', description, appId, ...(pairKey ? { pairKey } : {}) });
 
 /** One call on its way through the gate. */
 interface Passage {
@@ -85,8 +89,9 @@ const BEARER = /^bearer /i;
 
 /**
  * Every resource-API call passes here, in a fixed order: route → app key →
- * token (signature, expiry, environment, app, tenant) → connection still
- * active and token not revoked → rate limit → scope. Returns a verdict
+ * token (signature, expiry, environment, issuer and audience, app, tenant) →
+ * connection still active, token not revoked, its client secret still live →
+ * rate limit → scope, in the token and still in play. Returns a verdict
  * rather than throwing. Warm, every step is a cache hit and the verdict comes
  * back as a plain value (no promise, no microtask); a step whose cache entry
  * must be loaded first continues once the load is done.
@@ -103,7 +108,7 @@ export function runGate(input: GateInput, state: AccessState, limiter: RateLimit
 function checkToken(app: AppRecord | null, input: GateInput, environment: Environment, target: GateTarget, state: AccessState, limiter: RateLimiter, now: number): GateResult | Promise<GateResult> {
   if (!app) return UNKNOWN_APP_KEY;
   const token = tokenOf(input.authorization);
-  if (!token) return unauthorized('The Authorization header with an access token is required.', app.appId);
+  if (!token) return { ok: false, status: 401, error: 'invalid_token', description: 'The Authorization header with an access token is required.', appId: app.appId, tokenMissing: true };
   const verification = state.verify(token);
   return verification instanceof Promise
     ? verification.then((verified) => checkVerified(verified, app, input, environment, target, state, limiter, now))
@@ -120,6 +125,9 @@ function checkClaims(passage: Passage): GateResult | Promise<GateResult> {
   const { appId } = passage.app;
   if (claims.exp * 1000 <= passage.now) return unauthorized('The access token expired.', appId);
   if (claims.env !== passage.environment) return unauthorized(`The access token is for the ${claims.env} environment.`, appId);
+  // RFC 9068 §4: issued by this server for this environment's API, as configured (strings made once, compared as they are).
+  const { issuer } = passage.state;
+  if (claims.iss !== issuer.issuer[passage.environment] || claims.aud !== issuer.audience[passage.environment]) return unauthorized('The access token was issued by another issuer or for another audience.', appId);
   if (claims.app_id !== appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', appId);
   if (claims.tenant !== passage.input.tenantId) return unauthorized('The access token is for another tenant.', appId);
   const connection = passage.state.connection(claims.cid);
@@ -127,22 +135,27 @@ function checkClaims(passage: Passage): GateResult | Promise<GateResult> {
 }
 
 function checkConnection(passage: Passage, connection: ConnectionRecord | null): GateResult | Promise<GateResult> {
-  const { claims } = passage.verified;
-  if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", passage.app.appId);
-  if (connection.revokedJtis.size > 0 && connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', passage.app.appId);
+  const { claims, pairKey } = passage.verified;
+  if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", passage.app.appId, pairKey);
+  if (connection.revokedJtis.size > 0 && connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', passage.app.appId, pairKey);
+  // A token lives only while the client secret it was issued with does: revoking that secret, or the end of
+  // a rotation's grace period, ends its tokens too (the leak case), whatever their own expiry says.
+  const secretEnds = connection.liveSecrets.get(claims.csid);
+  if (secretEnds === undefined || (secretEnds !== null && secretEnds <= passage.now)) return unauthorized('The client secret this token was issued with is revoked or expired.', passage.app.appId, pairKey);
   // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
   const taken = passage.limiter.take(passage.verified.pairKey);
-  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, rate)) : checkScope(passage, taken);
+  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, connection, rate)) : checkScope(passage, connection, taken);
 }
 
-function checkScope(passage: Passage, rate: RateDecision): GateResult {
+function checkScope(passage: Passage, connection: ConnectionRecord, rate: RateDecision): GateResult {
   const { verified, target, app } = passage;
   const { claims } = verified;
-  if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, connectionId: claims.cid, rate };
+  if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, rate };
   const method = passage.input.method;
   const requiredScope = method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope;
-  if (!verified.scopes.has(requiredScope)) {
-    return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, connectionId: claims.cid, requiredScope, rate };
+  // The token's scope claim, narrowed by what the tenant still grants: an upgrade that removes a scope ends it for earlier tokens too.
+  if (!verified.scopes.has(requiredScope) || !connection.scopesInPlay.has(requiredScope)) {
+    return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, requiredScope, rate };
   }
   return { ok: true, environment: passage.environment, target, verified, claims, rate, requiredScope };
 }

@@ -207,7 +207,8 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     let shared: number[];
     beforeAll(async () => {
       one = await listen(t, { redisUrl: REDIS_URL });
-      two = await listen(t, { redisUrl: REDIS_URL });
+      // Instances of one deployment issue and accept tokens under the same public URL.
+      two = await listen(t, { redisUrl: REDIS_URL, publicUrl: one.app.runtime.state.issuer.base });
       shared = watch(one, two);
     });
     afterAll(async () => {
@@ -247,7 +248,7 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       const [token1, token2] = await Promise.all([tokenOf(u1!), tokenOf(u2!)]);
       const appKey = u1!.appKey;
       const t2 = (suffix: string) => `/integration/api/crm/v2/tenant/${T2}/customers${suffix}`;
-      // T1: a burst of 70 (60 × 2xx, 10 × 429, once or again), a bad token (4xx), and a call without a key (no app: not counted).
+      // T1: a burst of 70 (60 × 2xx, 10 × 429, once or again), a bad token (proves no tenant: the app's unauthenticated bucket), and a call without a key (no app: not counted).
       const { attempts } = await burst(shots(70, { tenant: T1, token: token1, appKey }), decisions);
       const outcomes = attempts.flat().map((c) => c.status);
       expect(new Set(outcomes)).toEqual(new Set([200, 429]));
@@ -264,7 +265,7 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       const expected = {
         [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: outcomes.filter((status) => status === 200).length,
         [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 429`]: outcomes.filter((status) => status === 429).length,
-        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 4xx`]: 1,
+        [`${day}  integration unauthenticated 4xx`]: 1,
         [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 1,
         [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 4xx`]: 1,
         [`${day} ${T2} integration POST /crm/v2/tenant/{tenant}/customers 4xx`]: 3,
@@ -309,7 +310,121 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       }
       expect((await callApi(server.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
       await server.app.runtime.usage.flush();
-      expect(await usageOf(p!.appId)).toEqual({ [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1 });
+      // The token proved no such tenant: those calls count in the app's unauthenticated bucket only.
+      expect(await usageOf(p!.appId)).toEqual({
+        [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1,
+        [`${today()}  integration unauthenticated 4xx`]: 3,
+      });
+    });
+
+    it('200 calls with a valid app key, a garbage token and 200 made-up tenants make one bounded row, and no tenant of theirs reaches the report', async () => {
+      const flooded = await listen(t, { failureLimit: { calls: 100_000, windowMs: 1000 } });
+      try {
+        const [p] = await connected([T1]);
+        const token = await tokenOf(p!, flooded.url);
+        const madeUp = Array.from({ length: 200 }, (_, i) => String(800_000_000 + i));
+        for (let i = 0; i < madeUp.length; i += 25) {
+          const answers = await Promise.all(madeUp.slice(i, i + 25).map((tenant) => callApi(flooded.url, list(tenant), { token: 'garbage', appKey: p!.appKey })));
+          expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
+        }
+        // A real token for T1 at T2's path proves T1, not T2: not counted under T2.
+        expect((await callApi(flooded.url, list(T2), { token, appKey: p!.appKey })).status).toBe(401);
+        // An unknown app key counts nowhere.
+        expect((await callApi(flooded.url, list(T1), { token: 'garbage', appKey: 'ghk_unknown000000000000000000000' })).status).toBe(401);
+        expect((await callApi(flooded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        await flooded.app.runtime.usage.flush();
+        expect(await usageOf(p!.appId)).toEqual({
+          [`${today()}  integration unauthenticated 4xx`]: 201,
+          [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1,
+        });
+        const report = await dev.apps.usage({ appId: p!.appId, days: 30 });
+        expect(report.truncated).toBe(false);
+        expect(report.rows.map((r) => r.tenantId).sort()).toEqual(['', T1]);
+      } finally {
+        await flooded.close();
+      }
+    });
+  });
+
+  it('the usage report holds at most 2000 rows, the newest days first to stay, and says when it left some out', async () => {
+    const [p] = await connected([T1]);
+    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
+    // 30 days × 70 tenants: more rows than a report holds.
+    const rows = Array.from({ length: 30 * 70 }, (_, i) => ({
+      id: crypto.randomUUID(), day: day(Math.floor(i / 70)), appId: p!.appId, tenantId: String(900_000_000 + (i % 70)),
+      environment: 'integration' as const, endpoint: 'GET /crm/v2/tenant/{tenant}/customers', outcome: '2xx', calls: 1,
+    }));
+    await t.db.em().insertMany(UsageDaily, rows);
+    const report = await dev.apps.usage({ appId: p!.appId, days: 30 });
+    expect(report.truncated).toBe(true);
+    expect(report.rows).toHaveLength(2000);
+    expect(report.rows.filter((r) => r.day === day(0))).toHaveLength(70);
+    expect(report.rows.some((r) => r.day === day(29))).toBe(false);
+    expect((await dev.apps.usage({ appId: p!.appId, days: 7 })).truncated).toBe(false);
+  });
+
+  describe('failed authentication per client address', () => {
+    // Twenty failures in ten seconds: the rule of the default (twenty a second), with a window no slow machine outlasts.
+    const failureLimit = { calls: 20, windowMs: 10_000 };
+    const elsewhere = '203.0.113.7';
+
+    it('the resource API holds an address back after 20 failures: 429 with Retry-After before any check; successes never count; other addresses go on', async () => {
+      const guarded = await listen(t, { failureLimit });
+      try {
+        const [p] = await connected([T1]);
+        const token = await tokenOf(p!, guarded.url);
+        for (let i = 0; i < 30; i++) expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        const failures = await Promise.all(Array.from({ length: 20 }, (_, i) => callApi(guarded.url, list(T1), { token: `forged${i}`, appKey: p!.appKey })));
+        expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
+        // The failure that goes over the limit is answered 429 already.
+        const over = await callApi(guarded.url, list(T1), { token: 'forged-over', appKey: p!.appKey });
+        expect({ status: over.status, retryAfter: over.headers.get('retry-after') }).toEqual({ status: 429, retryAfter: expect.stringMatching(/^([1-9]|10)$/) });
+
+        // From now on nothing from this address is checked: no signature verification, whatever it sends.
+        const { state } = guarded.app.runtime;
+        let verified = 0;
+        const verify = state.verify.bind(state);
+        state.verify = (candidate: string) => (verified++, verify(candidate));
+        const held = await Promise.all([
+          ...Array.from({ length: 5 }, (_, i) => callApi(guarded.url, list(T1), { token: `forged-again${i}`, appKey: p!.appKey })),
+          callApi(guarded.url, list(T1), { token, appKey: p!.appKey }),
+        ]);
+        for (const answer of held) {
+          expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 429, error: 'rate_limited' });
+          expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          expect(Number(answer.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+        }
+        expect(verified).toBe(0);
+
+        // A client at another address is not affected.
+        const other = await guarded.app.inject({ method: 'GET', url: list(T1), headers: { authorization: `Bearer ${token}`, 'st-app-key': p!.appKey }, remoteAddress: elsewhere });
+        expect(other.statusCode).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+
+    it('the token endpoint holds an address back after 20 failed client authentications; other addresses go on', async () => {
+      const guarded = await listen(t, { failureLimit });
+      try {
+        const [p] = await connected([T1]);
+        const basic = (secret: string) => ({ 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${p!.clientId}:${secret}`).toString('base64')}` });
+        const ask = (secret: string) => fetch(`${guarded.url}/integration/connect/token`, { method: 'POST', headers: basic(secret), body: 'grant_type=client_credentials' });
+        for (let i = 0; i < 10; i++) expect((await ask(p!.clientSecret)).status).toBe(200);
+        const failures = await Promise.all(Array.from({ length: 20 }, () => ask('ghs_wrong')));
+        expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
+        for (const secret of ['ghs_wrong', p!.clientSecret]) {
+          const held = await ask(secret);
+          expect(held.status).toBe(429);
+          expect(held.headers.get('retry-after')).toMatch(/^\d+$/);
+          expect(held.headers.get('cache-control')).toBe('no-store');
+          expect(((await held.json()) as { error: string }).error).toBe('rate_limited');
+        }
+        const other = await guarded.app.inject({ method: 'POST', url: '/integration/connect/token', headers: basic(p!.clientSecret), payload: 'grant_type=client_credentials', remoteAddress: elsewhere });
+        expect(other.statusCode).toBe(200);
+      } finally {
+        await guarded.close();
+      }
     });
   });
 });

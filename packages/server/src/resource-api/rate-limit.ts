@@ -101,3 +101,55 @@ export class RedisRateLimiter implements RateLimiter {
     await this.redis.quit();
   }
 }
+
+/** Failed authentications a client address may make, at the resource API and the token endpoint together. */
+export const FAILURE_LIMIT = { calls: 20, windowMs: 1000 } as const;
+
+/**
+ * Holds back an address that keeps failing authentication, so that a flood
+ * of forged credentials costs the sender more than the server. Only failures
+ * are counted (in a RateLimiter: this instance's memory, or Redis shared by
+ * all instances); once an address is over the limit it is answered 429 before
+ * any key lookup or signature check until the window lets it try again. The
+ * check every call makes is a lookup in a map that is empty unless someone is
+ * held back, so it costs legitimate callers nothing and stays synchronous.
+ */
+export class FailureLimiter {
+  /** Addresses held back, and until when (epoch ms). */
+  private readonly heldUntil = new Map<string, number>();
+
+  constructor(private readonly counts: RateLimiter) {}
+
+  /** Milliseconds this address must wait before its next try; 0 when it may go on. */
+  waitMs(address: string, now = Date.now()): number {
+    if (this.heldUntil.size === 0) return 0;
+    const until = this.heldUntil.get(address);
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
+    this.heldUntil.delete(address);
+    return 0;
+  }
+
+  /** Counts one failed authentication; the answer is how long to wait when this one went over the limit (0 otherwise). */
+  fail(address: string): number | Promise<number> {
+    const decision = this.counts.take(address);
+    return decision instanceof Promise ? decision.then((settled) => this.hold(address, settled)) : this.hold(address, decision);
+  }
+
+  private hold(address: string, decision: RateDecision, now = Date.now()): number {
+    if (decision.allowed) return 0;
+    const waitMs = Math.max(1, decision.retryAfterMs);
+    if (this.heldUntil.size >= 100_000) this.sweep(now);
+    this.heldUntil.set(address, now + waitMs);
+    return waitMs;
+  }
+
+  private sweep(now: number): void {
+    for (const [address, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(address);
+    if (this.heldUntil.size >= 100_000) this.heldUntil.clear();
+  }
+
+  close(): Promise<void> {
+    return this.counts.close();
+  }
+}

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { LIMITS, fieldErrorsOf } from '@gatehouse/domain';
+import { fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
 import { gateTarget, runGate, type GateResult, type GateTarget } from './gate';
-import type { RateLimiter } from './rate-limit';
+import type { FailureLimiter, RateLimiter } from './rate-limit';
 import { recordJson, type ResourceStore, type Snapshot } from './store';
 
 export interface ResourceRoutesOptions {
@@ -13,6 +13,8 @@ export interface ResourceRoutesOptions {
   limiter: RateLimiter;
   store: ResourceStore;
   usage: UsageRecorder;
+  /** Failed authentications per client address (see rate-limit.ts). */
+  failures: FailureLimiter;
 }
 
 interface Params {
@@ -36,9 +38,6 @@ const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, 
   'crm/customers': { create: customerInput.extend({ active: z.boolean().default(true) }), update: customerInput.partial().strict() },
 };
 
-/** Usage is counted per Tenant ID; a path segment that cannot be one is not counted (nor would it fit the tenant column). */
-const TENANT_ID = new RegExp(`^[1-9][0-9]{0,${LIMITS.tenantIdDigits - 1}}$`);
-
 const RECORD_ID = /^[0-9]{1,15}$/;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -52,8 +51,16 @@ function rateHeaders(reply: FastifyReply, rate: { limit: number; remaining: numb
   if (!rate.remaining || rate.retryAfterMs) reply.header('x-ratelimit-reset', Math.ceil(rate.retryAfterMs / 1000));
 }
 
+/** An address held back for failing authentication too often: answered before any lookup or signature check. */
+function holdBack(reply: FastifyReply, waitMs: number) {
+  return reply
+    .code(429)
+    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
+    .send({ error: 'rate_limited', error_description: 'Too many failed authentications from this address: try again later.' });
+}
+
 function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>) {
-  if (verdict.status === 401 && verdict.error === 'invalid_token') {
+  if (verdict.status === 401 && verdict.error === 'invalid_token' && !verdict.tokenMissing) {
     reply.header('www-authenticate', `Bearer realm="gatehouse", error="invalid_token", error_description="${verdict.description.replace(/"/g, "'")}"`);
   } else if (verdict.status === 401) {
     reply.header('www-authenticate', 'Bearer realm="gatehouse"');
@@ -91,7 +98,7 @@ function sendRecord(reply: FastifyReply, snapshot: Snapshot, recordId: number, i
 type Request = FastifyRequest<{ Params: Params; Querystring: Record<string, string> }>;
 
 export async function resourceRoutes(app: FastifyInstance, options: ResourceRoutesOptions): Promise<void> {
-  const { state, limiter, store, usage } = options;
+  const { state, limiter, store, usage, failures } = options;
 
   /**
    * Not an async function: a warm call passes the gate, reads its record and
@@ -99,6 +106,8 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
    * Every path returns the reply, which tells Fastify it was sent.
    */
   const handle = (request: Request, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
+    const held = failures.waitMs(request.ip);
+    if (held > 0) return holdBack(reply, held);
     const { env, area, tenant, resource } = request.params;
     const verdict = runGate(
       {
@@ -119,12 +128,15 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   const answer = (request: Request, reply: FastifyReply, verdict: GateResult): FastifyReply | Promise<FastifyReply> => {
     const { env, area, tenant, resource, id } = request.params;
     if (!verdict.ok) {
-      // Calls are counted under the app once it is known, and only for a real environment and Tenant ID.
+      // A call counts under a tenant only once its token proved that tenant (and the app of the key); a
+      // failure before that counts in the app's one bucket per day and environment, whatever the path
+      // says, and a call without a live app key counts nowhere.
       const target = gateTarget(area, resource);
-      if (verdict.appId !== undefined && target && (env === 'integration' || env === 'production') && TENANT_ID.test(tenant)) {
-        usage.recordCall(verdict.appId, tenant, env, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
-      }
-      return refuse(reply, verdict);
+      if (verdict.pairKey !== undefined && target) usage.recordPairCall(verdict.pairKey, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
+      else if (verdict.appId !== undefined && (env === 'integration' || env === 'production')) usage.recordUnauthenticated(verdict.appId, env, verdict.status);
+      if (verdict.status !== 401) return refuse(reply, verdict);
+      const wait = failures.fail(request.ip);
+      return wait instanceof Promise ? wait.then((ms) => (ms > 0 ? holdBack(reply, ms) : refuse(reply, verdict))) : wait > 0 ? holdBack(reply, wait) : refuse(reply, verdict);
     }
     rateHeaders(reply, verdict.rate);
     // The token's tenant is the path's, so it is a real Tenant ID.

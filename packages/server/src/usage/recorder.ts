@@ -25,6 +25,13 @@ type UsageRow = { id: string; day: string; appId: string; tenantId: string; envi
 /** Calls counted since the last write: day → `app:tenant:environment` → endpoint → count per outcome. */
 type CallCounts = Map<string, Map<string, Map<string, number[]>>>;
 
+/**
+ * The endpoint of an app's calls that proved no tenant (token missing, invalid, expired, or for another
+ * app or tenant), counted with an empty Tenant ID: one row per app, day, environment and outcome, however
+ * many tenants the paths name.
+ */
+export const UNAUTHENTICATED_ENDPOINT = 'unauthenticated';
+
 /** "Last token" and "last call" are shown to the minute: a timestamp newer by less than this is not written again. */
 const LAST_USE_RESOLUTION_MS = 30_000;
 
@@ -57,6 +64,11 @@ export class UsageRecorder {
 
   recordCall(appId: string, tenantId: string, environment: Environment, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
     this.recordPairCall(`${appId}:${tenantId}:${environment}`, endpoint, status, connectionId, now);
+  }
+
+  /** A call with a live app key whose token proved no tenant: the app's one bounded bucket, never a tenant's row. */
+  recordUnauthenticated(appId: string, environment: Environment, status: number, now = Date.now()): void {
+    this.recordPairCall(`${appId}::${environment}`, UNAUTHENTICATED_ENDPOINT, status, undefined, now);
   }
 
   /**

@@ -14,6 +14,17 @@ const OUTCOMES = [
 
 type Outcome = (typeof OUTCOMES)[number]['key'];
 
+/** The server counts calls whose token proved no tenant under this endpoint, with no Tenant ID. */
+const UNAUTHENTICATED = 'unauthenticated';
+const UNAUTHENTICATED_LABEL = 'Unauthenticated calls';
+
+/** How a row's tenant and endpoint read in the report: the bucket of calls that proved no tenant says so. */
+const tenantLabel = (tenantId: string) => tenantId || UNAUTHENTICATED_LABEL;
+/** The tenant filter's value for that bucket: its Tenant ID is empty, which the filter uses for "all". */
+const NO_TENANT = 'none';
+const tenantOption = (tenantId: string) => tenantId || NO_TENANT;
+const endpointLabel = (endpoint: string) => (endpoint === UNAUTHENTICATED ? 'Token missing or not valid' : endpoint);
+
 /** API Usage Report: calls per day over the last 30 days, by outcome, filterable by tenant, environment and endpoint. */
 export function UsageReport({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
@@ -24,7 +35,7 @@ export function UsageReport({ app }: { app: AppDetail }) {
 
   const view = useMemo(() => {
     const rows = (usage.data?.rows ?? []).filter(
-      (r) => (!tenant || r.tenantId === tenant) && (!environment || r.environment === environment) && (!endpoint || r.endpoint === endpoint),
+      (r) => (!tenant || tenantOption(r.tenantId) === tenant) && (!environment || r.environment === environment) && (!endpoint || r.endpoint === endpoint),
     );
     const days: { day: string; label: string; '2xx': number; '4xx': number; '429': number; '5xx': number }[] = [];
     if (usage.data) {
@@ -63,13 +74,16 @@ export function UsageReport({ app }: { app: AppDetail }) {
   const total = view.totals['2xx'] + view.totals['4xx'] + view.totals['429'] + view.totals['5xx'];
   return (
     <>
+      {usage.data.truncated && (
+        <Banner kind="info">This report shows the most recent rows only: the oldest days of the period are left out.</Banner>
+      )}
       <div className="card">
         <div className="actions" style={{ gap: '1rem', alignItems: 'flex-end' }}>
           <div className="field" style={{ marginBottom: 0 }}>
             <label htmlFor="usage-tenant">Tenant</label>
             <select id="usage-tenant" value={tenant} onChange={(e) => setTenant(e.target.value)}>
               <option value="">All tenants</option>
-              {tenants.map((t) => <option key={t} value={t}>{t}</option>)}
+              {tenants.map((t) => <option key={t} value={tenantOption(t)}>{tenantLabel(t)}</option>)}
             </select>
           </div>
           <div className="field" style={{ marginBottom: 0 }}>
@@ -83,7 +97,7 @@ export function UsageReport({ app }: { app: AppDetail }) {
             <label htmlFor="usage-endpoint">Endpoint</label>
             <select id="usage-endpoint" value={endpoint} onChange={(e) => setEndpoint(e.target.value)}>
               <option value="">All endpoints</option>
-              {endpoints.map((e) => <option key={e} value={e}>{e}</option>)}
+              {endpoints.map((e) => <option key={e} value={e}>{endpointLabel(e)}</option>)}
             </select>
           </div>
         </div>
@@ -115,9 +129,9 @@ export function UsageReport({ app }: { app: AppDetail }) {
           <tbody>
             {view.table.map((line) => (
               <tr key={`${line.tenantId}|${line.environment}|${line.endpoint}`}>
-                <td>{line.tenantId}</td>
+                <td>{tenantLabel(line.tenantId)}</td>
                 <td>{ENVIRONMENT_LABEL[line.environment as keyof typeof ENVIRONMENT_LABEL]}</td>
-                <td><code>{line.endpoint}</code></td>
+                <td>{line.endpoint === UNAUTHENTICATED ? endpointLabel(line.endpoint) : <code>{line.endpoint}</code>}</td>
                 {OUTCOMES.map((o) => <td key={o.key}>{line[o.key]}</td>)}
               </tr>
             ))}

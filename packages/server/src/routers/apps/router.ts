@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, identityAfterEdit, invalidField, listedIdentityOnCreate, newAppSchema, notFound } from '@gatehouse/domain';
+import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { containsText } from '../../db/text-match';
 import { rotateSecrets, updateConnection } from '../connections/model';
@@ -26,6 +26,7 @@ import {
   tenantInput,
   usageInput,
   usageOutput,
+  USAGE_REPORT_MAX_ROWS,
   versionOutput,
 } from './schemas';
 
@@ -92,8 +93,8 @@ export const appsRouter = router({
           id: appId,
           organization: developer.organizationId,
           name: input.name,
+          organizationName: input.organizationName,
           homePageUrl: input.homePageUrl,
-          ...listedIdentityOnCreate(input.kind, input),
           kind: input.kind,
           credentialsMode: input.credentialsMode,
           reviewStatus: initialReviewStatus(input.kind),
@@ -108,16 +109,13 @@ export const appsRouter = router({
           action: 'app.created',
           organizationId: developer.organizationId,
           appId,
-          after: { ...input, organizationName: developer.organizationName, version: 1 },
+          after: { ...input, version: 1 },
         });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, appId));
     }),
 
-  /**
-   * Edit details: a never-approved private app turned public goes to review, and so
-   * does a new name or home page of an approved app while tenants keep the listed one.
-   */
+  /** Edit details: a never-approved private app turned public goes to review. */
   updateDetails: developerProcedure
     .input(updateDetailsInput)
     .output(appDetailOutput)
@@ -125,13 +123,13 @@ export const appsRouter = router({
       const { developer } = ctx;
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        const listed = { listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null };
-        const before = { name: app.name, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus, ...listed };
-        const outcome = identityAfterEdit({ kind: app.kind, reviewStatus: app.reviewStatus, ...listed }, input);
-        const after = { name: input.name, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus: outcome.reviewStatus, listedName: outcome.listedName, listedHomePageUrl: outcome.listedHomePageUrl };
+        const before = { name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus };
+        const reviewStatus = reviewStatusOnKindChange(app, input.kind);
+        const after = { name: input.name, organizationName: input.organizationName, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus };
         if (JSON.stringify(before) === JSON.stringify(after)) return;
-        Object.assign(app, after, outcome.consequence === 'none' ? {} : { reviewReason: null }, outcome.consequence === 'entered_review' ? { submittedAt: new Date() } : {});
-        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after: { ...after, review: outcome.consequence } });
+        const enteringReview = reviewStatus === 'pending' && app.reviewStatus !== 'pending';
+        Object.assign(app, after, enteringReview || reviewStatus === 'not_required' ? { reviewReason: null } : {}, enteringReview ? { submittedAt: new Date() } : {});
+        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, input.appId));
     }),
@@ -296,10 +294,13 @@ export const appsRouter = router({
       const app = await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId);
       const to = new Date().toISOString().slice(0, 10);
       const from = new Date(Date.now() - (input.days - 1) * 86_400_000).toISOString().slice(0, 10);
-      const rows = await ctx.em.find(UsageDaily, { appId: app.id, day: { $gte: from } }, { orderBy: { day: 'asc', tenantId: 'asc', endpoint: 'asc' } });
+      // Bounded whatever the traffic was: the newest rows, and a flag when there were more.
+      const found = await ctx.em.find(UsageDaily, { appId: app.id, day: { $gte: from } }, { orderBy: { day: 'desc', tenantId: 'asc', endpoint: 'asc', outcome: 'asc' }, limit: USAGE_REPORT_MAX_ROWS + 1 });
+      const rows = found.slice(0, USAGE_REPORT_MAX_ROWS).reverse();
       return {
         from,
         to,
+        truncated: found.length > USAGE_REPORT_MAX_ROWS,
         rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as '2xx' | '4xx' | '429' | '5xx', calls: r.calls })),
       };
     }),

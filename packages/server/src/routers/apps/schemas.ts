@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, organizationNameSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -12,6 +12,7 @@ export const listAppsInput = z.object({
 
 export const updateDetailsInput = appIdInput.extend({
   name: appNameSchema,
+  organizationName: organizationNameSchema,
   homePageUrl: homePageUrlSchema,
   kind: appKindSchema,
   credentialsMode: credentialsModeSchema,
@@ -45,12 +46,8 @@ export const appListOutput = z.object({
 export const appDetailOutput = z.object({
   id: z.string(),
   name: z.string(),
-  /** The developer's verified organization. */
   organizationName: z.string(),
   homePageUrl: z.string(),
-  /** What tenants see; differs from name and home page while a change waits for review. */
-  listedName: z.string().nullable(),
-  listedHomePageUrl: z.string().nullable(),
   kind,
   credentialsMode: z.enum(CREDENTIALS_MODES),
   reviewStatus,
@@ -106,9 +103,14 @@ export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecr
 
 export const usageInput = appIdInput.extend({ days: z.number().int().min(1).max(90).default(30) });
 
+/** Rows one usage report holds at most: the newest days come first, so a cut drops the oldest. */
+export const USAGE_REPORT_MAX_ROWS = 2000;
+
 export const usageOutput = z.object({
   from: z.string(),
   to: z.string(),
+  /** More rows matched than the report holds; the oldest days were left out. */
+  truncated: z.boolean(),
   rows: z.array(
     z.object({
       day: z.string(),
