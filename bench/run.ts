@@ -108,7 +108,6 @@ async function setUp(db: Database, count: number): Promise<Pair[]> {
   for (let a = 0; pairs.length < count; a++) {
     const app = await dev.apps.create({
       name: `Bench App ${a}`,
-      organizationName: 'Acme Field Apps',
       homePageUrl: 'https://bench.example',
       tenantIds,
       kind: 'private',

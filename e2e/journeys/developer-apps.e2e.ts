@@ -31,7 +31,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByRole('link', { name: 'New App' }).first().click();
     await page.getByRole('heading', { name: 'New App' }).waitFor();
     await page.getByLabel('Application name').fill('Dispatch Sync');
-    await expect(page.getByLabel('Organization name').inputValue()).resolves.toBe('Acme Field Apps');
+    await expect(page.getByTestId('verified-organization').textContent()).resolves.toBe('Acme Field Apps (your verified organization)');
     await page.getByLabel('Home page URL').fill('ftp://acme.example');
     await page.getByRole('textbox', { name: 'Tenant ID' }).fill('98x');
     await page.getByRole('button', { name: 'Add Tenant ID' }).click();

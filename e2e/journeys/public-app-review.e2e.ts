@@ -95,11 +95,47 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await dev.getByRole('region', { name: 'Notifications' }).getByText('Fleet Tracker was approved').waitFor();
   });
 
+  it('the developer renames the approved app; tenants keep the approved identity until a reviewer approves the change', async () => {
+    await dev.goto(appUrl);
+    await dev.getByRole('link', { name: 'Edit', exact: true }).click();
+    await dev.getByLabel('Application name').fill('Fleet Tracker Pro');
+    await dev.getByLabel('Home page URL').fill('https://fleet-pro.example');
+    await dev.getByText('Tenants keep seeing Fleet Tracker until a reviewer approves it.').waitFor();
+    await dev.getByRole('button', { name: 'Save details' }).click();
+    await dev.getByText('Details saved.').waitFor();
+    await expect(dev.getByTestId('listed-identity-notice').textContent()).resolves.toContain('Tenants still see Fleet Tracker · https://fleet.example until a reviewer approves');
+    await screenshot(dev, `${dialect}-identity-change-pending`);
+
+    await admin.goto(`${app.url}/admin/985798691/integration`);
+    await admin.getByRole('link', { name: 'Fleet Tracker', exact: true }).waitFor();
+    await expect(admin.getByText('Fleet Tracker Pro').count()).resolves.toBe(0);
+    await admin.goto(`${app.url}/admin/985798691/production/connect`);
+    await admin.getByRole('link', { name: 'Connect Fleet Tracker', exact: true }).waitFor();
+    await expect(admin.getByText('fleet-pro.example').count()).resolves.toBe(0);
+
+    await reviewer.goto(`${app.url}/admin/review`);
+    const entry = reviewer.getByRole('listitem', { name: 'Fleet Tracker Pro' });
+    const change = entry.getByTestId('identity-change');
+    await change.getByText('Tenants see: Fleet Tracker → Proposed: Fleet Tracker Pro').waitFor();
+    await change.getByText('Tenants see: https://fleet.example → Proposed: https://fleet-pro.example').waitFor();
+    await screenshot(reviewer, `${dialect}-review-queue-identity-change`);
+    await entry.getByRole('button', { name: 'Approve' }).click();
+    await reviewer.getByRole('heading', { name: 'Nothing to review' }).waitFor();
+
+    await admin.reload();
+    await admin.getByRole('link', { name: 'Connect Fleet Tracker Pro', exact: true }).waitFor();
+    await admin.goto(`${app.url}/admin/985798691/integration`);
+    await admin.getByRole('link', { name: 'Fleet Tracker Pro', exact: true }).waitFor();
+    await dev.reload();
+    await expect(dev.getByTestId('listed-identity-notice').count()).resolves.toBe(0);
+  });
+
   it('the reviewer reads the trail of it all and exports it', async () => {
     await reviewer.goto(`${app.url}/admin/review/audit`);
     await reviewer.getByLabel('Action').fill('app.');
     await reviewer.getByRole('button', { name: 'Apply filters' }).click();
-    await reviewer.getByRole('cell', { name: 'app.approved' }).waitFor();
+    // Approved twice: the app, then its new name and home page.
+    await expect.poll(() => reviewer.getByRole('cell', { name: 'app.approved' }).count()).toBe(2);
     await reviewer.getByRole('cell', { name: 'app.rejected' }).waitFor();
     const [download] = await Promise.all([reviewer.waitForEvent('download'), reviewer.getByRole('button', { name: 'Export CSV' }).click()]);
     expect(download.suggestedFilename()).toMatch(/^gatehouse-audit-.*\.csv$/);

@@ -20,7 +20,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     const dev = await app.t.as('dev@gatehouse.test');
     const admin = await app.t.as('admin@gatehouse.test');
     const created = await dev.apps.create({
-      name: 'Usage App', organizationName: 'Acme Field Apps', homePageUrl: 'https://usage.example', tenantIds: ['985798691'],
+      name: 'Usage App', homePageUrl: 'https://usage.example', tenantIds: ['985798691'],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
     });
     appId = created.id;

@@ -5,7 +5,6 @@ import { DomainError, invalidField, notFound } from './errors';
 
 const valid = {
   name: 'Dispatch Sync',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'private',
@@ -41,8 +40,6 @@ describe('newAppSchema', () => {
     ['whitespace name', { name: '   \t ' }, 'name'],
     ['missing name', { name: undefined }, 'name'],
     ['name over the limit', { name: 'x'.repeat(LIMITS.appName + 1) }, 'name'],
-    ['empty organization', { organizationName: ' ' }, 'organizationName'],
-    ['organization over the limit', { organizationName: 'o'.repeat(LIMITS.organizationName + 1) }, 'organizationName'],
     ['javascript: URL', { homePageUrl: 'javascript:alert(1)' }, 'homePageUrl'],
     ['ftp: URL', { homePageUrl: 'ftp://acme.example/file' }, 'homePageUrl'],
     ['data: URL', { homePageUrl: 'data:text/html,<b>hi</b>' }, 'homePageUrl'],
@@ -68,7 +65,11 @@ describe('newAppSchema', () => {
   });
 
   it('accepts text exactly at the limits', () => {
-    expect(errorsFor({ ...valid, name: 'x'.repeat(LIMITS.appName), organizationName: 'o'.repeat(LIMITS.organizationName) })).toBeNull();
+    expect(errorsFor({ ...valid, name: 'x'.repeat(LIMITS.appName) })).toBeNull();
+  });
+
+  it('takes no organization name: the developer\'s verified organization is the app\'s', () => {
+    expect(newAppSchema.parse({ ...valid, organizationName: 'Other Dev Co' })).not.toHaveProperty('organizationName');
   });
 
   it('points a duplicate Tenant ID at its position and names it', () => {

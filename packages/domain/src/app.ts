@@ -30,7 +30,6 @@ export function initialReviewStatus(kind: AppKind): ReviewStatus {
 
 export const LIMITS = {
   appName: 100,
-  organizationName: 100,
   homePageUrl: 2048,
   tenantIds: 500,
   tenantIdDigits: 18,
@@ -45,7 +44,6 @@ const trimmed = (label: string, max: number) =>
     .max(max, `${label} must be at most ${max} characters`);
 
 export const appNameSchema = trimmed('Application name', LIMITS.appName);
-export const organizationNameSchema = trimmed('Organization name', LIMITS.organizationName);
 
 export const homePageUrlSchema = z
   .string({ error: 'Home page URL is required' })
@@ -92,9 +90,9 @@ export const scopesSchema = z
 export const appKindSchema = z.enum(APP_KINDS, { error: 'Choose Public App or Private App' });
 export const credentialsModeSchema = z.enum(CREDENTIALS_MODES, { error: 'Choose who issues the client credentials' });
 
+/** No organization field: an app's organization is its developer's verified one, and anything else sent along is dropped. */
 export const newAppSchema = z.object({
   name: appNameSchema,
-  organizationName: organizationNameSchema,
   homePageUrl: homePageUrlSchema,
   tenantIds: tenantIdsSchema,
   kind: appKindSchema,

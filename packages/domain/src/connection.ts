@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppKind, CredentialsMode, ReviewStatus } from './app';
+import type { CredentialsMode } from './app';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -65,9 +65,13 @@ export function developerMayGenerateSecret(connection: { status: ConnectionStatu
   return secretGenerationRefusal(connection) === null;
 }
 
-/** A tenant admin sees an app iff it lists the tenant, is not deleted, and is private or approved. */
-export function isVisibleToTenant(app: { kind: AppKind; reviewStatus: ReviewStatus; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
-  return listsTenant && !app.deletedAt && (app.kind === 'private' || app.reviewStatus === 'approved');
+/**
+ * A tenant admin sees an app iff it lists the tenant, is not deleted, and has a
+ * listed identity: it is a private app, or a reviewer approved it once (an
+ * approved app stays visible whatever its kind becomes).
+ */
+export function isVisibleToTenant(app: { listedName: string | null | undefined; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
+  return listsTenant && !app.deletedAt && app.listedName != null;
 }
 
 /** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */

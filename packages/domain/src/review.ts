@@ -11,6 +11,88 @@ export function reviewStatusOnKindChange(current: { kind: AppKind; reviewStatus:
   return nextKind === 'public' ? 'pending' : 'not_required';
 }
 
+/** What tenants see of an app: its name and home page. The organization is the developer's verified one. */
+export interface Identity {
+  name: string;
+  homePageUrl: string;
+}
+
+/** The identity shown to tenants; null while the app has never been shown (a public app before its first approval). */
+export interface ListedIdentity {
+  listedName: string | null;
+  listedHomePageUrl: string | null;
+}
+
+export interface ReviewState extends ListedIdentity {
+  kind: AppKind;
+  reviewStatus: ReviewStatus;
+}
+
+export function sameIdentity(a: Identity, b: ListedIdentity): boolean {
+  return a.name === b.listedName && a.homePageUrl === b.listedHomePageUrl;
+}
+
+/**
+ * A reviewer has approved this app's identity at least once. A never-approved
+ * private app also has a listed identity, but no review behind it.
+ */
+export function wasApproved(app: ReviewState): boolean {
+  return app.listedName !== null && app.reviewStatus !== 'not_required';
+}
+
+/** What a details edit did to the review. */
+export type ReviewConsequence = 'none' | 'entered_review' | 'identity_change_withdrawn' | 'left_review';
+
+export interface EditOutcome extends ListedIdentity {
+  reviewStatus: ReviewStatus;
+  consequence: ReviewConsequence;
+}
+
+/**
+ * A developer's edit of name, home page or kind. Once approved, an app's
+ * identity changes only through review, whatever its kind becomes: otherwise
+ * switching it to private, renaming it and switching back would show tenants an
+ * unreviewed identity. Tenants keep the listed identity meanwhile; editing back
+ * to exactly that identity withdraws the change. A never-approved private app
+ * shows tenants every edit at once; turned public, it shows nothing until approved.
+ */
+export function identityAfterEdit(current: ReviewState, next: Identity & { kind: AppKind }): EditOutcome {
+  if (wasApproved(current)) {
+    const listed = { listedName: current.listedName, listedHomePageUrl: current.listedHomePageUrl };
+    if (sameIdentity(next, current)) {
+      return { ...listed, reviewStatus: 'approved', consequence: current.reviewStatus === 'approved' ? 'none' : 'identity_change_withdrawn' };
+    }
+    // Pending stays pending; rejected stays rejected until the developer resubmits.
+    if (current.reviewStatus !== 'approved') return { ...listed, reviewStatus: current.reviewStatus, consequence: 'none' };
+    return { ...listed, reviewStatus: 'pending', consequence: 'entered_review' };
+  }
+  const reviewStatus = reviewStatusOnKindChange(current, next.kind);
+  const consequence: ReviewConsequence =
+    reviewStatus === current.reviewStatus ? 'none' : reviewStatus === 'pending' ? 'entered_review' : 'left_review';
+  if (next.kind === 'private') return { listedName: next.name, listedHomePageUrl: next.homePageUrl, reviewStatus, consequence };
+  return { listedName: null, listedHomePageUrl: null, reviewStatus, consequence };
+}
+
+/** A new app: a private one is shown as created; a public one waits for its first approval. */
+export function listedIdentityOnCreate(kind: AppKind, identity: Identity): ListedIdentity {
+  return kind === 'private' ? { listedName: identity.name, listedHomePageUrl: identity.homePageUrl } : { listedName: null, listedHomePageUrl: null };
+}
+
+/** Approval lists exactly the identity the reviewer saw. */
+export function listedIdentityOnApproval(app: Identity): ListedIdentity {
+  return { listedName: app.name, listedHomePageUrl: app.homePageUrl };
+}
+
+/**
+ * What tenants see of an app they are connected to. An app without a listed
+ * identity is one that was turned public before any approval; its developer
+ * could show those tenants any name while it was private, so its own name is
+ * no new power.
+ */
+export function tenantFacingIdentity(app: Identity & { listedName?: string | null; listedHomePageUrl?: string | null }): Identity {
+  return app.listedName != null && app.listedHomePageUrl != null ? { name: app.listedName, homePageUrl: app.listedHomePageUrl } : { name: app.name, homePageUrl: app.homePageUrl };
+}
+
 export function canResubmit(status: ReviewStatus): boolean {
   return status === 'rejected';
 }

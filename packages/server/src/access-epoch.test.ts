@@ -41,7 +41,7 @@ describe.each(dialects)('access epoch on %s', (dialect) => {
 
   it('a mutation announces a change; one refused for its input or the caller\'s rights does not', async () => {
     const dev = await t.as(DEV);
-    const app = { name: 'Epoch App', organizationName: 'Acme Field Apps', homePageUrl: 'https://epoch.example', tenantIds: ['985798691'], kind: 'private' as const, credentialsMode: 'tenant_admin' as const, scopes: ['tn.crm.customers:r'] };
+    const app = { name: 'Epoch App', homePageUrl: 'https://epoch.example', tenantIds: ['985798691'], kind: 'private' as const, credentialsMode: 'tenant_admin' as const, scopes: ['tn.crm.customers:r'] };
     const before = await epoch();
     await expect(dev.apps.create({ ...app, name: '' })).rejects.toThrow();
     await expect(t.anonymous().apps.create(app)).rejects.toThrow();

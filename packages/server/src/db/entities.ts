@@ -76,8 +76,10 @@ export const App = defineEntity({
     id: id(),
     organization: () => p.manyToOne(Organization),
     name: p.string().length(100),
-    organizationName: p.string().length(100),
     homePageUrl: p.string().length(2048),
+    /** What tenants see: set by a reviewer's approval, or by every edit of a never-approved private app; null until then. */
+    listedName: p.string().length(100).nullable(),
+    listedHomePageUrl: p.string().length(2048).nullable(),
     kind: p.enum([...APP_KINDS]),
     credentialsMode: p.enum([...CREDENTIALS_MODES]),
     reviewStatus: p.enum([...REVIEW_STATUSES]),

@@ -14,7 +14,6 @@ const SAME_ORIGIN = `http://${HOST}`;
 
 const newApp = {
   name: 'Over HTTP',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'private',

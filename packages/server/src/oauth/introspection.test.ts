@@ -43,7 +43,7 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
 
   async function connectedApp(environment: 'integration' | 'production' = 'integration') {
     const app = await dev.apps.create({
-      name: `Introspected ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
+      name: `Introspected ${++appCount}`, homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
     });
     const granted = await admin.connections.allow({ tenantId: TENANT, environment, appId: app.id });

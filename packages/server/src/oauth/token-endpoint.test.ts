@@ -91,7 +91,7 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
   /** A fresh app on SCOPES, connected in integration: stateful cases each get their own. */
   async function connectedApp() {
     const app = await dev.apps.create({
-      name: `Token App ${++appCount}`, organizationName: 'Acme Field Apps', homePageUrl: 'https://token.example', tenantIds: [TENANT],
+      name: `Token App ${++appCount}`, homePageUrl: 'https://token.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: SCOPES,
     });
     const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });

@@ -19,7 +19,7 @@ describe.each(dialects)('the whole story over plain HTTP (%s)', (dialect) => {
     const dev = portalClient(url);
     await dev.signIn(DEV);
     const app = await dev.mutate('apps.create', {
-      name: 'Story App', organizationName: 'Acme Field Apps', homePageUrl: 'https://story.example', tenantIds: ['985798691'],
+      name: 'Story App', homePageUrl: 'https://story.example', tenantIds: ['985798691'],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
     });
     const admin = portalClient(url);

@@ -72,7 +72,7 @@ export async function connectApp(
   app: { name: string; tenantIds: string[]; scopes: string[] },
   where: { tenant: string; env: Environment }[],
 ): Promise<{ name: string; parties: ConnectedParty[] }> {
-  const created = await owner.apps.create({ ...app, organizationName: 'Acme Field Apps', homePageUrl: 'https://api-tests.example', kind: 'private', credentialsMode: 'tenant_admin' });
+  const created = await owner.apps.create({ ...app, homePageUrl: 'https://api-tests.example', kind: 'private', credentialsMode: 'tenant_admin' });
   const parties: ConnectedParty[] = [];
   for (const { tenant, env } of where) {
     const granted = await adminOf(tenant).connections.allow({ tenantId: tenant, environment: env, appId: created.id });

@@ -22,7 +22,6 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
       id: appId,
       organization: dev.organization!.id,
       name: 'Busy App',
-      organizationName: 'Acme Field Apps',
       homePageUrl: 'https://busy.example',
       kind: 'public',
       credentialsMode: 'tenant_admin',

@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { scopeInfo } from '@gatehouse/domain';
+import { APP_KIND_LABEL, scopeInfo } from '@gatehouse/domain';
 import { Decision } from './decision';
 import { Badge, Banner, EmptyState, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 
@@ -10,14 +10,14 @@ function age(since: Date): string {
   return hours < 1 ? 'less than an hour' : hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} days`;
 }
 
-/** Public apps waiting for review, longest-waiting first. */
+/** Apps waiting for review, longest-waiting first: first reviews of public apps, and identity changes of approved apps. */
 export function ReviewQueue() {
   const trpc = useTRPC();
   const queue = useQuery(trpc.review.queue.queryOptions());
   return (
     <>
       <h1>Review queue</h1>
-      <p className="muted">Public apps stay invisible to every tenant until approved. Approval happens once.</p>
+      <p className="muted">Public apps stay invisible to every tenant until approved. A new name or home page of an approved app comes back here; tenants keep seeing the approved one until you approve the change.</p>
       {queue.isPending ? (
         <Loading label="Loading the queue…" />
       ) : queue.isError ? (
@@ -47,10 +47,11 @@ function QueueEntry({ item }: { item: QueueItem }) {
       <div className="page-head" style={{ marginBottom: '0.5rem' }}>
         <div>
           <h2>{item.name}</h2>
-          <div className="muted">{item.organizationName} · <a href={item.homePageUrl} target="_blank" rel="noreferrer noopener">{item.homePageUrl}</a> · Public App</div>
+          <div className="muted">{item.organizationName} <span title="The developer's verified organization">(verified)</span> · <a href={item.homePageUrl} target="_blank" rel="noreferrer noopener">{item.homePageUrl}</a> · {APP_KIND_LABEL[item.kind]}</div>
         </div>
         <Badge tone="warn">waiting {age(item.submittedAt)}</Badge>
       </div>
+      {item.listedName !== null ? <IdentityChange item={item} /> : null}
       <p className="muted">Submitted {formatDateTime(item.submittedAt)} · Tenant IDs: {item.tenantIds.join(', ') || 'none yet'}</p>
       <div className="grid-2">
         <div>
@@ -70,10 +71,34 @@ function QueueEntry({ item }: { item: QueueItem }) {
         approving={approve.isPending}
         rejecting={reject.isPending}
         reasonError={fieldErrorsFrom(reject.error).reason}
-        onApprove={() => approve.mutate({ appId: item.appId })}
+        onApprove={() => approve.mutate({ appId: item.appId, seen: { name: item.name, homePageUrl: item.homePageUrl } })}
         onReject={(reason) => reject.mutate({ appId: item.appId, reason })}
       />
     </li>
+  );
+}
+
+/** An approved app's new identity: what tenants see now next to what approval would show them. */
+function IdentityChange({ item }: { item: QueueItem }) {
+  const rows = [
+    { label: 'Name', listed: item.listedName ?? '', proposed: item.name },
+    { label: 'Home page', listed: item.listedHomePageUrl ?? '', proposed: item.homePageUrl },
+  ];
+  return (
+    <div className="banner banner-info" data-testid="identity-change">
+      <strong>Identity change.</strong> Approving shows tenants the proposed identity; until then they see the approved one.
+      <dl className="dl" style={{ marginTop: '0.5rem' }}>
+        {rows.map((row) => (
+          <div key={row.label} style={{ display: 'contents' }}>
+            <dt>{row.label}</dt>
+            <dd>
+              Tenants see: {row.listed}
+              {row.listed === row.proposed ? <span className="muted"> (unchanged)</span> : <> → Proposed: <strong>{row.proposed}</strong></>}
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </div>
   );
 }
 

@@ -28,7 +28,7 @@ export function AppOverview({ app }: { app: AppDetail }) {
       <div className="card">
         <h2>Details</h2>
         <dl className="dl">
-          <dt>Organization</dt><dd>{app.organizationName}</dd>
+          <dt>Organization</dt><dd>{app.organizationName} <span className="muted">(your verified organization)</span></dd>
           <dt>Home page URL</dt><dd><a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">{app.homePageUrl}</a></dd>
           <dt>Kind</dt><dd><KindLabel kind={app.kind} /></dd>
           <dt>Review status</dt><dd><ReviewBadge status={app.reviewStatus} />{app.reviewReason ? <> — {app.reviewReason}</> : null}</dd>

@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, NavLink, useNavigate } from 'react-router';
+import { wasApproved } from '@gatehouse/domain';
 import { Banner, Button, ConfirmDialog, EmptyState, Loading, fieldErrorsFrom, isNotFound, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 import { KindLabel, ReviewBadge, waitedFor } from './labels';
 
@@ -93,6 +94,18 @@ function ReviewStatus({ app }: { app: AppDetail }) {
       },
     }),
   );
+  const listed = wasApproved(app) ? (
+    <span data-testid="listed-identity-notice">
+      {' '}Tenants still see <strong>{app.listedName}</strong> · {app.listedHomePageUrl} until a reviewer approves your new name or home page.
+    </span>
+  ) : null;
+  if (app.reviewStatus === 'pending' && listed) {
+    return (
+      <Banner kind="warning">
+        <strong>Pending review</strong>{app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}.{listed}
+      </Banner>
+    );
+  }
   if (app.reviewStatus === 'pending') {
     return (
       <Banner kind="warning">
@@ -103,7 +116,7 @@ function ReviewStatus({ app }: { app: AppDetail }) {
   if (app.reviewStatus === 'rejected') {
     return (
       <Banner kind="error">
-        <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>
+        <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>{listed}
         <div className="actions" style={{ marginTop: '0.5rem' }}>
           <span>Make the changes it asks for on the Edit tab, then</span>
           <Button variant="primary" busy={resubmit.isPending} onClick={() => resubmit.mutate({ appId: app.id })}>Resubmit</Button>

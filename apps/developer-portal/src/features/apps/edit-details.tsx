@@ -1,14 +1,18 @@
 import { useState, type FormEvent } from 'react';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { APP_KIND_LABEL, CREDENTIALS_MODE_LABEL, type AppKind, type CredentialsMode } from '@gatehouse/domain';
+import { APP_KIND_LABEL, CREDENTIALS_MODE_LABEL, sameIdentity, wasApproved, type AppKind, type CredentialsMode } from '@gatehouse/domain';
 import { Banner, Button, TextField, fieldErrorsFrom, messageFrom, useTRPC } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
+import { VerifiedOrganization } from './new-app';
 
-/** Edit details: name, organization, home page, kind and credentials mode. A never-approved app turned public goes to review. */
+/**
+ * Edit details: name, home page, kind and credentials mode. A never-approved app turned
+ * public goes to review, and so does a new name or home page of an approved app.
+ */
 export function EditDetails({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind as AppKind, credentialsMode: app.credentialsMode as CredentialsMode });
+  const [form, setForm] = useState({ name: app.name, homePageUrl: app.homePageUrl, kind: app.kind as AppKind, credentialsMode: app.credentialsMode as CredentialsMode });
   const save = useMutation(
     trpc.apps.updateDetails.mutationOptions({
       onSuccess: async (updated) => {
@@ -33,7 +37,7 @@ export function EditDetails({ app }: { app: AppDetail }) {
       {save.isError && Object.keys(errors).length === 0 ? <Banner kind="error">{messageFrom(save.error)}</Banner> : null}
       <div className="grid-2">
         <TextField label="Application name" value={form.name} onChange={(e) => set('name', e.target.value)} error={errors.name} maxLength={100} />
-        <TextField label="Organization name" value={form.organizationName} onChange={(e) => set('organizationName', e.target.value)} error={errors.organizationName} maxLength={100} />
+        <VerifiedOrganization name={app.organizationName} />
       </div>
       <TextField label="Home page URL" type="url" value={form.homePageUrl} onChange={(e) => set('homePageUrl', e.target.value)} error={errors.homePageUrl} />
       <div className="grid-2">
@@ -55,8 +59,11 @@ export function EditDetails({ app }: { app: AppDetail }) {
           <p className="hint">Applies to new connections only: existing ones keep who issues their credentials.</p>
         </fieldset>
       </div>
-      {form.kind === 'public' && app.kind === 'private' && app.reviewStatus !== 'approved' ? (
+      {form.kind === 'public' && app.kind === 'private' && app.reviewStatus === 'not_required' ? (
         <p className="hint">Making this a Public App sends it to review: tenants will not see it until a reviewer approves it.</p>
+      ) : null}
+      {wasApproved(app) && !sameIdentity(form, app) ? (
+        <p className="hint">A new name or home page goes to review. Tenants keep seeing {app.listedName} until a reviewer approves it.</p>
       ) : null}
       <Button type="submit" busy={save.isPending}>Save details</Button>
     </form>

@@ -11,6 +11,16 @@ const KIND_HELP: Record<AppKind, string> = {
   private: 'For one single customer. No review needed.',
 };
 
+/** Tenants see the developer's verified organization on every app; nobody types it. */
+export function VerifiedOrganization({ name }: { name: string }) {
+  return (
+    <div className="field">
+      <span className="label">Organization</span>
+      <span data-testid="verified-organization">{name} <span className="muted">(your verified organization)</span></span>
+    </div>
+  );
+}
+
 export function NewApp() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -18,7 +28,6 @@ export function NewApp() {
   const session = useSession();
   const [form, setForm] = useState({
     name: '',
-    organizationName: session.data?.organizationName ?? '',
     homePageUrl: '',
     tenantIds: [] as string[],
     kind: 'private' as AppKind,
@@ -61,7 +70,7 @@ export function NewApp() {
         <h2>Application</h2>
         <div className="grid-2">
           <TextField label="Application name" value={form.name} onChange={(e) => set('name', e.target.value)} error={errors.name} maxLength={100} required />
-          <TextField label="Organization name" value={form.organizationName} onChange={(e) => set('organizationName', e.target.value)} error={errors.organizationName} maxLength={100} required />
+          <VerifiedOrganization name={session.data?.organizationName ?? ''} />
         </div>
         <TextField label="Home page URL" type="url" placeholder="https://www.example.com" value={form.homePageUrl} onChange={(e) => set('homePageUrl', e.target.value)} error={errors.homePageUrl} hint="Your organization's home page, shown to tenant admins." required />
         <div className="grid-2">

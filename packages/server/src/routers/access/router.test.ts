@@ -218,7 +218,6 @@ describe.each(dialects)('request access on %s', (dialect) => {
       // The new member sees the organization's apps.
       const app = await (await signIn(t, DEV))().apps.create({
         name: 'Shared With Colleague',
-        organizationName: 'Acme Field Apps',
         homePageUrl: 'https://acme.example',
         tenantIds: [],
         kind: 'private',

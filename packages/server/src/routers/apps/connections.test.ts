@@ -37,7 +37,6 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   function newApp(overrides: Partial<NewApp> = {}) {
     return dev.apps.create({
       name: `Viewed App ${++appCount}`,
-      organizationName: 'Acme Field Apps',
       homePageUrl: 'https://acme.example',
       tenantIds: [TENANT, TENANT2],
       kind: 'private',
@@ -176,7 +175,6 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       const mine = await newApp();
       const theirs = await dev2.apps.create({
         name: 'Other Co Tracker',
-        organizationName: 'Other Dev Co',
         homePageUrl: 'https://other.example',
         tenantIds: [TENANT],
         kind: 'private',
@@ -410,6 +408,18 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       const adminIssued = await allow(ADMIN, TENANT, other.id);
       expect(adminIssued.connection.credentialsIssuer).toBe('tenant_admin');
       expect((await refused(generate(other.id, TENANT))).code).toBe('FORBIDDEN');
+    });
+
+    it('from outside, a connection the tenant admin issues answers exactly as before: nothing tells who issues it', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      await allow(ADMIN, TENANT, app.id);
+      await switchMode(app, 'developer');
+      const input = { appId: app.id, tenantId: TENANT, environment: 'integration' as const };
+      expect(await refused(() => dev2.apps.generateSecret(input))).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+      expect((await refused(() => t.anonymous().apps.generateSecret(input))).code).toBe('UNAUTHORIZED');
+      for (const email of [ADMIN, ADMIN2, REVIEWER]) {
+        expect((await refused(async () => (await fresh(email)).apps.generateSecret(input))).code, email).toBe('FORBIDDEN');
+      }
     });
   });
 });

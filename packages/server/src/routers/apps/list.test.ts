@@ -3,7 +3,6 @@ import { TRPCError } from '@trpc/server';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
 
 const base = {
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'private' as const,
@@ -111,7 +110,7 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
   it("never shows one organization's apps to another", async () => {
     expect(await dev2.apps.list({ pageSize: 100 })).toMatchObject({ items: [], totalCount: 0 });
     expect((await dev2.apps.list({ search: 'Fleet' })).totalCount).toBe(0);
-    const theirs = await dev2.apps.create({ ...base, name: 'Fleet Tracker Rival', organizationName: 'Other Dev Co' });
+    const theirs = await dev2.apps.create({ ...base, name: 'Fleet Tracker Rival' });
     expect((await dev2.apps.list({ search: 'Fleet' })).items.map((a) => a.id)).toEqual([theirs.id]);
     const ours = await dev.apps.list({ pageSize: 100 });
     expect(ours.totalCount).toBe(24);

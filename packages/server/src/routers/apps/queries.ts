@@ -6,7 +6,7 @@ import { isUuid } from '../../db/ids';
 
 /** The organization's live app, or NOT_FOUND — the same answer for missing, deleted, foreign and malformed ids. */
 export async function findOwnedApp(em: EntityManager, organizationId: string, appId: string): Promise<AppEntity> {
-  const app = isUuid(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }, { populate: ['organization'] }) : null;
   if (!app) throw notFound('App');
   return app;
 }
@@ -26,8 +26,10 @@ export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppD
   return {
     id: app.id,
     name: app.name,
-    organizationName: app.organizationName,
+    organizationName: app.organization.name,
     homePageUrl: app.homePageUrl,
+    listedName: app.listedName ?? null,
+    listedHomePageUrl: app.listedHomePageUrl ?? null,
     kind: app.kind,
     credentialsMode: app.credentialsMode,
     reviewStatus: app.reviewStatus,

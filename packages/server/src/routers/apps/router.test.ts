@@ -8,7 +8,6 @@ import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type Te
 
 const base = {
   name: 'Dispatch Sync',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'private' as const,
@@ -133,7 +132,7 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it("keeps another organization's apps out of its list, search included", async () => {
-      const theirs = await dev2.apps.create({ ...base, name: 'Other Co Tracker', organizationName: 'Other Dev Co' });
+      const theirs = await dev2.apps.create({ ...base, name: 'Other Co Tracker' });
       const list = await dev2.apps.list({ pageSize: 100 });
       expect(list.items.map((a) => a.id)).toEqual([theirs.id]);
       expect(list.totalCount).toBe(1);
@@ -189,14 +188,14 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it('trims text, and keeps no tenants when none are given', async () => {
-      const app = await dev.apps.create({ ...base, name: '  Spaced  ', organizationName: ' Acme ', homePageUrl: ' https://acme.example/x ', tenantIds: [] });
-      expect(app).toMatchObject({ name: 'Spaced', organizationName: 'Acme', homePageUrl: 'https://acme.example/x', tenantIds: [] });
+      const app = await dev.apps.create({ ...base, name: '  Spaced  ', homePageUrl: ' https://acme.example/x ', tenantIds: [] });
+      expect(app).toMatchObject({ name: 'Spaced', organizationName: 'Acme Field Apps', homePageUrl: 'https://acme.example/x', tenantIds: [] });
       const many = await dev.apps.create({ ...base, tenantIds: [' 100200300', '985798691', '42'] });
       expect([...many.tenantIds].sort()).toEqual(['100200300', '42', '985798691']);
     });
 
     it('accepts fields exactly at their limits', async () => {
-      const app = await dev.apps.create({ ...base, name: 'n'.repeat(100), organizationName: 'o'.repeat(100), homePageUrl: `https://acme.example/${'p'.repeat(2048 - 21)}`, tenantIds: ['9'.repeat(18)] });
+      const app = await dev.apps.create({ ...base, name: 'n'.repeat(100), homePageUrl: `https://acme.example/${'p'.repeat(2048 - 21)}`, tenantIds: ['9'.repeat(18)] });
       expect(app.name).toHaveLength(100);
       expect(app.homePageUrl).toHaveLength(2048);
       expect(app.tenantIds).toEqual(['9'.repeat(18)]);
@@ -232,8 +231,6 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       ['empty name', { name: '' }, 'name'],
       ['whitespace name', { name: '    ' }, 'name'],
       ['over-long name', { name: 'n'.repeat(101) }, 'name'],
-      ['empty organization name', { organizationName: '' }, 'organizationName'],
-      ['over-long organization name', { organizationName: 'o'.repeat(101) }, 'organizationName'],
       ['javascript: URL', { homePageUrl: 'javascript:alert(document.cookie)' }, 'homePageUrl'],
       ['ftp: URL', { homePageUrl: 'ftp://acme.example' }, 'homePageUrl'],
       ['URL without a scheme', { homePageUrl: 'acme.example' }, 'homePageUrl'],

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, invalidField, newAppSchema, notFound, reviewStatusOnKindChange } from '@gatehouse/domain';
+import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, identityAfterEdit, invalidField, listedIdentityOnCreate, newAppSchema, notFound } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { containsText } from '../../db/text-match';
 import { rotateSecrets, updateConnection } from '../connections/model';
@@ -93,8 +93,8 @@ export const appsRouter = router({
           id: appId,
           organization: developer.organizationId,
           name: input.name,
-          organizationName: input.organizationName,
           homePageUrl: input.homePageUrl,
+          ...listedIdentityOnCreate(input.kind, input),
           kind: input.kind,
           credentialsMode: input.credentialsMode,
           reviewStatus: initialReviewStatus(input.kind),
@@ -109,13 +109,16 @@ export const appsRouter = router({
           action: 'app.created',
           organizationId: developer.organizationId,
           appId,
-          after: { ...input, version: 1 },
+          after: { ...input, organizationName: developer.organizationName, version: 1 },
         });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, appId));
     }),
 
-  /** Edit details: a never-approved private app turned public goes to review. */
+  /**
+   * Edit details: a never-approved private app turned public goes to review, and so
+   * does a new name or home page of an approved app while tenants keep the listed one.
+   */
   updateDetails: developerProcedure
     .input(updateDetailsInput)
     .output(appDetailOutput)
@@ -123,13 +126,13 @@ export const appsRouter = router({
       const { developer } = ctx;
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        const before = { name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus };
-        const reviewStatus = reviewStatusOnKindChange(app, input.kind);
-        const after = { name: input.name, organizationName: input.organizationName, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus };
+        const listed = { listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null };
+        const before = { name: app.name, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus, ...listed };
+        const outcome = identityAfterEdit({ kind: app.kind, reviewStatus: app.reviewStatus, ...listed }, input);
+        const after = { name: input.name, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus: outcome.reviewStatus, listedName: outcome.listedName, listedHomePageUrl: outcome.listedHomePageUrl };
         if (JSON.stringify(before) === JSON.stringify(after)) return;
-        const enteringReview = reviewStatus === 'pending' && app.reviewStatus !== 'pending';
-        Object.assign(app, after, enteringReview || reviewStatus === 'not_required' ? { reviewReason: null } : {}, enteringReview ? { submittedAt: new Date() } : {});
-        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after });
+        Object.assign(app, after, outcome.consequence === 'none' ? {} : { reviewReason: null }, outcome.consequence === 'entered_review' ? { submittedAt: new Date() } : {});
+        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after: { ...after, review: outcome.consequence } });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, input.appId));
     }),

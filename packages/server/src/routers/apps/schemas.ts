@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, organizationNameSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -12,7 +12,6 @@ export const listAppsInput = z.object({
 
 export const updateDetailsInput = appIdInput.extend({
   name: appNameSchema,
-  organizationName: organizationNameSchema,
   homePageUrl: homePageUrlSchema,
   kind: appKindSchema,
   credentialsMode: credentialsModeSchema,
@@ -46,8 +45,12 @@ export const appListOutput = z.object({
 export const appDetailOutput = z.object({
   id: z.string(),
   name: z.string(),
+  /** The developer's verified organization. */
   organizationName: z.string(),
   homePageUrl: z.string(),
+  /** What tenants see; differs from name and home page while a change waits for review. */
+  listedName: z.string().nullable(),
+  listedHomePageUrl: z.string().nullable(),
   kind,
   credentialsMode: z.enum(CREDENTIALS_MODES),
   reviewStatus,

@@ -4,7 +4,6 @@ import { DEV, dialects, openTestDatabase, type TestDatabase } from '../../test/h
 
 const base = {
   name: 'Dispatch Sync',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'private' as const,

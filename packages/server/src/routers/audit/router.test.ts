@@ -10,9 +10,8 @@ const CSV_HEADER = ['at', 'actor', 'action', 'organization', 'app', 'app_id', 't
 /** App names a spreadsheet would run as formulas. */
 const FORMULA_NAMES = ['=HYPERLINK("http://evil.example","click")', '+SUM(1,2)', '-2+3', '@SUM(A1)'];
 
-const app = (name: string, organizationName: string, extra: { kind?: 'public' | 'private'; tenantIds?: string[] } = {}) => ({
+const app = (name: string, extra: { kind?: 'public' | 'private'; tenantIds?: string[] } = {}) => ({
   name,
-  organizationName,
   homePageUrl: 'https://example.com',
   tenantIds: extra.tenantIds ?? [GLENDALE],
   kind: extra.kind ?? ('private' as const),
@@ -80,19 +79,19 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     acme = (await t.db.em().findOneOrFail(Organization, { name: 'Acme Field Apps' })).id;
     other = (await t.db.em().findOneOrFail(Organization, { name: 'Other Dev Co' })).id;
 
-    acmeApp = (await dev().apps.create(app('Acme Audit App', 'Acme Field Apps'))).id;
+    acmeApp = (await dev().apps.create(app('Acme Audit App'))).id;
     await dev().apps.saveScopes({ appId: acmeApp, scopes: ['tn.crm.customers:r', 'tn.crm.leads:w'] });
     await dev().apps.addTenant({ appId: acmeApp, tenantId: SUMMIT });
-    otherApp = (await dev2().apps.create(app('Other Audit App', 'Other Dev Co'))).id;
+    otherApp = (await dev2().apps.create(app('Other Audit App'))).id;
     clientSecrets = [
       (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: acmeApp })).clientSecret,
       (await admin2().connections.allow({ tenantId: SUMMIT, environment: 'production', appId: acmeApp })).clientSecret,
       (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: otherApp })).clientSecret,
     ];
-    approvedApp = (await dev().apps.create(app('Acme Public App', 'Acme Field Apps', { kind: 'public' }))).id;
+    approvedApp = (await dev().apps.create(app('Acme Public App', { kind: 'public' }))).id;
     await reviewer().review.approve({ appId: approvedApp });
     formulaApps = [];
-    for (const name of FORMULA_NAMES) formulaApps.push((await dev().apps.create(app(name, 'Acme Field Apps', { tenantIds: [] }))).id);
+    for (const name of FORMULA_NAMES) formulaApps.push((await dev().apps.create(app(name, { tenantIds: [] }))).id);
     await t.anonymous().access.request({ name: 'Theo Tenant', email: 'theo@glendale.example', organizationName: 'Glendale Plumbing', role: 'tenant_admin', tenantId: GLENDALE });
   });
   afterAll(async () => t?.close());
@@ -286,7 +285,7 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
 
     // Listing a Tenant ID on an app still waiting for review must not name that app in the tenant's trail.
     it('does not reveal a public app still waiting for review', async () => {
-      const hidden = await dev().apps.create(app('Stealth Pending App', 'Acme Field Apps', { kind: 'public', tenantIds: [] }));
+      const hidden = await dev().apps.create(app('Stealth Pending App', { kind: 'public', tenantIds: [] }));
       await dev().apps.addTenant({ appId: hidden.id, tenantId: GLENDALE });
       expect((await admin().connections.available({ tenantId: GLENDALE, environment: 'integration' })).map((a) => a.appId)).not.toContain(hidden.id);
       const trail = await list(admin, { view: 'tenant' });

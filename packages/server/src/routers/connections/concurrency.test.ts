@@ -40,7 +40,6 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   async function newApp() {
     return dev.apps.create({
       name: `Raced App ${++appCount}`,
-      organizationName: 'Acme Field Apps',
       homePageUrl: 'https://acme.example',
       tenantIds: [TENANT],
       kind: 'private',

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, isVisibleToTenant, issuerOfConnection, newVersionAvailable, notFound, canConnectionDo, type ConnectionAction, type ConnectionState } from '@gatehouse/domain';
+import { DomainError, isVisibleToTenant, issuerOfConnection, tenantFacingIdentity, newVersionAvailable, notFound, canConnectionDo, type ConnectionAction, type ConnectionState } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, ClientSecret, Connection, type AppEntity, type ClientSecretEntity, type ConnectionEntity } from '../../db/entities';
 import { randomToken, sha256Hex } from '../../auth/secrets';
 import type { SessionUser } from '../../auth/sessions';
@@ -23,7 +23,7 @@ export function assertTenant(user: SessionUser, tenantId: string): void {
 /** A connection on one of the admin's tenants, with its app, or NOT_FOUND. */
 export async function findTenantConnection(em: EntityManager, user: SessionUser, connectionId: string): Promise<ConnectionEntity> {
   const connection = isUuid(connectionId)
-    ? await em.findOne(Connection, { id: connectionId, tenant: { $in: user.tenantIds } }, { populate: ['app'] })
+    ? await em.findOne(Connection, { id: connectionId, tenant: { $in: user.tenantIds } }, { populate: ['app', 'app.organization'] })
     : null;
   if (!connection) throw notFound('Connection');
   return connection;
@@ -31,7 +31,7 @@ export async function findTenantConnection(em: EntityManager, user: SessionUser,
 
 /** The app as the tenant may see it, or NOT_FOUND. */
 export async function findVisibleApp(em: EntityManager, tenantId: string, appId: string): Promise<AppEntity> {
-  const app = isUuid(appId) ? await em.findOne(App, { id: appId }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId }, { populate: ['organization'] }) : null;
   const listed = app ? (await em.count(AppTenant, { app: app.id, tenantId })) > 0 : false;
   if (!app || !isVisibleToTenant(app, listed)) throw notFound('App');
   return app;
@@ -43,14 +43,22 @@ export async function offeredTenants(em: EntityManager, pairs: { appId: string; 
   return new Set(rows.map((r) => `${r.app.id}:${r.tenantId}`));
 }
 
+/** The app as a tenant admin sees it: listed identity and verified organization (load `organization`). */
+export function appAsTenantSees(app: AppEntity): { appId: string; name: string; organizationName: string; homePageUrl: string; latestVersion: number } {
+  const listed = tenantFacingIdentity(app);
+  return { appId: app.id, name: listed.name, organizationName: app.organization.name, homePageUrl: listed.homePageUrl, latestVersion: app.latestVersion };
+}
+
+/** The connection as its tenant admin sees it: the app's listed identity and verified organization (load `app.organization`). */
 export function summarize(connection: ConnectionEntity, offered: Set<string>): ConnectionSummary {
   const app = connection.app;
+  const listed = tenantFacingIdentity(app);
   return {
     id: connection.id,
     appId: app.id,
-    appName: app.name,
-    organizationName: app.organizationName,
-    homePageUrl: app.homePageUrl,
+    appName: listed.name,
+    organizationName: app.organization.name,
+    homePageUrl: listed.homePageUrl,
     tenantId: connection.tenant.id,
     environment: connection.environment,
     status: connection.status,

@@ -20,7 +20,6 @@ const CLIENT_ID = /^ghc_[A-Za-z0-9_-]{22,}$/;
 const CLIENT_SECRET = /^ghcs_[A-Za-z0-9_-]{43,}$/;
 
 const base = {
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: [TENANT],
   kind: 'private' as const,
@@ -233,10 +232,10 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       const elsewhere = await newApp({ tenantIds: [TENANT2] });
       const both = await newApp({ tenantIds: [TENANT2, TENANT] });
       const unlisted = await newApp({ tenantIds: [] });
-      // A public app once a reviewer approved it (the review itself is the review feature's to test).
+      // A public app as a reviewer's approval leaves it, listed under its name (the review itself is the review feature's to test).
       const publicApp = await newApp({ kind: 'public' });
-      await t.db.em().nativeUpdate(App, { id: publicApp.id }, { reviewStatus: 'approved' });
-      const otherOrg = await newApp({ organizationName: 'Other Dev Co' }, await fresh(DEV2));
+      await t.db.em().nativeUpdate(App, { id: publicApp.id }, { reviewStatus: 'approved', listedName: publicApp.name, listedHomePageUrl: publicApp.homePageUrl });
+      const otherOrg = await newApp({}, await fresh(DEV2));
       for (const environment of ['integration', 'production'] as const) {
         const offered = (await admin.connections.available({ tenantId: TENANT, environment })).map((a) => a.appId);
         expect(offered).toEqual(expect.arrayContaining([listed.id, both.id, publicApp.id, otherOrg.id]));

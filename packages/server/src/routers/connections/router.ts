@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, credentialsIssuerFor, diffScopes, invalidField, notFound } from '@gatehouse/domain';
+import { DomainError, credentialsIssuerFor, diffScopes, invalidField, isVisibleToTenant, notFound } from '@gatehouse/domain';
 import { AppTenant, ClientSecret, Connection, Tenant, type ConnectionEntity } from '../../db/entities';
 import { audit } from '../../audit';
 import type { SessionUser } from '../../auth/sessions';
 import { tenantAdminProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import {
+  appAsTenantSees,
   assertCan,
   assertTenant,
   findTenantConnection,
@@ -79,7 +80,7 @@ export const connectionsRouter = router({
       const connections = await ctx.em.find(
         Connection,
         { tenant: input.tenantId, environment: input.environment },
-        { populate: ['app'], orderBy: { updatedAt: 'desc', id: 'asc' } },
+        { populate: ['app', 'app.organization'], orderBy: { updatedAt: 'desc', id: 'asc' } },
       );
       const offered = await offeredTenants(ctx.em, connections.map((c) => ({ appId: c.app.id, tenantId: input.tenantId })));
       return connections.map((c) => summarize(c, offered));
@@ -91,19 +92,18 @@ export const connectionsRouter = router({
     .output(z.array(availableAppOutput))
     .query(async ({ ctx, input }) => {
       assertTenant(ctx.user, input.tenantId);
-      const listings = await ctx.em.find(AppTenant, { tenantId: input.tenantId, app: { deletedAt: null, $or: [{ kind: 'private' }, { reviewStatus: 'approved' }] } }, { populate: ['app'], orderBy: { app: { name: 'asc' } } });
+      // The query narrows to what isVisibleToTenant accepts; the domain rule still decides.
+      const candidates = await ctx.em.find(
+        AppTenant,
+        { tenantId: input.tenantId, app: { deletedAt: null, listedName: { $ne: null } } },
+        { populate: ['app', 'app.organization'], orderBy: { app: { listedName: 'asc' } } },
+      );
+      const listings = candidates.filter((l) => isVisibleToTenant(l.app, true));
       const decided = await ctx.em.find(Connection, { tenant: input.tenantId, environment: input.environment, app: { $in: listings.map((l) => l.app.id) } });
       const statusByApp = new Map(decided.map((c) => [c.app.id, c.status]));
       return listings
         .filter((l) => !statusByApp.has(l.app.id) || statusByApp.get(l.app.id) === 'declined')
-        .map(({ app }) => ({
-          appId: app.id,
-          name: app.name,
-          organizationName: app.organizationName,
-          homePageUrl: app.homePageUrl,
-          latestVersion: app.latestVersion,
-          declined: statusByApp.get(app.id) === 'declined',
-        }));
+        .map(({ app }) => ({ ...appAsTenantSees(app), declined: statusByApp.get(app.id) === 'declined' }));
     }),
 
   /** What the admin reads before Allow or Decline: the app and every scope it asks for. */
@@ -113,13 +113,9 @@ export const connectionsRouter = router({
     .query(async ({ ctx, input }) => {
       assertTenant(ctx.user, input.tenantId);
       const app = await findVisibleApp(ctx.em, input.tenantId, input.appId);
-      const connection = await ctx.em.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
+      const connection = await ctx.em.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app', 'app.organization'] });
       return {
-        appId: app.id,
-        name: app.name,
-        organizationName: app.organizationName,
-        homePageUrl: app.homePageUrl,
-        latestVersion: app.latestVersion,
+        ...appAsTenantSees(app),
         declined: connection?.status === 'declined',
         scopes: await scopesOfVersion(ctx.em, app.id, app.latestVersion),
         connection: connection ? await summarizeOne(ctx.em, connection) : null,
@@ -138,7 +134,7 @@ export const connectionsRouter = router({
       const issued = await raceSafe(() =>
         ctx.em.transactional(async (tx) => {
           const app = await findVisibleApp(tx, input.tenantId, input.appId);
-          let connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
+          let connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app', 'app.organization'] });
           assertCan(connection, 'allow', 'This app is already connected in this environment.');
           const clientId = newClientId();
           const credentialsIssuer = credentialsIssuerFor(app.credentialsMode);
@@ -176,7 +172,7 @@ export const connectionsRouter = router({
       const connection = await raceSafe(() =>
         ctx.em.transactional(async (tx) => {
           const app = await findVisibleApp(tx, input.tenantId, input.appId);
-          const existing = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
+          const existing = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app', 'app.organization'] });
           assertCan(existing, 'decline', 'This app is already connected: disable it instead.');
           if (existing?.status === 'declined') return existing;
           const created = tx.create(Connection, { id: crypto.randomUUID(), app, tenant: input.tenantId, environment: input.environment, status: 'declined', updatedBy: ctx.user.id });

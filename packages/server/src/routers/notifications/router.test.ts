@@ -5,7 +5,6 @@ import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type Te
 
 const publicApp = {
   name: 'Notified App',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'public' as const,
@@ -73,7 +72,7 @@ describe.each(dialects)('notifications on %s', (dialect) => {
   });
 
   it("notifies the other organization's developer about their own app only", async () => {
-    const theirs = await dev2().apps.create({ ...publicApp, name: 'Other Co Notice', organizationName: 'Other Dev Co' });
+    const theirs = await dev2().apps.create({ ...publicApp, name: 'Other Co Notice' });
     const before = (await dev().notifications.list()).items.length;
     await reviewer().review.approve({ appId: theirs.id });
     expect(await dev2().notifications.list()).toMatchObject({ unread: 1, items: [{ appId: theirs.id, read: false }] });

@@ -5,7 +5,6 @@ import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type Te
 
 const publicApp = {
   name: 'Route Planner',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: ['985798691'],
   kind: 'public' as const,
@@ -151,7 +150,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
 
     it('queues by waiting time, oldest first, with name, organization, home page, kind, scopes and Tenant IDs', async () => {
       const [a, b, c] = await Promise.all(['Queue A', 'Queue B', 'Queue C'].map((name) => dev().apps.create({ ...publicApp, name })));
-      const other = await dev2().apps.create({ ...publicApp, name: 'Queue Other', organizationName: 'Other Dev Co', tenantIds: [SUMMIT], scopes: ['tn.settings.employees:r'] });
+      const other = await dev2().apps.create({ ...publicApp, name: 'Queue Other', tenantIds: [SUMMIT], scopes: ['tn.settings.employees:r'] });
       const priv = await dev().apps.create({ ...privateApp, name: 'Queue Private' });
       const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
       const em = t.db.em();
@@ -170,6 +169,8 @@ describe.each(dialects)('review router on %s', (dialect) => {
         name: 'Queue Other',
         organizationName: 'Other Dev Co',
         homePageUrl: 'https://acme.example',
+        listedName: null,
+        listedHomePageUrl: null,
         kind: 'public',
         reviewStatus: 'pending',
         scopes: ['tn.settings.employees:r'],

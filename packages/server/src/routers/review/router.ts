@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, notFound, reviewReasonSchema } from '@gatehouse/domain';
+import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, listedIdentityOnApproval, notFound, reviewReasonSchema } from '@gatehouse/domain';
 import { AccessRequest, App, AppTenant, Notification, Organization, PasswordSetup, Tenant, TenantAdmin, User } from '../../db/entities';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
@@ -11,12 +11,18 @@ import { latestScopesOf } from '../apps/queries';
 import { isUuid } from '../../db/ids';
 
 const SETUP_LINK_TTL_MS = 72 * 3600_000;
+const CHANGED_MESSAGE = 'This app is not waiting for review any more, or its developer changed it meanwhile. Reload the queue.';
 
 const queueItemOutput = z.object({
   appId: z.string(),
+  /** The identity proposed for approval. */
   name: z.string(),
+  /** The developer's verified organization. */
   organizationName: z.string(),
   homePageUrl: z.string(),
+  /** What tenants see now: null for a first review, else the approved identity a change would replace. */
+  listedName: z.string().nullable(),
+  listedHomePageUrl: z.string().nullable(),
   kind: z.enum(APP_KINDS),
   reviewStatus: z.enum(REVIEW_STATUSES),
   scopes: z.array(z.string()),
@@ -36,8 +42,12 @@ const accessRequestOutput = z.object({
   tenantName: z.string().nullable(),
 });
 
+/**
+ * An app waiting for review: a public app's first review, or an identity change of an
+ * approved app of either kind. An app that never needed review answers like a missing one.
+ */
 async function pendingApp(em: EntityManager, appId: string) {
-  const app = isUuid(appId) ? await em.findOne(App, { id: appId, deletedAt: null, kind: 'public' }) : null;
+  const app = isUuid(appId) ? await em.findOne(App, { id: appId, deletedAt: null, reviewStatus: { $ne: 'not_required' } }) : null;
   if (!app) throw notFound('App');
   if (!canReview(app.reviewStatus)) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
   return app;
@@ -49,16 +59,18 @@ async function notifyOrganization(em: EntityManager, organizationId: string, app
 }
 
 export const reviewRouter = router({
-  /** Public apps waiting for review, longest-waiting first. */
+  /** Apps waiting for review, longest-waiting first. */
   queue: reviewerProcedure.output(z.array(queueItemOutput)).query(async ({ ctx }) => {
-    const apps = await ctx.em.find(App, { reviewStatus: 'pending', deletedAt: null, kind: 'public' }, { orderBy: { submittedAt: 'asc', id: 'asc' }, limit: 200 });
+    const apps = await ctx.em.find(App, { reviewStatus: 'pending', deletedAt: null }, { orderBy: { submittedAt: 'asc', id: 'asc' }, limit: 200, populate: ['organization'] });
     const tenants = apps.length ? await ctx.em.find(AppTenant, { app: { $in: apps.map((a) => a.id) } }, { orderBy: { addedAt: 'asc' } }) : [];
     return Promise.all(
       apps.map(async (app) => ({
         appId: app.id,
         name: app.name,
-        organizationName: app.organizationName,
+        organizationName: app.organization.name,
         homePageUrl: app.homePageUrl,
+        listedName: app.listedName ?? null,
+        listedHomePageUrl: app.listedHomePageUrl ?? null,
         kind: app.kind,
         reviewStatus: app.reviewStatus,
         scopes: await latestScopesOf(ctx.em, app),
@@ -68,17 +80,35 @@ export const reviewRouter = router({
     );
   }),
 
+  /**
+   * Approve: tenants now see this name and home page. The queue sends the identity
+   * the reviewer read, so an edit made meanwhile is refused rather than approved unseen.
+   */
   approve: reviewerProcedure
-    .input(z.object({ appId: z.string().max(100) }))
+    .input(z.object({ appId: z.string().max(100), seen: z.object({ name: z.string().max(100), homePageUrl: z.string().max(2048) }).optional() }))
     .output(z.object({ reviewStatus: z.literal('approved') }))
     .mutation(async ({ ctx, input }) => {
       await ctx.em.transactional(async (tx) => {
         const app = await pendingApp(tx, input.appId);
         const now = new Date();
-        const moved = await tx.nativeUpdate(App, { id: app.id, reviewStatus: 'pending' }, { reviewStatus: 'approved', reviewReason: null, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now });
-        if (moved !== 1) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
-        await notifyOrganization(tx, app.organization.id, app.id, `${app.name} was approved. Tenants you listed can now find and connect it.`);
-        audit(tx, ctx.user, { action: 'app.approved', organizationId: app.organization.id, appId: app.id, before: { reviewStatus: 'pending' }, after: { reviewStatus: 'approved' } });
+        const listed = listedIdentityOnApproval(app);
+        const firstApproval = app.listedName == null;
+        if (input.seen && (input.seen.name !== app.name || input.seen.homePageUrl !== app.homePageUrl)) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
+        const moved = await tx.nativeUpdate(
+          App,
+          { id: app.id, reviewStatus: 'pending', name: app.name, homePageUrl: app.homePageUrl },
+          { reviewStatus: 'approved', reviewReason: null, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now, ...listed },
+        );
+        if (moved !== 1) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
+        const message = firstApproval ? `${app.name} was approved. Tenants you listed can now find and connect it.` : `${app.name} was approved. Tenants now see its new name and home page.`;
+        await notifyOrganization(tx, app.organization.id, app.id, message);
+        audit(tx, ctx.user, {
+          action: 'app.approved',
+          organizationId: app.organization.id,
+          appId: app.id,
+          before: { reviewStatus: 'pending', listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null },
+          after: { reviewStatus: 'approved', ...listed },
+        });
       });
       return { reviewStatus: 'approved' as const };
     }),
