@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { Environment } from '@gatehouse/domain';
+import { isOneLineText, type Environment } from '@gatehouse/domain';
 import { digestsEqual, sha256Bytes } from '../auth/secrets';
 import type { AccessState, ClientRecord } from './access-state';
 
@@ -38,6 +38,9 @@ export function authenticateClient(request: FastifyRequest, body: FormBody, envi
   const basic = basicCredentials(request.headers.authorization);
   const usesBasic = basic !== undefined;
   if (basic === null) return { ok: false, error: 'invalid_client', description: 'The Basic credentials are malformed.', basic: true };
+  if (basic && (!isOneLineText(basic.id) || !isOneLineText(basic.secret))) {
+    return { ok: false, error: 'invalid_request', description: 'The Basic credentials hold control characters.', basic: true };
+  }
   if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {
     return { ok: false, error: 'invalid_request', description: 'Use one client authentication method, not both.', basic: true };
   }

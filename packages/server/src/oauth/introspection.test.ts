@@ -24,6 +24,10 @@ async function post(url: string, path: string, form: Record<string, string>, aut
   return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : null) as Record<string, any> };
 }
 
+function basicOf(c: Credentials): { authorization: string } {
+  return { authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}` };
+}
+
 function tamper(token: string): string {
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
@@ -109,10 +113,12 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
   });
 
   const refusals: { name: string; form: Record<string, string>; auth: 'none' | 'wrong' | 'own'; json?: boolean; status: number; error: string }[] = [
-    { name: 'no client authentication', form: { token: 'x' }, auth: 'none', status: 401, error: 'invalid_client' },
+    { name: 'no client authentication', form: { token: 'x' }, auth: 'none', status: 400, error: 'invalid_client' },
     { name: 'a wrong secret', form: { token: 'x' }, auth: 'wrong', status: 401, error: 'invalid_client' },
     { name: 'no token parameter', form: {}, auth: 'own', status: 400, error: 'invalid_request' },
     { name: 'a JSON body', form: { token: 'x' }, auth: 'own', json: true, status: 400, error: 'invalid_request' },
+    { name: 'a NUL in the token', form: { token: 'eyJ\u0000' }, auth: 'own', status: 400, error: 'invalid_request' },
+    { name: 'a control character in token_type_hint', form: { token: 'x', token_type_hint: 'access_token\u007f' }, auth: 'own', status: 400, error: 'invalid_request' },
   ];
 
   it.each(refusals)('refuses introspection and revocation with $name', async ({ form, auth, json, status, error }) => {
@@ -121,6 +127,27 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
       const response = await post(server.url, `/integration/connect/${endpoint}`, form, { basic, contentType: json ? 'application/json' : undefined });
       expect({ endpoint, status: response.status, error: response.body.error }).toEqual({ endpoint, status, error });
       expect(response.headers.get('cache-control')).toBe('no-store');
+    }
+  });
+
+  /** Bodies Fastify itself cannot read, and client authentication in the body: still OAuth's JSON error, never cached. */
+  const unreadable: { name: string; headers: (c: Credentials) => Record<string, string>; body: (c: Credentials) => string; status: number; error: string; challenge: boolean }[] = [
+    { name: 'malformed JSON', headers: (c) => ({ ...basicOf(c), 'content-type': 'application/json' }), body: () => '{"token":', status: 400, error: 'invalid_request', challenge: false },
+    { name: 'a multipart body', headers: (c) => ({ ...basicOf(c), 'content-type': 'multipart/form-data; boundary=x' }), body: () => '--x\r\nContent-Disposition: form-data; name="token"\r\n\r\nx\r\n--x--\r\n', status: 400, error: 'invalid_request', challenge: false },
+    { name: 'a form over 16 KiB', headers: (c) => ({ ...basicOf(c), 'content-type': 'application/x-www-form-urlencoded' }), body: () => `token=${'x'.repeat(17 * 1024)}`, status: 413, error: 'invalid_request', challenge: false },
+    { name: 'a NUL in the Basic client_id', headers: (c) => ({ ...basicOf({ ...c, clientId: `${c.clientId}\u0000` }), 'content-type': 'application/x-www-form-urlencoded' }), body: () => 'token=x', status: 400, error: 'invalid_request', challenge: false },
+    { name: 'a NUL in the body client_id', headers: () => ({ 'content-type': 'application/x-www-form-urlencoded' }), body: (c) => new URLSearchParams({ token: 'x', client_id: `${c.clientId}\u0000`, client_secret: c.clientSecret }).toString(), status: 400, error: 'invalid_request', challenge: false },
+    { name: 'a wrong secret in the body', headers: () => ({ 'content-type': 'application/x-www-form-urlencoded' }), body: (c) => new URLSearchParams({ token: 'x', client_id: c.clientId, client_secret: 'ghs_wrong' }).toString(), status: 400, error: 'invalid_client', challenge: false },
+    { name: 'a wrong secret by Basic', headers: (c) => ({ ...basicOf({ ...c, clientSecret: 'ghs_wrong' }), 'content-type': 'application/x-www-form-urlencoded' }), body: () => 'token=x', status: 401, error: 'invalid_client', challenge: true },
+  ];
+
+  it.each(unreadable)('answers $name at introspection and revocation in OAuth JSON', async ({ headers, body, status, error, challenge }) => {
+    for (const endpoint of ['introspect', 'revoke']) {
+      const response = await fetch(`${server.url}/integration/connect/${endpoint}`, { method: 'POST', headers: headers(a), body: body(a) });
+      expect({ endpoint, status: response.status, body: await response.json() }).toEqual({ endpoint, status, body: { error, error_description: expect.any(String) } });
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      if (challenge) expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+      else expect(response.headers.get('www-authenticate')).toBeNull();
     }
   });
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ALL_SCOPES, ENVIRONMENTS, normalizeScopes, type Environment } from '@gatehouse/domain';
+import { ALL_SCOPES, ENVIRONMENTS, isOneLineText, normalizeScopes, type Environment } from '@gatehouse/domain';
 import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
@@ -8,7 +8,7 @@ import type { FailureLimiter } from '../resource-api/rate-limit';
 import type { AccessState, ClientRecord } from './access-state';
 import type { TokenSigner } from './signer';
 import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
-import { sendOAuthError } from './errors';
+import { oauthErrorHandler, sendOAuthError } from './errors';
 import { ACCESS_TOKEN_TTL_SECONDS, claimsPrefix, signAccessToken } from './tokens';
 
 export interface OAuthRoutesOptions {
@@ -22,6 +22,7 @@ export interface OAuthRoutesOptions {
 }
 
 const DUPLICATE = Symbol('duplicate parameter');
+const CONTROL = Symbol('control characters');
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 function isEnvironment(value: string): value is Environment {
@@ -37,9 +38,13 @@ function environmentOf(request: FastifyRequest<{ Params: { env: string } }>, rep
 
 /** A form body, or null after answering `invalid_request` (wrong media type, repeated parameter). */
 function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
-  const body = request.body as (FormBody & { [DUPLICATE]?: string }) | undefined;
+  const body = request.body as (FormBody & { [DUPLICATE]?: string; [CONTROL]?: true }) | undefined;
   if (!request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') || !body || typeof body !== 'object') {
     sendOAuthError(reply, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
+    return null;
+  }
+  if (body[CONTROL]) {
+    sendOAuthError(reply, 'invalid_request', 'A parameter holds control characters.');
     return null;
   }
   if (body[DUPLICATE]) {
@@ -146,10 +151,16 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type(JSON_TYPE).send(`{"access_token":"${token}${shared.responseTail}`);
   };
 
+  // Only forms are read, up to 16 KiB; any other body is drained unread (the handlers refuse it), and
+  // whatever Fastify cannot read answers in OAuth's JSON.
+  app.setErrorHandler(oauthErrorHandler);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    const params: FormBody & { [DUPLICATE]?: string } = {};
+    const params: FormBody & { [DUPLICATE]?: string; [CONTROL]?: true } = {};
     for (const [key, value] of new URLSearchParams(body as string)) {
       if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
+      if (!isOneLineText(key) || !isOneLineText(value)) params[CONTROL] = true;
       params[key] = value;
     }
     done(null, params);
