@@ -87,4 +87,21 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
       await admin.close();
     }
   });
+
+  it('counts calls that prove no tenant as one "Unauthenticated calls" line, never under the tenants they name', async () => {
+    const forged = await Promise.all(
+      ['123456789', '223456789', '323456789'].map((tenant) =>
+        fetch(`${app.url}/integration/api/crm/v2/tenant/${tenant}/customers`, { headers: { authorization: 'Bearer forged', 'st-app-key': appKey } }).then((r) => r.status),
+      ),
+    );
+    expect(forged).toEqual([401, 401, 401]);
+    await app.server.runtime.usage.flush();
+    await page.goto(`${app.url}/apps/${appId}/usage`);
+    await page.getByRole('cell', { name: 'Unauthenticated calls', exact: true }).waitFor();
+    const tenants = await page.getByLabel('Tenant').locator('option').allTextContents();
+    expect(tenants).toEqual(['All tenants', 'Unauthenticated calls', '985798691']);
+    await page.getByLabel('Tenant').selectOption({ label: 'Unauthenticated calls' });
+    await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain('3 calls');
+    await screenshot(page, `${dialect}-usage-report-unauthenticated`);
+  });
 });

@@ -23,7 +23,7 @@ const tenantLabel = (tenantId: string) => tenantId || UNAUTHENTICATED_LABEL;
 /** The tenant filter's value for that bucket: its Tenant ID is empty, which the filter uses for "all". */
 const NO_TENANT = 'none';
 const tenantOption = (tenantId: string) => tenantId || NO_TENANT;
-const endpointLabel = (endpoint: string) => (endpoint === UNAUTHENTICATED ? 'Token missing or not valid' : endpoint);
+const endpointLabel = (endpoint: string) => (endpoint === UNAUTHENTICATED ? 'Token missing, not valid, or for another app or tenant' : endpoint);
 
 /** API Usage Report: calls per day over the last 30 days, by outcome, filterable by tenant, environment and endpoint. */
 export function UsageReport({ app }: { app: AppDetail }) {
