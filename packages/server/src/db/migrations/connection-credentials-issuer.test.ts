@@ -7,7 +7,7 @@ import { Migration20261202030000_connection_credentials_issuer as SqliteMigratio
 import { Migration20261202030000_connection_credentials_issuer as PostgresMigration } from './postgresql/m20261202030000-connection-credentials-issuer';
 
 const TENANT = '985798691';
-const base = { organizationName: 'Acme Field Apps', homePageUrl: 'https://acme.example', tenantIds: [TENANT], kind: 'private' as const, scopes: ['tn.crm.customers:r'] };
+const base = { homePageUrl: 'https://acme.example', tenantIds: [TENANT], kind: 'private' as const, scopes: ['tn.crm.customers:r'] };
 
 describe.each(dialects)('the credentials-issuer migration on %s', (dialect) => {
   let t: TestDatabase;
