@@ -6,7 +6,6 @@ import { ADMIN, DEV, REVIEWER, dialects, openTestDatabase, rejectionWithoutChang
 const GLENDALE = '985798691';
 const publicApp = {
   name: 'Control Test App',
-  organizationName: 'Acme Field Apps',
   homePageUrl: 'https://acme.example',
   tenantIds: [GLENDALE],
   kind: 'public' as const,
