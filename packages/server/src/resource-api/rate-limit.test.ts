@@ -404,6 +404,29 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       }
     });
 
+    it.runIf(redisUp)('instances sharing Redis share the count: 20 failures spread over two servers, and the next one on either is held back', async () => {
+      const redis = new Redis(REDIS_URL);
+      const key = 'gh:fail:127.0.0.1';
+      await redis.del(key);
+      const one = await listen(t, { redisUrl: REDIS_URL, failureLimit });
+      const two = await listen(t, { redisUrl: REDIS_URL, failureLimit, publicUrl: one.app.runtime.state.issuer.base });
+      try {
+        const [p] = await connected([T1]);
+        const failures = await Promise.all(Array.from({ length: 20 }, (_, i) => callApi(i % 2 ? two.url : one.url, list(T1), { token: `forged${i}`, appKey: p!.appKey })));
+        expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
+        for (const url of [one.url, two.url]) {
+          const over = await callApi(url, list(T1), { token: 'forged-over', appKey: p!.appKey });
+          expect({ status: over.status, error: over.body.error }).toEqual({ status: 429, error: 'rate_limited' });
+          expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+        }
+      } finally {
+        await one.close();
+        await two.close();
+        await redis.del(key);
+        redis.disconnect();
+      }
+    });
+
     it('the token endpoint holds an address back after 20 failed client authentications; other addresses go on', async () => {
       const guarded = await listen(t, { failureLimit });
       try {
