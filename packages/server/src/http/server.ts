@@ -9,6 +9,8 @@ import { createContextInner } from '../context';
 import { appRouter, type AppRouter } from '../root';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { paths } from '../env';
+import { serializeError } from './log';
+import { securityHeaders } from './security-headers';
 import { Redis } from 'ioredis';
 import { loadSigningKeys } from '../oauth/keys';
 import { AccessState } from '../oauth/access-state';
@@ -48,6 +50,8 @@ export interface ServerOptions {
    * address the server listens on once it does (`http://localhost` until then); never a request's Host.
    */
   publicUrl?: string;
+  /** Where the log goes instead of standard output (tests read it). */
+  logStream?: { write(line: string): void };
   /** Share the rate limit between instances through Redis. */
   redisUrl?: string;
   /** How often counted usage is written (0: only on `runtime.usage.flush()`). */
@@ -68,7 +72,12 @@ export const CSRF_HEADER = 'x-gatehouse-csrf';
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: options.logLevel ?? 'info', redact: ['req.headers.cookie', 'req.headers.authorization'] },
+    logger: {
+      level: options.logLevel ?? 'info',
+      redact: ['req.headers.cookie', 'req.headers.authorization'],
+      serializers: { err: serializeError },
+      ...(options.logStream ? { stream: options.logStream } : {}),
+    },
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: false,
     bodyLimit: 1024 * 1024,
@@ -76,10 +85,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: 500 },
   });
 
+  // Every response, pages and API alike: a plain copy of headers worked out once (see security-headers.ts).
+  const headers = securityHeaders({ https: options.secureCookies ?? false });
   app.addHook('onSend', (_request, reply, payload, done) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'same-origin');
-    reply.header('x-frame-options', 'DENY');
+    reply.headers(headers);
     done(null, payload);
   });
 
@@ -153,6 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             },
           }),
         onError: ({ error, path: procedure }) => {
+          // The logger's error serializer (serializeError) keeps SQL text and values out of this line.
           if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
@@ -165,7 +175,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     { prefix: '/', root: options.developerPortalDist ?? paths.developerPortalDist },
   ].filter((spa) => fs.existsSync(path.join(spa.root, 'index.html')));
   for (const [index, spa] of spas.entries()) {
-    await app.register(fastifyStatic, { root: spa.root, prefix: spa.prefix, wildcard: false, index: ['index.html'], decorateReply: index === 0 });
+    // Source maps are never served, should a build have made them (SOURCEMAP=1 asks vite for them when debugging).
+    await app.register(fastifyStatic, { root: spa.root, prefix: spa.prefix, wildcard: false, index: ['index.html'], decorateReply: index === 0, allowedPath: (file) => !file.endsWith('.map') });
   }
   if (spas.some((spa) => spa.prefix === '/admin/')) app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
   // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404.

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { fieldErrorsOf } from '@gatehouse/domain';
+import { controlCharacterErrors, fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
@@ -39,6 +39,8 @@ const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, 
 };
 
 const RECORD_ID = /^[0-9]{1,15}$/;
+/** A control character in the raw path or query, percent-encoded (C1 ones as UTF-8) or not. */
+const CONTROL_IN_URL = /%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])|[\u0000-\u001f\u007f-\u009f]/i;
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const pagingInput = z.object({
@@ -108,6 +110,13 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   const handle = (request: Request, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     const held = failures.waitMs(request.ip);
     if (held > 0) return holdBack(reply, held);
+    // Control characters never reach the gate, the usage report or the database: one test of the raw
+    // URL for every call, and a walk of the body for the calls that have one.
+    if (CONTROL_IN_URL.test(request.url)) return reply.code(400).send({ error: 'invalid_request', error_description: 'The path or query holds control characters.' });
+    if (request.body !== undefined) {
+      const fields = controlCharacterErrors(request.body);
+      if (fields) return reply.code(400).send({ error: 'invalid_request', error_description: 'The body holds control characters.', fields });
+    }
     const { env, area, tenant, resource } = request.params;
     const verdict = runGate(
       {

@@ -1,0 +1,49 @@
+import { DriverException } from '@mikro-orm/core';
+
+export type LoggedError = {
+  type: string;
+  message: string;
+  code?: string;
+  stack: string;
+  cause?: LoggedError;
+};
+
+/** Only the call frames of a stack: its first lines repeat the message. */
+function framesOf(stack: string | undefined): string {
+  return (stack ?? '')
+    .split('\n')
+    .filter((line) => line.trimStart().startsWith('at '))
+    .join('\n');
+}
+
+/**
+ * The database driver's own words without the statement: the query builder
+ * puts the SQL text (with values, on some drivers) before ` - `, and the
+ * driver may add the offending values in `detail`, which is left out.
+ */
+function driverMessage(error: DriverException): string {
+  const separator = error.message.lastIndexOf(' - ');
+  const own = separator >= 0 ? error.message.slice(separator + 3) : error.message;
+  return (own.split('\n')[0] ?? '').slice(0, 200);
+}
+
+/**
+ * How an error appears in the log (Fastify's `serializers.err`, and the
+ * tRPC error log): type, code and message, with its cause. A database
+ * exception keeps its type and code but never its statement, parameters or
+ * the values the database quotes back.
+ */
+export function serializeError(error: unknown, depth = 0): LoggedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 200), stack: '' };
+  if (error instanceof DriverException) {
+    return { type: error.name, message: driverMessage(error), code: error.sqlState ?? error.code, stack: framesOf(error.stack) };
+  }
+  const code = (error as { code?: unknown }).code;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: framesOf(error.stack),
+    ...(error.cause !== undefined && depth < 5 ? { cause: serializeError(error.cause, depth + 1) } : {}),
+  };
+}
