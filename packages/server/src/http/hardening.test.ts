@@ -46,7 +46,8 @@ describe.each(dialects)('the HTTP edge on %s', (dialect) => {
     if (!address || typeof address === 'string') throw new Error('not listening');
     url = `http://127.0.0.1:${address.port}`;
     const [dev, admin] = [await t.as(DEV), await t.as(ADMIN)];
-    ({ parties: [party] = [] } = await connectApp(dev, () => admin, { name: 'Edge App', tenantIds: [TENANT], scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'] }, [{ tenant: TENANT, env: 'integration' }]));
+    const { parties } = await connectApp(dev, () => admin, { name: 'Edge App', tenantIds: [TENANT], scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'] }, [{ tenant: TENANT, env: 'integration' }]);
+    party = parties[0]!;
     token = (await fetchToken(url, 'integration', party.clientId, party.clientSecret)).body.access_token;
   });
   afterAll(async () => {
@@ -60,7 +61,7 @@ describe.each(dialects)('the HTTP edge on %s', (dialect) => {
       method: options.method ?? 'GET',
       headers: { authorization: `Bearer ${token}`, 'st-app-key': party.appKey, ...(options.body ? { 'content-type': 'application/json' } : {}) },
       body: options.body,
-    }).then(async (response) => ({ status: response.status, body: await response.json() }));
+    }).then(async (response) => ({ status: response.status, body: (await response.json()) as Record<string, any> }));
 
   describe('control characters', () => {
     it('the resource API refuses them in the path, the query and a JSON body with invalid_request', async () => {
