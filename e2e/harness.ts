@@ -46,12 +46,41 @@ export async function openBrowser(): Promise<BrowserContext> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   context.setDefaultTimeout(15_000);
+  const violations = await recordPolicyViolations(context);
   const close = context.close.bind(context);
+  // Closing is where a journey learns that a screen it visited broke the Content-Security-Policy.
   context.close = async () => {
     await close();
     fs.rmSync(profile, { recursive: true, force: true });
+    if (violations.length > 0) throw new Error(`Content-Security-Policy violations:\n${[...new Set(violations)].join('\n')}`);
   };
   return context;
+}
+
+const VIOLATION = 'Content-Security-Policy violation:';
+
+/**
+ * Every Content-Security-Policy violation on any page of the context: the
+ * page reports each `securitypolicyviolation` event on its console, and
+ * Chromium's own "Refused to …" messages count too.
+ */
+async function recordPolicyViolations(context: BrowserContext): Promise<string[]> {
+  const violations: string[] = [];
+  await context.addInitScript((marker: string) => {
+    document.addEventListener(
+      'securitypolicyviolation',
+      (event) => console.error(`${marker} ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} on ${location.pathname} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`),
+      true,
+    );
+  }, VIOLATION);
+  const watch = (page: Page) =>
+    page.on('console', (message) => {
+      const text = message.text();
+      if (text.startsWith(VIOLATION) || /Content Security Policy/i.test(text)) violations.push(text);
+    });
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return violations;
 }
 
 export async function signIn(page: Page, baseUrl: string, email: string, at = '/'): Promise<void> {

@@ -1,3 +1,5 @@
+// First, before any schema is made: our Content-Security-Policy allows no eval.
+import '@gatehouse/domain/browser';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Link, Outlet, RouterProvider } from 'react-router';
