@@ -16,12 +16,20 @@ function framesOf(stack: string | undefined): string {
     .join('\n');
 }
 
+type DatabaseError = Error & { code?: unknown; sqlState?: string; severity?: unknown; routine?: unknown };
+
+/** An error of the database: the ORM's own, or a driver's raw one (SQLite's codes, PostgreSQL's severity and routine). */
+function isDatabaseError(error: Error): error is DatabaseError {
+  const e = error as DatabaseError;
+  return error instanceof DriverException || (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) || (typeof e.severity === 'string' && typeof e.routine === 'string');
+}
+
 /**
  * The database driver's own words without the statement: the query builder
  * puts the SQL text (with values, on some drivers) before ` - `, and the
  * driver may add the offending values in `detail`, which is left out.
  */
-function driverMessage(error: DriverException): string {
+function driverMessage(error: Error): string {
   const separator = error.message.lastIndexOf(' - ');
   const own = separator >= 0 ? error.message.slice(separator + 3) : error.message;
   return (own.split('\n')[0] ?? '').slice(0, 200);
@@ -35,8 +43,9 @@ function driverMessage(error: DriverException): string {
  */
 export function serializeError(error: unknown, depth = 0): LoggedError {
   if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 200), stack: '' };
-  if (error instanceof DriverException) {
-    return { type: error.name, message: driverMessage(error), code: error.sqlState ?? error.code, stack: framesOf(error.stack) };
+  if (isDatabaseError(error)) {
+    const code = error.sqlState ?? error.code;
+    return { type: error.constructor.name, message: driverMessage(error), ...(typeof code === 'string' ? { code } : {}), stack: framesOf(error.stack) };
   }
   const code = (error as { code?: unknown }).code;
   return {
