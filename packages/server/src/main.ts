@@ -16,6 +16,7 @@ const server = await buildServer({
   secureCookies: (env.PUBLIC_URL ?? '').startsWith('https://'),
   ...(publicUrl ? { publicUrl } : {}),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
+  ...(env.TRUST_PROXY !== undefined ? { trustProxy: env.TRUST_PROXY } : {}),
 });
 await server.listen({ port: env.PORT, host: env.HOST });
 // The base tokens are issued under, so that what is printed is what clients must use.

@@ -52,6 +52,8 @@ export interface ServerOptions {
   publicUrl?: string;
   /** Where the log goes instead of standard output (tests read it). */
   logStream?: { write(line: string): void };
+  /** Proxies whose X-Forwarded-For gives the client address (`TRUST_PROXY`); by default nobody's. */
+  trustProxy?: number | string[];
   /** Share the rate limit between instances through Redis. */
   redisUrl?: string;
   /** How often counted usage is written (0: only on `runtime.usage.flush()`). */
@@ -79,7 +81,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    // A hop count trusts that many proxies in front, as proxy-addr counts them.
+    trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : (options.trustProxy ?? false),
     bodyLimit: 1024 * 1024,
     // Long path parameters reach the handlers, which answer a plain 404 rather than Fastify's 414.
     routerOptions: { maxParamLength: 500 },

@@ -404,6 +404,23 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       }
     });
 
+    it('behind a trusted proxy the forwarded address is the one held back, not the proxy', async () => {
+      const guarded = await listen(t, { failureLimit, trustProxy: ['127.0.0.1'] });
+      try {
+        const [p] = await connected([T1]);
+        const token = await tokenOf(p!, guarded.url);
+        const from = (client: string, bearer: string) =>
+          guarded.app.inject({ method: 'GET', url: list(T1), headers: { authorization: `Bearer ${bearer}`, 'st-app-key': p!.appKey, 'x-forwarded-for': client } });
+        const failures = await Promise.all(Array.from({ length: 21 }, (_, i) => from('198.51.100.1', `forged${i}`)));
+        expect(failures.map((f) => f.statusCode).sort()).toEqual([...Array(20).fill(401), 429]);
+        expect((await from('198.51.100.1', token)).statusCode).toBe(429);
+        // Another client behind the same proxy goes on.
+        expect((await from('198.51.100.2', token)).statusCode).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it.runIf(redisUp)('instances sharing Redis share the count: 20 failures spread over two servers, and the next one on either is held back', async () => {
       const redis = new Redis(REDIS_URL);
       const key = 'gh:fail:127.0.0.1';

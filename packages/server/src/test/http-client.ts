@@ -4,7 +4,7 @@ import type { Environment } from '@gatehouse/domain';
 import type { Caller, TestDatabase } from './harness';
 
 /** A real server on a free port, for tests that speak plain HTTP. */
-export async function listen(t: TestDatabase, options: { redisUrl?: string; publicUrl?: string; failureLimit?: { calls: number; windowMs: number } } = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
+export async function listen(t: TestDatabase, options: { redisUrl?: string; publicUrl?: string; failureLimit?: { calls: number; windowMs: number }; trustProxy?: number | string[] } = {}): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const app = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
