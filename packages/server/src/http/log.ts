@@ -32,7 +32,8 @@ function isDatabaseError(error: Error): error is DatabaseError {
 function driverMessage(error: Error): string {
   const separator = error.message.lastIndexOf(' - ');
   const own = separator >= 0 ? error.message.slice(separator + 3) : error.message;
-  return (own.split('\n')[0] ?? '').slice(0, 200);
+  // Some messages quote the offending value (`invalid input syntax for type uuid: "…"`): the quotes stay, the value goes.
+  return (own.split('\n')[0] ?? '').replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").slice(0, 200);
 }
 
 /**
