@@ -32,7 +32,8 @@ export const authRouter = router({
         throw error;
       }
       if (!user || !valid) {
-        await attempt.failed();
+        // The answer is the same whether or not the failure could be written down.
+        await attempt.failed().catch((error: unknown) => console.error('could not count a failed sign-in', error instanceof Error ? error.name : error));
         throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
       }
       await attempt.succeeded();
