@@ -25,22 +25,40 @@ describe.each(dialects)('the credentials-issuer migration on %s', (dialect) => {
     for (const query of migration.getQueries()) await conn.execute(query as string);
   }
 
-  it('gives each existing connection its app’s credentials mode at migration time', async () => {
+  it('keeps a connection allowed before a switch to developer mode with the tenant admin; the developer issues only what was allowed in developer mode', async () => {
     const dev: Caller = await t.as(DEV);
     const admin: Caller = await t.as(ADMIN);
-    const ids: Record<string, string> = {};
-    for (const mode of ['tenant_admin', 'developer'] as const) {
-      const app = await dev.apps.create({ ...base, name: `Migrated ${mode}`, credentialsMode: mode });
-      ids[mode] = (await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id })).connection.id;
-    }
+    type AllowInput = Parameters<Caller['connections']['allow']>[0];
+    // The admin allows what the consent screen showed: the app's mode at that moment.
+    const allow = async (appId: string, environment: 'integration' | 'production', credentialsIssuer: 'tenant_admin' | 'developer') =>
+      (await admin.connections.allow({ tenantId: TENANT, environment, appId, credentialsIssuer } as AllowInput)).connection.id;
 
-    // Before this migration only the app's mode existed; one app switched after its connection was allowed.
+    // The takeover: the tenant admin allows, then the developer switches the app to issue credentials itself.
+    const switched = await dev.apps.create({ ...base, name: 'Migrated switched', credentialsMode: 'tenant_admin' });
+    const beforeSwitch = await allow(switched.id, 'integration', 'tenant_admin');
+    await dev.apps.updateDetails({ appId: switched.id, name: switched.name, homePageUrl: base.homePageUrl, kind: 'private', credentialsMode: 'developer' });
+    const afterSwitch = await allow(switched.id, 'production', 'developer');
+    const bornDeveloper = await dev.apps.create({ ...base, name: 'Migrated developer', credentialsMode: 'developer' });
+    const developerFromStart = await allow(bornDeveloper.id, 'integration', 'developer');
+    const switchedBack = await dev.apps.create({ ...base, name: 'Migrated switched back', credentialsMode: 'developer' });
+    const nowTenantAdmin = await allow(switchedBack.id, 'integration', 'developer');
+    const unrecorded = await dev.apps.create({ ...base, name: 'Migrated unrecorded', credentialsMode: 'tenant_admin' });
+    const unrecordedSwitch = await allow(unrecorded.id, 'integration', 'tenant_admin');
+
+    // Before this migration only the app's mode existed; two apps changed mode with no audit row to show when.
     await run('down');
-    await t.db.em().nativeUpdate(App, { name: 'Migrated tenant_admin' }, { credentialsMode: 'developer' });
-    await t.db.em().nativeUpdate(App, { name: 'Migrated developer' }, { credentialsMode: 'tenant_admin' });
+    await t.db.em().nativeUpdate(App, { id: switchedBack.id }, { credentialsMode: 'tenant_admin' });
+    await t.db.em().nativeUpdate(App, { id: unrecorded.id }, { credentialsMode: 'developer' });
     await run('up');
 
-    const issuers = Object.fromEntries((await t.db.em().find(Connection, { id: { $in: Object.values(ids) } })).map((c) => [c.id, c.credentialsIssuer]));
-    expect(issuers).toEqual({ [ids.tenant_admin!]: 'developer', [ids.developer!]: 'tenant_admin' });
+    const ids = [beforeSwitch, afterSwitch, developerFromStart, nowTenantAdmin, unrecordedSwitch];
+    const issuers = Object.fromEntries((await t.db.em().find(Connection, { id: { $in: ids } })).map((c) => [c.id, c.credentialsIssuer]));
+    expect(issuers).toEqual({
+      [beforeSwitch]: 'tenant_admin',
+      [afterSwitch]: 'developer',
+      [developerFromStart]: 'developer',
+      [nowTenantAdmin]: 'tenant_admin',
+      [unrecordedSwitch]: 'tenant_admin',
+    });
   });
 });
