@@ -32,6 +32,11 @@ if (demo) {
   lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);
   for (const user of DEMO_USERS) lines.push(`  ${user.email.padEnd(26)} ${user.role}`);
 }
+// A fleet (Redis) or HTTPS usually means a proxy in front: without TRUST_PROXY every client would share the
+// proxy's address, and one sender's failures would hold everybody back.
+if (env.TRUST_PROXY === undefined && (env.REDIS_URL || (env.PUBLIC_URL ?? '').startsWith('https://'))) {
+  lines.push('', 'Warning: TRUST_PROXY is not set. Behind a proxy or load balancer, set it to the proxy hop count or', '  addresses, or the per-address limits will count every client as the proxy.');
+}
 lines.push('', 'Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));
 
