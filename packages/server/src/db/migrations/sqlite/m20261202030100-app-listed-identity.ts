@@ -3,9 +3,12 @@ import { Migration } from '@mikro-orm/migrations';
 /**
  * Tenants see an app's listed identity (name, home page), set by a reviewer's
  * approval, and its developer's verified organization instead of a typed one.
- * Apps tenants can see today — private ones and approved public ones — are
- * listed with their current name and home page, so no tenant's view changes;
- * public apps still waiting for their first approval are listed by it.
+ * Private apps are listed with their current name and home page. An approved
+ * public app is listed with what its reviewer approved: until now a new name or
+ * home page took effect unreviewed, so when the audit trail shows one since the
+ * approval, the app is listed with the identity before the first such change
+ * and goes back to review with the new one. Public apps still waiting for
+ * their first approval are listed by it.
  */
 export class Migration20261202030100_app_listed_identity extends Migration {
 
@@ -13,6 +16,11 @@ export class Migration20261202030100_app_listed_identity extends Migration {
     this.addSql(`alter table \`app\` add column \`listed_name\` text null;`);
     this.addSql(`alter table \`app\` add column \`listed_home_page_url\` text null;`);
     this.addSql(`update \`app\` set \`listed_name\` = \`name\`, \`listed_home_page_url\` = \`home_page_url\` where \`kind\` = 'private' or \`review_status\` = 'approved';`);
+    // The first identity change after approval holds, in `before`, what the reviewer approved.
+    const firstChange = `from \`audit_event\` as \`e\` where \`e\`.\`app_id\` = \`app\`.\`id\` and \`e\`.\`action\` = 'app.details_changed' and \`e\`.\`at\` > \`app\`.\`reviewed_at\` and (json_extract(\`e\`.\`before\`, '$.name') is not json_extract(\`e\`.\`after\`, '$.name') or json_extract(\`e\`.\`before\`, '$.homePageUrl') is not json_extract(\`e\`.\`after\`, '$.homePageUrl')) order by \`e\`.\`at\` limit 1`;
+    this.addSql(`update \`app\` set \`listed_name\` = (select json_extract(\`e\`.\`before\`, '$.name') ${firstChange}), \`listed_home_page_url\` = (select json_extract(\`e\`.\`before\`, '$.homePageUrl') ${firstChange}), `
+      + `\`review_status\` = 'pending', \`review_reason\` = null, \`submitted_at\` = cast((julianday('now') - 2440587.5) * 86400000 as integer) `
+      + `where \`kind\` = 'public' and \`review_status\` = 'approved' and exists (select 1 ${firstChange});`);
     this.addSql(`alter table \`app\` drop column \`organization_name\`;`);
   }
 
