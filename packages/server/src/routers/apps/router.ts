@@ -299,11 +299,16 @@ export const appsRouter = router({
       const from = new Date(Date.now() - (input.days - 1) * 86_400_000).toISOString().slice(0, 10);
       // Bounded whatever the traffic was: the newest rows, and a flag when there were more.
       const found = await ctx.em.find(UsageDaily, { appId: app.id, day: { $gte: from } }, { orderBy: { day: 'desc', tenantId: 'asc', endpoint: 'asc', outcome: 'asc' }, limit: USAGE_REPORT_MAX_ROWS + 1 });
-      const rows = found.slice(0, USAGE_REPORT_MAX_ROWS).reverse();
+      const truncated = found.length > USAGE_REPORT_MAX_ROWS;
+      let kept = found.slice(0, USAGE_REPORT_MAX_ROWS);
+      // A day is shown whole or not at all: the oldest day the cap cut into would read too low.
+      const cutDay = truncated ? kept.at(-1)?.day : undefined;
+      if (cutDay !== undefined && kept[0]?.day !== cutDay) kept = kept.filter((r) => r.day !== cutDay);
+      const rows = kept.reverse();
       return {
         from,
         to,
-        truncated: found.length > USAGE_REPORT_MAX_ROWS,
+        truncated,
         rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as '2xx' | '4xx' | '429' | '5xx', calls: r.calls })),
       };
     }),
