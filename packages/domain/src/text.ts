@@ -6,8 +6,36 @@ import type { FieldErrors } from './errors';
  * exports and screens. Multi-line fields keep TAB, LF and CR; single-line ones
  * refuse them too. DEL and the C1 controls (U+0080–U+009F) are refused everywhere.
  */
-const REFUSED_IN_ANY_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
-const REFUSED_IN_ONE_LINE = /[\u0000-\u001f\u007f-\u009f]/;
+export const CONTROL_CHARACTER_RANGES: readonly (readonly [number, number])[] = [
+  [0x00, 0x1f],
+  [0x7f, 0x9f],
+];
+/** TAB, LF and CR: the control characters a multi-line field keeps. */
+const LINE_BREAKS_AND_TAB = '\t\n\r';
+
+const hex = (code: number) => `\\u${code.toString(16).padStart(4, '0')}`;
+
+/** The refused characters, but those in `kept`, as the inside of a regular expression's character class. */
+function controlCharacterClass(kept = ''): string {
+  let inside = '';
+  for (const [from, to] of CONTROL_CHARACTER_RANGES) {
+    let start = -1;
+    for (let code = from; code <= to + 1; code++) {
+      const refused = code <= to && !kept.includes(String.fromCharCode(code));
+      if (refused && start < 0) start = code;
+      if (!refused && start >= 0) {
+        inside += start === code - 1 ? hex(start) : `${hex(start)}-${hex(code - 1)}`;
+        start = -1;
+      }
+    }
+  }
+  return inside;
+}
+
+/** Every refused character as the inside of a character class, for checks written elsewhere (such as on raw URLs). */
+export const CONTROL_CHARACTER_CLASS = controlCharacterClass();
+const REFUSED_IN_ONE_LINE = new RegExp(`[${CONTROL_CHARACTER_CLASS}]`);
+const REFUSED_IN_ANY_TEXT = new RegExp(`[${controlCharacterClass(LINE_BREAKS_AND_TAB)}]`);
 
 export const CONTROL_CHARACTERS_MESSAGE = 'Remove the control characters (such as NUL) from this text';
 

@@ -4,11 +4,12 @@ import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
 import type { UsageRecorder } from '../usage/recorder';
-import type { FailureLimiter } from '../resource-api/rate-limit';
+import { holdBack, type FailureLimiter } from '../resource-api/rate-limit';
 import type { AccessState, ClientRecord } from './access-state';
 import type { TokenSigner } from './signer';
 import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
 import { oauthErrorHandler, sendOAuthError } from './errors';
+import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
 import { ACCESS_TOKEN_TTL_SECONDS, claimsPrefix, signAccessToken } from './tokens';
 
 export interface OAuthRoutesOptions {
@@ -52,15 +53,6 @@ function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
     return null;
   }
   return body;
-}
-
-/** An address held back for failing client authentication too often. */
-function holdBack(reply: FastifyReply, waitMs: number) {
-  return reply
-    .code(429)
-    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
-    .header('cache-control', 'no-store')
-    .send({ error: 'rate_limited', error_description: 'Too many failed client authentications from this address: try again later.' });
 }
 
 export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOptions): Promise<void> {
@@ -182,15 +174,13 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     const verified = await state.verify(body.token);
     const claims = verified?.claims;
     const now = Date.now();
-    if (!claims || claims.client_id !== auth.client.clientId || claims.env !== environment || claims.exp * 1000 <= now) return { active: false };
-    if (claims.iss !== state.issuer.issuer[environment] || claims.aud !== state.issuer.audience[environment]) return { active: false };
+    // Active exactly when the gate would let the token through (see liveness.ts); only the scopes still in
+    // play are reported, and a token left with none is inactive.
+    if (!verified || !claims || claims.client_id !== auth.client.clientId) return { active: false };
+    if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null) return { active: false };
     const connection = await state.connection(claims.cid);
-    if (!connection?.active || connection.revokedJtis.has(claims.jti)) return { active: false };
-    // Live as long as the secret it was issued with (see the gate); only the scopes still in play are
-    // reported, and a token left with none is inactive.
-    const secretEnds = connection.liveSecrets.get(claims.csid);
-    if (secretEnds === undefined || (secretEnds !== null && secretEnds <= now)) return { active: false };
-    const scope = [...verified!.scopes].filter((s) => connection.scopesInPlay.has(s)).join(' ');
+    if (connectionProblem(claims, connection, now) !== null || !connection) return { active: false };
+    const scope = scopesInPlayOf(verified, connection).join(' ');
     if (!scope) return { active: false };
     return {
       active: true,

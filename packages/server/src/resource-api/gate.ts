@@ -1,5 +1,6 @@
 import { ENVIRONMENTS, SCOPE_CATALOG, scopeString, type CatalogArea, type CatalogResource, type Environment } from '@gatehouse/domain';
 import type { AccessState, AppRecord, ConnectionRecord } from '../oauth/access-state';
+import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../oauth/liveness';
 import type { AccessTokenClaims, VerifiedToken } from '../oauth/tokens';
 import type { RateDecision, RateLimiter } from './rate-limit';
 
@@ -89,9 +90,10 @@ const BEARER = /^bearer /i;
 
 /**
  * Every resource-API call passes here, in a fixed order: route → app key →
- * token (signature, expiry, environment, issuer and audience, app, tenant) →
+ * token (signature, environment, issuer and audience, app, tenant, expiry) →
  * connection still active, token not revoked, its client secret still live →
- * rate limit → scope, in the token and still in play. Returns a verdict
+ * rate limit → scope, in the token and still in play (the liveness rules are
+ * oauth/liveness.ts, shared with introspection). Returns a verdict
  * rather than throwing. Warm, every step is a cache hit and the verdict comes
  * back as a plain value (no promise, no microtask); a step whose cache entry
  * must be loaded first continues once the load is done.
@@ -121,30 +123,29 @@ function checkVerified(verified: VerifiedToken | null, app: AppRecord, input: Ga
 }
 
 function checkClaims(passage: Passage): GateResult | Promise<GateResult> {
-  const { claims } = passage.verified;
+  const { claims, pairKey } = passage.verified;
   const { appId } = passage.app;
-  if (claims.exp * 1000 <= passage.now) return unauthorized('The access token expired.', appId);
-  if (claims.env !== passage.environment) return unauthorized(`The access token is for the ${claims.env} environment.`, appId);
-  // RFC 9068 §4: issued by this server for this environment's API, as configured (strings made once, compared as they are).
-  const { issuer } = passage.state;
-  if (claims.iss !== issuer.issuer[passage.environment] || claims.aud !== issuer.audience[passage.environment]) return unauthorized('The access token was issued by another issuer or for another audience.', appId);
+  const foreign = issueProblem(claims, passage.environment, passage.state.issuer);
+  if (foreign !== null) return unauthorized(foreign, appId);
   if (claims.app_id !== appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', appId);
   if (claims.tenant !== passage.input.tenantId) return unauthorized('The access token is for another tenant.', appId);
+  // From here the token proved its app and the path's tenant: a failure counts under that pair, and not as
+  // a forged credential against the caller's address (a batch whose tokens expire together is no attack).
+  const expired = expiryProblem(claims, passage.now);
+  if (expired !== null) return unauthorized(expired, appId, pairKey);
   const connection = passage.state.connection(claims.cid);
   return connection instanceof Promise ? connection.then((found) => checkConnection(passage, found)) : checkConnection(passage, connection);
 }
 
 function checkConnection(passage: Passage, connection: ConnectionRecord | null): GateResult | Promise<GateResult> {
   const { claims, pairKey } = passage.verified;
-  if (!connection?.active) return unauthorized("The tenant's access for this app is disabled or gone.", passage.app.appId, pairKey);
-  if (connection.revokedJtis.size > 0 && connection.revokedJtis.has(claims.jti)) return unauthorized('The access token was revoked.', passage.app.appId, pairKey);
-  // A token lives only while the client secret it was issued with does: revoking that secret, or the end of
-  // a rotation's grace period, ends its tokens too (the leak case), whatever their own expiry says.
-  const secretEnds = connection.liveSecrets.get(claims.csid);
-  if (secretEnds === undefined || (secretEnds !== null && secretEnds <= passage.now)) return unauthorized('The client secret this token was issued with is revoked or expired.', passage.app.appId, pairKey);
+  const problem = connectionProblem(claims, connection, passage.now);
+  if (problem !== null) return unauthorized(problem, passage.app.appId, pairKey);
+  // connectionProblem refuses a missing connection.
+  const live = connection as ConnectionRecord;
   // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
-  const taken = passage.limiter.take(passage.verified.pairKey);
-  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, connection, rate)) : checkScope(passage, connection, taken);
+  const taken = passage.limiter.take(pairKey);
+  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, live, rate)) : checkScope(passage, live, taken);
 }
 
 function checkScope(passage: Passage, connection: ConnectionRecord, rate: RateDecision): GateResult {
@@ -153,8 +154,7 @@ function checkScope(passage: Passage, connection: ConnectionRecord, rate: RateDe
   if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, rate };
   const method = passage.input.method;
   const requiredScope = method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope;
-  // The token's scope claim, narrowed by what the tenant still grants: an upgrade that removes a scope ends it for earlier tokens too.
-  if (!verified.scopes.has(requiredScope) || !connection.scopesInPlay.has(requiredScope)) {
+  if (!grantsScope(verified, connection, requiredScope)) {
     return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, requiredScope, rate };
   }
   return { ok: true, environment: passage.environment, target, verified, claims, rate, requiredScope };

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
+import { decodeJwt } from 'jose';
 import { UsageDaily } from '../db/entities';
+import { loadSigningKeys } from '../oauth/keys';
+import { signAccessToken, type AccessTokenClaims } from '../oauth/tokens';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { callApi, connectApp, fetchToken, listen, type ConnectedParty } from '../test/http-client';
-import { MemoryRateLimiter, RATE_LIMIT, RedisRateLimiter, type RateLimiter } from './rate-limit';
+import { addressKey, FailureLimiter, MemoryRateLimiter, RATE_LIMIT, RedisRateLimiter, type RateLimiter } from './rate-limit';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 
@@ -58,6 +61,67 @@ describe('MemoryRateLimiter', () => {
     expect(limiter.take('app1:t2:integration', 3).allowed).toBe(true);
     expect(limiter.take('app2:t1:integration', 3).allowed).toBe(true);
     expect(limiter.take('app1:t1:production', 3).allowed).toBe(true);
+    void limiter.close();
+  });
+});
+
+describe('MemoryRateLimiter memory', () => {
+  it('keeps at most maxKeys budgets: a new key evicts the oldest one, the others keep their count', () => {
+    const limiter = new MemoryRateLimiter(1, 10_000, 3);
+    for (const key of ['a', 'b', 'c']) expect(limiter.take(key, 0).allowed).toBe(true);
+    expect(limiter.take('d', 1).allowed).toBe(true);
+    // 'a' was evicted for 'd' and starts afresh; 'b' then goes for 'a', while 'c' and 'd' are still spent.
+    expect(limiter.take('a', 2).allowed).toBe(true);
+    expect([limiter.take('c', 3).allowed, limiter.take('d', 3).allowed]).toEqual([false, false]);
+    void limiter.close();
+  });
+});
+
+describe('FailureLimiter', () => {
+  /** A limiter that holds an address after `calls` failures in a long window. */
+  const failing = (calls: number, maxHeld?: number) => new FailureLimiter(new MemoryRateLimiter(calls, 60_000), maxHeld);
+  const failTimes = (limiter: FailureLimiter, address: string, times: number) => {
+    for (let i = 0; i < times; i++) limiter.fail(address);
+  };
+
+  it('keys an IPv6 address by its /64, an IPv4 or IPv4-mapped address by the address', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('::FFFF:203.0.113.7')).toBe('203.0.113.7');
+    const network = addressKey('2001:db8:0:7::1');
+    expect(network).toBe('2001:db8:0:7::/64');
+    for (const spelling of ['2001:0db8:0000:0007:ffff:1:2:3', '2001:DB8::7:0:0:0:9', '2001:db8:0:7:a::', '2001:db8:0:7::1%eth0', '2001:db8:0:7::203.0.113.7']) {
+      expect(addressKey(spelling)).toBe(network);
+    }
+    expect(addressKey('2001:db8:0:8::1')).not.toBe(network);
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+  });
+
+  it('holds back a whole IPv6 /64 once its addresses together fail too often; another /64 and IPv4 go on', () => {
+    const limiter = failing(20);
+    for (let i = 0; i < 20; i++) expect(limiter.fail(`2001:db8:0:7::${(i + 1).toString(16)}`)).toBe(0);
+    expect(limiter.fail('2001:db8:0:7:ffff::1')).toBeGreaterThan(0);
+    expect(limiter.waitMs('2001:db8:0:7:1234:5678:9abc:def0')).toBeGreaterThan(0);
+    expect(limiter.waitMs('2001:db8:0:8::1')).toBe(0);
+    expect(limiter.waitMs('203.0.113.7')).toBe(0);
+    void limiter.close();
+  });
+
+  it('counts an IPv4-mapped address and its IPv4 address as one', () => {
+    const limiter = failing(2);
+    failTimes(limiter, '198.51.100.1', 2);
+    expect(limiter.fail('::ffff:198.51.100.1')).toBeGreaterThan(0);
+    expect(limiter.waitMs('198.51.100.1')).toBeGreaterThan(0);
+    void limiter.close();
+  });
+
+  it('at the cap of held addresses, releases the oldest holds only: everyone else stays held', () => {
+    const limiter = failing(1, 10);
+    const addresses = Array.from({ length: 11 }, (_, i) => `198.51.100.${i + 1}`);
+    for (const address of addresses) failTimes(limiter, address, 2);
+    expect(limiter.waitMs(addresses[0]!)).toBe(0);
+    for (const address of addresses.slice(1)) expect(limiter.waitMs(address), address).toBeGreaterThan(0);
     void limiter.close();
   });
 });
@@ -346,7 +410,7 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     });
   });
 
-  it('the usage report holds at most 2000 rows, the newest days first to stay, and says when it left some out', async () => {
+  it('the usage report holds at most 2000 rows, whole days, the newest first to stay, and says when it left some out', async () => {
     const [p] = await connected([T1]);
     const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
     // 30 days × 70 tenants: more rows than a report holds.
@@ -401,6 +465,43 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         const other = await guarded.app.inject({ method: 'GET', url: list(T1), headers: { authorization: `Bearer ${token}`, 'st-app-key': p!.appKey }, remoteAddress: elsewhere });
         expect(other.statusCode).toBe(200);
       } finally {
+        await guarded.close();
+      }
+    });
+
+    it("a tenant's revoked secret never holds the address back: its dead token answers 401 every time, and the app's other tenant goes on", async () => {
+      const guarded = await listen(t, { failureLimit });
+      try {
+        const [p1, p2] = await connected([T1, T2]);
+        const [dead, good] = await Promise.all([tokenOf(p1!, guarded.url), tokenOf(p2!, guarded.url)]);
+        expect((await callApi(guarded.url, list(T1), { token: dead, appKey: p1!.appKey })).status).toBe(200);
+        const { secrets } = await admin.connections.get({ connectionId: p1!.connectionId });
+        await admin.connections.revokeSecret({ connectionId: p1!.connectionId, secretId: secrets[0]!.id });
+        // A token that proved its app and tenant is no forgery: 30 calls from one address, more than the limit of failures.
+        const answers = await Promise.all(Array.from({ length: 30 }, () => callApi(guarded.url, list(T1), { token: dead, appKey: p1!.appKey })));
+        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(Array(30).fill('401 invalid_token'));
+        expect((await callApi(guarded.url, list(T2), { token: good, appKey: p2!.appKey })).status).toBe(200);
+      } finally {
+        await guarded.close();
+      }
+    });
+
+    it('a batch whose tokens expire together is not held back: each expired token answers 401, and a fresh one works from the same address', async () => {
+      const guarded = await listen(t, { failureLimit });
+      try {
+        const [p] = await connected([T1]);
+        const keys = await loadSigningKeys(t.db.em());
+        const { iat: _iat, exp: _exp, jti: _jti, ...claims } = decodeJwt(await tokenOf(p!, guarded.url)) as unknown as AccessTokenClaims;
+        // Thirty jobs' tokens, each working while it lives.
+        const batch = await Promise.all(Array.from({ length: 30 }, async () => (await signAccessToken(keys, claims)).token));
+        for (const token of batch) expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 901_000 });
+        const answers = await Promise.all(batch.map((token) => callApi(guarded.url, list(T1), { token, appKey: p!.appKey })));
+        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(Array(30).fill('401 invalid_token'));
+        const fresh = (await signAccessToken(keys, claims, Math.floor(Date.now() / 1000))).token;
+        expect((await callApi(guarded.url, list(T1), { token: fresh, appKey: p!.appKey })).status).toBe(200);
+      } finally {
+        vi.useRealTimers();
         await guarded.close();
       }
     });

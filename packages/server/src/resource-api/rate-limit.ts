@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 
 export const RATE_LIMIT = { calls: 60, windowMs: 1000 } as const;
@@ -26,7 +27,8 @@ export class MemoryRateLimiter implements RateLimiter {
   private readonly logs = new Map<string, { times: Float64Array; oldest: number; count: number; last: number }>();
   private readonly sweeper: NodeJS.Timeout;
 
-  constructor(private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs) {
+  /** `maxKeys` bounds the memory between sweeps: a new key beyond it evicts the oldest one first. */
+  constructor(private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs, private readonly maxKeys = 100_000) {
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
@@ -34,6 +36,7 @@ export class MemoryRateLimiter implements RateLimiter {
   take(key: string, now = performance.timeOrigin + performance.now()): RateDecision {
     let log = this.logs.get(key);
     if (!log) {
+      if (this.logs.size >= this.maxKeys) this.logs.delete(this.logs.keys().next().value as string);
       log = { times: new Float64Array(this.limit), oldest: 0, count: 0, last: 0 };
       this.logs.set(key, log);
     }
@@ -105,48 +108,99 @@ export class RedisRateLimiter implements RateLimiter {
 /** Failed authentications a client address may make, at the resource API and the token endpoint together. */
 export const FAILURE_LIMIT = { calls: 20, windowMs: 1000 } as const;
 
+const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+
+/**
+ * Whom a client address stands for: an IPv4 address itself (also when IPv4-mapped), an IPv6 address its
+ * /64 network (`2001:db8:0:7::/64`), since one host is routinely given a whole /64 and could otherwise
+ * try from as many addresses as it likes. An IPv4 address, the common case, is answered as it is.
+ */
+export function addressKey(address: string): string {
+  if (!address.includes(':')) return address;
+  const mapped = IPV4_MAPPED.exec(address);
+  if (mapped) return mapped[1]!;
+  const bare = address.split('%', 1)[0]!.toLowerCase();
+  const [head = '', tail] = bare.split('::', 2);
+  const groups = head ? head.split(':') : [];
+  if (tail === undefined) return `${groups.slice(0, 4).map(shortGroup).join(':')}::/64`;
+  const tailGroups = tail ? tail.split(':') : [];
+  // An embedded IPv4 address at the end (`::1.2.3.4`) takes two groups; it never reaches the first four.
+  const tailLength = tailGroups.length + (tailGroups.at(-1)?.includes('.') ? 1 : 0);
+  const all = [...groups, ...Array<string>(Math.max(0, 8 - groups.length - tailLength)).fill('0'), ...tailGroups];
+  return `${all.slice(0, 4).map(shortGroup).join(':')}::/64`;
+}
+
+/** One group of an IPv6 address without leading zeros, so every spelling of an address gives one key. */
+function shortGroup(group: string): string {
+  const value = Number.parseInt(group, 16);
+  return Number.isNaN(value) ? group : value.toString(16);
+}
+
+/** The answer to an address held back for failing authentication too often: before any lookup or signature check. */
+export function holdBack(reply: FastifyReply, waitMs: number): FastifyReply {
+  return reply
+    .code(429)
+    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
+    .header('cache-control', 'no-store')
+    .send({ error: 'rate_limited', error_description: 'Too many failed authentications from this address: try again later.' });
+}
+
 /**
  * Holds back an address that keeps failing authentication, so that a flood
  * of forged credentials costs the sender more than the server. Only failures
  * are counted (in a RateLimiter: this instance's memory, or Redis shared by
- * all instances); once an address is over the limit it is answered 429 before
- * any key lookup or signature check until the window lets it try again. The
- * check every call makes is a lookup in a map that is empty unless someone is
- * held back, so it costs legitimate callers nothing and stays synchronous.
+ * all instances), per address as `addressKey` groups them; once an address is
+ * over the limit it is answered 429 before any key lookup or signature check
+ * until the window lets it try again. The check every call makes is a lookup
+ * in a map that is empty unless someone is held back, so it costs legitimate
+ * callers nothing and stays synchronous.
  */
 export class FailureLimiter {
-  /** Addresses held back, and until when (epoch ms). */
+  /** Addresses held back, and until when (epoch ms), oldest hold first. */
   private readonly heldUntil = new Map<string, number>();
 
-  constructor(private readonly counts: RateLimiter) {}
+  constructor(private readonly counts: RateLimiter, private readonly maxHeld = 100_000) {}
 
   /** Milliseconds this address must wait before its next try; 0 when it may go on. */
   waitMs(address: string, now = Date.now()): number {
     if (this.heldUntil.size === 0) return 0;
-    const until = this.heldUntil.get(address);
+    const key = addressKey(address);
+    const until = this.heldUntil.get(key);
     if (until === undefined) return 0;
     if (until > now) return until - now;
-    this.heldUntil.delete(address);
+    this.heldUntil.delete(key);
     return 0;
   }
 
   /** Counts one failed authentication; the answer is how long to wait when this one went over the limit (0 otherwise). */
   fail(address: string): number | Promise<number> {
-    const decision = this.counts.take(address);
-    return decision instanceof Promise ? decision.then((settled) => this.hold(address, settled)) : this.hold(address, decision);
+    const key = addressKey(address);
+    const decision = this.counts.take(key);
+    return decision instanceof Promise ? decision.then((settled) => this.hold(key, settled)) : this.hold(key, decision);
   }
 
-  private hold(address: string, decision: RateDecision, now = Date.now()): number {
+  private hold(key: string, decision: RateDecision, now = Date.now()): number {
     if (decision.allowed) return 0;
     const waitMs = Math.max(1, decision.retryAfterMs);
-    if (this.heldUntil.size >= 100_000) this.sweep(now);
-    this.heldUntil.set(address, now + waitMs);
+    if (this.heldUntil.size >= this.maxHeld && !this.heldUntil.has(key)) this.makeRoom(now);
+    // Deleted first so that the map stays ordered by when each hold began.
+    this.heldUntil.delete(key);
+    this.heldUntil.set(key, now + waitMs);
     return waitMs;
   }
 
-  private sweep(now: number): void {
-    for (const [address, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(address);
-    if (this.heldUntil.size >= 100_000) this.heldUntil.clear();
+  /**
+   * At the cap: drops the holds that ended, and if that is not enough the oldest holds, down to nine
+   * tenths of the cap, so everyone else stays held and the next holds find room without another pass.
+   */
+  private makeRoom(now: number): void {
+    for (const [key, until] of this.heldUntil) if (until <= now) this.heldUntil.delete(key);
+    if (this.heldUntil.size < this.maxHeld) return;
+    const keep = Math.floor(this.maxHeld * 0.9);
+    for (const key of this.heldUntil.keys()) {
+      if (this.heldUntil.size <= keep) break;
+      this.heldUntil.delete(key);
+    }
   }
 
   close(): Promise<void> {

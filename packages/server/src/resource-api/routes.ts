@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { controlCharacterErrors, fieldErrorsOf } from '@gatehouse/domain';
+import { CONTROL_CHARACTER_CLASS, CONTROL_CHARACTER_RANGES, controlCharacterErrors, fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
 import { gateTarget, runGate, type GateResult, type GateTarget } from './gate';
-import type { FailureLimiter, RateLimiter } from './rate-limit';
+import { holdBack, type FailureLimiter, type RateLimiter } from './rate-limit';
 import { recordJson, type ResourceStore, type Snapshot } from './store';
 
 export interface ResourceRoutesOptions {
@@ -39,8 +39,23 @@ const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, 
 };
 
 const RECORD_ID = /^[0-9]{1,15}$/;
-/** A control character in the raw path or query, percent-encoded (C1 ones as UTF-8) or not. */
-const CONTROL_IN_URL = /%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])|[\u0000-\u001f\u007f-\u009f]/i;
+
+/**
+ * A control character in the raw path or query, percent-encoded (C1 ones as UTF-8) or not: the domain's
+ * refused characters, their encodings worked out from the same ranges (`%0[0-9a-f]|…|%c2%9[0-9a-f]`).
+ */
+const CONTROL_IN_URL = (() => {
+  const lastDigits = new Map<string, string>();
+  for (const [from, to] of CONTROL_CHARACTER_RANGES) {
+    for (let code = from; code <= to; code++) {
+      const encoded = encodeURIComponent(String.fromCharCode(code)).toLowerCase();
+      const head = encoded.slice(0, -1);
+      lastDigits.set(head, (lastDigits.get(head) ?? '') + encoded.slice(-1));
+    }
+  }
+  const encodings = [...lastDigits].map(([head, digits]) => (digits.length === 1 ? head + digits : `${head}[${digits}]`));
+  return new RegExp(`${encodings.join('|')}|[${CONTROL_CHARACTER_CLASS}]`, 'i');
+})();
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const pagingInput = z.object({
@@ -51,14 +66,6 @@ const pagingInput = z.object({
 function rateHeaders(reply: FastifyReply, rate: { limit: number; remaining: number; retryAfterMs: number }) {
   reply.header('x-ratelimit-limit', rate.limit).header('x-ratelimit-remaining', rate.remaining);
   if (!rate.remaining || rate.retryAfterMs) reply.header('x-ratelimit-reset', Math.ceil(rate.retryAfterMs / 1000));
-}
-
-/** An address held back for failing authentication too often: answered before any lookup or signature check. */
-function holdBack(reply: FastifyReply, waitMs: number) {
-  return reply
-    .code(429)
-    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
-    .send({ error: 'rate_limited', error_description: 'Too many failed authentications from this address: try again later.' });
 }
 
 function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>) {
@@ -143,7 +150,10 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       const target = gateTarget(area, resource);
       if (verdict.pairKey !== undefined && target) usage.recordPairCall(verdict.pairKey, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
       else if (verdict.appId !== undefined && (env === 'integration' || env === 'production')) usage.recordUnauthenticated(verdict.appId, env, verdict.status);
-      if (verdict.status !== 401) return refuse(reply, verdict);
+      // Only a failure that proved nothing counts against the address: a token that proved its app and tenant
+      // but is expired, revoked or of a disabled connection is that tenant's business, not a forgery, and must
+      // not hold back the app's calls for its other tenants from the same address.
+      if (verdict.status !== 401 || verdict.pairKey !== undefined) return refuse(reply, verdict);
       const wait = failures.fail(request.ip);
       return wait instanceof Promise ? wait.then((ms) => (ms > 0 ? holdBack(reply, ms) : refuse(reply, verdict))) : wait > 0 ? holdBack(reply, wait) : refuse(reply, verdict);
     }
