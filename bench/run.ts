@@ -115,7 +115,7 @@ async function setUp(db: Database, count: number): Promise<Pair[]> {
       scopes: ['tn.crm.customers:r'],
     });
     for (const tenantId of tenantIds.slice(0, count - pairs.length)) {
-      const granted = await tenantAdmin.connections.allow({ tenantId, environment: 'integration', appId: app.id });
+      const granted = await tenantAdmin.connections.allow({ tenantId, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
       pairs.push({ appKey: app.appKey, tenantId, clientId: granted.clientId, clientSecret: granted.clientSecret });
     }
   }

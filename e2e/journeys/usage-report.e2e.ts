@@ -25,7 +25,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     });
     appId = created.id;
     appKey = created.appKey;
-    const granted = await admin.connections.allow({ tenantId: '985798691', environment: 'integration', appId });
+    const granted = await admin.connections.allow({ tenantId: '985798691', environment: 'integration', appId, credentialsIssuer: 'tenant_admin' });
     connectionId = granted.connection.id;
     credentials = { CLIENT_ID: granted.clientId, CLIENT_SECRET: granted.clientSecret };
 

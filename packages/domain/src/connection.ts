@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { CredentialsMode } from './app';
+import type { AppKind, CredentialsMode } from './app';
+import { wasApproved } from './review';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -66,12 +67,13 @@ export function developerMayGenerateSecret(connection: { status: ConnectionStatu
 }
 
 /**
- * A tenant admin sees an app iff it lists the tenant, is not deleted, and has a
- * listed identity: it is a private app, or a reviewer approved it once (an
- * approved app stays visible whatever its kind becomes).
+ * A tenant admin sees an app iff it lists the tenant, is not deleted, and is
+ * private or was approved once (an approved app stays visible whatever its kind
+ * becomes). A private app turned public keeps its listed identity for tenants
+ * already connected, but new tenants find it only once approved.
  */
-export function isVisibleToTenant(app: { listedName: string | null | undefined; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
-  return listsTenant && !app.deletedAt && app.listedName != null;
+export function isVisibleToTenant(app: { kind: AppKind; firstApprovedAt: Date | null | undefined; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
+  return listsTenant && !app.deletedAt && (app.kind === 'private' || wasApproved(app));
 }
 
 /** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { identityAfterEdit, listedIdentityOnApproval, listedIdentityOnCreate, tenantFacingIdentity, wasApproved, type ReviewState } from './review';
 import { isVisibleToTenant } from './connection';
 
-const approved: ReviewState = { kind: 'public', reviewStatus: 'approved', listedName: 'Fleet Tracker', listedHomePageUrl: 'https://fleet.example' };
+const approved: ReviewState = { kind: 'public', reviewStatus: 'approved', listedName: 'Fleet Tracker', listedHomePageUrl: 'https://fleet.example', firstApprovedAt: new Date('2026-11-30T10:00:00Z') };
 const same = { name: 'Fleet Tracker', homePageUrl: 'https://fleet.example' };
 
 describe('what tenants see of an app', () => {
@@ -46,20 +46,26 @@ describe('what tenants see of an app', () => {
   });
 
   it('a never-approved private app shows every edit at once', () => {
-    const privateApp: ReviewState = { kind: 'private', reviewStatus: 'not_required', listedName: 'Old', listedHomePageUrl: 'https://old.example' };
+    const privateApp: ReviewState = { kind: 'private', reviewStatus: 'not_required', listedName: 'Old', listedHomePageUrl: 'https://old.example', firstApprovedAt: null };
     expect(wasApproved(privateApp)).toBe(false);
     expect(identityAfterEdit(privateApp, { ...same, kind: 'private' })).toEqual({ reviewStatus: 'not_required', consequence: 'none', listedName: 'Fleet Tracker', listedHomePageUrl: 'https://fleet.example' });
   });
 
-  it('a never-approved private app turned public shows nothing until approved', () => {
-    const privateApp: ReviewState = { kind: 'private', reviewStatus: 'not_required', listedName: 'Old', listedHomePageUrl: 'https://old.example' };
+  it('a never-approved private app turned public keeps what its tenants saw and hides from new tenants until approved', () => {
+    const privateApp: ReviewState = { kind: 'private', reviewStatus: 'not_required', listedName: 'Old', listedHomePageUrl: 'https://old.example', firstApprovedAt: null };
     const outcome = identityAfterEdit(privateApp, { ...same, kind: 'public' });
-    expect(outcome).toEqual({ reviewStatus: 'pending', consequence: 'entered_review', listedName: null, listedHomePageUrl: null });
-    expect(isVisibleToTenant({ ...outcome, deletedAt: null }, true)).toBe(false);
+    expect(outcome).toEqual({ reviewStatus: 'pending', consequence: 'entered_review', listedName: 'Old', listedHomePageUrl: 'https://old.example' });
+    const turned = { ...privateApp, ...outcome, kind: 'public' as const };
+    expect(wasApproved(turned)).toBe(false);
+    expect(isVisibleToTenant({ ...turned, deletedAt: null }, true)).toBe(false);
+    // Further renames while waiting stay unseen by the tenants already connected.
+    const renamed = identityAfterEdit(turned, { name: 'Renamed Again', homePageUrl: 'https://evil.example', kind: 'public' });
+    expect(renamed).toMatchObject({ reviewStatus: 'pending', consequence: 'none', listedName: 'Old', listedHomePageUrl: 'https://old.example' });
+    expect(tenantFacingIdentity({ name: 'Renamed Again', homePageUrl: 'https://evil.example', ...renamed })).toEqual({ name: 'Old', homePageUrl: 'https://old.example' });
   });
 
   it('a waiting public app turned private leaves review and is shown as it is', () => {
-    const waiting: ReviewState = { kind: 'public', reviewStatus: 'pending', listedName: null, listedHomePageUrl: null };
+    const waiting: ReviewState = { kind: 'public', reviewStatus: 'pending', listedName: null, listedHomePageUrl: null, firstApprovedAt: null };
     expect(identityAfterEdit(waiting, { ...same, kind: 'private' })).toEqual({ reviewStatus: 'not_required', consequence: 'left_review', listedName: 'Fleet Tracker', listedHomePageUrl: 'https://fleet.example' });
   });
 
@@ -69,10 +75,14 @@ describe('what tenants see of an app', () => {
 });
 
 describe('isVisibleToTenant', () => {
-  it('needs the tenant listed, the app alive and a listed identity', () => {
-    expect(isVisibleToTenant({ listedName: 'Fleet Tracker', deletedAt: null }, true)).toBe(true);
-    expect(isVisibleToTenant({ listedName: 'Fleet Tracker', deletedAt: null }, false)).toBe(false);
-    expect(isVisibleToTenant({ listedName: 'Fleet Tracker', deletedAt: new Date() }, true)).toBe(false);
-    expect(isVisibleToTenant({ listedName: null, deletedAt: null }, true)).toBe(false);
+  it('needs the tenant listed, the app alive, and the app private or approved once', () => {
+    const never = { kind: 'public' as const, firstApprovedAt: null, deletedAt: null };
+    const once = { ...never, firstApprovedAt: new Date() };
+    expect(isVisibleToTenant(once, true)).toBe(true);
+    expect(isVisibleToTenant({ ...once, kind: 'private' }, true)).toBe(true);
+    expect(isVisibleToTenant({ ...never, kind: 'private' }, true)).toBe(true);
+    expect(isVisibleToTenant(once, false)).toBe(false);
+    expect(isVisibleToTenant({ ...once, deletedAt: new Date() }, true)).toBe(false);
+    expect(isVisibleToTenant(never, true)).toBe(false);
   });
 });

@@ -26,6 +26,8 @@ export interface ListedIdentity {
 export interface ReviewState extends ListedIdentity {
   kind: AppKind;
   reviewStatus: ReviewStatus;
+  /** When a reviewer first approved the app; null while it never was. */
+  firstApprovedAt: Date | null;
 }
 
 export function sameIdentity(a: Identity, b: ListedIdentity): boolean {
@@ -33,11 +35,12 @@ export function sameIdentity(a: Identity, b: ListedIdentity): boolean {
 }
 
 /**
- * A reviewer has approved this app's identity at least once. A never-approved
- * private app also has a listed identity, but no review behind it.
+ * A reviewer has approved this app's identity at least once. A listed identity
+ * alone says nothing: a never-approved private app has one, and keeps it when
+ * turned public.
  */
-export function wasApproved(app: ReviewState): boolean {
-  return app.listedName !== null && app.reviewStatus !== 'not_required';
+export function wasApproved(app: { firstApprovedAt: Date | null | undefined }): boolean {
+  return app.firstApprovedAt != null;
 }
 
 /** What a details edit did to the review. */
@@ -54,7 +57,8 @@ export interface EditOutcome extends ListedIdentity {
  * switching it to private, renaming it and switching back would show tenants an
  * unreviewed identity. Tenants keep the listed identity meanwhile; editing back
  * to exactly that identity withdraws the change. A never-approved private app
- * shows tenants every edit at once; turned public, it shows nothing until approved.
+ * shows tenants every edit at once; turned public, its tenants keep the identity
+ * they last saw until approval (new tenants see nothing: isVisibleToTenant).
  */
 export function identityAfterEdit(current: ReviewState, next: Identity & { kind: AppKind }): EditOutcome {
   if (wasApproved(current)) {
@@ -70,7 +74,7 @@ export function identityAfterEdit(current: ReviewState, next: Identity & { kind:
   const consequence: ReviewConsequence =
     reviewStatus === current.reviewStatus ? 'none' : reviewStatus === 'pending' ? 'entered_review' : 'left_review';
   if (next.kind === 'private') return { listedName: next.name, listedHomePageUrl: next.homePageUrl, reviewStatus, consequence };
-  return { listedName: null, listedHomePageUrl: null, reviewStatus, consequence };
+  return { listedName: current.listedName, listedHomePageUrl: current.listedHomePageUrl, reviewStatus, consequence };
 }
 
 /** A new app: a private one is shown as created; a public one waits for its first approval. */
@@ -84,10 +88,9 @@ export function listedIdentityOnApproval(app: Identity): ListedIdentity {
 }
 
 /**
- * What tenants see of an app they are connected to. An app without a listed
- * identity is one that was turned public before any approval; its developer
- * could show those tenants any name while it was private, so its own name is
- * no new power.
+ * What tenants see of an app they are connected to: its listed identity. Only
+ * a public app never approved nor private lacks one, and no tenant can connect
+ * to that; its own name is the fallback for such leftovers.
  */
 export function tenantFacingIdentity(app: Identity & { listedName?: string | null; listedHomePageUrl?: string | null }): Identity {
   return app.listedName != null && app.listedHomePageUrl != null ? { name: app.listedName, homePageUrl: app.listedHomePageUrl } : { name: app.name, homePageUrl: app.homePageUrl };

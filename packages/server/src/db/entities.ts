@@ -88,6 +88,8 @@ export const App = defineEntity({
     submittedAt: p.datetime().nullable(),
     reviewedAt: p.datetime().nullable(),
     reviewedBy: () => p.manyToOne(User).nullable(),
+    /** When a reviewer first approved the app; null while never approved. A listed identity alone does not say so. */
+    firstApprovedAt: p.datetime().nullable(),
     /** Identifies the app on every API call; shown to its developers, kept after deletion for auditors. */
     appKey: p.string().length(64).unique(),
     /** Number of the newest version; bumped with a compare-and-set so versions stay contiguous. */

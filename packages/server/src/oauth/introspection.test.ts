@@ -50,7 +50,7 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
       name: `Introspected ${++appCount}`, homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
     });
-    const granted = await admin.connections.allow({ tenantId: TENANT, environment, appId: app.id });
+    const granted = await admin.connections.allow({ tenantId: TENANT, environment, appId: app.id, credentialsIssuer: 'tenant_admin' });
     return { appId: app.id, appKey: app.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret };
   }
   const tokenOf = async (c: Credentials, env = 'integration') => {
@@ -67,7 +67,7 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
     dev = await t.as(DEV);
     admin = await t.as(ADMIN);
     a = await connectedApp();
-    const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: a.appId });
+    const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: a.appId, credentialsIssuer: 'tenant_admin' });
     aProduction = { clientId: production.clientId, clientSecret: production.clientSecret };
     b = await connectedApp();
   });
@@ -232,7 +232,7 @@ describe.each(dialects)('introspection (RFC 7662) and revocation (RFC 7009) on %
       name: `Introspected ${++appCount}`, homePageUrl: 'https://introspect.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'],
     });
-    const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+    const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
     const wide = await tokenOf(granted);
     expect((await introspect(wide, granted)).body.scope).toBe('tn.crm.customers:r tn.crm.customers:w');
     await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.crm.customers:r'] });

@@ -106,7 +106,7 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
       name: `Token App ${++appCount}`, homePageUrl: 'https://token.example', tenantIds: [TENANT],
       kind: 'private', credentialsMode: 'tenant_admin', scopes: SCOPES,
     });
-    const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+    const granted = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
     return { app, granted, credentials: { clientId: granted.clientId, clientSecret: granted.clientSecret } };
   }
 
@@ -118,7 +118,7 @@ describe.each(dialects)('token endpoint, metadata and JWKS on %s', (dialect) => 
     dev = await t.as(DEV);
     admin = await t.as(ADMIN);
     const { app, granted, credentials } = await connectedApp();
-    const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id });
+    const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' });
     fixture = { appId: app.id, appKey: app.appKey, connectionId: granted.connection.id, integration: credentials, production: { clientId: production.clientId, clientSecret: production.clientSecret } };
   });
   afterAll(async () => {

@@ -99,6 +99,12 @@ export async function signIn(t: TestDatabase, email: string): Promise<() => Call
   return () => caller;
 }
 
+/** Approves as the review queue does: with the name and home page the reviewer was shown. */
+export async function approveAsShown(reviewer: Caller, appId: string) {
+  const shown = (await reviewer.review.queue()).find((item) => item.appId === appId);
+  return reviewer.review.approve({ appId, seen: { name: shown?.name ?? '', homePageUrl: shown?.homePageUrl ?? '' } });
+}
+
 /** How a refused call reaches a client: code, message and field errors after the error formatter. */
 export async function rejection(call: Promise<unknown>) {
   const error = await call.then(

@@ -75,7 +75,7 @@ export async function connectApp(
   const created = await owner.apps.create({ ...app, homePageUrl: 'https://api-tests.example', kind: 'private', credentialsMode: 'tenant_admin' });
   const parties: ConnectedParty[] = [];
   for (const { tenant, env } of where) {
-    const granted = await adminOf(tenant).connections.allow({ tenantId: tenant, environment: env, appId: created.id });
+    const granted = await adminOf(tenant).connections.allow({ tenantId: tenant, environment: env, appId: created.id, credentialsIssuer: 'tenant_admin' });
     parties.push({ appId: created.id, appKey: created.appKey, connectionId: granted.connection.id, clientId: granted.clientId, clientSecret: granted.clientSecret });
   }
   return { name: created.name, parties };

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import { Banner, Button, CredentialsOnce, EmptyState, Loading, ScopeList, isNotFound, messageFrom, useTRPC } from '@gatehouse/ui';
 import { useTenant } from './tenant-scope';
 
@@ -13,7 +13,8 @@ export function ConnectApp() {
   const navigate = useNavigate();
   const app = useQuery(trpc.connections.app.queryOptions({ tenantId, environment, appId }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
-  const allow = useMutation(trpc.connections.allow.mutationOptions({ onSuccess: refresh }));
+  // A refused Allow (e.g. the credentials setting changed meanwhile) reloads the screen so the admin reviews what is true now.
+  const allow = useMutation(trpc.connections.allow.mutationOptions({ onSuccess: refresh, onError: refresh }));
   const decline = useMutation(trpc.connections.decline.mutationOptions({ onSuccess: async () => { await refresh(); navigate(base); } }));
 
   if (allow.data) {
@@ -48,6 +49,7 @@ export function ConnectApp() {
           <dt>Home page URL</dt><dd><a href={app.data.homePageUrl} target="_blank" rel="noreferrer noopener">{app.data.homePageUrl}</a></dd>
           <dt>Version</dt><dd>Version {app.data.latestVersion}</dd>
           <dt>Environment</dt><dd>{ENVIRONMENT_LABEL[environment]}</dd>
+          <dt>Client credentials</dt><dd data-testid="credentials-issuer">{CREDENTIALS_MODE_LABEL[app.data.credentialsIssuer]}</dd>
         </dl>
       </div>
       <div className="card">
@@ -59,7 +61,7 @@ export function ConnectApp() {
         <Banner kind="info">This app is already connected here. <Link to={`${base}/connections/${app.data.connection!.id}`}>Open its connection</Link>.</Banner>
       ) : (
         <div className="actions">
-          <Button variant="primary" busy={allow.isPending} disabled={decline.isPending} onClick={() => allow.mutate({ tenantId, environment, appId })}>Allow</Button>
+          <Button variant="primary" busy={allow.isPending} disabled={decline.isPending} onClick={() => allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.data.credentialsIssuer })}>Allow</Button>
           {!app.data.declined ? <Button busy={decline.isPending} disabled={allow.isPending} onClick={() => decline.mutate({ tenantId, environment, appId })}>Decline</Button> : null}
         </div>
       )}

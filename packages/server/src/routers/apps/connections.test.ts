@@ -47,7 +47,10 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   }
 
   async function allow(email: string, tenantId: string, appId: string, environment: 'integration' | 'production' = 'integration') {
-    return (await fresh(email)).connections.allow({ tenantId, environment, appId });
+    // As the consent screen does: Allow names the issuer the admin was shown.
+    const admin = await fresh(email);
+    const { credentialsIssuer } = await admin.connections.app({ tenantId, environment, appId });
+    return admin.connections.allow({ tenantId, environment, appId, credentialsIssuer });
   }
 
   async function view(appId: string, tenantId: string, environment: 'integration' | 'production') {
@@ -210,7 +213,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect((await admin.connections.available({ tenantId: TENANT, environment: 'production' })).map((a) => a.appId)).not.toContain(app.id);
       const missing = { code: 'NOT_FOUND', message: 'App not found', fieldErrors: null };
       expect(await refused(() => admin.connections.app({ tenantId: TENANT, environment: 'production', appId: app.id }))).toEqual(missing);
-      expect(await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id }))).toEqual(missing);
+      expect(await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' }))).toEqual(missing);
 
       // The tenant admin still decides about the existing one.
       expect((await admin.connections.disable({ connectionId: issued.connection.id })).offered).toBe(false);

@@ -30,6 +30,7 @@ export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppD
     homePageUrl: app.homePageUrl,
     listedName: app.listedName ?? null,
     listedHomePageUrl: app.listedHomePageUrl ?? null,
+    firstApprovedAt: app.firstApprovedAt ?? null,
     kind: app.kind,
     credentialsMode: app.credentialsMode,
     reviewStatus: app.reviewStatus,

@@ -128,7 +128,7 @@ export const appsRouter = router({
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
         const listed = { listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null };
         const before = { name: app.name, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus, ...listed };
-        const outcome = identityAfterEdit({ kind: app.kind, reviewStatus: app.reviewStatus, ...listed }, input);
+        const outcome = identityAfterEdit({ kind: app.kind, reviewStatus: app.reviewStatus, firstApprovedAt: app.firstApprovedAt ?? null, ...listed }, input);
         const after = { name: input.name, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus: outcome.reviewStatus, listedName: outcome.listedName, listedHomePageUrl: outcome.listedHomePageUrl };
         if (JSON.stringify(before) === JSON.stringify(after)) return;
         Object.assign(app, after, outcome.consequence === 'none' ? {} : { reviewReason: null }, outcome.consequence === 'entered_review' ? { submittedAt: new Date() } : {});

@@ -51,6 +51,8 @@ export const appDetailOutput = z.object({
   /** What tenants see; differs from name and home page while a change waits for review. */
   listedName: z.string().nullable(),
   listedHomePageUrl: z.string().nullable(),
+  /** When a reviewer first approved the app; null while never approved. */
+  firstApprovedAt: z.date().nullable(),
   kind,
   credentialsMode: z.enum(CREDENTIALS_MODES),
   reviewStatus,

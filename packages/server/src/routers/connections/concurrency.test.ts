@@ -51,7 +51,7 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   async function connected() {
     const app = await newApp();
     const [admin] = await admins(1);
-    const issued = await admin!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+    const issued = await admin!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
     return { app, connectionId: issued.connection.id };
   }
 
@@ -61,7 +61,7 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   it('two admins racing Allow make exactly one connection, with the winner’s credentials', async () => {
     for (const racers of [2, 2, 4]) {
       const app = await newApp();
-      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
       const callers = await admins(racers);
       const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.allow(input))));
       expect(ok).toHaveLength(1);
@@ -82,8 +82,8 @@ describe.each(dialects)('connection races on %s', (dialect) => {
     const app = await newApp();
     const [a, b] = await admins(2);
     const [integration, production] = await Promise.all([
-      a!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id }),
-      b!.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id }),
+      a!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' }),
+      b!.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' }),
     ]);
     expect(integration.clientId).not.toBe(production.clientId);
     expect(await t.db.em().count(Connection, { app: app.id })).toBe(2);
@@ -91,7 +91,7 @@ describe.each(dialects)('connection races on %s', (dialect) => {
 
   it('Allow racing Decline leaves one connection in the winner’s state', async () => {
     const app = await newApp();
-    const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+    const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
     const [a, b] = await admins(2);
     const [allowed, declined] = await Promise.allSettled([a!.connections.allow(input), b!.connections.decline(input)]);
     const rows = await t.db.em().find(Connection, { app: app.id });

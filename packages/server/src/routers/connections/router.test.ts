@@ -53,7 +53,7 @@ const adminCalls: Record<string, (c: Caller, x: Target) => Promise<unknown>> = {
   list: (c, x) => c.connections.list({ tenantId: x.tenantId, environment: 'integration' }),
   available: (c, x) => c.connections.available({ tenantId: x.tenantId, environment: 'production' }),
   app: (c, x) => c.connections.app({ tenantId: x.tenantId, environment: 'production', appId: x.appId }),
-  allow: (c, x) => c.connections.allow({ tenantId: x.tenantId, environment: 'production', appId: x.appId }),
+  allow: (c, x) => c.connections.allow({ tenantId: x.tenantId, environment: 'production', appId: x.appId, credentialsIssuer: 'tenant_admin' }),
   decline: (c, x) => c.connections.decline({ tenantId: x.tenantId, environment: 'production', appId: x.appId }),
   get: (c, x) => c.connections.get({ connectionId: x.connectionId }),
   upgrade: (c, x) => c.connections.upgrade({ connectionId: x.connectionId, toVersion: 2 }),
@@ -92,7 +92,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
   /** An app ADMIN allowed in Integration: its connection, credentials and secret row. */
   async function connectedApp(overrides: Partial<Parameters<Caller['apps']['create']>[0]> = {}) {
     const app = await newApp(overrides);
-    const issued = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+    const issued = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
     const secret = await t.db.em().findOneOrFail(ClientSecret, { connection: issued.connection.id });
     return { app, issued, connectionId: issued.connection.id, secretId: secret.id };
   }
@@ -217,7 +217,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       // The app lists only ADMIN's tenant: through ADMIN2's own tenant it is a missing app.
       const viaOwnTenant = await rejection(admin2.connections.app({ tenantId: TENANT2, environment: 'integration', appId: x.appId }));
       expect(viaOwnTenant).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
-      expect(await rejection(admin2.connections.allow({ tenantId: TENANT2, environment: 'integration', appId: x.appId }))).toEqual(viaOwnTenant);
+      expect(await rejection(admin2.connections.allow({ tenantId: TENANT2, environment: 'integration', appId: x.appId, credentialsIssuer: 'tenant_admin' }))).toEqual(viaOwnTenant);
       expect(await rejection(admin2.connections.decline({ tenantId: TENANT2, environment: 'integration', appId: x.appId }))).toEqual(viaOwnTenant);
     });
 
@@ -234,7 +234,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       const unlisted = await newApp({ tenantIds: [] });
       // A public app as a reviewer's approval leaves it, listed under its name (the review itself is the review feature's to test).
       const publicApp = await newApp({ kind: 'public' });
-      await t.db.em().nativeUpdate(App, { id: publicApp.id }, { reviewStatus: 'approved', listedName: publicApp.name, listedHomePageUrl: publicApp.homePageUrl });
+      await t.db.em().nativeUpdate(App, { id: publicApp.id }, { reviewStatus: 'approved', firstApprovedAt: new Date(), listedName: publicApp.name, listedHomePageUrl: publicApp.homePageUrl });
       const otherOrg = await newApp({}, await fresh(DEV2));
       for (const environment of ['integration', 'production'] as const) {
         const offered = (await admin.connections.available({ tenantId: TENANT, environment })).map((a) => a.appId);
@@ -254,7 +254,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       const missing = await refused(() => admin.connections.app({ tenantId: TENANT, environment: 'integration', appId: MISSING_ID }));
       expect(missing).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
       for (const environment of ['integration', 'production'] as const) {
-        const input = { tenantId: TENANT, environment, appId: app.id };
+        const input = { tenantId: TENANT, environment, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
         expect(await refused(() => admin.connections.app(input))).toEqual(missing);
         expect(await refused(() => admin.connections.allow(input))).toEqual(missing);
         expect(await refused(() => admin.connections.decline(input))).toEqual(missing);
@@ -276,9 +276,37 @@ describe.each(dialects)('connections router on %s', (dialect) => {
         latestVersion: 1,
         declined: false,
         scopes: app.scopes,
+        credentialsIssuer: 'tenant_admin',
         connection: null,
       });
       expect([...seen.scopes].sort()).toEqual([...V2].sort());
+    });
+
+    it('shows who would issue the credentials, and refuses an Allow after the developer switched it meanwhile', async () => {
+      const app = await newApp({ credentialsMode: 'tenant_admin' });
+      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+      const screen = await admin.connections.app(input);
+      expect(screen.credentialsIssuer).toBe('tenant_admin');
+      // The developer flips the mode while the admin reads the consent screen.
+      const { id, name, homePageUrl, kind } = app;
+      await dev.apps.updateDetails({ appId: id, name, homePageUrl, kind, credentialsMode: 'developer' });
+      expect(await refused(() => fresh(ADMIN).then((a) => a.connections.allow({ ...input, credentialsIssuer: screen.credentialsIssuer })))).toEqual({
+        code: 'CONFLICT',
+        message: "This app's credentials setting changed while you were reviewing it. Review it again.",
+        fieldErrors: null,
+      });
+      // Reviewed again, the admin sees the new issuer and Allow takes exactly that.
+      const again = await (await fresh(ADMIN)).connections.app(input);
+      expect(again.credentialsIssuer).toBe('developer');
+      const issued = await (await fresh(ADMIN)).connections.allow({ ...input, credentialsIssuer: again.credentialsIssuer });
+      expect(issued.connection.credentialsIssuer).toBe('developer');
+    });
+
+    it('refuses an Allow that names no credentials issuer, with a field error', async () => {
+      const app = await newApp();
+      const failure = await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id } as never));
+      expect(failure.code).toBe('BAD_REQUEST');
+      expect(failure.fieldErrors).toHaveProperty('credentialsIssuer');
     });
 
     it('drops a deleted app: not offered, and app, allow and decline answer NOT_FOUND', async () => {
@@ -289,7 +317,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       // Fresh contexts, like the next HTTP requests: a context's unit of work caches what it read before the delete.
       for (const [caller, tenantId] of [[await fresh(ADMIN), TENANT], [await fresh(ADMIN2), TENANT2]] as const) {
         expect((await caller.connections.available({ tenantId, environment: 'integration' })).map((a) => a.appId)).not.toContain(app.id);
-        const input = { tenantId, environment: 'integration' as const, appId: app.id };
+        const input = { tenantId, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
         expect(await refused(() => caller.connections.app(input))).toEqual(missing);
         expect(await refused(() => caller.connections.allow(input))).toEqual(missing);
         expect(await refused(() => caller.connections.decline(input))).toEqual(missing);
@@ -314,7 +342,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
     it('connects on the latest version and shows a Client ID and a 256-bit Client Secret once', async () => {
       const app = await newApp();
       await dev.apps.saveScopes({ appId: app.id, scopes: V2 });
-      const issued = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id });
+      const issued = await admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
       expect(issued.clientId).toMatch(CLIENT_ID);
       expect(issued.clientSecret).toMatch(CLIENT_SECRET);
       expect(Buffer.from(issued.clientSecret.slice('ghcs_'.length), 'base64url').length).toBeGreaterThanOrEqual(32);
@@ -381,7 +409,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       const inIntegration = await admin.connections.app({ tenantId: TENANT, environment: 'integration', appId: app.id });
       expect(inIntegration.connection).toMatchObject({ id: issued.connection.id, status: 'connected' });
 
-      const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id });
+      const production = await admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' });
       expect(production.connection.environment).toBe('production');
       expect(production.connection.id).not.toBe(issued.connection.id);
       expect(production.clientId).toMatch(CLIENT_ID);
@@ -396,7 +424,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
 
     it('refuses a second Allow with CONFLICT and changes nothing', async () => {
       const { app, issued } = await connectedApp();
-      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
       const failure = await refused(() => admin.connections.allow(input));
       expect(failure.code).toBe('CONFLICT');
       expect((await refused(async () => (await fresh(ADMIN)).connections.allow(input))).code).toBe('CONFLICT');
@@ -406,7 +434,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
 
     it('records Decline, keeps offering the app as declined, and lets it be allowed later', async () => {
       const app = await newApp();
-      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
       const declined = await admin.connections.decline(input);
       expect(declined).toMatchObject({ appId: app.id, status: 'declined', acceptedVersion: null, clientId: null, newVersionAvailable: false, environment: 'integration' });
       expect(await t.db.em().count(ClientSecret, { connection: declined.id })).toBe(0);
@@ -535,7 +563,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
       const twice = await refused(() => admin.connections.disable(input));
       expect(twice.code).toBe('CONFLICT');
       expect((await refused(async () => (await fresh(ADMIN)).connections.disable(input))).code).toBe('CONFLICT');
-      expect((await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: c.app.id }))).code).toBe('CONFLICT');
+      expect((await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'integration', appId: c.app.id, credentialsIssuer: 'tenant_admin' }))).code).toBe('CONFLICT');
       expect((await refused(() => admin.connections.decline({ tenantId: TENANT, environment: 'integration', appId: c.app.id }))).code).toBe('CONFLICT');
 
       expect(await admin.connections.restore(input)).toMatchObject({ status: 'connected', acceptedVersion: 1, clientId: c.issued.clientId });
@@ -630,7 +658,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
   describe('audit trail', () => {
     it('records every change with the actor, tenant, app and before/after', async () => {
       const app = await newApp();
-      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
+      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
       const check = (events: AuditEventEntity[], actions: string[]) => {
         expect(events.map((e) => e.action)).toEqual(actions);
         for (const event of events) {

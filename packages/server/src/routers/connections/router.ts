@@ -26,6 +26,7 @@ import {
   updateConnection,
 } from './model';
 import {
+  allowInput,
   appForTenantOutput,
   availableAppOutput,
   connectionDetailOutput,
@@ -52,6 +53,8 @@ function auditConnection(tx: EntityManager, user: SessionUser, action: string, c
     after: { environment: connection.environment, ...(after as object) },
   });
 }
+
+const ISSUER_CHANGED_MESSAGE = "This app's credentials setting changed while you were reviewing it. Review it again.";
 
 const snapshot = (c: ConnectionEntity) => ({ status: c.status, acceptedVersion: c.acceptedVersion ?? null, declinedVersion: c.declinedVersion ?? null });
 
@@ -95,7 +98,7 @@ export const connectionsRouter = router({
       // The query narrows to what isVisibleToTenant accepts; the domain rule still decides.
       const candidates = await ctx.em.find(
         AppTenant,
-        { tenantId: input.tenantId, app: { deletedAt: null, listedName: { $ne: null } } },
+        { tenantId: input.tenantId, app: { deletedAt: null, $or: [{ kind: 'private' }, { firstApprovedAt: { $ne: null } }] } },
         { populate: ['app', 'app.organization'], orderBy: { app: { listedName: 'asc' } } },
       );
       const listings = candidates.filter((l) => isVisibleToTenant(l.app, true));
@@ -118,16 +121,18 @@ export const connectionsRouter = router({
         ...appAsTenantSees(app),
         declined: connection?.status === 'declined',
         scopes: await scopesOfVersion(ctx.em, app.id, app.latestVersion),
+        credentialsIssuer: credentialsIssuerFor(app.credentialsMode),
         connection: connection ? await summarizeOne(ctx.em, connection) : null,
       };
     }),
 
   /**
    * Allow: connects on the app's latest version and shows the client credentials once.
-   * Who issues the credentials is fixed here, from the app's mode at this moment.
+   * Who issues the credentials is fixed here, from the app's mode at this moment, and
+   * must be what the consent screen showed the admin.
    */
   allow: tenantAdminProcedure
-    .input(tenantAppInput)
+    .input(allowInput)
     .output(issuedCredentialsOutput)
     .mutation(async ({ ctx, input }) => {
       assertTenant(ctx.user, input.tenantId);
@@ -138,6 +143,7 @@ export const connectionsRouter = router({
           assertCan(connection, 'allow', 'This app is already connected in this environment.');
           const clientId = newClientId();
           const credentialsIssuer = credentialsIssuerFor(app.credentialsMode);
+          if (credentialsIssuer !== input.credentialsIssuer) throw new DomainError('CONFLICT', ISSUER_CHANGED_MESSAGE);
           if (connection) {
             const before = snapshot(connection);
             await updateConnection(tx, connection, { status: 'connected', acceptedVersion: app.latestVersion, declinedVersion: null, clientId, credentialsIssuer }, ctx.user.id);

@@ -3,6 +3,8 @@ import { CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, environmentSchema
 
 export const tenantEnvInput = z.object({ tenantId: tenantIdSchema, environment: environmentSchema });
 export const tenantAppInput = tenantEnvInput.extend({ appId: z.string().max(100) });
+/** Allow names who the admin was shown would issue the credentials: a mode switched meanwhile is refused, not taken unseen. */
+export const allowInput = tenantAppInput.extend({ credentialsIssuer: z.enum(CREDENTIALS_MODES, { error: 'Say who issues the client credentials, as shown on the consent screen' }) });
 export const connectionIdInput = z.object({ connectionId: z.string().max(100) });
 export const versionChoiceInput = connectionIdInput.extend({ toVersion: z.number().int().min(1) });
 export const rotateSecretInput = connectionIdInput.extend({ graceHours: graceHoursSchema.default(GRACE_HOURS.default) });
@@ -70,6 +72,8 @@ export const availableAppOutput = z.object({
 
 export const appForTenantOutput = availableAppOutput.extend({
   scopes: z.array(z.string()),
+  /** Who would issue the client credentials of a connection allowed now. */
+  credentialsIssuer: z.enum(CREDENTIALS_MODES),
   connection: connectionSummaryOutput.nullable(),
 });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notification, Organization, User } from '../../db/entities';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
 
 
 const publicApp = {
@@ -51,9 +51,9 @@ describe.each(dialects)('notifications on %s', (dialect) => {
     await rejection(reviewer().review.reject({ appId: rejected.id, reason: 'no' }));
     expect(await t.db.em().count(Notification, {})).toBe(0);
 
-    await reviewer().review.approve({ appId: approved.id });
+    await approveAsShown(reviewer(), approved.id);
     await reviewer().review.reject({ appId: rejected.id, reason: REASON });
-    await rejection(reviewer().review.approve({ appId: approved.id }));
+    await rejection(approveAsShown(reviewer(), approved.id));
 
     for (const caller of [dev, member]) {
       const { unread, items } = await caller().notifications.list();
@@ -74,7 +74,7 @@ describe.each(dialects)('notifications on %s', (dialect) => {
   it("notifies the other organization's developer about their own app only", async () => {
     const theirs = await dev2().apps.create({ ...publicApp, name: 'Other Co Notice' });
     const before = (await dev().notifications.list()).items.length;
-    await reviewer().review.approve({ appId: theirs.id });
+    await approveAsShown(reviewer(), theirs.id);
     expect(await dev2().notifications.list()).toMatchObject({ unread: 1, items: [{ appId: theirs.id, read: false }] });
     expect((await dev().notifications.list()).items).toHaveLength(before);
   });
@@ -93,7 +93,7 @@ describe.each(dialects)('notifications on %s', (dialect) => {
 
     // A new decision after marking is unread again.
     const next = await dev().apps.create({ ...publicApp, name: 'After Marking' });
-    await reviewer().review.approve({ appId: next.id });
+    await approveAsShown(reviewer(), next.id);
     const latest = await dev().notifications.list();
     expect(latest.unread).toBe(1);
     expect(latest.items[0]).toMatchObject({ appId: next.id, read: false });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppKind, CredentialsMode } from '@gatehouse/domain';
-import { App, AuditEvent } from '../../db/entities';
-import { ADMIN, DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
+import { App, AuditEvent, Notification } from '../../db/entities';
+import { ADMIN, DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
 
 const GLENDALE = '985798691';
 const REASON = 'The new home page does not belong to your organization.';
@@ -35,7 +35,7 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
   /** A public app a reviewer approved, under a name of its own. */
   async function approvedApp() {
     const app = await dev().apps.create({ ...publicApp, name: `Fleet Tracker ${++count}` });
-    await reviewer().review.approve({ appId: app.id });
+    await approveAsShown(reviewer(), app.id);
     return app;
   }
   /** Everything a tenant admin of Glendale is shown of the app: Connect New App, the app page, and each connection. */
@@ -60,13 +60,13 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
 
   it('keeps showing tenants the approved name and home page while a rename waits for review, then shows the approved change', async () => {
     const app = await approvedApp();
-    await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id });
+    await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
 
     const renamed = await dev().apps.updateDetails(details(app, { name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example' }));
     expect(renamed).toMatchObject({ name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example', reviewStatus: 'pending', listedName: app.name, listedHomePageUrl: 'https://fleet.example' });
     expect(await tenantView(app.id)).toEqual({ name: app.name, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
     // Still visible and connectable meanwhile.
-    const production = await admin().connections.allow({ tenantId: GLENDALE, environment: 'production', appId: app.id });
+    const production = await admin().connections.allow({ tenantId: GLENDALE, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' });
     expect(production.connection).toMatchObject({ appName: app.name, homePageUrl: 'https://fleet.example', status: 'connected' });
 
     expect(await queueItem(app.id)).toMatchObject({
@@ -156,9 +156,40 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
     const edit = { ...details(app, { name: app.name }), organizationName: 'Other Dev Co' };
     expect((await dev().apps.updateDetails(edit)).organizationName).toBe('Acme Field Apps');
     expect(await queueItem(app.id)).toMatchObject({ organizationName: 'Acme Field Apps' });
-    await reviewer().review.approve({ appId: app.id });
+    await approveAsShown(reviewer(), app.id);
     expect(await tenantView(app.id)).toEqual({ name: app.name, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
     const events = await t.db.em().find(AuditEvent, { appId: app.id }, { orderBy: { at: 'asc', id: 'asc' } });
     expect(JSON.stringify(events.map((e) => [e.before, e.after]))).not.toContain('Other Dev Co');
+  });
+
+  it('keeps showing connected tenants a private app’s name after it turns public, hides it from new connections until approved', async () => {
+    const name = `Quiet Tool ${++count}`;
+    const app = await dev().apps.create({ ...publicApp, name, kind: 'private' });
+    await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
+    expect(await dev().apps.updateDetails(details(app, { name }))).toMatchObject({ kind: 'public', reviewStatus: 'pending', listedName: name, firstApprovedAt: null });
+    await dev().apps.updateDetails(details(app, { name: 'Unreviewed Name', homePageUrl: 'https://elsewhere.example' }));
+
+    const connection = (await admin().connections.list({ tenantId: GLENDALE, environment: 'integration' })).find((c) => c.appId === app.id)!;
+    expect(connection).toMatchObject({ appName: name, homePageUrl: 'https://fleet.example' });
+    expect(await admin().connections.get({ connectionId: connection.id })).toMatchObject({ appName: name, homePageUrl: 'https://fleet.example' });
+    // Not approved yet: no new connection can be made, as for any public app before its first approval.
+    const production = { tenantId: GLENDALE, environment: 'production' as const, appId: app.id };
+    expect((await admin().connections.available(production)).map((a) => a.appId)).not.toContain(app.id);
+    expect((await rejection(admin().connections.app(production))).code).toBe('NOT_FOUND');
+    expect((await rejection(admin().connections.allow({ ...production, credentialsIssuer: 'tenant_admin' }))).code).toBe('NOT_FOUND');
+
+    await approveAsShown(reviewer(), app.id);
+    expect((await admin().connections.get({ connectionId: connection.id })).appName).toBe('Unreviewed Name');
+    expect((await admin().connections.available(production)).find((a) => a.appId === app.id)).toMatchObject({ name: 'Unreviewed Name' });
+    const notes = await t.db.em().find(Notification, { appId: app.id });
+    expect(notes.map((n) => n.message)).toContain('Unreviewed Name was approved. Tenants you listed can now find and connect it.');
+  });
+
+  it('refuses an approval that does not say which name and home page the reviewer saw', async () => {
+    const app = await dev().apps.create({ ...publicApp, name: `Unseen ${++count}` });
+    const failure = await rejection(reviewer().review.approve({ appId: app.id } as never));
+    expect(failure.code).toBe('BAD_REQUEST');
+    expect(failure.fieldErrors).toHaveProperty('seen');
+    expect(await t.db.em().findOneOrFail(App, { id: app.id })).toMatchObject({ reviewStatus: 'pending', listedName: null });
   });
 });

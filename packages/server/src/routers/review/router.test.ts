@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessRequest, App, AuditEvent, Connection, Notification } from '../../db/entities';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
 
 
 const publicApp = {
@@ -22,7 +22,7 @@ const REASON = 'The home page is a parking page; link your product page.';
 /** Every reviewer procedure, with otherwise valid input. */
 const reviewerCalls: Record<string, (caller: Caller, ids: { appId: string; requestId: string }) => Promise<unknown>> = {
   queue: (c) => c.review.queue(),
-  approve: (c, { appId }) => c.review.approve({ appId }),
+  approve: (c, { appId }) => c.review.approve({ appId, seen: { name: 'Shown Name', homePageUrl: 'https://shown.example' } }),
   reject: (c, { appId }) => c.review.reject({ appId, reason: REASON }),
   accessRequests: (c) => c.review.accessRequests(),
   approveRequest: (c, { requestId }) => c.review.approveRequest({ requestId }),
@@ -132,7 +132,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
         const expected = await rejection(admin().connections.app(missing));
         expect(expected).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
         expect(await rejection(admin().connections.app(hidden))).toEqual(expected);
-        expect(await rejection(admin().connections.allow(hidden))).toEqual(await rejection(admin().connections.allow(missing)));
+        expect(await rejection(admin().connections.allow({ ...hidden, credentialsIssuer: 'tenant_admin' }))).toEqual(await rejection(admin().connections.allow({ ...missing, credentialsIssuer: 'tenant_admin' })));
         expect(await rejection(admin().connections.decline(hidden))).toEqual(await rejection(admin().connections.decline(missing)));
       }
       expect(await t.db.em().count(Connection, { app: app.id })).toBe(0);
@@ -215,7 +215,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
       expect(await availableTo(admin, GLENDALE)).not.toContain(app.id);
       expect((await rejection(admin().connections.app({ tenantId: GLENDALE, environment: 'integration', appId: app.id }))).code).toBe('NOT_FOUND');
       expect((await rejection(reviewer().review.reject({ appId: app.id, reason: REASON }))).code).toBe('CONFLICT');
-      expect((await rejection(reviewer().review.approve({ appId: app.id }))).code).toBe('CONFLICT');
+      expect((await rejection(approveAsShown(reviewer(), app.id))).code).toBe('CONFLICT');
 
       // The developer edits the rejected app: it stays rejected until resubmitted.
       const edited = await dev().apps.updateDetails({ appId: app.id, ...publicApp, name: 'Full Journey', homePageUrl: 'https://acme.example/route-planner' });
@@ -229,15 +229,15 @@ describe.each(dialects)('review router on %s', (dialect) => {
       expect(queue.at(-1)).toBe(app.id);
       expect(await availableTo(admin, GLENDALE)).not.toContain(app.id);
 
-      expect(await reviewer().review.approve({ appId: app.id })).toEqual({ reviewStatus: 'approved' });
+      expect(await approveAsShown(reviewer(), app.id)).toEqual({ reviewStatus: 'approved' });
       expect(await dev().apps.get({ appId: app.id })).toMatchObject({ reviewStatus: 'approved', reviewReason: null });
       expect(await queueIds()).not.toContain(app.id);
       expect(await availableTo(admin, GLENDALE)).toContain(app.id);
       expect([...(await admin().connections.app({ tenantId: GLENDALE, environment: 'integration', appId: app.id })).scopes].sort()).toEqual([...publicApp.scopes].sort());
-      expect((await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id })).connection.status).toBe('connected');
+      expect((await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' })).connection.status).toBe('connected');
 
       // One at a time: a call started early could fail before anything awaits it.
-      for (const again of [() => reviewer().review.approve({ appId: app.id }), () => reviewer().review.reject({ appId: app.id, reason: REASON })]) {
+      for (const again of [() => approveAsShown(reviewer(), app.id), () => reviewer().review.reject({ appId: app.id, reason: REASON })]) {
         expect(await rejection(again())).toMatchObject({ code: 'CONFLICT' });
       }
       expect((await rejection(dev().apps.resubmit({ appId: app.id }))).code).toBe('CONFLICT');
@@ -255,7 +255,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
     it('resubmitting an app that is not rejected answers CONFLICT and changes nothing', async () => {
       const pending = await dev().apps.create({ ...publicApp, name: 'Resubmit Pending' });
       const approved = await dev().apps.create({ ...publicApp, name: 'Resubmit Approved' });
-      await reviewer().review.approve({ appId: approved.id });
+      await approveAsShown(reviewer(), approved.id);
       const priv = await dev().apps.create({ ...privateApp, name: 'Resubmit Private' });
       for (const [app, status] of [[pending, 'pending'], [approved, 'approved'], [priv, 'not_required']] as const) {
         expect(await rejection(dev().apps.resubmit({ appId: app.id }))).toMatchObject({ code: 'CONFLICT', message: 'Only a rejected app can be resubmitted.' });
@@ -293,7 +293,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
 
     it('keeps an approved app approved and visible whatever its kind becomes', async () => {
       const app = await dev().apps.create({ ...publicApp, name: 'Approved Then Private' });
-      await reviewer().review.approve({ appId: app.id });
+      await approveAsShown(reviewer(), app.id);
       expect(await dev().apps.updateDetails({ appId: app.id, ...privateApp, name: 'Approved Then Private' })).toMatchObject({ kind: 'private', reviewStatus: 'approved' });
       expect(await dev().apps.updateDetails({ appId: app.id, ...publicApp, name: 'Approved Then Private' })).toMatchObject({ kind: 'public', reviewStatus: 'approved' });
       expect(await queueIds()).not.toContain(app.id);
@@ -302,7 +302,7 @@ describe.each(dialects)('review router on %s', (dialect) => {
 
     it('lets exactly one of a racing approve and reject win', async () => {
       const app = await dev().apps.create({ ...publicApp, name: 'Raced Review' });
-      const results = await Promise.allSettled([reviewer().review.approve({ appId: app.id }), reviewer().review.reject({ appId: app.id, reason: REASON })]);
+      const results = await Promise.allSettled([approveAsShown(reviewer(), app.id), reviewer().review.reject({ appId: app.id, reason: REASON })]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failed = results.find((r) => r.status === 'rejected');
       expect((await rejection(Promise.reject(failed!.reason))).code).toBe('CONFLICT');

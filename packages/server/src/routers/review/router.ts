@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, listedIdentityOnApproval, notFound, reviewReasonSchema } from '@gatehouse/domain';
+import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, listedIdentityOnApproval, notFound, reviewReasonSchema, wasApproved } from '@gatehouse/domain';
 import { AccessRequest, App, AppTenant, Notification, Organization, PasswordSetup, Tenant, TenantAdmin, User } from '../../db/entities';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
@@ -20,7 +20,7 @@ const queueItemOutput = z.object({
   /** The developer's verified organization. */
   organizationName: z.string(),
   homePageUrl: z.string(),
-  /** What tenants see now: null for a first review, else the approved identity a change would replace. */
+  /** What tenants already connected see now (null while none can be): the identity an approval would replace. */
   listedName: z.string().nullable(),
   listedHomePageUrl: z.string().nullable(),
   kind: z.enum(APP_KINDS),
@@ -82,22 +82,22 @@ export const reviewRouter = router({
 
   /**
    * Approve: tenants now see this name and home page. The queue sends the identity
-   * the reviewer read, so an edit made meanwhile is refused rather than approved unseen.
+   * the reviewer read (required), so an edit made meanwhile is refused rather than approved unseen.
    */
   approve: reviewerProcedure
-    .input(z.object({ appId: z.string().max(100), seen: z.object({ name: z.string().max(100), homePageUrl: z.string().max(2048) }).optional() }))
+    .input(z.object({ appId: z.string().max(100), seen: z.object({ name: z.string().max(100), homePageUrl: z.string().max(2048) }) }))
     .output(z.object({ reviewStatus: z.literal('approved') }))
     .mutation(async ({ ctx, input }) => {
       await ctx.em.transactional(async (tx) => {
         const app = await pendingApp(tx, input.appId);
         const now = new Date();
         const listed = listedIdentityOnApproval(app);
-        const firstApproval = app.listedName == null;
-        if (input.seen && (input.seen.name !== app.name || input.seen.homePageUrl !== app.homePageUrl)) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
+        const firstApproval = !wasApproved(app);
+        if (input.seen.name !== app.name || input.seen.homePageUrl !== app.homePageUrl) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
         const moved = await tx.nativeUpdate(
           App,
           { id: app.id, reviewStatus: 'pending', name: app.name, homePageUrl: app.homePageUrl },
-          { reviewStatus: 'approved', reviewReason: null, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now, ...listed },
+          { reviewStatus: 'approved', reviewReason: null, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now, firstApprovedAt: app.firstApprovedAt ?? now, ...listed },
         );
         if (moved !== 1) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
         const message = firstApproval ? `${app.name} was approved. Tenants you listed can now find and connect it.` : `${app.name} was approved. Tenants now see its new name and home page.`;
