@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent, Organization } from '../../db/entities';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
+import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
 
 type Filters = Parameters<Caller['audit']['exportCsv']>[0];
 
@@ -84,12 +84,12 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     await dev().apps.addTenant({ appId: acmeApp, tenantId: SUMMIT });
     otherApp = (await dev2().apps.create(app('Other Audit App'))).id;
     clientSecrets = [
-      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: acmeApp })).clientSecret,
-      (await admin2().connections.allow({ tenantId: SUMMIT, environment: 'production', appId: acmeApp })).clientSecret,
-      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: otherApp })).clientSecret,
+      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: acmeApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
+      (await admin2().connections.allow({ tenantId: SUMMIT, environment: 'production', appId: acmeApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
+      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: otherApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
     ];
     approvedApp = (await dev().apps.create(app('Acme Public App', { kind: 'public' }))).id;
-    await reviewer().review.approve({ appId: approvedApp });
+    await approveAsShown(reviewer(), approvedApp);
     formulaApps = [];
     for (const name of FORMULA_NAMES) formulaApps.push((await dev().apps.create(app(name, { tenantIds: [] }))).id);
     await t.anonymous().access.request({ name: 'Theo Tenant', email: 'theo@glendale.example', organizationName: 'Glendale Plumbing', role: 'tenant_admin', tenantId: GLENDALE });
@@ -340,6 +340,28 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       for (const secret of clientSecrets) {
         expect(csv).not.toContain(secret);
         expect(csv).not.toContain(secret.slice(16));
+      }
+    });
+  });
+
+  describe('app names', () => {
+    it('tenant admins read an app under its approved name, never a rename waiting for review; developers and reviewers read the current one', async () => {
+      const created = await dev().apps.create(app('Reviewed Name', { kind: 'public' }));
+      await approveAsShown(reviewer(), created.id);
+      await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: created.id, credentialsIssuer: 'tenant_admin' });
+      await dev().apps.updateDetails({ appId: created.id, name: 'Unreviewed Rename', homePageUrl: created.homePageUrl, kind: 'public', credentialsMode: 'tenant_admin' });
+
+      const tenantList = await list(admin, { view: 'tenant', appId: created.id });
+      expect(tenantList.items.length).toBeGreaterThan(0);
+      expect(new Set(tenantList.items.map((e) => e.appName))).toEqual(new Set(['Reviewed Name']));
+      const tenantCsv = await admin().audit.exportCsv({ view: 'tenant', appId: created.id });
+      expect(tenantCsv.csv).toContain('"Reviewed Name"');
+      expect(tenantCsv.csv).not.toContain('Unreviewed Rename');
+
+      for (const [caller, view] of [[dev, 'developer'], [reviewer, 'reviewer']] as const) {
+        const items = (await list(caller, { view, appId: created.id })).items;
+        expect(new Set(items.map((e) => e.appName))).toEqual(new Set(['Unreviewed Rename']));
+        expect((await caller().audit.exportCsv({ view, appId: created.id })).csv).toContain('"Unreviewed Rename"');
       }
     });
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
-import { DomainError, notFound, tenantIdSchema } from '@gatehouse/domain';
+import { DomainError, notFound, tenantFacingIdentity, tenantIdSchema } from '@gatehouse/domain';
 import { App, AuditEvent, Organization, type AuditEventEntity } from '../../db/entities';
 import type { SessionUser } from '../../auth/sessions';
 import type { EntityManager } from '@mikro-orm/knex';
@@ -58,14 +58,18 @@ function scopedWhere(user: SessionUser, filters: Filters): FilterQuery<AuditEven
   return { ...where, ...text[0], ...text[1] } as FilterQuery<AuditEventEntity>;
 }
 
-async function withNames(em: EntityManager, events: AuditEventEntity[]) {
+/**
+ * Names the trail's apps and organizations. Tenant admins read an app under its
+ * tenant-facing identity, as everywhere else they see it, never an unreviewed name.
+ */
+async function withNames(em: EntityManager, events: AuditEventEntity[], view: Filters['view']) {
   const appIds = [...new Set(events.map((e) => e.appId).filter((id): id is string => Boolean(id)))];
   const orgIds = [...new Set(events.map((e) => e.organizationId).filter((id): id is string => Boolean(id)))];
   const [apps, orgs] = await Promise.all([
-    appIds.length ? em.find(App, { id: { $in: appIds } }, { fields: ['id', 'name'] }) : [],
+    appIds.length ? em.find(App, { id: { $in: appIds } }, { fields: ['id', 'name', 'homePageUrl', 'listedName', 'listedHomePageUrl'] }) : [],
     orgIds.length ? em.find(Organization, { id: { $in: orgIds } }) : [],
   ]);
-  const appName = new Map(apps.map((a) => [a.id, a.name]));
+  const appName = new Map(apps.map((a) => [a.id, view === 'tenant' ? tenantFacingIdentity(a).name : a.name]));
   const orgName = new Map(orgs.map((o) => [o.id, o.name]));
   return events.map((e) => ({
     id: e.id,
@@ -99,7 +103,7 @@ export const auditRouter = router({
         limit: input.pageSize,
         offset: (input.page - 1) * input.pageSize,
       });
-      return { items: await withNames(ctx.em, events), page: input.page, pageSize: input.pageSize, totalCount };
+      return { items: await withNames(ctx.em, events, input.view), page: input.page, pageSize: input.pageSize, totalCount };
     }),
 
   /** The filtered trail as CSV (newest first, at most 10,000 events). */
@@ -107,7 +111,7 @@ export const auditRouter = router({
     .input(filtersInput)
     .output(z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() }))
     .query(async ({ ctx, input }) => {
-      const events = await withNames(ctx.em, await ctx.em.find(AuditEvent, scopedWhere(ctx.user, input), { orderBy: { at: 'desc', id: 'asc' }, limit: 10_000 }));
+      const events = await withNames(ctx.em, await ctx.em.find(AuditEvent, scopedWhere(ctx.user, input), { orderBy: { at: 'desc', id: 'asc' }, limit: 10_000 }), input.view);
       const header = ['at', 'actor', 'action', 'organization', 'app', 'app_id', 'tenant', 'before', 'after'];
       const lines = events.map((e) => [e.at, e.actorEmail, e.action, e.organizationName, e.appName, e.appId, e.tenantId, e.before, e.after].map(csvCell).join(','));
       return { filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.csv`, csv: [header.join(','), ...lines].join('\r\n') + '\r\n', rows: events.length };
