@@ -28,10 +28,14 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
     await app?.close();
   });
 
-  /** The admin allows the app in `environment` and dismisses the credentials shown once; returns the connection page's address. */
-  async function allow(environment: 'integration' | 'production'): Promise<string> {
+  /**
+   * The admin reads on the consent screen who will issue the credentials (`shown`), allows the app in
+   * `environment` and dismisses the credentials shown once; returns the connection page's address.
+   */
+  async function allow(environment: 'integration' | 'production', shown: string): Promise<string> {
     await admin.goto(`${app.url}/admin/${TENANT}/${environment}/connect/${appId}`);
     await admin.getByRole('heading', { name: 'Connect Route Planner' }).waitFor();
+    await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toBe(shown);
     await admin.getByRole('button', { name: 'Allow' }).click();
     await admin.getByText('It will not be shown again').waitFor();
     await admin.getByRole('button', { name: 'I have stored the secret' }).click();
@@ -55,7 +59,7 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
 
   it('the admin allows it in Integration: the connection page says the tenant admin issues it, and who created the secret', async () => {
     await signIn(admin, app.url, 'admin@gatehouse.test', '/admin/');
-    integrationUrl = await allow('integration');
+    integrationUrl = await allow('integration', ADMIN_ISSUES);
     await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toBe(ADMIN_ISSUES);
     const secrets = admin.getByRole('table', { name: 'Client secrets' });
     await expect(secrets.getByRole('columnheader', { name: 'Created by' }).count()).resolves.toBe(1);
@@ -75,7 +79,7 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
   });
 
   it('a connection allowed after the switch is the developer’s: they generate its secret, and the admin sees both creators', async () => {
-    const productionUrl = await allow('production');
+    const productionUrl = await allow('production', DEVELOPER_GENERATES);
     await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toContain(DEVELOPER_GENERATES);
 
     await dev.reload();
