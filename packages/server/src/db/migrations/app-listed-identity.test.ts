@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
 import { App } from '../entities';
-import { DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, approveAsShown } from '../../test/harness';
 import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';
 import { Migration20261202030100_app_listed_identity as PostgresMigration } from './postgresql/m20261202030100-app-listed-identity';
 
@@ -29,7 +29,7 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
     const reviewer = await t.as(REVIEWER);
     const privateApp = await dev.apps.create({ ...base, name: 'Migrated Private', kind: 'private' });
     const approved = await dev.apps.create({ ...base, name: 'Migrated Approved', kind: 'public' });
-    await reviewer.review.approve({ appId: approved.id });
+    await approveAsShown(reviewer, approved.id);
     const waiting = await dev.apps.create({ ...base, name: 'Migrated Waiting', kind: 'public' });
 
     // Before: a typed organization name, nothing listed; the approved app was renamed since its approval.
@@ -49,5 +49,35 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
     });
     const [row] = await conn.execute(`select * from app where id = '${privateApp.id}'`);
     expect(Object.keys(row as object)).not.toContain('organization_name');
+  });
+
+  it('lists an approved app renamed since its approval under its approved identity and sends the new one to review', async () => {
+    const dev = await t.as(DEV);
+    const reviewer = await t.as(REVIEWER);
+    const renamed = await dev.apps.create({ ...base, name: 'Approved Fleet', kind: 'public' });
+    await approveAsShown(reviewer, renamed.id);
+    // First the home page changes, then the name: the reviewer approved neither.
+    const edit = { appId: renamed.id, kind: 'public' as const, credentialsMode: base.credentialsMode };
+    await dev.apps.updateDetails({ ...edit, name: 'Approved Fleet', homePageUrl: 'https://elsewhere.example' });
+    await dev.apps.updateDetails({ ...edit, name: 'Another Org Fleet', homePageUrl: 'https://elsewhere.example' });
+    const renamedBeforeApproval = await dev.apps.create({ ...base, name: 'Draft Name', kind: 'public' });
+    await dev.apps.updateDetails({ appId: renamedBeforeApproval.id, kind: 'public', credentialsMode: base.credentialsMode, name: 'Reviewed Name', homePageUrl: base.homePageUrl });
+    await approveAsShown(reviewer, renamedBeforeApproval.id);
+
+    // Before this migration an approved app stayed approved through any edit.
+    await run('down');
+    await t.db.em().nativeUpdate(App, { id: renamed.id }, { reviewStatus: 'approved' });
+    const upgradedAt = Date.now();
+    await run('up');
+
+    const apps = await t.db.em().find(App, { id: { $in: [renamed.id, renamedBeforeApproval.id] } });
+    const seen = Object.fromEntries(apps.map((a) => [a.id, { listed: [a.listedName, a.listedHomePageUrl], current: [a.name, a.homePageUrl], reviewStatus: a.reviewStatus }]));
+    expect(seen).toEqual({
+      [renamed.id]: { listed: ['Approved Fleet', 'https://acme.example'], current: ['Another Org Fleet', 'https://elsewhere.example'], reviewStatus: 'pending' },
+      [renamedBeforeApproval.id]: { listed: ['Reviewed Name', 'https://acme.example'], current: ['Reviewed Name', 'https://acme.example'], reviewStatus: 'approved' },
+    });
+    // A reviewer finds the change in the queue as just submitted.
+    const submittedAt = apps.find((a) => a.id === renamed.id)!.submittedAt!.getTime();
+    expect(Math.abs(submittedAt - upgradedAt)).toBeLessThan(60_000);
   });
 });

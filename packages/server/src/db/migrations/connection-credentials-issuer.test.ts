@@ -28,10 +28,9 @@ describe.each(dialects)('the credentials-issuer migration on %s', (dialect) => {
   it('keeps a connection allowed before a switch to developer mode with the tenant admin; the developer issues only what was allowed in developer mode', async () => {
     const dev: Caller = await t.as(DEV);
     const admin: Caller = await t.as(ADMIN);
-    type AllowInput = Parameters<Caller['connections']['allow']>[0];
     // The admin allows what the consent screen showed: the app's mode at that moment.
     const allow = async (appId: string, environment: 'integration' | 'production', credentialsIssuer: 'tenant_admin' | 'developer') =>
-      (await admin.connections.allow({ tenantId: TENANT, environment, appId, credentialsIssuer } as AllowInput)).connection.id;
+      (await admin.connections.allow({ tenantId: TENANT, environment, appId, credentialsIssuer })).connection.id;
 
     // The takeover: the tenant admin allows, then the developer switches the app to issue credentials itself.
     const switched = await dev.apps.create({ ...base, name: 'Migrated switched', credentialsMode: 'tenant_admin' });
