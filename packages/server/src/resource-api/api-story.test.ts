@@ -24,7 +24,10 @@ describe.each(dialects)('the whole story over plain HTTP (%s)', (dialect) => {
     });
     const admin = portalClient(url);
     await admin.signIn(ADMIN);
-    const granted = await admin.mutate('connections.allow', { tenantId: '985798691', environment: 'integration', appId: app.id });
+    // The admin reads the consent screen first; Allow names who it said issues the credentials.
+    const consent = await admin.query('connections.app', { tenantId: '985798691', environment: 'integration', appId: app.id });
+    expect(consent.credentialsIssuer).toBe('tenant_admin');
+    const granted = await admin.mutate('connections.allow', { tenantId: '985798691', environment: 'integration', appId: app.id, credentialsIssuer: consent.credentialsIssuer });
 
     const first = await fetchToken(url, 'integration', granted.clientId, granted.clientSecret);
     expect(first.status).toBe(200);
