@@ -11,6 +11,8 @@ import { createContextInner, type SessionCookie } from '../context';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import { appRouter, createCaller } from '../root';
 import { seedDemo } from '../seed/demo';
+import type { AbstractSqlDriver } from '@mikro-orm/knex';
+import type { Migration } from '@mikro-orm/migrations';
 
 /** Where PostgreSQL tests create their throw-away databases. */
 const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -144,4 +146,14 @@ export function cookieJar(token: string | null = null) {
     },
   };
   return jar;
+}
+
+type MigrationClass = new (driver: AbstractSqlDriver, config: Database['orm']['config']) => Migration;
+
+/** Runs one direction of a migration's SQL (the class of the test database's dialect) against the test database. */
+export async function runMigration(t: TestDatabase, classes: Record<Dialect, MigrationClass>, direction: 'up' | 'down'): Promise<void> {
+  const migration = new classes[t.db.dialect](t.db.orm.em.getDriver() as AbstractSqlDriver, t.db.orm.config);
+  await migration[direction]();
+  const conn = t.db.em().getConnection();
+  for (const query of migration.getQueries()) await conn.execute(query as string);
 }

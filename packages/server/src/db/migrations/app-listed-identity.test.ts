@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import type { Migration } from '@mikro-orm/migrations';
 import { App } from '../entities';
-import { DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, approveAsShown } from '../../test/harness';
+import { DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, approveAsShown, runMigration } from '../../test/harness';
 import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';
 import { Migration20261202030100_app_listed_identity as PostgresMigration } from './postgresql/m20261202030100-app-listed-identity';
 
@@ -15,14 +13,7 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
   });
   afterAll(async () => t?.close());
 
-  /** Runs one direction of the migration's SQL against the test database. */
-  async function run(direction: 'up' | 'down') {
-    const Class = dialect === 'sqlite' ? SqliteMigration : PostgresMigration;
-    const migration: Migration = new Class(t.db.orm.em.getDriver() as AbstractSqlDriver, t.db.orm.config);
-    await migration[direction]();
-    const conn = t.db.em().getConnection();
-    for (const query of migration.getQueries()) await conn.execute(query as string);
-  }
+  const run = (direction: 'up' | 'down') => runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
 
   it('lists the apps tenants see today under their current identity, and no public app still waiting', async () => {
     const dev = await t.as(DEV);

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AbstractSqlDriver } from '@mikro-orm/knex';
-import type { Migration } from '@mikro-orm/migrations';
 import { App, Connection } from '../entities';
-import { ADMIN, DEV, dialects, openTestDatabase, type Caller, type TestDatabase } from '../../test/harness';
+import { ADMIN, DEV, dialects, openTestDatabase, type Caller, type TestDatabase, runMigration } from '../../test/harness';
 import { Migration20261202030000_connection_credentials_issuer as SqliteMigration } from './sqlite/m20261202030000-connection-credentials-issuer';
 import { Migration20261202030000_connection_credentials_issuer as PostgresMigration } from './postgresql/m20261202030000-connection-credentials-issuer';
 
@@ -16,14 +14,7 @@ describe.each(dialects)('the credentials-issuer migration on %s', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  /** Runs one direction of the migration's SQL against the test database. */
-  async function run(direction: 'up' | 'down') {
-    const Class = dialect === 'sqlite' ? SqliteMigration : PostgresMigration;
-    const migration: Migration = new Class(t.db.orm.em.getDriver() as AbstractSqlDriver, t.db.orm.config);
-    await migration[direction]();
-    const conn = t.db.em().getConnection();
-    for (const query of migration.getQueries()) await conn.execute(query as string);
-  }
+  const run = (direction: 'up' | 'down') => runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
 
   it('keeps a connection allowed before a switch to developer mode with the tenant admin; the developer issues only what was allowed in developer mode', async () => {
     const dev: Caller = await t.as(DEV);
