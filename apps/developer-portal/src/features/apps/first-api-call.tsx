@@ -12,7 +12,7 @@ export function FirstApiCall({ app }: { app: AppDetail }) {
     <>
       <p>
         Your tenant's admin gives you a <strong>Client ID</strong> and <strong>Client Secret</strong> when they allow the app
-        {app.credentialsMode === 'developer' ? ' (in your credentials mode you generate the secret on View Connections)' : ''}. Trade them for a 15-minute access
+        {app.credentialsMode === 'developer' ? ' (for connections allowed in your credentials mode, you generate the secret on View Connections)' : ''}. Trade them for a 15-minute access
         token, then call the API with the token and your app key. Integration is the sandbox; production is live data.
       </p>
       <p>
