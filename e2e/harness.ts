@@ -95,3 +95,18 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
 }
+
+/** A developer's and a tenant admin's page, each in its own browser profile so their sessions never mix. */
+export async function developerAndAdminPages(): Promise<{ dev: Page; admin: Page; close(): Promise<void> }> {
+  const [devContext, adminContext] = await Promise.all([openBrowser(), openBrowser()]);
+  const [dev, admin] = await Promise.all([devContext.newPage(), adminContext.newPage()]);
+  return {
+    dev,
+    admin,
+    async close() {
+      // Both profiles are closed (and checked for policy violations) even when the first one throws.
+      const results = await Promise.allSettled([devContext.close(), adminContext.close()]);
+      for (const result of results) if (result.status === 'rejected') throw result.reason;
+    },
+  };
+}

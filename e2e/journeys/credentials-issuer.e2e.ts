@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import type { Page } from 'playwright-core';
+import { developerAndAdminPages, dialects, screenshot, signIn, startApp, type RunningApp } from '../harness';
 
 const TENANT = '985798691';
 const ADMIN_ISSUES = 'Tenant admin issues the client credentials';
@@ -8,8 +8,7 @@ const DEVELOPER_GENERATES = 'Developer generates the client credentials';
 
 describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect) => {
   let app: RunningApp;
-  let devContext: BrowserContext;
-  let adminContext: BrowserContext;
+  let browsers: Awaited<ReturnType<typeof developerAndAdminPages>>;
   let dev: Page;
   let admin: Page;
   let appUrl = '';
@@ -18,13 +17,11 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
 
   beforeAll(async () => {
     app = await startApp(dialect);
-    [devContext, adminContext] = await Promise.all([openBrowser(), openBrowser()]);
-    dev = await devContext.newPage();
-    admin = await adminContext.newPage();
+    browsers = await developerAndAdminPages();
+    ({ dev, admin } = browsers);
   });
   afterAll(async () => {
-    await devContext?.close();
-    await adminContext?.close();
+    await browsers?.close();
     await app?.close();
   });
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ClientSecret } from '@gatehouse/server/db/entities';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import { developerAndAdminPages, dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
 
 describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (dialect) => {
   let app: RunningApp;
-  let devContext: BrowserContext;
-  let adminContext: BrowserContext;
+  let browsers: Awaited<ReturnType<typeof developerAndAdminPages>>;
   let dev: Page;
   let admin: Page;
   let appUrl = '';
@@ -14,13 +13,11 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
 
   beforeAll(async () => {
     app = await startApp(dialect);
-    [devContext, adminContext] = await Promise.all([openBrowser(), openBrowser()]);
-    dev = await devContext.newPage();
-    admin = await adminContext.newPage();
+    browsers = await developerAndAdminPages();
+    ({ dev, admin } = browsers);
   });
   afterAll(async () => {
-    await devContext?.close();
-    await adminContext?.close();
+    await browsers?.close();
     await app?.close();
   });
 
