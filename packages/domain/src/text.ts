@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FieldErrors } from './errors';
 
 /**
@@ -87,4 +88,9 @@ export function controlCharacterErrors(input: unknown): FieldErrors | null {
     }
   }
   return errors;
+}
+
+/** A trimmed single-line text input of at most `max` characters, such as a search or a filter. */
+export function oneLineTextSchema(max: number) {
+  return z.string().trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).max(max, `At most ${max} characters`);
 }

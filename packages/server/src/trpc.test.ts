@@ -68,6 +68,15 @@ describe.each(dialects)('text with control characters, on %s', (dialect) => {
     expect(failure).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { search: CONTROL_CHARACTERS_MESSAGE } });
   });
 
+  it('refuses a line break or tab in the apps search and the audit filters, single-line fields all', async () => {
+    expect((await refused(() => dev().apps.list({ search: 'Control\nTest' }))).fieldErrors).toEqual({ search: CONTROL_CHARACTERS_MESSAGE });
+    for (const filters of [{ view: 'developer' as const, actor: 'dev\n@gatehouse.test' }, { view: 'developer' as const, action: 'app.\tcreated' }]) {
+      const field = Object.keys(filters)[1]!;
+      expect((await refused(() => dev().audit.list(filters))).fieldErrors).toEqual({ [field]: CONTROL_CHARACTERS_MESSAGE });
+      expect((await refused(() => dev().audit.exportCsv(filters))).fieldErrors).toEqual({ [field]: CONTROL_CHARACTERS_MESSAGE });
+    }
+  });
+
   it('refuses one in audit filters, in the list and the export', async () => {
     for (const filters of [{ view: 'developer' as const, actor: 'dev\u0000@gatehouse.test' }, { view: 'developer' as const, action: 'app.\u0000created' }]) {
       const field = Object.keys(filters)[1]!;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema, oneLineTextSchema } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -7,7 +7,7 @@ export const appIdInput = z.object({ appId: z.string().max(100) });
 export const listAppsInput = z.object({
   page: z.number().int().min(1).max(100_000).default(1),
   pageSize: z.number().int().min(1).max(100).default(20),
-  search: z.string().trim().max(100).optional(),
+  search: oneLineTextSchema(100).optional(),
 });
 
 export const updateDetailsInput = appIdInput.extend({

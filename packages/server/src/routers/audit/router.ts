@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { FilterQuery } from '@mikro-orm/core';
-import { DomainError, notFound, tenantFacingIdentity, tenantIdSchema } from '@gatehouse/domain';
+import { DomainError, notFound, tenantFacingIdentity, tenantIdSchema, oneLineTextSchema } from '@gatehouse/domain';
 import { App, AuditEvent, Organization, type AuditEventEntity } from '../../db/entities';
 import type { SessionUser } from '../../auth/sessions';
 import type { EntityManager } from '@mikro-orm/knex';
@@ -14,8 +14,8 @@ const filtersInput = z.object({
   organizationId: z.string().max(100).optional(),
   appId: z.string().max(100).optional(),
   tenantId: tenantIdSchema.optional(),
-  actor: z.string().trim().max(254).optional(),
-  action: z.string().trim().max(64).optional(),
+  actor: oneLineTextSchema(254).optional(),
+  action: oneLineTextSchema(64).optional(),
   from: z.date().optional(),
   to: z.date().optional(),
 });
