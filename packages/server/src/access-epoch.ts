@@ -1,6 +1,7 @@
 import { raw } from '@mikro-orm/core';
 import type { Database } from './db/orm';
 import { AccessEpoch } from './db/entities';
+import { serializeError } from './http/log';
 
 /** How often an instance looks for other instances' changes: well inside the one-second rule. */
 export const EPOCH_POLL_MS = 250;
@@ -17,7 +18,7 @@ export async function announceAccessChange(db: Database): Promise<void> {
   } catch (error) {
     // The change itself is done: the watcher retries the announcement on its next poll.
     unannounced.add(db);
-    console.error('could not announce an access change; retrying', error);
+    console.error('could not announce an access change; retrying', serializeError(error));
   }
 }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { App, ClientSecret, Connection, Tenant, UsageDaily, User } from '../db/entities';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { UsageRecorder } from './recorder';
@@ -93,5 +93,21 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
     const first = connections[0]!.id;
     expect(await stored()).toEqual({ ...expected, [first]: { ...expected[first]!, lastCallAt: date(callAt(0) + 30_000) } });
     await usage.close();
+  });
+  it('logs a failed background write by kind and code, without its statement or the values it held', async () => {
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    const recorder = new UsageRecorder(t.db, 20);
+    try {
+      // A row the database refuses (the environment column is checked), standing in for any failed write.
+      recorder.recordCall(appId, '985798691', 'staging' as 'integration', 'GET /poison-value', 200);
+      await vi.waitFor(() => expect(logged.length).toBeGreaterThan(0), { timeout: 5000 });
+    } finally {
+      spy.mockRestore();
+      await recorder.close().catch(() => undefined);
+    }
+    const line = JSON.stringify(logged[0]);
+    expect(line).toContain('usage flush failed');
+    expect(line).not.toMatch(/insert into|poison-value|staging/i);
   });
 });

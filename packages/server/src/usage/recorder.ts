@@ -3,6 +3,7 @@ import type { Database } from '../db/orm';
 import type { EntityKey, EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
+import { serializeError } from '../http/log';
 
 export type Outcome = '2xx' | '4xx' | '429' | '5xx';
 
@@ -57,7 +58,7 @@ export class UsageRecorder {
 
   constructor(private readonly db: Database, flushEveryMs = 2000) {
     if (flushEveryMs > 0) {
-      this.timer = setInterval(() => void this.flush().catch((error: unknown) => console.error('usage flush failed', error)), flushEveryMs);
+      this.timer = setInterval(() => void this.flush().catch((error: unknown) => console.error('usage flush failed', serializeError(error))), flushEveryMs);
       this.timer.unref();
     }
   }

@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { authedProcedure, publicProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { sessionUserOutput, signInInput } from './schemas';
+import { serializeError } from '../../http/log';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
@@ -33,7 +34,7 @@ export const authRouter = router({
       }
       if (!user || !valid) {
         // The answer is the same whether or not the failure could be written down.
-        await attempt.failed().catch((error: unknown) => console.error('could not count a failed sign-in', error instanceof Error ? error.name : error));
+        await attempt.failed().catch((error: unknown) => console.error('could not count a failed sign-in', serializeError(error)));
         throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
       }
       await attempt.succeeded();
