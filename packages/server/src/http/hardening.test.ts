@@ -104,6 +104,18 @@ describe.each(dialects)('the HTTP edge on %s', (dialect) => {
     });
   });
 
+  describe('unreadable bodies', () => {
+    it('the resource API answers malformed, oversized or foreign bodies in its own error shape, creating nothing', async () => {
+      const before = (await api(`${TENANT}/customers?pageSize=500`)).body.totalCount;
+      const send = (body: string, contentType: string) =>
+        fetch(`${url}/integration/api/crm/v2/tenant/${TENANT}/customers`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'st-app-key': party.appKey, 'content-type': contentType }, body }).then(async (response) => ({ status: response.status, body: await response.json() }));
+      expect(await send('{"name": ', 'application/json')).toEqual({ status: 400, body: { error: 'invalid_request', error_description: 'The request body could not be read.' } });
+      expect(await send(JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }), 'application/json')).toEqual({ status: 413, body: { error: 'invalid_request', error_description: 'The request body is too large.' } });
+      expect(await send('<customer/>', 'application/xml')).toEqual({ status: 415, body: { error: 'invalid_request', error_description: 'Send the body as application/json.' } });
+      expect((await api(`${TENANT}/customers?pageSize=500`)).body.totalCount).toBe(before);
+    });
+  });
+
   describe('security headers and source maps', () => {
     it('every response carries the policy: a page, a tRPC call, the token endpoint, the resource API, an error', async () => {
       const responses = {

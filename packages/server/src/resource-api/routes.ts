@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CONTROL_CHARACTER_CLASS, CONTROL_CHARACTER_RANGES, controlCharacterErrors, fieldErrorsOf } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
@@ -108,6 +108,16 @@ type Request = FastifyRequest<{ Params: Params; Querystring: Record<string, stri
 
 export async function resourceRoutes(app: FastifyInstance, options: ResourceRoutesOptions): Promise<void> {
   const { state, limiter, store, usage, failures } = options;
+
+  // A body Fastify cannot read (malformed JSON, too large, a foreign type) answers in the API's own error shape.
+  app.setErrorHandler<FastifyError>((error, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) return reply.code(413).send({ error: 'invalid_request', error_description: 'The request body is too large.' });
+    if (status === 415) return reply.code(415).send({ error: 'invalid_request', error_description: 'Send the body as application/json.' });
+    if (status < 500) return reply.code(400).send({ error: 'invalid_request', error_description: 'The request body could not be read.' });
+    request.log.error({ err: error }, 'request failed');
+    return reply.code(500).send({ error: 'server_error', error_description: 'Something went wrong on our side. Please try again.' });
+  });
 
   /**
    * Not an async function: a warm call passes the gate, reads its record and
