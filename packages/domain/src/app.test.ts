@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LIMITS, fieldErrorsOf, homePageUrlSchema, initialReviewStatus, newAppSchema, scopesSchema, tenantIdSchema, tenantIdsSchema } from './app';
+import { LIMITS, fieldErrorsOf, homePageUrlSchema, initialReviewStatus, isTenantId, newAppSchema, scopesSchema, tenantIdSchema, tenantIdsSchema } from './app';
 import { DomainError, invalidField, notFound } from './errors';
 
 const valid = {
@@ -138,5 +138,12 @@ describe('domain errors', () => {
 
   it('carry the field a message belongs to', () => {
     expect(invalidField('tenantId', 'Nope')).toMatchObject({ code: 'INVALID_INPUT', message: 'Nope', fieldErrors: { tenantId: 'Nope' } });
+  });
+});
+
+describe('isTenantId', () => {
+  it('takes a positive whole number of at most 18 digits without a leading zero', () => {
+    expect(['985798691', '1', '9'.repeat(18)].map(isTenantId)).toEqual([true, true, true]);
+    expect(['0', '0985798691', '9'.repeat(19), '98579869a', ' 985798691', '-1', ''].map(isTenantId)).toEqual([false, false, false, false, false, false, false]);
   });
 });

@@ -60,6 +60,13 @@ export const homePageUrlSchema = z
     }
   }, 'Enter a full http:// or https:// address');
 
+/** A Tenant ID: a positive whole number without leading zeros, of at most `LIMITS.tenantIdDigits` digits. */
+export function isTenantId(value: string): boolean {
+  return TENANT_ID.test(value);
+}
+
+const TENANT_ID = new RegExp(`^[1-9][0-9]{0,${LIMITS.tenantIdDigits - 1}}$`);
+
 export const tenantIdSchema = z
   .string({ error: 'Tenant ID is required' })
   .trim()

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_STATUSES, credentialsIssuerFor, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal } from './connection';
+import { CONNECTION_STATUSES, credentialsIssuerFor, developerMayGenerateSecret, isEnvironment, issuerOfConnection, secretGenerationRefusal } from './connection';
 import { CREDENTIALS_MODES } from './app';
 
 describe('who issues a connection’s credentials', () => {
@@ -24,5 +24,12 @@ describe('who issues a connection’s credentials', () => {
       }
     }
     expect(secretGenerationRefusal(null)).toBe('not_connected');
+  });
+});
+
+describe('isEnvironment', () => {
+  it('takes integration and production only, as spelled', () => {
+    expect(['integration', 'production'].map(isEnvironment)).toEqual([true, true]);
+    expect(['staging', 'Integration', '', 'production '].map(isEnvironment)).toEqual([false, false, false, false]);
   });
 });

@@ -7,6 +7,11 @@ export type Environment = (typeof ENVIRONMENTS)[number];
 export const ENVIRONMENT_LABEL: Record<Environment, string> = { integration: 'Integration', production: 'Production' };
 export const environmentSchema = z.enum(ENVIRONMENTS, { error: 'Choose Integration or Production' });
 
+/** An environment's name as it comes in a path or a form: `integration` or `production`, nothing else. */
+export function isEnvironment(value: string): value is Environment {
+  return (ENVIRONMENTS as readonly string[]).includes(value);
+}
+
 /** A connection's stored state; "not connected yet" is the absence of a connection. */
 export const CONNECTION_STATUSES = ['connected', 'declined', 'disabled'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];

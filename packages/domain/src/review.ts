@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AppKind, ReviewStatus } from './app';
+import { isTenantId, type AppKind, type ReviewStatus } from './app';
 import { CONTROL_CHARACTERS_MESSAGE, isCleanText, isOneLineText } from './text';
 
 /**
@@ -126,7 +126,7 @@ export const accessRequestSchema = z
     website: z.string().max(200).optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.role === 'tenant_admin' && !/^[1-9][0-9]{0,17}$/.test(value.tenantId ?? '')) {
+    if (value.role === 'tenant_admin' && !isTenantId(value.tenantId ?? '')) {
       ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'Tenant admins give their numeric Tenant ID, like 985798691' });
     }
   });

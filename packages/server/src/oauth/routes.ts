@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ALL_SCOPES, ENVIRONMENTS, isOneLineText, normalizeScopes, type Environment } from '@gatehouse/domain';
+import { ALL_SCOPES, isEnvironment, isOneLineText, normalizeScopes, type Environment } from '@gatehouse/domain';
 import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { announceAccessChange } from '../access-epoch';
@@ -26,9 +26,6 @@ const DUPLICATE = Symbol('duplicate parameter');
 const CONTROL = Symbol('control characters');
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-function isEnvironment(value: string): value is Environment {
-  return (ENVIRONMENTS as readonly string[]).includes(value);
-}
 
 /** The environment of `/:env/…`, or a 404 already sent. */
 function environmentOf(request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Environment | null {

@@ -1,4 +1,4 @@
-import { ENVIRONMENTS, SCOPE_CATALOG, scopeString, type CatalogArea, type CatalogResource, type Environment } from '@gatehouse/domain';
+import { SCOPE_CATALOG, isEnvironment, scopeString, type CatalogArea, type CatalogResource, type Environment } from '@gatehouse/domain';
 import type { AccessState, AppRecord, ConnectionRecord } from '../oauth/access-state';
 import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../oauth/liveness';
 import type { AccessTokenClaims, VerifiedToken } from '../oauth/tokens';
@@ -100,7 +100,7 @@ const BEARER = /^bearer /i;
  */
 export function runGate(input: GateInput, state: AccessState, limiter: RateLimiter, now = Date.now()): GateResult | Promise<GateResult> {
   const environment = input.environment as Environment;
-  const target = (ENVIRONMENTS as readonly string[]).includes(environment) ? gateTarget(input.areaPath, input.resourcePath) : undefined;
+  const target = isEnvironment(environment) ? gateTarget(input.areaPath, input.resourcePath) : undefined;
   if (!target) return NOT_FOUND;
   if (!input.appKey) return MISSING_APP_KEY;
   const app = state.appByKey(input.appKey);

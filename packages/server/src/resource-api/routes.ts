@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CONTROL_CHARACTER_CLASS, CONTROL_CHARACTER_RANGES, controlCharacterErrors, fieldErrorsOf } from '@gatehouse/domain';
+import { CONTROL_CHARACTER_CLASS, CONTROL_CHARACTER_RANGES, controlCharacterErrors, fieldErrorsOf, isEnvironment } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
@@ -159,7 +159,7 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       // says, and a call without a live app key counts nowhere.
       const target = gateTarget(area, resource);
       if (verdict.pairKey !== undefined && target) usage.recordPairCall(verdict.pairKey, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
-      else if (verdict.appId !== undefined && (env === 'integration' || env === 'production')) usage.recordUnauthenticated(verdict.appId, env, verdict.status);
+      else if (verdict.appId !== undefined && isEnvironment(env)) usage.recordUnauthenticated(verdict.appId, env, verdict.status);
       // Only a failure that proved nothing counts against the address: a token that proved its app and tenant
       // but is expired, revoked or of a disabled connection is that tenant's business, not a forgery, and must
       // not hold back the app's calls for its other tenants from the same address.

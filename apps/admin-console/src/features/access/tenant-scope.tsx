@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useOutletContext, useParams, useLocation } from 'react-router';
-import { ENVIRONMENTS, ENVIRONMENT_LABEL, type Environment } from '@gatehouse/domain';
+import { ENVIRONMENTS, ENVIRONMENT_LABEL, isEnvironment, type Environment } from '@gatehouse/domain';
 import { EmptyState, useTRPC, type SessionUser } from '@gatehouse/ui';
 
 export interface TenantContext {
@@ -23,7 +23,7 @@ export function TenantScope() {
   const navigate = useNavigate();
   const location = useLocation();
   const tenants = useQuery(trpc.connections.tenants.queryOptions());
-  if (!user.tenantIds.includes(tenantId) || !(ENVIRONMENTS as readonly string[]).includes(environment)) {
+  if (!user.tenantIds.includes(tenantId) || !isEnvironment(environment)) {
     return (
       <EmptyState title="Tenant not found">
         <p className="muted">You do not manage this tenant, or the address is wrong.</p>
