@@ -15,7 +15,9 @@ export function isEnvironment(value: string): value is Environment {
 /** A connection's stored state; "not connected yet" is the absence of a connection. */
 export const CONNECTION_STATUSES = ['connected', 'declined', 'disabled'] as const;
 export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
-export type ConnectionState = ConnectionStatus | 'not_connected';
+/** What View Connections shows per tenant and environment: a stored status, or no connection yet. */
+export const CONNECTION_STATES = ['not_connected', ...CONNECTION_STATUSES] as const;
+export type ConnectionState = (typeof CONNECTION_STATES)[number];
 export const CONNECTION_STATE_LABEL: Record<ConnectionState, string> = {
   not_connected: 'Not Connected Yet',
   connected: 'Connected',

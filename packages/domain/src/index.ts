@@ -5,3 +5,4 @@ export * from './app';
 export * from './connection';
 export * from './review';
 export * from './text';
+export * from './usage';

@@ -1,37 +1,16 @@
-import type { Environment } from '@gatehouse/domain';
+import { UNAUTHENTICATED_ENDPOINT, USAGE_OUTCOMES, usageOutcomeIndex, type Environment, type UsageOutcome } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
 import type { EntityKey, EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
 import { serializeError } from '../http/log';
 
-export type Outcome = '2xx' | '4xx' | '429' | '5xx';
-
-export function outcomeOf(status: number): Outcome {
-  return OUTCOMES[outcomeIndex(status)]!;
-}
-
-const OUTCOMES: readonly Outcome[] = ['2xx', '4xx', '429', '5xx'];
-
-function outcomeIndex(status: number): number {
-  if (status === 429) return 2;
-  if (status >= 500) return 3;
-  if (status >= 400) return 1;
-  return 0;
-}
 
 /** One day's count of one app, tenant, environment, endpoint and outcome, as written. */
-type UsageRow = { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: Outcome; calls: number };
+type UsageRow = { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: UsageOutcome; calls: number };
 
 /** Calls counted since the last write: day → `app:tenant:environment` → endpoint → count per outcome. */
 type CallCounts = Map<string, Map<string, Map<string, number[]>>>;
-
-/**
- * The endpoint of an app's calls that proved no tenant (token missing, invalid, expired, or for another
- * app or tenant), counted with an empty Tenant ID: one row per app, day, environment and outcome, however
- * many tenants the paths name.
- */
-export const UNAUTHENTICATED_ENDPOINT = 'unauthenticated';
 
 /** "Last token" and "last call" are shown to the minute: a timestamp newer by less than this is not written again. */
 const LAST_USE_RESOLUTION_MS = 30_000;
@@ -85,7 +64,7 @@ export class UsageRecorder {
     if (!byEndpoint) pairs.set(pair, (byEndpoint = new Map()));
     let counts = byEndpoint.get(endpoint);
     if (!counts) byEndpoint.set(endpoint, (counts = [0, 0, 0, 0]));
-    counts[outcomeIndex(status)]!++;
+    counts[usageOutcomeIndex(status)]!++;
     if (connectionId) this.lastCall.set(connectionId, now);
   }
 
@@ -143,7 +122,7 @@ export class UsageRecorder {
           const [appId, tenantId, environment] = pair.split(':') as [string, string, Environment];
           for (const [endpoint, counts] of byEndpoint) {
             counts.forEach((n, index) => {
-              if (n > 0) rows.push({ id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome: OUTCOMES[index]!, calls: n });
+              if (n > 0) rows.push({ id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome: USAGE_OUTCOMES[index]!, calls: n });
             });
           }
         }

@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { ENVIRONMENTS, ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import { ENVIRONMENTS, ENVIRONMENT_LABEL, UNAUTHENTICATED_ENDPOINT, type UsageOutcome } from '@gatehouse/domain';
 import { Banner, EmptyState, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
 import type { AppDetail } from './app-page';
 
@@ -10,12 +10,12 @@ const OUTCOMES = [
   { key: '4xx', label: 'Client errors (4xx)', color: '#dc6803' },
   { key: '429', label: 'Throttled (429)', color: '#7a5af8' },
   { key: '5xx', label: 'Server errors (5xx)', color: '#b42318' },
-] as const;
+] as const satisfies readonly { key: UsageOutcome; label: string; color: string }[];
 
-type Outcome = (typeof OUTCOMES)[number]['key'];
+type Outcome = UsageOutcome;
 
 /** The server counts calls whose token proved no tenant under this endpoint, with no Tenant ID. */
-const UNAUTHENTICATED = 'unauthenticated';
+const UNAUTHENTICATED = UNAUTHENTICATED_ENDPOINT;
 const UNAUTHENTICATED_LABEL = 'Unauthenticated calls';
 
 /** How a row's tenant and endpoint read in the report: the bucket of calls that proved no tenant says so. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, identityAfterEdit, invalidField, listedIdentityOnCreate, newAppSchema, notFound } from '@gatehouse/domain';
+import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, identityAfterEdit, invalidField, listedIdentityOnCreate, newAppSchema, notFound, type UsageOutcome } from '@gatehouse/domain';
 import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
 import { containsText } from '../../db/text-match';
 import { rotateSecrets, updateConnection } from '../connections/model';
@@ -309,7 +309,7 @@ export const appsRouter = router({
         from,
         to,
         truncated,
-        rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as '2xx' | '4xx' | '429' | '5xx', calls: r.calls })),
+        rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as UsageOutcome, calls: r.calls })),
       };
     }),
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema, oneLineTextSchema } from '@gatehouse/domain';
+import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema, oneLineTextSchema, USAGE_OUTCOMES, CONNECTION_STATES } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -93,7 +93,7 @@ export const appConnectionOutput = z.object({
   tenantId: z.string(),
   tenantName: z.string().nullable(),
   environment: z.enum(ENVIRONMENTS),
-  state: z.enum(['not_connected', 'connected', 'declined', 'disabled']),
+  state: z.enum(CONNECTION_STATES),
   version: z.number().int().nullable(),
   scopesInPlay: z.array(z.string()),
   /** False when the Tenant ID was removed from the app but the tenant's connection remains. */
@@ -122,7 +122,7 @@ export const usageOutput = z.object({
       tenantId: z.string(),
       environment: z.enum(ENVIRONMENTS),
       endpoint: z.string(),
-      outcome: z.enum(['2xx', '4xx', '429', '5xx']),
+      outcome: z.enum(USAGE_OUTCOMES),
       calls: z.number().int(),
     }),
   ),
