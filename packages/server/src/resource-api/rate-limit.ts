@@ -1,3 +1,4 @@
+import ipaddr from 'ipaddr.js';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
 
@@ -108,32 +109,19 @@ export class RedisRateLimiter implements RateLimiter {
 /** Failed authentications a client address may make, at the resource API and the token endpoint together. */
 export const FAILURE_LIMIT = { calls: 20, windowMs: 1000 } as const;
 
-const IPV4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
-
 /**
  * Whom a client address stands for: an IPv4 address itself (also when IPv4-mapped), an IPv6 address its
  * /64 network (`2001:db8:0:7::/64`), since one host is routinely given a whole /64 and could otherwise
  * try from as many addresses as it likes. An IPv4 address, the common case, is answered as it is.
  */
 export function addressKey(address: string): string {
-  if (!address.includes(':')) return address;
-  const mapped = IPV4_MAPPED.exec(address);
-  if (mapped) return mapped[1]!;
-  const bare = address.split('%', 1)[0]!.toLowerCase();
-  const [head = '', tail] = bare.split('::', 2);
-  const groups = head ? head.split(':') : [];
-  if (tail === undefined) return `${groups.slice(0, 4).map(shortGroup).join(':')}::/64`;
-  const tailGroups = tail ? tail.split(':') : [];
-  // An embedded IPv4 address at the end (`::1.2.3.4`) takes two groups; it never reaches the first four.
-  const tailLength = tailGroups.length + (tailGroups.at(-1)?.includes('.') ? 1 : 0);
-  const all = [...groups, ...Array<string>(Math.max(0, 8 - groups.length - tailLength)).fill('0'), ...tailGroups];
-  return `${all.slice(0, 4).map(shortGroup).join(':')}::/64`;
-}
-
-/** One group of an IPv6 address without leading zeros, so every spelling of an address gives one key. */
-function shortGroup(group: string): string {
-  const value = Number.parseInt(group, 16);
-  return Number.isNaN(value) ? group : value.toString(16);
+  if (!address.includes(':') || !ipaddr.IPv6.isValid(address)) return address;
+  const parsed = ipaddr.IPv6.parse(address);
+  if (parsed.isIPv4MappedAddress()) return parsed.toIPv4Address().toString();
+  return `${parsed.parts
+    .slice(0, 4)
+    .map((part) => part.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The answer to an address held back for failing authentication too often: before any lookup or signature check. */
