@@ -32,35 +32,37 @@ export interface SignInAttempt {
 
 /**
  * Only failures count against the limits. Attempts arriving at once must not
- * each pass the check before any of them has failed, so each attempt takes a
- * place in line (a row every instance sees) and goes ahead only while the
- * failures so far plus the attempts ahead of it stay under the limit; the
- * others wait for those ahead to settle. A burst of wrong passwords thus gets
- * no more guesses than a sequence, and a burst of right ones all get in.
+ * each pass the check before any of them has failed, so an attempt is admitted
+ * only while the failures so far plus the attempts already admitted (rows every
+ * instance sees) stay under the limit; the check and the admission are one
+ * transaction that holds the account's and the address's lock, so two attempts
+ * are never admitted on the same count. The others wait for those admitted to
+ * settle. A burst of wrong passwords thus gets no more guesses than a sequence,
+ * and a burst of right ones all get in.
  */
 export async function beginSignInAttempt(em: EntityManager, email: string, ip: string): Promise<SignInAttempt> {
   const subjects = { account: accountKey(email), client: clientKey(ip) };
-  const at = new Date();
   const places = [
-    { id: crypto.randomUUID(), subject: inProgress(subjects.account), at },
-    { id: crypto.randomUUID(), subject: inProgress(subjects.client), at },
+    { id: crypto.randomUUID(), subject: inProgress(subjects.account) },
+    { id: crypto.randomUUID(), subject: inProgress(subjects.client) },
   ];
-  await em.insertMany(LoginFailure, places);
-  const leave = () => em.nativeDelete(LoginFailure, { id: { $in: places.map((p) => p.id) } });
 
-  try {
-    for (let round = 1, started = Date.now(); ; round++) {
-      const counts = await standing(em, subjects, places[0]!, places[1]!);
+  for (let round = 1, started = Date.now(); ; round++) {
+    const admitted = await em.transactional(async (tx) => {
+      await lockSubjects(tx, [subjects.account, subjects.client]);
+      const counts = await standing(tx, subjects);
       if (counts.accountFailures >= MAX_PER_ACCOUNT || counts.clientFailures >= MAX_PER_CLIENT) throw new DomainError('RATE_LIMITED', TOO_MANY);
-      if (counts.accountFailures + counts.accountAhead < MAX_PER_ACCOUNT && counts.clientFailures + counts.clientAhead < MAX_PER_CLIENT) break;
-      if (Date.now() - started > MAX_WAIT_MS) throw new DomainError('RATE_LIMITED', 'Too many sign-in attempts at once. Try again in a moment.');
-      // Those ahead settle within a password hash or two; waiting longer each round keeps a long line off the database.
-      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS * round, 250)));
-    }
-  } catch (error) {
-    await leave();
-    throw error;
+      if (counts.accountFailures + counts.accountAdmitted >= MAX_PER_ACCOUNT || counts.clientFailures + counts.clientAdmitted >= MAX_PER_CLIENT) return false;
+      const at = new Date();
+      await tx.insertMany(LoginFailure, places.map((place) => ({ ...place, at })));
+      return true;
+    });
+    if (admitted) break;
+    if (Date.now() - started > MAX_WAIT_MS) throw new DomainError('RATE_LIMITED', 'Too many sign-in attempts at once. Try again in a moment.');
+    // Those admitted settle within a password hash or two; waiting longer each round keeps a long line off the database.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS * round, 250)));
   }
+  const leave = () => em.nativeDelete(LoginFailure, { id: { $in: places.map((p) => p.id) } });
 
   return {
     // The place becomes a failure in one transaction, so an attempt waiting in line always sees one or the other.
@@ -87,35 +89,41 @@ export async function beginSignInAttempt(em: EntityManager, email: string, ip: s
 interface Standing {
   accountFailures: number;
   clientFailures: number;
-  accountAhead: number;
-  clientAhead: number;
+  accountAdmitted: number;
+  clientAdmitted: number;
 }
 
-type Place = { id: string; subject: string; at: Date };
-
 /**
- * Failures in the window and attempts ahead of this one, read in ONE
- * statement: a settling attempt swaps its place for a failure in one
- * transaction, and a single statement sees either the place or the failure.
+ * Serialises admissions per account and per address inside the transaction: PostgreSQL by transaction
+ * advisory locks (always in the same order, so two attempts never wait on each other in a cycle); the
+ * embedded database runs one write transaction at a time already.
  */
-async function standing(em: EntityManager, subjects: { account: string; client: string }, account: Place, client: Place): Promise<Standing> {
+async function lockSubjects(tx: EntityManager, subjects: string[]): Promise<void> {
+  if (tx.getDriver().constructor.name !== 'PostgreSqlDriver') return;
+  for (const subject of subjects) {
+    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [subject], 'all', tx.getTransactionContext());
+  }
+}
+
+/** Failures in the window and attempts admitted and not yet settled, read in one statement. */
+async function standing(tx: EntityManager, subjects: { account: string; client: string }): Promise<Standing> {
   const now = Date.now();
-  const ahead = (place: Place) => ({
-    subject: place.subject,
-    at: { $gt: new Date(now - ATTEMPT_STALE_MS) },
-    $or: [{ at: { $lt: place.at } }, { at: place.at, id: { $lt: place.id } }],
-  });
-  const rows: { subject: string; n: number | string }[] = await em
+  const rows: { subject: string; n: number | string }[] = await tx
     .createQueryBuilder(LoginFailure, 'f')
     .select(['f.subject', raw('count(*) as n')])
-    .where({ $or: [{ subject: { $in: [subjects.account, subjects.client] }, at: { $gt: new Date(now - SIGN_IN_WINDOW_MS) } }, ahead(account), ahead(client)] })
+    .where({
+      $or: [
+        { subject: { $in: [subjects.account, subjects.client] }, at: { $gt: new Date(now - SIGN_IN_WINDOW_MS) } },
+        { subject: { $in: [inProgress(subjects.account), inProgress(subjects.client)] }, at: { $gt: new Date(now - ATTEMPT_STALE_MS) } },
+      ],
+    })
     .groupBy('f.subject')
     .execute('all', false);
   const count = (subject: string) => Number(rows.find((r) => r.subject === subject)?.n ?? 0);
   return {
     accountFailures: count(subjects.account),
     clientFailures: count(subjects.client),
-    accountAhead: count(account.subject),
-    clientAhead: count(client.subject),
+    accountAdmitted: count(inProgress(subjects.account)),
+    clientAdmitted: count(inProgress(subjects.client)),
   };
 }
