@@ -11,22 +11,23 @@
  * 1,200; `--connections=N` changes the load
  * generator's concurrency (50 by default) for every scenario alike.
  */
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
-import { openDatabase, type Database } from '@gatehouse/server/db/orm';
-import { seedDemo } from '@gatehouse/server/seed/demo';
-import { Tenant, TenantAdmin, User } from '@gatehouse/server/db/entities';
 import { startSession } from '@gatehouse/server/auth/sessions';
 import { createContextInner } from '@gatehouse/server/context';
+import { Tenant, TenantAdmin, User } from '@gatehouse/server/db/entities';
+import { type Database, openDatabase } from '@gatehouse/server/db/orm';
 import { createCaller } from '@gatehouse/server/root';
+import { seedDemo } from '@gatehouse/server/seed/demo';
+import autocannon from 'autocannon';
 
 const connectionsArg = process.argv.find((arg) => arg.startsWith('--connections='));
 /** Concurrent connections of the load generator, the same in every scenario. */
 const CONNECTIONS = connectionsArg ? Number(connectionsArg.slice('--connections='.length)) : 50;
-if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1 || CONNECTIONS > 1000) throw new Error('--connections takes a whole number from 1 to 1000.');
+if (!Number.isInteger(CONNECTIONS) || CONNECTIONS < 1 || CONNECTIONS > 1000)
+  throw new Error('--connections takes a whole number from 1 to 1000.');
 /** (a), (b) and (c) are measured in turns: ROUNDS rounds of SLICE_S seconds each, so that a slow spell of the machine weighs on all three alike. */
 const ROUNDS = 5;
 const SLICE_S = 4;
@@ -49,7 +50,8 @@ const RUN_DEADLINE_MS = 6 * 60_000;
 const here = import.meta.dirname;
 const resultsDir = path.join(here, 'results');
 const cpuProf = process.argv.includes('--cpu-prof');
-if (FIXED_PAIRS !== undefined && (!Number.isInteger(FIXED_PAIRS) || FIXED_PAIRS < 1 || FIXED_PAIRS > 2000)) throw new Error('--pairs takes a whole number from 1 to 2000.');
+if (FIXED_PAIRS !== undefined && (!Number.isInteger(FIXED_PAIRS) || FIXED_PAIRS < 1 || FIXED_PAIRS > 2000))
+  throw new Error('--pairs takes a whole number from 1 to 2000.');
 
 interface Pair {
   appKey: string;
@@ -63,12 +65,17 @@ interface Ready extends Pair {
   customerId: number;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
 const log = (line: string) => console.error(`[bench] ${line}`);
 
 /** Runs `work` over `items`, at most `limit` at a time. */
-async function pool<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   await Promise.all(
@@ -101,7 +108,8 @@ async function setUp(db: Database, count: number): Promise<Pair[]> {
   }
   await em.flush();
 
-  const callerFor = async (userId: string) => createCaller(createContextInner({ db, sessionToken: (await startSession(db.em(), userId)).token }));
+  const callerFor = async (userId: string) =>
+    createCaller(createContextInner({ db, sessionToken: (await startSession(db.em(), userId)).token }));
   const dev = await callerFor(developer.id);
   const tenantAdmin = await callerFor(admin.id);
   const pairs: Pair[] = [];
@@ -115,8 +123,18 @@ async function setUp(db: Database, count: number): Promise<Pair[]> {
       scopes: ['tn.crm.customers:r'],
     });
     for (const tenantId of tenantIds.slice(0, count - pairs.length)) {
-      const granted = await tenantAdmin.connections.allow({ tenantId, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
-      pairs.push({ appKey: app.appKey, tenantId, clientId: granted.clientId, clientSecret: granted.clientSecret });
+      const granted = await tenantAdmin.connections.allow({
+        tenantId,
+        environment: 'integration',
+        appId: app.id,
+        credentialsIssuer: 'tenant_admin',
+      });
+      pairs.push({
+        appKey: app.appKey,
+        tenantId,
+        clientId: granted.clientId,
+        clientSecret: granted.clientSecret,
+      });
     }
   }
   return pairs;
@@ -125,7 +143,11 @@ async function setUp(db: Database, count: number): Promise<Pair[]> {
 function startServer(dbFile: string): Promise<{ child: ChildProcess; url: string }> {
   const execArgv = ['--import', 'tsx'];
   if (cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`);
-  const child = fork(path.join(here, 'server.ts'), [dbFile], { cwd: here, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(here, 'server.ts'), [dbFile], {
+    cwd: here,
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('The server did not start within 30 s.')), 30_000);
     child.once('message', (message: { port: number }) => {
@@ -163,7 +185,8 @@ async function stopServer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-const basic = (pair: Pair) => `Basic ${Buffer.from(`${encodeURIComponent(pair.clientId)}:${encodeURIComponent(pair.clientSecret)}`).toString('base64')}`;
+const basic = (pair: Pair) =>
+  `Basic ${Buffer.from(`${encodeURIComponent(pair.clientId)}:${encodeURIComponent(pair.clientSecret)}`).toString('base64')}`;
 const customerPath = (tenantId: string) => `/integration/api/crm/v2/tenant/${tenantId}/customers`;
 
 /** A token per pair from the real endpoint, and a customer id of that tenant from the real list: checks every pair works before any load. */
@@ -174,10 +197,14 @@ async function prepare(url: string, pairs: Pair[]): Promise<Ready[]> {
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
       body: 'grant_type=client_credentials',
     });
-    if (tokenResponse.status !== 200) throw new Error(`Token for ${pair.clientId}: ${tokenResponse.status} ${await tokenResponse.text()}`);
+    if (tokenResponse.status !== 200)
+      throw new Error(`Token for ${pair.clientId}: ${tokenResponse.status} ${await tokenResponse.text()}`);
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-    const list = await fetch(`${url}${customerPath(pair.tenantId)}?pageSize=5`, { headers: { authorization: `Bearer ${token}`, 'st-app-key': pair.appKey } });
-    if (list.status !== 200) throw new Error(`Customers of ${pair.tenantId}: ${list.status} ${await list.text()}`);
+    const list = await fetch(`${url}${customerPath(pair.tenantId)}?pageSize=5`, {
+      headers: { authorization: `Bearer ${token}`, 'st-app-key': pair.appKey },
+    });
+    if (list.status !== 200)
+      throw new Error(`Customers of ${pair.tenantId}: ${list.status} ${await list.text()}`);
     const { data } = (await list.json()) as { data: { id: number }[] };
     return { ...pair, token, customerId: data[0]!.id };
   });
@@ -215,7 +242,9 @@ function combine(slices: Measured[]): Measured {
   const total = slices.reduce((sum, m) => sum + m.total, 0);
   const sum = (pick: (m: Measured) => number) => slices.reduce((acc, m) => acc + pick(m), 0);
   const statusCodes: Record<string, number> = {};
-  for (const m of slices) for (const [code, count] of Object.entries(m.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  for (const m of slices)
+    for (const [code, count] of Object.entries(m.statusCodes))
+      statusCodes[code] = (statusCodes[code] ?? 0) + count;
   return {
     scenario: slices[0]!.scenario,
     rps: total / seconds,
@@ -255,7 +284,11 @@ function median(values: number[]): number {
  */
 function fire(url: string, requests: autocannon.Request[], durationS: number): Promise<autocannon.Result> {
   const shared = requests.length < CONNECTIONS;
-  const shares = shared ? [] : Array.from({ length: CONNECTIONS }, (_, share) => requests.filter((_, index) => index % CONNECTIONS === share));
+  const shares = shared
+    ? []
+    : Array.from({ length: CONNECTIONS }, (_, share) =>
+        requests.filter((_, index) => index % CONNECTIONS === share),
+      );
   let nextClient = 0;
   return autocannon({
     url,
@@ -268,13 +301,26 @@ function fire(url: string, requests: autocannon.Request[], durationS: number): P
   });
 }
 
-async function measure(server: { child: ChildProcess; url: string }, scenario: Scenario, durationS: number): Promise<Measured> {
-  const [serverBefore, loadBefore, wallBefore] = [await serverCpu(server.child), process.cpuUsage(), performance.now()];
+async function measure(
+  server: { child: ChildProcess; url: string },
+  scenario: Scenario,
+  durationS: number,
+): Promise<Measured> {
+  const [serverBefore, loadBefore, wallBefore] = [
+    await serverCpu(server.child),
+    process.cpuUsage(),
+    performance.now(),
+  ];
   const result = await fire(server.url, scenario.requests, durationS);
   const wallUs = (performance.now() - wallBefore) * 1000;
   const loadUsed = process.cpuUsage(loadBefore);
   const serverUsed = (await serverCpu(server.child)) - serverBefore;
-  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, (stat as { count: number }).count]));
+  const statusCodes = Object.fromEntries(
+    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [
+      code,
+      (stat as { count: number }).count,
+    ]),
+  );
   return {
     scenario,
     rps: result.requests.total / result.duration,
@@ -299,10 +345,15 @@ async function warmUp(server: { child: ChildProcess; url: string }, scenario: Sc
 }
 
 /** (a), (b) and (c) in turns, the order rotating from round to round. */
-async function rounds(server: { child: ChildProcess; url: string }, scenarios: Scenario[]): Promise<Measured[]> {
+async function rounds(
+  server: { child: ChildProcess; url: string },
+  scenarios: Scenario[],
+): Promise<Measured[]> {
   const slices = new Map<string, Measured[]>(scenarios.map((scenario) => [scenario.key, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for ${scenarios.map((scenario) => scenario.key).join(', ')}`);
+    log(
+      `round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for ${scenarios.map((scenario) => scenario.key).join(', ')}`,
+    );
     for (let i = 0; i < scenarios.length; i++) {
       const scenario = scenarios[(round + i) % scenarios.length]!;
       slices.get(scenario.key)!.push(await measure(server, scenario, SLICE_S));
@@ -319,7 +370,12 @@ function gitCommit(): string {
   }
 }
 
-function report(measured: Measured[], pairs: number, pairsNote: string, loadAverage: string): { markdown: string; passed: boolean } {
+function report(
+  measured: Measured[],
+  pairs: number,
+  pairsNote: string,
+  loadAverage: string,
+): { markdown: string; passed: boolean } {
   const byKey = new Map(measured.map((m) => [m.scenario.key, m]));
   const bare = byKey.get('a')!;
   // Within a round the scenarios ran seconds apart: each round gives a ratio, and the median stands for the run.
@@ -347,11 +403,27 @@ function report(measured: Measured[], pairs: number, pairsNote: string, loadAver
   const throttled = byKey.get('d')!;
   const clean = (m: Measured) => m.errors === 0 && m.timeouts === 0 && m.non2xx === 0;
   const throttledPassed = throttled.ok / throttled.seconds;
-  const throttledOther = Object.entries(throttled.statusCodes).filter(([code]) => code !== '200' && code !== '429');
+  const throttledOther = Object.entries(throttled.statusCodes).filter(
+    ([code]) => code !== '200' && code !== '429',
+  );
   const checks = [
-    { label: `c/a ≥ ${TARGETS.resourceRatio}`, passed: ratio(resource) >= TARGETS.resourceRatio, value: fmt(ratio(resource), 2) },
-    { label: `b/a ≥ ${TARGETS.tokenRatio}`, passed: ratio(token) >= TARGETS.tokenRatio, value: fmt(ratio(token), 2) },
-    { label: 'no errors, timeouts or non-2xx in (a)–(c)', passed: [bare, token, resource].every(clean), value: [bare, token, resource].map((m) => `${m.scenario.key}: ${m.errors}/${m.timeouts}/${m.non2xx}`).join(', ') },
+    {
+      label: `c/a ≥ ${TARGETS.resourceRatio}`,
+      passed: ratio(resource) >= TARGETS.resourceRatio,
+      value: fmt(ratio(resource), 2),
+    },
+    {
+      label: `b/a ≥ ${TARGETS.tokenRatio}`,
+      passed: ratio(token) >= TARGETS.tokenRatio,
+      value: fmt(ratio(token), 2),
+    },
+    {
+      label: 'no errors, timeouts or non-2xx in (a)–(c)',
+      passed: [bare, token, resource].every(clean),
+      value: [bare, token, resource]
+        .map((m) => `${m.scenario.key}: ${m.errors}/${m.timeouts}/${m.non2xx}`)
+        .join(', '),
+    },
     {
       label: `(c) stays under ${RATE_LIMIT_PER_PAIR} calls/s per pair on average`,
       passed: resource.rps / pairs <= RATE_LIMIT_PER_PAIR,
@@ -359,7 +431,11 @@ function report(measured: Measured[], pairs: number, pairsNote: string, loadAver
     },
     {
       label: `(d) lets about ${RATE_LIMIT_PER_PAIR}/s through, refuses the rest with 429, no errors`,
-      passed: throttledPassed <= RATE_LIMIT_PER_PAIR + 1 && throttledPassed >= RATE_LIMIT_PER_PAIR * 0.8 && throttledOther.length === 0 && throttled.errors === 0,
+      passed:
+        throttledPassed <= RATE_LIMIT_PER_PAIR + 1 &&
+        throttledPassed >= RATE_LIMIT_PER_PAIR * 0.8 &&
+        throttledOther.length === 0 &&
+        throttled.errors === 0,
       value: `${fmt(throttledPassed, 1)}/s passed, ${fmt(throttled.statusCodes['429'] ?? 0)} × 429`,
     },
   ];
@@ -387,7 +463,10 @@ function report(measured: Measured[], pairs: number, pairsNote: string, loadAver
 async function main(): Promise<boolean> {
   const started = performance.now();
   // Other work on the machine skews every figure: the report says how busy it was.
-  const loadAverage = os.loadavg().map((n) => n.toFixed(1)).join(' / ');
+  const loadAverage = os
+    .loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' / ');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
   const dbFile = path.join(dir, 'bench.db');
   let server: { child: ChildProcess; url: string } | undefined;
@@ -399,12 +478,21 @@ async function main(): Promise<boolean> {
 
     server = await startServer(dbFile);
     log(`server at ${server.url}`);
-    const bare: Scenario = { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] };
+    const bare: Scenario = {
+      key: 'a',
+      title: '(a) GET /healthz',
+      requests: [{ method: 'GET', path: '/healthz' }],
+    };
     const bareWarm = await warmUp(server, bare);
 
-    const pairsNote = FIXED_PAIRS !== undefined ? 'set by --pairs' : `at most ${fmt(RATE_LIMIT_PER_PAIR * pool.length)} calls/s before any pair reaches its limit; (a) warmed up at ${fmt(bareWarm.rps)}/s`;
+    const pairsNote =
+      FIXED_PAIRS !== undefined
+        ? 'set by --pairs'
+        : `at most ${fmt(RATE_LIMIT_PER_PAIR * pool.length)} calls/s before any pair reaches its limit; (a) warmed up at ${fmt(bareWarm.rps)}/s`;
     const ready = await prepare(server.url, pool);
-    log(`${ready.length} pairs in use: a token fetched and the API called once for each (${seconds(started)})`);
+    log(
+      `${ready.length} pairs in use: a token fetched and the API called once for each (${seconds(started)})`,
+    );
 
     const token: Scenario = {
       key: 'b',
@@ -445,7 +533,9 @@ async function main(): Promise<boolean> {
     fs.mkdirSync(resultsDir, { recursive: true });
     fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
     console.log(markdown);
-    log(`done in ${seconds(started)}; written to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}${cpuProf ? '; server profile in results/profiles/' : ''}`);
+    log(
+      `done in ${seconds(started)}; written to ${path.relative(process.cwd(), path.join(resultsDir, 'latest.md'))}${cpuProf ? '; server profile in results/profiles/' : ''}`,
+    );
     return passed;
   } finally {
     if (server) await stopServer(server.child);

@@ -8,7 +8,8 @@ import { openDatabase } from '@gatehouse/server/db/orm';
 import { buildServer } from '@gatehouse/server/http/server';
 
 const file = process.argv[2];
-if (!file || !process.send) throw new Error('Start this through run.ts: it needs the database file and an IPC channel.');
+if (!file || !process.send)
+  throw new Error('Start this through run.ts: it needs the database file and an IPC channel.');
 
 const db = await openDatabase(`file:${file}`);
 const server = await buildServer({ db, logLevel: 'warn' });

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { openTestDatabase, type TestDatabase } from '@gatehouse/server/test/harness';
 import { buildServer } from '@gatehouse/server/http/server';
+import { openTestDatabase, type TestDatabase } from '@gatehouse/server/test/harness';
 import type { FastifyInstance } from 'fastify';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export { dialects } from '@gatehouse/server/test/harness';
 export const DEMO_PASSWORD = 'gatehouse-demo';
@@ -43,7 +43,16 @@ export async function openBrowser(): Promise<BrowserContext> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   context.setDefaultTimeout(15_000);
   const violations = await recordPolicyViolations(context);
@@ -52,7 +61,8 @@ export async function openBrowser(): Promise<BrowserContext> {
   context.close = async () => {
     await close();
     fs.rmSync(profile, { recursive: true, force: true });
-    if (violations.length > 0) throw new Error(`Content-Security-Policy violations:\n${[...new Set(violations)].join('\n')}`);
+    if (violations.length > 0)
+      throw new Error(`Content-Security-Policy violations:\n${[...new Set(violations)].join('\n')}`);
   };
   return context;
 }
@@ -69,7 +79,10 @@ async function recordPolicyViolations(context: BrowserContext): Promise<string[]
   await context.addInitScript((marker: string) => {
     document.addEventListener(
       'securitypolicyviolation',
-      (event) => console.error(`${marker} ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} on ${location.pathname} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`),
+      (event) =>
+        console.error(
+          `${marker} ${event.effectiveDirective} blocked ${event.blockedURI || 'inline'} on ${location.pathname} (${event.sourceFile}:${event.lineNumber}:${event.columnNumber})`,
+        ),
       true,
     );
   }, VIOLATION);

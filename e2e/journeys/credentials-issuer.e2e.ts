@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { developerAndAdminPages, dialects, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { developerAndAdminPages, dialects, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
 const TENANT = '985798691';
 const ADMIN_ISSUES = 'Tenant admin issues the client credentials';
@@ -60,7 +60,9 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
     await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toBe(ADMIN_ISSUES);
     const secrets = admin.getByRole('table', { name: 'Client secrets' });
     await expect(secrets.getByRole('columnheader', { name: 'Created by' }).count()).resolves.toBe(1);
-    await expect(secrets.getByRole('row').filter({ hasText: 'admin@gatehouse.test' }).count()).resolves.toBe(1);
+    await expect(secrets.getByRole('row').filter({ hasText: 'admin@gatehouse.test' }).count()).resolves.toBe(
+      1,
+    );
   });
 
   it('the developer switches the app to developer-generated credentials: the existing connection stays the admin’s', async () => {
@@ -77,7 +79,9 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
 
   it('a connection allowed after the switch is the developer’s: they generate its secret, and the admin sees both creators', async () => {
     const productionUrl = await allow('production', DEVELOPER_GENERATES);
-    await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toContain(DEVELOPER_GENERATES);
+    await expect(admin.getByTestId('credentials-issuer').textContent()).resolves.toContain(
+      DEVELOPER_GENERATES,
+    );
 
     await dev.reload();
     const production = dev.getByTestId(`connection-${TENANT}:production`);
@@ -90,7 +94,9 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
     await admin.goto(productionUrl);
     const secrets = admin.getByRole('table', { name: 'Client secrets' });
     await secrets.getByRole('row').filter({ hasText: 'dev@gatehouse.test' }).waitFor();
-    await expect(secrets.getByRole('row').filter({ hasText: 'admin@gatehouse.test' }).count()).resolves.toBe(1);
+    await expect(secrets.getByRole('row').filter({ hasText: 'admin@gatehouse.test' }).count()).resolves.toBe(
+      1,
+    );
     await screenshot(admin, `${dialect}-issuer-developer-connection`);
 
     // The admin's Integration connection is untouched: one secret, theirs, still active.

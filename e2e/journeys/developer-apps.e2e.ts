@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BrowserContext, Page } from 'playwright-core';
 import { App } from '@gatehouse/server/db/entities';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
 describe.each(dialects)('developer registers and manages an app (%s)', (dialect) => {
   let app: RunningApp;
@@ -31,7 +31,9 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByRole('link', { name: 'New App' }).first().click();
     await page.getByRole('heading', { name: 'New App' }).waitFor();
     await page.getByLabel('Application name').fill('Dispatch Sync');
-    await expect(page.getByTestId('verified-organization').textContent()).resolves.toBe('Acme Field Apps (your verified organization)');
+    await expect(page.getByTestId('verified-organization').textContent()).resolves.toBe(
+      'Acme Field Apps (your verified organization)',
+    );
     await page.getByLabel('Home page URL').fill('ftp://acme.example');
     await page.getByRole('textbox', { name: 'Tenant ID' }).fill('98x');
     await page.getByRole('button', { name: 'Add Tenant ID' }).click();

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
 describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
   let app: RunningApp;
@@ -13,7 +13,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
   beforeAll(async () => {
     app = await startApp(dialect);
     for (let i = 0; i < 3; i++) contexts.push(await openBrowser());
-    [dev, admin, reviewer] = await Promise.all(contexts.map((c) => c.newPage())) as [Page, Page, Page];
+    [dev, admin, reviewer] = (await Promise.all(contexts.map((c) => c.newPage()))) as [Page, Page, Page];
   });
   afterAll(async () => {
     for (const c of contexts) await c.close();
@@ -35,7 +35,10 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await dev.getByText('Tenants cannot see this Public App until a reviewer approves it').waitFor();
     appUrl = dev.url().split('?')[0]!;
     await dev.getByRole('link', { name: 'My Apps' }).first().click();
-    await dev.getByRole('row', { name: /Fleet Tracker/ }).getByText('Pending review').waitFor();
+    await dev
+      .getByRole('row', { name: /Fleet Tracker/ })
+      .getByText('Pending review')
+      .waitFor();
   });
 
   it('the tenant admin cannot find it', async () => {
@@ -55,16 +58,23 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await entry.getByRole('button', { name: 'Reject…' }).click();
     await entry.getByRole('button', { name: 'Reject', exact: true }).click();
     await entry.getByText('at least 3 characters').waitFor();
-    await entry.getByLabel('Reason for the developer').fill('The home page URL is a placeholder; link your real site.');
+    await entry
+      .getByLabel('Reason for the developer')
+      .fill('The home page URL is a placeholder; link your real site.');
     await entry.getByRole('button', { name: 'Reject', exact: true }).click();
     await reviewer.getByRole('heading', { name: 'Nothing to review' }).waitFor();
   });
 
   it('the developer sees the reason, edits and resubmits', async () => {
     await dev.goto(appUrl);
-    await expect(dev.getByTestId('review-reason').textContent()).resolves.toBe('The home page URL is a placeholder; link your real site.');
+    await expect(dev.getByTestId('review-reason').textContent()).resolves.toBe(
+      'The home page URL is a placeholder; link your real site.',
+    );
     await dev.getByRole('button', { name: /Notifications, 1 unread/ }).click();
-    await dev.getByRole('region', { name: 'Notifications' }).getByText('Fleet Tracker was rejected').waitFor();
+    await dev
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('Fleet Tracker was rejected')
+      .waitFor();
     await dev.getByRole('button', { name: 'Mark all read' }).click();
     await dev.getByRole('button', { name: /Notifications, 0 unread/ }).waitFor();
     await dev.keyboard.press('Escape');
@@ -92,7 +102,10 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await dev.reload();
     await expect(dev.getByText('Pending review').count()).resolves.toBe(0);
     await dev.getByRole('button', { name: /Notifications, 1 unread/ }).click();
-    await dev.getByRole('region', { name: 'Notifications' }).getByText('Fleet Tracker was approved').waitFor();
+    await dev
+      .getByRole('region', { name: 'Notifications' })
+      .getByText('Fleet Tracker was approved')
+      .waitFor();
   });
 
   it('the developer renames the approved app; tenants keep the approved identity until a reviewer approves the change', async () => {
@@ -103,7 +116,9 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await dev.getByText('Tenants keep seeing Fleet Tracker until a reviewer approves it.').waitFor();
     await dev.getByRole('button', { name: 'Save details' }).click();
     await dev.getByText('Details saved.').waitFor();
-    await expect(dev.getByTestId('listed-identity-notice').textContent()).resolves.toContain('Tenants still see Fleet Tracker · https://fleet.example until a reviewer approves');
+    await expect(dev.getByTestId('listed-identity-notice').textContent()).resolves.toContain(
+      'Tenants still see Fleet Tracker · https://fleet.example until a reviewer approves',
+    );
     await screenshot(dev, `${dialect}-identity-change-pending`);
 
     await admin.goto(`${app.url}/admin/985798691/integration`);
@@ -117,7 +132,9 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     const entry = reviewer.getByRole('listitem', { name: 'Fleet Tracker Pro' });
     const change = entry.getByTestId('identity-change');
     await change.getByText('Tenants see: Fleet Tracker → Proposed: Fleet Tracker Pro').waitFor();
-    await change.getByText('Tenants see: https://fleet.example → Proposed: https://fleet-pro.example').waitFor();
+    await change
+      .getByText('Tenants see: https://fleet.example → Proposed: https://fleet-pro.example')
+      .waitFor();
     await screenshot(reviewer, `${dialect}-review-queue-identity-change`);
     await entry.getByRole('button', { name: 'Approve' }).click();
     await reviewer.getByRole('heading', { name: 'Nothing to review' }).waitFor();
@@ -137,7 +154,10 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     // Approved twice: the app, then its new name and home page.
     await expect.poll(() => reviewer.getByRole('cell', { name: 'app.approved' }).count()).toBe(2);
     await reviewer.getByRole('cell', { name: 'app.rejected' }).waitFor();
-    const [download] = await Promise.all([reviewer.waitForEvent('download'), reviewer.getByRole('button', { name: 'Export CSV' }).click()]);
+    const [download] = await Promise.all([
+      reviewer.waitForEvent('download'),
+      reviewer.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^gatehouse-audit-.*\.csv$/);
     await screenshot(reviewer, `${dialect}-audit-trail`);
   });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { BrowserContext } from 'playwright-core';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
 describe.each(dialects)('a request for access approved by the reviewer (%s)', (dialect) => {
   let app: RunningApp;

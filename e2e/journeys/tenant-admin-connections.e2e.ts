@@ -1,7 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Page } from 'playwright-core';
 import { ClientSecret } from '@gatehouse/server/db/entities';
-import { developerAndAdminPages, dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  developerAndAdminPages,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (dialect) => {
   let app: RunningApp;

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
-import { dialects, openBrowser, screenshot, signIn, startApp, type RunningApp } from '../harness';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
 describe.each(dialects)('the usage report after real API calls (%s)', (dialect) => {
   let app: RunningApp;
@@ -20,23 +20,39 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     const dev = await app.t.as('dev@gatehouse.test');
     const admin = await app.t.as('admin@gatehouse.test');
     const created = await dev.apps.create({
-      name: 'Usage App', homePageUrl: 'https://usage.example', tenantIds: ['985798691'],
-      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
+      name: 'Usage App',
+      homePageUrl: 'https://usage.example',
+      tenantIds: ['985798691'],
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
     });
     appId = created.id;
     appKey = created.appKey;
-    const granted = await admin.connections.allow({ tenantId: '985798691', environment: 'integration', appId, credentialsIssuer: 'tenant_admin' });
+    const granted = await admin.connections.allow({
+      tenantId: '985798691',
+      environment: 'integration',
+      appId,
+      credentialsIssuer: 'tenant_admin',
+    });
     connectionId = granted.connection.id;
     credentials = { CLIENT_ID: granted.clientId, CLIENT_SECRET: granted.clientSecret };
 
     const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: granted.clientId, client_secret: granted.clientSecret }),
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: granted.clientId,
+        client_secret: granted.clientSecret,
+      }),
     });
     const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
     const call = (path: string, method = 'GET') =>
-      fetch(`${app.url}/integration/api/${path}`, { method, headers: { authorization: `Bearer ${token}`, 'st-app-key': appKey } }).then((r) => r.status);
+      fetch(`${app.url}/integration/api/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'st-app-key': appKey },
+      }).then((r) => r.status);
     const statuses = await Promise.all([
       ...Array.from({ length: 5 }, () => call('crm/v2/tenant/985798691/customers?pageSize=3')),
       ...Array.from({ length: 3 }, () => call('settings/v2/tenant/985798691/technicians')),
@@ -54,7 +70,9 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
   it('shows the calls as a chart and a table, filterable by endpoint', async () => {
     await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}/usage`);
     await page.getByTestId('usage-totals').getByText('9', { exact: true }).waitFor();
-    await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain('8 success (2xx), 1 client errors (4xx)');
+    await expect(page.getByTestId('usage-totals').textContent()).resolves.toContain(
+      '8 success (2xx), 1 client errors (4xx)',
+    );
     await page.locator('.usage-chart .recharts-bar-rectangle').first().waitFor();
     await page.getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
     await screenshot(page, `${dialect}-usage-report`);
@@ -69,7 +87,10 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     expect(tokenCommand).toContain(`${app.url}/integration/connect/token`);
     expect(callCommand).toContain(`ST-App-Key: ${appKey}`);
     // As the page says: both in one shell with the credentials set; the shell expands the variables. Not a sync call: the server runs in this process.
-    const { stdout } = await promisify(execFile)('bash', ['-c', `${tokenCommand}\n${callCommand}`], { env: { ...process.env, ...credentials }, timeout: 15_000 });
+    const { stdout } = await promisify(execFile)('bash', ['-c', `${tokenCommand}\n${callCommand}`], {
+      env: { ...process.env, ...credentials },
+      timeout: 15_000,
+    });
     const answer = JSON.parse(stdout) as { totalCount: number; data: { id: number }[] };
     expect(answer.data.length).toBeGreaterThan(0);
     expect(answer.totalCount).toBeGreaterThanOrEqual(answer.data.length);
@@ -79,7 +100,12 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     const admin = await openBrowser();
     try {
       const adminPage = await admin.newPage();
-      await signIn(adminPage, app.url, 'admin@gatehouse.test', `/admin/985798691/integration/connections/${connectionId}`);
+      await signIn(
+        adminPage,
+        app.url,
+        'admin@gatehouse.test',
+        `/admin/985798691/integration/connections/${connectionId}`,
+      );
       await adminPage.getByRole('heading', { name: 'Usage App' }).waitFor();
       await expect(adminPage.getByTestId('last-token').textContent()).resolves.not.toBe('Never');
       await expect(adminPage.getByTestId('last-call').textContent()).resolves.not.toBe('Never');
@@ -91,7 +117,9 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
   it('counts calls that prove no tenant as one "Unauthenticated calls" line, never under the tenants they name', async () => {
     const forged = await Promise.all(
       ['123456789', '223456789', '323456789'].map((tenant) =>
-        fetch(`${app.url}/integration/api/crm/v2/tenant/${tenant}/customers`, { headers: { authorization: 'Bearer forged', 'st-app-key': appKey } }).then((r) => r.status),
+        fetch(`${app.url}/integration/api/crm/v2/tenant/${tenant}/customers`, {
+          headers: { authorization: 'Bearer forged', 'st-app-key': appKey },
+        }).then((r) => r.status),
       ),
     );
     expect(forged).toEqual([401, 401, 401]);

@@ -1,22 +1,36 @@
 // First, before any schema is made: our Content-Security-Policy allows no eval.
 import '@gatehouse/domain/browser';
+import {
+  ApiProvider,
+  AuditTrail,
+  Banner,
+  RequireSession,
+  type SessionUser,
+  Shell,
+  SignInPage,
+} from '@gatehouse/ui';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Navigate, Outlet, RouterProvider, useOutletContext } from 'react-router';
-import { ApiProvider, RequireSession, Shell, SignInPage, AuditTrail, Banner, type SessionUser } from '@gatehouse/ui';
 import '@gatehouse/ui/styles.css';
-import { TenantScope } from './features/access/tenant-scope';
 import { AccessList } from './features/access/access-list';
-import { ConnectNewApp } from './features/access/connect-new-app';
 import { ConnectApp } from './features/access/connect-app';
+import { ConnectNewApp } from './features/access/connect-new-app';
 import { ConnectionPage } from './features/access/connection-page';
-import { ReviewQueue } from './features/review/review-queue';
+import { TenantScope } from './features/access/tenant-scope';
 import { AccessRequests } from './features/review/access-requests';
+import { ReviewQueue } from './features/review/review-queue';
 
 function navFor(user: SessionUser) {
   const nav = [];
-  if (user.tenantIds.length > 0) nav.push({ to: '/', label: 'API Application Access' }, { to: '/audit', label: 'Audit trail' });
-  if (user.isReviewer) nav.push({ to: '/review', label: 'Review queue' }, { to: '/review/requests', label: 'Access requests' }, { to: '/review/audit', label: 'Audit trail (all)' });
+  if (user.tenantIds.length > 0)
+    nav.push({ to: '/', label: 'API Application Access' }, { to: '/audit', label: 'Audit trail' });
+  if (user.isReviewer)
+    nav.push(
+      { to: '/review', label: 'Review queue' },
+      { to: '/review/requests', label: 'Access requests' },
+      { to: '/review/audit', label: 'Audit trail (all)' },
+    );
   return nav;
 }
 
@@ -37,18 +51,25 @@ function AdminShell() {
 
 function Home() {
   const user = useOutletContext<SessionUser>();
-  return <Navigate to={user.tenantIds.length > 0 ? `/${user.tenantIds[0]}/integration` : '/review'} replace />;
+  return (
+    <Navigate to={user.tenantIds.length > 0 ? `/${user.tenantIds[0]}/integration` : '/review'} replace />
+  );
 }
 
 /** The reviewer area: only platform reviewers get past this. */
 function ReviewerOnly() {
   const user = useOutletContext<SessionUser>();
-  return user.isReviewer ? <Outlet context={user} /> : <Banner kind="warning">Only platform reviewers can open the reviewer area.</Banner>;
+  return user.isReviewer ? (
+    <Outlet context={user} />
+  ) : (
+    <Banner kind="warning">Only platform reviewers can open the reviewer area.</Banner>
+  );
 }
 
 function TenantAudit() {
   const user = useOutletContext<SessionUser>();
-  if (user.tenantIds.length === 0) return <Banner kind="warning">The tenant audit trail is for tenant admins.</Banner>;
+  if (user.tenantIds.length === 0)
+    return <Banner kind="warning">The tenant audit trail is for tenant admins.</Banner>;
   return (
     <>
       <h1>Audit trail</h1>
@@ -72,7 +93,15 @@ const router = createBrowserRouter(
           children: [
             { index: true, element: <ReviewQueue /> },
             { path: 'requests', element: <AccessRequests /> },
-            { path: 'audit', element: <><h1>Audit trail</h1><AuditTrail view="reviewer" /></> },
+            {
+              path: 'audit',
+              element: (
+                <>
+                  <h1>Audit trail</h1>
+                  <AuditTrail view="reviewer" />
+                </>
+              ),
+            },
           ],
         },
         {

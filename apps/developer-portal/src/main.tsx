@@ -1,17 +1,17 @@
 // First, before any schema is made: our Content-Security-Policy allows no eval.
 import '@gatehouse/domain/browser';
+import { ApiProvider, RequireSession, Shell, SignInPage } from '@gatehouse/ui';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createBrowserRouter, Link, Outlet, RouterProvider } from 'react-router';
-import { ApiProvider, RequireSession, Shell, SignInPage } from '@gatehouse/ui';
 import '@gatehouse/ui/styles.css';
-import { MyAppsRoute } from './routes/my-apps';
-import { NewAppRoute } from './routes/new-app';
-import { AppRoute } from './routes/app';
-import { NotFoundRoute } from './routes/not-found';
 import { RequestAccess } from './features/access/request-access';
 import { SetPassword } from './features/access/set-password';
 import { DeveloperAudit } from './features/audit/developer-audit';
+import { AppRoute } from './routes/app';
+import { MyAppsRoute } from './routes/my-apps';
+import { NewAppRoute } from './routes/new-app';
+import { NotFoundRoute } from './routes/not-found';
 
 function DeveloperShell() {
   return (
@@ -20,7 +20,15 @@ function DeveloperShell() {
       deniedMessage="This portal is for developers. Your account does not have the Generate API Application Key permission."
     >
       {(user) => (
-        <Shell productName="Developer Portal" nav={[{ to: '/', label: 'My Apps' }, { to: '/apps/new', label: 'New App' }, { to: '/audit', label: 'Audit trail' }]} user={user}>
+        <Shell
+          productName="Developer Portal"
+          nav={[
+            { to: '/', label: 'My Apps' },
+            { to: '/apps/new', label: 'New App' },
+            { to: '/audit', label: 'Audit trail' },
+          ]}
+          user={user}
+        >
           <Outlet />
         </Shell>
       )}
@@ -31,7 +39,17 @@ function DeveloperShell() {
 const router = createBrowserRouter([
   {
     path: '/signin',
-    element: <SignInPage productName="the Developer Portal" home="/" footer={<p className="muted">No account yet? <Link to="/request-access">Request Access</Link></p>} />,
+    element: (
+      <SignInPage
+        productName="the Developer Portal"
+        home="/"
+        footer={
+          <p className="muted">
+            No account yet? <Link to="/request-access">Request Access</Link>
+          </p>
+        }
+      />
+    ),
   },
   { path: '/request-access', element: <RequestAccess /> },
   { path: '/set-password', element: <SetPassword /> },

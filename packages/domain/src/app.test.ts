@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { LIMITS, fieldErrorsOf, homePageUrlSchema, initialReviewStatus, isTenantId, newAppSchema, scopesSchema, tenantIdSchema, tenantIdsSchema } from './app';
+import {
+  fieldErrorsOf,
+  homePageUrlSchema,
+  initialReviewStatus,
+  isTenantId,
+  LIMITS,
+  newAppSchema,
+  scopesSchema,
+  tenantIdSchema,
+  tenantIdsSchema,
+} from './app';
 import { DomainError, invalidField, notFound } from './errors';
 
 const valid = {
@@ -45,7 +55,11 @@ describe('newAppSchema', () => {
     ['data: URL', { homePageUrl: 'data:text/html,<b>hi</b>' }, 'homePageUrl'],
     ['URL without scheme', { homePageUrl: 'acme.example' }, 'homePageUrl'],
     ['not a URL', { homePageUrl: 'http://' }, 'homePageUrl'],
-    ['URL over the limit', { homePageUrl: `https://acme.example/${'a'.repeat(LIMITS.homePageUrl)}` }, 'homePageUrl'],
+    [
+      'URL over the limit',
+      { homePageUrl: `https://acme.example/${'a'.repeat(LIMITS.homePageUrl)}` },
+      'homePageUrl',
+    ],
     ['non-numeric tenant id', { tenantIds: ['98579869x'] }, 'tenantIds'],
     ['negative tenant id', { tenantIds: ['-5'] }, 'tenantIds'],
     ['tenant id with leading zero', { tenantIds: ['0985798691'] }, 'tenantIds'],
@@ -68,8 +82,10 @@ describe('newAppSchema', () => {
     expect(errorsFor({ ...valid, name: 'x'.repeat(LIMITS.appName) })).toBeNull();
   });
 
-  it('takes no organization name: the developer\'s verified organization is the app\'s', () => {
-    expect(newAppSchema.parse({ ...valid, organizationName: 'Other Dev Co' })).not.toHaveProperty('organizationName');
+  it("takes no organization name: the developer's verified organization is the app's", () => {
+    expect(newAppSchema.parse({ ...valid, organizationName: 'Other Dev Co' })).not.toHaveProperty(
+      'organizationName',
+    );
   });
 
   it('points a duplicate Tenant ID at its position and names it', () => {
@@ -87,14 +103,23 @@ describe('field rules', () => {
   it('accepts http and https home pages only', () => {
     expect(homePageUrlSchema.safeParse('http://acme.example').success).toBe(true);
     expect(homePageUrlSchema.safeParse('https://acme.example/path?q=1').success).toBe(true);
-    for (const bad of ['javascript:alert(1)', 'JAVASCRIPT:alert(1)', 'ftp://acme.example', 'file:///etc/passwd', 'mailto:a@b.c', '', '   ']) {
+    for (const bad of [
+      'javascript:alert(1)',
+      'JAVASCRIPT:alert(1)',
+      'ftp://acme.example',
+      'file:///etc/passwd',
+      'mailto:a@b.c',
+      '',
+      '   ',
+    ]) {
       expect(homePageUrlSchema.safeParse(bad).success, bad).toBe(false);
     }
   });
 
   it('accepts numeric Tenant IDs only', () => {
     expect(tenantIdSchema.parse(' 985798691 ')).toBe('985798691');
-    for (const bad of ['', '0', '1.5', '1e9', '98579869 1', '٩٨٥']) expect(tenantIdSchema.safeParse(bad).success, bad).toBe(false);
+    for (const bad of ['', '0', '1.5', '1e9', '98579869 1', '٩٨٥'])
+      expect(tenantIdSchema.safeParse(bad).success, bad).toBe(false);
     expect(tenantIdsSchema.safeParse(['1', '2', '3']).success).toBe(true);
   });
 
@@ -111,7 +136,10 @@ describe('field rules', () => {
 
 describe('fieldErrorsOf', () => {
   it('keeps the first message per field and rolls nested paths up', () => {
-    const schema = z.object({ a: z.string().min(3, 'too short').max(1, 'too long'), list: z.array(z.number()) });
+    const schema = z.object({
+      a: z.string().min(3, 'too short').max(1, 'too long'),
+      list: z.array(z.number()),
+    });
     const result = schema.safeParse({ a: 'xy', list: [1, 'two', 'three'] });
     expect(result.success).toBe(false);
     if (result.success) return;
@@ -137,13 +165,25 @@ describe('domain errors', () => {
   });
 
   it('carry the field a message belongs to', () => {
-    expect(invalidField('tenantId', 'Nope')).toMatchObject({ code: 'INVALID_INPUT', message: 'Nope', fieldErrors: { tenantId: 'Nope' } });
+    expect(invalidField('tenantId', 'Nope')).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: 'Nope',
+      fieldErrors: { tenantId: 'Nope' },
+    });
   });
 });
 
 describe('isTenantId', () => {
   it('takes a positive whole number of at most 18 digits without a leading zero', () => {
     expect(['985798691', '1', '9'.repeat(18)].map(isTenantId)).toEqual([true, true, true]);
-    expect(['0', '0985798691', '9'.repeat(19), '98579869a', ' 985798691', '-1', ''].map(isTenantId)).toEqual([false, false, false, false, false, false, false]);
+    expect(['0', '0985798691', '9'.repeat(19), '98579869a', ' 985798691', '-1', ''].map(isTenantId)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

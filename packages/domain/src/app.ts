@@ -79,7 +79,8 @@ export const tenantIdsSchema = z
   .superRefine((ids, ctx) => {
     const seen = new Set<string>();
     ids.forEach((id, index) => {
-      if (seen.has(id)) ctx.addIssue({ code: 'custom', message: `Tenant ID ${id} is listed twice`, path: [index] });
+      if (seen.has(id))
+        ctx.addIssue({ code: 'custom', message: `Tenant ID ${id} is listed twice`, path: [index] });
       seen.add(id);
     });
   });
@@ -90,12 +91,15 @@ export const scopesSchema = z
   .max(1000)
   .superRefine((scopes, ctx) => {
     const unknown = scopes.filter((s) => !isKnownScope(s));
-    if (unknown.length > 0) ctx.addIssue({ code: 'custom', message: `Unknown scope: ${unknown.slice(0, 3).join(', ')}` });
+    if (unknown.length > 0)
+      ctx.addIssue({ code: 'custom', message: `Unknown scope: ${unknown.slice(0, 3).join(', ')}` });
   })
   .transform((scopes) => normalizeScopes(scopes));
 
 export const appKindSchema = z.enum(APP_KINDS, { error: 'Choose Public App or Private App' });
-export const credentialsModeSchema = z.enum(CREDENTIALS_MODES, { error: 'Choose who issues the client credentials' });
+export const credentialsModeSchema = z.enum(CREDENTIALS_MODES, {
+  error: 'Choose who issues the client credentials',
+});
 
 /** No organization field: an app's organization is its developer's verified one, and anything else sent along is dropped. */
 export const newAppSchema = z.object({

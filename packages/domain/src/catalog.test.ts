@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   ALL_SCOPES,
-  SCOPE_CATALOG,
   describeScope,
   isKnownScope,
   normalizeScopes,
   resourceByPath,
+  SCOPE_CATALOG,
   scopeInfo,
   scopeString,
 } from './catalog';
@@ -33,10 +33,15 @@ describe('scope catalog', () => {
   });
 
   it('lists the resources the SPEC names for Accounting, CRM and Settings', () => {
-    const names = (area: string) => SCOPE_CATALOG.find((a) => a.name === area)?.resources.map((r) => r.name) ?? [];
-    expect(names('Accounting')).toEqual(expect.arrayContaining(['Invoices', 'Payments', 'Payment Terms', 'Bills', 'Tax Zones']));
+    const names = (area: string) =>
+      SCOPE_CATALOG.find((a) => a.name === area)?.resources.map((r) => r.name) ?? [];
+    expect(names('Accounting')).toEqual(
+      expect.arrayContaining(['Invoices', 'Payments', 'Payment Terms', 'Bills', 'Tax Zones']),
+    );
     expect(names('CRM')).toEqual(expect.arrayContaining(['Leads', 'Customers', 'Locations', 'Bookings']));
-    expect(names('Settings')).toEqual(expect.arrayContaining(['Employees', 'Technicians', 'Business Units', 'Tag Types', 'User Roles']));
+    expect(names('Settings')).toEqual(
+      expect.arrayContaining(['Employees', 'Technicians', 'Business Units', 'Tag Types', 'User Roles']),
+    );
   });
 
   it('gives every resource a view and a modify scope of the form tn.<area>.<resource>:r|w, all unique', () => {
@@ -62,7 +67,18 @@ describe('scope catalog', () => {
 
   it('recognises catalog scopes only', () => {
     expect(isKnownScope('tn.crm.customers:r')).toBe(true);
-    for (const bad of ['', 'tn.crm.customers', 'tn.crm.customers:x', 'tn.crm.customers:R', 'TN.crm.customers:r', 'tn.crm.nothing:r', 'tn.nope.customers:r', ' tn.crm.customers:r', 'tn.crm.customers:r ', 'tn.crm.customers:rw']) {
+    for (const bad of [
+      '',
+      'tn.crm.customers',
+      'tn.crm.customers:x',
+      'tn.crm.customers:R',
+      'TN.crm.customers:r',
+      'tn.crm.nothing:r',
+      'tn.nope.customers:r',
+      ' tn.crm.customers:r',
+      'tn.crm.customers:r ',
+      'tn.crm.customers:rw',
+    ]) {
       expect(isKnownScope(bad), bad).toBe(false);
     }
     // Object prototype keys are not scopes.
@@ -74,21 +90,39 @@ describe('scope catalog', () => {
     expect(describeScope('tn.acc.invoices:r')).toBe('Accounting · Invoices · View');
     expect(describeScope('tn.crm.customers:w')).toBe('CRM · Customers · Modify');
     expect(describeScope('tn.unknown.thing:r')).toBe('tn.unknown.thing:r');
-    expect(scopeInfo('tn.acc.paymentterms:w')).toMatchObject({ access: 'w', area: { name: 'Accounting' }, resource: { name: 'Payment Terms', path: 'payment-terms' } });
+    expect(scopeInfo('tn.acc.paymentterms:w')).toMatchObject({
+      access: 'w',
+      area: { name: 'Accounting' },
+      resource: { name: 'Payment Terms', path: 'payment-terms' },
+    });
     expect(scopeInfo('tn.acc.nothing:w')).toBeUndefined();
     expect(scopeString('crm', 'leads', 'r')).toBe('tn.crm.leads:r');
   });
 
   it('normalizes to unique scopes in catalog order, whatever the input order', () => {
-    const shuffled = ['tn.telecom.calls:r', 'tn.acc.invoices:w', 'tn.acc.invoices:r', 'tn.crm.leads:r', 'tn.acc.invoices:r'];
-    expect(normalizeScopes(shuffled)).toEqual(['tn.acc.invoices:r', 'tn.acc.invoices:w', 'tn.crm.leads:r', 'tn.telecom.calls:r']);
+    const shuffled = [
+      'tn.telecom.calls:r',
+      'tn.acc.invoices:w',
+      'tn.acc.invoices:r',
+      'tn.crm.leads:r',
+      'tn.acc.invoices:r',
+    ];
+    expect(normalizeScopes(shuffled)).toEqual([
+      'tn.acc.invoices:r',
+      'tn.acc.invoices:w',
+      'tn.crm.leads:r',
+      'tn.telecom.calls:r',
+    ]);
     expect(normalizeScopes([...shuffled].reverse())).toEqual(normalizeScopes(shuffled));
     expect(normalizeScopes([...ALL_SCOPES].reverse())).toEqual(ALL_SCOPES);
     expect(normalizeScopes([])).toEqual([]);
   });
 
   it('finds a resource by its resource-API path', () => {
-    expect(resourceByPath('accounting', 'payment-terms')).toMatchObject({ area: { key: 'acc' }, resource: { key: 'paymentterms' } });
+    expect(resourceByPath('accounting', 'payment-terms')).toMatchObject({
+      area: { key: 'acc' },
+      resource: { key: 'paymentterms' },
+    });
     expect(resourceByPath('crm', 'customers')?.resource.key).toBe('customers');
     expect(resourceByPath('accounting', 'customers')).toBeUndefined();
     expect(resourceByPath('nope', 'invoices')).toBeUndefined();

@@ -22,73 +22,130 @@ export interface CatalogArea {
 }
 
 function r(name: string, key?: string): CatalogResource {
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
   return { name, key: key ?? slug.replace(/-/g, ''), path: slug };
 }
 
 export const SCOPE_CATALOG: readonly CatalogArea[] = [
   {
-    key: 'acc', name: 'Accounting', path: 'accounting',
-    resources: [r('Invoices'), r('Payments'), r('Payment Terms'), r('Bills'), r('Tax Zones'), r('Journal Entries')],
+    key: 'acc',
+    name: 'Accounting',
+    path: 'accounting',
+    resources: [
+      r('Invoices'),
+      r('Payments'),
+      r('Payment Terms'),
+      r('Bills'),
+      r('Tax Zones'),
+      r('Journal Entries'),
+    ],
   },
   {
-    key: 'crm', name: 'CRM', path: 'crm',
+    key: 'crm',
+    name: 'CRM',
+    path: 'crm',
     resources: [r('Leads'), r('Customers'), r('Locations'), r('Bookings'), r('Contacts')],
   },
   {
-    key: 'dispatch', name: 'Dispatch', path: 'dispatch',
-    resources: [r('Appointment Assignments'), r('Arrival Windows'), r('Capacity'), r('Non Job Appointments'), r('Technician Shifts'), r('Zones')],
+    key: 'dispatch',
+    name: 'Dispatch',
+    path: 'dispatch',
+    resources: [
+      r('Appointment Assignments'),
+      r('Arrival Windows'),
+      r('Capacity'),
+      r('Non Job Appointments'),
+      r('Technician Shifts'),
+      r('Zones'),
+    ],
   },
   {
-    key: 'eqs', name: 'Equipment Systems', path: 'equipmentsystems',
+    key: 'eqs',
+    name: 'Equipment Systems',
+    path: 'equipmentsystems',
     resources: [r('Installed Equipment')],
   },
   {
-    key: 'inventory', name: 'Inventory', path: 'inventory',
-    resources: [r('Purchase Orders'), r('Receipts'), r('Returns'), r('Transfers'), r('Vendors'), r('Warehouses'), r('Trucks')],
+    key: 'inventory',
+    name: 'Inventory',
+    path: 'inventory',
+    resources: [
+      r('Purchase Orders'),
+      r('Receipts'),
+      r('Returns'),
+      r('Transfers'),
+      r('Vendors'),
+      r('Warehouses'),
+      r('Trucks'),
+    ],
   },
   {
-    key: 'jpm', name: 'Job Planning', path: 'jpm',
+    key: 'jpm',
+    name: 'Job Planning',
+    path: 'jpm',
     resources: [r('Jobs'), r('Appointments'), r('Projects'), r('Job Types'), r('Job Cancel Reasons')],
   },
   {
-    key: 'marketing', name: 'Marketing', path: 'marketing',
+    key: 'marketing',
+    name: 'Marketing',
+    path: 'marketing',
     resources: [r('Campaigns'), r('Campaign Categories'), r('Campaign Costs')],
   },
   {
-    key: 'memberships', name: 'Memberships', path: 'memberships',
+    key: 'memberships',
+    name: 'Memberships',
+    path: 'memberships',
     resources: [r('Memberships'), r('Membership Types'), r('Recurring Services'), r('Invoice Templates')],
   },
   {
-    key: 'payroll', name: 'Payroll', path: 'payroll',
+    key: 'payroll',
+    name: 'Payroll',
+    path: 'payroll',
     resources: [r('Gross Pay Items'), r('Timesheets'), r('Payroll Adjustments'), r('Activity Codes')],
   },
   {
-    key: 'pricebook', name: 'Pricebook', path: 'pricebook',
+    key: 'pricebook',
+    name: 'Pricebook',
+    path: 'pricebook',
     resources: [r('Services'), r('Materials'), r('Equipment'), r('Categories'), r('Discounts and Fees')],
   },
   {
-    key: 'sales', name: 'SalesTech', path: 'sales',
+    key: 'sales',
+    name: 'SalesTech',
+    path: 'sales',
     resources: [r('Estimates'), r('Proposals')],
   },
   {
-    key: 'schedulingpro', name: 'Scheduling Pro', path: 'schedulingpro',
+    key: 'schedulingpro',
+    name: 'Scheduling Pro',
+    path: 'schedulingpro',
     resources: [r('Schedulers'), r('Scheduler Sessions')],
   },
   {
-    key: 'sa', name: 'Service Agreements', path: 'service-agreements',
+    key: 'sa',
+    name: 'Service Agreements',
+    path: 'service-agreements',
     resources: [r('Service Agreements')],
   },
   {
-    key: 'settings', name: 'Settings', path: 'settings',
+    key: 'settings',
+    name: 'Settings',
+    path: 'settings',
     resources: [r('Employees'), r('Technicians'), r('Business Units'), r('Tag Types'), r('User Roles')],
   },
   {
-    key: 'tasks', name: 'Task Management', path: 'task-management',
+    key: 'tasks',
+    name: 'Task Management',
+    path: 'task-management',
     resources: [r('Tasks')],
   },
   {
-    key: 'telecom', name: 'Telecom', path: 'telecom',
+    key: 'telecom',
+    name: 'Telecom',
+    path: 'telecom',
     resources: [r('Calls'), r('Opt-in/Opt-out', 'optinouts')],
   },
 ];
@@ -140,15 +197,22 @@ const CATALOG_ORDER: ReadonlyMap<string, number> = new Map(ALL_SCOPES.map((s, i)
 /** Unique scopes in catalog order: the one canonical form we store and compare. */
 export function normalizeScopes(scopes: Iterable<string>): string[] {
   return [...new Set(scopes)].sort(
-    (a, b) => (CATALOG_ORDER.get(a) ?? Number.MAX_SAFE_INTEGER) - (CATALOG_ORDER.get(b) ?? Number.MAX_SAFE_INTEGER) || a.localeCompare(b),
+    (a, b) =>
+      (CATALOG_ORDER.get(a) ?? Number.MAX_SAFE_INTEGER) - (CATALOG_ORDER.get(b) ?? Number.MAX_SAFE_INTEGER) ||
+      a.localeCompare(b),
   );
 }
 
 const PATH_INDEX: ReadonlyMap<string, { area: CatalogArea; resource: CatalogResource }> = new Map(
-  SCOPE_CATALOG.flatMap((area) => area.resources.map((resource) => [`${area.path}/${resource.path}`, { area, resource }] as const)),
+  SCOPE_CATALOG.flatMap((area) =>
+    area.resources.map((resource) => [`${area.path}/${resource.path}`, { area, resource }] as const),
+  ),
 );
 
 /** The resource-path lookup the resource API gate uses: `accounting` + `invoices` → area and resource. */
-export function resourceByPath(areaPath: string, resourcePath: string): { area: CatalogArea; resource: CatalogResource } | undefined {
+export function resourceByPath(
+  areaPath: string,
+  resourcePath: string,
+): { area: CatalogArea; resource: CatalogResource } | undefined {
   return PATH_INDEX.get(`${areaPath}/${resourcePath}`);
 }

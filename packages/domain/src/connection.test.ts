@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { CONNECTION_STATUSES, credentialsIssuerFor, developerMayGenerateSecret, isEnvironment, issuerOfConnection, secretGenerationRefusal } from './connection';
 import { CREDENTIALS_MODES } from './app';
+import {
+  CONNECTION_STATUSES,
+  credentialsIssuerFor,
+  developerMayGenerateSecret,
+  isEnvironment,
+  issuerOfConnection,
+  secretGenerationRefusal,
+} from './connection';
 
 describe('who issues a connection’s credentials', () => {
   it('a new connection takes the app’s mode at Allow', () => {
@@ -11,16 +18,24 @@ describe('who issues a connection’s credentials', () => {
   it('a declined connection has no credentials, so no issuer', () => {
     expect(issuerOfConnection({ status: 'declined', credentialsIssuer: 'developer' })).toBeNull();
     expect(issuerOfConnection({ status: 'connected', credentialsIssuer: 'developer' })).toBe('developer');
-    expect(issuerOfConnection({ status: 'disabled', credentialsIssuer: 'tenant_admin' })).toBe('tenant_admin');
+    expect(issuerOfConnection({ status: 'disabled', credentialsIssuer: 'tenant_admin' })).toBe(
+      'tenant_admin',
+    );
   });
 
   it('the developer generates secrets only for a connected, developer-issued connection', () => {
     expect(developerMayGenerateSecret({ status: 'connected', credentialsIssuer: 'developer' })).toBe(true);
-    expect(secretGenerationRefusal({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe('issued_by_tenant_admin');
-    expect(developerMayGenerateSecret({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe(false);
+    expect(secretGenerationRefusal({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe(
+      'issued_by_tenant_admin',
+    );
+    expect(developerMayGenerateSecret({ status: 'connected', credentialsIssuer: 'tenant_admin' })).toBe(
+      false,
+    );
     for (const status of CONNECTION_STATUSES.filter((s) => s !== 'connected')) {
       for (const credentialsIssuer of CREDENTIALS_MODES) {
-        expect(secretGenerationRefusal({ status, credentialsIssuer }), `${status} ${credentialsIssuer}`).toBe('not_connected');
+        expect(secretGenerationRefusal({ status, credentialsIssuer }), `${status} ${credentialsIssuer}`).toBe(
+          'not_connected',
+        );
       }
     }
     expect(secretGenerationRefusal(null)).toBe('not_connected');
@@ -30,6 +45,11 @@ describe('who issues a connection’s credentials', () => {
 describe('isEnvironment', () => {
   it('takes integration and production only, as spelled', () => {
     expect(['integration', 'production'].map(isEnvironment)).toEqual([true, true]);
-    expect(['staging', 'Integration', '', 'production '].map(isEnvironment)).toEqual([false, false, false, false]);
+    expect(['staging', 'Integration', '', 'production '].map(isEnvironment)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

@@ -4,7 +4,10 @@ import { wasApproved } from './review';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
-export const ENVIRONMENT_LABEL: Record<Environment, string> = { integration: 'Integration', production: 'Production' };
+export const ENVIRONMENT_LABEL: Record<Environment, string> = {
+  integration: 'Integration',
+  production: 'Production',
+};
 export const environmentSchema = z.enum(ENVIRONMENTS, { error: 'Choose Integration or Production' });
 
 /** An environment's name as it comes in a path or a form: `integration` or `production`, nothing else. */
@@ -25,7 +28,15 @@ export const CONNECTION_STATE_LABEL: Record<ConnectionState, string> = {
   disabled: 'Disabled',
 };
 
-export type ConnectionAction = 'allow' | 'decline' | 'upgrade' | 'decline_upgrade' | 'disable' | 'restore' | 'rotate_secret' | 'revoke_secret';
+export type ConnectionAction =
+  | 'allow'
+  | 'decline'
+  | 'upgrade'
+  | 'decline_upgrade'
+  | 'disable'
+  | 'restore'
+  | 'rotate_secret'
+  | 'revoke_secret';
 
 /** Which actions a connection in `state` accepts. Anything else is refused and changes nothing. */
 export function canConnectionDo(state: ConnectionState, action: ConnectionAction): boolean {
@@ -56,20 +67,27 @@ export function credentialsIssuerFor(appMode: CredentialsMode): CredentialsMode 
 }
 
 /** Who issues the credentials of a connection that has them; a declined connection has none. */
-export function issuerOfConnection(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode }): CredentialsMode | null {
+export function issuerOfConnection(connection: {
+  status: ConnectionStatus;
+  credentialsIssuer: CredentialsMode;
+}): CredentialsMode | null {
   return connection.status === 'declined' ? null : connection.credentialsIssuer;
 }
 
 /** Why a developer may not generate a client secret for a connection, or null when they may. */
 export type SecretGenerationRefusal = 'not_connected' | 'issued_by_tenant_admin';
 
-export function secretGenerationRefusal(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null): SecretGenerationRefusal | null {
+export function secretGenerationRefusal(
+  connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null,
+): SecretGenerationRefusal | null {
   if (connection?.status !== 'connected') return 'not_connected';
   return connection.credentialsIssuer === 'developer' ? null : 'issued_by_tenant_admin';
 }
 
 /** The developer generates secrets only for a connected connection whose credentials they issue. */
-export function developerMayGenerateSecret(connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null): boolean {
+export function developerMayGenerateSecret(
+  connection: { status: ConnectionStatus; credentialsIssuer: CredentialsMode } | null,
+): boolean {
   return secretGenerationRefusal(connection) === null;
 }
 
@@ -79,12 +97,18 @@ export function developerMayGenerateSecret(connection: { status: ConnectionStatu
  * becomes). A private app turned public keeps its listed identity for tenants
  * already connected, but new tenants find it only once approved.
  */
-export function isVisibleToTenant(app: { kind: AppKind; firstApprovedAt: Date | null | undefined; deletedAt: Date | null | undefined }, listsTenant: boolean): boolean {
+export function isVisibleToTenant(
+  app: { kind: AppKind; firstApprovedAt: Date | null | undefined; deletedAt: Date | null | undefined },
+  listsTenant: boolean,
+): boolean {
   return listsTenant && !app.deletedAt && (app.kind === 'private' || wasApproved(app));
 }
 
 /** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */
-export function newVersionAvailable(connection: { acceptedVersion: number | null; declinedVersion: number | null }, latestVersion: number): boolean {
+export function newVersionAvailable(
+  connection: { acceptedVersion: number | null; declinedVersion: number | null },
+  latestVersion: number,
+): boolean {
   if (connection.acceptedVersion === null) return false;
   return latestVersion > Math.max(connection.acceptedVersion, connection.declinedVersion ?? 0);
 }

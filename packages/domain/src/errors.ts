@@ -2,7 +2,13 @@
  * Typed business-rule failures. The server maps each code to one tRPC code
  * (portal) or one OAuth error (HTTP endpoints), in one place.
  */
-export type DomainErrorCode = 'NOT_FOUND' | 'INVALID_INPUT' | 'CONFLICT' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'RATE_LIMITED';
+export type DomainErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'CONFLICT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED';
 
 export type FieldErrors = Record<string, string>;
 

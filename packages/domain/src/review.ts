@@ -1,12 +1,15 @@
 import { z } from 'zod';
-import { isTenantId, type AppKind, type ReviewStatus } from './app';
+import { type AppKind, isTenantId, type ReviewStatus } from './app';
 import { CONTROL_CHARACTERS_MESSAGE, isCleanText, isOneLineText } from './text';
 
 /**
  * Approval happens once. Turning a never-approved private app public sends it
  * to review; an approved app stays approved whatever its kind becomes.
  */
-export function reviewStatusOnKindChange(current: { kind: AppKind; reviewStatus: ReviewStatus }, nextKind: AppKind): ReviewStatus {
+export function reviewStatusOnKindChange(
+  current: { kind: AppKind; reviewStatus: ReviewStatus },
+  nextKind: AppKind,
+): ReviewStatus {
   if (current.kind === nextKind || current.reviewStatus === 'approved') return current.reviewStatus;
   return nextKind === 'public' ? 'pending' : 'not_required';
 }
@@ -64,22 +67,39 @@ export function identityAfterEdit(current: ReviewState, next: Identity & { kind:
   if (wasApproved(current)) {
     const listed = { listedName: current.listedName, listedHomePageUrl: current.listedHomePageUrl };
     if (sameIdentity(next, current)) {
-      return { ...listed, reviewStatus: 'approved', consequence: current.reviewStatus === 'approved' ? 'none' : 'identity_change_withdrawn' };
+      return {
+        ...listed,
+        reviewStatus: 'approved',
+        consequence: current.reviewStatus === 'approved' ? 'none' : 'identity_change_withdrawn',
+      };
     }
     // Pending stays pending; rejected stays rejected until the developer resubmits.
-    if (current.reviewStatus !== 'approved') return { ...listed, reviewStatus: current.reviewStatus, consequence: 'none' };
+    if (current.reviewStatus !== 'approved')
+      return { ...listed, reviewStatus: current.reviewStatus, consequence: 'none' };
     return { ...listed, reviewStatus: 'pending', consequence: 'entered_review' };
   }
   const reviewStatus = reviewStatusOnKindChange(current, next.kind);
   const consequence: ReviewConsequence =
-    reviewStatus === current.reviewStatus ? 'none' : reviewStatus === 'pending' ? 'entered_review' : 'left_review';
-  if (next.kind === 'private') return { listedName: next.name, listedHomePageUrl: next.homePageUrl, reviewStatus, consequence };
-  return { listedName: current.listedName, listedHomePageUrl: current.listedHomePageUrl, reviewStatus, consequence };
+    reviewStatus === current.reviewStatus
+      ? 'none'
+      : reviewStatus === 'pending'
+        ? 'entered_review'
+        : 'left_review';
+  if (next.kind === 'private')
+    return { listedName: next.name, listedHomePageUrl: next.homePageUrl, reviewStatus, consequence };
+  return {
+    listedName: current.listedName,
+    listedHomePageUrl: current.listedHomePageUrl,
+    reviewStatus,
+    consequence,
+  };
 }
 
 /** A new app: a private one is shown as created; a public one waits for its first approval. */
 export function listedIdentityOnCreate(kind: AppKind, identity: Identity): ListedIdentity {
-  return kind === 'private' ? { listedName: identity.name, listedHomePageUrl: identity.homePageUrl } : { listedName: null, listedHomePageUrl: null };
+  return kind === 'private'
+    ? { listedName: identity.name, listedHomePageUrl: identity.homePageUrl }
+    : { listedName: null, listedHomePageUrl: null };
 }
 
 /** Approval lists exactly the identity the reviewer saw. */
@@ -92,8 +112,12 @@ export function listedIdentityOnApproval(app: Identity): ListedIdentity {
  * a public app never approved nor private lacks one, and no tenant can connect
  * to that; its own name is the fallback for such leftovers.
  */
-export function tenantFacingIdentity(app: Identity & { listedName?: string | null; listedHomePageUrl?: string | null }): Identity {
-  return app.listedName != null && app.listedHomePageUrl != null ? { name: app.listedName, homePageUrl: app.listedHomePageUrl } : { name: app.name, homePageUrl: app.homePageUrl };
+export function tenantFacingIdentity(
+  app: Identity & { listedName?: string | null; listedHomePageUrl?: string | null },
+): Identity {
+  return app.listedName != null && app.listedHomePageUrl != null
+    ? { name: app.listedName, homePageUrl: app.listedHomePageUrl }
+    : { name: app.name, homePageUrl: app.homePageUrl };
 }
 
 export function canResubmit(status: ReviewStatus): boolean {
@@ -113,13 +137,33 @@ export const reviewReasonSchema = z
 
 export const ACCESS_ROLES = ['developer', 'tenant_admin'] as const;
 export type AccessRole = (typeof ACCESS_ROLES)[number];
-export const ACCESS_ROLE_LABEL: Record<AccessRole, string> = { developer: 'Developer', tenant_admin: 'Tenant admin' };
+export const ACCESS_ROLE_LABEL: Record<AccessRole, string> = {
+  developer: 'Developer',
+  tenant_admin: 'Tenant admin',
+};
 
 export const accessRequestSchema = z
   .object({
-    name: z.string({ error: 'Name is required' }).trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Name is required').max(100, 'At most 100 characters'),
-    email: z.string({ error: 'Work email is required' }).trim().toLowerCase().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Work email is required').max(254, 'At most 254 characters').email('Enter a valid email'),
-    organizationName: z.string({ error: 'Organization is required' }).trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).min(1, 'Organization is required').max(100, 'At most 100 characters'),
+    name: z
+      .string({ error: 'Name is required' })
+      .trim()
+      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+      .min(1, 'Name is required')
+      .max(100, 'At most 100 characters'),
+    email: z
+      .string({ error: 'Work email is required' })
+      .trim()
+      .toLowerCase()
+      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+      .min(1, 'Work email is required')
+      .max(254, 'At most 254 characters')
+      .email('Enter a valid email'),
+    organizationName: z
+      .string({ error: 'Organization is required' })
+      .trim()
+      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+      .min(1, 'Organization is required')
+      .max(100, 'At most 100 characters'),
     role: z.enum(ACCESS_ROLES, { error: 'Choose the role you need' }),
     tenantId: z.string().trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).max(18).optional(),
     /** Left empty by people; filled by form-filling bots. */
@@ -127,7 +171,11 @@ export const accessRequestSchema = z
   })
   .superRefine((value, ctx) => {
     if (value.role === 'tenant_admin' && !isTenantId(value.tenantId ?? '')) {
-      ctx.addIssue({ code: 'custom', path: ['tenantId'], message: 'Tenant admins give their numeric Tenant ID, like 985798691' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tenantId'],
+        message: 'Tenant admins give their numeric Tenant ID, like 985798691',
+      });
     }
   });
 

@@ -78,8 +78,13 @@ export function controlCharacterErrors(input: unknown): FieldErrors | null {
     if (typeof value === 'string') {
       if (!isCleanText(value)) report(place);
     } else if (Array.isArray(value)) {
-      for (let index = value.length - 1; index >= 0; index--) pending.push([value[index], { key: String(index), parent: place }]);
-    } else if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      for (let index = value.length - 1; index >= 0; index--)
+        pending.push([value[index], { key: String(index), parent: place }]);
+    } else if (
+      value !== null &&
+      typeof value === 'object' &&
+      Object.getPrototypeOf(value) === Object.prototype
+    ) {
       for (const [key, element] of Object.entries(value)) {
         // None of our field names holds one; such a name is reported at its parent.
         if (isCleanText(key)) pending.push([element, { key, parent: place }]);
@@ -92,5 +97,9 @@ export function controlCharacterErrors(input: unknown): FieldErrors | null {
 
 /** A trimmed single-line text input of at most `max` characters, such as a search or a filter. */
 export function oneLineTextSchema(max: number) {
-  return z.string().trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).max(max, `At most ${max} characters`);
+  return z
+    .string()
+    .trim()
+    .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+    .max(max, `At most ${max} characters`);
 }

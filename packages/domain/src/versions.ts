@@ -17,13 +17,21 @@ export function diffScopes(previous: readonly string[], next: readonly string[])
 
 export type ScopeSaveDecision =
   | { readonly kind: 'unchanged' }
-  | { readonly kind: 'new-version'; readonly number: number; readonly scopes: string[]; readonly diff: ScopeDiff };
+  | {
+      readonly kind: 'new-version';
+      readonly number: number;
+      readonly scopes: string[];
+      readonly diff: ScopeDiff;
+    };
 
 /**
  * A save that changes the scopes makes the next version; one that changes
  * nothing makes none. Versions are contiguous: the next is always latest + 1.
  */
-export function decideScopeSave(latest: { number: number; scopes: readonly string[] }, requested: readonly string[]): ScopeSaveDecision {
+export function decideScopeSave(
+  latest: { number: number; scopes: readonly string[] },
+  requested: readonly string[],
+): ScopeSaveDecision {
   const scopes = normalizeScopes(requested);
   const diff = diffScopes(latest.scopes, scopes);
   if (diff.added.length === 0 && diff.removed.length === 0) return { kind: 'unchanged' };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceAccessChange, EPOCH_POLL_MS, watchAccessEpoch } from './access-epoch';
 import { AccessEpoch } from './db/entities';
-import { EPOCH_POLL_MS, announceAccessChange, watchAccessEpoch } from './access-epoch';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from './test/harness';
 
 describe.each(dialects)('access epoch on %s', (dialect) => {
@@ -39,9 +39,16 @@ describe.each(dialects)('access epoch on %s', (dialect) => {
     }
   });
 
-  it('a mutation announces a change; one refused for its input or the caller\'s rights does not', async () => {
+  it("a mutation announces a change; one refused for its input or the caller's rights does not", async () => {
     const dev = await t.as(DEV);
-    const app = { name: 'Epoch App', homePageUrl: 'https://epoch.example', tenantIds: ['985798691'], kind: 'private' as const, credentialsMode: 'tenant_admin' as const, scopes: ['tn.crm.customers:r'] };
+    const app = {
+      name: 'Epoch App',
+      homePageUrl: 'https://epoch.example',
+      tenantIds: ['985798691'],
+      kind: 'private' as const,
+      credentialsMode: 'tenant_admin' as const,
+      scopes: ['tn.crm.customers:r'],
+    };
     const before = await epoch();
     await expect(dev.apps.create({ ...app, name: '' })).rejects.toThrow();
     await expect(t.anonymous().apps.create(app)).rejects.toThrow();

@@ -1,6 +1,6 @@
 import { raw } from '@mikro-orm/core';
-import type { Database } from './db/orm';
 import { AccessEpoch } from './db/entities';
+import type { Database } from './db/orm';
 import { serializeError } from './http/log';
 
 /** How often an instance looks for other instances' changes: well inside the one-second rule. */
@@ -37,7 +37,8 @@ export async function watchAccessEpoch(db: Database): Promise<() => void> {
   // announces it when it comes back, so the others never rely on their caches' age alone.
   await bump(db);
   const knex = em.getKnex();
-  const read = async () => Number((await knex('access_epoch').select('epoch').where({ id: 1 }).first())?.epoch ?? 0);
+  const read = async () =>
+    Number((await knex('access_epoch').select('epoch').where({ id: 1 }).first())?.epoch ?? 0);
   let seen = await read();
   let busy = false;
   const timer = setInterval(() => {

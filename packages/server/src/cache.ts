@@ -21,7 +21,10 @@ export class TtlCache<K, V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > now) return hit.settled ? hit.settled.value : hit.value;
     const value = load(key);
-    const entry: { value: Promise<V>; expiresAt: number; settled?: { value: V } } = { value, expiresAt: now + this.ttlMs * (0.5 + Math.random() / 2) };
+    const entry: { value: Promise<V>; expiresAt: number; settled?: { value: V } } = {
+      value,
+      expiresAt: now + this.ttlMs * (0.5 + Math.random() / 2),
+    };
     this.entries.delete(key);
     this.entries.set(key, entry);
     value.then(

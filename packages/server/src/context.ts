@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { type SessionUser, userForSession } from './auth/sessions';
 import type { Database } from './db/orm';
-import { userForSession, type SessionUser } from './auth/sessions';
 
 /** How a procedure sets or clears the session cookie, whatever carries the request. */
 export interface SessionCookie {

@@ -15,7 +15,11 @@ const envSchema = z.object({
    * links shown to users. Defaults to http://localhost:PORT, the URL the server prints; never taken
    * from a request's Host header.
    */
-  PUBLIC_URL: z.string().url().transform((u) => u.replace(/\/+$/, '')).optional(),
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
   /**
    * Behind a reverse proxy or load balancer: the proxies whose X-Forwarded-For to believe, as a hop count
    * (`1`) or comma-separated addresses and CIDR ranges (`10.0.0.0/8,127.0.0.1`). Unset, the client address
@@ -26,8 +30,13 @@ const envSchema = z.object({
   TRUST_PROXY: z
     .string()
     .trim()
-    .regex(/^(\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/, 'a hop count or comma-separated addresses / CIDR ranges')
-    .transform((value): number | string[] => (/^\d+$/.test(value) ? Number(value) : value.split(',').map((part) => part.trim())))
+    .regex(
+      /^(\d{1,2}|[0-9a-fA-F:.]+(\/\d{1,3})?(\s*,\s*[0-9a-fA-F:.]+(\/\d{1,3})?)*)$/,
+      'a hop count or comma-separated addresses / CIDR ranges',
+    )
+    .transform((value): number | string[] =>
+      /^\d+$/.test(value) ? Number(value) : value.split(',').map((part) => part.trim()),
+    )
     .optional(),
   /** Shares the API rate limit between instances; without it each instance limits on its own. */
   REDIS_URL: z.string().optional(),

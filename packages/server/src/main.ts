@@ -1,5 +1,5 @@
-import { readEnv } from './env';
 import { openDatabase } from './db/orm';
+import { readEnv } from './env';
 import { buildServer } from './http/server';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
 
@@ -35,13 +35,20 @@ if (demo) {
 // A fleet (Redis) or HTTPS usually means a proxy in front: without TRUST_PROXY every client would share the
 // proxy's address, and one sender's failures would hold everybody back.
 if (env.TRUST_PROXY === undefined && (env.REDIS_URL || (env.PUBLIC_URL ?? '').startsWith('https://'))) {
-  lines.push('', 'Warning: TRUST_PROXY is not set. Behind a proxy or load balancer, set it to the proxy hop count or', '  addresses, or the per-address limits will count every client as the proxy.');
+  lines.push(
+    '',
+    'Warning: TRUST_PROXY is not set. Behind a proxy or load balancer, set it to the proxy hop count or',
+    '  addresses, or the per-address limits will count every client as the proxy.',
+  );
 }
 lines.push('', 'Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void server.close().then(() => db.close()).finally(() => process.exit(0));
+    void server
+      .close()
+      .then(() => db.close())
+      .finally(() => process.exit(0));
   });
 }

@@ -1,10 +1,10 @@
+import { accessRouter } from './routers/access/router';
 import { appsRouter } from './routers/apps/router';
+import { auditRouter } from './routers/audit/router';
 import { authRouter } from './routers/auth/router';
 import { connectionsRouter } from './routers/connections/router';
-import { reviewRouter } from './routers/review/router';
-import { accessRouter } from './routers/access/router';
 import { notificationsRouter } from './routers/notifications/router';
-import { auditRouter } from './routers/audit/router';
+import { reviewRouter } from './routers/review/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({

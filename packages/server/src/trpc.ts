@@ -1,9 +1,9 @@
+import { controlCharacterErrors, DomainError, type DomainErrorCode, fieldErrorsOf } from '@gatehouse/domain';
 import { initTRPC, TRPCError } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { DomainError, controlCharacterErrors, fieldErrorsOf, type DomainErrorCode } from '@gatehouse/domain';
-import type { Context } from './context';
 import { announceAccessChange } from './access-epoch';
+import type { Context } from './context';
 
 const TRPC_CODE: Record<DomainErrorCode, TRPCError['code']> = {
   NOT_FOUND: 'NOT_FOUND',
@@ -24,11 +24,19 @@ const t = initTRPC.context<Context>().create({
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const fieldErrors =
-      cause instanceof DomainError ? (cause.fieldErrors ?? null) : cause instanceof ZodError ? fieldErrorsOf(cause) : null;
+      cause instanceof DomainError
+        ? (cause.fieldErrors ?? null)
+        : cause instanceof ZodError
+          ? fieldErrorsOf(cause)
+          : null;
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
     return {
       ...shape,
-      message: internal ? 'Something went wrong on our side. Please try again.' : cause instanceof ZodError ? 'Please correct the highlighted fields.' : shape.message,
+      message: internal
+        ? 'Something went wrong on our side. Please try again.'
+        : cause instanceof ZodError
+          ? 'Please correct the highlighted fields.'
+          : shape.message,
       data: { code: shape.data.code, httpStatus: shape.data.httpStatus, fieldErrors },
     };
   },
@@ -41,7 +49,10 @@ const t = initTRPC.context<Context>().create({
  */
 const cleanText = t.middleware(async ({ getRawInput, next }) => {
   const fieldErrors = controlCharacterErrors(await getRawInput());
-  if (fieldErrors) throw toTRPCError(new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors));
+  if (fieldErrors)
+    throw toTRPCError(
+      new DomainError('INVALID_INPUT', 'Please correct the highlighted fields.', fieldErrors),
+    );
   return next();
 });
 
@@ -59,7 +70,12 @@ const domainErrors = t.middleware(async ({ next }) => {
  */
 const announceChanges = t.middleware(async ({ ctx, type, next }) => {
   const result = await next();
-  if (type === 'mutation' && (result.ok || (result.error.code === 'INTERNAL_SERVER_ERROR' && !(result.error.cause instanceof DomainError)))) await announceAccessChange(ctx.db);
+  if (
+    type === 'mutation' &&
+    (result.ok ||
+      (result.error.code === 'INTERNAL_SERVER_ERROR' && !(result.error.cause instanceof DomainError)))
+  )
+    await announceAccessChange(ctx.db);
   return result;
 });
 

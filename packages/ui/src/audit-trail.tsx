@@ -1,6 +1,6 @@
-import { useState, type FormEvent } from 'react';
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Banner, Button, EmptyState, Loading, Pager, formatDateTime } from './primitives';
+import { type FormEvent, useState } from 'react';
+import { Banner, Button, EmptyState, formatDateTime, Loading, Pager } from './primitives';
 import { messageFrom, useTRPC } from './trpc';
 
 type View = 'reviewer' | 'developer' | 'tenant';
@@ -21,19 +21,39 @@ const PAGE_SIZE = 50;
  * The audit trail as one role sees it: filters, each event's before and
  * after, and the filtered list as CSV.
  */
-export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: string[]; apps?: { id: string; name: string }[] }) {
+export function AuditTrail({
+  view,
+  tenantIds,
+  apps,
+}: {
+  view: View;
+  tenantIds?: string[];
+  apps?: { id: string; name: string }[];
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState({ organizationId: '', appId: '', tenantId: '', actor: '', action: '', from: '', to: '' });
+  const [draft, setDraft] = useState({
+    organizationId: '',
+    appId: '',
+    tenantId: '',
+    actor: '',
+    action: '',
+    from: '',
+    to: '',
+  });
   const [filters, setFilters] = useState<Filters>({});
   const [page, setPage] = useState(1);
   const [exporting, setExporting] = useState<string>();
-  const events = useQuery({ ...trpc.audit.list.queryOptions({ view, ...filters, page, pageSize: PAGE_SIZE }), placeholderData: keepPreviousData });
+  const events = useQuery({
+    ...trpc.audit.list.queryOptions({ view, ...filters, page, pageSize: PAGE_SIZE }),
+    placeholderData: keepPreviousData,
+  });
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
     const next: Filters = {};
-    for (const key of ['organizationId', 'appId', 'tenantId', 'actor', 'action'] as const) if (draft[key].trim()) next[key] = draft[key].trim();
+    for (const key of ['organizationId', 'appId', 'tenantId', 'actor', 'action'] as const)
+      if (draft[key].trim()) next[key] = draft[key].trim();
     if (draft.from) next.from = new Date(`${draft.from}T00:00:00Z`);
     if (draft.to) next.to = new Date(`${draft.to}T23:59:59.999Z`);
     setFilters(next);
@@ -42,7 +62,9 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
   const exportCsv = async () => {
     setExporting('Preparing CSV…');
     try {
-      const result = await queryClient.fetchQuery(trpc.audit.exportCsv.queryOptions({ view, ...filters }, { staleTime: 0 }));
+      const result = await queryClient.fetchQuery(
+        trpc.audit.exportCsv.queryOptions({ view, ...filters }, { staleTime: 0 }),
+      );
       const url = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
       const link = document.createElement('a');
       link.href = url;
@@ -57,7 +79,13 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
   const field = (key: keyof typeof draft, label: string, type = 'text', placeholder?: string) => (
     <div className="field">
       <label htmlFor={`audit-${key}`}>{label}</label>
-      <input id={`audit-${key}`} type={type} value={draft[key]} placeholder={placeholder} onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))} />
+      <input
+        id={`audit-${key}`}
+        type={type}
+        value={draft[key]}
+        placeholder={placeholder}
+        onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))}
+      />
     </div>
   );
 
@@ -68,9 +96,17 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
         {apps ? (
           <div className="field">
             <label htmlFor="audit-appId">App</label>
-            <select id="audit-appId" value={draft.appId} onChange={(e) => setDraft((d) => ({ ...d, appId: e.target.value }))}>
+            <select
+              id="audit-appId"
+              value={draft.appId}
+              onChange={(e) => setDraft((d) => ({ ...d, appId: e.target.value }))}
+            >
               <option value="">All apps</option>
-              {apps.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
+              {apps.map((a) => (
+                <option key={a.id} value={a.id}>
+                  {a.name}
+                </option>
+              ))}
             </select>
           </div>
         ) : (
@@ -79,9 +115,17 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
         {tenantIds ? (
           <div className="field">
             <label htmlFor="audit-tenantId">Tenant</label>
-            <select id="audit-tenantId" value={draft.tenantId} onChange={(e) => setDraft((d) => ({ ...d, tenantId: e.target.value }))}>
+            <select
+              id="audit-tenantId"
+              value={draft.tenantId}
+              onChange={(e) => setDraft((d) => ({ ...d, tenantId: e.target.value }))}
+            >
               <option value="">All my tenants</option>
-              {tenantIds.map((t) => <option key={t} value={t}>{t}</option>)}
+              {tenantIds.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
             </select>
           </div>
         ) : (
@@ -91,9 +135,15 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
         {field('action', 'Action', 'text', 'e.g. connection.')}
         {field('from', 'From', 'date')}
         {field('to', 'To', 'date')}
-        <Button type="submit" variant="primary">Apply filters</Button>
+        <Button type="submit" variant="primary">
+          Apply filters
+        </Button>
         <Button onClick={() => void exportCsv()}>Export CSV</Button>
-        {exporting ? <span className="muted" role="status">{exporting}</span> : null}
+        {exporting ? (
+          <span className="muted" role="status">
+            {exporting}
+          </span>
+        ) : null}
       </form>
       {events.isPending ? (
         <Loading label="Loading audit events…" />
@@ -103,26 +153,44 @@ export function AuditTrail({ view, tenantIds, apps }: { view: View; tenantIds?: 
         <EmptyState title="No audit events match" />
       ) : (
         <>
-          <p className="muted" role="status">{events.data.totalCount} events</p>
+          <p className="muted" role="status">
+            {events.data.totalCount} events
+          </p>
           <div className="table-wrap">
             <table>
               <caption className="sr-only">Audit events, newest first</caption>
-              <thead><tr><th scope="col">When</th><th scope="col">Actor</th><th scope="col">Action</th><th scope="col">App</th><th scope="col">Tenant</th><th scope="col">Before / after</th></tr></thead>
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">Actor</th>
+                  <th scope="col">Action</th>
+                  <th scope="col">App</th>
+                  <th scope="col">Tenant</th>
+                  <th scope="col">Before / after</th>
+                </tr>
+              </thead>
               <tbody>
                 {events.data.items.map((e) => (
                   <tr key={e.id}>
                     <td>{formatDateTime(e.at)}</td>
                     <td>{e.actorEmail ?? <span className="muted">anonymous</span>}</td>
-                    <td><code>{e.action}</code>{e.organizationName ? <div className="muted">{e.organizationName}</div> : null}</td>
+                    <td>
+                      <code>{e.action}</code>
+                      {e.organizationName ? <div className="muted">{e.organizationName}</div> : null}
+                    </td>
                     <td>{e.appName ?? (e.appId ? <code>{e.appId.slice(0, 8)}</code> : '—')}</td>
                     <td>{e.tenantId ?? '—'}</td>
                     <td>
                       <details>
                         <summary>Show</summary>
                         <div className="muted">Before</div>
-                        <pre className="json">{e.before === null ? '—' : JSON.stringify(e.before, null, 2)}</pre>
+                        <pre className="json">
+                          {e.before === null ? '—' : JSON.stringify(e.before, null, 2)}
+                        </pre>
                         <div className="muted">After</div>
-                        <pre className="json">{e.after === null ? '—' : JSON.stringify(e.after, null, 2)}</pre>
+                        <pre className="json">
+                          {e.after === null ? '—' : JSON.stringify(e.after, null, 2)}
+                        </pre>
                       </details>
                     </td>
                   </tr>

@@ -1,20 +1,47 @@
 import { Banner, Button, CopyButton } from './primitives';
 
 /** Client credentials right after they were made: the secret is on screen now and never again. */
-export function CredentialsOnce({ clientId, clientSecret, onDone, doneLabel = 'I have stored the secret' }: { clientId: string; clientSecret: string; onDone?: () => void; doneLabel?: string }) {
+export function CredentialsOnce({
+  clientId,
+  clientSecret,
+  onDone,
+  doneLabel = 'I have stored the secret',
+}: {
+  clientId: string;
+  clientSecret: string;
+  onDone?: () => void;
+  doneLabel?: string;
+}) {
   return (
     <section className="card credentials" aria-labelledby="credentials-title">
       <h2 id="credentials-title">Client ID &amp; Secret</h2>
       <Banner kind="warning">
-        <strong>Copy the client secret now.</strong> It will not be shown again: Gatehouse keeps only a fingerprint of it. If it is lost, rotate it to get a new one.
+        <strong>Copy the client secret now.</strong> It will not be shown again: Gatehouse keeps only a
+        fingerprint of it. If it is lost, rotate it to get a new one.
       </Banner>
       <dl className="dl">
         <dt>Client ID</dt>
-        <dd className="masked"><code className="secret" data-testid="client-id">{clientId}</code><CopyButton value={clientId} label="Copy Client ID" /></dd>
+        <dd className="masked">
+          <code className="secret" data-testid="client-id">
+            {clientId}
+          </code>
+          <CopyButton value={clientId} label="Copy Client ID" />
+        </dd>
         <dt>Client Secret</dt>
-        <dd className="masked"><code className="secret" data-testid="client-secret">{clientSecret}</code><CopyButton value={clientSecret} label="Copy Client Secret" /></dd>
+        <dd className="masked">
+          <code className="secret" data-testid="client-secret">
+            {clientSecret}
+          </code>
+          <CopyButton value={clientSecret} label="Copy Client Secret" />
+        </dd>
       </dl>
-      {onDone ? <div className="actions" style={{ marginTop: '1rem' }}><Button variant="primary" onClick={onDone}>{doneLabel}</Button></div> : null}
+      {onDone ? (
+        <div className="actions" style={{ marginTop: '1rem' }}>
+          <Button variant="primary" onClick={onDone}>
+            {doneLabel}
+          </Button>
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -1,5 +1,5 @@
-import { useEffect, useRef, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
 import { formatDateTime } from './primitives';
 import { useTRPC } from './trpc';
 
@@ -10,11 +10,20 @@ export function NotificationsBell() {
   const [open, setOpen] = useState(false);
   const panel = useRef<HTMLDivElement>(null);
   const list = useQuery(trpc.notifications.list.queryOptions(undefined, { refetchInterval: 30_000 }));
-  const markRead = useMutation(trpc.notifications.markAllRead.mutationOptions({ onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey() }) }));
+  const markRead = useMutation(
+    trpc.notifications.markAllRead.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey() }),
+    }),
+  );
   useEffect(() => {
     if (!open) return;
     const close = (event: MouseEvent | KeyboardEvent) => {
-      if (event instanceof KeyboardEvent ? event.key === 'Escape' : !panel.current?.contains(event.target as Node)) setOpen(false);
+      if (
+        event instanceof KeyboardEvent
+          ? event.key === 'Escape'
+          : !panel.current?.contains(event.target as Node)
+      )
+        setOpen(false);
     };
     document.addEventListener('mousedown', close);
     document.addEventListener('keydown', close);
@@ -26,18 +35,43 @@ export function NotificationsBell() {
   const unread = list.data?.unread ?? 0;
   return (
     <div className="bell" ref={panel}>
-      <button type="button" className="btn btn-ghost" aria-expanded={open} aria-haspopup="true" onClick={() => setOpen((o) => !o)} aria-label={`Notifications, ${unread} unread`}>
-        <svg aria-hidden width="16" height="16" viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <button
+        type="button"
+        className="btn btn-ghost"
+        aria-expanded={open}
+        aria-haspopup="true"
+        onClick={() => setOpen((o) => !o)}
+        aria-label={`Notifications, ${unread} unread`}
+      >
+        <svg
+          aria-hidden
+          width="16"
+          height="16"
+          viewBox="0 0 24 24"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        >
           <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
           <path d="M13.73 21a2 2 0 0 1-3.46 0" />
         </svg>
-        {unread > 0 ? <span className="bell-count" aria-hidden>{unread}</span> : null}
+        {unread > 0 ? (
+          <span className="bell-count" aria-hidden>
+            {unread}
+          </span>
+        ) : null}
       </button>
       {open ? (
-        <div className="bell-panel" role="region" aria-label="Notifications">
+        <section className="bell-panel" aria-label="Notifications">
           <div className="page-head" style={{ marginBottom: '0.5rem' }}>
             <strong>Notifications</strong>
-            {unread > 0 ? <button type="button" className="btn btn-ghost" onClick={() => markRead.mutate()}>Mark all read</button> : null}
+            {unread > 0 ? (
+              <button type="button" className="btn btn-ghost" onClick={() => markRead.mutate()}>
+                Mark all read
+              </button>
+            ) : null}
           </div>
           {list.data?.items.length ? (
             <ul className="bell-list">
@@ -51,7 +85,7 @@ export function NotificationsBell() {
           ) : (
             <p className="muted">Nothing yet.</p>
           )}
-        </div>
+        </section>
       ) : null}
     </div>
   );

@@ -1,8 +1,30 @@
-import { useEffect, useId, useRef, useState, type ButtonHTMLAttributes, type InputHTMLAttributes, type ReactNode } from 'react';
+import {
+  type ButtonHTMLAttributes,
+  type InputHTMLAttributes,
+  type ReactNode,
+  useEffect,
+  useId,
+  useRef,
+  useState,
+} from 'react';
 
-export function Button({ variant = 'secondary', busy, children, ...props }: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: 'primary' | 'secondary' | 'danger' | 'ghost'; busy?: boolean }) {
+export function Button({
+  variant = 'secondary',
+  busy,
+  children,
+  ...props
+}: ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: 'primary' | 'secondary' | 'danger' | 'ghost';
+  busy?: boolean;
+}) {
   return (
-    <button type="button" {...props} className={`btn btn-${variant} ${props.className ?? ''}`} disabled={props.disabled || busy} aria-busy={busy || undefined}>
+    <button
+      type="button"
+      {...props}
+      className={`btn btn-${variant} ${props.className ?? ''}`}
+      disabled={props.disabled || busy}
+      aria-busy={busy || undefined}
+    >
       {busy ? <span className="spinner" aria-hidden /> : null}
       {children}
     </button>
@@ -10,24 +32,56 @@ export function Button({ variant = 'secondary', busy, children, ...props }: Butt
 }
 
 /** A labelled input with its error right under it, tied together for screen readers. */
-export function TextField({ label, error, hint, ...props }: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
+export function TextField({
+  label,
+  error,
+  hint,
+  ...props
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
   const id = useId();
   return (
     <div className={`field ${error ? 'field-invalid' : ''}`}>
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined} {...props} />
-      {hint && !error ? <p className="hint" id={`${id}-hint`}>{hint}</p> : null}
-      {error ? <p className="field-error" id={`${id}-error`} role="alert">{error}</p> : null}
+      <input
+        id={id}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
+        {...props}
+      />
+      {hint && !error ? (
+        <p className="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" id={`${id}-error`} role="alert">
+          {error}
+        </p>
+      ) : null}
     </div>
   );
 }
 
 export function FieldError({ id, message }: { id?: string; message?: string | undefined }) {
-  return message ? <p className="field-error" id={id} role="alert">{message}</p> : null;
+  return message ? (
+    <p className="field-error" id={id} role="alert">
+      {message}
+    </p>
+  ) : null;
 }
 
-export function Banner({ kind = 'info', children }: { kind?: 'info' | 'success' | 'error' | 'warning'; children: ReactNode }) {
-  return <div className={`banner banner-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>{children}</div>;
+export function Banner({
+  kind = 'info',
+  children,
+}: {
+  kind?: 'info' | 'success' | 'error' | 'warning';
+  children: ReactNode;
+}) {
+  return (
+    <div className={`banner banner-${kind}`} role={kind === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  );
 }
 
 export function Loading({ label = 'Loading…' }: { label?: string }) {
@@ -47,7 +101,13 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-export function Badge({ tone = 'neutral', children }: { tone?: 'neutral' | 'good' | 'warn' | 'bad' | 'info'; children: ReactNode }) {
+export function Badge({
+  tone = 'neutral',
+  children,
+}: {
+  tone?: 'neutral' | 'good' | 'warn' | 'bad' | 'info';
+  children: ReactNode;
+}) {
   return <span className={`badge badge-${tone}`}>{children}</span>;
 }
 
@@ -70,7 +130,9 @@ export function CopyButton({ value, label = 'Copy' }: { value: string; label?: s
       }}
     >
       {copied ? 'Copied' : label}
-      <span className="sr-only" aria-live="polite">{copied ? ' to clipboard' : ''}</span>
+      <span className="sr-only" aria-live="polite">
+        {copied ? ' to clipboard' : ''}
+      </span>
     </Button>
   );
 }
@@ -80,7 +142,10 @@ export function MaskedValue({ value, label }: { value: string; label: string }) 
   const [shown, setShown] = useState(false);
   return (
     <div className="masked">
-      <code aria-label={label} data-testid="masked-value">{shown ? value : `${value.slice(0, 9)}${'•'.repeat(24)}`}</code>
+      {/* biome-ignore lint/a11y/useAriaPropsSupportedByRole: the value is named for assistive technology and tests alike */}
+      <code aria-label={label} data-testid="masked-value">
+        {shown ? value : `${value.slice(0, 9)}${'•'.repeat(24)}`}
+      </code>
       <Button variant="ghost" onClick={() => setShown((s) => !s)} aria-pressed={shown}>
         {shown ? 'Hide' : 'Reveal'}
       </Button>
@@ -128,34 +193,74 @@ export function ConfirmDialog({
   }, [open]);
   const ready = confirmText === undefined || typed.trim() === confirmText;
   return (
-    <dialog ref={ref} className="dialog" aria-labelledby={`${inputId}-title`} onCancel={(e) => { e.preventDefault(); onCancel(); }}>
-      <form method="dialog" onSubmit={(e) => { e.preventDefault(); if (ready) onConfirm(typed); }}>
+    <dialog
+      ref={ref}
+      className="dialog"
+      aria-labelledby={`${inputId}-title`}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (ready) onConfirm(typed);
+        }}
+      >
         <h2 id={`${inputId}-title`}>{title}</h2>
         <div className="dialog-body">{children}</div>
         {confirmText !== undefined ? (
           <div className="field">
-            <label htmlFor={inputId}>Type <strong>{confirmText}</strong> to confirm</label>
-            <input id={inputId} value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" aria-invalid={error ? true : undefined} />
+            <label htmlFor={inputId}>
+              Type <strong>{confirmText}</strong> to confirm
+            </label>
+            <input
+              id={inputId}
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              autoComplete="off"
+              aria-invalid={error ? true : undefined}
+            />
           </div>
         ) : null}
         <FieldError message={error} />
         <div className="dialog-actions">
           <Button onClick={onCancel}>Cancel</Button>
-          <Button type="submit" variant="danger" disabled={!ready} busy={busy}>{confirmLabel}</Button>
+          <Button type="submit" variant="danger" disabled={!ready} busy={busy}>
+            {confirmLabel}
+          </Button>
         </div>
       </form>
     </dialog>
   );
 }
 
-export function Pager({ page, pageSize, totalCount, onPage }: { page: number; pageSize: number; totalCount: number; onPage: (page: number) => void }) {
+export function Pager({
+  page,
+  pageSize,
+  totalCount,
+  onPage,
+}: {
+  page: number;
+  pageSize: number;
+  totalCount: number;
+  onPage: (page: number) => void;
+}) {
   const pages = Math.max(1, Math.ceil(totalCount / pageSize));
   if (pages <= 1) return null;
   return (
     <nav className="pager" aria-label="Pages">
-      <Button onClick={() => onPage(page - 1)} disabled={page <= 1}>Previous</Button>
-      <span>Page {page} of {pages}</span>
-      <Button onClick={() => onPage(page + 1)} disabled={page >= pages}>Next</Button>
+      <Button onClick={() => onPage(page - 1)} disabled={page <= 1}>
+        Previous
+      </Button>
+      <span>
+        Page {page} of {pages}
+      </span>
+      <Button onClick={() => onPage(page + 1)} disabled={page >= pages}>
+        Next
+      </Button>
     </nav>
   );
 }
@@ -165,5 +270,11 @@ export function formatDate(date: Date): string {
 }
 
 export function formatDateTime(date: Date): string {
-  return date.toLocaleString(undefined, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+  return date.toLocaleString(undefined, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
 }

@@ -1,4 +1,4 @@
-import { scopeInfo, SCOPE_CATALOG } from '@gatehouse/domain';
+import { SCOPE_CATALOG, scopeInfo } from '@gatehouse/domain';
 
 /** Scopes in plain words, grouped by area: "Invoices — View and Modify". */
 export function ScopeList({ scopes }: { scopes: readonly string[] }) {
@@ -9,7 +9,10 @@ export function ScopeList({ scopes }: { scopes: readonly string[] }) {
       .map((resource) => {
         const view = set.has(`tn.${area.key}.${resource.key}:r`);
         const modify = set.has(`tn.${area.key}.${resource.key}:w`);
-        return { resource, access: view && modify ? 'View and Modify' : view ? 'View' : modify ? 'Modify' : null };
+        return {
+          resource,
+          access: view && modify ? 'View and Modify' : view ? 'View' : modify ? 'Modify' : null,
+        };
       })
       .filter((row) => row.access),
   })).filter((g) => g.rows.length > 0);
@@ -21,7 +24,10 @@ export function ScopeList({ scopes }: { scopes: readonly string[] }) {
           <h3>{area.name}</h3>
           <ul className="scope-list">
             {rows.map(({ resource, access }) => (
-              <li key={resource.key}>{resource.name} — <span className={access !== 'View' ? 'scope-modify' : undefined}>{access}</span></li>
+              <li key={resource.key}>
+                {resource.name} —{' '}
+                <span className={access !== 'View' ? 'scope-modify' : undefined}>{access}</span>
+              </li>
             ))}
           </ul>
         </div>
@@ -36,7 +42,8 @@ export function ScopeName({ scope }: { scope: string }) {
   if (!info) return <code>{scope}</code>;
   return (
     <>
-      {info.area.name} · {info.resource.name} · {info.access === 'r' ? 'View' : 'Modify'} <code className="muted">{scope}</code>
+      {info.area.name} · {info.resource.name} · {info.access === 'r' ? 'View' : 'Modify'}{' '}
+      <code className="muted">{scope}</code>
     </>
   );
 }
@@ -47,11 +54,31 @@ export function ScopeChanges({ added, removed }: { added: readonly string[]; rem
     <div className="grid-2">
       <div>
         <h3>Added</h3>
-        {added.length ? <ul className="scope-list">{added.map((s) => <li key={s} className="scope-added">+ <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing added.</p>}
+        {added.length ? (
+          <ul className="scope-list">
+            {added.map((s) => (
+              <li key={s} className="scope-added">
+                + <ScopeName scope={s} />
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">Nothing added.</p>
+        )}
       </div>
       <div>
         <h3>Removed</h3>
-        {removed.length ? <ul className="scope-list">{removed.map((s) => <li key={s} className="scope-removed">− <ScopeName scope={s} /></li>)}</ul> : <p className="muted">Nothing removed.</p>}
+        {removed.length ? (
+          <ul className="scope-list">
+            {removed.map((s) => (
+              <li key={s} className="scope-removed">
+                − <ScopeName scope={s} />
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">Nothing removed.</p>
+        )}
       </div>
     </div>
   );

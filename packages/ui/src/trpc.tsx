@@ -1,10 +1,10 @@
-import { useState, type ReactNode } from 'react';
+import type { AppRouter } from '@gatehouse/server';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
-import { createTRPCContext } from '@trpc/tanstack-react-query';
-import superjson from 'superjson';
 import type { inferRouterOutputs } from '@trpc/server';
-import type { AppRouter } from '@gatehouse/server';
+import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { type ReactNode, useState } from 'react';
+import superjson from 'superjson';
 
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
@@ -16,7 +16,8 @@ function makeQueryClient() {
       queries: {
         staleTime: 10_000,
         // Retrying a refusal (signed out, not found, bad input) only delays the message.
-        retry: (count, error) => !(error instanceof TRPCClientError && error.data?.httpStatus < 500) && count < 2,
+        retry: (count, error) =>
+          !(error instanceof TRPCClientError && error.data?.httpStatus < 500) && count < 2,
       },
     },
   });
@@ -48,7 +49,8 @@ export function ApiProvider({ children }: { children: ReactNode }) {
 /** `{ field: message }` from a refused call, for errors shown next to their fields. */
 export function fieldErrorsFrom(error: unknown): Record<string, string> {
   if (error instanceof TRPCClientError) {
-    const fieldErrors = (error.data as { fieldErrors?: Record<string, string> | null } | undefined)?.fieldErrors;
+    const fieldErrors = (error.data as { fieldErrors?: Record<string, string> | null } | undefined)
+      ?.fieldErrors;
     if (fieldErrors) return fieldErrors;
   }
   return {};
@@ -56,7 +58,8 @@ export function fieldErrorsFrom(error: unknown): Record<string, string> {
 
 export function messageFrom(error: unknown): string {
   if (error instanceof TRPCClientError) return error.message;
-  if (error instanceof Error && error.message) return 'We could not reach Gatehouse. Check your connection and try again.';
+  if (error instanceof Error && error.message)
+    return 'We could not reach Gatehouse. Check your connection and try again.';
   return 'Something went wrong.';
 }
 

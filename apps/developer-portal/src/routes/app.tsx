@@ -1,12 +1,12 @@
 import { Route, Routes, useParams } from 'react-router';
-import { AppPage } from '../features/apps/app-page';
 import { AppOverview } from '../features/apps/app-overview';
-import { EditScopes } from '../features/apps/edit-scopes';
+import { AppPage } from '../features/apps/app-page';
 import { EditDetails } from '../features/apps/edit-details';
+import { EditScopes } from '../features/apps/edit-scopes';
+import { FirstApiCall } from '../features/apps/first-api-call';
+import { UsageReport } from '../features/apps/usage-report';
 import { VersionHistory } from '../features/apps/version-history';
 import { ViewConnections } from '../features/apps/view-connections';
-import { UsageReport } from '../features/apps/usage-report';
-import { FirstApiCall } from '../features/apps/first-api-call';
 
 export function AppRoute() {
   const { appId = '' } = useParams();
@@ -15,7 +15,15 @@ export function AppRoute() {
       {(app) => (
         <Routes>
           <Route index element={<AppOverview app={app} />} />
-          <Route path="edit" element={<><EditDetails app={app} /><EditScopes app={app} /></>} />
+          <Route
+            path="edit"
+            element={
+              <>
+                <EditDetails app={app} />
+                <EditScopes app={app} />
+              </>
+            }
+          />
           <Route path="versions" element={<VersionHistory appId={app.id} />} />
           <Route path="connections" element={<ViewConnections app={app} />} />
           <Route path="usage" element={<UsageReport app={app} />} />

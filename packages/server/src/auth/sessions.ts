@@ -18,7 +18,10 @@ export interface SessionUser {
   tenantIds: string[];
 }
 
-export async function startSession(em: EntityManager, userId: string): Promise<{ token: string; expiresAt: Date }> {
+export async function startSession(
+  em: EntityManager,
+  userId: string,
+): Promise<{ token: string; expiresAt: Date }> {
   const token = randomToken('ghs_', 32);
   const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
   em.create(Session, { id: crypto.randomUUID(), tokenHash: sha256Hex(token), user: userId, expiresAt });

@@ -1,6 +1,6 @@
-import type { EntityManager } from '@mikro-orm/knex';
-import { raw } from '@mikro-orm/core';
 import { DomainError } from '@gatehouse/domain';
+import { raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/knex';
 import { LoginFailure } from '../db/entities';
 
 /** Failed sign-ins allowed per window, per account and per client address. */
@@ -40,7 +40,11 @@ export interface SignInAttempt {
  * settle. A burst of wrong passwords thus gets no more guesses than a sequence,
  * and a burst of right ones all get in.
  */
-export async function beginSignInAttempt(em: EntityManager, email: string, ip: string): Promise<SignInAttempt> {
+export async function beginSignInAttempt(
+  em: EntityManager,
+  email: string,
+  ip: string,
+): Promise<SignInAttempt> {
   const subjects = { account: accountKey(email), client: clientKey(ip) };
   const places = [
     { id: crypto.randomUUID(), subject: inProgress(subjects.account) },
@@ -51,14 +55,23 @@ export async function beginSignInAttempt(em: EntityManager, email: string, ip: s
     const admitted = await em.transactional(async (tx) => {
       await lockSubjects(tx, [subjects.account, subjects.client]);
       const counts = await standing(tx, subjects);
-      if (counts.accountFailures >= MAX_PER_ACCOUNT || counts.clientFailures >= MAX_PER_CLIENT) throw new DomainError('RATE_LIMITED', TOO_MANY);
-      if (counts.accountFailures + counts.accountAdmitted >= MAX_PER_ACCOUNT || counts.clientFailures + counts.clientAdmitted >= MAX_PER_CLIENT) return false;
+      if (counts.accountFailures >= MAX_PER_ACCOUNT || counts.clientFailures >= MAX_PER_CLIENT)
+        throw new DomainError('RATE_LIMITED', TOO_MANY);
+      if (
+        counts.accountFailures + counts.accountAdmitted >= MAX_PER_ACCOUNT ||
+        counts.clientFailures + counts.clientAdmitted >= MAX_PER_CLIENT
+      )
+        return false;
       const at = new Date();
-      await tx.insertMany(LoginFailure, places.map((place) => ({ ...place, at })));
+      await tx.insertMany(
+        LoginFailure,
+        places.map((place) => ({ ...place, at })),
+      );
       return true;
     });
     if (admitted) break;
-    if (Date.now() - started > MAX_WAIT_MS) throw new DomainError('RATE_LIMITED', 'Too many sign-in attempts at once. Try again in a moment.');
+    if (Date.now() - started > MAX_WAIT_MS)
+      throw new DomainError('RATE_LIMITED', 'Too many sign-in attempts at once. Try again in a moment.');
     // Those admitted settle within a password hash or two; waiting longer each round keeps a long line off the database.
     await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_STEP_MS * round, 250)));
   }
@@ -77,7 +90,11 @@ export async function beginSignInAttempt(em: EntityManager, email: string, ip: s
       }),
     succeeded: async () => {
       await em.nativeDelete(LoginFailure, {
-        $or: [{ subject: subjects.account }, { id: { $in: places.map((p) => p.id) } }, { at: { $lt: new Date(Date.now() - SIGN_IN_WINDOW_MS) } }],
+        $or: [
+          { subject: subjects.account },
+          { id: { $in: places.map((p) => p.id) } },
+          { at: { $lt: new Date(Date.now() - SIGN_IN_WINDOW_MS) } },
+        ],
       });
     },
     abandon: async () => {
@@ -101,7 +118,9 @@ interface Standing {
 async function lockSubjects(tx: EntityManager, subjects: string[]): Promise<void> {
   if (tx.getDriver().constructor.name !== 'PostgreSqlDriver') return;
   for (const subject of subjects) {
-    await tx.getConnection().execute('select pg_advisory_xact_lock(hashtext(?))', [subject], 'all', tx.getTransactionContext());
+    await tx
+      .getConnection()
+      .execute('select pg_advisory_xact_lock(hashtext(?))', [subject], 'all', tx.getTransactionContext());
   }
 }
 
@@ -113,8 +132,14 @@ async function standing(tx: EntityManager, subjects: { account: string; client: 
     .select(['f.subject', raw('count(*) as n')])
     .where({
       $or: [
-        { subject: { $in: [subjects.account, subjects.client] }, at: { $gt: new Date(now - SIGN_IN_WINDOW_MS) } },
-        { subject: { $in: [inProgress(subjects.account), inProgress(subjects.client)] }, at: { $gt: new Date(now - ATTEMPT_STALE_MS) } },
+        {
+          subject: { $in: [subjects.account, subjects.client] },
+          at: { $gt: new Date(now - SIGN_IN_WINDOW_MS) },
+        },
+        {
+          subject: { $in: [inProgress(subjects.account), inProgress(subjects.client)] },
+          at: { $gt: new Date(now - ATTEMPT_STALE_MS) },
+        },
       ],
     })
     .groupBy('f.subject')

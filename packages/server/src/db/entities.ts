@@ -1,5 +1,12 @@
-import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
-import { ACCESS_ROLES, APP_KINDS, CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES } from '@gatehouse/domain';
+import {
+  ACCESS_ROLES,
+  APP_KINDS,
+  CONNECTION_STATUSES,
+  CREDENTIALS_MODES,
+  ENVIRONMENTS,
+  REVIEW_STATUSES,
+} from '@gatehouse/domain';
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 const id = () => p.uuid().primary();
 const createdAt = () => p.datetime().onCreate(() => new Date());
@@ -96,7 +103,10 @@ export const App = defineEntity({
     latestVersion: p.integer(),
     createdBy: () => p.manyToOne(User),
     createdAt: createdAt(),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),
   },
   indexes: [{ properties: ['organization', 'createdAt'] }, { properties: ['reviewStatus', 'submittedAt'] }],
@@ -292,7 +302,11 @@ export const AccessRequest = defineEntity({
     decidedBy: () => p.manyToOne(User).nullable(),
     user: () => p.manyToOne(User).nullable(),
   },
-  indexes: [{ properties: ['status', 'createdAt'] }, { properties: ['email', 'createdAt'] }, { properties: ['clientKey', 'createdAt'] }],
+  indexes: [
+    { properties: ['status', 'createdAt'] },
+    { properties: ['email', 'createdAt'] },
+    { properties: ['clientKey', 'createdAt'] },
+  ],
 });
 
 /** A one-time link to set a password: only its SHA-256 is kept. */
@@ -320,7 +334,28 @@ export const AccessEpoch = defineEntity({
   },
 });
 
-export const entities = [Organization, User, Session, LoginFailure, Tenant, TenantAdmin, App, AppTenant, AppVersion, AuditEvent, Connection, ClientSecret, SigningKey, RevokedToken, UsageDaily, ResourceRecord, Notification, AccessRequest, PasswordSetup, AccessEpoch];
+export const entities = [
+  Organization,
+  User,
+  Session,
+  LoginFailure,
+  Tenant,
+  TenantAdmin,
+  App,
+  AppTenant,
+  AppVersion,
+  AuditEvent,
+  Connection,
+  ClientSecret,
+  SigningKey,
+  RevokedToken,
+  UsageDaily,
+  ResourceRecord,
+  Notification,
+  AccessRequest,
+  PasswordSetup,
+  AccessEpoch,
+];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
 export type UserEntity = InferEntity<typeof User>;

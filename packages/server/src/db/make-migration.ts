@@ -7,11 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { MikroORM as LibSqlOrm } from '@mikro-orm/libsql';
-import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { entities } from './entities';
-import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
+import { sqliteMigrations } from './migrations/sqlite';
 import { withScratchPostgres } from './scratch-postgres';
 
 const name = process.argv[2];
@@ -32,22 +32,40 @@ function migrationsOptions(dialect: 'sqlite' | 'postgresql', list: typeof sqlite
   };
 }
 
-async function generate(orm: Awaited<ReturnType<typeof LibSqlOrm.init>> | Awaited<ReturnType<typeof PostgresOrm.init>>, dialect: 'sqlite' | 'postgresql') {
+async function generate(
+  orm: Awaited<ReturnType<typeof LibSqlOrm.init>> | Awaited<ReturnType<typeof PostgresOrm.init>>,
+  dialect: 'sqlite' | 'postgresql',
+) {
   await orm.getMigrator().up();
-  const result = await orm.getMigrator().createMigration(path.join(here, 'migrations', dialect), false, false, name);
+  const result = await orm
+    .getMigrator()
+    .createMigration(path.join(here, 'migrations', dialect), false, false, name);
   console.log(`${dialect}: ${result.fileName || 'no changes'}`);
   await orm.close(true);
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-migrate-'));
 await generate(
-  await LibSqlOrm.init({ entities, extensions: [Migrator], dbName: path.join(dir, 'scratch.db'), migrations: migrationsOptions('sqlite', sqliteMigrations) }),
+  await LibSqlOrm.init({
+    entities,
+    extensions: [Migrator],
+    dbName: path.join(dir, 'scratch.db'),
+    migrations: migrationsOptions('sqlite', sqliteMigrations),
+  }),
   'sqlite',
 );
-await withScratchPostgres(process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', async (url) => {
-  await generate(
-    await PostgresOrm.init({ entities, extensions: [Migrator], clientUrl: url, migrations: migrationsOptions('postgresql', postgresqlMigrations) }),
-    'postgresql',
-  );
-});
+await withScratchPostgres(
+  process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  async (url) => {
+    await generate(
+      await PostgresOrm.init({
+        entities,
+        extensions: [Migrator],
+        clientUrl: url,
+        migrations: migrationsOptions('postgresql', postgresqlMigrations),
+      }),
+      'postgresql',
+    );
+  },
+);
 console.log('Add the new files to migrations/<dialect>/index.ts.');

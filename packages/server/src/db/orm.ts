@@ -1,13 +1,13 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
-import { MikroORM as LibSqlOrm, type Options as LibSqlOptions } from '@mikro-orm/libsql';
-import { MikroORM as PostgresOrm, type Options as PostgresOptions } from '@mikro-orm/postgresql';
-import { Migrator } from '@mikro-orm/migrations';
 import type { EntityManager, MikroORM } from '@mikro-orm/knex';
+import { type Options as LibSqlOptions, MikroORM as LibSqlOrm } from '@mikro-orm/libsql';
+import { Migrator } from '@mikro-orm/migrations';
+import { type Options as PostgresOptions, MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
 import { entities } from './entities';
-import { sqliteMigrations } from './migrations/sqlite';
 import { postgresqlMigrations } from './migrations/postgresql';
+import { sqliteMigrations } from './migrations/sqlite';
 
 export type Dialect = 'sqlite' | 'postgresql';
 
@@ -50,7 +50,12 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     const options: PostgresOptions = {
       ...shared,
       clientUrl: databaseUrl,
-      migrations: { migrationsList: postgresqlMigrations, transactional: true, allOrNothing: true, silent: true },
+      migrations: {
+        migrationsList: postgresqlMigrations,
+        transactional: true,
+        allOrNothing: true,
+        silent: true,
+      },
       pool: { min: 0, max: 10 },
     };
     orm = (await PostgresOrm.init(options)) as unknown as MikroORM;

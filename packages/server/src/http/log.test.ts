@@ -14,22 +14,40 @@ describe.each(dialects)('the error log on %s', (dialect) => {
 
   /** The error a query throws, as the log would write it. */
   async function logged(query: () => Promise<unknown>) {
-    const error = await query().then(() => null, (e: unknown) => e);
+    const error = await query().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     return JSON.stringify(serializeError(error));
   }
 
   it('keeps a database exception by type and code, without the statement or its values', async () => {
-    const line = await logged(() => t.db.em().getConnection().execute(`select * from no_such_table where name = '${SECRET_VALUE}'`));
+    const line = await logged(() =>
+      t.db.em().getConnection().execute(`select * from no_such_table where name = '${SECRET_VALUE}'`),
+    );
     // A raw query fails with the driver's own error; the ORM's queries with its exceptions (below): both are kept short.
-    expect(JSON.parse(line)).toMatchObject({ type: dialect === 'sqlite' ? 'SqliteError' : 'DatabaseError', code: expect.any(String), message: expect.stringMatching(dialect === 'sqlite' ? /no such table/ : /does not exist/) });
+    expect(JSON.parse(line)).toMatchObject({
+      type: dialect === 'sqlite' ? 'SqliteError' : 'DatabaseError',
+      code: expect.any(String),
+      message: expect.stringMatching(dialect === 'sqlite' ? /no such table/ : /does not exist/),
+    });
     expect(line).not.toContain(SECRET_VALUE);
     expect(line).not.toMatch(/select \*/i);
   });
 
   it('keeps a failed insert without the row it tried to write', async () => {
     const em = t.db.em();
-    const row = { id: '00000000-0000-4000-8000-000000000001', name: SECRET_VALUE, email: `${SECRET_VALUE}@example.com`, organizationName: SECRET_VALUE, role: 'developer', status: 'pending', clientKey: 'k', createdAt: new Date() };
+    const row = {
+      id: '00000000-0000-4000-8000-000000000001',
+      name: SECRET_VALUE,
+      email: `${SECRET_VALUE}@example.com`,
+      organizationName: SECRET_VALUE,
+      role: 'developer',
+      status: 'pending',
+      clientKey: 'k',
+      createdAt: new Date(),
+    };
     // The second insert of the same id breaks the primary key: the driver quotes the key back in its detail.
     await em.insert(AccessRequest, row as never).catch(() => undefined);
     const line = await logged(() => t.db.em().insert(AccessRequest, row as never));
@@ -39,12 +57,21 @@ describe.each(dialects)('the error log on %s', (dialect) => {
   });
 
   it('drops a value the database quotes back in its own message', async () => {
-    const line = await logged(() => t.db.em().getConnection().execute(dialect === 'sqlite' ? `select json('${SECRET_VALUE}')` : `select '${SECRET_VALUE}'::uuid`));
+    const line = await logged(() =>
+      t.db
+        .em()
+        .getConnection()
+        .execute(dialect === 'sqlite' ? `select json('${SECRET_VALUE}')` : `select '${SECRET_VALUE}'::uuid`),
+    );
     expect(line).not.toContain(SECRET_VALUE);
   });
 
   it('serializes any other error with its cause', () => {
     const error = new Error('outer', { cause: Object.assign(new Error('inner'), { code: 'E_INNER' }) });
-    expect(serializeError(error)).toMatchObject({ type: 'Error', message: 'outer', cause: { type: 'Error', message: 'inner', code: 'E_INNER' } });
+    expect(serializeError(error)).toMatchObject({
+      type: 'Error',
+      message: 'outer',
+      cause: { type: 'Error', message: 'inner', code: 'E_INNER' },
+    });
   });
 });

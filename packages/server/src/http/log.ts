@@ -21,7 +21,11 @@ type DatabaseError = Error & { code?: unknown; sqlState?: string; severity?: unk
 /** An error of the database: the ORM's own, or a driver's raw one (SQLite's codes, PostgreSQL's severity and routine). */
 function isDatabaseError(error: Error): error is DatabaseError {
   const e = error as DatabaseError;
-  return error instanceof DriverException || (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) || (typeof e.severity === 'string' && typeof e.routine === 'string');
+  return (
+    error instanceof DriverException ||
+    (typeof e.code === 'string' && e.code.startsWith('SQLITE_')) ||
+    (typeof e.severity === 'string' && typeof e.routine === 'string')
+  );
 }
 
 /**
@@ -33,7 +37,10 @@ function driverMessage(error: Error): string {
   const separator = error.message.lastIndexOf(' - ');
   const own = separator >= 0 ? error.message.slice(separator + 3) : error.message;
   // Some messages quote the offending value (`invalid input syntax for type uuid: "…"`): the quotes stay, the value goes.
-  return (own.split('\n')[0] ?? '').replace(/"[^"]*"/g, '"…"').replace(/'[^']*'/g, "'…'").slice(0, 200);
+  return (own.split('\n')[0] ?? '')
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/'[^']*'/g, "'…'")
+    .slice(0, 200);
 }
 
 /**
@@ -43,10 +50,16 @@ function driverMessage(error: Error): string {
  * the values the database quotes back.
  */
 export function serializeError(error: unknown, depth = 0): LoggedError {
-  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 200), stack: '' };
+  if (!(error instanceof Error))
+    return { type: typeof error, message: String(error).slice(0, 200), stack: '' };
   if (isDatabaseError(error)) {
     const code = error.sqlState ?? error.code;
-    return { type: error.constructor.name, message: driverMessage(error), ...(typeof code === 'string' ? { code } : {}), stack: framesOf(error.stack) };
+    return {
+      type: error.constructor.name,
+      message: driverMessage(error),
+      ...(typeof code === 'string' ? { code } : {}),
+      stack: framesOf(error.stack),
+    };
   }
   const code = (error as { code?: unknown }).code;
   return {

@@ -48,8 +48,12 @@ export function securityHeaders(options: { https: boolean }): Readonly<Record<st
       delete headers[name.toLowerCase()];
     },
   };
-  helmet(helmetOptions(options.https))({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
-    if (error) throw error;
-  });
+  helmet(helmetOptions(options.https))(
+    {} as IncomingMessage,
+    response as unknown as ServerResponse,
+    (error?: unknown) => {
+      if (error) throw error;
+    },
+  );
   return Object.freeze(headers);
 }

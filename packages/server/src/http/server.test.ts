@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { EntityManager } from '@mikro-orm/knex';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from '../auth/secrets';
+import { SESSION_COOKIE, startSession } from '../auth/sessions';
 import { App, AuditEvent, LoginFailure, Session, User } from '../db/entities';
 import type { Database } from '../db/orm';
-import { SESSION_COOKIE, startSession } from '../auth/sessions';
-import { sha256Hex } from '../auth/secrets';
 import { DEMO_PASSWORD } from '../seed/demo';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { CSRF_HEADER, buildServer } from './server';
+import { buildServer, CSRF_HEADER } from './server';
 
 const HOST = 'portal.gatehouse.test';
 const SAME_ORIGIN = `http://${HOST}`;
@@ -27,7 +27,10 @@ function sessionCookie(response: LightMyRequestResponse) {
 }
 
 /** superjson envelope of a tRPC response. */
-function body(response: LightMyRequestResponse): { result?: { data: { json: any } }; error?: { json: { message: string; code: number; data: Record<string, unknown> } } } {
+function body(response: LightMyRequestResponse): {
+  result?: { data: { json: any } };
+  error?: { json: { message: string; code: number; data: Record<string, unknown> } };
+} {
   return response.json();
 }
 
@@ -48,14 +51,24 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
     return server.inject({
       method: 'POST',
       url: `/trpc/${procedure}`,
-      headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1', origin: SAME_ORIGIN, ...headers },
+      headers: {
+        host: HOST,
+        'content-type': 'application/json',
+        [CSRF_HEADER]: '1',
+        origin: SAME_ORIGIN,
+        ...headers,
+      },
       payload: JSON.stringify({ json: input }),
     });
   }
 
   function query(procedure: string, input: unknown, cookie?: string) {
     const search = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-    return app.inject({ method: 'GET', url: `/trpc/${procedure}${search}`, headers: { host: HOST, ...(cookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {}) } });
+    return app.inject({
+      method: 'GET',
+      url: `/trpc/${procedure}${search}`,
+      headers: { host: HOST, ...(cookie ? { cookie: `${SESSION_COOKIE}=${cookie}` } : {}) },
+    });
   }
 
   /** A signed-in session without the cost of a password check, for tests that are not about signing in. */
@@ -74,7 +87,10 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
     it('is set on sign-in: HttpOnly, SameSite=Lax, whole site, about a week', async () => {
       const response = await mutation('auth.signIn', { email: DEV, password: DEMO_PASSWORD });
       expect(response.statusCode).toBe(200);
-      expect(body(response).result?.data.json).toMatchObject({ email: DEV, organizationName: 'Acme Field Apps' });
+      expect(body(response).result?.data.json).toMatchObject({
+        email: DEV,
+        organizationName: 'Acme Field Apps',
+      });
       const raw = String(response.headers['set-cookie']);
       expect(raw).toMatch(/HttpOnly/i);
       expect(raw).toMatch(/SameSite=Lax/i);
@@ -88,7 +104,12 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
     });
 
     it('is Secure when the server runs behind HTTPS', async () => {
-      const secure = await buildServer({ db: t.db, logLevel: 'silent', secureCookies: true, developerPortalDist: '/nonexistent' });
+      const secure = await buildServer({
+        db: t.db,
+        logLevel: 'silent',
+        secureCookies: true,
+        developerPortalDist: '/nonexistent',
+      });
       try {
         const response = await mutation('auth.signIn', { email: DEV2, password: DEMO_PASSWORD }, {}, secure);
         expect(String(response.headers['set-cookie'])).toMatch(/;\s*Secure/i);
@@ -134,7 +155,8 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
 
     it('answers TOO_MANY_REQUESTS with 429 once an account is locked', async () => {
       const em = t.db.em();
-      for (let i = 0; i < 5; i++) em.create(LoginFailure, { id: crypto.randomUUID(), subject: `account:${DEV2}`, at: new Date() });
+      for (let i = 0; i < 5; i++)
+        em.create(LoginFailure, { id: crypto.randomUUID(), subject: `account:${DEV2}`, at: new Date() });
       await em.flush();
       const response = await mutation('auth.signIn', { email: DEV2, password: DEMO_PASSWORD });
       expect(response.statusCode).toBe(429);
@@ -146,7 +168,11 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
   describe('cross-site request guard', () => {
     it('refuses a mutation without the CSRF header, and does nothing', async () => {
       const sessionsBefore = await t.db.em().count(Session, {});
-      const response = await mutation('auth.signIn', { email: DEV, password: DEMO_PASSWORD }, { [CSRF_HEADER]: '' });
+      const response = await mutation(
+        'auth.signIn',
+        { email: DEV, password: DEMO_PASSWORD },
+        { [CSRF_HEADER]: '' },
+      );
       expect(response.statusCode).toBe(403);
       expect(sessionCookie(response)).toBeUndefined();
       expect(await t.db.em().count(Session, {})).toBe(sessionsBefore);
@@ -162,10 +188,15 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
     ])('refuses a signed-in mutation with %s, and changes nothing', async (_label, headers) => {
       const token = await sessionFor();
       const before = { apps: await t.db.em().count(App, {}), audit: await t.db.em().count(AuditEvent, {}) };
-      const response = await mutation('apps.create', newApp, { cookie: `${SESSION_COOKIE}=${token}`, ...headers });
+      const response = await mutation('apps.create', newApp, {
+        cookie: `${SESSION_COOKIE}=${token}`,
+        ...headers,
+      });
       expect(response.statusCode).toBe(403);
       expect(response.json()).toEqual({ error: { message: 'Cross-site request refused.' } });
-      expect({ apps: await t.db.em().count(App, {}), audit: await t.db.em().count(AuditEvent, {}) }).toEqual(before);
+      expect({ apps: await t.db.em().count(App, {}), audit: await t.db.em().count(AuditEvent, {}) }).toEqual(
+        before,
+      );
     });
 
     it('accepts the same mutation from our own page, with or without an Origin', async () => {
@@ -176,7 +207,12 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
       const withoutOrigin = await app.inject({
         method: 'POST',
         url: '/trpc/apps.create',
-        headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1', cookie: `${SESSION_COOKIE}=${token}` },
+        headers: {
+          host: HOST,
+          'content-type': 'application/json',
+          [CSRF_HEADER]: '1',
+          cookie: `${SESSION_COOKIE}=${token}`,
+        },
         payload: JSON.stringify({ json: newApp }),
       });
       expect(withoutOrigin.statusCode).toBe(200);
@@ -216,18 +252,27 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
   describe('errors', () => {
     it('gives field errors for bad input, without a stack', async () => {
       const token = await sessionFor();
-      const response = await mutation('apps.create', { ...newApp, homePageUrl: 'javascript:alert(1)', tenantIds: ['abc'] }, { cookie: `${SESSION_COOKIE}=${token}` });
+      const response = await mutation(
+        'apps.create',
+        { ...newApp, homePageUrl: 'javascript:alert(1)', tenantIds: ['abc'] },
+        { cookie: `${SESSION_COOKIE}=${token}` },
+      );
       expect(response.statusCode).toBe(400);
       const error = body(response).error!.json;
       expect(error.message).toBe('Please correct the highlighted fields.');
-      expect(error.data).toMatchObject({ code: 'BAD_REQUEST', httpStatus: 400, fieldErrors: { homePageUrl: expect.any(String), tenantIds: expect.any(String) } });
+      expect(error.data).toMatchObject({
+        code: 'BAD_REQUEST',
+        httpStatus: 400,
+        fieldErrors: { homePageUrl: expect.any(String), tenantIds: expect.any(String) },
+      });
       expect(error.data).not.toHaveProperty('stack');
       expect(response.body).not.toMatch(/at .*\.ts:\d+|node_modules/);
     });
 
     it("answers another organization's app like a missing one over HTTP as well", async () => {
       const token = await sessionFor(DEV);
-      const created = body(await mutation('apps.create', newApp, { cookie: `${SESSION_COOKIE}=${token}` })).result!.data.json as { id: string };
+      const created = body(await mutation('apps.create', newApp, { cookie: `${SESSION_COOKIE}=${token}` }))
+        .result!.data.json as { id: string };
       const other = await sessionFor(DEV2);
       const foreign = await query('apps.get', { appId: created.id }, other);
       const missing = await query('apps.get', { appId: '00000000-0000-4000-8000-000000000000' }, other);
@@ -237,13 +282,26 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
     });
 
     it('answers malformed requests with 4xx, never 500', async () => {
-      const malformedJson = await app.inject({ method: 'POST', url: '/trpc/auth.signIn', headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1' }, payload: '{"json": {' });
+      const malformedJson = await app.inject({
+        method: 'POST',
+        url: '/trpc/auth.signIn',
+        headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+        payload: '{"json": {',
+      });
       expect(malformedJson.statusCode).toBeGreaterThanOrEqual(400);
       expect(malformedJson.statusCode).toBeLessThan(500);
-      const badInput = await app.inject({ method: 'GET', url: '/trpc/apps.list?input=%7Bnot-json', headers: { host: HOST } });
+      const badInput = await app.inject({
+        method: 'GET',
+        url: '/trpc/apps.list?input=%7Bnot-json',
+        headers: { host: HOST },
+      });
       expect(badInput.statusCode).toBeGreaterThanOrEqual(400);
       expect(badInput.statusCode).toBeLessThan(500);
-      const unknown = await app.inject({ method: 'GET', url: '/trpc/apps.nothingHere', headers: { host: HOST } });
+      const unknown = await app.inject({
+        method: 'GET',
+        url: '/trpc/apps.nothingHere',
+        headers: { host: HOST },
+      });
       expect(unknown.statusCode).toBe(404);
       const wrongShape = await mutation('auth.signIn', 'just a string');
       expect(wrongShape.statusCode).toBe(400);
@@ -256,7 +314,11 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
         app.inject({
           method: 'POST',
           url: '/trpc/auth.signIn',
-          headers: { host: HOST, 'content-type': `multipart/form-data; boundary=${boundary}`, [CSRF_HEADER]: '1' },
+          headers: {
+            host: HOST,
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            [CSRF_HEADER]: '1',
+          },
           payload: `--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n${DEV}\r\n--${boundary}--\r\n`,
         });
 
@@ -279,12 +341,25 @@ describe.each(dialects)('HTTP host on %s', (dialect) => {
       // The database works while the server starts, then every query fails.
       let failing = false;
       const brokenDb: Database = { ...t.db, em: () => (failing ? brokenEm : t.db.em()) };
-      const broken = await buildServer({ db: brokenDb, logLevel: 'silent', developerPortalDist: '/nonexistent' });
+      const broken = await buildServer({
+        db: brokenDb,
+        logLevel: 'silent',
+        developerPortalDist: '/nonexistent',
+      });
       failing = true;
       try {
         for (const response of [
-          await broken.inject({ method: 'POST', url: '/trpc/auth.signIn', headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1' }, payload: JSON.stringify({ json: { email: DEV, password: DEMO_PASSWORD } }) }),
-          await broken.inject({ method: 'GET', url: '/trpc/apps.list', headers: { host: HOST, cookie: `${SESSION_COOKIE}=ghs_anything` } }),
+          await broken.inject({
+            method: 'POST',
+            url: '/trpc/auth.signIn',
+            headers: { host: HOST, 'content-type': 'application/json', [CSRF_HEADER]: '1' },
+            payload: JSON.stringify({ json: { email: DEV, password: DEMO_PASSWORD } }),
+          }),
+          await broken.inject({
+            method: 'GET',
+            url: '/trpc/apps.list',
+            headers: { host: HOST, cookie: `${SESSION_COOKIE}=ghs_anything` },
+          }),
         ]) {
           expect(response.statusCode).toBe(500);
           expect(response.body).not.toContain('app_user');

@@ -1,27 +1,33 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
-import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from '@trpc/server/adapters/fastify';
-import type { Database } from '../db/orm';
-import { createContextInner } from '../context';
-import { appRouter, type AppRouter } from '../root';
-import { SESSION_COOKIE } from '../auth/sessions';
-import { paths } from '../env';
-import { serializeError } from './log';
-import { securityHeaders } from './security-headers';
+import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { Redis } from 'ioredis';
-import { loadSigningKeys } from '../oauth/keys';
-import { AccessState } from '../oauth/access-state';
 import { watchAccessEpoch } from '../access-epoch';
+import { SESSION_COOKIE } from '../auth/sessions';
+import { createContextInner } from '../context';
+import type { Database } from '../db/orm';
+import { paths } from '../env';
+import { AccessState } from '../oauth/access-state';
+import { loadSigningKeys } from '../oauth/keys';
 import { oauthRoutes } from '../oauth/routes';
 import { TokenSigner } from '../oauth/signer';
-import { UsageRecorder } from '../usage/recorder';
-import { FAILURE_LIMIT, FailureLimiter, MemoryRateLimiter, RedisRateLimiter, type RateLimiter } from '../resource-api/rate-limit';
 import { issuerNames } from '../oauth/tokens';
-import { ResourceStore } from '../resource-api/store';
+import {
+  FAILURE_LIMIT,
+  FailureLimiter,
+  MemoryRateLimiter,
+  type RateLimiter,
+  RedisRateLimiter,
+} from '../resource-api/rate-limit';
 import { resourceRoutes } from '../resource-api/routes';
+import { ResourceStore } from '../resource-api/store';
+import { type AppRouter, appRouter } from '../root';
+import { UsageRecorder } from '../usage/recorder';
+import { serializeError } from './log';
+import { securityHeaders } from './security-headers';
 
 /** The API runtime's moving parts, reachable from tests and benchmarks. */
 export interface Runtime {
@@ -65,7 +71,12 @@ export interface ServerOptions {
 /** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
 function listeningUrl(address: ReturnType<FastifyInstance['server']['address']>): string | undefined {
   if (!address || typeof address === 'string') return undefined;
-  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const host =
+    address.address === '0.0.0.0' || address.address === '::'
+      ? 'localhost'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
   return `http://${host}:${address.port}`;
 }
 
@@ -82,7 +93,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     logController: new LogController({ disableRequestLogging: true }),
     // A hop count trusts that many proxies in front, as proxy-addr counts them.
-    trustProxy: typeof options.trustProxy === 'number' ? ((_address: string, hop: number) => hop < (options.trustProxy as number)) : (options.trustProxy ?? false),
+    trustProxy:
+      typeof options.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (options.trustProxy as number)
+        : (options.trustProxy ?? false),
     bodyLimit: 1024 * 1024,
     // Long path parameters reach the handlers, which answer a plain 404 rather than Fastify's 414.
     routerOptions: { maxParamLength: 500 },
@@ -105,11 +119,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
   const signer = new TokenSigner();
-  const limiter: RateLimiter = options.redisUrl ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })) : new MemoryRateLimiter();
+  const limiter: RateLimiter = options.redisUrl
+    ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }))
+    : new MemoryRateLimiter();
   const { calls: failureCalls, windowMs: failureWindowMs } = options.failureLimit ?? FAILURE_LIMIT;
   const failures = new FailureLimiter(
     options.redisUrl
-      ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }), failureCalls, failureWindowMs, 'gh:fail:')
+      ? new RedisRateLimiter(
+          new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }),
+          failureCalls,
+          failureWindowMs,
+          'gh:fail:',
+        )
       : new MemoryRateLimiter(failureCalls, failureWindowMs),
   );
   state.issuer = issuerNames(options.publicUrl ?? 'http://localhost');
@@ -132,7 +153,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(oauthRoutes, { db: options.db, state, usage, signer, failures });
-  await app.register(resourceRoutes, { state, limiter, usage, failures, store: new ResourceStore(options.db) });
+  await app.register(resourceRoutes, {
+    state,
+    limiter,
+    usage,
+    failures,
+    store: new ResourceStore(options.db),
+  });
 
   // The portals' API: sessions by cookie, and mutations only from our own pages. Both live in this
   // scope alone, so the OAuth endpoints and the resource API never pay for them.
@@ -160,13 +187,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             clientIp: req.ip,
             cookie: {
               set: (token, expiresAt) =>
-                res.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure: options.secureCookies ?? false, expires: expiresAt }),
+                res.setCookie(SESSION_COOKIE, token, {
+                  path: '/',
+                  httpOnly: true,
+                  sameSite: 'lax',
+                  secure: options.secureCookies ?? false,
+                  expires: expiresAt,
+                }),
               clear: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
             },
           }),
         onError: ({ error, path: procedure }) => {
           // The logger's error serializer (serializeError) keeps SQL text and values out of this line.
-          if (error.code === 'INTERNAL_SERVER_ERROR') app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+          if (error.code === 'INTERNAL_SERVER_ERROR')
+            app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
@@ -179,19 +213,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   ].filter((spa) => fs.existsSync(path.join(spa.root, 'index.html')));
   for (const [index, spa] of spas.entries()) {
     // Source maps are never served, should a build have made them (SOURCEMAP=1 asks vite for them when debugging).
-    await app.register(fastifyStatic, { root: spa.root, prefix: spa.prefix, wildcard: false, index: ['index.html'], decorateReply: index === 0, allowedPath: (file) => !file.endsWith('.map') });
+    await app.register(fastifyStatic, {
+      root: spa.root,
+      prefix: spa.prefix,
+      wildcard: false,
+      index: ['index.html'],
+      decorateReply: index === 0,
+      allowedPath: (file) => !file.endsWith('.map'),
+    });
   }
-  if (spas.some((spa) => spa.prefix === '/admin/')) app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
+  if (spas.some((spa) => spa.prefix === '/admin/'))
+    app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
   // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404.
   const apiPath = /^\/(trpc|integration|production|healthz|\.well-known)(\/|$)/;
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     const spa =
-      request.method === 'GET' && !apiPath.test(pathname) && !path.extname(pathname) ? spas.find((s) => pathname.startsWith(s.prefix)) : undefined;
+      request.method === 'GET' && !apiPath.test(pathname) && !path.extname(pathname)
+        ? spas.find((s) => pathname.startsWith(s.prefix))
+        : undefined;
     if (spa) return reply.type('text/html').sendFile('index.html', spa.root);
     return reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' });
   });
-
 
   return app;
 }

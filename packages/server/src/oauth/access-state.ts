@@ -1,9 +1,9 @@
 import type { Environment } from '@gatehouse/domain';
-import type { Database } from '../db/orm';
-import { App, AppVersion, ClientSecret, Connection, RevokedToken } from '../db/entities';
 import { TtlCache } from '../cache';
-import { issuerNames, verifyAccessToken, type IssuerNames, type VerifiedToken } from './tokens';
+import { App, AppVersion, ClientSecret, Connection, RevokedToken } from '../db/entities';
+import type { Database } from '../db/orm';
 import type { SigningKeys } from './keys';
+import { type IssuerNames, issuerNames, type VerifiedToken, verifyAccessToken } from './tokens';
 
 /**
  * Entries are dropped whenever access state changes anywhere (see
@@ -119,7 +119,9 @@ export class AccessState {
     if (!connection) return null;
     const [secrets, version] = await Promise.all([
       em.find(ClientSecret, { connection: connection.id }),
-      connection.acceptedVersion ? em.findOne(AppVersion, { app: connection.app.id, number: connection.acceptedVersion }) : null,
+      connection.acceptedVersion
+        ? em.findOne(AppVersion, { app: connection.app.id, number: connection.acceptedVersion })
+        : null,
     ]);
     return {
       connectionId: connection.id,
@@ -129,7 +131,12 @@ export class AccessState {
       environment: connection.environment,
       active: connection.status === 'connected' && !connection.app.deletedAt,
       scopesInPlay: version?.scopes ?? [],
-      secrets: secrets.map((s) => ({ id: s.id, hash: Buffer.from(s.secretHash, 'hex'), expiresAt: s.expiresAt?.getTime() ?? null, revoked: Boolean(s.revokedAt) })),
+      secrets: secrets.map((s) => ({
+        id: s.id,
+        hash: Buffer.from(s.secretHash, 'hex'),
+        expiresAt: s.expiresAt?.getTime() ?? null,
+        revoked: Boolean(s.revokedAt),
+      })),
       grants: new Map(),
     };
   }
@@ -142,7 +149,13 @@ export class AccessState {
     const [revoked, secrets, version] = await Promise.all([
       em.find(RevokedToken, { connection: connectionId, expiresAt: { $gt: now } }, { fields: ['jti'] }),
       em.find(ClientSecret, { connection: connectionId, revokedAt: null }, { fields: ['id', 'expiresAt'] }),
-      connection.acceptedVersion ? em.findOne(AppVersion, { app: connection.app.id, number: connection.acceptedVersion }, { fields: ['scopes'] }) : null,
+      connection.acceptedVersion
+        ? em.findOne(
+            AppVersion,
+            { app: connection.app.id, number: connection.acceptedVersion },
+            { fields: ['scopes'] },
+          )
+        : null,
     ]);
     return {
       active: connection.status === 'connected' && !connection.app.deletedAt,

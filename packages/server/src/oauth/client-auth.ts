@@ -1,5 +1,5 @@
+import { type Environment, isOneLineText } from '@gatehouse/domain';
 import type { FastifyRequest } from 'fastify';
-import { isOneLineText, type Environment } from '@gatehouse/domain';
 import { digestsEqual, sha256Bytes } from '../auth/secrets';
 import type { AccessState, ClientRecord } from './access-state';
 
@@ -34,27 +34,65 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * Client authentication by HTTP Basic or by body parameters (never both),
  * for one environment: the other environment's credentials are `invalid_client`.
  */
-export function authenticateClient(request: FastifyRequest, body: FormBody, environment: Environment, state: AccessState, now = Date.now()): ClientAuthResult | Promise<ClientAuthResult> {
+export function authenticateClient(
+  request: FastifyRequest,
+  body: FormBody,
+  environment: Environment,
+  state: AccessState,
+  now = Date.now(),
+): ClientAuthResult | Promise<ClientAuthResult> {
   const basic = basicCredentials(request.headers.authorization);
   const usesBasic = basic !== undefined;
-  if (basic === null) return { ok: false, error: 'invalid_client', description: 'The Basic credentials are malformed.', basic: true };
+  if (basic === null)
+    return {
+      ok: false,
+      error: 'invalid_client',
+      description: 'The Basic credentials are malformed.',
+      basic: true,
+    };
   if (basic && (!isOneLineText(basic.id) || !isOneLineText(basic.secret))) {
-    return { ok: false, error: 'invalid_request', description: 'The Basic credentials hold control characters.', basic: true };
+    return {
+      ok: false,
+      error: 'invalid_request',
+      description: 'The Basic credentials hold control characters.',
+      basic: true,
+    };
   }
   if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {
-    return { ok: false, error: 'invalid_request', description: 'Use one client authentication method, not both.', basic: true };
+    return {
+      ok: false,
+      error: 'invalid_request',
+      description: 'Use one client authentication method, not both.',
+      basic: true,
+    };
   }
   const id = basic?.id ?? body.client_id;
   const secret = basic?.secret ?? body.client_secret;
-  if (!id || !secret) return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic: usesBasic };
+  if (!id || !secret)
+    return {
+      ok: false,
+      error: 'invalid_client',
+      description: 'Client authentication failed.',
+      basic: usesBasic,
+    };
   // A cache hit comes back as a plain value: a warm request waits on nothing here.
   const client = state.client(id);
-  return client instanceof Promise ? client.then((found) => checkSecret(found, secret, environment, usesBasic, now)) : checkSecret(client, secret, environment, usesBasic, now);
+  return client instanceof Promise
+    ? client.then((found) => checkSecret(found, secret, environment, usesBasic, now))
+    : checkSecret(client, secret, environment, usesBasic, now);
 }
 
-function checkSecret(client: ClientRecord | null, secret: string, environment: Environment, basic: boolean, now: number): ClientAuthResult {
+function checkSecret(
+  client: ClientRecord | null,
+  secret: string,
+  environment: Environment,
+  basic: boolean,
+  now: number,
+): ClientAuthResult {
   const hash = sha256Bytes(secret);
-  const match = client?.secrets.find((s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash));
+  const match = client?.secrets.find(
+    (s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash),
+  );
   if (!client || !match || client.environment !== environment || !client.active) {
     return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic };
   }

@@ -1,7 +1,14 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 
 /** RFC 6749 §5.2 error codes the token, introspection and revocation endpoints answer with. */
-export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope' | 'unsupported_token_type';
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'unsupported_token_type';
 
 /**
  * RFC 6749 §5.2 with RFC 7235: a client that sent Basic credentials gets 401
@@ -9,9 +16,17 @@ export type OAuthErrorCode = 'invalid_request' | 'invalid_client' | 'invalid_gra
  * body or none at all included, is a 400 (a 401 would need a challenge for a
  * scheme the client did not use).
  */
-export function sendOAuthError(reply: FastifyReply, code: OAuthErrorCode, description: string, options: { basic?: boolean; status?: 413 } = {}) {
+export function sendOAuthError(
+  reply: FastifyReply,
+  code: OAuthErrorCode,
+  description: string,
+  options: { basic?: boolean; status?: 413 } = {},
+) {
   const challenge = code === 'invalid_client' && options.basic === true;
-  reply.code(options.status ?? (challenge ? 401 : 400)).header('cache-control', 'no-store').header('pragma', 'no-cache');
+  reply
+    .code(options.status ?? (challenge ? 401 : 400))
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache');
   if (challenge) reply.header('www-authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
   return reply.send({ error: code, error_description: description });
 }
@@ -23,8 +38,12 @@ export function sendOAuthError(reply: FastifyReply, code: OAuthErrorCode, descri
  */
 export function oauthErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = error.statusCode ?? 500;
-  if (status === 413) return sendOAuthError(reply, 'invalid_request', 'The request body is too large.', { status: 413 });
+  if (status === 413)
+    return sendOAuthError(reply, 'invalid_request', 'The request body is too large.', { status: 413 });
   if (status < 500) return sendOAuthError(reply, 'invalid_request', 'The request body could not be read.');
   request.log.error({ err: error }, 'request failed');
-  return reply.code(500).header('cache-control', 'no-store').send({ error: 'server_error', error_description: 'Something went wrong on our side. Please try again.' });
+  return reply.code(500).header('cache-control', 'no-store').send({
+    error: 'server_error',
+    error_description: 'Something went wrong on our side. Please try again.',
+  });
 }

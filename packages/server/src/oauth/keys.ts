@@ -1,9 +1,9 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
-import type { EntityManager } from '@mikro-orm/knex';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { SigningKey } from '../db/entities';
+import type { EntityManager } from '@mikro-orm/knex';
+import { type CryptoKey, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import { randomToken } from '../auth/secrets';
+import { SigningKey } from '../db/entities';
 
 export const SIGNING_ALGORITHM = 'ES256';
 
@@ -25,7 +25,13 @@ export async function loadSigningKeys(em: EntityManager): Promise<SigningKeys> {
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
     try {
-      await em.insert(SigningKey, { kid, algorithm: SIGNING_ALGORITHM, publicJwk, privateJwk, createdAt: new Date() });
+      await em.insert(SigningKey, {
+        kid,
+        algorithm: SIGNING_ALGORITHM,
+        publicJwk,
+        privateJwk,
+        createdAt: new Date(),
+      });
     } catch (error) {
       if (!(error instanceof UniqueConstraintViolationException)) throw error;
     }
@@ -33,12 +39,15 @@ export async function loadSigningKeys(em: EntityManager): Promise<SigningKeys> {
   }
   const newest = rows[0]!;
   const verifiers = new Map<string, CryptoKey>();
-  for (const row of rows) verifiers.set(row.kid, (await importJWK(row.publicJwk as JWK, row.algorithm)) as CryptoKey);
+  for (const row of rows)
+    verifiers.set(row.kid, (await importJWK(row.publicJwk as JWK, row.algorithm)) as CryptoKey);
   return {
     current: {
       kid: newest.kid,
       key: createPrivateKey({ key: newest.privateJwk as JWK & { kty: string }, format: 'jwk' }),
-      header: Buffer.from(JSON.stringify({ alg: SIGNING_ALGORITHM, typ: 'at+jwt', kid: newest.kid })).toString('base64url'),
+      header: Buffer.from(
+        JSON.stringify({ alg: SIGNING_ALGORITHM, typ: 'at+jwt', kid: newest.kid }),
+      ).toString('base64url'),
     },
     verifiers,
     jwks: { keys: rows.map((row) => row.publicJwk as JWK) },

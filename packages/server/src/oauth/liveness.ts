@@ -14,9 +14,14 @@ const TOKEN_REVOKED = 'The access token was revoked.';
 const SECRET_GONE = 'The client secret this token was issued with is revoked or expired.';
 
 /** RFC 9068 §4: issued by this server (as configured, never a request's Host) for this environment's API. */
-export function issueProblem(claims: AccessTokenClaims, environment: Environment, issuer: IssuerNames): string | null {
+export function issueProblem(
+  claims: AccessTokenClaims,
+  environment: Environment,
+  issuer: IssuerNames,
+): string | null {
   if (claims.env !== environment) return `The access token is for the ${claims.env} environment.`;
-  if (claims.iss !== issuer.issuer[environment] || claims.aud !== issuer.audience[environment]) return FOREIGN_ISSUER;
+  if (claims.iss !== issuer.issuer[environment] || claims.aud !== issuer.audience[environment])
+    return FOREIGN_ISSUER;
   return null;
 }
 
@@ -29,7 +34,11 @@ export function expiryProblem(claims: AccessTokenClaims, now: number): string | 
  * secret it was issued with still live. Revoking that secret, or the end of a rotation's grace period,
  * ends its tokens too (the leak case), whatever their own expiry says.
  */
-export function connectionProblem(claims: AccessTokenClaims, connection: ConnectionRecord | null, now: number): string | null {
+export function connectionProblem(
+  claims: AccessTokenClaims,
+  connection: ConnectionRecord | null,
+  now: number,
+): string | null {
   if (!connection?.active) return CONNECTION_GONE;
   if (connection.revokedJtis.size > 0 && connection.revokedJtis.has(claims.jti)) return TOKEN_REVOKED;
   const secretEnds = connection.liveSecrets.get(claims.csid);

@@ -1,15 +1,21 @@
+import {
+  ALL_SCOPES,
+  type Environment,
+  isEnvironment,
+  isOneLineText,
+  normalizeScopes,
+} from '@gatehouse/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ALL_SCOPES, isEnvironment, isOneLineText, normalizeScopes, type Environment } from '@gatehouse/domain';
+import { announceAccessChange } from '../access-epoch';
 import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
-import { announceAccessChange } from '../access-epoch';
+import { type FailureLimiter, holdBack } from '../resource-api/rate-limit';
 import type { UsageRecorder } from '../usage/recorder';
-import { holdBack, type FailureLimiter } from '../resource-api/rate-limit';
 import type { AccessState, ClientRecord } from './access-state';
-import type { TokenSigner } from './signer';
 import { authenticateClient, type ClientAuthResult, type FormBody } from './client-auth';
 import { oauthErrorHandler, sendOAuthError } from './errors';
 import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
+import type { TokenSigner } from './signer';
 import { ACCESS_TOKEN_TTL_SECONDS, claimsPrefix, signAccessToken } from './tokens';
 
 export interface OAuthRoutesOptions {
@@ -26,9 +32,11 @@ const DUPLICATE = Symbol('duplicate parameter');
 const CONTROL = Symbol('control characters');
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-
 /** The environment of `/:env/…`, or a 404 already sent. */
-function environmentOf(request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Environment | null {
+function environmentOf(
+  request: FastifyRequest<{ Params: { env: string } }>,
+  reply: FastifyReply,
+): Environment | null {
   if (isEnvironment(request.params.env)) return request.params.env;
   reply.code(404).send({ error: 'Not Found' });
   return null;
@@ -37,7 +45,11 @@ function environmentOf(request: FastifyRequest<{ Params: { env: string } }>, rep
 /** A form body, or null after answering `invalid_request` (wrong media type, repeated parameter). */
 function formOf(request: FastifyRequest, reply: FastifyReply): FormBody | null {
   const body = request.body as (FormBody & { [DUPLICATE]?: string; [CONTROL]?: true }) | undefined;
-  if (!request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') || !body || typeof body !== 'object') {
+  if (
+    !request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ||
+    !body ||
+    typeof body !== 'object'
+  ) {
     sendOAuthError(reply, 'invalid_request', 'Send the parameters as application/x-www-form-urlencoded.');
     return null;
   }
@@ -62,7 +74,10 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
    * client authentication; null once an error is sent. A plain value when the
    * client's record is cached, so a warm token request awaits only its signature.
    */
-  const authenticated = (request: FastifyRequest<{ Params: { env: string } }>, reply: FastifyReply): Authenticated | null | Promise<Authenticated | null> => {
+  const authenticated = (
+    request: FastifyRequest<{ Params: { env: string } }>,
+    reply: FastifyReply,
+  ): Authenticated | null | Promise<Authenticated | null> => {
     const environment = environmentOf(request, reply);
     if (!environment) return null;
     // An address that keeps failing client authentication waits before any lookup or hashing.
@@ -74,10 +89,18 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     const body = formOf(request, reply);
     if (!body) return null;
     const auth = authenticateClient(request, body, environment, state);
-    return auth instanceof Promise ? auth.then((settled) => admitted(request, reply, settled, environment, body)) : admitted(request, reply, auth, environment, body);
+    return auth instanceof Promise
+      ? auth.then((settled) => admitted(request, reply, settled, environment, body))
+      : admitted(request, reply, auth, environment, body);
   };
 
-  const admitted = (request: FastifyRequest, reply: FastifyReply, auth: ClientAuthResult, environment: Environment, body: FormBody): Authenticated | null | Promise<null> => {
+  const admitted = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    auth: ClientAuthResult,
+    environment: Environment,
+    body: FormBody,
+  ): Authenticated | null | Promise<null> => {
     if (!auth.ok) {
       if (auth.error !== 'invalid_client') {
         sendOAuthError(reply, auth.error, auth.description, { basic: auth.basic });
@@ -95,10 +118,11 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
   };
 
   /** Client credentials grant (RFC 6749 §4.4), once the client is known. */
-  const grant = async (request: FastifyRequest, reply: FastifyReply, auth: Authenticated) => {
+  const grant = async (_request: FastifyRequest, reply: FastifyReply, auth: Authenticated) => {
     const { environment, body, client } = auth;
     if (!body.grant_type) return sendOAuthError(reply, 'invalid_request', 'grant_type is required.');
-    if (body.grant_type !== 'client_credentials') return sendOAuthError(reply, 'unsupported_grant_type', 'Only client_credentials is supported.');
+    if (body.grant_type !== 'client_credentials')
+      return sendOAuthError(reply, 'unsupported_grant_type', 'Only client_credentials is supported.');
 
     const inPlay = client.scopesInPlay;
     let scopes = inPlay;
@@ -107,7 +131,13 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
       const allowed = new Set(inPlay);
       const beyond = requested.filter((s) => !allowed.has(s));
       if (requested.length === 0 || beyond.length > 0) {
-        return sendOAuthError(reply, 'invalid_scope', beyond.length ? `Not among the scopes in play: ${beyond.slice(0, 5).join(' ')}` : 'The scope parameter is empty.');
+        return sendOAuthError(
+          reply,
+          'invalid_scope',
+          beyond.length
+            ? `Not among the scopes in play: ${beyond.slice(0, 5).join(' ')}`
+            : 'The scope parameter is empty.',
+        );
       }
       scopes = normalizeScopes(requested);
     }
@@ -137,27 +167,38 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     const { token } = await signAccessToken(state.keys, shared.claims, undefined, options.signer);
     usage.recordToken(client.connectionId, auth.secretId);
     // The access token is base64url and dots: it needs no escaping in JSON.
-    return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type(JSON_TYPE).send(`{"access_token":"${token}${shared.responseTail}`);
+    return reply
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .type(JSON_TYPE)
+      .send(`{"access_token":"${token}${shared.responseTail}`);
   };
 
   // Only forms are read, up to 16 KiB; any other body is drained unread (the handlers refuse it), and
   // whatever Fastify cannot read answers in OAuth's JSON.
   app.setErrorHandler(oauthErrorHandler);
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) => done(null, undefined));
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    const params: FormBody & { [DUPLICATE]?: string; [CONTROL]?: true } = {};
-    for (const [key, value] of new URLSearchParams(body as string)) {
-      if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
-      if (!isOneLineText(key) || !isOneLineText(value)) params[CONTROL] = true;
-      params[key] = value;
-    }
-    done(null, params);
-  });
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: 16 * 1024 }, (_request, _body, done) =>
+    done(null, undefined),
+  );
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 16 * 1024 },
+    (_request, body, done) => {
+      const params: FormBody & { [DUPLICATE]?: string; [CONTROL]?: true } = {};
+      for (const [key, value] of new URLSearchParams(body as string)) {
+        if (Object.hasOwn(params, key)) params[DUPLICATE] = key;
+        if (!isOneLineText(key) || !isOneLineText(value)) params[CONTROL] = true;
+        params[key] = value;
+      }
+      done(null, params);
+    },
+  );
 
   app.post<{ Params: { env: string } }>('/:env/connect/token', (request, reply) => {
     const auth = authenticated(request, reply);
-    if (auth instanceof Promise) return auth.then((settled) => (settled ? grant(request, reply, settled) : reply));
+    if (auth instanceof Promise)
+      return auth.then((settled) => (settled ? grant(request, reply, settled) : reply));
     return auth ? grant(request, reply, auth) : reply;
   });
 
@@ -174,7 +215,8 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     // Active exactly when the gate would let the token through (see liveness.ts); only the scopes still in
     // play are reported, and a token left with none is inactive.
     if (!verified || !claims || claims.client_id !== auth.client.clientId) return { active: false };
-    if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null) return { active: false };
+    if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null)
+      return { active: false };
     const connection = await state.connection(claims.cid);
     if (connectionProblem(claims, connection, now) !== null || !connection) return { active: false };
     const scope = scopesInPlayOf(verified, connection).join(' ');
@@ -205,7 +247,15 @@ export async function oauthRoutes(app: FastifyInstance, options: OAuthRoutesOpti
     if (claims && claims.client_id === auth.client.clientId && claims.exp * 1000 > Date.now()) {
       const em = options.db.em();
       const exists = await em.count(RevokedToken, { jti: claims.jti });
-      if (!exists) await em.insert(RevokedToken, { jti: claims.jti, connection: claims.cid, expiresAt: new Date(claims.exp * 1000), revokedAt: new Date() }).catch(() => undefined);
+      if (!exists)
+        await em
+          .insert(RevokedToken, {
+            jti: claims.jti,
+            connection: claims.cid,
+            expiresAt: new Date(claims.exp * 1000),
+            revokedAt: new Date(),
+          })
+          .catch(() => undefined);
       await announceAccessChange(options.db);
     }
     return reply.header('cache-control', 'no-store').send({});

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, verify } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TokenSigner } from './signer';
 
@@ -6,7 +6,12 @@ const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256
 const other = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 const valid = (input: string, signature: string, key: KeyObject = publicKey) =>
-  verify('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature, 'base64url'));
+  verify(
+    'sha256',
+    Buffer.from(input, 'latin1'),
+    { key, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signature, 'base64url'),
+  );
 
 describe('token signer', () => {
   let signer: TokenSigner;
@@ -17,14 +22,19 @@ describe('token signer', () => {
   it('answers every request of a burst with a valid signature of its own input and key', async () => {
     signer = new TokenSigner();
     const inputs = Array.from({ length: 200 }, (_, i) => `header.payload-${i}`);
-    const signatures = await Promise.all(inputs.map((input, i) => signer.sign(input, i % 2 ? other.privateKey : privateKey)));
+    const signatures = await Promise.all(
+      inputs.map((input, i) => signer.sign(input, i % 2 ? other.privateKey : privateKey)),
+    );
     signatures.forEach((signature, i) => {
       expect(Buffer.from(signature, 'base64url')).toHaveLength(64);
       expect(valid(inputs[i]!, signature, i % 2 ? other.publicKey : publicKey)).toBe(true);
       expect(valid(inputs[i]!, signature, i % 2 ? publicKey : other.publicKey)).toBe(false);
     });
     // ECDSA signatures are randomised: the same input twice gives two different valid signatures.
-    const [first, second] = await Promise.all([signer.sign('same', privateKey), signer.sign('same', privateKey)]);
+    const [first, second] = await Promise.all([
+      signer.sign('same', privateKey),
+      signer.sign('same', privateKey),
+    ]);
     expect(first).not.toBe(second);
     expect(valid('same', first!) && valid('same', second!)).toBe(true);
   });
@@ -37,7 +47,9 @@ describe('token signer', () => {
     const pending = Array.from({ length: 20 }, (_, i) => signer.sign(`pending-${i}`, privateKey));
     await worker.terminate();
     const after = await signer.sign('after', privateKey);
-    (await Promise.all(pending)).forEach((signature, i) => expect(valid(`pending-${i}`, signature)).toBe(true));
+    for (const [i, signature] of (await Promise.all(pending)).entries()) {
+      expect(valid(`pending-${i}`, signature)).toBe(true);
+    }
     expect(valid('after', after)).toBe(true);
     expect(logged).toHaveBeenCalledOnce();
     logged.mockRestore();
@@ -47,7 +59,11 @@ describe('token signer', () => {
     signer = new TokenSigner();
     const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const unusable = generateKeyPairSync('ed25519').privateKey;
-    const [good, bad, alsoGood] = await Promise.allSettled([signer.sign('one', privateKey), signer.sign('two', unusable), signer.sign('three', privateKey)]);
+    const [good, bad, alsoGood] = await Promise.allSettled([
+      signer.sign('one', privateKey),
+      signer.sign('two', unusable),
+      signer.sign('three', privateKey),
+    ]);
     logged.mockRestore();
     expect(good.status === 'fulfilled' && valid('one', good.value)).toBe(true);
     expect(bad.status).toBe('rejected');
@@ -59,7 +75,9 @@ describe('token signer', () => {
     signer = new TokenSigner();
     const pending = Array.from({ length: 10 }, (_, i) => signer.sign(`closing-${i}`, privateKey));
     await signer.close();
-    (await Promise.all(pending)).forEach((signature, i) => expect(valid(`closing-${i}`, signature)).toBe(true));
+    for (const [i, signature] of (await Promise.all(pending)).entries()) {
+      expect(valid(`closing-${i}`, signature)).toBe(true);
+    }
     expect(valid('closed', await signer.sign('closed', privateKey))).toBe(true);
   });
 });

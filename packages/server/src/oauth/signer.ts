@@ -1,4 +1,4 @@
-import { sign, type KeyObject } from 'node:crypto';
+import { type KeyObject, sign } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 interface Job {
@@ -100,7 +100,7 @@ export class TokenSigner {
         signEachHere(batch);
         return;
       }
-      batch.forEach((job, index) => job.resolve(message.signatures![index]!));
+      for (const [index, job] of batch.entries()) job.resolve(message.signatures![index]!);
     });
     worker.on('error', (error) => this.stop(error, worker));
     worker.on('exit', (code) => this.stop(new Error(`exit code ${code}`), worker));
@@ -139,7 +139,9 @@ function signEachHere(jobs: Job[]): void {
 }
 
 function signHere(input: string, key: KeyObject): string {
-  return sign('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
+  return sign('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }).toString(
+    'base64url',
+  );
 }
 
 /** The worker: plain JavaScript, so that it runs the same under any loader. */

@@ -1,6 +1,6 @@
 import { randomUUID, sign } from 'node:crypto';
-import { jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { Environment } from '@gatehouse/domain';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM, type SigningKeys } from './keys';
 import type { TokenSigner } from './signer';
 
@@ -70,7 +70,12 @@ export function claimsPrefix(claims: TokenClaims): string {
  * goes on answering other requests meanwhile. The JWS is compact
  * serialisation with the header prepared once per key.
  */
-export async function signAccessToken(keys: SigningKeys, claims: TokenClaims | string, now = Math.floor(Date.now() / 1000), signer?: TokenSigner) {
+export async function signAccessToken(
+  keys: SigningKeys,
+  claims: TokenClaims | string,
+  now = Math.floor(Date.now() / 1000),
+  signer?: TokenSigner,
+) {
   // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
   const jti = randomUUID();
   const exp = now + ACCESS_TOKEN_TTL_SECONDS;
@@ -79,7 +84,12 @@ export async function signAccessToken(keys: SigningKeys, claims: TokenClaims | s
   const signature = signer
     ? await signer.sign(input, keys.current.key)
     : await new Promise<string>((resolve, reject) =>
-        sign('sha256', Buffer.from(input, 'latin1'), { key: keys.current.key, dsaEncoding: 'ieee-p1363' }, (error, signed) => (error ? reject(error) : resolve(signed.toString('base64url')))),
+        sign(
+          'sha256',
+          Buffer.from(input, 'latin1'),
+          { key: keys.current.key, dsaEncoding: 'ieee-p1363' },
+          (error, signed) => (error ? reject(error) : resolve(signed.toString('base64url'))),
+        ),
       );
   return { token: `${input}.${signature}`, jti, exp };
 }
@@ -95,10 +105,22 @@ export async function verifyAccessToken(keys: SigningKeys, token: string): Promi
     if (!key) return null;
     const { payload } = await jwtVerify(token, key, { algorithms: [SIGNING_ALGORITHM], typ: 'at+jwt' });
     const claims = payload as unknown as AccessTokenClaims;
-    if (typeof claims.scope !== 'string' || typeof claims.tenant !== 'string' || typeof claims.app_id !== 'string' || typeof claims.cid !== 'string' || typeof claims.csid !== 'string') return null;
-    return { claims, scopes: new Set(claims.scope.split(' ').filter(Boolean)), pairKey: `${claims.app_id}:${claims.tenant}:${claims.env}` };
+    if (
+      typeof claims.scope !== 'string' ||
+      typeof claims.tenant !== 'string' ||
+      typeof claims.app_id !== 'string' ||
+      typeof claims.cid !== 'string' ||
+      typeof claims.csid !== 'string'
+    )
+      return null;
+    return {
+      claims,
+      scopes: new Set(claims.scope.split(' ').filter(Boolean)),
+      pairKey: `${claims.app_id}:${claims.tenant}:${claims.env}`,
+    };
   } catch (error) {
-    if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError) return null;
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError)
+      return null;
     throw error;
   }
 }

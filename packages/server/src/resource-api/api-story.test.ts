@@ -19,15 +19,28 @@ describe.each(dialects)('the whole story over plain HTTP (%s)', (dialect) => {
     const dev = portalClient(url);
     await dev.signIn(DEV);
     const app = await dev.mutate('apps.create', {
-      name: 'Story App', homePageUrl: 'https://story.example', tenantIds: ['985798691'],
-      kind: 'private', credentialsMode: 'tenant_admin', scopes: ['tn.crm.customers:r'],
+      name: 'Story App',
+      homePageUrl: 'https://story.example',
+      tenantIds: ['985798691'],
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      scopes: ['tn.crm.customers:r'],
     });
     const admin = portalClient(url);
     await admin.signIn(ADMIN);
     // The admin reads the consent screen first; Allow names who it said issues the credentials.
-    const consent = await admin.query('connections.app', { tenantId: '985798691', environment: 'integration', appId: app.id });
+    const consent = await admin.query('connections.app', {
+      tenantId: '985798691',
+      environment: 'integration',
+      appId: app.id,
+    });
     expect(consent.credentialsIssuer).toBe('tenant_admin');
-    const granted = await admin.mutate('connections.allow', { tenantId: '985798691', environment: 'integration', appId: app.id, credentialsIssuer: consent.credentialsIssuer });
+    const granted = await admin.mutate('connections.allow', {
+      tenantId: '985798691',
+      environment: 'integration',
+      appId: app.id,
+      credentialsIssuer: consent.credentialsIssuer,
+    });
 
     const first = await fetchToken(url, 'integration', granted.clientId, granted.clientSecret);
     expect(first.status).toBe(200);
@@ -36,30 +49,54 @@ describe.each(dialects)('the whole story over plain HTTP (%s)', (dialect) => {
     expect(first.body.refresh_token).toBeUndefined();
 
     const base = '/integration/api/crm/v2/tenant/985798691/customers';
-    const list = await callApi(url, `${base}?pageSize=5`, { token: first.body.access_token, appKey: app.appKey });
+    const list = await callApi(url, `${base}?pageSize=5`, {
+      token: first.body.access_token,
+      appKey: app.appKey,
+    });
     expect(list.status).toBe(200);
     expect(list.body).toMatchObject({ page: 1, pageSize: 5, totalCount: 120, hasMore: true });
     expect(list.body.data).toHaveLength(5);
     expect(list.headers.get('x-ratelimit-limit')).toBe('60');
 
     const newCustomer = { name: 'Story Customer', type: 'Residential' };
-    const refused = await callApi(url, base, { token: first.body.access_token, appKey: app.appKey, method: 'POST', body: newCustomer });
+    const refused = await callApi(url, base, {
+      token: first.body.access_token,
+      appKey: app.appKey,
+      method: 'POST',
+      body: newCustomer,
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toMatchObject({ error: 'insufficient_scope', scope: 'tn.crm.customers:w' });
 
-    await dev.mutate('apps.saveScopes', { appId: app.id, scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'] });
+    await dev.mutate('apps.saveScopes', {
+      appId: app.id,
+      scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'],
+    });
     const stillOld = await fetchToken(url, 'integration', granted.clientId, granted.clientSecret);
     expect(stillOld.body.scope).toBe('tn.crm.customers:r');
-    const stillRefused = await callApi(url, base, { token: stillOld.body.access_token, appKey: app.appKey, method: 'POST', body: newCustomer });
+    const stillRefused = await callApi(url, base, {
+      token: stillOld.body.access_token,
+      appKey: app.appKey,
+      method: 'POST',
+      body: newCustomer,
+    });
     expect(stillRefused.status).toBe(403);
 
     await admin.mutate('connections.upgrade', { connectionId: granted.connection.id, toVersion: 2 });
     const fresh = await fetchToken(url, 'integration', granted.clientId, granted.clientSecret);
     expect(fresh.body.scope).toBe('tn.crm.customers:r tn.crm.customers:w');
-    const created = await callApi(url, base, { token: fresh.body.access_token, appKey: app.appKey, method: 'POST', body: newCustomer });
+    const created = await callApi(url, base, {
+      token: fresh.body.access_token,
+      appKey: app.appKey,
+      method: 'POST',
+      body: newCustomer,
+    });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: 'Story Customer', type: 'Residential', active: true });
-    const readBack = await callApi(url, `${base}/${created.body.id}`, { token: fresh.body.access_token, appKey: app.appKey });
+    const readBack = await callApi(url, `${base}/${created.body.id}`, {
+      token: fresh.body.access_token,
+      appKey: app.appKey,
+    });
     expect(readBack.body.name).toBe('Story Customer');
   });
 });

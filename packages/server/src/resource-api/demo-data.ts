@@ -13,9 +13,52 @@ function prng(seedText: string): () => number {
   };
 }
 
-const FIRST = ['Avery', 'Jordan', 'Casey', 'Morgan', 'Riley', 'Quinn', 'Harper', 'Rowan', 'Emerson', 'Logan', 'Parker', 'Reese', 'Sawyer', 'Drew', 'Jamie', 'Alex'];
-const LAST = ['Garcia', 'Nguyen', 'Patel', 'Smith', 'Johnson', 'Lee', 'Brown', 'Martinez', 'Wilson', 'Anderson', 'Clark', 'Lopez', 'Young', 'Hall', 'King', 'Wright'];
-const STREETS = ['Oak St', 'Maple Ave', 'Pine Rd', 'Cedar Ln', 'Elm St', 'Sunset Blvd', 'Lakeview Dr', 'Hillcrest Way'];
+const FIRST = [
+  'Avery',
+  'Jordan',
+  'Casey',
+  'Morgan',
+  'Riley',
+  'Quinn',
+  'Harper',
+  'Rowan',
+  'Emerson',
+  'Logan',
+  'Parker',
+  'Reese',
+  'Sawyer',
+  'Drew',
+  'Jamie',
+  'Alex',
+];
+const LAST = [
+  'Garcia',
+  'Nguyen',
+  'Patel',
+  'Smith',
+  'Johnson',
+  'Lee',
+  'Brown',
+  'Martinez',
+  'Wilson',
+  'Anderson',
+  'Clark',
+  'Lopez',
+  'Young',
+  'Hall',
+  'King',
+  'Wright',
+];
+const STREETS = [
+  'Oak St',
+  'Maple Ave',
+  'Pine Rd',
+  'Cedar Ln',
+  'Elm St',
+  'Sunset Blvd',
+  'Lakeview Dr',
+  'Hillcrest Way',
+];
 const CITIES = ['Glendale', 'Pasadena', 'Burbank', 'Denver', 'Boulder', 'Aurora', 'Phoenix', 'Mesa'];
 const BUSINESS_UNITS = ['Plumbing Service', 'Plumbing Install', 'HVAC Service', 'HVAC Install', 'Electrical'];
 
@@ -41,8 +84,20 @@ export function generateDemoData(tenantId: string, environment: Environment): Re
   const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
   const base = Number(tenantId.slice(-4)) * 1000 + (environment === 'production' ? 500_000 : 0);
 
-  const employees = range(DEMO_RESOURCES['settings/employees']).map((i) => ({ id: base + i, name: person(), role: pick(['Dispatcher', 'CSR', 'Manager', 'Accountant']), active: rand() > 0.1, businessUnit: pick(BUSINESS_UNITS) }));
-  const technicians = range(DEMO_RESOURCES['settings/technicians']).map((i) => ({ id: base + 100 + i, name: person(), businessUnit: pick(BUSINESS_UNITS), active: rand() > 0.1, phone: `555-01${String(i).padStart(2, '0')}` }));
+  const employees = range(DEMO_RESOURCES['settings/employees']).map((i) => ({
+    id: base + i,
+    name: person(),
+    role: pick(['Dispatcher', 'CSR', 'Manager', 'Accountant']),
+    active: rand() > 0.1,
+    businessUnit: pick(BUSINESS_UNITS),
+  }));
+  const technicians = range(DEMO_RESOURCES['settings/technicians']).map((i) => ({
+    id: base + 100 + i,
+    name: person(),
+    businessUnit: pick(BUSINESS_UNITS),
+    active: rand() > 0.1,
+    phone: `555-01${String(i).padStart(2, '0')}`,
+  }));
   const customers = range(DEMO_RESOURCES['crm/customers']).map((i) => {
     const commercial = rand() > 0.8;
     return {
@@ -58,11 +113,22 @@ export function generateDemoData(tenantId: string, environment: Environment): Re
   const locations = range(DEMO_RESOURCES['crm/locations']).map((i) => ({
     id: base + 5000 + i,
     customerId: customers[(i - 1) % customers.length]!.id,
-    address: { street: `${100 + Math.floor(rand() * 9000)} ${pick(STREETS)}`, city: pick(CITIES), zip: String(80000 + Math.floor(rand() * 19999)) },
+    address: {
+      street: `${100 + Math.floor(rand() * 9000)} ${pick(STREETS)}`,
+      city: pick(CITIES),
+      zip: String(80000 + Math.floor(rand() * 19999)),
+    },
   }));
   const invoices = range(DEMO_RESOURCES['accounting/invoices']).map((i) => {
     const total = Math.round(rand() * 250000) / 100;
-    return { id: base + 10000 + i, customerId: pick(customers).id, number: `INV-${base + i}`, total, balance: rand() > 0.6 ? total : 0, invoiceDate: day(Math.floor(rand() * 330)) };
+    return {
+      id: base + 10000 + i,
+      customerId: pick(customers).id,
+      number: `INV-${base + i}`,
+      total,
+      balance: rand() > 0.6 ? total : 0,
+      invoiceDate: day(Math.floor(rand() * 330)),
+    };
   });
   const calls = range(DEMO_RESOURCES['telecom/calls']).map((i) => ({
     id: base + 20000 + i,

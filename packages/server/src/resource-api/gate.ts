@@ -1,4 +1,11 @@
-import { SCOPE_CATALOG, isEnvironment, scopeString, type CatalogArea, type CatalogResource, type Environment } from '@gatehouse/domain';
+import {
+  type CatalogArea,
+  type CatalogResource,
+  type Environment,
+  isEnvironment,
+  SCOPE_CATALOG,
+  scopeString,
+} from '@gatehouse/domain';
 import type { AccessState, AppRecord, ConnectionRecord } from '../oauth/access-state';
 import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../oauth/liveness';
 import type { AccessTokenClaims, VerifiedToken } from '../oauth/tokens';
@@ -27,7 +34,15 @@ export interface GateTarget {
 }
 
 export type GateResult =
-  | { ok: true; environment: Environment; target: GateTarget; verified: VerifiedToken; claims: AccessTokenClaims; rate: RateDecision; requiredScope: string }
+  | {
+      ok: true;
+      environment: Environment;
+      target: GateTarget;
+      verified: VerifiedToken;
+      claims: AccessTokenClaims;
+      rate: RateDecision;
+      requiredScope: string;
+    }
   | {
       ok: false;
       status: 401 | 403 | 404 | 429;
@@ -51,7 +66,14 @@ const TARGETS: ReadonlyMap<string, ReadonlyMap<string, GateTarget>> = new Map(
     new Map(
       area.resources.map((resource) => [
         resource.path,
-        { area, resource, path: `${area.path}/${resource.path}`, readScope: scopeString(area.key, resource.key, 'r'), writeScope: scopeString(area.key, resource.key, 'w'), endpoints: new Map() },
+        {
+          area,
+          resource,
+          path: `${area.path}/${resource.path}`,
+          readScope: scopeString(area.key, resource.key, 'r'),
+          writeScope: scopeString(area.key, resource.key, 'w'),
+          endpoints: new Map(),
+        },
       ]),
     ),
   ]),
@@ -61,11 +83,33 @@ export function gateTarget(areaPath: string, resourcePath: string): GateTarget |
   return TARGETS.get(areaPath)?.get(resourcePath);
 }
 
-const NOT_FOUND: GateResult = { ok: false, status: 404, error: 'not_found', description: 'No such resource.' };
-const MISSING_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key header is required.' };
-const UNKNOWN_APP_KEY: GateResult = { ok: false, status: 401, error: 'invalid_app_key', description: 'The ST-App-Key is not a live app key.' };
+const NOT_FOUND: GateResult = {
+  ok: false,
+  status: 404,
+  error: 'not_found',
+  description: 'No such resource.',
+};
+const MISSING_APP_KEY: GateResult = {
+  ok: false,
+  status: 401,
+  error: 'invalid_app_key',
+  description: 'The ST-App-Key header is required.',
+};
+const UNKNOWN_APP_KEY: GateResult = {
+  ok: false,
+  status: 401,
+  error: 'invalid_app_key',
+  description: 'The ST-App-Key is not a live app key.',
+};
 
-const unauthorized = (description: string, appId: string, pairKey?: string): GateResult => ({ ok: false, status: 401, error: 'invalid_token', description, appId, ...(pairKey ? { pairKey } : {}) });
+const unauthorized = (description: string, appId: string, pairKey?: string): GateResult => ({
+  ok: false,
+  status: 401,
+  error: 'invalid_token',
+  description,
+  appId,
+  ...(pairKey ? { pairKey } : {}),
+});
 
 /** One call on its way through the gate. */
 interface Passage {
@@ -98,26 +142,60 @@ const BEARER = /^bearer /i;
  * back as a plain value (no promise, no microtask); a step whose cache entry
  * must be loaded first continues once the load is done.
  */
-export function runGate(input: GateInput, state: AccessState, limiter: RateLimiter, now = Date.now()): GateResult | Promise<GateResult> {
+export function runGate(
+  input: GateInput,
+  state: AccessState,
+  limiter: RateLimiter,
+  now = Date.now(),
+): GateResult | Promise<GateResult> {
   const environment = input.environment as Environment;
   const target = isEnvironment(environment) ? gateTarget(input.areaPath, input.resourcePath) : undefined;
   if (!target) return NOT_FOUND;
   if (!input.appKey) return MISSING_APP_KEY;
   const app = state.appByKey(input.appKey);
-  return app instanceof Promise ? app.then((found) => checkToken(found, input, environment, target, state, limiter, now)) : checkToken(app, input, environment, target, state, limiter, now);
+  return app instanceof Promise
+    ? app.then((found) => checkToken(found, input, environment, target, state, limiter, now))
+    : checkToken(app, input, environment, target, state, limiter, now);
 }
 
-function checkToken(app: AppRecord | null, input: GateInput, environment: Environment, target: GateTarget, state: AccessState, limiter: RateLimiter, now: number): GateResult | Promise<GateResult> {
+function checkToken(
+  app: AppRecord | null,
+  input: GateInput,
+  environment: Environment,
+  target: GateTarget,
+  state: AccessState,
+  limiter: RateLimiter,
+  now: number,
+): GateResult | Promise<GateResult> {
   if (!app) return UNKNOWN_APP_KEY;
   const token = tokenOf(input.authorization);
-  if (!token) return { ok: false, status: 401, error: 'invalid_token', description: 'The Authorization header with an access token is required.', appId: app.appId, tokenMissing: true };
+  if (!token)
+    return {
+      ok: false,
+      status: 401,
+      error: 'invalid_token',
+      description: 'The Authorization header with an access token is required.',
+      appId: app.appId,
+      tokenMissing: true,
+    };
   const verification = state.verify(token);
   return verification instanceof Promise
-    ? verification.then((verified) => checkVerified(verified, app, input, environment, target, state, limiter, now))
+    ? verification.then((verified) =>
+        checkVerified(verified, app, input, environment, target, state, limiter, now),
+      )
     : checkVerified(verification, app, input, environment, target, state, limiter, now);
 }
 
-function checkVerified(verified: VerifiedToken | null, app: AppRecord, input: GateInput, environment: Environment, target: GateTarget, state: AccessState, limiter: RateLimiter, now: number): GateResult | Promise<GateResult> {
+function checkVerified(
+  verified: VerifiedToken | null,
+  app: AppRecord,
+  input: GateInput,
+  environment: Environment,
+  target: GateTarget,
+  state: AccessState,
+  limiter: RateLimiter,
+  now: number,
+): GateResult | Promise<GateResult> {
   if (!verified) return unauthorized('The access token is not valid.', app.appId);
   return checkClaims({ input, environment, target, state, limiter, now, app, verified });
 }
@@ -127,17 +205,24 @@ function checkClaims(passage: Passage): GateResult | Promise<GateResult> {
   const { appId } = passage.app;
   const foreign = issueProblem(claims, passage.environment, passage.state.issuer);
   if (foreign !== null) return unauthorized(foreign, appId);
-  if (claims.app_id !== appId) return unauthorized('The access token belongs to another app than the ST-App-Key.', appId);
-  if (claims.tenant !== passage.input.tenantId) return unauthorized('The access token is for another tenant.', appId);
+  if (claims.app_id !== appId)
+    return unauthorized('The access token belongs to another app than the ST-App-Key.', appId);
+  if (claims.tenant !== passage.input.tenantId)
+    return unauthorized('The access token is for another tenant.', appId);
   // From here the token proved its app and the path's tenant: a failure counts under that pair, and not as
   // a forged credential against the caller's address (a batch whose tokens expire together is no attack).
   const expired = expiryProblem(claims, passage.now);
   if (expired !== null) return unauthorized(expired, appId, pairKey);
   const connection = passage.state.connection(claims.cid);
-  return connection instanceof Promise ? connection.then((found) => checkConnection(passage, found)) : checkConnection(passage, connection);
+  return connection instanceof Promise
+    ? connection.then((found) => checkConnection(passage, found))
+    : checkConnection(passage, connection);
 }
 
-function checkConnection(passage: Passage, connection: ConnectionRecord | null): GateResult | Promise<GateResult> {
+function checkConnection(
+  passage: Passage,
+  connection: ConnectionRecord | null,
+): GateResult | Promise<GateResult> {
   const { claims, pairKey } = passage.verified;
   const problem = connectionProblem(claims, connection, passage.now);
   if (problem !== null) return unauthorized(problem, passage.app.appId, pairKey);
@@ -145,17 +230,39 @@ function checkConnection(passage: Passage, connection: ConnectionRecord | null):
   const live = connection as ConnectionRecord;
   // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
   const taken = passage.limiter.take(pairKey);
-  return taken instanceof Promise ? taken.then((rate) => checkScope(passage, live, rate)) : checkScope(passage, live, taken);
+  return taken instanceof Promise
+    ? taken.then((rate) => checkScope(passage, live, rate))
+    : checkScope(passage, live, taken);
 }
 
 function checkScope(passage: Passage, connection: ConnectionRecord, rate: RateDecision): GateResult {
   const { verified, target, app } = passage;
   const { claims } = verified;
-  if (!rate.allowed) return { ok: false, status: 429, error: 'rate_limited', description: 'Too many calls: 60 per second per app and tenant.', appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, rate };
+  if (!rate.allowed)
+    return {
+      ok: false,
+      status: 429,
+      error: 'rate_limited',
+      description: 'Too many calls: 60 per second per app and tenant.',
+      appId: app.appId,
+      pairKey: verified.pairKey,
+      connectionId: claims.cid,
+      rate,
+    };
   const method = passage.input.method;
   const requiredScope = method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope;
   if (!grantsScope(verified, connection, requiredScope)) {
-    return { ok: false, status: 403, error: 'insufficient_scope', description: `This call needs the scope ${requiredScope}.`, appId: app.appId, pairKey: verified.pairKey, connectionId: claims.cid, requiredScope, rate };
+    return {
+      ok: false,
+      status: 403,
+      error: 'insufficient_scope',
+      description: `This call needs the scope ${requiredScope}.`,
+      appId: app.appId,
+      pairKey: verified.pairKey,
+      connectionId: claims.cid,
+      requiredScope,
+      rate,
+    };
   }
   return { ok: true, environment: passage.environment, target, verified, claims, rate, requiredScope };
 }

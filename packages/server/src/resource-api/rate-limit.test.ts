@@ -1,17 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { UsageDaily } from '../db/entities';
 import { loadSigningKeys } from '../oauth/keys';
-import { signAccessToken, type AccessTokenClaims } from '../oauth/tokens';
+import { type AccessTokenClaims, signAccessToken } from '../oauth/tokens';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { callApi, connectApp, fetchToken, listen, type ConnectedParty } from '../test/http-client';
-import { addressKey, FailureLimiter, MemoryRateLimiter, RATE_LIMIT, RedisRateLimiter, type RateLimiter } from './rate-limit';
+import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from '../test/http-client';
+import {
+  addressKey,
+  FailureLimiter,
+  MemoryRateLimiter,
+  RATE_LIMIT,
+  type RateLimiter,
+  RedisRateLimiter,
+} from './rate-limit';
 
 const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
 
 async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -24,7 +36,8 @@ async function redisReachable(): Promise<boolean> {
 }
 
 const redisUp = await redisReachable();
-if (!redisUp && process.env.CI) throw new Error(`Redis is not reachable at ${REDIS_URL}; CI must test the shared rate limit.`);
+if (!redisUp && process.env.CI)
+  throw new Error(`Redis is not reachable at ${REDIS_URL}; CI must test the shared rate limit.`);
 
 const T1 = '985798691';
 const T2 = '100200300';
@@ -36,10 +49,14 @@ describe('MemoryRateLimiter', () => {
     const limiter = new MemoryRateLimiter(60, 1000);
     const decisions = Array.from({ length: 100 }, (_, i) => limiter.take('a', 10_000 + i * 5));
     expect(decisions.filter((d) => d.allowed)).toHaveLength(60);
-    expect(decisions.slice(0, 60).map((d) => d.remaining)).toEqual(Array.from({ length: 60 }, (_, i) => 59 - i));
+    expect(decisions.slice(0, 60).map((d) => d.remaining)).toEqual(
+      Array.from({ length: 60 }, (_, i) => 59 - i),
+    );
     // The 61st call at t=10300 waits for the first (t=10000) to leave the window.
     expect(decisions[60]).toEqual({ allowed: false, limit: 60, remaining: 0, retryAfterMs: 700 });
-    expect(decisions.slice(60).every((d) => !d.allowed && d.retryAfterMs > 0 && d.retryAfterMs <= 1000)).toBe(true);
+    expect(decisions.slice(60).every((d) => !d.allowed && d.retryAfterMs > 0 && d.retryAfterMs <= 1000)).toBe(
+      true,
+    );
     void limiter.close();
   });
 
@@ -47,7 +64,9 @@ describe('MemoryRateLimiter', () => {
     const limiter = new MemoryRateLimiter(60, 1000);
     for (let i = 0; i < 60; i++) expect(limiter.take('k', 900 + i).allowed).toBe(true);
     // Just past a fixed-window boundary nothing more is allowed…
-    expect(Array.from({ length: 60 }, (_, i) => limiter.take('k', 1000 + i)).some((d) => d.allowed)).toBe(false);
+    expect(Array.from({ length: 60 }, (_, i) => limiter.take('k', 1000 + i)).some((d) => d.allowed)).toBe(
+      false,
+    );
     // …until each earlier call is a full window old, one by one.
     expect(limiter.take('k', 1900).allowed).toBe(true);
     expect(limiter.take('k', 1900).allowed).toBe(false);
@@ -57,7 +76,13 @@ describe('MemoryRateLimiter', () => {
 
   it('keeps a separate budget per key', () => {
     const limiter = new MemoryRateLimiter(2, 1000);
-    expect([limiter.take('app1:t1:integration', 0), limiter.take('app1:t1:integration', 1), limiter.take('app1:t1:integration', 2)].map((d) => d.allowed)).toEqual([true, true, false]);
+    expect(
+      [
+        limiter.take('app1:t1:integration', 0),
+        limiter.take('app1:t1:integration', 1),
+        limiter.take('app1:t1:integration', 2),
+      ].map((d) => d.allowed),
+    ).toEqual([true, true, false]);
     expect(limiter.take('app1:t2:integration', 3).allowed).toBe(true);
     expect(limiter.take('app2:t1:integration', 3).allowed).toBe(true);
     expect(limiter.take('app1:t1:production', 3).allowed).toBe(true);
@@ -79,7 +104,8 @@ describe('MemoryRateLimiter memory', () => {
 
 describe('FailureLimiter', () => {
   /** A limiter that holds an address after `calls` failures in a long window. */
-  const failing = (calls: number, maxHeld?: number) => new FailureLimiter(new MemoryRateLimiter(calls, 60_000), maxHeld);
+  const failing = (calls: number, maxHeld?: number) =>
+    new FailureLimiter(new MemoryRateLimiter(calls, 60_000), maxHeld);
   const failTimes = (limiter: FailureLimiter, address: string, times: number) => {
     for (let i = 0; i < times; i++) limiter.fail(address);
   };
@@ -90,7 +116,13 @@ describe('FailureLimiter', () => {
     expect(addressKey('::FFFF:203.0.113.7')).toBe('203.0.113.7');
     const network = addressKey('2001:db8:0:7::1');
     expect(network).toBe('2001:db8:0:7::/64');
-    for (const spelling of ['2001:0db8:0000:0007:ffff:1:2:3', '2001:DB8::7:0:0:0:9', '2001:db8:0:7:a::', '2001:db8:0:7::1%eth0', '2001:db8:0:7::203.0.113.7']) {
+    for (const spelling of [
+      '2001:0db8:0000:0007:ffff:1:2:3',
+      '2001:DB8::7:0:0:0:9',
+      '2001:db8:0:7:a::',
+      '2001:db8:0:7::1%eth0',
+      '2001:db8:0:7::203.0.113.7',
+    ]) {
       expect(addressKey(spelling)).toBe(network);
     }
     expect(addressKey('2001:db8:0:8::1')).not.toBe(network);
@@ -132,7 +164,9 @@ describe.runIf(redisUp)('RedisRateLimiter', () => {
     const one = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
     const two = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
     try {
-      const decisions = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).take('k')));
+      const decisions = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).take('k')),
+      );
       const allowed = decisions.filter((d) => d.allowed);
       expect(allowed).toHaveLength(5);
       expect(allowed.map((d) => d.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
@@ -174,7 +208,8 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     );
     return parties;
   }
-  const tokenOf = async (p: Party, url = server.url) => (await fetchToken(url, 'integration', p.clientId, p.clientSecret)).body.access_token as string;
+  const tokenOf = async (p: Party, url = server.url) =>
+    (await fetchToken(url, 'integration', p.clientId, p.clientSecret)).body.access_token as string;
 
   /** When each server's limiter was asked, to know whether a burst really fell within one window. */
   function watch(...servers: { app: { runtime: { limiter: RateLimiter } } }[]): number[] {
@@ -197,18 +232,24 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     token: string;
     appKey: string;
   }
-  const shots = (n: number, shot: Omit<Shot, 'url'>, urls: string[] = [server.url]): Shot[] => Array.from({ length: n }, (_, i) => ({ ...shot, url: urls[i % urls.length]! }));
+  const shots = (n: number, shot: Omit<Shot, 'url'>, urls: string[] = [server.url]): Shot[] =>
+    Array.from({ length: n }, (_, i) => ({ ...shot, url: urls[i % urls.length]! }));
 
   /**
    * Fires all shots at once; answers in firing order. A starved machine (client and server share one
    * event loop) may spread them over more than the window: then the budgets are left to empty and
    * the burst fired again, at most three times.
    */
-  async function burst(fired: Shot[], decisions: number[]): Promise<{ calls: Call[]; spanMs: number; attempts: Call[][] }> {
+  async function burst(
+    fired: Shot[],
+    decisions: number[],
+  ): Promise<{ calls: Call[]; spanMs: number; attempts: Call[][] }> {
     const attempts: Call[][] = [];
     for (;;) {
       decisions.length = 0;
-      const calls = await Promise.all(fired.map(({ url, tenant, token, appKey }) => callApi(url, list(tenant), { token, appKey })));
+      const calls = await Promise.all(
+        fired.map(({ url, tenant, token, appKey }) => callApi(url, list(tenant), { token, appKey })),
+      );
       attempts.push(calls);
       const spanMs = Math.max(...decisions) - Math.min(...decisions);
       if (spanMs < 900 || attempts.length === 3) return { calls, spanMs, attempts };
@@ -219,10 +260,16 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
   function expectExactlyLimited(calls: Call[], limit: number) {
     const passed = calls.filter((c) => c.status === 200);
     const throttled = calls.filter((c) => c.status === 429);
-    expect({ passed: passed.length, throttled: throttled.length }).toEqual({ passed: limit, throttled: calls.length - limit });
+    expect({ passed: passed.length, throttled: throttled.length }).toEqual({
+      passed: limit,
+      throttled: calls.length - limit,
+    });
     // Each pass saw its own share of the quota: 59, 58, … 0 remaining.
-    expect(passed.map((c) => Number(c.headers.get('x-ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(Array.from({ length: limit }, (_, i) => i));
-    for (const c of [...passed, ...throttled]) expect(c.headers.get('x-ratelimit-limit')).toBe(String(RATE_LIMIT.calls));
+    expect(passed.map((c) => Number(c.headers.get('x-ratelimit-remaining'))).sort((x, y) => x - y)).toEqual(
+      Array.from({ length: limit }, (_, i) => i),
+    );
+    for (const c of [...passed, ...throttled])
+      expect(c.headers.get('x-ratelimit-limit')).toBe(String(RATE_LIMIT.calls));
     for (const c of throttled) {
       expect(c.body.error).toBe('rate_limited');
       expect(c.headers.get('x-ratelimit-remaining')).toBe('0');
@@ -253,12 +300,22 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     // The others fire in the same burst, interleaved: another app on the same tenant, the same app on another tenant.
     const fired = [...shots(100, { tenant: T1, token: tokenA1, appKey: a1!.appKey })];
     for (let i = 0; i < 10; i++) {
-      fired.splice(i * 10 + 5, 0, ...shots(1, { tenant: T1, token: tokenB1, appKey: b1!.appKey }), ...shots(1, { tenant: T2, token: tokenA2, appKey: a2!.appKey }));
+      fired.splice(
+        i * 10 + 5,
+        0,
+        ...shots(1, { tenant: T1, token: tokenB1, appKey: b1!.appKey }),
+        ...shots(1, { tenant: T2, token: tokenA2, appKey: a2!.appKey }),
+      );
     }
     const { calls, spanMs } = await burst(fired, decisions);
     expect(spanMs, 'the limiter saw the calls within one second').toBeLessThan(1000);
-    expectExactlyLimited(calls.filter((_, i) => fired[i]!.token === tokenA1), 60);
-    expect(calls.filter((_, i) => fired[i]!.token !== tokenA1).map((c) => c.status)).toEqual(Array(20).fill(200));
+    expectExactlyLimited(
+      calls.filter((_, i) => fired[i]!.token === tokenA1),
+      60,
+    );
+    expect(calls.filter((_, i) => fired[i]!.token !== tokenA1).map((c) => c.status)).toEqual(
+      Array(20).fill(200),
+    );
 
     // After Retry-After, the window has slid on.
     await sleep(1000);
@@ -287,7 +344,10 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       expect((await callApi(one.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
       expect((await callApi(two.url, list(T2), { token: tokenA2, appKey: a2!.appKey })).status).toBe(200);
 
-      const { calls, spanMs } = await burst(shots(100, { tenant: T1, token: tokenA1, appKey: a1!.appKey }, [one.url, two.url]), shared);
+      const { calls, spanMs } = await burst(
+        shots(100, { tenant: T1, token: tokenA1, appKey: a1!.appKey }, [one.url, two.url]),
+        shared,
+      );
       expect(spanMs, 'the limiters saw the 100 calls within one second').toBeLessThan(1000);
       expectExactlyLimited(calls, 60);
       // Both servers took part in the limiting.
@@ -301,13 +361,20 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     const today = () => new Date().toISOString().slice(0, 10);
     const usageOf = async (appId: string) =>
       Object.fromEntries(
-        (await t.db.em().find(UsageDaily, { appId })).map((r) => [`${r.day} ${r.tenantId} ${r.environment} ${r.endpoint} ${r.outcome}`, r.calls]),
+        (await t.db.em().find(UsageDaily, { appId })).map((r) => [
+          `${r.day} ${r.tenantId} ${r.environment} ${r.endpoint} ${r.outcome}`,
+          r.calls,
+        ]),
       );
 
     it('counts calls per day, tenant, environment, endpoint and outcome; stamps last token, last call and secret use', async () => {
       const [u1, u2] = await connected([T1, T2]);
       const before = await admin.connections.get({ connectionId: u1!.connectionId });
-      expect({ lastTokenAt: before.lastTokenAt, lastCallAt: before.lastCallAt, lastUsedAt: before.secrets[0]!.lastUsedAt }).toEqual({ lastTokenAt: null, lastCallAt: null, lastUsedAt: null });
+      expect({
+        lastTokenAt: before.lastTokenAt,
+        lastCallAt: before.lastCallAt,
+        lastUsedAt: before.secrets[0]!.lastUsedAt,
+      }).toEqual({ lastTokenAt: null, lastCallAt: null, lastUsedAt: null });
 
       const [token1, token2] = await Promise.all([tokenOf(u1!), tokenOf(u2!)]);
       const appKey = u1!.appKey;
@@ -322,13 +389,27 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       // T2: one record read (2xx), one unknown record (4xx), three writes without :w (4xx).
       expect((await callApi(server.url, t2('/301001'), { token: token2, appKey })).status).toBe(200);
       expect((await callApi(server.url, t2('/999999'), { token: token2, appKey })).status).toBe(404);
-      for (let i = 0; i < 3; i++) expect((await callApi(server.url, t2(''), { token: token2, appKey, method: 'POST', body: { name: 'No', type: 'Residential' } })).status).toBe(403);
+      for (let i = 0; i < 3; i++)
+        expect(
+          (
+            await callApi(server.url, t2(''), {
+              token: token2,
+              appKey,
+              method: 'POST',
+              body: { name: 'No', type: 'Residential' },
+            })
+          ).status,
+        ).toBe(403);
 
       await server.app.runtime.usage.flush();
       const day = today();
       const expected = {
-        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: outcomes.filter((status) => status === 200).length,
-        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 429`]: outcomes.filter((status) => status === 429).length,
+        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: outcomes.filter(
+          (status) => status === 200,
+        ).length,
+        [`${day} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 429`]: outcomes.filter(
+          (status) => status === 429,
+        ).length,
         [`${day}  integration unauthenticated 4xx`]: 1,
         [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 1,
         [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 4xx`]: 1,
@@ -340,12 +421,24 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       expect((await callApi(server.url, t2('/301002'), { token: token2, appKey })).status).toBe(200);
       await server.app.runtime.usage.flush();
       await server.app.runtime.usage.flush();
-      expect(await usageOf(u1!.appId)).toEqual({ ...expected, [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 2 });
+      expect(await usageOf(u1!.appId)).toEqual({
+        ...expected,
+        [`${day} ${T2} integration GET /crm/v2/tenant/{tenant}/customers/{id} 2xx`]: 2,
+      });
 
-      const recent = expect.toSatisfy((d: Date | null) => d instanceof Date && Math.abs(d.getTime() - Date.now()) < 60_000);
-      for (const [caller, party] of [[admin, u1!], [admin2, u2!]] as const) {
+      const recent = expect.toSatisfy(
+        (d: Date | null) => d instanceof Date && Math.abs(d.getTime() - Date.now()) < 60_000,
+      );
+      for (const [caller, party] of [
+        [admin, u1!],
+        [admin2, u2!],
+      ] as const) {
         const after = await caller.connections.get({ connectionId: party.connectionId });
-        expect({ lastTokenAt: after.lastTokenAt, lastCallAt: after.lastCallAt, lastUsedAt: after.secrets[0]!.lastUsedAt }).toEqual({ lastTokenAt: recent, lastCallAt: recent, lastUsedAt: recent });
+        expect({
+          lastTokenAt: after.lastTokenAt,
+          lastCallAt: after.lastCallAt,
+          lastUsedAt: after.secrets[0]!.lastUsedAt,
+        }).toEqual({ lastTokenAt: recent, lastCallAt: recent, lastUsedAt: recent });
       }
     });
 
@@ -360,7 +453,9 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         await expect(usage.flush()).rejects.toThrow();
         expect((await callApi(own.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
         await usage.flush();
-        expect(await usageOf(p!.appId)).toEqual({ [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1 });
+        expect(await usageOf(p!.appId)).toEqual({
+          [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1,
+        });
       } finally {
         await own.close().catch(() => undefined);
       }
@@ -388,13 +483,24 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         const token = await tokenOf(p!, flooded.url);
         const madeUp = Array.from({ length: 200 }, (_, i) => String(800_000_000 + i));
         for (let i = 0; i < madeUp.length; i += 25) {
-          const answers = await Promise.all(madeUp.slice(i, i + 25).map((tenant) => callApi(flooded.url, list(tenant), { token: 'garbage', appKey: p!.appKey })));
+          const answers = await Promise.all(
+            madeUp
+              .slice(i, i + 25)
+              .map((tenant) => callApi(flooded.url, list(tenant), { token: 'garbage', appKey: p!.appKey })),
+          );
           expect(new Set(answers.map((a) => a.status))).toEqual(new Set([401]));
         }
         // A real token for T1 at T2's path proves T1, not T2: not counted under T2.
         expect((await callApi(flooded.url, list(T2), { token, appKey: p!.appKey })).status).toBe(401);
         // An unknown app key counts nowhere.
-        expect((await callApi(flooded.url, list(T1), { token: 'garbage', appKey: 'ghk_unknown000000000000000000000' })).status).toBe(401);
+        expect(
+          (
+            await callApi(flooded.url, list(T1), {
+              token: 'garbage',
+              appKey: 'ghk_unknown000000000000000000000',
+            })
+          ).status,
+        ).toBe(401);
         expect((await callApi(flooded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
         await flooded.app.runtime.usage.flush();
         expect(await usageOf(p!.appId)).toEqual({
@@ -415,8 +521,14 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
     const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
     // 30 days × 70 tenants: more rows than a report holds.
     const rows = Array.from({ length: 30 * 70 }, (_, i) => ({
-      id: crypto.randomUUID(), day: day(Math.floor(i / 70)), appId: p!.appId, tenantId: String(900_000_000 + (i % 70)),
-      environment: 'integration' as const, endpoint: 'GET /crm/v2/tenant/{tenant}/customers', outcome: '2xx', calls: 1,
+      id: crypto.randomUUID(),
+      day: day(Math.floor(i / 70)),
+      appId: p!.appId,
+      tenantId: String(900_000_000 + (i % 70)),
+      environment: 'integration' as const,
+      endpoint: 'GET /crm/v2/tenant/{tenant}/customers',
+      outcome: '2xx',
+      calls: 1,
     }));
     await t.db.em().insertMany(UsageDaily, rows);
     const report = await dev.apps.usage({ appId: p!.appId, days: 30 });
@@ -438,31 +550,52 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       try {
         const [p] = await connected([T1]);
         const token = await tokenOf(p!, guarded.url);
-        for (let i = 0; i < 30; i++) expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
-        const failures = await Promise.all(Array.from({ length: 20 }, (_, i) => callApi(guarded.url, list(T1), { token: `forged${i}`, appKey: p!.appKey })));
+        for (let i = 0; i < 30; i++)
+          expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        const failures = await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            callApi(guarded.url, list(T1), { token: `forged${i}`, appKey: p!.appKey }),
+          ),
+        );
         expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
         // The failure that goes over the limit is answered 429 already.
         const over = await callApi(guarded.url, list(T1), { token: 'forged-over', appKey: p!.appKey });
-        expect({ status: over.status, retryAfter: over.headers.get('retry-after') }).toEqual({ status: 429, retryAfter: expect.stringMatching(/^([1-9]|10)$/) });
+        expect({ status: over.status, retryAfter: over.headers.get('retry-after') }).toEqual({
+          status: 429,
+          retryAfter: expect.stringMatching(/^([1-9]|10)$/),
+        });
 
         // From now on nothing from this address is checked: no signature verification, whatever it sends.
         const { state } = guarded.app.runtime;
         let verified = 0;
         const verify = state.verify.bind(state);
-        state.verify = (candidate: string) => (verified++, verify(candidate));
+        state.verify = (candidate: string) => {
+          verified++;
+          return verify(candidate);
+        };
         const held = await Promise.all([
-          ...Array.from({ length: 5 }, (_, i) => callApi(guarded.url, list(T1), { token: `forged-again${i}`, appKey: p!.appKey })),
+          ...Array.from({ length: 5 }, (_, i) =>
+            callApi(guarded.url, list(T1), { token: `forged-again${i}`, appKey: p!.appKey }),
+          ),
           callApi(guarded.url, list(T1), { token, appKey: p!.appKey }),
         ]);
         for (const answer of held) {
-          expect({ status: answer.status, error: answer.body.error }).toEqual({ status: 429, error: 'rate_limited' });
+          expect({ status: answer.status, error: answer.body.error }).toEqual({
+            status: 429,
+            error: 'rate_limited',
+          });
           expect(Number(answer.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
           expect(Number(answer.headers.get('retry-after'))).toBeLessThanOrEqual(10);
         }
         expect(verified).toBe(0);
 
         // A client at another address is not affected.
-        const other = await guarded.app.inject({ method: 'GET', url: list(T1), headers: { authorization: `Bearer ${token}`, 'st-app-key': p!.appKey }, remoteAddress: elsewhere });
+        const other = await guarded.app.inject({
+          method: 'GET',
+          url: list(T1),
+          headers: { authorization: `Bearer ${token}`, 'st-app-key': p!.appKey },
+          remoteAddress: elsewhere,
+        });
         expect(other.statusCode).toBe(200);
       } finally {
         await guarded.close();
@@ -478,8 +611,14 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         const { secrets } = await admin.connections.get({ connectionId: p1!.connectionId });
         await admin.connections.revokeSecret({ connectionId: p1!.connectionId, secretId: secrets[0]!.id });
         // A token that proved its app and tenant is no forgery: 30 calls from one address, more than the limit of failures.
-        const answers = await Promise.all(Array.from({ length: 30 }, () => callApi(guarded.url, list(T1), { token: dead, appKey: p1!.appKey })));
-        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(Array(30).fill('401 invalid_token'));
+        const answers = await Promise.all(
+          Array.from({ length: 30 }, () =>
+            callApi(guarded.url, list(T1), { token: dead, appKey: p1!.appKey }),
+          ),
+        );
+        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(
+          Array(30).fill('401 invalid_token'),
+        );
         expect((await callApi(guarded.url, list(T2), { token: good, appKey: p2!.appKey })).status).toBe(200);
       } finally {
         await guarded.close();
@@ -491,13 +630,25 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       try {
         const [p] = await connected([T1]);
         const keys = await loadSigningKeys(t.db.em());
-        const { iat: _iat, exp: _exp, jti: _jti, ...claims } = decodeJwt(await tokenOf(p!, guarded.url)) as unknown as AccessTokenClaims;
+        const {
+          iat: _iat,
+          exp: _exp,
+          jti: _jti,
+          ...claims
+        } = decodeJwt(await tokenOf(p!, guarded.url)) as unknown as AccessTokenClaims;
         // Thirty jobs' tokens, each working while it lives.
-        const batch = await Promise.all(Array.from({ length: 30 }, async () => (await signAccessToken(keys, claims)).token));
-        for (const token of batch) expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
+        const batch = await Promise.all(
+          Array.from({ length: 30 }, async () => (await signAccessToken(keys, claims)).token),
+        );
+        for (const token of batch)
+          expect((await callApi(guarded.url, list(T1), { token, appKey: p!.appKey })).status).toBe(200);
         vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 901_000 });
-        const answers = await Promise.all(batch.map((token) => callApi(guarded.url, list(T1), { token, appKey: p!.appKey })));
-        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(Array(30).fill('401 invalid_token'));
+        const answers = await Promise.all(
+          batch.map((token) => callApi(guarded.url, list(T1), { token, appKey: p!.appKey })),
+        );
+        expect(answers.map((a) => `${a.status} ${a.body.error}`)).toEqual(
+          Array(30).fill('401 invalid_token'),
+        );
         const fresh = (await signAccessToken(keys, claims, Math.floor(Date.now() / 1000))).token;
         expect((await callApi(guarded.url, list(T1), { token: fresh, appKey: p!.appKey })).status).toBe(200);
       } finally {
@@ -512,8 +663,18 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
         const [p] = await connected([T1]);
         const token = await tokenOf(p!, guarded.url);
         const from = (client: string, bearer: string) =>
-          guarded.app.inject({ method: 'GET', url: list(T1), headers: { authorization: `Bearer ${bearer}`, 'st-app-key': p!.appKey, 'x-forwarded-for': client } });
-        const failures = await Promise.all(Array.from({ length: 21 }, (_, i) => from('198.51.100.1', `forged${i}`)));
+          guarded.app.inject({
+            method: 'GET',
+            url: list(T1),
+            headers: {
+              authorization: `Bearer ${bearer}`,
+              'st-app-key': p!.appKey,
+              'x-forwarded-for': client,
+            },
+          });
+        const failures = await Promise.all(
+          Array.from({ length: 21 }, (_, i) => from('198.51.100.1', `forged${i}`)),
+        );
         expect(failures.map((f) => f.statusCode).sort()).toEqual([...Array(20).fill(401), 429]);
         expect((await from('198.51.100.1', token)).statusCode).toBe(429);
         // Another client behind the same proxy goes on.
@@ -523,35 +684,57 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
       }
     });
 
-    it.runIf(redisUp)('instances sharing Redis share the count: 20 failures spread over two servers, and the next one on either is held back', async () => {
-      const redis = new Redis(REDIS_URL);
-      const key = 'gh:fail:127.0.0.1';
-      await redis.del(key);
-      const one = await listen(t, { redisUrl: REDIS_URL, failureLimit });
-      const two = await listen(t, { redisUrl: REDIS_URL, failureLimit, publicUrl: one.app.runtime.state.issuer.base });
-      try {
-        const [p] = await connected([T1]);
-        const failures = await Promise.all(Array.from({ length: 20 }, (_, i) => callApi(i % 2 ? two.url : one.url, list(T1), { token: `forged${i}`, appKey: p!.appKey })));
-        expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
-        for (const url of [one.url, two.url]) {
-          const over = await callApi(url, list(T1), { token: 'forged-over', appKey: p!.appKey });
-          expect({ status: over.status, error: over.body.error }).toEqual({ status: 429, error: 'rate_limited' });
-          expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
-        }
-      } finally {
-        await one.close();
-        await two.close();
+    it.runIf(redisUp)(
+      'instances sharing Redis share the count: 20 failures spread over two servers, and the next one on either is held back',
+      async () => {
+        const redis = new Redis(REDIS_URL);
+        const key = 'gh:fail:127.0.0.1';
         await redis.del(key);
-        redis.disconnect();
-      }
-    });
+        const one = await listen(t, { redisUrl: REDIS_URL, failureLimit });
+        const two = await listen(t, {
+          redisUrl: REDIS_URL,
+          failureLimit,
+          publicUrl: one.app.runtime.state.issuer.base,
+        });
+        try {
+          const [p] = await connected([T1]);
+          const failures = await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              callApi(i % 2 ? two.url : one.url, list(T1), { token: `forged${i}`, appKey: p!.appKey }),
+            ),
+          );
+          expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
+          for (const url of [one.url, two.url]) {
+            const over = await callApi(url, list(T1), { token: 'forged-over', appKey: p!.appKey });
+            expect({ status: over.status, error: over.body.error }).toEqual({
+              status: 429,
+              error: 'rate_limited',
+            });
+            expect(over.headers.get('retry-after')).toMatch(/^\d+$/);
+          }
+        } finally {
+          await one.close();
+          await two.close();
+          await redis.del(key);
+          redis.disconnect();
+        }
+      },
+    );
 
     it('the token endpoint holds an address back after 20 failed client authentications; other addresses go on', async () => {
       const guarded = await listen(t, { failureLimit });
       try {
         const [p] = await connected([T1]);
-        const basic = (secret: string) => ({ 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${p!.clientId}:${secret}`).toString('base64')}` });
-        const ask = (secret: string) => fetch(`${guarded.url}/integration/connect/token`, { method: 'POST', headers: basic(secret), body: 'grant_type=client_credentials' });
+        const basic = (secret: string) => ({
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${p!.clientId}:${secret}`).toString('base64')}`,
+        });
+        const ask = (secret: string) =>
+          fetch(`${guarded.url}/integration/connect/token`, {
+            method: 'POST',
+            headers: basic(secret),
+            body: 'grant_type=client_credentials',
+          });
         for (let i = 0; i < 10; i++) expect((await ask(p!.clientSecret)).status).toBe(200);
         const failures = await Promise.all(Array.from({ length: 20 }, () => ask('ghs_wrong')));
         expect(failures.map((f) => f.status)).toEqual(Array(20).fill(401));
@@ -562,7 +745,13 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
           expect(held.headers.get('cache-control')).toBe('no-store');
           expect(((await held.json()) as { error: string }).error).toBe('rate_limited');
         }
-        const other = await guarded.app.inject({ method: 'POST', url: '/integration/connect/token', headers: basic(p!.clientSecret), payload: 'grant_type=client_credentials', remoteAddress: elsewhere });
+        const other = await guarded.app.inject({
+          method: 'POST',
+          url: '/integration/connect/token',
+          headers: basic(p!.clientSecret),
+          payload: 'grant_type=client_credentials',
+          remoteAddress: elsewhere,
+        });
         expect(other.statusCode).toBe(200);
       } finally {
         await guarded.close();

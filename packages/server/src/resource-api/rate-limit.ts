@@ -1,6 +1,6 @@
-import ipaddr from 'ipaddr.js';
 import type { FastifyReply } from 'fastify';
 import type { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 
 export const RATE_LIMIT = { calls: 60, windowMs: 1000 } as const;
 
@@ -25,11 +25,18 @@ export interface RateLimiter {
  * busy the key is.
  */
 export class MemoryRateLimiter implements RateLimiter {
-  private readonly logs = new Map<string, { times: Float64Array; oldest: number; count: number; last: number }>();
+  private readonly logs = new Map<
+    string,
+    { times: Float64Array; oldest: number; count: number; last: number }
+  >();
   private readonly sweeper: NodeJS.Timeout;
 
   /** `maxKeys` bounds the memory between sweeps: a new key beyond it evicts the oldest one first. */
-  constructor(private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs, private readonly maxKeys = 100_000) {
+  constructor(
+    private readonly limit: number = RATE_LIMIT.calls,
+    private readonly windowMs: number = RATE_LIMIT.windowMs,
+    private readonly maxKeys = 100_000,
+  ) {
     this.sweeper = setInterval(() => this.sweep(), 10_000);
     this.sweeper.unref();
   }
@@ -48,7 +55,12 @@ export class MemoryRateLimiter implements RateLimiter {
       log.count--;
     }
     if (log.count === this.limit) {
-      return { allowed: false, limit: this.limit, remaining: 0, retryAfterMs: log.times[log.oldest]! + this.windowMs - now };
+      return {
+        allowed: false,
+        limit: this.limit,
+        remaining: 0,
+        retryAfterMs: log.times[log.oldest]! + this.windowMs - now,
+      };
     }
     log.times[(log.oldest + log.count) % this.limit] = now;
     log.count++;
@@ -86,18 +98,20 @@ export class RedisRateLimiter implements RateLimiter {
   private counter = 0;
   private readonly prefix = `gh:rl:${crypto.randomUUID().slice(0, 8)}:`;
 
-  constructor(private readonly redis: Redis, private readonly limit: number = RATE_LIMIT.calls, private readonly windowMs: number = RATE_LIMIT.windowMs, private readonly namespace = 'gh:rl:') {
+  constructor(
+    private readonly redis: Redis,
+    private readonly limit: number = RATE_LIMIT.calls,
+    private readonly windowMs: number = RATE_LIMIT.windowMs,
+    private readonly namespace = 'gh:rl:',
+  ) {
     redis.defineCommand('ghSlidingLog', { numberOfKeys: 1, lua: SLIDING_LOG });
   }
 
   async take(key: string): Promise<RateDecision> {
     const member = `${this.prefix}${this.counter++}`;
-    const [allowed, remaining, retryAfterMs] = (await (this.redis as Redis & { ghSlidingLog(k: string, w: number, l: number, m: string): Promise<number[]> }).ghSlidingLog(
-      `${this.namespace}${key}`,
-      this.windowMs,
-      this.limit,
-      member,
-    )) as [number, number, number];
+    const [allowed, remaining, retryAfterMs] = (await (
+      this.redis as Redis & { ghSlidingLog(k: string, w: number, l: number, m: string): Promise<number[]> }
+    ).ghSlidingLog(`${this.namespace}${key}`, this.windowMs, this.limit, member)) as [number, number, number];
     return { allowed: allowed === 1, limit: this.limit, remaining, retryAfterMs: Math.max(0, retryAfterMs) };
   }
 
@@ -130,7 +144,10 @@ export function holdBack(reply: FastifyReply, waitMs: number): FastifyReply {
     .code(429)
     .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
     .header('cache-control', 'no-store')
-    .send({ error: 'rate_limited', error_description: 'Too many failed authentications from this address: try again later.' });
+    .send({
+      error: 'rate_limited',
+      error_description: 'Too many failed authentications from this address: try again later.',
+    });
 }
 
 /**
@@ -147,7 +164,10 @@ export class FailureLimiter {
   /** Addresses held back, and until when (epoch ms), oldest hold first. */
   private readonly heldUntil = new Map<string, number>();
 
-  constructor(private readonly counts: RateLimiter, private readonly maxHeld = 100_000) {}
+  constructor(
+    private readonly counts: RateLimiter,
+    private readonly maxHeld = 100_000,
+  ) {}
 
   /** Milliseconds this address must wait before its next try; 0 when it may go on. */
   waitMs(address: string, now = Date.now()): number {
@@ -164,7 +184,9 @@ export class FailureLimiter {
   fail(address: string): number | Promise<number> {
     const key = addressKey(address);
     const decision = this.counts.take(key);
-    return decision instanceof Promise ? decision.then((settled) => this.hold(key, settled)) : this.hold(key, decision);
+    return decision instanceof Promise
+      ? decision.then((settled) => this.hold(key, settled))
+      : this.hold(key, decision);
   }
 
   private hold(key: string, decision: RateDecision, now = Date.now()): number {

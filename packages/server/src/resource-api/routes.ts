@@ -1,12 +1,18 @@
+import {
+  CONTROL_CHARACTER_CLASS,
+  CONTROL_CHARACTER_RANGES,
+  controlCharacterErrors,
+  fieldErrorsOf,
+  isEnvironment,
+} from '@gatehouse/domain';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CONTROL_CHARACTER_CLASS, CONTROL_CHARACTER_RANGES, controlCharacterErrors, fieldErrorsOf, isEnvironment } from '@gatehouse/domain';
 import type { AccessState } from '../oauth/access-state';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
-import { gateTarget, runGate, type GateResult, type GateTarget } from './gate';
-import { holdBack, type FailureLimiter, type RateLimiter } from './rate-limit';
-import { recordJson, type ResourceStore, type Snapshot } from './store';
+import { type GateResult, type GateTarget, gateTarget, runGate } from './gate';
+import { type FailureLimiter, holdBack, type RateLimiter } from './rate-limit';
+import { type ResourceStore, recordJson, type Snapshot } from './store';
 
 export interface ResourceRoutesOptions {
   state: AccessState;
@@ -34,8 +40,16 @@ const customerInput = z.object({
 });
 
 /** What each demo resource supports beyond reading: only CRM customers take writes. */
-const WRITABLE: Partial<Record<DemoResource, { create: z.ZodType<Record<string, unknown>>; update: z.ZodType<Record<string, unknown>> }>> = {
-  'crm/customers': { create: customerInput.extend({ active: z.boolean().default(true) }), update: customerInput.partial().strict() },
+const WRITABLE: Partial<
+  Record<
+    DemoResource,
+    { create: z.ZodType<Record<string, unknown>>; update: z.ZodType<Record<string, unknown>> }
+  >
+> = {
+  'crm/customers': {
+    create: customerInput.extend({ active: z.boolean().default(true) }),
+    update: customerInput.partial().strict(),
+  },
 };
 
 const RECORD_ID = /^[0-9]{1,15}$/;
@@ -53,34 +67,57 @@ const CONTROL_IN_URL = (() => {
       lastDigits.set(head, (lastDigits.get(head) ?? '') + encoded.slice(-1));
     }
   }
-  const encodings = [...lastDigits].map(([head, digits]) => (digits.length === 1 ? head + digits : `${head}[${digits}]`));
+  const encodings = [...lastDigits].map(([head, digits]) =>
+    digits.length === 1 ? head + digits : `${head}[${digits}]`,
+  );
   return new RegExp(`${encodings.join('|')}|[${CONTROL_CHARACTER_CLASS}]`, 'i');
 })();
 const JSON_TYPE = 'application/json; charset=utf-8';
 
 const pagingInput = z.object({
-  page: z.coerce.number({ error: 'page must be a number' }).int('page must be a whole number').min(1, 'page starts at 1').default(1),
-  pageSize: z.coerce.number({ error: 'pageSize must be a number' }).int('pageSize must be a whole number').min(1, 'pageSize is at least 1').max(500, 'pageSize is at most 500').default(50),
+  page: z.coerce
+    .number({ error: 'page must be a number' })
+    .int('page must be a whole number')
+    .min(1, 'page starts at 1')
+    .default(1),
+  pageSize: z.coerce
+    .number({ error: 'pageSize must be a number' })
+    .int('pageSize must be a whole number')
+    .min(1, 'pageSize is at least 1')
+    .max(500, 'pageSize is at most 500')
+    .default(50),
 });
 
 function rateHeaders(reply: FastifyReply, rate: { limit: number; remaining: number; retryAfterMs: number }) {
   reply.header('x-ratelimit-limit', rate.limit).header('x-ratelimit-remaining', rate.remaining);
-  if (!rate.remaining || rate.retryAfterMs) reply.header('x-ratelimit-reset', Math.ceil(rate.retryAfterMs / 1000));
+  if (!rate.remaining || rate.retryAfterMs)
+    reply.header('x-ratelimit-reset', Math.ceil(rate.retryAfterMs / 1000));
 }
 
 function refuse(reply: FastifyReply, verdict: Extract<GateResult, { ok: false }>) {
   if (verdict.status === 401 && verdict.error === 'invalid_token' && !verdict.tokenMissing) {
-    reply.header('www-authenticate', `Bearer realm="gatehouse", error="invalid_token", error_description="${verdict.description.replace(/"/g, "'")}"`);
+    reply.header(
+      'www-authenticate',
+      `Bearer realm="gatehouse", error="invalid_token", error_description="${verdict.description.replace(/"/g, "'")}"`,
+    );
   } else if (verdict.status === 401) {
     reply.header('www-authenticate', 'Bearer realm="gatehouse"');
   } else if (verdict.error === 'insufficient_scope') {
-    reply.header('www-authenticate', `Bearer realm="gatehouse", error="insufficient_scope", scope="${verdict.requiredScope}"`);
+    reply.header(
+      'www-authenticate',
+      `Bearer realm="gatehouse", error="insufficient_scope", scope="${verdict.requiredScope}"`,
+    );
   }
   if (verdict.rate) {
     rateHeaders(reply, verdict.rate);
-    if (!verdict.rate.allowed) reply.header('retry-after', Math.max(1, Math.ceil(verdict.rate.retryAfterMs / 1000)));
+    if (!verdict.rate.allowed)
+      reply.header('retry-after', Math.max(1, Math.ceil(verdict.rate.retryAfterMs / 1000)));
   }
-  return reply.code(verdict.status).send({ error: verdict.error, error_description: verdict.description, ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}) });
+  return reply.code(verdict.status).send({
+    error: verdict.error,
+    error_description: verdict.description,
+    ...(verdict.requiredScope ? { scope: verdict.requiredScope } : {}),
+  });
 }
 
 /** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`: one string per route and method, made once. */
@@ -112,11 +149,23 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   // A body Fastify cannot read (malformed JSON, too large, a foreign type) answers in the API's own error shape.
   app.setErrorHandler<FastifyError>((error, request, reply) => {
     const status = error.statusCode ?? 500;
-    if (status === 413) return reply.code(413).send({ error: 'invalid_request', error_description: 'The request body is too large.' });
-    if (status === 415) return reply.code(415).send({ error: 'invalid_request', error_description: 'Send the body as application/json.' });
-    if (status < 500) return reply.code(400).send({ error: 'invalid_request', error_description: 'The request body could not be read.' });
+    if (status === 413)
+      return reply
+        .code(413)
+        .send({ error: 'invalid_request', error_description: 'The request body is too large.' });
+    if (status === 415)
+      return reply
+        .code(415)
+        .send({ error: 'invalid_request', error_description: 'Send the body as application/json.' });
+    if (status < 500)
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', error_description: 'The request body could not be read.' });
     request.log.error({ err: error }, 'request failed');
-    return reply.code(500).send({ error: 'server_error', error_description: 'Something went wrong on our side. Please try again.' });
+    return reply.code(500).send({
+      error: 'server_error',
+      error_description: 'Something went wrong on our side. Please try again.',
+    });
   });
 
   /**
@@ -129,10 +178,18 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
     if (held > 0) return holdBack(reply, held);
     // Control characters never reach the gate, the usage report or the database: one test of the raw
     // URL for every call, and a walk of the body for the calls that have one.
-    if (CONTROL_IN_URL.test(request.url)) return reply.code(400).send({ error: 'invalid_request', error_description: 'The path or query holds control characters.' });
+    if (CONTROL_IN_URL.test(request.url))
+      return reply
+        .code(400)
+        .send({ error: 'invalid_request', error_description: 'The path or query holds control characters.' });
     if (request.body !== undefined) {
       const fields = controlCharacterErrors(request.body);
-      if (fields) return reply.code(400).send({ error: 'invalid_request', error_description: 'The body holds control characters.', fields });
+      if (fields)
+        return reply.code(400).send({
+          error: 'invalid_request',
+          error_description: 'The body holds control characters.',
+          fields,
+        });
     }
     const { env, area, tenant, resource } = request.params;
     const verdict = runGate(
@@ -148,24 +205,41 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
       state,
       limiter,
     );
-    return verdict instanceof Promise ? verdict.then((settled) => answer(request, reply, settled)) : answer(request, reply, verdict);
+    return verdict instanceof Promise
+      ? verdict.then((settled) => answer(request, reply, settled))
+      : answer(request, reply, verdict);
   };
 
-  const answer = (request: Request, reply: FastifyReply, verdict: GateResult): FastifyReply | Promise<FastifyReply> => {
+  const answer = (
+    request: Request,
+    reply: FastifyReply,
+    verdict: GateResult,
+  ): FastifyReply | Promise<FastifyReply> => {
     const { env, area, tenant, resource, id } = request.params;
     if (!verdict.ok) {
       // A call counts under a tenant only once its token proved that tenant (and the app of the key); a
       // failure before that counts in the app's one bucket per day and environment, whatever the path
       // says, and a call without a live app key counts nowhere.
       const target = gateTarget(area, resource);
-      if (verdict.pairKey !== undefined && target) usage.recordPairCall(verdict.pairKey, endpointOf(request.method, target, id), verdict.status, verdict.connectionId);
-      else if (verdict.appId !== undefined && isEnvironment(env)) usage.recordUnauthenticated(verdict.appId, env, verdict.status);
+      if (verdict.pairKey !== undefined && target)
+        usage.recordPairCall(
+          verdict.pairKey,
+          endpointOf(request.method, target, id),
+          verdict.status,
+          verdict.connectionId,
+        );
+      else if (verdict.appId !== undefined && isEnvironment(env))
+        usage.recordUnauthenticated(verdict.appId, env, verdict.status);
       // Only a failure that proved nothing counts against the address: a token that proved its app and tenant
       // but is expired, revoked or of a disabled connection is that tenant's business, not a forgery, and must
       // not hold back the app's calls for its other tenants from the same address.
       if (verdict.status !== 401 || verdict.pairKey !== undefined) return refuse(reply, verdict);
       const wait = failures.fail(request.ip);
-      return wait instanceof Promise ? wait.then((ms) => (ms > 0 ? holdBack(reply, ms) : refuse(reply, verdict))) : wait > 0 ? holdBack(reply, wait) : refuse(reply, verdict);
+      return wait instanceof Promise
+        ? wait.then((ms) => (ms > 0 ? holdBack(reply, ms) : refuse(reply, verdict)))
+        : wait > 0
+          ? holdBack(reply, wait)
+          : refuse(reply, verdict);
     }
     rateHeaders(reply, verdict.rate);
     // The token's tenant is the path's, so it is a real Tenant ID.
@@ -182,9 +256,18 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
   };
 
   /** Sends the answer: right away for a warm read, after the database for anything else. */
-  const serve = (request: Request, reply: FastifyReply, key: string, tenant: string, environment: 'integration' | 'production', id: string | undefined): FastifyReply | Promise<FastifyReply> => {
+  const serve = (
+    request: Request,
+    reply: FastifyReply,
+    key: string,
+    tenant: string,
+    environment: 'integration' | 'production',
+    id: string | undefined,
+  ): FastifyReply | Promise<FastifyReply> => {
     if (!Object.hasOwn(DEMO_RESOURCES, key)) {
-      return reply.code(404).send({ error: 'not_found', error_description: 'This resource has no data in the demo API yet.' });
+      return reply
+        .code(404)
+        .send({ error: 'not_found', error_description: 'This resource has no data in the demo API yet.' });
     }
     const resource = key as DemoResource;
     const recordId = id === undefined ? undefined : RECORD_ID.test(id) ? Number(id) : NaN;
@@ -192,37 +275,75 @@ export async function resourceRoutes(app: FastifyInstance, options: ResourceRout
 
     if (request.method === 'GET' && recordId !== undefined) {
       const listed = store.list(tenant, environment, resource);
-      return listed instanceof Promise ? listed.then((snapshot) => sendRecord(reply, snapshot, recordId, id)) : sendRecord(reply, listed, recordId, id);
+      return listed instanceof Promise
+        ? listed.then((snapshot) => sendRecord(reply, snapshot, recordId, id))
+        : sendRecord(reply, listed, recordId, id);
     }
     return serveOther(request, reply, resource, tenant, environment, id, recordId);
   };
 
-  const serveOther = async (request: Request, reply: FastifyReply, resource: DemoResource, tenant: string, environment: 'integration' | 'production', id: string | undefined, recordId: number | undefined) => {
+  const serveOther = async (
+    request: Request,
+    reply: FastifyReply,
+    resource: DemoResource,
+    tenant: string,
+    environment: 'integration' | 'production',
+    id: string | undefined,
+    recordId: number | undefined,
+  ) => {
     const writable = WRITABLE[resource];
     if (request.method === 'GET') {
       const paging = pagingInput.safeParse(request.query);
-      if (!paging.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid paging.', fields: fieldErrorsOf(paging.error) });
+      if (!paging.success)
+        return reply.code(400).send({
+          error: 'invalid_request',
+          error_description: 'Invalid paging.',
+          fields: fieldErrorsOf(paging.error),
+        });
       const { page, pageSize } = paging.data;
       const { rows } = await store.list(tenant, environment, resource);
       const start = (page - 1) * pageSize;
-      return reply.send({ page, pageSize, totalCount: rows.length, hasMore: start + pageSize < rows.length, data: rows.slice(start, start + pageSize) });
+      return reply.send({
+        page,
+        pageSize,
+        totalCount: rows.length,
+        hasMore: start + pageSize < rows.length,
+        data: rows.slice(start, start + pageSize),
+      });
     }
     const allow = writable ? (recordId === undefined ? 'GET, POST' : 'GET, PATCH') : 'GET';
     if (request.method === 'POST' && writable && recordId === undefined) {
       const parsed = writable.create.safeParse(request.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid record.', fields: fieldErrorsOf(parsed.error) });
+      if (!parsed.success)
+        return reply.code(400).send({
+          error: 'invalid_request',
+          error_description: 'Invalid record.',
+          fields: fieldErrorsOf(parsed.error),
+        });
       return reply.code(201).send(await store.create(tenant, environment, resource, parsed.data));
     }
     if (request.method === 'PATCH' && writable && recordId !== undefined) {
       const parsed = writable.update.safeParse(request.body);
-      if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', error_description: 'Invalid change.', fields: fieldErrorsOf(parsed.error) });
+      if (!parsed.success)
+        return reply.code(400).send({
+          error: 'invalid_request',
+          error_description: 'Invalid change.',
+          fields: fieldErrorsOf(parsed.error),
+        });
       const row = await store.update(tenant, environment, resource, recordId, parsed.data);
       return row ? reply.send(row) : notFound(reply, id);
     }
-    return reply.code(405).header('allow', allow).send({ error: 'method_not_allowed', error_description: `Allowed: ${allow}.` });
+    return reply
+      .code(405)
+      .header('allow', allow)
+      .send({ error: 'method_not_allowed', error_description: `Allowed: ${allow}.` });
   };
 
   const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const;
   app.route({ method: [...methods], url: '/:env/api/:area/v2/tenant/:tenant/:resource', handler: handle });
-  app.route({ method: [...methods], url: '/:env/api/:area/v2/tenant/:tenant/:resource/:id', handler: handle });
+  app.route({
+    method: [...methods],
+    url: '/:env/api/:area/v2/tenant/:tenant/:resource/:id',
+    handler: handle,
+  });
 }

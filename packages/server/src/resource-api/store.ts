@@ -1,11 +1,11 @@
 import type { Environment } from '@gatehouse/domain';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { Database } from '../db/orm';
-import { ResourceRecord } from '../db/entities';
 import { announceAccessChange } from '../access-epoch';
 import { TtlCache } from '../cache';
+import { ResourceRecord } from '../db/entities';
+import type { Database } from '../db/orm';
 import { STATE_TTL_MS } from '../oauth/access-state';
-import { DEMO_RESOURCES, generateDemoData, type DemoResource } from './demo-data';
+import { DEMO_RESOURCES, type DemoResource, generateDemoData } from './demo-data';
 
 export type ResourceRow = Record<string, unknown> & { id: number; modifiedOn: string };
 
@@ -44,14 +44,23 @@ export class ResourceStore {
 
   /** A plain value when the snapshot is cached, so a warm read waits on nothing. */
   list(tenantId: string, environment: Environment, resource: DemoResource): Snapshot | Promise<Snapshot> {
-    return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () => this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)));
+    return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () =>
+      this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)),
+    );
   }
 
-  async create(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
+  async create(
+    tenantId: string,
+    environment: Environment,
+    resource: DemoResource,
+    data: Record<string, unknown>,
+  ): Promise<ResourceRow> {
     await this.ensureSeeded(tenantId, environment);
     // Creates of one resource queue up in this instance: run together, they would all read the same last id.
     const key = `${tenantId}|${environment}|${resource}`;
-    const mine = (this.creating.get(key) ?? Promise.resolve()).catch(() => undefined).then(() => this.insertNext(tenantId, environment, resource, data));
+    const mine = (this.creating.get(key) ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.insertNext(tenantId, environment, resource, data));
     this.creating.set(key, mine);
     try {
       return await mine;
@@ -60,14 +69,31 @@ export class ResourceStore {
     }
   }
 
-  private async insertNext(tenantId: string, environment: Environment, resource: DemoResource, data: Record<string, unknown>): Promise<ResourceRow> {
+  private async insertNext(
+    tenantId: string,
+    environment: Environment,
+    resource: DemoResource,
+    data: Record<string, unknown>,
+  ): Promise<ResourceRow> {
     for (let attempt = 0; ; attempt++) {
       const em = this.db.em();
-      const last = await em.findOne(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'desc' } });
+      const last = await em.findOne(
+        ResourceRecord,
+        { tenantId, environment, resource },
+        { orderBy: { recordId: 'desc' } },
+      );
       const recordId = (last?.recordId ?? 0) + 1;
       const modifiedOn = new Date();
       try {
-        await em.insert(ResourceRecord, { pk: crypto.randomUUID(), tenantId, environment, resource, recordId, data, modifiedOn });
+        await em.insert(ResourceRecord, {
+          pk: crypto.randomUUID(),
+          tenantId,
+          environment,
+          resource,
+          recordId,
+          data,
+          modifiedOn,
+        });
       } catch (error) {
         // Another instance took this id: take the next one.
         if (!(error instanceof UniqueConstraintViolationException) || attempt >= 20) throw error;
@@ -79,7 +105,13 @@ export class ResourceStore {
     }
   }
 
-  async update(tenantId: string, environment: Environment, resource: DemoResource, id: number, patch: Record<string, unknown>): Promise<ResourceRow | null> {
+  async update(
+    tenantId: string,
+    environment: Environment,
+    resource: DemoResource,
+    id: number,
+    patch: Record<string, unknown>,
+  ): Promise<ResourceRow | null> {
     await this.ensureSeeded(tenantId, environment);
     const row = await this.db.em().transactional(async (em) => {
       const record = await em.findOne(ResourceRecord, { tenantId, environment, resource, recordId: id });
@@ -111,16 +143,31 @@ export class ResourceStore {
     // After every generated date: the demo data was last touched when it was made.
     const modifiedOn = new Date(Date.UTC(2026, 10, 28));
     const rows = (Object.keys(DEMO_RESOURCES) as DemoResource[]).flatMap((resource) =>
-      data[resource].map(({ id, ...fields }) => ({ pk: crypto.randomUUID(), tenantId, environment, resource, recordId: id, data: fields, modifiedOn })),
+      data[resource].map(({ id, ...fields }) => ({
+        pk: crypto.randomUUID(),
+        tenantId,
+        environment,
+        resource,
+        recordId: id,
+        data: fields,
+        modifiedOn,
+      })),
     );
     for (let i = 0; i < rows.length; i += 100) {
       // Two instances may seed at once: the unique key lets the second one's rows fall away.
-      await em.createQueryBuilder(ResourceRecord).insert(rows.slice(i, i + 100)).onConflict(['tenantId', 'environment', 'resource', 'recordId']).ignore().execute();
+      await em
+        .createQueryBuilder(ResourceRecord)
+        .insert(rows.slice(i, i + 100))
+        .onConflict(['tenantId', 'environment', 'resource', 'recordId'])
+        .ignore()
+        .execute();
     }
   }
 
   private async load(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
-    const records = await this.db.em().find(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'asc' } });
+    const records = await this.db
+      .em()
+      .find(ResourceRecord, { tenantId, environment, resource }, { orderBy: { recordId: 'asc' } });
     const rows = records.map(toRow);
     return { rows, byId: new Map(rows.map((r) => [r.id, r])), json: new Map() };
   }

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
-import { Organization, Tenant, TenantAdmin, User } from '../db/entities';
 import { hashPassword } from '../auth/secrets';
+import { Organization, Tenant, TenantAdmin, User } from '../db/entities';
 
 /** Demo logins: accepted only because the embedded demo database is seeded with them. Never seeded in production. */
 export const DEMO_PASSWORD = 'gatehouse-demo';
@@ -25,13 +25,32 @@ export async function seedDemo(em: EntityManager): Promise<boolean> {
     const other = tx.create(Organization, { id: crypto.randomUUID(), name: 'Other Dev Co' });
     const glendale = tx.create(Tenant, { id: '985798691', name: 'Glendale Plumbing' });
     const summit = tx.create(Tenant, { id: '100200300', name: 'Summit HVAC' });
-    const user = (email: string, name: string, extra: { organization?: typeof acme; isReviewer?: boolean } = {}) =>
-      tx.create(User, { id: crypto.randomUUID(), email, name, passwordHash: passwordHashOf.get(email)!, organization: extra.organization ?? null, isReviewer: extra.isReviewer ?? false });
+    const user = (
+      email: string,
+      name: string,
+      extra: { organization?: typeof acme; isReviewer?: boolean } = {},
+    ) =>
+      tx.create(User, {
+        id: crypto.randomUUID(),
+        email,
+        name,
+        passwordHash: passwordHashOf.get(email)!,
+        organization: extra.organization ?? null,
+        isReviewer: extra.isReviewer ?? false,
+      });
     const [dev, dev2, admin, admin2, reviewer] = DEMO_USERS;
     user(dev.email, dev.name, { organization: acme });
     user(dev2.email, dev2.name, { organization: other });
-    tx.create(TenantAdmin, { id: crypto.randomUUID(), user: user(admin.email, admin.name), tenant: glendale });
-    tx.create(TenantAdmin, { id: crypto.randomUUID(), user: user(admin2.email, admin2.name), tenant: summit });
+    tx.create(TenantAdmin, {
+      id: crypto.randomUUID(),
+      user: user(admin.email, admin.name),
+      tenant: glendale,
+    });
+    tx.create(TenantAdmin, {
+      id: crypto.randomUUID(),
+      user: user(admin2.email, admin2.name),
+      tenant: summit,
+    });
     user(reviewer.email, reviewer.name, { isReviewer: true });
   });
   return true;

@@ -1,18 +1,18 @@
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { expect } from 'vitest';
-import pg from 'pg';
-import { openDatabase, type Database, type Dialect } from '../db/orm';
-import { User } from '../db/entities';
-import { startSession } from '../auth/sessions';
-import { createContextInner, type SessionCookie } from '../context';
-import { getTRPCErrorShape, TRPCError } from '@trpc/server';
-import { appRouter, createCaller } from '../root';
-import { seedDemo } from '../seed/demo';
 import type { AbstractSqlDriver } from '@mikro-orm/knex';
 import type { Migration } from '@mikro-orm/migrations';
+import { getTRPCErrorShape, TRPCError } from '@trpc/server';
+import pg from 'pg';
+import { expect } from 'vitest';
+import { startSession } from '../auth/sessions';
+import { createContextInner, type SessionCookie } from '../context';
+import { User } from '../db/entities';
+import { type Database, type Dialect, openDatabase } from '../db/orm';
+import { appRouter, createCaller } from '../root';
+import { seedDemo } from '../seed/demo';
 
 /** Where PostgreSQL tests create their throw-away databases. */
 const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -30,7 +30,8 @@ async function postgresReachable(): Promise<boolean> {
 }
 
 const pgUp = await postgresReachable();
-if (!pgUp && process.env.CI) throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI must test both databases.`);
+if (!pgUp && process.env.CI)
+  throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI must test both databases.`);
 
 /** SQLite always; PostgreSQL whenever it is reachable. */
 export const dialects: Dialect[] = pgUp ? ['sqlite', 'postgresql'] : ['sqlite'];
@@ -104,7 +105,10 @@ export async function signIn(t: TestDatabase, email: string): Promise<() => Call
 /** Approves as the review queue does: with the name and home page the reviewer was shown. */
 export async function approveAsShown(reviewer: Caller, appId: string) {
   const shown = (await reviewer.review.queue()).find((item) => item.appId === appId);
-  return reviewer.review.approve({ appId, seen: { name: shown?.name ?? '', homePageUrl: shown?.homePageUrl ?? '' } });
+  return reviewer.review.approve({
+    appId,
+    seen: { name: shown?.name ?? '', homePageUrl: shown?.homePageUrl ?? '' },
+  });
 }
 
 /** How a refused call reaches a client: code, message and field errors after the error formatter. */
@@ -116,7 +120,14 @@ export async function rejection(call: Promise<unknown>) {
     (error: unknown) => error,
   );
   if (!(error instanceof TRPCError)) throw error;
-  const shape = getTRPCErrorShape({ config: appRouter._def._config, error, type: 'unknown', path: undefined, input: undefined, ctx: undefined });
+  const shape = getTRPCErrorShape({
+    config: appRouter._def._config,
+    error,
+    type: 'unknown',
+    path: undefined,
+    input: undefined,
+    ctx: undefined,
+  });
   return { code: error.code, message: shape.message, fieldErrors: shape.data.fieldErrors };
 }
 
@@ -151,7 +162,11 @@ export function cookieJar(token: string | null = null) {
 type MigrationClass = new (driver: AbstractSqlDriver, config: Database['orm']['config']) => Migration;
 
 /** Runs one direction of a migration's SQL (the class of the test database's dialect) against the test database. */
-export async function runMigration(t: TestDatabase, classes: Record<Dialect, MigrationClass>, direction: 'up' | 'down'): Promise<void> {
+export async function runMigration(
+  t: TestDatabase,
+  classes: Record<Dialect, MigrationClass>,
+  direction: 'up' | 'down',
+): Promise<void> {
   const migration = new classes[t.db.dialect](t.db.orm.em.getDriver() as AbstractSqlDriver, t.db.orm.config);
   await migration[direction]();
   const conn = t.db.em().getConnection();

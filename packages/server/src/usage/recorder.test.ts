@@ -10,7 +10,12 @@ const BASE = Date.UTC(2026, 0, 15, 9, 30, 0, 123);
 describe.each(dialects)('usage recorder on %s', (dialect) => {
   let t: TestDatabase;
   let appId: string;
-  const connections: { id: string; tenantId: string; environment: 'integration' | 'production'; secretId: string }[] = [];
+  const connections: {
+    id: string;
+    tenantId: string;
+    environment: 'integration' | 'production';
+    secretId: string;
+  }[] = [];
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
@@ -33,17 +38,40 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
       updatedAt: now,
     });
     const tenantIds = Array.from({ length: N / 2 }, (_, i) => String(700_000_000 + i));
-    await em.insertMany(Tenant, tenantIds.map((id) => ({ id, name: `Tenant ${id}` })));
+    await em.insertMany(
+      Tenant,
+      tenantIds.map((id) => ({ id, name: `Tenant ${id}` })),
+    );
     for (let i = 0; i < N; i++) {
-      connections.push({ id: crypto.randomUUID(), tenantId: tenantIds[i >> 1]!, environment: i % 2 ? 'production' : 'integration', secretId: crypto.randomUUID() });
+      connections.push({
+        id: crypto.randomUUID(),
+        tenantId: tenantIds[i >> 1]!,
+        environment: i % 2 ? 'production' : 'integration',
+        secretId: crypto.randomUUID(),
+      });
     }
     await em.insertMany(
       Connection,
-      connections.map((c) => ({ id: c.id, app: appId, tenant: c.tenantId, environment: c.environment, status: 'connected' as const, createdAt: now, updatedAt: now })),
+      connections.map((c) => ({
+        id: c.id,
+        app: appId,
+        tenant: c.tenantId,
+        environment: c.environment,
+        status: 'connected' as const,
+        createdAt: now,
+        updatedAt: now,
+      })),
     );
     await em.insertMany(
       ClientSecret,
-      connections.map((c, i) => ({ id: c.secretId, connection: c.id, secretHash: i.toString(16).padStart(64, '0'), start: 'gh_', createdAt: now, createdBy: dev.id })),
+      connections.map((c, i) => ({
+        id: c.secretId,
+        connection: c.id,
+        secretHash: i.toString(16).padStart(64, '0'),
+        start: 'gh_',
+        createdAt: now,
+        createdBy: dev.id,
+      })),
     );
   });
 
@@ -57,7 +85,14 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
     return Object.fromEntries(
       connections.map((c) => {
         const row = rows.find((r) => r.id === c.id)!;
-        return [c.id, { lastCallAt: row.lastCallAt ?? null, lastTokenAt: row.lastTokenAt ?? null, lastUsedAt: usedAt.get(c.secretId) }];
+        return [
+          c.id,
+          {
+            lastCallAt: row.lastCallAt ?? null,
+            lastTokenAt: row.lastTokenAt ?? null,
+            lastUsedAt: usedAt.get(c.secretId),
+          },
+        ];
       }),
     );
   }
@@ -68,7 +103,15 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
     const callAt = (i: number) => BASE + i * 37 + 1;
     const tokenAt = (i: number) => (i % 3 ? BASE + 100_000 + i * 13 : null);
     connections.forEach((c, i) => {
-      usage.recordCall(appId, c.tenantId, c.environment, 'GET /crm/v2/tenant/{tenant}/customers', 200, c.id, callAt(i));
+      usage.recordCall(
+        appId,
+        c.tenantId,
+        c.environment,
+        'GET /crm/v2/tenant/{tenant}/customers',
+        200,
+        c.id,
+        callAt(i),
+      );
       const token = tokenAt(i);
       if (token !== null) usage.recordToken(c.id, c.secretId, token);
     });
@@ -76,7 +119,10 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
 
     const date = (at: number | null) => (at === null ? null : new Date(at));
     const expected = Object.fromEntries(
-      connections.map((c, i) => [c.id, { lastCallAt: date(callAt(i)), lastTokenAt: date(tokenAt(i)), lastUsedAt: date(tokenAt(i)) }]),
+      connections.map((c, i) => [
+        c.id,
+        { lastCallAt: date(callAt(i)), lastTokenAt: date(tokenAt(i)), lastUsedAt: date(tokenAt(i)) },
+      ]),
     );
     expect(await stored()).toEqual(expected);
     const calls = await t.db.em().find(UsageDaily, { appId });
@@ -84,14 +130,33 @@ describe.each(dialects)('usage recorder on %s', (dialect) => {
 
     // Newer by less than the resolution: not written. The first connection's call, exactly 30 s later: written.
     connections.forEach((c, i) => {
-      usage.recordCall(appId, c.tenantId, c.environment, 'GET /crm/v2/tenant/{tenant}/customers', 200, c.id, callAt(i) + 29_999);
+      usage.recordCall(
+        appId,
+        c.tenantId,
+        c.environment,
+        'GET /crm/v2/tenant/{tenant}/customers',
+        200,
+        c.id,
+        callAt(i) + 29_999,
+      );
       const token = tokenAt(i);
       if (token !== null) usage.recordToken(c.id, c.secretId, token + 29_999);
     });
-    usage.recordCall(appId, connections[0]!.tenantId, connections[0]!.environment, 'GET /crm/v2/tenant/{tenant}/customers', 200, connections[0]!.id, callAt(0) + 30_000);
+    usage.recordCall(
+      appId,
+      connections[0]!.tenantId,
+      connections[0]!.environment,
+      'GET /crm/v2/tenant/{tenant}/customers',
+      200,
+      connections[0]!.id,
+      callAt(0) + 30_000,
+    );
     await usage.flush();
     const first = connections[0]!.id;
-    expect(await stored()).toEqual({ ...expected, [first]: { ...expected[first]!, lastCallAt: date(callAt(0) + 30_000) } });
+    expect(await stored()).toEqual({
+      ...expected,
+      [first]: { ...expected[first]!, lastCallAt: date(callAt(0) + 30_000) },
+    });
     await usage.close();
   });
   it('logs a failed background write by kind and code, without its statement or the values it held', async () => {

@@ -1,13 +1,27 @@
-import { UNAUTHENTICATED_ENDPOINT, USAGE_OUTCOMES, usageOutcomeIndex, type Environment, type UsageOutcome } from '@gatehouse/domain';
-import type { Database } from '../db/orm';
+import {
+  type Environment,
+  UNAUTHENTICATED_ENDPOINT,
+  USAGE_OUTCOMES,
+  type UsageOutcome,
+  usageOutcomeIndex,
+} from '@gatehouse/domain';
 import type { EntityKey, EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
+import type { Database } from '../db/orm';
 import { serializeError } from '../http/log';
 
-
 /** One day's count of one app, tenant, environment, endpoint and outcome, as written. */
-type UsageRow = { id: string; day: string; appId: string; tenantId: string; environment: Environment; endpoint: string; outcome: UsageOutcome; calls: number };
+type UsageRow = {
+  id: string;
+  day: string;
+  appId: string;
+  tenantId: string;
+  environment: Environment;
+  endpoint: string;
+  outcome: UsageOutcome;
+  calls: number;
+};
 
 /** Calls counted since the last write: day → `app:tenant:environment` → endpoint → count per outcome. */
 type CallCounts = Map<string, Map<string, Map<string, number[]>>>;
@@ -35,14 +49,31 @@ export class UsageRecorder {
   private readonly written = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly db: Database, flushEveryMs = 2000) {
+  constructor(
+    private readonly db: Database,
+    flushEveryMs = 2000,
+  ) {
     if (flushEveryMs > 0) {
-      this.timer = setInterval(() => void this.flush().catch((error: unknown) => console.error('usage flush failed', serializeError(error))), flushEveryMs);
+      this.timer = setInterval(
+        () =>
+          void this.flush().catch((error: unknown) =>
+            console.error('usage flush failed', serializeError(error)),
+          ),
+        flushEveryMs,
+      );
       this.timer.unref();
     }
   }
 
-  recordCall(appId: string, tenantId: string, environment: Environment, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
+  recordCall(
+    appId: string,
+    tenantId: string,
+    environment: Environment,
+    endpoint: string,
+    status: number,
+    connectionId?: string,
+    now = Date.now(),
+  ): void {
     this.recordPairCall(`${appId}:${tenantId}:${environment}`, endpoint, status, connectionId, now);
   }
 
@@ -56,14 +87,29 @@ export class UsageRecorder {
    * per token, and the endpoint one string per route, so counting a call
    * builds no string and allocates nothing once the counters exist.
    */
-  recordPairCall(pair: string, endpoint: string, status: number, connectionId?: string, now = Date.now()): void {
+  recordPairCall(
+    pair: string,
+    endpoint: string,
+    status: number,
+    connectionId?: string,
+    now = Date.now(),
+  ): void {
     const day = this.dayOf(now);
     let pairs = this.calls.get(day);
-    if (!pairs) this.calls.set(day, (pairs = new Map()));
+    if (!pairs) {
+      pairs = new Map();
+      this.calls.set(day, pairs);
+    }
     let byEndpoint = pairs.get(pair);
-    if (!byEndpoint) pairs.set(pair, (byEndpoint = new Map()));
+    if (!byEndpoint) {
+      byEndpoint = new Map();
+      pairs.set(pair, byEndpoint);
+    }
     let counts = byEndpoint.get(endpoint);
-    if (!counts) byEndpoint.set(endpoint, (counts = [0, 0, 0, 0]));
+    if (!counts) {
+      counts = [0, 0, 0, 0];
+      byEndpoint.set(endpoint, counts);
+    }
     counts[usageOutcomeIndex(status)]!++;
     if (connectionId) this.lastCall.set(connectionId, now);
   }
@@ -110,7 +156,12 @@ export class UsageRecorder {
 
   private async write(): Promise<void> {
     if (this.calls.size + this.lastCall.size + this.lastToken.size + this.secretUse.size === 0) return;
-    const [calls, lastCall, lastToken, secretUse] = [this.calls, this.lastCall, this.lastToken, this.secretUse];
+    const [calls, lastCall, lastToken, secretUse] = [
+      this.calls,
+      this.lastCall,
+      this.lastToken,
+      this.secretUse,
+    ];
     this.calls = new Map();
     this.lastCall = new Map();
     this.lastToken = new Map();
@@ -122,7 +173,17 @@ export class UsageRecorder {
           const [appId, tenantId, environment] = pair.split(':') as [string, string, Environment];
           for (const [endpoint, counts] of byEndpoint) {
             counts.forEach((n, index) => {
-              if (n > 0) rows.push({ id: crypto.randomUUID(), day, appId, tenantId, environment, endpoint, outcome: USAGE_OUTCOMES[index]!, calls: n });
+              if (n > 0)
+                rows.push({
+                  id: crypto.randomUUID(),
+                  day,
+                  appId,
+                  tenantId,
+                  environment,
+                  endpoint,
+                  outcome: USAGE_OUTCOMES[index]!,
+                  calls: n,
+                });
             });
           }
         }
@@ -146,15 +207,31 @@ const COUNT_CHUNK = 200;
 async function addCalls(em: EntityManager, rows: UsageRow[]): Promise<void> {
   const meta = em.getMetadata(UsageDaily);
   const q = (name: string) => em.getPlatform().quoteIdentifier(name);
-  const properties = ['id', 'day', 'appId', 'tenantId', 'environment', 'endpoint', 'outcome', 'calls'] as const;
-  const [columns, key] = [properties, properties.slice(1, -1)].map((list) => list.map((property) => q(meta.properties[property].fieldNames[0]!)).join(', '));
+  const properties = [
+    'id',
+    'day',
+    'appId',
+    'tenantId',
+    'environment',
+    'endpoint',
+    'outcome',
+    'calls',
+  ] as const;
+  const [columns, key] = [properties, properties.slice(1, -1)].map((list) =>
+    list.map((property) => q(meta.properties[property].fieldNames[0]!)).join(', '),
+  );
   const table = q(meta.tableName);
   const calls = q(meta.properties.calls.fieldNames[0]!);
   const tuple = `(${properties.map(() => '?').join(', ')})`;
   for (let i = 0; i < rows.length; i += COUNT_CHUNK) {
     const chunk = rows.slice(i, i + COUNT_CHUNK);
     const sql = `insert into ${table} (${columns}) values ${chunk.map(() => tuple).join(', ')} on conflict (${key}) do update set ${calls} = ${table}.${calls} + excluded.${calls}`;
-    await em.getConnection().execute(sql, chunk.flatMap((row) => properties.map((property) => row[property])), 'run', em.getTransactionContext());
+    await em.getConnection().execute(
+      sql,
+      chunk.flatMap((row) => properties.map((property) => row[property])),
+      'run',
+      em.getTransactionContext(),
+    );
   }
 }
 
@@ -164,7 +241,12 @@ async function addCalls(em: EntityManager, rows: UsageRow[]): Promise<void> {
  * `else` gives PostgreSQL the column's type for the bound dates; the driver
  * binds them as `nativeUpdate` does (epoch milliseconds on SQLite).
  */
-async function stamp<T extends object>(em: EntityManager, entity: EntityName<T>, property: EntityKey<T>, times: [string, Date][]): Promise<void> {
+async function stamp<T extends object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  property: EntityKey<T>,
+  times: [string, Date][],
+): Promise<void> {
   const meta = em.getMetadata(entity);
   const q = (name: string) => em.getPlatform().quoteIdentifier(name);
   const table = q(meta.tableName);
@@ -173,6 +255,8 @@ async function stamp<T extends object>(em: EntityManager, entity: EntityName<T>,
   for (let i = 0; i < times.length; i += STAMP_CHUNK) {
     const chunk = times.slice(i, i + STAMP_CHUNK);
     const sql = `update ${table} set ${column} = case ${id}${' when ? then ?'.repeat(chunk.length)} else ${column} end where ${id} in (${chunk.map(() => '?').join(', ')})`;
-    await em.getConnection().execute(sql, [...chunk.flat(), ...chunk.map(([rowId]) => rowId)], 'run', em.getTransactionContext());
+    await em
+      .getConnection()
+      .execute(sql, [...chunk.flat(), ...chunk.map(([rowId]) => rowId)], 'run', em.getTransactionContext());
   }
 }

@@ -1,7 +1,7 @@
+import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import { Badge, Banner, EmptyState, formatDateTime, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Badge, Banner, EmptyState, Loading, formatDateTime, messageFrom, useTRPC } from '@gatehouse/ui';
 import { ConnectionBadge } from './status';
 import { useTenant } from './tenant-scope';
 
@@ -15,9 +15,13 @@ export function AccessList() {
       <div className="page-head">
         <div>
           <h1>API Application Access</h1>
-          <p className="muted" style={{ margin: 0 }}>{tenantName} · {ENVIRONMENT_LABEL[environment]}</p>
+          <p className="muted" style={{ margin: 0 }}>
+            {tenantName} · {ENVIRONMENT_LABEL[environment]}
+          </p>
         </div>
-        <Link className="btn btn-primary" to={`${base}/connect`}>Connect New App</Link>
+        <Link className="btn btn-primary" to={`${base}/connect`}>
+          Connect New App
+        </Link>
       </div>
       {list.isPending ? (
         <Loading label="Loading apps…" />
@@ -26,14 +30,23 @@ export function AccessList() {
       ) : list.data.length === 0 ? (
         <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
           <p className="muted">Connect an app to give it access to this tenant's data.</p>
-          <Link className="btn btn-primary" to={`${base}/connect`}>Connect New App</Link>
+          <Link className="btn btn-primary" to={`${base}/connect`}>
+            Connect New App
+          </Link>
         </EmptyState>
       ) : (
         <div className="table-wrap">
           <table>
             <caption className="sr-only">Apps with access decisions for this tenant</caption>
             <thead>
-              <tr><th scope="col">App</th><th scope="col">Status</th><th scope="col">Version</th><th scope="col">Client ID</th><th scope="col">Last API call</th><th scope="col">Last change</th></tr>
+              <tr>
+                <th scope="col">App</th>
+                <th scope="col">Status</th>
+                <th scope="col">Version</th>
+                <th scope="col">Client ID</th>
+                <th scope="col">Last API call</th>
+                <th scope="col">Last change</th>
+              </tr>
             </thead>
             <tbody>
               {list.data.map((c) => (
@@ -46,7 +59,11 @@ export function AccessList() {
                     <div className="actions">
                       <ConnectionBadge state={c.status} />
                       {c.newVersionAvailable ? <Badge tone="info">New Version Available</Badge> : null}
-                      {c.appDeleted ? <Badge tone="bad">App deleted</Badge> : !c.offered ? <Badge tone="warn">No longer offered</Badge> : null}
+                      {c.appDeleted ? (
+                        <Badge tone="bad">App deleted</Badge>
+                      ) : !c.offered ? (
+                        <Badge tone="warn">No longer offered</Badge>
+                      ) : null}
                     </div>
                   </td>
                   <td>{c.acceptedVersion ? `Version ${c.acceptedVersion}` : '—'}</td>

@@ -1,7 +1,17 @@
+import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import {
+  Banner,
+  Button,
+  CredentialsOnce,
+  EmptyState,
+  isNotFound,
+  Loading,
+  messageFrom,
+  ScopeList,
+  useTRPC,
+} from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Banner, Button, CredentialsOnce, EmptyState, Loading, ScopeList, isNotFound, messageFrom, useTRPC } from '@gatehouse/ui';
 import { useTenant } from './tenant-scope';
 
 /** The Connect screen: the app and every scope it asks for, then Allow or Decline. */
@@ -15,21 +25,40 @@ export function ConnectApp() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
   // A refused Allow (e.g. the credentials setting changed meanwhile) reloads the screen so the admin reviews what is true now.
   const allow = useMutation(trpc.connections.allow.mutationOptions({ onSuccess: refresh, onError: refresh }));
-  const decline = useMutation(trpc.connections.decline.mutationOptions({ onSuccess: async () => { await refresh(); navigate(base); } }));
+  const decline = useMutation(
+    trpc.connections.decline.mutationOptions({
+      onSuccess: async () => {
+        await refresh();
+        navigate(base);
+      },
+    }),
+  );
 
   if (allow.data) {
     return (
       <>
-        <Banner kind="success"><strong>{allow.data.connection.appName}</strong> is connected in {ENVIRONMENT_LABEL[environment]} on version {allow.data.connection.acceptedVersion}.</Banner>
-        <p>Share these client credentials with the app's developer over a secure channel. They work only in {ENVIRONMENT_LABEL[environment]}.</p>
-        <CredentialsOnce clientId={allow.data.clientId} clientSecret={allow.data.clientSecret} onDone={() => navigate(`${base}/connections/${allow.data.connection.id}`)} />
+        <Banner kind="success">
+          <strong>{allow.data.connection.appName}</strong> is connected in {ENVIRONMENT_LABEL[environment]} on
+          version {allow.data.connection.acceptedVersion}.
+        </Banner>
+        <p>
+          Share these client credentials with the app's developer over a secure channel. They work only in{' '}
+          {ENVIRONMENT_LABEL[environment]}.
+        </p>
+        <CredentialsOnce
+          clientId={allow.data.clientId}
+          clientSecret={allow.data.clientSecret}
+          onDone={() => navigate(`${base}/connections/${allow.data.connection.id}`)}
+        />
       </>
     );
   }
   if (app.isPending) return <Loading label="Loading app…" />;
   if (app.isError) {
     return isNotFound(app.error) ? (
-      <EmptyState title="App not found"><Link to={`${base}/connect`}>Back to Connect New App</Link></EmptyState>
+      <EmptyState title="App not found">
+        <Link to={`${base}/connect`}>Back to Connect New App</Link>
+      </EmptyState>
     ) : (
       <Banner kind="error">{messageFrom(app.error)}</Banner>
     );
@@ -38,31 +67,68 @@ export function ConnectApp() {
   const error = allow.error ?? decline.error;
   return (
     <>
-      <p><Link to={`${base}/connect`}>← Connect New App</Link></p>
+      <p>
+        <Link to={`${base}/connect`}>← Connect New App</Link>
+      </p>
       <h1>Connect {app.data.name}</h1>
       {error ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
-      {app.data.declined ? <Banner kind="info">You declined this app before. You can still allow it.</Banner> : null}
+      {app.data.declined ? (
+        <Banner kind="info">You declined this app before. You can still allow it.</Banner>
+      ) : null}
       <div className="card">
         <dl className="dl">
-          <dt>Application</dt><dd>{app.data.name}</dd>
-          <dt>Organization</dt><dd>{app.data.organizationName}</dd>
-          <dt>Home page URL</dt><dd><a href={app.data.homePageUrl} target="_blank" rel="noreferrer noopener">{app.data.homePageUrl}</a></dd>
-          <dt>Version</dt><dd>Version {app.data.latestVersion}</dd>
-          <dt>Environment</dt><dd>{ENVIRONMENT_LABEL[environment]}</dd>
-          <dt>Client credentials</dt><dd data-testid="credentials-issuer">{CREDENTIALS_MODE_LABEL[app.data.credentialsIssuer]}</dd>
+          <dt>Application</dt>
+          <dd>{app.data.name}</dd>
+          <dt>Organization</dt>
+          <dd>{app.data.organizationName}</dd>
+          <dt>Home page URL</dt>
+          <dd>
+            <a href={app.data.homePageUrl} target="_blank" rel="noreferrer noopener">
+              {app.data.homePageUrl}
+            </a>
+          </dd>
+          <dt>Version</dt>
+          <dd>Version {app.data.latestVersion}</dd>
+          <dt>Environment</dt>
+          <dd>{ENVIRONMENT_LABEL[environment]}</dd>
+          <dt>Client credentials</dt>
+          <dd data-testid="credentials-issuer">{CREDENTIALS_MODE_LABEL[app.data.credentialsIssuer]}</dd>
         </dl>
       </div>
       <div className="card">
         <h2>Requested scopes</h2>
-        <p className="muted">If you allow, the app may do exactly this with {tenantId}'s data in {ENVIRONMENT_LABEL[environment]}. <span className="scope-modify">Modify</span> lets it change data.</p>
+        <p className="muted">
+          If you allow, the app may do exactly this with {tenantId}'s data in {ENVIRONMENT_LABEL[environment]}
+          . <span className="scope-modify">Modify</span> lets it change data.
+        </p>
         <ScopeList scopes={app.data.scopes} />
       </div>
       {alreadyConnected ? (
-        <Banner kind="info">This app is already connected here. <Link to={`${base}/connections/${app.data.connection!.id}`}>Open its connection</Link>.</Banner>
+        <Banner kind="info">
+          This app is already connected here.{' '}
+          <Link to={`${base}/connections/${app.data.connection!.id}`}>Open its connection</Link>.
+        </Banner>
       ) : (
         <div className="actions">
-          <Button variant="primary" busy={allow.isPending} disabled={decline.isPending} onClick={() => allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.data.credentialsIssuer })}>Allow</Button>
-          {!app.data.declined ? <Button busy={decline.isPending} disabled={allow.isPending} onClick={() => decline.mutate({ tenantId, environment, appId })}>Decline</Button> : null}
+          <Button
+            variant="primary"
+            busy={allow.isPending}
+            disabled={decline.isPending}
+            onClick={() =>
+              allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.data.credentialsIssuer })
+            }
+          >
+            Allow
+          </Button>
+          {!app.data.declined ? (
+            <Button
+              busy={decline.isPending}
+              disabled={allow.isPending}
+              onClick={() => decline.mutate({ tenantId, environment, appId })}
+            >
+              Decline
+            </Button>
+          ) : null}
         </div>
       )}
     </>

@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query';
-import { Link } from 'react-router';
 import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import { Badge, Banner, EmptyState, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
 
 /** Connect New App: the apps offered to this tenant that it has not connected in this environment. */
@@ -11,9 +11,14 @@ export function ConnectNewApp() {
   const apps = useQuery(trpc.connections.available.queryOptions({ tenantId, environment }));
   return (
     <>
-      <p><Link to={base}>← API Application Access</Link></p>
+      <p>
+        <Link to={base}>← API Application Access</Link>
+      </p>
       <h1>Connect New App</h1>
-      <p className="muted">Apps whose developers offered them to tenant {tenantId}, not yet connected in {ENVIRONMENT_LABEL[environment]}.</p>
+      <p className="muted">
+        Apps whose developers offered them to tenant {tenantId}, not yet connected in{' '}
+        {ENVIRONMENT_LABEL[environment]}.
+      </p>
       {apps.isPending ? (
         <Loading label="Loading apps…" />
       ) : apps.isError ? (
@@ -29,11 +34,22 @@ export function ConnectNewApp() {
               <div className="page-head" style={{ marginBottom: 0 }}>
                 <div>
                   <h2 style={{ marginBottom: '0.25rem' }}>{app.name}</h2>
-                  <div className="muted">{app.organizationName} · <a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">{app.homePageUrl}</a></div>
+                  <div className="muted">
+                    {app.organizationName} ·{' '}
+                    <a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">
+                      {app.homePageUrl}
+                    </a>
+                  </div>
                 </div>
                 <div className="actions">
                   {app.declined ? <Badge tone="bad">Declined</Badge> : null}
-                  <Link className="btn btn-primary" to={`${base}/connect/${app.appId}`} aria-label={`Connect ${app.name}`}>Connect</Link>
+                  <Link
+                    className="btn btn-primary"
+                    to={`${base}/connect/${app.appId}`}
+                    aria-label={`Connect ${app.name}`}
+                  >
+                    Connect
+                  </Link>
                 </div>
               </div>
             </li>

@@ -1,7 +1,7 @@
+import { ENVIRONMENT_LABEL, ENVIRONMENTS, type Environment, isEnvironment } from '@gatehouse/domain';
+import { EmptyState, type SessionUser, useTRPC } from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
-import { Link, Outlet, useNavigate, useOutletContext, useParams, useLocation } from 'react-router';
-import { ENVIRONMENTS, ENVIRONMENT_LABEL, isEnvironment, type Environment } from '@gatehouse/domain';
-import { EmptyState, useTRPC, type SessionUser } from '@gatehouse/ui';
+import { Link, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
 
 export interface TenantContext {
   tenantId: string;
@@ -37,28 +37,46 @@ export function TenantScope() {
   const section = location.pathname.split('/')[3] === 'connect' ? '/connect' : '';
   return (
     <>
-      <div className="context-bar" aria-label="Tenant and environment">
+      <section className="context-bar" aria-label="Tenant and environment">
         <div className="field" style={{ marginBottom: 0 }}>
           <label htmlFor="tenant-switch">Tenant</label>
           {user.tenantIds.length > 1 ? (
-            <select id="tenant-switch" value={tenantId} onChange={(e) => navigate(`/${e.target.value}/${env}${section}`)}>
+            <select
+              id="tenant-switch"
+              value={tenantId}
+              onChange={(e) => navigate(`/${e.target.value}/${env}${section}`)}
+            >
               {user.tenantIds.map((id) => (
-                <option key={id} value={id}>{tenants.data?.find((t) => t.id === id)?.name ?? id} ({id})</option>
+                <option key={id} value={id}>
+                  {tenants.data?.find((t) => t.id === id)?.name ?? id} ({id})
+                </option>
               ))}
             </select>
           ) : (
-            <output id="tenant-switch">{tenantName} ({tenantId})</output>
+            <output id="tenant-switch">
+              {tenantName} ({tenantId})
+            </output>
           )}
         </div>
+        {/* biome-ignore lint/a11y/useSemanticElements: a bar of links, not form controls a fieldset would group */}
         <div role="group" aria-label="Environment" className="segmented">
           {ENVIRONMENTS.map((e) => (
-            <Link key={e} to={`/${tenantId}/${e}${section}`} aria-current={e === env ? 'page' : undefined} className={e === env ? 'active' : undefined}>
+            <Link
+              key={e}
+              to={`/${tenantId}/${e}${section}`}
+              aria-current={e === env ? 'page' : undefined}
+              className={e === env ? 'active' : undefined}
+            >
               {ENVIRONMENT_LABEL[e]}
             </Link>
           ))}
         </div>
-      </div>
-      <Outlet context={{ tenantId, tenantName, environment: env, base: `/${tenantId}/${env}` } satisfies TenantContext} />
+      </section>
+      <Outlet
+        context={
+          { tenantId, tenantName, environment: env, base: `/${tenantId}/${env}` } satisfies TenantContext
+        }
+      />
     </>
   );
 }

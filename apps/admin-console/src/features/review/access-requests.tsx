@@ -1,8 +1,18 @@
-import { useState } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
+import {
+  Banner,
+  CopyButton,
+  EmptyState,
+  fieldErrorsFrom,
+  formatDateTime,
+  Loading,
+  messageFrom,
+  type RouterOutputs,
+  useTRPC,
+} from '@gatehouse/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Decision } from './decision';
-import { Banner, CopyButton, EmptyState, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 
 type AccessRequestItem = RouterOutputs['review']['accessRequests'][number];
 
@@ -16,9 +26,12 @@ export function AccessRequests() {
       <h1>Access requests</h1>
       {issued ? (
         <Banner kind="success">
-          <strong>Account created for {issued.email}.</strong> Pass this one-time link on; it sets the password and works for 72 hours. It will not be shown again.
+          <strong>Account created for {issued.email}.</strong> Pass this one-time link on; it sets the
+          password and works for 72 hours. It will not be shown again.
           <div className="masked" style={{ marginTop: '0.5rem' }}>
-            <code className="secret" data-testid="setup-link">{issued.link}</code>
+            <code className="secret" data-testid="setup-link">
+              {issued.link}
+            </code>
             <CopyButton value={issued.link} label="Copy link" />
           </div>
         </Banner>
@@ -31,14 +44,22 @@ export function AccessRequests() {
         <EmptyState title="No pending requests" />
       ) : (
         <ul className="card-list" aria-label="Pending access requests">
-          {requests.data.map((r) => <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />)}
+          {requests.data.map((r) => (
+            <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />
+          ))}
         </ul>
       )}
     </>
   );
 }
 
-function RequestEntry({ request, onApproved }: { request: AccessRequestItem; onApproved: (link: string) => void }) {
+function RequestEntry({
+  request,
+  onApproved,
+}: {
+  request: AccessRequestItem;
+  onApproved: (link: string) => void;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.accessRequests.queryKey() });
@@ -54,11 +75,28 @@ function RequestEntry({ request, onApproved }: { request: AccessRequestItem; onA
   const error = approve.error ?? reject.error;
   return (
     <li className="card" aria-label={`Request from ${request.email}`}>
-      <h2>{request.name} <span className="muted">&lt;{request.email}&gt;</span></h2>
+      <h2>
+        {request.name} <span className="muted">&lt;{request.email}&gt;</span>
+      </h2>
       <dl className="dl">
-        <dt>Role wanted</dt><dd>{ACCESS_ROLE_LABEL[request.role]}{request.tenantId ? ` of tenant ${request.tenantId}${request.tenantName ? ` (${request.tenantName})` : ' (unknown tenant)'}` : ''}</dd>
-        <dt>Organization</dt><dd>{request.organizationName} {request.role === 'developer' ? <span className="muted">({request.existingOrganization ? 'joins the existing organization' : 'new organization'})</span> : null}</dd>
-        <dt>Requested</dt><dd>{formatDateTime(request.createdAt)}</dd>
+        <dt>Role wanted</dt>
+        <dd>
+          {ACCESS_ROLE_LABEL[request.role]}
+          {request.tenantId
+            ? ` of tenant ${request.tenantId}${request.tenantName ? ` (${request.tenantName})` : ' (unknown tenant)'}`
+            : ''}
+        </dd>
+        <dt>Organization</dt>
+        <dd>
+          {request.organizationName}{' '}
+          {request.role === 'developer' ? (
+            <span className="muted">
+              ({request.existingOrganization ? 'joins the existing organization' : 'new organization'})
+            </span>
+          ) : null}
+        </dd>
+        <dt>Requested</dt>
+        <dd>{formatDateTime(request.createdAt)}</dd>
       </dl>
       {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
       <Decision

@@ -1,7 +1,17 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { APP_KIND_LABEL, scopeInfo } from '@gatehouse/domain';
+import {
+  Badge,
+  Banner,
+  EmptyState,
+  fieldErrorsFrom,
+  formatDateTime,
+  Loading,
+  messageFrom,
+  type RouterOutputs,
+  useTRPC,
+} from '@gatehouse/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Decision } from './decision';
-import { Badge, Banner, EmptyState, Loading, fieldErrorsFrom, formatDateTime, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
 
 type QueueItem = RouterOutputs['review']['queue'][number];
 
@@ -17,7 +27,10 @@ export function ReviewQueue() {
   return (
     <>
       <h1>Review queue</h1>
-      <p className="muted">Public apps stay invisible to every tenant until approved. A new name or home page of an approved app comes back here; tenants keep seeing the approved one until you approve the change.</p>
+      <p className="muted">
+        Public apps stay invisible to every tenant until approved. A new name or home page of an approved app
+        comes back here; tenants keep seeing the approved one until you approve the change.
+      </p>
       {queue.isPending ? (
         <Loading label="Loading the queue…" />
       ) : queue.isError ? (
@@ -26,7 +39,9 @@ export function ReviewQueue() {
         <EmptyState title="Nothing to review" />
       ) : (
         <ul className="card-list" aria-label="Apps waiting for review">
-          {queue.data.map((item) => <QueueEntry key={item.appId} item={item} />)}
+          {queue.data.map((item) => (
+            <QueueEntry key={item.appId} item={item} />
+          ))}
         </ul>
       )}
     </>
@@ -47,21 +62,39 @@ function QueueEntry({ item }: { item: QueueItem }) {
       <div className="page-head" style={{ marginBottom: '0.5rem' }}>
         <div>
           <h2>{item.name}</h2>
-          <div className="muted">{item.organizationName} <span title="The developer's verified organization">(verified)</span> · <a href={item.homePageUrl} target="_blank" rel="noreferrer noopener">{item.homePageUrl}</a> · {APP_KIND_LABEL[item.kind]}</div>
+          <div className="muted">
+            {item.organizationName} <span title="The developer's verified organization">(verified)</span> ·{' '}
+            <a href={item.homePageUrl} target="_blank" rel="noreferrer noopener">
+              {item.homePageUrl}
+            </a>{' '}
+            · {APP_KIND_LABEL[item.kind]}
+          </div>
         </div>
         <Badge tone="warn">waiting {age(item.submittedAt)}</Badge>
       </div>
       {item.listedName !== null ? <IdentityChange item={item} /> : null}
-      <p className="muted">Submitted {formatDateTime(item.submittedAt)} · Tenant IDs: {item.tenantIds.join(', ') || 'none yet'}</p>
+      <p className="muted">
+        Submitted {formatDateTime(item.submittedAt)} · Tenant IDs: {item.tenantIds.join(', ') || 'none yet'}
+      </p>
       <div className="grid-2">
         <div>
           <h3>Modify scopes ({modify.length})</h3>
-          <ul className="scope-list">{modify.map((s) => <li key={s} className="scope-modify">{describe(s)}</li>)}</ul>
+          <ul className="scope-list">
+            {modify.map((s) => (
+              <li key={s} className="scope-modify">
+                {describe(s)}
+              </li>
+            ))}
+          </ul>
           {modify.length === 0 ? <p className="muted">None: read-only app.</p> : null}
         </div>
         <div>
           <h3>View scopes ({view.length})</h3>
-          <ul className="scope-list">{view.map((s) => <li key={s}>{describe(s)}</li>)}</ul>
+          <ul className="scope-list">
+            {view.map((s) => (
+              <li key={s}>{describe(s)}</li>
+            ))}
+          </ul>
         </div>
       </div>
       {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
@@ -71,7 +104,9 @@ function QueueEntry({ item }: { item: QueueItem }) {
         approving={approve.isPending}
         rejecting={reject.isPending}
         reasonError={fieldErrorsFrom(reject.error).reason}
-        onApprove={() => approve.mutate({ appId: item.appId, seen: { name: item.name, homePageUrl: item.homePageUrl } })}
+        onApprove={() =>
+          approve.mutate({ appId: item.appId, seen: { name: item.name, homePageUrl: item.homePageUrl } })
+        }
         onReject={(reason) => reject.mutate({ appId: item.appId, reason })}
       />
     </li>
@@ -86,14 +121,22 @@ function IdentityChange({ item }: { item: QueueItem }) {
   ];
   return (
     <div className="banner banner-info" data-testid="identity-change">
-      <strong>Identity change.</strong> Approving shows tenants the proposed identity; until then they see the approved one.
+      <strong>Identity change.</strong> Approving shows tenants the proposed identity; until then they see the
+      approved one.
       <dl className="dl" style={{ marginTop: '0.5rem' }}>
         {rows.map((row) => (
           <div key={row.label} style={{ display: 'contents' }}>
             <dt>{row.label}</dt>
             <dd>
               Tenants see: {row.listed}
-              {row.listed === row.proposed ? <span className="muted"> (unchanged)</span> : <> → Proposed: <strong>{row.proposed}</strong></>}
+              {row.listed === row.proposed ? (
+                <span className="muted"> (unchanged)</span>
+              ) : (
+                <>
+                  {' '}
+                  → Proposed: <strong>{row.proposed}</strong>
+                </>
+              )}
             </dd>
           </div>
         ))}

@@ -1,8 +1,18 @@
-import { useState } from 'react';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useSearchParams } from 'react-router';
 import { CREDENTIALS_MODE_LABEL } from '@gatehouse/domain';
-import { Banner, ConfirmDialog, CopyButton, MaskedValue, formatDateTime, fieldErrorsFrom, messageFrom, useTRPC, ScopeList } from '@gatehouse/ui';
+import {
+  Banner,
+  ConfirmDialog,
+  CopyButton,
+  fieldErrorsFrom,
+  formatDateTime,
+  MaskedValue,
+  messageFrom,
+  ScopeList,
+  useTRPC,
+} from '@gatehouse/ui';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useSearchParams } from 'react-router';
 import type { AppDetail } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
 import { TenantIdsEditor } from './tenant-ids';
@@ -13,9 +23,12 @@ export function AppOverview({ app }: { app: AppDetail }) {
     <>
       {params.get('created') ? (
         <Banner kind="success">
-          <strong>{app.name} is registered.</strong> Embed this app key in your app and send it as <code>ST-App-Key</code> with every API call. It works in both environments.
+          <strong>{app.name} is registered.</strong> Embed this app key in your app and send it as{' '}
+          <code>ST-App-Key</code> with every API call. It works in both environments.
           <div className="masked" style={{ marginTop: '0.5rem' }}>
-            <code className="secret" data-testid="new-app-key">{app.appKey}</code>
+            <code className="secret" data-testid="new-app-key">
+              {app.appKey}
+            </code>
             <CopyButton value={app.appKey} label="Copy app key" />
           </div>
         </Banner>
@@ -23,22 +36,44 @@ export function AppOverview({ app }: { app: AppDetail }) {
       <div className="card">
         <h2>App key</h2>
         <MaskedValue value={app.appKey} label="App key" />
-        <p className="hint">The same key serves the integration and production environments. It never changes when you change scopes.</p>
+        <p className="hint">
+          The same key serves the integration and production environments. It never changes when you change
+          scopes.
+        </p>
       </div>
       <div className="card">
         <h2>Details</h2>
         <dl className="dl">
-          <dt>Organization</dt><dd>{app.organizationName} <span className="muted">(your verified organization)</span></dd>
-          <dt>Home page URL</dt><dd><a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">{app.homePageUrl}</a></dd>
-          <dt>Kind</dt><dd><KindLabel kind={app.kind} /></dd>
-          <dt>Review status</dt><dd><ReviewBadge status={app.reviewStatus} />{app.reviewReason ? <> — {app.reviewReason}</> : null}</dd>
-          <dt>Client credentials</dt><dd>{CREDENTIALS_MODE_LABEL[app.credentialsMode]}</dd>
-          <dt>Created</dt><dd>{formatDateTime(app.createdAt)}</dd>
+          <dt>Organization</dt>
+          <dd>
+            {app.organizationName} <span className="muted">(your verified organization)</span>
+          </dd>
+          <dt>Home page URL</dt>
+          <dd>
+            <a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">
+              {app.homePageUrl}
+            </a>
+          </dd>
+          <dt>Kind</dt>
+          <dd>
+            <KindLabel kind={app.kind} />
+          </dd>
+          <dt>Review status</dt>
+          <dd>
+            <ReviewBadge status={app.reviewStatus} />
+            {app.reviewReason ? <> — {app.reviewReason}</> : null}
+          </dd>
+          <dt>Client credentials</dt>
+          <dd>{CREDENTIALS_MODE_LABEL[app.credentialsMode]}</dd>
+          <dt>Created</dt>
+          <dd>{formatDateTime(app.createdAt)}</dd>
         </dl>
       </div>
       <TenantIdsCard app={app} />
       <div className="card">
-        <h2>Current scopes <span className="muted">(version {app.latestVersion})</span></h2>
+        <h2>
+          Current scopes <span className="muted">(version {app.latestVersion})</span>
+        </h2>
         <ScopeList scopes={app.scopes} />
       </div>
     </>
@@ -55,29 +90,46 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
       queryClient.invalidateQueries({ queryKey: trpc.apps.list.pathKey() }),
     ]);
   const add = useMutation(trpc.apps.addTenant.mutationOptions({ onSuccess: refresh }));
-  const remove = useMutation(trpc.apps.removeTenant.mutationOptions({ onSuccess: async () => { setRemoving(null); await refresh(); } }));
+  const remove = useMutation(
+    trpc.apps.removeTenant.mutationOptions({
+      onSuccess: async () => {
+        setRemoving(null);
+        await refresh();
+      },
+    }),
+  );
   const error = add.isError ? (fieldErrorsFrom(add.error).tenantId ?? messageFrom(add.error)) : undefined;
   return (
     <div className="card">
       <h2>Tenant IDs</h2>
-      <p className="muted">Tenants this app is offered to. Adding or deleting a Tenant ID makes no new version.</p>
+      <p className="muted">
+        Tenants this app is offered to. Adding or deleting a Tenant ID makes no new version.
+      </p>
       <TenantIdsEditor
         tenantIds={app.tenantIds}
         busy={add.isPending || remove.isPending}
         error={error}
         onAdd={(tenantId) => add.mutateAsync({ appId: app.id, tenantId }).catch(() => undefined)}
-        onRemove={(tenantId) => { remove.reset(); setRemoving(tenantId); }}
+        onRemove={(tenantId) => {
+          remove.reset();
+          setRemoving(tenantId);
+        }}
       />
       <ConfirmDialog
         open={removing !== null}
         title={`Delete Tenant ID ${removing ?? ''}?`}
         confirmLabel="Delete Tenant ID"
         busy={remove.isPending}
-        error={remove.isError ? (fieldErrorsFrom(remove.error).tenantId ?? messageFrom(remove.error)) : undefined}
+        error={
+          remove.isError ? (fieldErrorsFrom(remove.error).tenantId ?? messageFrom(remove.error)) : undefined
+        }
         onCancel={() => setRemoving(null)}
         onConfirm={() => removing && remove.mutate({ appId: app.id, tenantId: removing })}
       >
-        <p>The app will no longer be offered to tenant {removing}. If that tenant already connected, its connection keeps working until its admin disables it; both of you see it flagged.</p>
+        <p>
+          The app will no longer be offered to tenant {removing}. If that tenant already connected, its
+          connection keeps working until its admin disables it; both of you see it flagged.
+        </p>
       </ConfirmDialog>
     </div>
   );

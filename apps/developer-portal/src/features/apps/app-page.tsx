@@ -1,8 +1,19 @@
-import { useState, type ReactNode } from 'react';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, NavLink, useNavigate } from 'react-router';
 import { wasApproved } from '@gatehouse/domain';
-import { Banner, Button, ConfirmDialog, EmptyState, Loading, fieldErrorsFrom, isNotFound, messageFrom, useTRPC, type RouterOutputs } from '@gatehouse/ui';
+import {
+  Banner,
+  Button,
+  ConfirmDialog,
+  EmptyState,
+  fieldErrorsFrom,
+  isNotFound,
+  Loading,
+  messageFrom,
+  type RouterOutputs,
+  useTRPC,
+} from '@gatehouse/ui';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { Link, NavLink, useNavigate } from 'react-router';
 import { KindLabel, ReviewBadge, waitedFor } from './labels';
 
 export type AppDetail = RouterOutputs['apps']['get'];
@@ -25,19 +36,24 @@ export function AppPage({ appId, children }: { appId: string; children: (app: Ap
   const base = `/apps/${app.data.id}`;
   return (
     <>
-      <p><Link to="/">← My Apps</Link></p>
+      <p>
+        <Link to="/">← My Apps</Link>
+      </p>
       <div className="page-head">
         <div>
           <h1>{app.data.name}</h1>
           <div className="actions">
-            <KindLabel kind={app.data.kind} /> · <ReviewBadge status={app.data.reviewStatus} /> · <span>Version {app.data.latestVersion}</span>
+            <KindLabel kind={app.data.kind} /> · <ReviewBadge status={app.data.reviewStatus} /> ·{' '}
+            <span>Version {app.data.latestVersion}</span>
           </div>
         </div>
         <DeleteApp app={app.data} />
       </div>
       <ReviewStatus app={app.data} />
       <nav className="tabs" aria-label="App">
-        <NavLink to={base} end>Details</NavLink>
+        <NavLink to={base} end>
+          Details
+        </NavLink>
         <NavLink to={`${base}/edit`}>Edit</NavLink>
         <NavLink to={`${base}/versions`}>Version history</NavLink>
         <NavLink to={`${base}/connections`}>View Connections</NavLink>
@@ -66,18 +82,33 @@ function DeleteApp({ app }: { app: AppDetail }) {
   );
   return (
     <>
-      <Button variant="danger" onClick={() => { remove.reset(); setOpen(true); }}>Delete application</Button>
+      <Button
+        variant="danger"
+        onClick={() => {
+          remove.reset();
+          setOpen(true);
+        }}
+      >
+        Delete application
+      </Button>
       <ConfirmDialog
         open={open}
         title={`Delete ${app.name}?`}
         confirmLabel="Delete application"
         confirmText={app.name}
         busy={remove.isPending}
-        error={remove.isError ? (fieldErrorsFrom(remove.error).confirmName ?? messageFrom(remove.error)) : undefined}
+        error={
+          remove.isError
+            ? (fieldErrorsFrom(remove.error).confirmName ?? messageFrom(remove.error))
+            : undefined
+        }
         onCancel={() => setOpen(false)}
         onConfirm={(typed) => remove.mutate({ appId: app.id, confirmName: typed })}
       >
-        <p>This deletes <strong>{app.name}</strong> and its app key. Every API call with the key fails from now on, and its tenants' connections stop working. This cannot be undone.</p>
+        <p>
+          This deletes <strong>{app.name}</strong> and its app key. Every API call with the key fails from now
+          on, and its tenants' connections stop working. This cannot be undone.
+        </p>
       </ConfirmDialog>
     </>
   );
@@ -96,30 +127,42 @@ function ReviewStatus({ app }: { app: AppDetail }) {
   );
   const listed = wasApproved(app) ? (
     <span data-testid="listed-identity-notice">
-      {' '}Tenants still see <strong>{app.listedName}</strong> · {app.listedHomePageUrl} until a reviewer approves your new name or home page.
+      {' '}
+      Tenants still see <strong>{app.listedName}</strong> · {app.listedHomePageUrl} until a reviewer approves
+      your new name or home page.
     </span>
   ) : null;
   if (app.reviewStatus === 'pending' && listed) {
     return (
       <Banner kind="warning">
-        <strong>Pending review</strong>{app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}.{listed}
+        <strong>Pending review</strong>
+        {app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}.{listed}
       </Banner>
     );
   }
   if (app.reviewStatus === 'pending') {
     return (
       <Banner kind="warning">
-        <strong>Pending review</strong>{app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}. Tenants cannot see this Public App until a reviewer approves it. You can still add Tenant IDs.
+        <strong>Pending review</strong>
+        {app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}. Tenants cannot see this Public
+        App until a reviewer approves it. You can still add Tenant IDs.
       </Banner>
     );
   }
   if (app.reviewStatus === 'rejected') {
     return (
       <Banner kind="error">
-        <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>{listed}
+        <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>
+        {listed}
         <div className="actions" style={{ marginTop: '0.5rem' }}>
           <span>Make the changes it asks for on the Edit tab, then</span>
-          <Button variant="primary" busy={resubmit.isPending} onClick={() => resubmit.mutate({ appId: app.id })}>Resubmit</Button>
+          <Button
+            variant="primary"
+            busy={resubmit.isPending}
+            onClick={() => resubmit.mutate({ appId: app.id })}
+          >
+            Resubmit
+          </Button>
         </div>
         {resubmit.isError ? <p className="field-error">{messageFrom(resubmit.error)}</p> : null}
       </Banner>

@@ -1,7 +1,14 @@
-import { useState, type FormEvent } from 'react';
+import {
+  APP_KIND_LABEL,
+  type AppKind,
+  CREDENTIALS_MODE_LABEL,
+  type CredentialsMode,
+  sameIdentity,
+  wasApproved,
+} from '@gatehouse/domain';
+import { Banner, Button, fieldErrorsFrom, messageFrom, TextField, useTRPC } from '@gatehouse/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { APP_KIND_LABEL, CREDENTIALS_MODE_LABEL, sameIdentity, wasApproved, type AppKind, type CredentialsMode } from '@gatehouse/domain';
-import { Banner, Button, TextField, fieldErrorsFrom, messageFrom, useTRPC } from '@gatehouse/ui';
+import { type FormEvent, useState } from 'react';
 import type { AppDetail } from './app-page';
 import { VerifiedOrganization } from './new-app';
 
@@ -12,7 +19,12 @@ import { VerifiedOrganization } from './new-app';
 export function EditDetails({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ name: app.name, homePageUrl: app.homePageUrl, kind: app.kind as AppKind, credentialsMode: app.credentialsMode as CredentialsMode });
+  const [form, setForm] = useState({
+    name: app.name,
+    homePageUrl: app.homePageUrl,
+    kind: app.kind as AppKind,
+    credentialsMode: app.credentialsMode as CredentialsMode,
+  });
   const save = useMutation(
     trpc.apps.updateDetails.mutationOptions({
       onSuccess: async (updated) => {
@@ -34,18 +46,38 @@ export function EditDetails({ app }: { app: AppDetail }) {
     <form className="card" onSubmit={submit} noValidate aria-labelledby="edit-details-title">
       <h2 id="edit-details-title">Details</h2>
       {save.isSuccess ? <Banner kind="success">Details saved.</Banner> : null}
-      {save.isError && Object.keys(errors).length === 0 ? <Banner kind="error">{messageFrom(save.error)}</Banner> : null}
+      {save.isError && Object.keys(errors).length === 0 ? (
+        <Banner kind="error">{messageFrom(save.error)}</Banner>
+      ) : null}
       <div className="grid-2">
-        <TextField label="Application name" value={form.name} onChange={(e) => set('name', e.target.value)} error={errors.name} maxLength={100} />
+        <TextField
+          label="Application name"
+          value={form.name}
+          onChange={(e) => set('name', e.target.value)}
+          error={errors.name}
+          maxLength={100}
+        />
         <VerifiedOrganization name={app.organizationName} />
       </div>
-      <TextField label="Home page URL" type="url" value={form.homePageUrl} onChange={(e) => set('homePageUrl', e.target.value)} error={errors.homePageUrl} />
+      <TextField
+        label="Home page URL"
+        type="url"
+        value={form.homePageUrl}
+        onChange={(e) => set('homePageUrl', e.target.value)}
+        error={errors.homePageUrl}
+      />
       <div className="grid-2">
         <fieldset>
           <legend>Kind</legend>
           {(['public', 'private'] as const).map((kind) => (
             <label className="choice" key={kind}>
-              <input type="radio" name="edit-kind" checked={form.kind === kind} onChange={() => set('kind', kind)} /> {APP_KIND_LABEL[kind]}
+              <input
+                type="radio"
+                name="edit-kind"
+                checked={form.kind === kind}
+                onChange={() => set('kind', kind)}
+              />{' '}
+              {APP_KIND_LABEL[kind]}
             </label>
           ))}
         </fieldset>
@@ -53,19 +85,34 @@ export function EditDetails({ app }: { app: AppDetail }) {
           <legend>Client credentials</legend>
           {(['tenant_admin', 'developer'] as const).map((mode) => (
             <label className="choice" key={mode}>
-              <input type="radio" name="edit-credentials" checked={form.credentialsMode === mode} onChange={() => set('credentialsMode', mode)} /> {CREDENTIALS_MODE_LABEL[mode]}
+              <input
+                type="radio"
+                name="edit-credentials"
+                checked={form.credentialsMode === mode}
+                onChange={() => set('credentialsMode', mode)}
+              />{' '}
+              {CREDENTIALS_MODE_LABEL[mode]}
             </label>
           ))}
-          <p className="hint">Applies to new connections only: existing ones keep who issues their credentials.</p>
+          <p className="hint">
+            Applies to new connections only: existing ones keep who issues their credentials.
+          </p>
         </fieldset>
       </div>
       {form.kind === 'public' && app.kind === 'private' && app.reviewStatus === 'not_required' ? (
-        <p className="hint">Making this a Public App sends it to review: tenants will not see it until a reviewer approves it.</p>
+        <p className="hint">
+          Making this a Public App sends it to review: tenants will not see it until a reviewer approves it.
+        </p>
       ) : null}
       {wasApproved(app) && !sameIdentity(form, app) ? (
-        <p className="hint">A new name or home page goes to review. Tenants keep seeing {app.listedName} until a reviewer approves it.</p>
+        <p className="hint">
+          A new name or home page goes to review. Tenants keep seeing {app.listedName} until a reviewer
+          approves it.
+        </p>
       ) : null}
-      <Button type="submit" busy={save.isPending}>Save details</Button>
+      <Button type="submit" busy={save.isPending}>
+        Save details
+      </Button>
     </form>
   );
 }

@@ -1,6 +1,6 @@
-import { useState } from 'react';
+import { Banner, Button, fieldErrorsFrom, messageFrom, ScopeName, useTRPC } from '@gatehouse/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { Banner, Button, fieldErrorsFrom, messageFrom, useTRPC, ScopeName } from '@gatehouse/ui';
+import { useState } from 'react';
 import type { AppDetail } from './app-page';
 import { ScopePicker } from './scope-picker';
 
@@ -24,25 +24,69 @@ export function EditScopes({ app }: { app: AppDetail }) {
   );
   const result = save.data;
   return (
-    <form onSubmit={(e) => { e.preventDefault(); save.mutate({ appId: app.id, scopes }); }}>
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        save.mutate({ appId: app.id, scopes });
+      }}
+    >
       {result && !result.changed ? (
-        <Banner kind="info">No changes to save: the scopes are the same as version {result.version}, so no new version was made.</Banner>
+        <Banner kind="info">
+          No changes to save: the scopes are the same as version {result.version}, so no new version was made.
+        </Banner>
       ) : null}
       {result?.changed ? (
         <Banner kind="success">
-          Saved as version {result.version}. Your app key stays the same. Tenants keep their current version until their admin upgrades.
-          {result.added.length > 0 ? <ul className="scope-list">{result.added.map((s) => <li key={s} className="scope-added">+ <ScopeName scope={s} /></li>)}</ul> : null}
-          {result.removed.length > 0 ? <ul className="scope-list">{result.removed.map((s) => <li key={s} className="scope-removed">− <ScopeName scope={s} /></li>)}</ul> : null}
+          Saved as version {result.version}. Your app key stays the same. Tenants keep their current version
+          until their admin upgrades.
+          {result.added.length > 0 ? (
+            <ul className="scope-list">
+              {result.added.map((s) => (
+                <li key={s} className="scope-added">
+                  + <ScopeName scope={s} />
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {result.removed.length > 0 ? (
+            <ul className="scope-list">
+              {result.removed.map((s) => (
+                <li key={s} className="scope-removed">
+                  − <ScopeName scope={s} />
+                </li>
+              ))}
+            </ul>
+          ) : null}
         </Banner>
       ) : null}
-      {save.isError && !fieldErrorsFrom(save.error).scopes ? <Banner kind="error">{messageFrom(save.error)}</Banner> : null}
+      {save.isError && !fieldErrorsFrom(save.error).scopes ? (
+        <Banner kind="error">{messageFrom(save.error)}</Banner>
+      ) : null}
       <div className="card">
-        <p className="muted">Check to add, uncheck to remove. Saving a change creates version {app.latestVersion + 1}.</p>
-        <ScopePicker value={scopes} onChange={(next) => { setScopes(next); save.reset(); }} error={fieldErrorsFrom(save.error).scopes} />
+        <p className="muted">
+          Check to add, uncheck to remove. Saving a change creates version {app.latestVersion + 1}.
+        </p>
+        <ScopePicker
+          value={scopes}
+          onChange={(next) => {
+            setScopes(next);
+            save.reset();
+          }}
+          error={fieldErrorsFrom(save.error).scopes}
+        />
       </div>
       <div className="actions">
-        <Button type="submit" variant="primary" busy={save.isPending}>Save</Button>
-        <Button onClick={() => { setScopes(app.scopes); save.reset(); }}>Reset</Button>
+        <Button type="submit" variant="primary" busy={save.isPending}>
+          Save
+        </Button>
+        <Button
+          onClick={() => {
+            setScopes(app.scopes);
+            save.reset();
+          }}
+        >
+          Reset
+        </Button>
       </div>
     </form>
   );

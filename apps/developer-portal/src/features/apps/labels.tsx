@@ -1,4 +1,4 @@
-import { APP_KIND_LABEL, REVIEW_STATUS_LABEL, type AppKind, type ReviewStatus } from '@gatehouse/domain';
+import { APP_KIND_LABEL, type AppKind, REVIEW_STATUS_LABEL, type ReviewStatus } from '@gatehouse/domain';
 import { Badge } from '@gatehouse/ui';
 
 const REVIEW_TONE: Record<ReviewStatus, 'neutral' | 'good' | 'warn' | 'bad'> = {
@@ -9,7 +9,11 @@ const REVIEW_TONE: Record<ReviewStatus, 'neutral' | 'good' | 'warn' | 'bad'> = {
 };
 
 export function ReviewBadge({ status }: { status: ReviewStatus }) {
-  return <Badge tone={REVIEW_TONE[status]}>{status === 'not_required' ? 'Active' : REVIEW_STATUS_LABEL[status]}</Badge>;
+  return (
+    <Badge tone={REVIEW_TONE[status]}>
+      {status === 'not_required' ? 'Active' : REVIEW_STATUS_LABEL[status]}
+    </Badge>
+  );
 }
 
 export function KindLabel({ kind }: { kind: AppKind }) {

@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { Banner, EmptyState, formatDate, Loading, messageFrom, Pager, useTRPC } from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { Banner, EmptyState, Loading, Pager, formatDate, messageFrom, useTRPC } from '@gatehouse/ui';
 import { KindLabel, ReviewBadge, waitedFor } from './labels';
 
 const PAGE_SIZE = 20;
@@ -12,7 +12,11 @@ export function MyApps() {
   const [page, setPage] = useState(1);
   const [search, setSearch] = useState('');
   const apps = useQuery({
-    ...trpc.apps.list.queryOptions({ page, pageSize: PAGE_SIZE, ...(search.trim() ? { search: search.trim() } : {}) }),
+    ...trpc.apps.list.queryOptions({
+      page,
+      pageSize: PAGE_SIZE,
+      ...(search.trim() ? { search: search.trim() } : {}),
+    }),
     placeholderData: keepPreviousData,
   });
   const deleted = (location.state as { deleted?: string } | null)?.deleted;
@@ -22,9 +26,23 @@ export function MyApps() {
       <div className="page-head">
         <h1>My Apps</h1>
         <div className="actions">
-          <label className="sr-only" htmlFor="app-search">Search apps</label>
-          <input id="app-search" className="search" type="search" placeholder="Search by name" value={search} onChange={(e) => { setSearch(e.target.value); setPage(1); }} />
-          <Link className="btn btn-primary" to="/apps/new">New App</Link>
+          <label className="sr-only" htmlFor="app-search">
+            Search apps
+          </label>
+          <input
+            id="app-search"
+            className="search"
+            type="search"
+            placeholder="Search by name"
+            value={search}
+            onChange={(e) => {
+              setSearch(e.target.value);
+              setPage(1);
+            }}
+          />
+          <Link className="btn btn-primary" to="/apps/new">
+            New App
+          </Link>
         </div>
       </div>
       {deleted ? <Banner kind="success">{deleted} was deleted. Its app key no longer works.</Banner> : null}
@@ -38,7 +56,9 @@ export function MyApps() {
         ) : (
           <EmptyState title="No apps yet">
             <p className="muted">Register an app to pick its API scopes and get its app key.</p>
-            <Link className="btn btn-primary" to="/apps/new">New App</Link>
+            <Link className="btn btn-primary" to="/apps/new">
+              New App
+            </Link>
           </EmptyState>
         )
       ) : (
@@ -47,16 +67,29 @@ export function MyApps() {
             <table>
               <caption className="sr-only">Your organization's apps</caption>
               <thead>
-                <tr><th scope="col">Name</th><th scope="col">Kind</th><th scope="col">Status</th><th scope="col">Latest version</th><th scope="col">Tenant IDs</th><th scope="col">Created</th></tr>
+                <tr>
+                  <th scope="col">Name</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Latest version</th>
+                  <th scope="col">Tenant IDs</th>
+                  <th scope="col">Created</th>
+                </tr>
               </thead>
               <tbody>
                 {apps.data.items.map((app) => (
                   <tr key={app.id}>
-                    <td><Link to={`/apps/${app.id}`}>{app.name}</Link></td>
-                    <td><KindLabel kind={app.kind} /></td>
+                    <td>
+                      <Link to={`/apps/${app.id}`}>{app.name}</Link>
+                    </td>
+                    <td>
+                      <KindLabel kind={app.kind} />
+                    </td>
                     <td>
                       <ReviewBadge status={app.reviewStatus} />
-                      {app.reviewStatus === 'pending' && app.submittedAt ? <div className="muted">waiting {waitedFor(app.submittedAt)}</div> : null}
+                      {app.reviewStatus === 'pending' && app.submittedAt ? (
+                        <div className="muted">waiting {waitedFor(app.submittedAt)}</div>
+                      ) : null}
                     </td>
                     <td>Version {app.latestVersion}</td>
                     <td>{app.tenantCount}</td>

@@ -1,20 +1,32 @@
-import { useId, useMemo, useState } from 'react';
-import { SCOPE_CATALOG, scopeString, type CatalogArea } from '@gatehouse/domain';
+import { type CatalogArea, SCOPE_CATALOG, scopeString } from '@gatehouse/domain';
 import { FieldError } from '@gatehouse/ui';
+import { useId, useMemo, useState } from 'react';
 
 /**
  * The API scopes an app asks for: every area's resources with View and
  * Modify (both = View and Modify), searchable, with a running count.
  */
-export function ScopePicker({ value, onChange, error }: { value: readonly string[]; onChange: (scopes: string[]) => void; error?: string | undefined }) {
+export function ScopePicker({
+  value,
+  onChange,
+  error,
+}: {
+  value: readonly string[];
+  onChange: (scopes: string[]) => void;
+  error?: string | undefined;
+}) {
   const selected = useMemo(() => new Set(value), [value]);
   const [query, setQuery] = useState('');
-  const [expanded, setExpanded] = useState<Set<string>>(() => new Set(SCOPE_CATALOG.filter((a) => countIn(a, new Set(value)) > 0).map((a) => a.key)));
+  const [expanded, setExpanded] = useState<Set<string>>(
+    () => new Set(SCOPE_CATALOG.filter((a) => countIn(a, new Set(value)) > 0).map((a) => a.key)),
+  );
   const searchId = useId();
   const q = query.trim().toLowerCase();
   const areas = SCOPE_CATALOG.map((area) => ({
     area,
-    resources: area.resources.filter((r) => !q || area.name.toLowerCase().includes(q) || r.name.toLowerCase().includes(q)),
+    resources: area.resources.filter(
+      (r) => !q || area.name.toLowerCase().includes(q) || r.name.toLowerCase().includes(q),
+    ),
   })).filter((a) => a.resources.length > 0);
 
   const toggle = (scope: string, on: boolean) => {
@@ -28,9 +40,20 @@ export function ScopePicker({ value, onChange, error }: { value: readonly string
     <section className="picker" aria-labelledby={`${searchId}-title`}>
       <div className="picker-head">
         <h3 id={`${searchId}-title`}>API scopes</h3>
-        <label className="sr-only" htmlFor={searchId}>Search API scopes</label>
-        <input id={searchId} className="search" type="search" placeholder="Search areas and resources" value={query} onChange={(e) => setQuery(e.target.value)} />
-        <span className="badge badge-info" aria-live="polite">{value.length} {value.length === 1 ? 'scope' : 'scopes'} selected</span>
+        <label className="sr-only" htmlFor={searchId}>
+          Search API scopes
+        </label>
+        <input
+          id={searchId}
+          className="search"
+          type="search"
+          placeholder="Search areas and resources"
+          value={query}
+          onChange={(e) => setQuery(e.target.value)}
+        />
+        <span className="badge badge-info" aria-live="polite">
+          {value.length} {value.length === 1 ? 'scope' : 'scopes'} selected
+        </span>
       </div>
       <FieldError message={error} />
       <div className="picker-areas">
@@ -45,15 +68,19 @@ export function ScopePicker({ value, onChange, error }: { value: readonly string
                 className="btn btn-ghost"
                 style={{ width: '100%', justifyContent: 'space-between', border: 'none' }}
                 aria-expanded={open}
-                onClick={() => setExpanded((prev) => {
-                  const next = new Set(prev);
-                  if (next.has(area.key)) next.delete(area.key);
-                  else next.add(area.key);
-                  return next;
-                })}
+                onClick={() =>
+                  setExpanded((prev) => {
+                    const next = new Set(prev);
+                    if (next.has(area.key)) next.delete(area.key);
+                    else next.add(area.key);
+                    return next;
+                  })
+                }
               >
                 <strong>{area.name}</strong>
-                <span className="muted">{count > 0 ? `${count} selected` : `${area.resources.length} resources`} {open ? '▾' : '▸'}</span>
+                <span className="muted">
+                  {count > 0 ? `${count} selected` : `${area.resources.length} resources`} {open ? '▾' : '▸'}
+                </span>
               </button>
               {open
                 ? resources.map((resource) => {
@@ -63,11 +90,21 @@ export function ScopePicker({ value, onChange, error }: { value: readonly string
                       <div className="picker-row" key={resource.key}>
                         <span>{resource.name}</span>
                         <label>
-                          <input type="checkbox" checked={selected.has(view)} onChange={(e) => toggle(view, e.target.checked)} aria-label={`${area.name} ${resource.name} View`} />
+                          <input
+                            type="checkbox"
+                            checked={selected.has(view)}
+                            onChange={(e) => toggle(view, e.target.checked)}
+                            aria-label={`${area.name} ${resource.name} View`}
+                          />
                           View
                         </label>
                         <label>
-                          <input type="checkbox" checked={selected.has(modify)} onChange={(e) => toggle(modify, e.target.checked)} aria-label={`${area.name} ${resource.name} Modify`} />
+                          <input
+                            type="checkbox"
+                            checked={selected.has(modify)}
+                            onChange={(e) => toggle(modify, e.target.checked)}
+                            aria-label={`${area.name} ${resource.name} Modify`}
+                          />
                           Modify
                         </label>
                       </div>
@@ -84,7 +121,10 @@ export function ScopePicker({ value, onChange, error }: { value: readonly string
 
 function countIn(area: CatalogArea, selected: ReadonlySet<string>): number {
   return area.resources.reduce(
-    (n, r) => n + (selected.has(scopeString(area.key, r.key, 'r')) ? 1 : 0) + (selected.has(scopeString(area.key, r.key, 'w')) ? 1 : 0),
+    (n, r) =>
+      n +
+      (selected.has(scopeString(area.key, r.key, 'r')) ? 1 : 0) +
+      (selected.has(scopeString(area.key, r.key, 'w')) ? 1 : 0),
     0,
   );
 }

@@ -1,6 +1,6 @@
-import { useId, useState, type FormEvent } from 'react';
 import { tenantIdSchema } from '@gatehouse/domain';
 import { Button, FieldError } from '@gatehouse/ui';
+import { type FormEvent, useId, useState } from 'react';
 
 /**
  * Tenant IDs as removable tags plus an input to add one. Checks the format
@@ -14,7 +14,7 @@ export function TenantIdsEditor({
   error,
 }: {
   tenantIds: readonly string[];
-  onAdd: (tenantId: string) => void | Promise<unknown>;
+  onAdd: (tenantId: string) => unknown;
   onRemove: (tenantId: string) => void;
   busy?: boolean;
   error?: string | undefined;
@@ -54,7 +54,9 @@ export function TenantIdsEditor({
           />
           <FieldError id={`${id}-error`} message={shown} />
         </div>
-        <Button onClick={() => void add()} busy={busy} style={{ marginTop: '1.75rem' }}>Add Tenant ID</Button>
+        <Button onClick={() => void add()} busy={busy} style={{ marginTop: '1.75rem' }}>
+          Add Tenant ID
+        </Button>
       </div>
       {tenantIds.length === 0 ? (
         <p className="muted">No Tenant IDs yet: no tenant can see this app until you add one.</p>
@@ -63,7 +65,14 @@ export function TenantIdsEditor({
           {tenantIds.map((tenantId) => (
             <li className="tag" key={tenantId}>
               {tenantId}
-              <button type="button" onClick={() => onRemove(tenantId)} aria-label={`Remove Tenant ID ${tenantId}`} disabled={busy}>×</button>
+              <button
+                type="button"
+                onClick={() => onRemove(tenantId)}
+                aria-label={`Remove Tenant ID ${tenantId}`}
+                disabled={busy}
+              >
+                ×
+              </button>
             </li>
           ))}
         </ul>

@@ -1,5 +1,13 @@
+import {
+  Banner,
+  formatDateTime,
+  Loading,
+  messageFrom,
+  ScopeChanges,
+  ScopeList,
+  useTRPC,
+} from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
-import { Banner, Loading, formatDateTime, messageFrom, useTRPC, ScopeChanges, ScopeList } from '@gatehouse/ui';
 
 export function VersionHistory({ appId }: { appId: string }) {
   const trpc = useTRPC();
@@ -11,8 +19,13 @@ export function VersionHistory({ appId }: { appId: string }) {
       {versions.data.map((version) => (
         <li key={version.number} className="card" aria-labelledby={`version-${version.number}`}>
           <div className="page-head" style={{ marginBottom: '0.5rem' }}>
-            <h2 id={`version-${version.number}`} style={{ margin: 0 }}>Version {version.number}</h2>
-            <span className="muted">Created on {formatDateTime(version.createdAt)} by {version.createdBy.name} ({version.createdBy.email})</span>
+            <h2 id={`version-${version.number}`} style={{ margin: 0 }}>
+              Version {version.number}
+            </h2>
+            <span className="muted">
+              Created on {formatDateTime(version.createdAt)} by {version.createdBy.name} (
+              {version.createdBy.email})
+            </span>
           </div>
           {version.number === 1 ? (
             <p className="muted">First scope selection.</p>
@@ -20,7 +33,9 @@ export function VersionHistory({ appId }: { appId: string }) {
             <ScopeChanges added={version.added} removed={version.removed} />
           )}
           <details>
-            <summary>All {version.scopes.length} scopes of version {version.number}</summary>
+            <summary>
+              All {version.scopes.length} scopes of version {version.number}
+            </summary>
             <ScopeList scopes={version.scopes} />
           </details>
         </li>

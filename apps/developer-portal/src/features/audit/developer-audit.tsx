@@ -1,5 +1,5 @@
-import { useQuery } from '@tanstack/react-query';
 import { AuditTrail, useTRPC } from '@gatehouse/ui';
+import { useQuery } from '@tanstack/react-query';
 
 /** The organization's audit trail: every change to its apps, their versions, tenants, reviews and connections. */
 export function DeveloperAudit() {

@@ -1,10 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  approveAsShown,
+  DEV,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  runMigration,
+  type TestDatabase,
+} from '../../test/harness';
 import { App } from '../entities';
-import { DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, approveAsShown, runMigration } from '../../test/harness';
-import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';
 import { Migration20261202030100_app_listed_identity as PostgresMigration } from './postgresql/m20261202030100-app-listed-identity';
+import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';
 
-const base = { homePageUrl: 'https://acme.example', tenantIds: ['985798691'], credentialsMode: 'tenant_admin' as const, scopes: ['tn.crm.customers:r'] };
+const base = {
+  homePageUrl: 'https://acme.example',
+  tenantIds: ['985798691'],
+  credentialsMode: 'tenant_admin' as const,
+  scopes: ['tn.crm.customers:r'],
+};
 
 describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => {
   let t: TestDatabase;
@@ -13,7 +26,8 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
   });
   afterAll(async () => t?.close());
 
-  const run = (direction: 'up' | 'down') => runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
+  const run = (direction: 'up' | 'down') =>
+    runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
 
   it('lists the apps tenants see today under their current identity, and no public app still waiting', async () => {
     const dev = await t.as(DEV);
@@ -49,10 +63,24 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
     await approveAsShown(reviewer, renamed.id);
     // First the home page changes, then the name: the reviewer approved neither.
     const edit = { appId: renamed.id, kind: 'public' as const, credentialsMode: base.credentialsMode };
-    await dev.apps.updateDetails({ ...edit, name: 'Approved Fleet', homePageUrl: 'https://elsewhere.example' });
-    await dev.apps.updateDetails({ ...edit, name: 'Another Org Fleet', homePageUrl: 'https://elsewhere.example' });
+    await dev.apps.updateDetails({
+      ...edit,
+      name: 'Approved Fleet',
+      homePageUrl: 'https://elsewhere.example',
+    });
+    await dev.apps.updateDetails({
+      ...edit,
+      name: 'Another Org Fleet',
+      homePageUrl: 'https://elsewhere.example',
+    });
     const renamedBeforeApproval = await dev.apps.create({ ...base, name: 'Draft Name', kind: 'public' });
-    await dev.apps.updateDetails({ appId: renamedBeforeApproval.id, kind: 'public', credentialsMode: base.credentialsMode, name: 'Reviewed Name', homePageUrl: base.homePageUrl });
+    await dev.apps.updateDetails({
+      appId: renamedBeforeApproval.id,
+      kind: 'public',
+      credentialsMode: base.credentialsMode,
+      name: 'Reviewed Name',
+      homePageUrl: base.homePageUrl,
+    });
     await approveAsShown(reviewer, renamedBeforeApproval.id);
 
     // Before this migration an approved app stayed approved through any edit.
@@ -62,10 +90,27 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
     await run('up');
 
     const apps = await t.db.em().find(App, { id: { $in: [renamed.id, renamedBeforeApproval.id] } });
-    const seen = Object.fromEntries(apps.map((a) => [a.id, { listed: [a.listedName, a.listedHomePageUrl], current: [a.name, a.homePageUrl], reviewStatus: a.reviewStatus }]));
+    const seen = Object.fromEntries(
+      apps.map((a) => [
+        a.id,
+        {
+          listed: [a.listedName, a.listedHomePageUrl],
+          current: [a.name, a.homePageUrl],
+          reviewStatus: a.reviewStatus,
+        },
+      ]),
+    );
     expect(seen).toEqual({
-      [renamed.id]: { listed: ['Approved Fleet', 'https://acme.example'], current: ['Another Org Fleet', 'https://elsewhere.example'], reviewStatus: 'pending' },
-      [renamedBeforeApproval.id]: { listed: ['Reviewed Name', 'https://acme.example'], current: ['Reviewed Name', 'https://acme.example'], reviewStatus: 'approved' },
+      [renamed.id]: {
+        listed: ['Approved Fleet', 'https://acme.example'],
+        current: ['Another Org Fleet', 'https://elsewhere.example'],
+        reviewStatus: 'pending',
+      },
+      [renamedBeforeApproval.id]: {
+        listed: ['Reviewed Name', 'https://acme.example'],
+        current: ['Reviewed Name', 'https://acme.example'],
+        reviewStatus: 'approved',
+      },
     });
     // A reviewer finds the change in the queue as just submitted.
     const submittedAt = apps.find((a) => a.id === renamed.id)!.submittedAt!.getTime();

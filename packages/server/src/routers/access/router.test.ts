@@ -1,10 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessRequest, AuditEvent, Organization, PasswordSetup, Session, Tenant, TenantAdmin, User } from '../../db/entities';
 import { sha256Hex } from '../../auth/secrets';
 import { createContextInner, type SessionCookie } from '../../context';
+import {
+  AccessRequest,
+  AuditEvent,
+  Organization,
+  PasswordSetup,
+  Session,
+  Tenant,
+  TenantAdmin,
+  User,
+} from '../../db/entities';
 import { createCaller } from '../../root';
-import { DEV, DEV2, REVIEWER, cookieJar, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller } from '../../test/harness';
-
+import {
+  type Caller,
+  cookieJar,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  signIn,
+  type TestDatabase,
+} from '../../test/harness';
 
 const GLENDALE = '985798691';
 const SUMMIT = '100200300';
@@ -15,11 +34,29 @@ const LINK_INVALID = 'This link is not valid any more. Ask the reviewer for a ne
 let ipCounter = 0;
 /** A visitor without a session from an address of its own, so the per-address limit only bites where a test wants it. */
 function visitor(t: TestDatabase, options: { clientIp?: string; cookie?: SessionCookie } = {}): Caller {
-  return createCaller(createContextInner({ db: t.db, sessionToken: null, clientIp: options.clientIp ?? `203.0.113.${++ipCounter}`, cookie: options.cookie }));
+  return createCaller(
+    createContextInner({
+      db: t.db,
+      sessionToken: null,
+      clientIp: options.clientIp ?? `203.0.113.${++ipCounter}`,
+      cookie: options.cookie,
+    }),
+  );
 }
 
-const developerRequest = (email: string, organizationName = 'Brand New Co') => ({ name: 'Nia Newcomer', email, organizationName, role: 'developer' as const });
-const adminRequest = (email: string, tenantId: string) => ({ name: 'Theo Tenant', email, organizationName: 'Glendale Plumbing', role: 'tenant_admin' as const, tenantId });
+const developerRequest = (email: string, organizationName = 'Brand New Co') => ({
+  name: 'Nia Newcomer',
+  email,
+  organizationName,
+  role: 'developer' as const,
+});
+const adminRequest = (email: string, tenantId: string) => ({
+  name: 'Theo Tenant',
+  email,
+  organizationName: 'Glendale Plumbing',
+  role: 'tenant_admin' as const,
+  tenantId,
+});
 
 describe.each(dialects)('request access on %s', (dialect) => {
   let t: TestDatabase;
@@ -41,7 +78,14 @@ describe.each(dialects)('request access on %s', (dialect) => {
   describe('asking', () => {
     it('stores an anonymous request as pending, for the reviewer to see', async () => {
       const stored = await requested({ ...developerRequest('  Nia@Newcomer.Example '), tenantId: GLENDALE });
-      expect(stored).toMatchObject({ name: 'Nia Newcomer', email: 'nia@newcomer.example', organizationName: 'Brand New Co', role: 'developer', tenantId: null, status: 'pending' });
+      expect(stored).toMatchObject({
+        name: 'Nia Newcomer',
+        email: 'nia@newcomer.example',
+        organizationName: 'Brand New Co',
+        role: 'developer',
+        tenantId: null,
+        status: 'pending',
+      });
       const listed = (await reviewer().review.accessRequests()).find((r) => r.id === stored.id);
       expect(listed).toEqual({
         id: stored.id,
@@ -55,15 +99,24 @@ describe.each(dialects)('request access on %s', (dialect) => {
         tenantName: null,
       });
       const events = await t.db.em().find(AuditEvent, { action: 'access_request.created' });
-      expect(events.map((e) => [e.actorId, e.after])).toEqual([[null, { email: 'nia@newcomer.example', role: 'developer', organizationName: 'Brand New Co' }]]);
+      expect(events.map((e) => [e.actorId, e.after])).toEqual([
+        [null, { email: 'nia@newcomer.example', role: 'developer', organizationName: 'Brand New Co' }],
+      ]);
     });
 
     it('shows the reviewer an existing organization and the named tenant', async () => {
       const joining = await requested(developerRequest('joiner@acme.example', 'Acme Field Apps'));
       const admin = await requested(adminRequest('office@glendale.example', GLENDALE));
       const list = await reviewer().review.accessRequests();
-      expect(list.find((r) => r.id === joining.id)).toMatchObject({ existingOrganization: true, tenantId: null });
-      expect(list.find((r) => r.id === admin.id)).toMatchObject({ role: 'tenant_admin', tenantId: GLENDALE, tenantName: 'Glendale Plumbing' });
+      expect(list.find((r) => r.id === joining.id)).toMatchObject({
+        existingOrganization: true,
+        tenantId: null,
+      });
+      expect(list.find((r) => r.id === admin.id)).toMatchObject({
+        role: 'tenant_admin',
+        tenantId: GLENDALE,
+        tenantName: 'Glendale Plumbing',
+      });
     });
 
     it.each([
@@ -72,13 +125,24 @@ describe.each(dialects)('request access on %s', (dialect) => {
       ['with a non-numeric Tenant ID', 'glendale'],
       ['with a zero-led Tenant ID', '0985798691'],
       ['with a negative Tenant ID', '-5'],
-    ])('refuses a tenant admin %s: BAD_REQUEST fieldErrors.tenantId, nothing stored', async (_label, tenantId) => {
-      const email = `no-tenant-${String(tenantId)}@example.com`;
-      const failure = await rejection(visitor(t).access.request({ name: 'Theo Tenant', email, organizationName: 'Glendale Plumbing', role: 'tenant_admin', tenantId }));
-      expect(failure.code).toBe('BAD_REQUEST');
-      expect(failure.fieldErrors?.tenantId).toEqual(expect.any(String));
-      expect(await t.db.em().count(AccessRequest, { email })).toBe(0);
-    });
+    ])(
+      'refuses a tenant admin %s: BAD_REQUEST fieldErrors.tenantId, nothing stored',
+      async (_label, tenantId) => {
+        const email = `no-tenant-${String(tenantId)}@example.com`;
+        const failure = await rejection(
+          visitor(t).access.request({
+            name: 'Theo Tenant',
+            email,
+            organizationName: 'Glendale Plumbing',
+            role: 'tenant_admin',
+            tenantId,
+          }),
+        );
+        expect(failure.code).toBe('BAD_REQUEST');
+        expect(failure.fieldErrors?.tenantId).toEqual(expect.any(String));
+        expect(await t.db.em().count(AccessRequest, { email })).toBe(0);
+      },
+    );
 
     it.each([
       ['name', { name: '  ' }],
@@ -86,7 +150,12 @@ describe.each(dialects)('request access on %s', (dialect) => {
       ['organizationName', { organizationName: '' }],
       ['role', { role: 'reviewer' }],
     ])('refuses a bad %s with a field error', async (field, change) => {
-      const failure = await rejection(visitor(t).access.request({ ...developerRequest('field-errors@example.com'), ...change } as ReturnType<typeof developerRequest>));
+      const failure = await rejection(
+        visitor(t).access.request({
+          ...developerRequest('field-errors@example.com'),
+          ...change,
+        } as ReturnType<typeof developerRequest>),
+      );
       expect(failure.code).toBe('BAD_REQUEST');
       expect(failure.fieldErrors?.[field]).toEqual(expect.any(String));
       expect(await t.db.em().count(AccessRequest, { email: 'field-errors@example.com' })).toBe(0);
@@ -94,14 +163,20 @@ describe.each(dialects)('request access on %s', (dialect) => {
 
     it('answers a filled honeypot as received but stores and records nothing', async () => {
       const events = await t.db.em().count(AuditEvent, {});
-      expect(await visitor(t).access.request({ ...developerRequest('bot@spam.example'), website: 'https://spam.example' })).toEqual({ received: true });
+      expect(
+        await visitor(t).access.request({
+          ...developerRequest('bot@spam.example'),
+          website: 'https://spam.example',
+        }),
+      ).toEqual({ received: true });
       expect(await t.db.em().count(AccessRequest, { email: 'bot@spam.example' })).toBe(0);
       expect(await t.db.em().count(AuditEvent, {})).toBe(events);
     });
 
     it('takes three requests per email a day, then answers TOO_MANY_REQUESTS whatever the address or letter case', async () => {
       const email = 'eager@example.com';
-      for (const spelling of [email, 'Eager@Example.com', ' EAGER@example.com ']) await requested(developerRequest(spelling));
+      for (const spelling of [email, 'Eager@Example.com', ' EAGER@example.com '])
+        await requested(developerRequest(spelling));
       const failure = await rejection(visitor(t).access.request(developerRequest('eager@EXAMPLE.com')));
       expect(failure.code).toBe('TOO_MANY_REQUESTS');
       expect(await t.db.em().count(AccessRequest, { email })).toBe(3);
@@ -109,10 +184,16 @@ describe.each(dialects)('request access on %s', (dialect) => {
 
     it('takes ten requests an hour from one address, then answers TOO_MANY_REQUESTS', async () => {
       const clientIp = '198.51.100.77';
-      for (let i = 0; i < 10; i++) await visitor(t, { clientIp }).access.request(developerRequest(`flood-${i}@example.com`));
-      expect((await rejection(visitor(t, { clientIp }).access.request(developerRequest('flood-10@example.com')))).code).toBe('TOO_MANY_REQUESTS');
+      for (let i = 0; i < 10; i++)
+        await visitor(t, { clientIp }).access.request(developerRequest(`flood-${i}@example.com`));
+      expect(
+        (await rejection(visitor(t, { clientIp }).access.request(developerRequest('flood-10@example.com'))))
+          .code,
+      ).toBe('TOO_MANY_REQUESTS');
       expect(await t.db.em().count(AccessRequest, { email: 'flood-10@example.com' })).toBe(0);
-      expect(await visitor(t).access.request(developerRequest('flood-10@example.com'))).toEqual({ received: true });
+      expect(await visitor(t).access.request(developerRequest('flood-10@example.com'))).toEqual({
+        received: true,
+      });
     });
 
     it('never grants a role by itself: no account, no sign-in, no tenant grant', async () => {
@@ -133,7 +214,11 @@ describe.each(dialects)('request access on %s', (dialect) => {
       expect(approved.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + 72 * 3600_000);
 
       const em = t.db.em();
-      const user = await em.findOneOrFail(User, { email: 'founder@startup.example' }, { populate: ['organization'] });
+      const user = await em.findOneOrFail(
+        User,
+        { email: 'founder@startup.example' },
+        { populate: ['organization'] },
+      );
       expect(user).toMatchObject({ id: approved.userId, name: 'Nia Newcomer', isReviewer: false });
       expect(user.organization?.name).toBe('Startup Field Tools');
       expect(await em.count(TenantAdmin, { user: user.id })).toBe(0);
@@ -157,15 +242,33 @@ describe.each(dialects)('request access on %s', (dialect) => {
     it('lets the new user set a password once through the link, which signs them in', async () => {
       const request = await requested(developerRequest('linked@startup.example', 'Linked Co'));
       const { setupToken, userId } = await reviewer().review.approveRequest({ requestId: request.id });
-      expect(await visitor(t).access.setupLink({ token: setupToken })).toEqual({ email: 'linked@startup.example', name: 'Nia Newcomer' });
+      expect(await visitor(t).access.setupLink({ token: setupToken })).toEqual({
+        email: 'linked@startup.example',
+        name: 'Nia Newcomer',
+      });
 
-      const short = await rejection(visitor(t).access.setPassword({ token: setupToken, password: 'elevenchars' }));
+      const short = await rejection(
+        visitor(t).access.setPassword({ token: setupToken, password: 'elevenchars' }),
+      );
       expect(short).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { password: expect.any(String) } });
-      expect(await visitor(t).access.setupLink({ token: setupToken })).toMatchObject({ email: 'linked@startup.example' });
+      expect(await visitor(t).access.setupLink({ token: setupToken })).toMatchObject({
+        email: 'linked@startup.example',
+      });
 
       const jar = cookieJar();
-      const me = await visitor(t, { cookie: jar.cookie }).access.setPassword({ token: setupToken, password: PASSWORD });
-      expect(me).toEqual({ id: userId, email: 'linked@startup.example', name: 'Nia Newcomer', organizationId: expect.any(String), organizationName: 'Linked Co', isReviewer: false, tenantIds: [] });
+      const me = await visitor(t, { cookie: jar.cookie }).access.setPassword({
+        token: setupToken,
+        password: PASSWORD,
+      });
+      expect(me).toEqual({
+        id: userId,
+        email: 'linked@startup.example',
+        name: 'Nia Newcomer',
+        organizationId: expect.any(String),
+        organizationName: 'Linked Co',
+        isReviewer: false,
+        tenantIds: [],
+      });
       expect(jar.token).toMatch(/^ghs_/);
       expect(await t.db.em().count(Session, { tokenHash: sha256Hex(jar.token!), user: userId })).toBe(1);
       const session = createCaller(createContextInner({ db: t.db, sessionToken: jar.token }));
@@ -176,23 +279,38 @@ describe.each(dialects)('request access on %s', (dialect) => {
 
       const used = { code: 'NOT_FOUND', message: LINK_INVALID, fieldErrors: null };
       expect(await rejection(visitor(t).access.setupLink({ token: setupToken }))).toEqual(used);
-      expect(await rejection(visitor(t).access.setPassword({ token: setupToken, password: 'a different long password' }))).toEqual(used);
+      expect(
+        await rejection(
+          visitor(t).access.setPassword({ token: setupToken, password: 'a different long password' }),
+        ),
+      ).toEqual(used);
       expect(await signInWith('linked@startup.example', PASSWORD)).toMatchObject({ id: userId });
-      expect(await t.db.em().count(AuditEvent, { action: 'user.password_set', organizationId: me.organizationId })).toBe(1);
+      expect(
+        await t.db.em().count(AuditEvent, { action: 'user.password_set', organizationId: me.organizationId }),
+      ).toBe(1);
     });
 
-    it.each(['ghps_wrong', '', 'x'.repeat(200)])('answers NOT_FOUND for the wrong token %j', async (token) => {
-      const expected = { code: 'NOT_FOUND', message: LINK_INVALID, fieldErrors: null };
-      expect(await rejection(visitor(t).access.setupLink({ token }))).toEqual(expected);
-      expect(await rejection(visitor(t).access.setPassword({ token, password: PASSWORD }))).toEqual(expected);
-    });
+    it.each(['ghps_wrong', '', 'x'.repeat(200)])(
+      'answers NOT_FOUND for the wrong token %j',
+      async (token) => {
+        const expected = { code: 'NOT_FOUND', message: LINK_INVALID, fieldErrors: null };
+        expect(await rejection(visitor(t).access.setupLink({ token }))).toEqual(expected);
+        expect(await rejection(visitor(t).access.setPassword({ token, password: PASSWORD }))).toEqual(
+          expected,
+        );
+      },
+    );
 
     it('answers NOT_FOUND for an expired link and leaves the account locked', async () => {
       const request = await requested(developerRequest('late@startup.example', 'Late Co'));
       const { setupToken, userId } = await reviewer().review.approveRequest({ requestId: request.id });
-      await t.db.em().nativeUpdate(PasswordSetup, { user: userId }, { expiresAt: new Date(Date.now() - 1000) });
+      await t.db
+        .em()
+        .nativeUpdate(PasswordSetup, { user: userId }, { expiresAt: new Date(Date.now() - 1000) });
       expect((await rejection(visitor(t).access.setupLink({ token: setupToken }))).code).toBe('NOT_FOUND');
-      expect((await rejection(visitor(t).access.setPassword({ token: setupToken, password: PASSWORD }))).code).toBe('NOT_FOUND');
+      expect(
+        (await rejection(visitor(t).access.setPassword({ token: setupToken, password: PASSWORD }))).code,
+      ).toBe('NOT_FOUND');
       expect((await rejection(signInWith('late@startup.example', PASSWORD))).code).toBe('UNAUTHORIZED');
     });
 
@@ -214,7 +332,12 @@ describe.each(dialects)('request access on %s', (dialect) => {
       const { setupToken, userId } = await reviewer().review.approveRequest({ requestId: request.id });
       expect(await t.db.em().count(Organization, { name: 'Acme Field Apps' })).toBe(1);
       const me = await visitor(t).access.setPassword({ token: setupToken, password: PASSWORD });
-      expect(me).toMatchObject({ id: userId, organizationId: acme.id, organizationName: 'Acme Field Apps', tenantIds: [] });
+      expect(me).toMatchObject({
+        id: userId,
+        organizationId: acme.id,
+        organizationName: 'Acme Field Apps',
+        tenantIds: [],
+      });
       // The new member sees the organization's apps.
       const app = await (await signIn(t, DEV))().apps.create({
         name: 'Shared With Colleague',
@@ -224,7 +347,9 @@ describe.each(dialects)('request access on %s', (dialect) => {
         credentialsMode: 'tenant_admin',
         scopes: ['tn.crm.customers:r'],
       });
-      expect((await (await signIn(t, 'second@acme.example'))().apps.get({ appId: app.id })).name).toBe('Shared With Colleague');
+      expect((await (await signIn(t, 'second@acme.example'))().apps.get({ appId: app.id })).name).toBe(
+        'Shared With Colleague',
+      );
     });
 
     it('approves a tenant admin with the grant on their tenant, and nothing else', async () => {
@@ -236,7 +361,10 @@ describe.each(dialects)('request access on %s', (dialect) => {
       expect(me).toMatchObject({ id: userId, organizationId: null, tenantIds: [SUMMIT], isReviewer: false });
       const admin = await signIn(t, 'second.admin@summit.example');
       expect(await admin().connections.tenants()).toEqual([{ id: SUMMIT, name: 'Summit HVAC' }]);
-      expect((await rejection(admin().connections.available({ tenantId: GLENDALE, environment: 'integration' }))).code).toBe('NOT_FOUND');
+      expect(
+        (await rejection(admin().connections.available({ tenantId: GLENDALE, environment: 'integration' })))
+          .code,
+      ).toBe('NOT_FOUND');
       expect((await rejection(admin().apps.list({}))).code).toBe('FORBIDDEN');
     });
 
@@ -244,14 +372,18 @@ describe.each(dialects)('request access on %s', (dialect) => {
       const request = await requested(adminRequest('first.admin@new-tenant.example', '555000111'));
       const { userId } = await reviewer().review.approveRequest({ requestId: request.id });
       expect(await t.db.em().findOne(Tenant, { id: '555000111' })).not.toBeNull();
-      expect((await t.db.em().find(TenantAdmin, { user: userId })).map((g) => g.tenant.id)).toEqual(['555000111']);
+      expect((await t.db.em().find(TenantAdmin, { user: userId })).map((g) => g.tenant.id)).toEqual([
+        '555000111',
+      ]);
     });
 
     it('answers CONFLICT when the email already has an account, creating nothing', async () => {
       const request = await requested(developerRequest(DEV2, 'Other Dev Co'));
       const users = await t.db.em().count(User, {});
       const setups = await t.db.em().count(PasswordSetup, {});
-      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe('CONFLICT');
+      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe(
+        'CONFLICT',
+      );
       expect(await t.db.em().count(User, {})).toBe(users);
       expect(await t.db.em().count(PasswordSetup, {})).toBe(setups);
       expect((await requestOf(DEV2)).status).toBe('pending');
@@ -266,11 +398,17 @@ describe.each(dialects)('request access on %s', (dialect) => {
 
     it('rejects with a reason, creating nobody; deciding again answers CONFLICT', async () => {
       const request = await requested(developerRequest('refused@example.com'));
-      expect(await reviewer().review.rejectRequest({ requestId: request.id, reason: REASON })).toEqual({ status: 'rejected' });
+      expect(await reviewer().review.rejectRequest({ requestId: request.id, reason: REASON })).toEqual({
+        status: 'rejected',
+      });
       expect(await requestOf('refused@example.com')).toMatchObject({ status: 'rejected', reason: REASON });
       expect(await t.db.em().count(User, { email: 'refused@example.com' })).toBe(0);
-      expect((await rejection(reviewer().review.rejectRequest({ requestId: request.id, reason: REASON }))).code).toBe('CONFLICT');
-      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe('CONFLICT');
+      expect(
+        (await rejection(reviewer().review.rejectRequest({ requestId: request.id, reason: REASON }))).code,
+      ).toBe('CONFLICT');
+      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe(
+        'CONFLICT',
+      );
       expect(await t.db.em().count(User, { email: 'refused@example.com' })).toBe(0);
       expect((await reviewer().review.accessRequests()).map((r) => r.id)).not.toContain(request.id);
     });
@@ -278,15 +416,22 @@ describe.each(dialects)('request access on %s', (dialect) => {
     it('approves only once; a second approval or a later rejection answers CONFLICT', async () => {
       const request = await requested(developerRequest('once@example.com', 'Once Co'));
       await reviewer().review.approveRequest({ requestId: request.id });
-      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe('CONFLICT');
-      expect((await rejection(reviewer().review.rejectRequest({ requestId: request.id, reason: REASON }))).code).toBe('CONFLICT');
+      expect((await rejection(reviewer().review.approveRequest({ requestId: request.id }))).code).toBe(
+        'CONFLICT',
+      );
+      expect(
+        (await rejection(reviewer().review.rejectRequest({ requestId: request.id, reason: REASON }))).code,
+      ).toBe('CONFLICT');
       expect(await t.db.em().count(User, { email: 'once@example.com' })).toBe(1);
       expect(await t.db.em().count(PasswordSetup, { user: { email: 'once@example.com' } })).toBe(1);
     });
 
     it('creates one account when two approvals race', async () => {
       const request = await requested(developerRequest('raced@example.com', 'Raced Co'));
-      const results = await Promise.allSettled([reviewer().review.approveRequest({ requestId: request.id }), reviewer().review.approveRequest({ requestId: request.id })]);
+      const results = await Promise.allSettled([
+        reviewer().review.approveRequest({ requestId: request.id }),
+        reviewer().review.approveRequest({ requestId: request.id }),
+      ]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       const failed = results.find((r) => r.status === 'rejected');
       expect((await rejection(Promise.reject(failed!.reason))).code).toBe('CONFLICT');

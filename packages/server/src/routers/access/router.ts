@@ -1,9 +1,9 @@
+import { accessRequestSchema, DomainError, newPasswordSchema } from '@gatehouse/domain';
 import { z } from 'zod';
-import { DomainError, accessRequestSchema, newPasswordSchema } from '@gatehouse/domain';
-import { AccessRequest, AuditEvent, PasswordSetup, User } from '../../db/entities';
 import { audit } from '../../audit';
 import { hashPassword, sha256Hex } from '../../auth/secrets';
 import { loadSessionUser, startSession } from '../../auth/sessions';
+import { AccessRequest, AuditEvent, PasswordSetup, User } from '../../db/entities';
 import { publicProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { sessionUserOutput } from '../auth/schemas';
@@ -34,10 +34,17 @@ export const accessRouter = router({
           status: 'pending',
           clientKey,
         });
-        return audit(tx, null, { action: 'access_request.created', tenantId: request.tenantId ?? null, after: { email: request.email, role: request.role, organizationName: request.organizationName } });
+        return audit(tx, null, {
+          action: 'access_request.created',
+          tenantId: request.tenantId ?? null,
+          after: { email: request.email, role: request.role, organizationName: request.organizationName },
+        });
       });
       const [byEmail, byClient] = await Promise.all([
-        ctx.em.count(AccessRequest, { email: input.email, createdAt: { $gt: new Date(Date.now() - 86_400_000) } }),
+        ctx.em.count(AccessRequest, {
+          email: input.email,
+          createdAt: { $gt: new Date(Date.now() - 86_400_000) },
+        }),
         ctx.em.count(AccessRequest, { clientKey, createdAt: { $gt: new Date(Date.now() - 3_600_000) } }),
       ]);
       if (byEmail > PER_EMAIL_PER_DAY || byClient > PER_CLIENT_PER_HOUR) {
@@ -46,7 +53,10 @@ export const accessRouter = router({
           await tx.nativeDelete(AccessRequest, { id: requestId });
           await tx.nativeDelete(AuditEvent, { id: eventId });
         });
-        throw new DomainError('RATE_LIMITED', 'We already have your requests. Please wait for a reviewer before asking again.');
+        throw new DomainError(
+          'RATE_LIMITED',
+          'We already have your requests. Please wait for a reviewer before asking again.',
+        );
       }
       return { received: true as const };
     }),
@@ -56,7 +66,11 @@ export const accessRouter = router({
     .input(z.object({ token: z.string().max(200) }))
     .output(z.object({ email: z.string(), name: z.string() }))
     .query(async ({ ctx, input }) => {
-      const setup = await ctx.em.findOne(PasswordSetup, { tokenHash: sha256Hex(input.token), usedAt: null, expiresAt: { $gt: new Date() } }, { populate: ['user'] });
+      const setup = await ctx.em.findOne(
+        PasswordSetup,
+        { tokenHash: sha256Hex(input.token), usedAt: null, expiresAt: { $gt: new Date() } },
+        { populate: ['user'] },
+      );
       if (!setup) throw new DomainError('NOT_FOUND', LINK_INVALID);
       return { email: setup.user.email, name: setup.user.name };
     }),
@@ -68,12 +82,25 @@ export const accessRouter = router({
     .mutation(async ({ ctx, input }) => {
       const passwordHash = await hashPassword(input.password);
       const userId = await ctx.em.transactional(async (tx) => {
-        const setup = await tx.findOne(PasswordSetup, { tokenHash: sha256Hex(input.token) }, { populate: ['user'] });
-        if (!setup || setup.usedAt || setup.expiresAt <= new Date()) throw new DomainError('NOT_FOUND', LINK_INVALID);
-        const used = await tx.nativeUpdate(PasswordSetup, { id: setup.id, usedAt: null }, { usedAt: new Date() });
+        const setup = await tx.findOne(
+          PasswordSetup,
+          { tokenHash: sha256Hex(input.token) },
+          { populate: ['user'] },
+        );
+        if (!setup || setup.usedAt || setup.expiresAt <= new Date())
+          throw new DomainError('NOT_FOUND', LINK_INVALID);
+        const used = await tx.nativeUpdate(
+          PasswordSetup,
+          { id: setup.id, usedAt: null },
+          { usedAt: new Date() },
+        );
         if (used !== 1) throw new DomainError('NOT_FOUND', LINK_INVALID);
         setup.user.passwordHash = passwordHash;
-        audit(tx, setup.user, { action: 'user.password_set', organizationId: setup.user.organization?.id ?? null, after: { userId: setup.user.id } });
+        audit(tx, setup.user, {
+          action: 'user.password_set',
+          organizationId: setup.user.organization?.id ?? null,
+          after: { userId: setup.user.id },
+        });
         return setup.user.id;
       });
       const session = await startSession(ctx.em, userId);

@@ -1,9 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../auth/secrets';
+import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
+import {
+  ADMIN,
+  ADMIN2,
+  type Caller,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejectionWithoutChange,
+  type TestDatabase,
+} from '../../test/harness';
 import { fetchToken, listen } from '../../test/http-client';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller, rejectionWithoutChange } from '../../test/harness';
 
 type NewApp = Parameters<Caller['apps']['create']>[0];
 
@@ -46,7 +57,12 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
     });
   }
 
-  async function allow(email: string, tenantId: string, appId: string, environment: 'integration' | 'production' = 'integration') {
+  async function allow(
+    email: string,
+    tenantId: string,
+    appId: string,
+    environment: 'integration' | 'production' = 'integration',
+  ) {
     // As the consent screen does: Allow names the issuer the admin was shown.
     const admin = await fresh(email);
     const { credentialsIssuer } = await admin.connections.app({ tenantId, environment, appId });
@@ -54,7 +70,9 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   }
 
   async function view(appId: string, tenantId: string, environment: 'integration' | 'production') {
-    const row = (await (await fresh(DEV)).apps.connections({ appId })).find((r) => r.tenantId === tenantId && r.environment === environment);
+    const row = (await (await fresh(DEV)).apps.connections({ appId })).find(
+      (r) => r.tenantId === tenantId && r.environment === environment,
+    );
     if (!row) throw new Error(`no View Connections row for ${tenantId} ${environment}`);
     return row;
   }
@@ -64,7 +82,14 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
     const connections = await em.find(Connection, {}, { orderBy: { id: 'asc' } });
     const secrets = await em.find(ClientSecret, {}, { orderBy: { id: 'asc' } });
     return {
-      connections: connections.map((c) => [c.id, c.status, c.acceptedVersion ?? null, c.clientId ?? null, c.credentialsIssuer, c.revision]),
+      connections: connections.map((c) => [
+        c.id,
+        c.status,
+        c.acceptedVersion ?? null,
+        c.clientId ?? null,
+        c.credentialsIssuer,
+        c.revision,
+      ]),
       secrets: secrets.map((s) => [s.id, s.expiresAt?.getTime() ?? null, s.revokedAt?.getTime() ?? null]),
       audit: await em.count(AuditEvent, {}),
     };
@@ -82,28 +107,36 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
 
     const calls: Record<string, (c: Caller, appId: string) => Promise<unknown>> = {
       connections: (c, appId) => c.apps.connections({ appId }),
-      generateSecret: (c, appId) => c.apps.generateSecret({ appId, tenantId: TENANT, environment: 'integration' }),
+      generateSecret: (c, appId) =>
+        c.apps.generateSecret({ appId, tenantId: TENANT, environment: 'integration' }),
     };
 
     it.each(Object.keys(calls))('%s without a session is UNAUTHORIZED', async (name) => {
       expect((await refused(() => calls[name]!(t.anonymous(), appId))).code).toBe('UNAUTHORIZED');
     });
 
-    it.each(Object.keys(calls))('%s is FORBIDDEN to tenant admins and reviewers, even of a tenant the app lists', async (name) => {
-      for (const email of [ADMIN, ADMIN2, REVIEWER]) {
-        const caller = await fresh(email);
-        expect((await refused(() => calls[name]!(caller, appId))).code, email).toBe('FORBIDDEN');
-      }
-    });
+    it.each(Object.keys(calls))(
+      '%s is FORBIDDEN to tenant admins and reviewers, even of a tenant the app lists',
+      async (name) => {
+        for (const email of [ADMIN, ADMIN2, REVIEWER]) {
+          const caller = await fresh(email);
+          expect((await refused(() => calls[name]!(caller, appId))).code, email).toBe('FORBIDDEN');
+        }
+      },
+    );
 
-    it.each(Object.keys(calls))("%s of another organization's app answers exactly like a missing or malformed id", async (name) => {
-      const call = calls[name]!;
-      const foreign = await refused(() => call(dev2, appId));
-      expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
-      expect(await refused(() => call(dev2, MISSING_ID))).toEqual(foreign);
-      expect(await refused(() => call(dev, MISSING_ID))).toEqual(foreign);
-      for (const malformed of MALFORMED_IDS) expect(await refused(() => call(dev, malformed)), malformed).toEqual(foreign);
-    });
+    it.each(Object.keys(calls))(
+      "%s of another organization's app answers exactly like a missing or malformed id",
+      async (name) => {
+        const call = calls[name]!;
+        const foreign = await refused(() => call(dev2, appId));
+        expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+        expect(await refused(() => call(dev2, MISSING_ID))).toEqual(foreign);
+        expect(await refused(() => call(dev, MISSING_ID))).toEqual(foreign);
+        for (const malformed of MALFORMED_IDS)
+          expect(await refused(() => call(dev, malformed)), malformed).toEqual(foreign);
+      },
+    );
 
     it.each(Object.keys(calls))('%s of a deleted app is NOT_FOUND', async (name) => {
       const doomed = await newApp({ credentialsMode: 'developer' });
@@ -120,7 +153,9 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       ]) {
         const failure = await refused(() => dev.apps.generateSecret(input));
         expect(failure.code).toBe('BAD_REQUEST');
-        expect(Object.keys(failure.fieldErrors ?? {})).toEqual([input.tenantId === 'abc' ? 'tenantId' : 'environment']);
+        expect(Object.keys(failure.fieldErrors ?? {})).toEqual([
+          input.tenantId === 'abc' ? 'tenantId' : 'environment',
+        ]);
       }
     });
   });
@@ -138,11 +173,22 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
         ].sort(),
       );
       for (const row of initial) {
-        expect(row).toMatchObject({ state: 'not_connected', version: null, scopesInPlay: [], offered: true, clientId: null, canGenerateSecret: false });
+        expect(row).toMatchObject({
+          state: 'not_connected',
+          version: null,
+          scopesInPlay: [],
+          offered: true,
+          clientId: null,
+          canGenerateSecret: false,
+        });
       }
 
       const issued = await allow(ADMIN, TENANT, app.id);
-      await (await fresh(ADMIN2)).connections.decline({ tenantId: TENANT2, environment: 'integration', appId: app.id });
+      await (await fresh(ADMIN2)).connections.decline({
+        tenantId: TENANT2,
+        environment: 'integration',
+        appId: app.id,
+      });
       expect(await view(app.id, TENANT, 'integration')).toEqual({
         tenantId: TENANT,
         tenantName: 'Glendale Plumbing',
@@ -156,17 +202,37 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
         credentialsIssuer: 'tenant_admin',
         canGenerateSecret: false,
       });
-      expect(await view(app.id, TENANT, 'production')).toMatchObject({ state: 'not_connected', version: null, scopesInPlay: [], clientId: null });
-      expect(await view(app.id, TENANT2, 'integration')).toMatchObject({ state: 'declined', version: null, scopesInPlay: [], clientId: null, credentialsIssuer: null, offered: true });
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({
+        state: 'not_connected',
+        version: null,
+        scopesInPlay: [],
+        clientId: null,
+      });
+      expect(await view(app.id, TENANT2, 'integration')).toMatchObject({
+        state: 'declined',
+        version: null,
+        scopesInPlay: [],
+        clientId: null,
+        credentialsIssuer: null,
+        offered: true,
+      });
       expect(await view(app.id, TENANT2, 'production')).toMatchObject({ state: 'not_connected' });
 
       // A new version is not in play until the admin accepts it.
       await dev.apps.saveScopes({ appId: app.id, scopes: V2 });
-      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'connected', version: 1, scopesInPlay: app.scopes });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({
+        state: 'connected',
+        version: 1,
+        scopesInPlay: app.scopes,
+      });
 
       const admin = await fresh(ADMIN);
       await admin.connections.disable({ connectionId: issued.connection.id });
-      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'disabled', version: 1, scopesInPlay: app.scopes });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({
+        state: 'disabled',
+        version: 1,
+        scopesInPlay: app.scopes,
+      });
       await admin.connections.restore({ connectionId: issued.connection.id });
       await admin.connections.upgrade({ connectionId: issued.connection.id, toVersion: 2 });
       const upgraded = await view(app.id, TENANT, 'integration');
@@ -205,15 +271,38 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect(rows[0]).toMatchObject({ version: 1, scopesInPlay: app.scopes, clientId: issued.clientId });
 
       const admin = await fresh(ADMIN);
-      const listed = (await admin.connections.list({ tenantId: TENANT, environment: 'integration' })).find((c) => c.id === issued.connection.id);
+      const listed = (await admin.connections.list({ tenantId: TENANT, environment: 'integration' })).find(
+        (c) => c.id === issued.connection.id,
+      );
       expect(listed).toMatchObject({ status: 'connected', offered: false });
-      expect(await admin.connections.get({ connectionId: issued.connection.id })).toMatchObject({ status: 'connected', offered: false, scopesInPlay: app.scopes });
+      expect(await admin.connections.get({ connectionId: issued.connection.id })).toMatchObject({
+        status: 'connected',
+        offered: false,
+        scopesInPlay: app.scopes,
+      });
 
       // No longer offered: it cannot be connected anew in the other environment.
-      expect((await admin.connections.available({ tenantId: TENANT, environment: 'production' })).map((a) => a.appId)).not.toContain(app.id);
+      expect(
+        (await admin.connections.available({ tenantId: TENANT, environment: 'production' })).map(
+          (a) => a.appId,
+        ),
+      ).not.toContain(app.id);
       const missing = { code: 'NOT_FOUND', message: 'App not found', fieldErrors: null };
-      expect(await refused(() => admin.connections.app({ tenantId: TENANT, environment: 'production', appId: app.id }))).toEqual(missing);
-      expect(await refused(() => admin.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' }))).toEqual(missing);
+      expect(
+        await refused(() =>
+          admin.connections.app({ tenantId: TENANT, environment: 'production', appId: app.id }),
+        ),
+      ).toEqual(missing);
+      expect(
+        await refused(() =>
+          admin.connections.allow({
+            tenantId: TENANT,
+            environment: 'production',
+            appId: app.id,
+            credentialsIssuer: 'tenant_admin',
+          }),
+        ),
+      ).toEqual(missing);
 
       // The tenant admin still decides about the existing one.
       expect((await admin.connections.disable({ connectionId: issued.connection.id })).offered).toBe(false);
@@ -222,7 +311,9 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       // Listing the tenant again offers it again.
       await dev.apps.addTenant({ appId: app.id, tenantId: TENANT });
       expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'disabled', offered: true });
-      expect((await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).offered).toBe(true);
+      expect(
+        (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).offered,
+      ).toBe(true);
     });
   });
 
@@ -230,20 +321,27 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
     it('is FORBIDDEN when the tenant admin issues the credentials, and changes nothing', async () => {
       const app = await newApp({ credentialsMode: 'tenant_admin' });
       await allow(ADMIN, TENANT, app.id);
-      const failure = await refused(() => dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }));
+      const failure = await refused(() =>
+        dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }),
+      );
       expect(failure.code).toBe('FORBIDDEN');
       expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(false);
     });
 
     it('is NOT_FOUND unless the tenant is connected in that environment', async () => {
       const app = await newApp({ credentialsMode: 'developer' });
-      const generate = (tenantId: string, environment: 'integration' | 'production') => () => dev.apps.generateSecret({ appId: app.id, tenantId, environment });
+      const generate = (tenantId: string, environment: 'integration' | 'production') => () =>
+        dev.apps.generateSecret({ appId: app.id, tenantId, environment });
       const missing = { code: 'NOT_FOUND', message: 'Connection not found', fieldErrors: null };
       expect(await refused(generate(TENANT, 'integration'))).toEqual(missing);
       expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(false);
 
       const issued = await allow(ADMIN, TENANT, app.id);
-      await (await fresh(ADMIN2)).connections.decline({ tenantId: TENANT2, environment: 'integration', appId: app.id });
+      await (await fresh(ADMIN2)).connections.decline({
+        tenantId: TENANT2,
+        environment: 'integration',
+        appId: app.id,
+      });
       expect(await refused(generate(TENANT, 'production'))).toEqual(missing);
       expect(await refused(generate(TENANT2, 'integration'))).toEqual(missing);
       expect(await refused(generate('999999999', 'integration'))).toEqual(missing);
@@ -257,7 +355,11 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect((await view(app.id, TENANT, 'integration')).canGenerateSecret).toBe(true);
 
       // Another organization cannot generate for it either.
-      expect(await refused(() => dev2.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }))).toEqual({
+      expect(
+        await refused(() =>
+          dev2.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }),
+        ),
+      ).toEqual({
         code: 'NOT_FOUND',
         message: 'App not found',
         fieldErrors: null,
@@ -272,7 +374,11 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
 
       const seen = new Set((await t.db.em().find(AuditEvent, { appId: app.id })).map((e) => e.id));
       const before = Date.now();
-      const generated = await dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' });
+      const generated = await dev.apps.generateSecret({
+        appId: app.id,
+        tenantId: TENANT,
+        environment: 'integration',
+      });
       expect(generated.clientId).toBe(issued.clientId);
       expect(generated.clientSecret).toMatch(CLIENT_SECRET);
       expect(generated.clientSecret).not.toBe(issued.clientSecret);
@@ -283,12 +389,17 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect(created.secretHash).toBe(sha256Hex(generated.clientSecret));
       expect(generated.clientSecret.startsWith(created.start)).toBe(true);
 
-      const secrets = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).secrets;
+      const secrets = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id }))
+        .secrets;
       const old = secrets.find((s) => s.id === first.id)!;
       expect(old.state).toBe('expiring');
       expect(old.expiresAt!.getTime()).toBeGreaterThanOrEqual(before + 24 * HOUR - 1000);
       expect(old.expiresAt!.getTime()).toBeLessThanOrEqual(Date.now() + 24 * HOUR + 1000);
-      expect(secrets.find((s) => s.id === created.id)).toMatchObject({ state: 'active', createdBy: DEV, expiresAt: null });
+      expect(secrets.find((s) => s.id === created.id)).toMatchObject({
+        state: 'active',
+        createdBy: DEV,
+        expiresAt: null,
+      });
 
       const events = (await t.db.em().find(AuditEvent, { appId: app.id })).filter((e) => !seen.has(e.id));
       expect(events).toHaveLength(1);
@@ -304,11 +415,18 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect(JSON.stringify([events[0]!.before, events[0]!.after])).not.toContain(generated.clientSecret);
 
       // Generating again rotates again: the previous one gets the grace period, the older one keeps its earlier end.
-      const again = await dev.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' });
-      const states = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id })).secrets;
+      const again = await dev.apps.generateSecret({
+        appId: app.id,
+        tenantId: TENANT,
+        environment: 'integration',
+      });
+      const states = (await (await fresh(ADMIN)).connections.get({ connectionId: issued.connection.id }))
+        .secrets;
       expect(states).toHaveLength(3);
       expect(states.filter((s) => s.state === 'active')).toHaveLength(1);
-      expect(states.find((s) => s.state === 'active')!.start).toBe(again.clientSecret.slice(0, states[0]!.start.length));
+      expect(states.find((s) => s.state === 'active')!.start).toBe(
+        again.clientSecret.slice(0, states[0]!.start.length),
+      );
       expect(states.find((s) => s.id === first.id)!.expiresAt!.getTime()).toBe(old.expiresAt!.getTime());
     });
 
@@ -316,7 +434,11 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       const app = await newApp({ credentialsMode: 'developer' });
       const issued = await allow(ADMIN, TENANT, app.id);
       const callers = await Promise.all(Array.from({ length: 6 }, () => fresh(DEV)));
-      const results = await Promise.allSettled(callers.map((c) => c.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' })));
+      const results = await Promise.allSettled(
+        callers.map((c) =>
+          c.apps.generateSecret({ appId: app.id, tenantId: TENANT, environment: 'integration' }),
+        ),
+      );
       const ok = results.filter((r) => r.status === 'fulfilled');
       const failed = results.filter((r) => r.status === 'rejected');
       expect(ok.length).toBeGreaterThanOrEqual(1);
@@ -325,7 +447,9 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
         expect((f.reason as TRPCError).code).toBe('CONFLICT');
       }
       expect(await t.db.em().count(ClientSecret, { connection: issued.connection.id })).toBe(1 + ok.length);
-      expect(await t.db.em().count(AuditEvent, { appId: app.id, action: 'connection.secret_generated' })).toBe(ok.length);
+      expect(
+        await t.db.em().count(AuditEvent, { appId: app.id, action: 'connection.secret_generated' }),
+      ).toBe(ok.length);
     });
   });
 
@@ -339,11 +463,18 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
     type AppDetail = Awaited<ReturnType<Caller['apps']['get']>>;
     /** The developer's Edit details: the details as shown, with another credentials mode. */
     const switchMode = async (app: AppDetail, credentialsMode: 'tenant_admin' | 'developer') => {
-      const shown = { name: app.name, organizationName: app.organizationName, homePageUrl: app.homePageUrl, kind: app.kind };
+      const shown = {
+        name: app.name,
+        organizationName: app.organizationName,
+        homePageUrl: app.homePageUrl,
+        kind: app.kind,
+      };
       return (await fresh(DEV)).apps.updateDetails({ appId: app.id, ...shown, credentialsMode });
     };
-    const generate = (appId: string, tenantId: string, environment: 'integration' | 'production' = 'integration') => async () =>
-      (await fresh(DEV)).apps.generateSecret({ appId, tenantId, environment });
+    const generate =
+      (appId: string, tenantId: string, environment: 'integration' | 'production' = 'integration') =>
+      async () =>
+        (await fresh(DEV)).apps.generateSecret({ appId, tenantId, environment });
 
     it('switching the app to developer mode does not hand over a connection the tenant admin issued', async () => {
       const app = await newApp({ credentialsMode: 'tenant_admin' });
@@ -351,8 +482,16 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       await switchMode(app, 'developer');
 
       const failure = await refused(generate(app.id, TENANT));
-      expect(failure).toEqual({ code: 'FORBIDDEN', message: "The tenant admin issues this connection's client credentials.", fieldErrors: null });
-      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'connected', credentialsIssuer: 'tenant_admin', canGenerateSecret: false });
+      expect(failure).toEqual({
+        code: 'FORBIDDEN',
+        message: "The tenant admin issues this connection's client credentials.",
+        fieldErrors: null,
+      });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({
+        state: 'connected',
+        credentialsIssuer: 'tenant_admin',
+        canGenerateSecret: false,
+      });
 
       // The admin's secret still works and was never put on an expiry.
       const token = await fetchToken(server.url, 'integration', issued.clientId, issued.clientSecret);
@@ -363,7 +502,13 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect(detail.secrets[0]).toMatchObject({ state: 'active', expiresAt: null, createdBy: ADMIN });
 
       // The tenant admin keeps rotating it.
-      expect((await (await fresh(ADMIN)).connections.rotateSecret({ connectionId: issued.connection.id, graceHours: 1 })).secret.createdBy).toBe(ADMIN);
+      expect(
+        (
+          await (
+            await fresh(ADMIN)
+          ).connections.rotateSecret({ connectionId: issued.connection.id, graceHours: 1 })
+        ).secret.createdBy,
+      ).toBe(ADMIN);
     });
 
     it('a connection allowed after the switch is the developer’s, and switching back does not take it away', async () => {
@@ -373,12 +518,21 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
 
       const developerIssued = await allow(ADMIN, TENANT, app.id, 'production');
       expect(developerIssued.connection.credentialsIssuer).toBe('developer');
-      expect(await view(app.id, TENANT, 'production')).toMatchObject({ credentialsIssuer: 'developer', canGenerateSecret: true });
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({
+        credentialsIssuer: 'developer',
+        canGenerateSecret: true,
+      });
       const generated = await generate(app.id, TENANT, 'production')();
       expect(generated.clientId).toBe(developerIssued.clientId);
-      expect((await fetchToken(server.url, 'production', generated.clientId, generated.clientSecret)).status).toBe(200);
+      expect(
+        (await fetchToken(server.url, 'production', generated.clientId, generated.clientSecret)).status,
+      ).toBe(200);
 
-      const allowedEvent = (await t.db.em().find(AuditEvent, { appId: app.id, action: 'connection.allowed' }, { orderBy: { at: 'asc' } })).map((e) => e.after);
+      const allowedEvent = (
+        await t.db
+          .em()
+          .find(AuditEvent, { appId: app.id, action: 'connection.allowed' }, { orderBy: { at: 'asc' } })
+      ).map((e) => e.after);
       expect(allowedEvent).toEqual([
         expect.objectContaining({ environment: 'integration', credentialsIssuer: 'tenant_admin' }),
         expect.objectContaining({ environment: 'production', credentialsIssuer: 'developer' }),
@@ -386,27 +540,53 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
 
       // Back to the tenant admin: only new connections follow; each existing one keeps its issuer.
       await switchMode({ ...app, credentialsMode: 'developer' }, 'tenant_admin');
-      expect(await view(app.id, TENANT, 'production')).toMatchObject({ credentialsIssuer: 'developer', canGenerateSecret: true });
+      expect(await view(app.id, TENANT, 'production')).toMatchObject({
+        credentialsIssuer: 'developer',
+        canGenerateSecret: true,
+      });
       expect((await generate(app.id, TENANT, 'production')()).clientId).toBe(developerIssued.clientId);
       expect((await refused(generate(app.id, TENANT, 'integration'))).code).toBe('FORBIDDEN');
-      expect((await (await fresh(ADMIN)).connections.get({ connectionId: adminIssued.connection.id })).credentialsIssuer).toBe('tenant_admin');
+      expect(
+        (await (await fresh(ADMIN)).connections.get({ connectionId: adminIssued.connection.id }))
+          .credentialsIssuer,
+      ).toBe('tenant_admin');
       // The tenant admin keeps rotate and revoke on the developer's connection too.
       const admin = await fresh(ADMIN);
-      const rotated = await admin.connections.rotateSecret({ connectionId: developerIssued.connection.id, graceHours: 0 });
-      expect(await admin.connections.revokeSecret({ connectionId: developerIssued.connection.id, secretId: rotated.secret.id })).toEqual({ revoked: true });
+      const rotated = await admin.connections.rotateSecret({
+        connectionId: developerIssued.connection.id,
+        graceHours: 0,
+      });
+      expect(
+        await admin.connections.revokeSecret({
+          connectionId: developerIssued.connection.id,
+          secretId: rotated.secret.id,
+        }),
+      ).toEqual({ revoked: true });
     });
 
     it('a declined connection that is allowed later takes the app’s mode at that Allow', async () => {
       const app = await newApp({ credentialsMode: 'tenant_admin' });
-      await (await fresh(ADMIN)).connections.decline({ tenantId: TENANT, environment: 'integration', appId: app.id });
-      expect(await view(app.id, TENANT, 'integration')).toMatchObject({ state: 'declined', credentialsIssuer: null, canGenerateSecret: false });
+      await (await fresh(ADMIN)).connections.decline({
+        tenantId: TENANT,
+        environment: 'integration',
+        appId: app.id,
+      });
+      expect(await view(app.id, TENANT, 'integration')).toMatchObject({
+        state: 'declined',
+        credentialsIssuer: null,
+        canGenerateSecret: false,
+      });
       await switchMode(app, 'developer');
       const issued = await allow(ADMIN, TENANT, app.id);
       expect(issued.connection.credentialsIssuer).toBe('developer');
       expect((await generate(app.id, TENANT)()).clientId).toBe(issued.clientId);
 
       const other = await newApp({ credentialsMode: 'developer' });
-      await (await fresh(ADMIN)).connections.decline({ tenantId: TENANT, environment: 'integration', appId: other.id });
+      await (await fresh(ADMIN)).connections.decline({
+        tenantId: TENANT,
+        environment: 'integration',
+        appId: other.id,
+      });
       await switchMode(other, 'tenant_admin');
       const adminIssued = await allow(ADMIN, TENANT, other.id);
       expect(adminIssued.connection.credentialsIssuer).toBe('tenant_admin');
@@ -418,10 +598,16 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       await allow(ADMIN, TENANT, app.id);
       await switchMode(app, 'developer');
       const input = { appId: app.id, tenantId: TENANT, environment: 'integration' as const };
-      expect(await refused(() => dev2.apps.generateSecret(input))).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+      expect(await refused(() => dev2.apps.generateSecret(input))).toEqual({
+        code: 'NOT_FOUND',
+        message: 'App not found',
+        fieldErrors: null,
+      });
       expect((await refused(() => t.anonymous().apps.generateSecret(input))).code).toBe('UNAUTHORIZED');
       for (const email of [ADMIN, ADMIN2, REVIEWER]) {
-        expect((await refused(async () => (await fresh(email)).apps.generateSecret(input))).code, email).toBe('FORBIDDEN');
+        expect((await refused(async () => (await fresh(email)).apps.generateSecret(input))).code, email).toBe(
+          'FORBIDDEN',
+        );
       }
     });
   });

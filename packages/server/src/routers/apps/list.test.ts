@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
 
 const base = {
@@ -40,7 +40,12 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
   it('pages 25 apps into 10 + 10 + 5 with no overlap, newest first', async () => {
     for (let n = 1; n <= 25; n++) {
       const name = `Fleet Tracker ${String(n).padStart(2, '0')}`;
-      const app = await dev.apps.create({ ...base, name, kind: n % 2 ? 'public' : 'private', tenantIds: n === 7 ? ['985798691', '100200300', '5'] : base.tenantIds });
+      const app = await dev.apps.create({
+        ...base,
+        name,
+        kind: n % 2 ? 'public' : 'private',
+        tenantIds: n === 7 ? ['985798691', '100200300', '5'] : base.tenantIds,
+      });
       fleet.push({ id: app.id, name });
     }
     const pages = await Promise.all([1, 2, 3, 4].map((page) => dev.apps.list({ page, pageSize: 10 })));
@@ -64,19 +69,37 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
     const target = fleet[6]!; // Fleet Tracker 07: public, three tenants
     await dev.apps.saveScopes({ appId: target.id, scopes: ['tn.crm.customers:w'] });
     const items = (await dev.apps.list({ pageSize: 100 })).items;
-    expect(items.find((a) => a.id === target.id)).toMatchObject({ name: 'Fleet Tracker 07', kind: 'public', reviewStatus: 'pending', latestVersion: 2, tenantCount: 3 });
-    expect(items.find((a) => a.id === fleet[1]!.id)).toMatchObject({ name: 'Fleet Tracker 02', kind: 'private', reviewStatus: 'not_required', latestVersion: 1, tenantCount: 1 });
+    expect(items.find((a) => a.id === target.id)).toMatchObject({
+      name: 'Fleet Tracker 07',
+      kind: 'public',
+      reviewStatus: 'pending',
+      latestVersion: 2,
+      tenantCount: 3,
+    });
+    expect(items.find((a) => a.id === fleet[1]!.id)).toMatchObject({
+      name: 'Fleet Tracker 02',
+      kind: 'private',
+      reviewStatus: 'not_required',
+      latestVersion: 1,
+      tenantCount: 1,
+    });
     // A page of apps all without tenants says 0, not nothing.
     const bare = await dev.apps.create({ ...base, name: 'Bare App', tenantIds: [] });
-    expect((await dev.apps.list({ search: 'Bare App' })).items).toEqual([expect.objectContaining({ id: bare.id, tenantCount: 0 })]);
+    expect((await dev.apps.list({ search: 'Bare App' })).items).toEqual([
+      expect.objectContaining({ id: bare.id, tenantCount: 0 }),
+    ]);
     await dev.apps.delete({ appId: bare.id, confirmName: 'Bare App' });
   });
 
   it('searches by name', async () => {
     const result = await dev.apps.list({ search: 'Tracker 1', pageSize: 100 });
     expect(result.totalCount).toBe(10);
-    expect(result.items.map((a) => a.name).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `Fleet Tracker 1${i}`));
-    expect((await dev.apps.list({ search: '  Tracker 25  ' })).items.map((a) => a.name)).toEqual(['Fleet Tracker 25']);
+    expect(result.items.map((a) => a.name).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `Fleet Tracker 1${i}`),
+    );
+    expect((await dev.apps.list({ search: '  Tracker 25  ' })).items.map((a) => a.name)).toEqual([
+      'Fleet Tracker 25',
+    ]);
     expect(await dev.apps.list({ search: 'no such app' })).toMatchObject({ items: [], totalCount: 0 });
     // Search and paging together.
     const second = await dev.apps.list({ search: 'Tracker 1', page: 2, pageSize: 4 });
@@ -86,17 +109,29 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
 
   it('searches without regard to letter case, on every database', async () => {
     expect((await dev.apps.list({ search: 'fleet tracker 2', pageSize: 100 })).totalCount).toBe(6);
-    expect((await dev.apps.list({ search: 'FLEET TRACKER 25' })).items.map((a) => a.name)).toEqual(['Fleet Tracker 25']);
+    expect((await dev.apps.list({ search: 'FLEET TRACKER 25' })).items.map((a) => a.name)).toEqual([
+      'Fleet Tracker 25',
+    ]);
   });
 
   it('treats % and _ in a search as plain characters', async () => {
     const percent = await dev.apps.create({ ...base, name: 'Promo 100% Off' });
     const underscore = await dev.apps.create({ ...base, name: 'Promo_Codes' });
     const found = async (search: string) => (await dev.apps.list({ search })).items.map((a) => a.id);
-    const results = { percent: await found('%'), hundred: await found('100%'), underscore: await found('Promo_'), backslash: await found('\\') };
+    const results = {
+      percent: await found('%'),
+      hundred: await found('100%'),
+      underscore: await found('Promo_'),
+      backslash: await found('\\'),
+    };
     await dev.apps.delete({ appId: percent.id, confirmName: percent.name });
     await dev.apps.delete({ appId: underscore.id, confirmName: underscore.name });
-    expect(results).toEqual({ percent: [percent.id], hundred: [percent.id], underscore: [underscore.id], backslash: [] });
+    expect(results).toEqual({
+      percent: [percent.id],
+      hundred: [percent.id],
+      underscore: [underscore.id],
+      backslash: [],
+    });
   });
 
   it('leaves deleted apps out of the items and the count', async () => {
@@ -118,9 +153,19 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
   });
 
   it('refuses paging outside its bounds', async () => {
-    for (const input of [{ page: 0 }, { pageSize: 0 }, { pageSize: 101 }, { page: 1.5 }, { search: 'x'.repeat(101) }]) {
+    for (const input of [
+      { page: 0 },
+      { pageSize: 0 },
+      { pageSize: 101 },
+      { page: 1.5 },
+      { search: 'x'.repeat(101) },
+    ]) {
       expect(await codeOf(dev.apps.list(input)), JSON.stringify(input)).toBe('BAD_REQUEST');
     }
-    expect(await dev.apps.list({ page: 99, pageSize: 10 })).toMatchObject({ items: [], totalCount: 24, page: 99 });
+    expect(await dev.apps.list({ page: 99, pageSize: 10 })).toMatchObject({
+      items: [],
+      totalCount: 24,
+      page: 99,
+    });
   });
 });

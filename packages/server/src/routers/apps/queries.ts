@@ -1,12 +1,22 @@
-import type { EntityManager } from '@mikro-orm/knex';
 import { notFound } from '@gatehouse/domain';
-import { App, AppTenant, AppVersion, type AppEntity } from '../../db/entities';
-import type { AppDetail } from './schemas';
+import type { EntityManager } from '@mikro-orm/knex';
+import { App, type AppEntity, AppTenant, AppVersion } from '../../db/entities';
 import { isUuid } from '../../db/ids';
+import type { AppDetail } from './schemas';
 
 /** The organization's live app, or NOT_FOUND — the same answer for missing, deleted, foreign and malformed ids. */
-export async function findOwnedApp(em: EntityManager, organizationId: string, appId: string): Promise<AppEntity> {
-  const app = isUuid(appId) ? await em.findOne(App, { id: appId, organization: organizationId, deletedAt: null }, { populate: ['organization'] }) : null;
+export async function findOwnedApp(
+  em: EntityManager,
+  organizationId: string,
+  appId: string,
+): Promise<AppEntity> {
+  const app = isUuid(appId)
+    ? await em.findOne(
+        App,
+        { id: appId, organization: organizationId, deletedAt: null },
+        { populate: ['organization'] },
+      )
+    : null;
   if (!app) throw notFound('App');
   return app;
 }

@@ -1,10 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, AppTenant, AppVersion, AuditEvent, User } from '../../db/entities';
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
+import { App, AppTenant, AppVersion, AuditEvent, User } from '../../db/entities';
 import { createCaller } from '../../root';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, type Caller } from '../../test/harness';
-
+import {
+  ADMIN,
+  ADMIN2,
+  type Caller,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  type TestDatabase,
+} from '../../test/harness';
 
 const base = {
   name: 'Dispatch Sync',
@@ -85,7 +95,9 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it('checks the session before the input: garbage from a stranger is UNAUTHORIZED, not a validation hint', async () => {
-      const failure = await rejection(t.anonymous().apps.create({ ...base, homePageUrl: 'javascript:alert(1)' }));
+      const failure = await rejection(
+        t.anonymous().apps.create({ ...base, homePageUrl: 'javascript:alert(1)' }),
+      );
       expect(failure.code).toBe('UNAUTHORIZED');
       expect(failure.fieldErrors).toBeNull();
     });
@@ -107,18 +119,22 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       });
     });
 
-    it.each(Object.keys(onApp))("%s of another organization's app answers exactly like a missing or malformed id", async (name) => {
-      const call = onApp[name]!;
-      const foreign = await rejection(call(dev2, appId));
-      const missing = await rejection(call(dev2, MISSING_ID));
-      const missingForOwner = await rejection(call(dev, MISSING_ID));
-      expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
-      expect(missing).toEqual(foreign);
-      expect(missingForOwner).toEqual(foreign);
-      // The same id in capitals is still the same foreign app.
-      expect(await rejection(call(dev2, appId.toUpperCase()))).toEqual(foreign);
-      for (const malformed of MALFORMED_IDS) expect(await rejection(call(dev2, malformed)), malformed).toEqual(foreign);
-    });
+    it.each(Object.keys(onApp))(
+      "%s of another organization's app answers exactly like a missing or malformed id",
+      async (name) => {
+        const call = onApp[name]!;
+        const foreign = await rejection(call(dev2, appId));
+        const missing = await rejection(call(dev2, MISSING_ID));
+        const missingForOwner = await rejection(call(dev, MISSING_ID));
+        expect(foreign).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+        expect(missing).toEqual(foreign);
+        expect(missingForOwner).toEqual(foreign);
+        // The same id in capitals is still the same foreign app.
+        expect(await rejection(call(dev2, appId.toUpperCase()))).toEqual(foreign);
+        for (const malformed of MALFORMED_IDS)
+          expect(await rejection(call(dev2, malformed)), malformed).toEqual(foreign);
+      },
+    );
 
     it('leaves the app untouched after every foreign attempt', async () => {
       const before = await counts();
@@ -145,15 +161,25 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       const doomed = await dev.apps.create({ ...base, name: `Doomed ${name}` });
       await dev.apps.delete({ appId: doomed.id, confirmName: doomed.name });
       const before = await counts();
-      const call = name === 'delete' ? (c: Caller, id: string) => c.apps.delete({ appId: id, confirmName: doomed.name }) : onApp[name]!;
-      expect(await rejection(call(await fresh(DEV), doomed.id))).toEqual({ code: 'NOT_FOUND', message: 'App not found', fieldErrors: null });
+      const call =
+        name === 'delete'
+          ? (c: Caller, id: string) => c.apps.delete({ appId: id, confirmName: doomed.name })
+          : onApp[name]!;
+      expect(await rejection(call(await fresh(DEV), doomed.id))).toEqual({
+        code: 'NOT_FOUND',
+        message: 'App not found',
+        fieldErrors: null,
+      });
       expect(await counts()).toEqual(before);
     });
   });
 
   describe('create', () => {
     it('creates version 1 with an app key, and get shows the same app', async () => {
-      const created = await dev.apps.create({ ...base, scopes: ['tn.crm.customers:w', 'tn.acc.invoices:r', 'tn.crm.customers:r'] });
+      const created = await dev.apps.create({
+        ...base,
+        scopes: ['tn.crm.customers:w', 'tn.acc.invoices:r', 'tn.crm.customers:r'],
+      });
       expect(created).toMatchObject({
         name: 'Dispatch Sync',
         organizationName: 'Acme Field Apps',
@@ -170,7 +196,12 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       expect(await (await fresh(DEV)).apps.get({ appId: created.id })).toEqual(created);
       const versions = await dev.apps.versions({ appId: created.id });
       expect(versions).toHaveLength(1);
-      expect(versions[0]).toMatchObject({ number: 1, scopes: created.scopes, added: created.scopes, removed: [] });
+      expect(versions[0]).toMatchObject({
+        number: 1,
+        scopes: created.scopes,
+        added: created.scopes,
+        removed: [],
+      });
     });
 
     it('sends a public app to review and lets a private one through', async () => {
@@ -188,14 +219,29 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it('trims text, and keeps no tenants when none are given', async () => {
-      const app = await dev.apps.create({ ...base, name: '  Spaced  ', homePageUrl: ' https://acme.example/x ', tenantIds: [] });
-      expect(app).toMatchObject({ name: 'Spaced', organizationName: 'Acme Field Apps', homePageUrl: 'https://acme.example/x', tenantIds: [] });
+      const app = await dev.apps.create({
+        ...base,
+        name: '  Spaced  ',
+        homePageUrl: ' https://acme.example/x ',
+        tenantIds: [],
+      });
+      expect(app).toMatchObject({
+        name: 'Spaced',
+        organizationName: 'Acme Field Apps',
+        homePageUrl: 'https://acme.example/x',
+        tenantIds: [],
+      });
       const many = await dev.apps.create({ ...base, tenantIds: [' 100200300', '985798691', '42'] });
       expect([...many.tenantIds].sort()).toEqual(['100200300', '42', '985798691']);
     });
 
     it('accepts fields exactly at their limits', async () => {
-      const app = await dev.apps.create({ ...base, name: 'n'.repeat(100), homePageUrl: `https://acme.example/${'p'.repeat(2048 - 21)}`, tenantIds: ['9'.repeat(18)] });
+      const app = await dev.apps.create({
+        ...base,
+        name: 'n'.repeat(100),
+        homePageUrl: `https://acme.example/${'p'.repeat(2048 - 21)}`,
+        tenantIds: ['9'.repeat(18)],
+      });
       expect(app.name).toHaveLength(100);
       expect(app.homePageUrl).toHaveLength(2048);
       expect(app.tenantIds).toEqual(['9'.repeat(18)]);
@@ -207,7 +253,9 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       expect(app.tenantIds).toHaveLength(500);
       expect((await dev.apps.list({ search: 'Many Tenants' })).items[0]?.tenantCount).toBe(500);
       const before = await counts();
-      expect((await rejection(dev.apps.create({ ...base, tenantIds: ids }))).fieldErrors?.tenantIds).toEqual(expect.any(String));
+      expect((await rejection(dev.apps.create({ ...base, tenantIds: ids }))).fieldErrors?.tenantIds).toEqual(
+        expect.any(String),
+      );
       expect(await counts()).toEqual(before);
     });
 
@@ -222,7 +270,13 @@ describe.each(dialects)('apps router on %s', (dialect) => {
         organizationId: devUser.organizationId,
         appId: app.id,
         before: null,
-        after: expect.objectContaining({ name: 'Audited Create', scopes: base.scopes, tenantIds: base.tenantIds, kind: 'private', version: 1 }),
+        after: expect.objectContaining({
+          name: 'Audited Create',
+          scopes: base.scopes,
+          tenantIds: base.tenantIds,
+          kind: 'private',
+          version: 1,
+        }),
       });
       expect(events[0]!.at).toBeInstanceOf(Date);
     });
@@ -255,8 +309,13 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it('names the duplicate tenant id and where it is', async () => {
-      const failure = await rejection(dev.apps.create({ ...base, tenantIds: ['100200300', '985798691', '100200300'] }));
-      expect(failure.fieldErrors).toMatchObject({ tenantIds: 'Tenant ID 100200300 is listed twice', 'tenantIds.2': 'Tenant ID 100200300 is listed twice' });
+      const failure = await rejection(
+        dev.apps.create({ ...base, tenantIds: ['100200300', '985798691', '100200300'] }),
+      );
+      expect(failure.fieldErrors).toMatchObject({
+        tenantIds: 'Tenant ID 100200300 is listed twice',
+        'tenantIds.2': 'Tenant ID 100200300 is listed twice',
+      });
     });
   });
 
@@ -264,7 +323,10 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     it('makes no version and no audit event when nothing changes', async () => {
       const app = await dev.apps.create({ ...base, scopes: ['tn.crm.customers:r', 'tn.acc.invoices:r'] });
       const before = await counts();
-      const result = await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.acc.invoices:r', 'tn.crm.customers:r', 'tn.acc.invoices:r'] });
+      const result = await dev.apps.saveScopes({
+        appId: app.id,
+        scopes: ['tn.acc.invoices:r', 'tn.crm.customers:r', 'tn.acc.invoices:r'],
+      });
       expect(result).toEqual({ changed: false, version: 1, added: [], removed: [] });
       expect(await counts()).toEqual(before);
       const after = await (await fresh(DEV)).apps.get({ appId: app.id });
@@ -274,19 +336,40 @@ describe.each(dialects)('apps router on %s', (dialect) => {
 
     it('makes the next version for a real change, keeps the key, and reports added and removed', async () => {
       const app = await dev.apps.create({ ...base, scopes: ['tn.crm.customers:r', 'tn.acc.invoices:r'] });
-      const second = await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.crm.customers:r', 'tn.crm.customers:w', 'tn.telecom.calls:r'] });
-      expect(second).toEqual({ changed: true, version: 2, added: ['tn.crm.customers:w', 'tn.telecom.calls:r'], removed: ['tn.acc.invoices:r'] });
-      const third = await (await fresh(DEV)).apps.saveScopes({ appId: app.id, scopes: ['tn.crm.customers:r'] });
-      expect(third).toEqual({ changed: true, version: 3, added: [], removed: ['tn.crm.customers:w', 'tn.telecom.calls:r'] });
+      const second = await dev.apps.saveScopes({
+        appId: app.id,
+        scopes: ['tn.crm.customers:r', 'tn.crm.customers:w', 'tn.telecom.calls:r'],
+      });
+      expect(second).toEqual({
+        changed: true,
+        version: 2,
+        added: ['tn.crm.customers:w', 'tn.telecom.calls:r'],
+        removed: ['tn.acc.invoices:r'],
+      });
+      const third = await (await fresh(DEV)).apps.saveScopes({
+        appId: app.id,
+        scopes: ['tn.crm.customers:r'],
+      });
+      expect(third).toEqual({
+        changed: true,
+        version: 3,
+        added: [],
+        removed: ['tn.crm.customers:w', 'tn.telecom.calls:r'],
+      });
       // Going back to version 1's scopes is a new version, never a reused number.
-      const fourth = await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.acc.invoices:r', 'tn.crm.customers:r'] });
+      const fourth = await dev.apps.saveScopes({
+        appId: app.id,
+        scopes: ['tn.acc.invoices:r', 'tn.crm.customers:r'],
+      });
       expect(fourth).toMatchObject({ changed: true, version: 4, added: ['tn.acc.invoices:r'], removed: [] });
       const after = await (await fresh(DEV)).apps.get({ appId: app.id });
       expect(after.latestVersion).toBe(4);
       expect(after.scopes).toEqual(['tn.acc.invoices:r', 'tn.crm.customers:r']);
       expect(after.appKey).toBe(app.appKey);
       expect(after.tenantIds).toEqual(app.tenantIds);
-      const numbers = (await t.db.em().find(AppVersion, { app: app.id }, { orderBy: { number: 'asc' } })).map((v) => v.number);
+      const numbers = (await t.db.em().find(AppVersion, { app: app.id }, { orderBy: { number: 'asc' } })).map(
+        (v) => v.number,
+      );
       expect(numbers).toEqual([1, 2, 3, 4]);
     });
 
@@ -301,7 +384,12 @@ describe.each(dialects)('apps router on %s', (dialect) => {
         organizationId: devUser.organizationId,
         appId: app.id,
         before: { version: 1, scopes: ['tn.crm.customers:r'] },
-        after: { version: 2, scopes: ['tn.crm.leads:r'], added: ['tn.crm.leads:r'], removed: ['tn.crm.customers:r'] },
+        after: {
+          version: 2,
+          scopes: ['tn.crm.leads:r'],
+          added: ['tn.crm.leads:r'],
+          removed: ['tn.crm.customers:r'],
+        },
       });
     });
 
@@ -327,15 +415,33 @@ describe.each(dialects)('apps router on %s', (dialect) => {
 
       // A colleague in the same organization makes version 3: the history names them, not the app's creator.
       const em = t.db.em();
-      const colleague = em.create(User, { id: crypto.randomUUID(), email: `colleague-${dialect}@acme.test`, name: 'Casey Colleague', passwordHash: 'unused', organization: devUser.organizationId, isReviewer: false });
+      const colleague = em.create(User, {
+        id: crypto.randomUUID(),
+        email: `colleague-${dialect}@acme.test`,
+        name: 'Casey Colleague',
+        passwordHash: 'unused',
+        organization: devUser.organizationId,
+        isReviewer: false,
+      });
       await em.flush();
       const { token } = await startSession(t.db.em(), colleague.id);
       const colleagueCaller = createCaller(createContextInner({ db: t.db, sessionToken: token }));
-      await colleagueCaller.apps.saveScopes({ appId: app.id, scopes: ['tn.acc.invoices:r', 'tn.acc.invoices:w'] });
+      await colleagueCaller.apps.saveScopes({
+        appId: app.id,
+        scopes: ['tn.acc.invoices:r', 'tn.acc.invoices:w'],
+      });
 
       const versions = await (await fresh(DEV)).apps.versions({ appId: app.id });
       expect(versions.map((v) => v.number)).toEqual([3, 2, 1]);
-      expect(versions.map(({ number, scopes, added, removed, createdBy }) => ({ number, scopes, added, removed, createdBy }))).toEqual([
+      expect(
+        versions.map(({ number, scopes, added, removed, createdBy }) => ({
+          number,
+          scopes,
+          added,
+          removed,
+          createdBy,
+        })),
+      ).toEqual([
         {
           number: 3,
           scopes: ['tn.acc.invoices:r', 'tn.acc.invoices:w'],
@@ -350,7 +456,13 @@ describe.each(dialects)('apps router on %s', (dialect) => {
           removed: [],
           createdBy: { name: 'Dana Developer', email: DEV },
         },
-        { number: 1, scopes: ['tn.crm.customers:r'], added: ['tn.crm.customers:r'], removed: [], createdBy: { name: 'Dana Developer', email: DEV } },
+        {
+          number: 1,
+          scopes: ['tn.crm.customers:r'],
+          added: ['tn.crm.customers:r'],
+          removed: [],
+          createdBy: { name: 'Dana Developer', email: DEV },
+        },
       ]);
       for (const version of versions) expect(version.createdAt).toBeInstanceOf(Date);
       expect(versions[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(versions[2]!.createdAt.getTime());
@@ -374,8 +486,12 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       const versionsBefore = await t.db.em().count(AppVersion, { app: app.id });
 
       // A public app waiting for review can still get tenant ids.
-      expect(await dev.apps.addTenant({ appId: app.id, tenantId: ' 100200300 ' })).toEqual({ tenantIds: ['985798691', '100200300'] });
-      expect(await dev.apps.removeTenant({ appId: app.id, tenantId: '985798691' })).toEqual({ tenantIds: ['100200300'] });
+      expect(await dev.apps.addTenant({ appId: app.id, tenantId: ' 100200300 ' })).toEqual({
+        tenantIds: ['985798691', '100200300'],
+      });
+      expect(await dev.apps.removeTenant({ appId: app.id, tenantId: '985798691' })).toEqual({
+        tenantIds: ['100200300'],
+      });
 
       const after = await (await fresh(DEV)).apps.get({ appId: app.id });
       expect(after.tenantIds).toEqual(['100200300']);
@@ -388,52 +504,88 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       // The tenant is named only inside the event, so tenant admins never learn of an app they may not see.
       const added = events.find((e) => e.action === 'app.tenant_added');
       const removed = events.find((e) => e.action === 'app.tenant_removed');
-      expect(added).toMatchObject({ actorId: devUser.id, actorEmail: DEV, organizationId: devUser.organizationId, appId: app.id, tenantId: null, before: null, after: { tenantId: '100200300' } });
-      expect(removed).toMatchObject({ actorId: devUser.id, actorEmail: DEV, organizationId: devUser.organizationId, appId: app.id, tenantId: null, before: { tenantId: '985798691' }, after: null });
+      expect(added).toMatchObject({
+        actorId: devUser.id,
+        actorEmail: DEV,
+        organizationId: devUser.organizationId,
+        appId: app.id,
+        tenantId: null,
+        before: null,
+        after: { tenantId: '100200300' },
+      });
+      expect(removed).toMatchObject({
+        actorId: devUser.id,
+        actorEmail: DEV,
+        organizationId: devUser.organizationId,
+        appId: app.id,
+        tenantId: null,
+        before: { tenantId: '985798691' },
+        after: null,
+      });
     });
 
     it('lets a removed tenant id be added again', async () => {
       const app = await dev.apps.create(base);
       await dev.apps.removeTenant({ appId: app.id, tenantId: '985798691' });
-      expect(await dev.apps.addTenant({ appId: app.id, tenantId: '985798691' })).toEqual({ tenantIds: ['985798691'] });
+      expect(await dev.apps.addTenant({ appId: app.id, tenantId: '985798691' })).toEqual({
+        tenantIds: ['985798691'],
+      });
     });
 
-    it.each(['985798691', ' 985798691'])('refuses a duplicate (%j) with fieldErrors.tenantId and writes nothing', async (tenantId) => {
-      const app = await dev.apps.create(base);
-      const before = await counts();
-      const failure = await rejection(dev.apps.addTenant({ appId: app.id, tenantId }));
-      expect(failure).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { tenantId: 'Tenant ID 985798691 is already listed' } });
-      expect(await counts()).toEqual(before);
-    });
+    it.each(['985798691', ' 985798691'])(
+      'refuses a duplicate (%j) with fieldErrors.tenantId and writes nothing',
+      async (tenantId) => {
+        const app = await dev.apps.create(base);
+        const before = await counts();
+        const failure = await rejection(dev.apps.addTenant({ appId: app.id, tenantId }));
+        expect(failure).toMatchObject({
+          code: 'BAD_REQUEST',
+          fieldErrors: { tenantId: 'Tenant ID 985798691 is already listed' },
+        });
+        expect(await counts()).toEqual(before);
+      },
+    );
 
     it('refuses removing a tenant id that is not listed, and writes nothing', async () => {
       const app = await dev.apps.create(base);
       const before = await counts();
       const failure = await rejection(dev.apps.removeTenant({ appId: app.id, tenantId: '100200300' }));
-      expect(failure).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { tenantId: expect.stringContaining('100200300') } });
+      expect(failure).toMatchObject({
+        code: 'BAD_REQUEST',
+        fieldErrors: { tenantId: expect.stringContaining('100200300') },
+      });
       expect(await counts()).toEqual(before);
       expect((await dev.apps.get({ appId: app.id })).tenantIds).toEqual(['985798691']);
     });
 
-    it.each(['abc', '', '0', '-1', '1'.repeat(19), '12 34'])('refuses the malformed tenant id %j with fieldErrors.tenantId', async (tenantId) => {
-      const app = await dev.apps.create(base);
-      const before = await counts();
-      for (const call of [dev.apps.addTenant, dev.apps.removeTenant]) {
-        const failure = await rejection(call({ appId: app.id, tenantId }));
-        expect(failure.code).toBe('BAD_REQUEST');
-        expect(failure.fieldErrors?.tenantId).toEqual(expect.any(String));
-      }
-      expect(await counts()).toEqual(before);
-    });
+    it.each(['abc', '', '0', '-1', '1'.repeat(19), '12 34'])(
+      'refuses the malformed tenant id %j with fieldErrors.tenantId',
+      async (tenantId) => {
+        const app = await dev.apps.create(base);
+        const before = await counts();
+        for (const call of [dev.apps.addTenant, dev.apps.removeTenant]) {
+          const failure = await rejection(call({ appId: app.id, tenantId }));
+          expect(failure.code).toBe('BAD_REQUEST');
+          expect(failure.fieldErrors?.tenantId).toEqual(expect.any(String));
+        }
+        expect(await counts()).toEqual(before);
+      },
+    );
 
     it('adds a tenant id once when the same add races', async () => {
       const app = await dev.apps.create({ ...base, tenantIds: [] });
       const results = await Promise.allSettled(
-        Array.from({ length: 5 }, async () => (await fresh(DEV)).apps.addTenant({ appId: app.id, tenantId: '100200300' })),
+        Array.from({ length: 5 }, async () =>
+          (await fresh(DEV)).apps.addTenant({ appId: app.id, tenantId: '100200300' }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       for (const result of results) {
-        if (result.status === 'rejected') expect(await rejection(Promise.reject(result.reason))).toMatchObject({ code: 'BAD_REQUEST', fieldErrors: { tenantId: expect.any(String) } });
+        if (result.status === 'rejected')
+          expect(await rejection(Promise.reject(result.reason))).toMatchObject({
+            code: 'BAD_REQUEST',
+            fieldErrors: { tenantId: expect.any(String) },
+          });
       }
       expect((await dev.apps.get({ appId: app.id })).tenantIds).toEqual(['100200300']);
       expect((await auditOf(app.id)).filter((e) => e.action === 'app.tenant_added')).toHaveLength(1);
@@ -455,10 +607,16 @@ describe.each(dialects)('apps router on %s', (dialect) => {
     });
 
     it('removes the app from the portal, keeps the row with its key marked deleted, and audits it', async () => {
-      const app = await dev.apps.create({ ...base, name: 'Delete Me', tenantIds: ['985798691', '100200300'] });
+      const app = await dev.apps.create({
+        ...base,
+        name: 'Delete Me',
+        tenantIds: ['985798691', '100200300'],
+      });
       await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.crm.leads:r'] });
       const started = Date.now();
-      expect(await dev.apps.delete({ appId: app.id, confirmName: '  Delete Me ' })).toEqual({ deleted: true });
+      expect(await dev.apps.delete({ appId: app.id, confirmName: '  Delete Me ' })).toEqual({
+        deleted: true,
+      });
 
       const portal = await fresh(DEV);
       expect((await portal.apps.list({ pageSize: 100 })).items.map((a) => a.id)).not.toContain(app.id);
@@ -477,14 +635,24 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       const events = await auditOf(app.id);
       const deleted = events.filter((e) => e.action === 'app.deleted');
       expect(deleted).toHaveLength(1);
-      expect(deleted[0]).toMatchObject({ actorId: devUser.id, actorEmail: DEV, organizationId: devUser.organizationId, appId: app.id, before: expect.objectContaining({ name: 'Delete Me' }) });
+      expect(deleted[0]).toMatchObject({
+        actorId: devUser.id,
+        actorEmail: DEV,
+        organizationId: devUser.organizationId,
+        appId: app.id,
+        before: expect.objectContaining({ name: 'Delete Me' }),
+      });
       expect(deleted[0]!.after).toEqual({ deletedAt: expect.anything() });
       expect(JSON.stringify(events)).not.toContain(app.appKey);
     });
 
     it('deletes once when two deletes race', async () => {
       const app = await dev.apps.create({ ...base, name: 'Race Delete' });
-      const results = await Promise.allSettled([0, 1, 2].map(async () => (await fresh(DEV)).apps.delete({ appId: app.id, confirmName: 'Race Delete' })));
+      const results = await Promise.allSettled(
+        [0, 1, 2].map(async () =>
+          (await fresh(DEV)).apps.delete({ appId: app.id, confirmName: 'Race Delete' }),
+        ),
+      );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect((await auditOf(app.id)).filter((e) => e.action === 'app.deleted')).toHaveLength(1);
     });
@@ -511,7 +679,13 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       await dev.apps.delete({ appId: app.id, confirmName: 'Journey' });
 
       const events = await auditOf(app.id);
-      expect(events.map((e) => e.action).sort()).toEqual(['app.created', 'app.deleted', 'app.tenant_added', 'app.tenant_removed', 'app.version_created']);
+      expect(events.map((e) => e.action).sort()).toEqual([
+        'app.created',
+        'app.deleted',
+        'app.tenant_added',
+        'app.tenant_removed',
+        'app.version_created',
+      ]);
       for (const event of events) {
         expect(event.actorId).toBe(devUser.id);
         expect(event.actorEmail).toBe(DEV);

@@ -1,32 +1,48 @@
-import { z } from 'zod';
-import { UniqueConstraintViolationException, raw } from '@mikro-orm/core';
+import {
+  canResubmit,
+  DomainError,
+  decideScopeSave,
+  developerMayGenerateSecret,
+  diffScopes,
+  ENVIRONMENTS,
+  identityAfterEdit,
+  initialReviewStatus,
+  invalidField,
+  issuerOfConnection,
+  listedIdentityOnCreate,
+  newAppSchema,
+  notFound,
+  secretGenerationRefusal,
+  type UsageOutcome,
+} from '@gatehouse/domain';
+import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
-import { DomainError, ENVIRONMENTS, canResubmit, developerMayGenerateSecret, issuerOfConnection, secretGenerationRefusal, decideScopeSave, diffScopes, initialReviewStatus, identityAfterEdit, invalidField, listedIdentityOnCreate, newAppSchema, notFound, type UsageOutcome } from '@gatehouse/domain';
-import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
-import { containsText } from '../../db/text-match';
-import { rotateSecrets, updateConnection } from '../connections/model';
+import { z } from 'zod';
 import { audit } from '../../audit';
 import { randomToken } from '../../auth/secrets';
+import { App, AppTenant, AppVersion, Connection, UsageDaily } from '../../db/entities';
+import { containsText } from '../../db/text-match';
 import { developerProcedure } from '../../procedures';
 import { router } from '../../trpc';
+import { rotateSecrets, updateConnection } from '../connections/model';
 import { appDetail, findOwnedApp, tenantIdsOf } from './queries';
 import {
+  appConnectionOutput,
   appDetailOutput,
   appIdInput,
-  appConnectionOutput,
   appListOutput,
   deleteAppInput,
-  generateSecretInput,
   generatedSecretOutput,
-  updateDetailsInput,
+  generateSecretInput,
   listAppsInput,
   saveScopesInput,
   saveScopesOutput,
   tenantIdsOutput,
   tenantInput,
+  USAGE_REPORT_MAX_ROWS,
+  updateDetailsInput,
   usageInput,
   usageOutput,
-  USAGE_REPORT_MAX_ROWS,
   versionOutput,
 } from './schemas';
 
@@ -80,7 +96,9 @@ export const appsRouter = router({
   get: developerProcedure
     .input(appIdInput)
     .output(appDetailOutput)
-    .query(async ({ ctx, input }) => appDetail(ctx.em, await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId))),
+    .query(async ({ ctx, input }) =>
+      appDetail(ctx.em, await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId)),
+    ),
 
   create: developerProcedure
     .input(newAppSchema)
@@ -103,8 +121,15 @@ export const appsRouter = router({
           latestVersion: 1,
           createdBy: developer.id,
         });
-        for (const tenantId of input.tenantIds) tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId });
-        tx.create(AppVersion, { id: crypto.randomUUID(), app, number: 1, scopes: input.scopes, createdBy: developer.id });
+        for (const tenantId of input.tenantIds)
+          tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId });
+        tx.create(AppVersion, {
+          id: crypto.randomUUID(),
+          app,
+          number: 1,
+          scopes: input.scopes,
+          createdBy: developer.id,
+        });
         audit(tx, developer, {
           action: 'app.created',
           organizationId: developer.organizationId,
@@ -126,13 +151,50 @@ export const appsRouter = router({
       const { developer } = ctx;
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        const listed = { listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null };
-        const before = { name: app.name, homePageUrl: app.homePageUrl, kind: app.kind, credentialsMode: app.credentialsMode, reviewStatus: app.reviewStatus, ...listed };
-        const outcome = identityAfterEdit({ kind: app.kind, reviewStatus: app.reviewStatus, firstApprovedAt: app.firstApprovedAt ?? null, ...listed }, input);
-        const after = { name: input.name, homePageUrl: input.homePageUrl, kind: input.kind, credentialsMode: input.credentialsMode, reviewStatus: outcome.reviewStatus, listedName: outcome.listedName, listedHomePageUrl: outcome.listedHomePageUrl };
+        const listed = {
+          listedName: app.listedName ?? null,
+          listedHomePageUrl: app.listedHomePageUrl ?? null,
+        };
+        const before = {
+          name: app.name,
+          homePageUrl: app.homePageUrl,
+          kind: app.kind,
+          credentialsMode: app.credentialsMode,
+          reviewStatus: app.reviewStatus,
+          ...listed,
+        };
+        const outcome = identityAfterEdit(
+          {
+            kind: app.kind,
+            reviewStatus: app.reviewStatus,
+            firstApprovedAt: app.firstApprovedAt ?? null,
+            ...listed,
+          },
+          input,
+        );
+        const after = {
+          name: input.name,
+          homePageUrl: input.homePageUrl,
+          kind: input.kind,
+          credentialsMode: input.credentialsMode,
+          reviewStatus: outcome.reviewStatus,
+          listedName: outcome.listedName,
+          listedHomePageUrl: outcome.listedHomePageUrl,
+        };
         if (JSON.stringify(before) === JSON.stringify(after)) return;
-        Object.assign(app, after, outcome.consequence === 'none' ? {} : { reviewReason: null }, outcome.consequence === 'entered_review' ? { submittedAt: new Date() } : {});
-        audit(tx, developer, { action: 'app.details_changed', organizationId: developer.organizationId, appId: app.id, before, after: { ...after, review: outcome.consequence } });
+        Object.assign(
+          app,
+          after,
+          outcome.consequence === 'none' ? {} : { reviewReason: null },
+          outcome.consequence === 'entered_review' ? { submittedAt: new Date() } : {},
+        );
+        audit(tx, developer, {
+          action: 'app.details_changed',
+          organizationId: developer.organizationId,
+          appId: app.id,
+          before,
+          after: { ...after, review: outcome.consequence },
+        });
       });
       return appDetail(ctx.em, await findOwnedApp(ctx.em, developer.organizationId, input.appId));
     }),
@@ -145,10 +207,21 @@ export const appsRouter = router({
       const { developer } = ctx;
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        if (!canResubmit(app.reviewStatus)) throw new DomainError('CONFLICT', 'Only a rejected app can be resubmitted.');
-        const moved = await tx.nativeUpdate(App, { id: app.id, reviewStatus: 'rejected' }, { reviewStatus: 'pending', submittedAt: new Date(), updatedAt: new Date() });
+        if (!canResubmit(app.reviewStatus))
+          throw new DomainError('CONFLICT', 'Only a rejected app can be resubmitted.');
+        const moved = await tx.nativeUpdate(
+          App,
+          { id: app.id, reviewStatus: 'rejected' },
+          { reviewStatus: 'pending', submittedAt: new Date(), updatedAt: new Date() },
+        );
         if (moved !== 1) throw new DomainError('CONFLICT', 'Only a rejected app can be resubmitted.');
-        audit(tx, developer, { action: 'app.resubmitted', organizationId: developer.organizationId, appId: app.id, before: { reviewStatus: 'rejected', reviewReason: app.reviewReason }, after: { reviewStatus: 'pending' } });
+        audit(tx, developer, {
+          action: 'app.resubmitted',
+          organizationId: developer.organizationId,
+          appId: app.id,
+          before: { reviewStatus: 'rejected', reviewReason: app.reviewReason },
+          after: { reviewStatus: 'pending' },
+        });
       });
       const app = await findOwnedApp(ctx.db.em(), developer.organizationId, input.appId);
       return appDetail(ctx.em, app);
@@ -166,7 +239,11 @@ export const appsRouter = router({
         try {
           return await em.transactional(async (tx) => saveScopes(tx, developer, input.appId, input.scopes));
         } catch (error) {
-          if (!(error instanceof VersionRace || error instanceof UniqueConstraintViolationException) || attempt >= 20) throw error;
+          if (
+            !(error instanceof VersionRace || error instanceof UniqueConstraintViolationException) ||
+            attempt >= 20
+          )
+            throw error;
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
         }
       }
@@ -180,10 +257,16 @@ export const appsRouter = router({
       try {
         await ctx.em.transactional(async (tx) => {
           const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-          if (await tx.count(AppTenant, { app: app.id, tenantId: input.tenantId })) throw alreadyListed(input.tenantId);
+          if (await tx.count(AppTenant, { app: app.id, tenantId: input.tenantId }))
+            throw alreadyListed(input.tenantId);
           tx.create(AppTenant, { id: crypto.randomUUID(), app, tenantId: input.tenantId });
           // The tenant stays out of the event's tenant column: its admins must not learn of an app they may not see yet.
-          audit(tx, developer, { action: 'app.tenant_added', organizationId: developer.organizationId, appId: app.id, after: { tenantId: input.tenantId } });
+          audit(tx, developer, {
+            action: 'app.tenant_added',
+            organizationId: developer.organizationId,
+            appId: app.id,
+            after: { tenantId: input.tenantId },
+          });
         });
       } catch (error) {
         if (error instanceof UniqueConstraintViolationException) throw alreadyListed(input.tenantId);
@@ -200,8 +283,14 @@ export const appsRouter = router({
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
         const removed = await tx.nativeDelete(AppTenant, { app: app.id, tenantId: input.tenantId });
-        if (removed === 0) throw invalidField('tenantId', `Tenant ID ${input.tenantId} is not listed on this app`);
-        audit(tx, developer, { action: 'app.tenant_removed', organizationId: developer.organizationId, appId: app.id, before: { tenantId: input.tenantId } });
+        if (removed === 0)
+          throw invalidField('tenantId', `Tenant ID ${input.tenantId} is not listed on this app`);
+        audit(tx, developer, {
+          action: 'app.tenant_removed',
+          organizationId: developer.organizationId,
+          appId: app.id,
+          before: { tenantId: input.tenantId },
+        });
       });
       return { tenantIds: await tenantIdsOf(ctx.em, input.appId) };
     }),
@@ -211,7 +300,11 @@ export const appsRouter = router({
     .output(z.array(versionOutput))
     .query(async ({ ctx, input }) => {
       const app = await findOwnedApp(ctx.em, ctx.developer.organizationId, input.appId);
-      const versions = await ctx.em.find(AppVersion, { app: app.id }, { orderBy: { number: 'asc' }, populate: ['createdBy'] });
+      const versions = await ctx.em.find(
+        AppVersion,
+        { app: app.id },
+        { orderBy: { number: 'asc' }, populate: ['createdBy'] },
+      );
       return versions
         .map((version, index) => ({
           number: version.number,
@@ -236,7 +329,10 @@ export const appsRouter = router({
       ]);
       const scopesByVersion = new Map(versions.map((v) => [v.number, v.scopes]));
       const byKey = new Map(connections.map((c) => [`${c.tenant.id}:${c.environment}`, c]));
-      const tenantIds = [...listed, ...connections.map((c) => c.tenant.id).filter((id) => !listed.includes(id))];
+      const tenantIds = [
+        ...listed,
+        ...connections.map((c) => c.tenant.id).filter((id) => !listed.includes(id)),
+      ];
       return [...new Set(tenantIds)].flatMap((tenantId) =>
         ENVIRONMENTS.map((environment) => {
           const connection = byKey.get(`${tenantId}:${environment}`);
@@ -269,7 +365,11 @@ export const appsRouter = router({
       const { developer } = ctx;
       return ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        const connection = await tx.findOne(Connection, { app: app.id, tenant: input.tenantId, environment: input.environment }, { populate: ['app'] });
+        const connection = await tx.findOne(
+          Connection,
+          { app: app.id, tenant: input.tenantId, environment: input.environment },
+          { populate: ['app'] },
+        );
         const refusal = secretGenerationRefusal(connection);
         if (refusal === 'not_connected' || !connection) throw notFound('Connection');
         if (refusal === 'issued_by_tenant_admin') {
@@ -298,7 +398,14 @@ export const appsRouter = router({
       const to = new Date().toISOString().slice(0, 10);
       const from = new Date(Date.now() - (input.days - 1) * 86_400_000).toISOString().slice(0, 10);
       // Bounded whatever the traffic was: the newest rows, and a flag when there were more.
-      const found = await ctx.em.find(UsageDaily, { appId: app.id, day: { $gte: from } }, { orderBy: { day: 'desc', tenantId: 'asc', endpoint: 'asc', outcome: 'asc' }, limit: USAGE_REPORT_MAX_ROWS + 1 });
+      const found = await ctx.em.find(
+        UsageDaily,
+        { appId: app.id, day: { $gte: from } },
+        {
+          orderBy: { day: 'desc', tenantId: 'asc', endpoint: 'asc', outcome: 'asc' },
+          limit: USAGE_REPORT_MAX_ROWS + 1,
+        },
+      );
       const truncated = found.length > USAGE_REPORT_MAX_ROWS;
       let kept = found.slice(0, USAGE_REPORT_MAX_ROWS);
       // A day is shown whole or not at all: the oldest day the cap cut into would read too low.
@@ -309,7 +416,14 @@ export const appsRouter = router({
         from,
         to,
         truncated,
-        rows: rows.map((r) => ({ day: r.day, tenantId: r.tenantId, environment: r.environment, endpoint: r.endpoint, outcome: r.outcome as UsageOutcome, calls: r.calls })),
+        rows: rows.map((r) => ({
+          day: r.day,
+          tenantId: r.tenantId,
+          environment: r.environment,
+          endpoint: r.endpoint,
+          outcome: r.outcome as UsageOutcome,
+          calls: r.calls,
+        })),
       };
     }),
 
@@ -321,11 +435,22 @@ export const appsRouter = router({
       const { developer } = ctx;
       await ctx.em.transactional(async (tx) => {
         const app = await findOwnedApp(tx, developer.organizationId, input.appId);
-        if (input.confirmName.trim() !== app.name) throw invalidField('confirmName', `Type ${app.name} to confirm`);
+        if (input.confirmName.trim() !== app.name)
+          throw invalidField('confirmName', `Type ${app.name} to confirm`);
         const deletedAt = new Date();
-        const changed = await tx.nativeUpdate(App, { id: app.id, deletedAt: null }, { deletedAt, updatedAt: deletedAt });
+        const changed = await tx.nativeUpdate(
+          App,
+          { id: app.id, deletedAt: null },
+          { deletedAt, updatedAt: deletedAt },
+        );
         if (changed === 0) throw invalidField('confirmName', 'This app was already deleted');
-        audit(tx, developer, { action: 'app.deleted', organizationId: developer.organizationId, appId: app.id, before: { name: app.name, appKeyStart: app.appKey.slice(0, 9) }, after: { deletedAt } });
+        audit(tx, developer, {
+          action: 'app.deleted',
+          organizationId: developer.organizationId,
+          appId: app.id,
+          before: { name: app.name, appKeyStart: app.appKey.slice(0, 9) },
+          after: { deletedAt },
+        });
       });
       return { deleted: true as const };
     }),
@@ -335,21 +460,47 @@ function alreadyListed(tenantId: string) {
   return invalidField('tenantId', `Tenant ID ${tenantId} is already listed`);
 }
 
-async function saveScopes(tx: EntityManager, developer: { id: string; email: string; organizationId: string }, appId: string, scopes: string[]) {
+async function saveScopes(
+  tx: EntityManager,
+  developer: { id: string; email: string; organizationId: string },
+  appId: string,
+  scopes: string[],
+) {
   const app = await findOwnedApp(tx, developer.organizationId, appId);
   const latest = await tx.findOneOrFail(AppVersion, { app: app.id, number: app.latestVersion });
   const decision = decideScopeSave(latest, scopes);
-  if (decision.kind === 'unchanged') return { changed: false, version: latest.number, added: [], removed: [] };
+  if (decision.kind === 'unchanged')
+    return { changed: false, version: latest.number, added: [], removed: [] };
   // Compare-and-set on the version counter: of two racing saves exactly one wins, the other retries.
-  const moved = await tx.nativeUpdate(App, { id: app.id, latestVersion: latest.number }, { latestVersion: decision.number, updatedAt: new Date() });
+  const moved = await tx.nativeUpdate(
+    App,
+    { id: app.id, latestVersion: latest.number },
+    { latestVersion: decision.number, updatedAt: new Date() },
+  );
   if (moved !== 1) throw new VersionRace();
-  tx.create(AppVersion, { id: crypto.randomUUID(), app: app.id, number: decision.number, scopes: decision.scopes, createdBy: developer.id });
+  tx.create(AppVersion, {
+    id: crypto.randomUUID(),
+    app: app.id,
+    number: decision.number,
+    scopes: decision.scopes,
+    createdBy: developer.id,
+  });
   audit(tx, developer, {
     action: 'app.version_created',
     organizationId: developer.organizationId,
     appId: app.id,
     before: { version: latest.number, scopes: latest.scopes },
-    after: { version: decision.number, scopes: decision.scopes, added: decision.diff.added, removed: decision.diff.removed },
+    after: {
+      version: decision.number,
+      scopes: decision.scopes,
+      added: decision.diff.added,
+      removed: decision.diff.removed,
+    },
   });
-  return { changed: true, version: decision.number, added: decision.diff.added, removed: decision.diff.removed };
+  return {
+    changed: true,
+    version: decision.number,
+    added: decision.diff.added,
+    removed: decision.diff.removed,
+  };
 }

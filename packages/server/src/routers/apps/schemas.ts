@@ -1,5 +1,20 @@
+import {
+  APP_KINDS,
+  appKindSchema,
+  appNameSchema,
+  CONNECTION_STATES,
+  CREDENTIALS_MODES,
+  credentialsModeSchema,
+  ENVIRONMENTS,
+  environmentSchema,
+  homePageUrlSchema,
+  oneLineTextSchema,
+  REVIEW_STATUSES,
+  scopesSchema,
+  tenantIdSchema,
+  USAGE_OUTCOMES,
+} from '@gatehouse/domain';
 import { z } from 'zod';
-import { APP_KINDS, CREDENTIALS_MODES, ENVIRONMENTS, REVIEW_STATUSES, appKindSchema, appNameSchema, credentialsModeSchema, environmentSchema, homePageUrlSchema, scopesSchema, tenantIdSchema, oneLineTextSchema, USAGE_OUTCOMES, CONNECTION_STATES } from '@gatehouse/domain';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
@@ -86,7 +101,10 @@ export const versionOutput = z.object({
 
 export type AppDetail = z.infer<typeof appDetailOutput>;
 
-export const generateSecretInput = appIdInput.extend({ tenantId: tenantIdSchema, environment: environmentSchema });
+export const generateSecretInput = appIdInput.extend({
+  tenantId: tenantIdSchema,
+  environment: environmentSchema,
+});
 
 /** View Connections: one row per listed tenant and environment. */
 export const appConnectionOutput = z.object({

@@ -1,6 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditEvent, Organization } from '../../db/entities';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
+import {
+  ADMIN,
+  ADMIN2,
+  approveAsShown,
+  type Caller,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  signIn,
+  type TestDatabase,
+} from '../../test/harness';
 
 type Filters = Parameters<Caller['audit']['exportCsv']>[0];
 
@@ -75,7 +88,13 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
-    [dev, dev2, admin, admin2, reviewer] = await Promise.all([signIn(t, DEV), signIn(t, DEV2), signIn(t, ADMIN), signIn(t, ADMIN2), signIn(t, REVIEWER)]);
+    [dev, dev2, admin, admin2, reviewer] = await Promise.all([
+      signIn(t, DEV),
+      signIn(t, DEV2),
+      signIn(t, ADMIN),
+      signIn(t, ADMIN2),
+      signIn(t, REVIEWER),
+    ]);
     acme = (await t.db.em().findOneOrFail(Organization, { name: 'Acme Field Apps' })).id;
     other = (await t.db.em().findOneOrFail(Organization, { name: 'Other Dev Co' })).id;
 
@@ -84,15 +103,43 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     await dev().apps.addTenant({ appId: acmeApp, tenantId: SUMMIT });
     otherApp = (await dev2().apps.create(app('Other Audit App'))).id;
     clientSecrets = [
-      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: acmeApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
-      (await admin2().connections.allow({ tenantId: SUMMIT, environment: 'production', appId: acmeApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
-      (await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: otherApp, credentialsIssuer: 'tenant_admin' })).clientSecret,
+      (
+        await admin().connections.allow({
+          tenantId: GLENDALE,
+          environment: 'integration',
+          appId: acmeApp,
+          credentialsIssuer: 'tenant_admin',
+        })
+      ).clientSecret,
+      (
+        await admin2().connections.allow({
+          tenantId: SUMMIT,
+          environment: 'production',
+          appId: acmeApp,
+          credentialsIssuer: 'tenant_admin',
+        })
+      ).clientSecret,
+      (
+        await admin().connections.allow({
+          tenantId: GLENDALE,
+          environment: 'integration',
+          appId: otherApp,
+          credentialsIssuer: 'tenant_admin',
+        })
+      ).clientSecret,
     ];
     approvedApp = (await dev().apps.create(app('Acme Public App', { kind: 'public' }))).id;
     await approveAsShown(reviewer(), approvedApp);
     formulaApps = [];
-    for (const name of FORMULA_NAMES) formulaApps.push((await dev().apps.create(app(name, { tenantIds: [] }))).id);
-    await t.anonymous().access.request({ name: 'Theo Tenant', email: 'theo@glendale.example', organizationName: 'Glendale Plumbing', role: 'tenant_admin', tenantId: GLENDALE });
+    for (const name of FORMULA_NAMES)
+      formulaApps.push((await dev().apps.create(app(name, { tenantIds: [] }))).id);
+    await t.anonymous().access.request({
+      name: 'Theo Tenant',
+      email: 'theo@glendale.example',
+      organizationName: 'Glendale Plumbing',
+      role: 'tenant_admin',
+      tenantId: GLENDALE,
+    });
   });
   afterAll(async () => t?.close());
 
@@ -115,7 +162,9 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
         const caller = await signIn(t, email);
         for (const view of wrong) {
           expect((await rejection(caller().audit.list({ view }))).code, `${email} ${view}`).toBe('FORBIDDEN');
-          expect((await rejection(caller().audit.exportCsv({ view }))).code, `${email} ${view}`).toBe('FORBIDDEN');
+          expect((await rejection(caller().audit.exportCsv({ view }))).code, `${email} ${view}`).toBe(
+            'FORBIDDEN',
+          );
         }
       }
     });
@@ -138,7 +187,12 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
         organizationName: 'Acme Field Apps',
         appName: 'Acme Audit App',
         before: { version: 1, scopes: ['tn.crm.customers:r'] },
-        after: { version: 2, scopes: expect.arrayContaining(['tn.crm.customers:r', 'tn.crm.leads:w']), added: ['tn.crm.leads:w'], removed: [] },
+        after: {
+          version: 2,
+          scopes: expect.arrayContaining(['tn.crm.customers:r', 'tn.crm.leads:w']),
+          added: ['tn.crm.leads:w'],
+          removed: [],
+        },
       });
       expect(all.items.find((e) => e.action === 'app.approved')).toMatchObject({
         actorEmail: REVIEWER,
@@ -146,7 +200,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
         before: { reviewStatus: 'pending' },
         after: { reviewStatus: 'approved' },
       });
-      expect(all.items.find((e) => e.action === 'access_request.created')).toMatchObject({ actorEmail: null, tenantId: GLENDALE, before: null });
+      expect(all.items.find((e) => e.action === 'access_request.created')).toMatchObject({
+        actorEmail: null,
+        tenantId: GLENDALE,
+        before: null,
+      });
     });
 
     it('pages without gaps or repeats', async () => {
@@ -170,17 +228,37 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       const byApp = await list(reviewer, { view: 'reviewer', appId: acmeApp });
       expect(byApp.totalCount).toBe(await eventsWhere({ appId: acmeApp }));
       expect(byApp.items.map((e) => e.action).sort()).toEqual(
-        ['app.created', 'app.version_created', 'app.tenant_added', 'connection.allowed', 'connection.secret_created', 'connection.allowed', 'connection.secret_created'].sort(),
+        [
+          'app.created',
+          'app.version_created',
+          'app.tenant_added',
+          'connection.allowed',
+          'connection.secret_created',
+          'connection.allowed',
+          'connection.secret_created',
+        ].sort(),
       );
 
       const byTenant = await list(reviewer, { view: 'reviewer', tenantId: SUMMIT });
       expect(byTenant.totalCount).toBe(await eventsWhere({ tenantId: SUMMIT }));
       expect(byTenant.items.every((e) => e.tenantId === SUMMIT)).toBe(true);
 
-      const combined = await list(reviewer, { view: 'reviewer', organizationId: acme, tenantId: GLENDALE, appId: acmeApp });
-      expect(combined.items.map((e) => e.action).sort()).toEqual(['connection.allowed', 'connection.secret_created']);
+      const combined = await list(reviewer, {
+        view: 'reviewer',
+        organizationId: acme,
+        tenantId: GLENDALE,
+        appId: acmeApp,
+      });
+      expect(combined.items.map((e) => e.action).sort()).toEqual([
+        'connection.allowed',
+        'connection.secret_created',
+      ]);
 
-      for (const nothing of [{ organizationId: 'not-an-id' }, { appId: '00000000-0000-4000-8000-000000000000' }, { tenantId: '123' }]) {
+      for (const nothing of [
+        { organizationId: 'not-an-id' },
+        { appId: '00000000-0000-4000-8000-000000000000' },
+        { tenantId: '123' },
+      ]) {
         expect((await list(reviewer, { view: 'reviewer', ...nothing })).totalCount).toBe(0);
       }
     });
@@ -200,7 +278,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       expect(connections.items.every((e) => e.action.startsWith('connection.'))).toBe(true);
       const created = await list(reviewer, { view: 'reviewer', action: 'app.created' });
       expect(created.totalCount).toBe(await eventsWhere({ action: 'app.created' }));
-      expect((await list(reviewer, { view: 'reviewer', action: 'app.' })).items.every((e) => e.action.startsWith('app.'))).toBe(true);
+      expect(
+        (await list(reviewer, { view: 'reviewer', action: 'app.' })).items.every((e) =>
+          e.action.startsWith('app.'),
+        ),
+      ).toBe(true);
       expect((await list(reviewer, { view: 'reviewer', action: 'created' })).totalCount).toBe(0);
       expect((await list(reviewer, { view: 'reviewer', action: 'CONNECTION.Allowed' })).totalCount).toBe(3);
       expect((await list(reviewer, { view: 'reviewer', action: 'app%' })).totalCount).toBe(0);
@@ -208,11 +290,26 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
 
     // Actions are snake_case: `_` in a filter is taken literally, on SQLite (no default LIKE escape) as on PostgreSQL.
     it('filters by an action prefix or actor containing an underscore', async () => {
-      expect((await list(reviewer, { view: 'reviewer', action: 'app.tenant_added' })).totalCount).toBe(await eventsWhere({ action: 'app.tenant_added' }));
-      expect((await list(reviewer, { view: 'reviewer', action: 'access_request' })).totalCount).toBe(await eventsWhere({ action: 'access_request.created' }));
+      expect((await list(reviewer, { view: 'reviewer', action: 'app.tenant_added' })).totalCount).toBe(
+        await eventsWhere({ action: 'app.tenant_added' }),
+      );
+      expect((await list(reviewer, { view: 'reviewer', action: 'access_request' })).totalCount).toBe(
+        await eventsWhere({ action: 'access_request.created' }),
+      );
       expect((await list(reviewer, { view: 'reviewer', action: 'connection.secret_' })).totalCount).toBe(3);
       const em = t.db.em();
-      em.create(AuditEvent, { id: crypto.randomUUID(), at: new Date(), actorId: null, actorEmail: 'first_last@example.com', action: 'user.password_set', organizationId: null, appId: null, tenantId: null, before: null, after: null });
+      em.create(AuditEvent, {
+        id: crypto.randomUUID(),
+        at: new Date(),
+        actorId: null,
+        actorEmail: 'first_last@example.com',
+        action: 'user.password_set',
+        organizationId: null,
+        appId: null,
+        tenantId: null,
+        before: null,
+        after: null,
+      });
       await em.flush();
       expect((await list(reviewer, { view: 'reviewer', actor: 'first_last' })).totalCount).toBe(1);
     });
@@ -223,10 +320,16 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       const second = new Date('2021-06-01T12:00:00.000Z');
       await em.nativeUpdate(AuditEvent, { appId: acmeApp, action: 'app.created' }, { at: first });
       await em.nativeUpdate(AuditEvent, { appId: otherApp, action: 'app.created' }, { at: second });
-      const ids = async (filters: Omit<Filters, 'view'>) => (await list(reviewer, { view: 'reviewer', ...filters })).items.map((e) => `${e.appId}:${e.action}`);
+      const ids = async (filters: Omit<Filters, 'view'>) =>
+        (await list(reviewer, { view: 'reviewer', ...filters })).items.map((e) => `${e.appId}:${e.action}`);
       expect(await ids({ from: first, to: first })).toEqual([`${acmeApp}:app.created`]);
-      expect(await ids({ from: new Date('2020-12-31'), to: new Date('2021-12-31') })).toEqual([`${otherApp}:app.created`, `${acmeApp}:app.created`]);
-      expect(await ids({ from: new Date(first.getTime() + 1), to: second })).toEqual([`${otherApp}:app.created`]);
+      expect(await ids({ from: new Date('2020-12-31'), to: new Date('2021-12-31') })).toEqual([
+        `${otherApp}:app.created`,
+        `${acmeApp}:app.created`,
+      ]);
+      expect(await ids({ from: new Date(first.getTime() + 1), to: second })).toEqual([
+        `${otherApp}:app.created`,
+      ]);
       expect(await ids({ to: new Date('2020-12-31') })).toEqual([]);
       const recent = await list(reviewer, { view: 'reviewer', from: new Date('2022-01-01') });
       expect(recent.totalCount).toBe((await eventsWhere({})) - 2);
@@ -238,7 +341,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       const mine = await list(dev, { view: 'developer' });
       expect(mine.totalCount).toBe(await eventsWhere({ organizationId: acme }));
       expect(mine.items.every((e) => e.organizationId === acme)).toBe(true);
-      expect(mine.items.some((e) => e.appId === acmeApp && e.actorEmail === ADMIN2 && e.action === 'connection.allowed')).toBe(true);
+      expect(
+        mine.items.some(
+          (e) => e.appId === acmeApp && e.actorEmail === ADMIN2 && e.action === 'connection.allowed',
+        ),
+      ).toBe(true);
       const theirs = await list(dev2, { view: 'developer' });
       expect(theirs.totalCount).toBe(await eventsWhere({ organizationId: other }));
       expect(theirs.items.every((e) => e.organizationId === other)).toBe(true);
@@ -247,11 +354,17 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     it("never shows another organization's events, whatever ids the filters name", async () => {
       const own = await eventsWhere({ organizationId: other });
       expect((await list(dev2, { view: 'developer', organizationId: acme })).totalCount).toBe(own);
-      expect((await list(dev2, { view: 'developer', organizationId: acme })).items.every((e) => e.organizationId === other)).toBe(true);
+      expect(
+        (await list(dev2, { view: 'developer', organizationId: acme })).items.every(
+          (e) => e.organizationId === other,
+        ),
+      ).toBe(true);
       for (const appId of [acmeApp, approvedApp]) {
         expect((await list(dev2, { view: 'developer', appId })).totalCount).toBe(0);
         expect((await list(dev2, { view: 'developer', appId, organizationId: acme })).totalCount).toBe(0);
-        expect(await dev2().audit.exportCsv({ view: 'developer', appId, organizationId: acme })).toMatchObject({ rows: 0 });
+        expect(
+          await dev2().audit.exportCsv({ view: 'developer', appId, organizationId: acme }),
+        ).toMatchObject({ rows: 0 });
       }
       const glendale = await list(dev2, { view: 'developer', tenantId: GLENDALE });
       expect(glendale.items.map((e) => e.appId)).toEqual([otherApp, otherApp]);
@@ -271,7 +384,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       expect(summit.totalCount).toBe(await eventsWhere({ tenantId: SUMMIT }));
       expect(summit.items.every((e) => e.tenantId === SUMMIT)).toBe(true);
       expect((await list(admin2, { view: 'tenant', tenantId: SUMMIT })).totalCount).toBe(summit.totalCount);
-      expect((await list(admin2, { view: 'tenant', organizationId: other })).items.every((e) => e.tenantId === SUMMIT)).toBe(true);
+      expect(
+        (await list(admin2, { view: 'tenant', organizationId: other })).items.every(
+          (e) => e.tenantId === SUMMIT,
+        ),
+      ).toBe(true);
       expect((await list(admin2, { view: 'tenant', appId: otherApp })).totalCount).toBe(0);
     });
 
@@ -279,7 +396,9 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       const missing = await rejection(admin2().audit.list({ view: 'tenant', tenantId: '999999999' }));
       expect(missing).toEqual({ code: 'NOT_FOUND', message: 'Tenant not found', fieldErrors: null });
       expect(await rejection(admin2().audit.list({ view: 'tenant', tenantId: GLENDALE }))).toEqual(missing);
-      expect(await rejection(admin2().audit.exportCsv({ view: 'tenant', tenantId: GLENDALE }))).toEqual(missing);
+      expect(await rejection(admin2().audit.exportCsv({ view: 'tenant', tenantId: GLENDALE }))).toEqual(
+        missing,
+      );
       expect(await rejection(admin().audit.list({ view: 'tenant', tenantId: SUMMIT }))).toEqual(missing);
     });
 
@@ -287,7 +406,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     it('does not reveal a public app still waiting for review', async () => {
       const hidden = await dev().apps.create(app('Stealth Pending App', { kind: 'public', tenantIds: [] }));
       await dev().apps.addTenant({ appId: hidden.id, tenantId: GLENDALE });
-      expect((await admin().connections.available({ tenantId: GLENDALE, environment: 'integration' })).map((a) => a.appId)).not.toContain(hidden.id);
+      expect(
+        (await admin().connections.available({ tenantId: GLENDALE, environment: 'integration' })).map(
+          (a) => a.appId,
+        ),
+      ).not.toContain(hidden.id);
       const trail = await list(admin, { view: 'tenant' });
       expect(trail.items.map((e) => e.appId)).not.toContain(hidden.id);
       expect((await admin().audit.exportCsv({ view: 'tenant' })).csv).not.toContain('Stealth Pending App');
@@ -317,23 +440,36 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
         }
         rows.forEach((row, i) => {
           const event = listed.items[i]!;
-          const cells = [event.at.toISOString(), event.actorEmail ?? '', event.action, event.organizationName ?? '', event.appName ?? '', event.appId ?? '', event.tenantId ?? ''];
-          expect(row.cells.slice(0, 7)).toEqual(cells.map((cell) => (/^[=+\-@]/.test(cell) ? `'${cell}` : cell)));
+          const cells = [
+            event.at.toISOString(),
+            event.actorEmail ?? '',
+            event.action,
+            event.organizationName ?? '',
+            event.appName ?? '',
+            event.appId ?? '',
+            event.tenantId ?? '',
+          ];
+          expect(row.cells.slice(0, 7)).toEqual(
+            cells.map((cell) => (/^[=+\-@]/.test(cell) ? `'${cell}` : cell)),
+          );
           expect(row.cells[7] ? JSON.parse(row.cells[7]) : null).toEqual(event.before);
           expect(row.cells[8] ? JSON.parse(row.cells[8]) : null).toEqual(event.after);
         });
       }
     });
 
-    it.each(FORMULA_NAMES.map((name, i) => [name, i] as const))('neutralises the formula-like app name %j', async (name, i) => {
-      const exported = await reviewer().audit.exportCsv({ view: 'reviewer', appId: formulaApps[i]! });
-      expect(exported.rows).toBe(1);
-      const [, row] = parseCsv(exported.csv);
-      expect(row?.cells[4]).toBe(`'${name}`);
-      expect(row?.quoted[4]).toBe(true);
-      expect(exported.csv).toContain(`"'${name.replace(/"/g, '""')}"`);
-      expect(JSON.parse(row!.cells[8]!)).toMatchObject({ name });
-    });
+    it.each(FORMULA_NAMES.map((name, i) => [name, i] as const))(
+      'neutralises the formula-like app name %j',
+      async (name, i) => {
+        const exported = await reviewer().audit.exportCsv({ view: 'reviewer', appId: formulaApps[i]! });
+        expect(exported.rows).toBe(1);
+        const [, row] = parseCsv(exported.csv);
+        expect(row?.cells[4]).toBe(`'${name}`);
+        expect(row?.quoted[4]).toBe(true);
+        expect(exported.csv).toContain(`"'${name.replace(/"/g, '""')}"`);
+        expect(JSON.parse(row!.cells[8]!)).toMatchObject({ name });
+      },
+    );
 
     it('never contains a client secret', async () => {
       const { csv } = await reviewer().audit.exportCsv({ view: 'reviewer' });
@@ -348,8 +484,19 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     it('tenant admins read an app under its approved name, never a rename waiting for review; developers and reviewers read the current one', async () => {
       const created = await dev().apps.create(app('Reviewed Name', { kind: 'public' }));
       await approveAsShown(reviewer(), created.id);
-      await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: created.id, credentialsIssuer: 'tenant_admin' });
-      await dev().apps.updateDetails({ appId: created.id, name: 'Unreviewed Rename', homePageUrl: created.homePageUrl, kind: 'public', credentialsMode: 'tenant_admin' });
+      await admin().connections.allow({
+        tenantId: GLENDALE,
+        environment: 'integration',
+        appId: created.id,
+        credentialsIssuer: 'tenant_admin',
+      });
+      await dev().apps.updateDetails({
+        appId: created.id,
+        name: 'Unreviewed Rename',
+        homePageUrl: created.homePageUrl,
+        kind: 'public',
+        credentialsMode: 'tenant_admin',
+      });
 
       const tenantList = await list(admin, { view: 'tenant', appId: created.id });
       expect(tenantList.items.length).toBeGreaterThan(0);
@@ -358,10 +505,15 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       expect(tenantCsv.csv).toContain('"Reviewed Name"');
       expect(tenantCsv.csv).not.toContain('Unreviewed Rename');
 
-      for (const [caller, view] of [[dev, 'developer'], [reviewer, 'reviewer']] as const) {
+      for (const [caller, view] of [
+        [dev, 'developer'],
+        [reviewer, 'reviewer'],
+      ] as const) {
         const items = (await list(caller, { view, appId: created.id })).items;
         expect(new Set(items.map((e) => e.appName))).toEqual(new Set(['Unreviewed Rename']));
-        expect((await caller().audit.exportCsv({ view, appId: created.id })).csv).toContain('"Unreviewed Rename"');
+        expect((await caller().audit.exportCsv({ view, appId: created.id })).csv).toContain(
+          '"Unreviewed Rename"',
+        );
       }
     });
   });

@@ -1,11 +1,17 @@
-import { z } from 'zod';
+import {
+  DomainError,
+  notFound,
+  oneLineTextSchema,
+  tenantFacingIdentity,
+  tenantIdSchema,
+} from '@gatehouse/domain';
 import type { FilterQuery } from '@mikro-orm/core';
-import { DomainError, notFound, tenantFacingIdentity, tenantIdSchema, oneLineTextSchema } from '@gatehouse/domain';
-import { App, AuditEvent, Organization, type AuditEventEntity } from '../../db/entities';
-import type { SessionUser } from '../../auth/sessions';
 import type { EntityManager } from '@mikro-orm/knex';
-import { authedProcedure } from '../../procedures';
+import { z } from 'zod';
+import type { SessionUser } from '../../auth/sessions';
+import { App, AuditEvent, type AuditEventEntity, Organization } from '../../db/entities';
 import { containsText, startsWithText } from '../../db/text-match';
+import { authedProcedure } from '../../procedures';
 import { router } from '../../trpc';
 
 const filtersInput = z.object({
@@ -40,21 +46,31 @@ type Filters = z.infer<typeof filtersInput>;
 function scopedWhere(user: SessionUser, filters: Filters): FilterQuery<AuditEventEntity> {
   const where: Record<string, unknown> = {};
   if (filters.view === 'reviewer') {
-    if (!user.isReviewer) throw new DomainError('FORBIDDEN', 'Only platform reviewers can read the whole audit trail.');
+    if (!user.isReviewer)
+      throw new DomainError('FORBIDDEN', 'Only platform reviewers can read the whole audit trail.');
     if (filters.organizationId) where.organizationId = filters.organizationId;
     if (filters.tenantId) where.tenantId = filters.tenantId;
   } else if (filters.view === 'developer') {
-    if (!user.organizationId) throw new DomainError('FORBIDDEN', 'This needs the Generate API Application Key permission.');
+    if (!user.organizationId)
+      throw new DomainError('FORBIDDEN', 'This needs the Generate API Application Key permission.');
     where.organizationId = user.organizationId;
     if (filters.tenantId) where.tenantId = filters.tenantId;
   } else {
-    if (user.tenantIds.length === 0) throw new DomainError('FORBIDDEN', 'This needs the Manage API Application Access permission.');
+    if (user.tenantIds.length === 0)
+      throw new DomainError('FORBIDDEN', 'This needs the Manage API Application Access permission.');
     if (filters.tenantId && !user.tenantIds.includes(filters.tenantId)) throw notFound('Tenant');
     where.tenantId = filters.tenantId ?? { $in: user.tenantIds };
   }
   if (filters.appId) where.appId = filters.appId;
-  const text = [filters.actor ? containsText('actor_email', filters.actor) : {}, filters.action ? startsWithText('action', filters.action) : {}];
-  if (filters.from || filters.to) where.at = { ...(filters.from ? { $gte: filters.from } : {}), ...(filters.to ? { $lte: filters.to } : {}) };
+  const text = [
+    filters.actor ? containsText('actor_email', filters.actor) : {},
+    filters.action ? startsWithText('action', filters.action) : {},
+  ];
+  if (filters.from || filters.to)
+    where.at = {
+      ...(filters.from ? { $gte: filters.from } : {}),
+      ...(filters.to ? { $lte: filters.to } : {}),
+    };
   return { ...where, ...text[0], ...text[1] } as FilterQuery<AuditEventEntity>;
 }
 
@@ -66,7 +82,13 @@ async function withNames(em: EntityManager, events: AuditEventEntity[], view: Fi
   const appIds = [...new Set(events.map((e) => e.appId).filter((id): id is string => Boolean(id)))];
   const orgIds = [...new Set(events.map((e) => e.organizationId).filter((id): id is string => Boolean(id)))];
   const [apps, orgs] = await Promise.all([
-    appIds.length ? em.find(App, { id: { $in: appIds } }, { fields: ['id', 'name', 'homePageUrl', 'listedName', 'listedHomePageUrl'] }) : [],
+    appIds.length
+      ? em.find(
+          App,
+          { id: { $in: appIds } },
+          { fields: ['id', 'name', 'homePageUrl', 'listedName', 'listedHomePageUrl'] },
+        )
+      : [],
     orgIds.length ? em.find(Organization, { id: { $in: orgIds } }) : [],
   ]);
   const appName = new Map(apps.map((a) => [a.id, view === 'tenant' ? tenantFacingIdentity(a).name : a.name]));
@@ -87,7 +109,14 @@ async function withNames(em: EntityManager, events: AuditEventEntity[], view: Fi
 }
 
 const csvCell = (value: unknown) => {
-  const text = value === null || value === undefined ? '' : typeof value === 'string' ? value : value instanceof Date ? value.toISOString() : JSON.stringify(value);
+  const text =
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : value instanceof Date
+          ? value.toISOString()
+          : JSON.stringify(value);
   // Quote always; neutralise spreadsheet formulas.
   const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
   return `"${safe.replace(/"/g, '""')}"`;
@@ -95,15 +124,32 @@ const csvCell = (value: unknown) => {
 
 export const auditRouter = router({
   list: authedProcedure
-    .input(filtersInput.extend({ page: z.number().int().min(1).max(100_000).default(1), pageSize: z.number().int().min(1).max(200).default(50) }))
-    .output(z.object({ items: z.array(eventOutput), page: z.number().int(), pageSize: z.number().int(), totalCount: z.number().int() }))
+    .input(
+      filtersInput.extend({
+        page: z.number().int().min(1).max(100_000).default(1),
+        pageSize: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .output(
+      z.object({
+        items: z.array(eventOutput),
+        page: z.number().int(),
+        pageSize: z.number().int(),
+        totalCount: z.number().int(),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const [events, totalCount] = await ctx.em.findAndCount(AuditEvent, scopedWhere(ctx.user, input), {
         orderBy: { at: 'desc', id: 'asc' },
         limit: input.pageSize,
         offset: (input.page - 1) * input.pageSize,
       });
-      return { items: await withNames(ctx.em, events, input.view), page: input.page, pageSize: input.pageSize, totalCount };
+      return {
+        items: await withNames(ctx.em, events, input.view),
+        page: input.page,
+        pageSize: input.pageSize,
+        totalCount,
+      };
     }),
 
   /** The filtered trail as CSV (newest first, at most 10,000 events). */
@@ -111,9 +157,24 @@ export const auditRouter = router({
     .input(filtersInput)
     .output(z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() }))
     .query(async ({ ctx, input }) => {
-      const events = await withNames(ctx.em, await ctx.em.find(AuditEvent, scopedWhere(ctx.user, input), { orderBy: { at: 'desc', id: 'asc' }, limit: 10_000 }), input.view);
+      const events = await withNames(
+        ctx.em,
+        await ctx.em.find(AuditEvent, scopedWhere(ctx.user, input), {
+          orderBy: { at: 'desc', id: 'asc' },
+          limit: 10_000,
+        }),
+        input.view,
+      );
       const header = ['at', 'actor', 'action', 'organization', 'app', 'app_id', 'tenant', 'before', 'after'];
-      const lines = events.map((e) => [e.at, e.actorEmail, e.action, e.organizationName, e.appName, e.appId, e.tenantId, e.before, e.after].map(csvCell).join(','));
-      return { filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.csv`, csv: [header.join(','), ...lines].join('\r\n') + '\r\n', rows: events.length };
+      const lines = events.map((e) =>
+        [e.at, e.actorEmail, e.action, e.organizationName, e.appName, e.appId, e.tenantId, e.before, e.after]
+          .map(csvCell)
+          .join(','),
+      );
+      return {
+        filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.csv`,
+        csv: `${[header.join(','), ...lines].join('\r\n')}\r\n`,
+        rows: events.length,
+      };
     }),
 });

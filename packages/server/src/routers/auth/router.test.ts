@@ -1,13 +1,24 @@
+import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRPCError } from '@trpc/server';
-import { LoginFailure, Session, User } from '../../db/entities';
-import { SESSION_TTL_MS, startSession } from '../../auth/sessions';
 import { sha256Hex } from '../../auth/secrets';
+import { SESSION_TTL_MS, startSession } from '../../auth/sessions';
 import { SIGN_IN_WINDOW_MS } from '../../auth/throttle';
 import { createContextInner } from '../../context';
+import { LoginFailure, Session, User } from '../../db/entities';
 import { createCaller } from '../../root';
 import { DEMO_PASSWORD } from '../../seed/demo';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, cookieJar, dialects, openTestDatabase, type TestDatabase, rejection } from '../../test/harness';
+import {
+  ADMIN,
+  ADMIN2,
+  cookieJar,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  type TestDatabase,
+} from '../../test/harness';
 
 let ipCounter = 0;
 /** Each test signs in from its own address, so per-address throttling never leaks between tests. */
@@ -23,7 +34,14 @@ describe.each(dialects)('auth router on %s', (dialect) => {
   /** One request's worth of context, with a cookie jar that records what the procedure set or cleared. */
   function request(options: { token?: string | null; ip?: string } = {}) {
     const jar = cookieJar(options.token ?? null);
-    const caller = createCaller(createContextInner({ db: t.db, sessionToken: options.token ?? null, clientIp: options.ip ?? freshIp(), cookie: jar.cookie }));
+    const caller = createCaller(
+      createContextInner({
+        db: t.db,
+        sessionToken: options.token ?? null,
+        clientIp: options.ip ?? freshIp(),
+        cookie: jar.cookie,
+      }),
+    );
     return { caller, jar };
   }
 
@@ -42,18 +60,50 @@ describe.each(dialects)('auth router on %s', (dialect) => {
       const em = t.db.em();
       const user = await em.findOneOrFail(User, { email: DEV });
       const token = 'ghs_expired-session-token-for-test';
-      em.create(Session, { id: crypto.randomUUID(), tokenHash: sha256Hex(token), user: user.id, expiresAt: new Date(Date.now() - 1000) });
+      em.create(Session, {
+        id: crypto.randomUUID(),
+        tokenHash: sha256Hex(token),
+        user: user.id,
+        expiresAt: new Date(Date.now() - 1000),
+      });
       await em.flush();
       expect(await request({ token }).caller.auth.me()).toBeNull();
       expect((await rejection(request({ token }).caller.apps.list({}))).code).toBe('UNAUTHORIZED');
     });
 
     it('describes each role', async () => {
-      expect(await (await t.as(DEV)).auth.me()).toMatchObject({ email: DEV, name: 'Dana Developer', organizationName: 'Acme Field Apps', organizationId: expect.any(String), isReviewer: false, tenantIds: [] });
-      expect(await (await t.as(DEV2)).auth.me()).toMatchObject({ email: DEV2, organizationName: 'Other Dev Co', isReviewer: false, tenantIds: [] });
-      expect(await (await t.as(ADMIN)).auth.me()).toMatchObject({ email: ADMIN, organizationId: null, organizationName: null, isReviewer: false, tenantIds: ['985798691'] });
-      expect(await (await t.as(ADMIN2)).auth.me()).toMatchObject({ email: ADMIN2, organizationId: null, tenantIds: ['100200300'] });
-      expect(await (await t.as(REVIEWER)).auth.me()).toMatchObject({ email: REVIEWER, organizationId: null, isReviewer: true, tenantIds: [] });
+      expect(await (await t.as(DEV)).auth.me()).toMatchObject({
+        email: DEV,
+        name: 'Dana Developer',
+        organizationName: 'Acme Field Apps',
+        organizationId: expect.any(String),
+        isReviewer: false,
+        tenantIds: [],
+      });
+      expect(await (await t.as(DEV2)).auth.me()).toMatchObject({
+        email: DEV2,
+        organizationName: 'Other Dev Co',
+        isReviewer: false,
+        tenantIds: [],
+      });
+      expect(await (await t.as(ADMIN)).auth.me()).toMatchObject({
+        email: ADMIN,
+        organizationId: null,
+        organizationName: null,
+        isReviewer: false,
+        tenantIds: ['985798691'],
+      });
+      expect(await (await t.as(ADMIN2)).auth.me()).toMatchObject({
+        email: ADMIN2,
+        organizationId: null,
+        tenantIds: ['100200300'],
+      });
+      expect(await (await t.as(REVIEWER)).auth.me()).toMatchObject({
+        email: REVIEWER,
+        organizationId: null,
+        isReviewer: true,
+        tenantIds: [],
+      });
     });
 
     it('never returns the password hash', async () => {
@@ -108,9 +158,17 @@ describe.each(dialects)('auth router on %s', (dialect) => {
     });
 
     it('answers a wrong password and an unknown email with the same message', async () => {
-      const wrongPassword = await rejection(request().caller.auth.signIn({ email: ADMIN2, password: 'not-the-password' }));
-      const unknownEmail = await rejection(request().caller.auth.signIn({ email: 'nobody@gatehouse.test', password: DEMO_PASSWORD }));
-      expect(wrongPassword).toEqual({ code: 'UNAUTHORIZED', message: 'That email and password do not match an account.', fieldErrors: null });
+      const wrongPassword = await rejection(
+        request().caller.auth.signIn({ email: ADMIN2, password: 'not-the-password' }),
+      );
+      const unknownEmail = await rejection(
+        request().caller.auth.signIn({ email: 'nobody@gatehouse.test', password: DEMO_PASSWORD }),
+      );
+      expect(wrongPassword).toEqual({
+        code: 'UNAUTHORIZED',
+        message: 'That email and password do not match an account.',
+        fieldErrors: null,
+      });
       expect(unknownEmail).toEqual(wrongPassword);
     });
 
@@ -134,21 +192,48 @@ describe.each(dialects)('auth router on %s', (dialect) => {
 
     it('after 5 failures refuses even the right password, and unknown accounts alike', async () => {
       const em = t.db.em();
-      const user = em.create(User, { id: crypto.randomUUID(), email: `locked-${dialect}@gatehouse.test`, name: 'Lee Locked', passwordHash: (await em.findOneOrFail(User, { email: DEV })).passwordHash, organization: null, isReviewer: false });
+      const user = em.create(User, {
+        id: crypto.randomUUID(),
+        email: `locked-${dialect}@gatehouse.test`,
+        name: 'Lee Locked',
+        passwordHash: (await em.findOneOrFail(User, { email: DEV })).passwordHash,
+        organization: null,
+        isReviewer: false,
+      });
       await em.flush();
 
       for (let attempt = 1; attempt <= 5; attempt++) {
-        expect((await rejection(request().caller.auth.signIn({ email: user.email, password: `guess-${attempt}` }))).code).toBe('UNAUTHORIZED');
+        expect(
+          (await rejection(request().caller.auth.signIn({ email: user.email, password: `guess-${attempt}` })))
+            .code,
+        ).toBe('UNAUTHORIZED');
       }
-      const locked = await rejection(request().caller.auth.signIn({ email: user.email, password: DEMO_PASSWORD }));
+      const locked = await rejection(
+        request().caller.auth.signIn({ email: user.email, password: DEMO_PASSWORD }),
+      );
       expect(locked.code).toBe('TOO_MANY_REQUESTS');
       expect(locked.message).toMatch(/too many/i);
       // The lock is keyed on the normalized email: changing its case does not get around it.
-      expect((await rejection(request().caller.auth.signIn({ email: user.email.toUpperCase(), password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
+      expect(
+        (
+          await rejection(
+            request().caller.auth.signIn({ email: user.email.toUpperCase(), password: DEMO_PASSWORD }),
+          )
+        ).code,
+      ).toBe('TOO_MANY_REQUESTS');
 
       // An account that does not exist locks the same way, so locking reveals nothing.
-      for (let attempt = 1; attempt <= 5; attempt++) await rejection(request().caller.auth.signIn({ email: `ghost-${dialect}@gatehouse.test`, password: 'x' }));
-      expect((await rejection(request().caller.auth.signIn({ email: `ghost-${dialect}@gatehouse.test`, password: 'x' }))).code).toBe('TOO_MANY_REQUESTS');
+      for (let attempt = 1; attempt <= 5; attempt++)
+        await rejection(
+          request().caller.auth.signIn({ email: `ghost-${dialect}@gatehouse.test`, password: 'x' }),
+        );
+      expect(
+        (
+          await rejection(
+            request().caller.auth.signIn({ email: `ghost-${dialect}@gatehouse.test`, password: 'x' }),
+          )
+        ).code,
+      ).toBe('TOO_MANY_REQUESTS');
 
       // Other accounts are unaffected.
       expect((await signIn(DEV)).user.email).toBe(DEV);
@@ -157,9 +242,17 @@ describe.each(dialects)('auth router on %s', (dialect) => {
     it('counts only failures inside the window, and a success clears the count', async () => {
       const em = t.db.em();
       const email = `window-${dialect}@gatehouse.test`;
-      em.create(User, { id: crypto.randomUUID(), email, name: 'Wyn Window', passwordHash: (await em.findOneOrFail(User, { email: DEV })).passwordHash, organization: null, isReviewer: false });
+      em.create(User, {
+        id: crypto.randomUUID(),
+        email,
+        name: 'Wyn Window',
+        passwordHash: (await em.findOneOrFail(User, { email: DEV })).passwordHash,
+        organization: null,
+        isReviewer: false,
+      });
       const longAgo = new Date(Date.now() - SIGN_IN_WINDOW_MS - 60_000);
-      for (let i = 0; i < 10; i++) em.create(LoginFailure, { id: crypto.randomUUID(), subject: `account:${email}`, at: longAgo });
+      for (let i = 0; i < 10; i++)
+        em.create(LoginFailure, { id: crypto.randomUUID(), subject: `account:${email}`, at: longAgo });
       await em.flush();
       expect((await signIn(email)).user.email).toBe(email);
 
@@ -175,34 +268,54 @@ describe.each(dialects)('auth router on %s', (dialect) => {
       await rejection(request({ ip }).caller.auth.signIn({ email: 'spray-1@gatehouse.test', password: 'x' }));
       const em = t.db.em();
       expect(await em.count(LoginFailure, { subject: `client:${ip}` })).toBe(1);
-      for (let i = 0; i < 29; i++) em.create(LoginFailure, { id: crypto.randomUUID(), subject: `client:${ip}`, at: new Date() });
+      for (let i = 0; i < 29; i++)
+        em.create(LoginFailure, { id: crypto.randomUUID(), subject: `client:${ip}`, at: new Date() });
       await em.flush();
-      expect((await rejection(request({ ip }).caller.auth.signIn({ email: ADMIN, password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
+      expect(
+        (await rejection(request({ ip }).caller.auth.signIn({ email: ADMIN, password: DEMO_PASSWORD }))).code,
+      ).toBe('TOO_MANY_REQUESTS');
       expect((await signIn(ADMIN, DEMO_PASSWORD, freshIp())).user.email).toBe(ADMIN);
     });
 
     // Attempts sent in parallel must not each pass the check before any failure is counted.
     it('allows no more than 5 guesses when they arrive at once', async () => {
       const email = `burst-${dialect}@gatehouse.test`;
-      const results = await Promise.allSettled(Array.from({ length: 7 }, () => request().caller.auth.signIn({ email, password: 'guess' })));
-      const codes = results.map((result) => (result.status === 'rejected' ? (result.reason as TRPCError).code : 'OK'));
+      const results = await Promise.allSettled(
+        Array.from({ length: 7 }, () => request().caller.auth.signIn({ email, password: 'guess' })),
+      );
+      const codes = results.map((result) =>
+        result.status === 'rejected' ? (result.reason as TRPCError).code : 'OK',
+      );
       expect(codes.filter((code) => code === 'UNAUTHORIZED')).toHaveLength(5);
       expect(codes.filter((code) => code === 'TOO_MANY_REQUESTS')).toHaveLength(2);
       // The account is now at its limit: even the right password waits out the window.
-      expect((await rejection(request().caller.auth.signIn({ email, password: DEMO_PASSWORD }))).code).toBe('TOO_MANY_REQUESTS');
+      expect((await rejection(request().caller.auth.signIn({ email, password: DEMO_PASSWORD }))).code).toBe(
+        'TOO_MANY_REQUESTS',
+      );
     });
 
     // Only failures count: attempts still being checked must not use up the limit of the right ones.
     it('lets eight simultaneous sign-ins with the right password all in, from one address', async () => {
       const ip = freshIp();
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => request({ ip }).caller.auth.signIn({ email: DEV2, password: DEMO_PASSWORD })));
-      expect(results.map((result) => (result.status === 'fulfilled' ? result.value.email : (result.reason as Error).message))).toEqual(Array(8).fill(DEV2));
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, () =>
+          request({ ip }).caller.auth.signIn({ email: DEV2, password: DEMO_PASSWORD }),
+        ),
+      );
+      expect(
+        results.map((result) =>
+          result.status === 'fulfilled' ? result.value.email : (result.reason as Error).message,
+        ),
+      ).toEqual(Array(8).fill(DEV2));
       expect(await t.db.em().count(LoginFailure, { subject: { $like: `%${DEV2}` } })).toBe(0);
     });
 
     it('counts a wrong password after right ones, and leaves no attempt behind', async () => {
       const ip = freshIp();
-      await Promise.all([signIn(ADMIN2, DEMO_PASSWORD, ip), rejection(request({ ip }).caller.auth.signIn({ email: ADMIN2, password: 'wrong' }))]);
+      await Promise.all([
+        signIn(ADMIN2, DEMO_PASSWORD, ip),
+        rejection(request({ ip }).caller.auth.signIn({ email: ADMIN2, password: 'wrong' })),
+      ]);
       const em = t.db.em();
       expect(await em.count(LoginFailure, { subject: `client:${ip}` })).toBe(1);
       expect(await em.count(LoginFailure, { subject: { $like: 'attempt:%' } })).toBe(0);
@@ -229,7 +342,9 @@ describe.each(dialects)('auth router on %s', (dialect) => {
 
     it('needs a session', async () => {
       expect((await rejection(request().caller.auth.signOut())).code).toBe('UNAUTHORIZED');
-      expect((await rejection(request({ token: 'ghs_unknown' }).caller.auth.signOut())).code).toBe('UNAUTHORIZED');
+      expect((await rejection(request({ token: 'ghs_unknown' }).caller.auth.signOut())).code).toBe(
+        'UNAUTHORIZED',
+      );
     });
   });
 
@@ -243,7 +358,12 @@ describe.each(dialects)('auth router on %s', (dialect) => {
   it('drops a user’s expired sessions when they start a new one', async () => {
     const em = t.db.em();
     const user = await em.findOneOrFail(User, { email: ADMIN2 });
-    em.create(Session, { id: crypto.randomUUID(), tokenHash: sha256Hex('ghs_stale'), user: user.id, expiresAt: new Date(Date.now() - 1) });
+    em.create(Session, {
+      id: crypto.randomUUID(),
+      tokenHash: sha256Hex('ghs_stale'),
+      user: user.id,
+      expiresAt: new Date(Date.now() - 1),
+    });
     await em.flush();
     await startSession(t.db.em(), user.id);
     expect(await t.db.em().count(Session, { tokenHash: sha256Hex('ghs_stale') })).toBe(0);

@@ -1,18 +1,19 @@
-import { z } from 'zod';
 import { DomainError } from '@gatehouse/domain';
-import { User } from '../../db/entities';
+import type { EntityManager } from '@mikro-orm/knex';
+import { z } from 'zod';
 import { decoyPasswordHash, verifyPassword } from '../../auth/secrets';
 import { endSession, loadSessionUser, startSession } from '../../auth/sessions';
 import { beginSignInAttempt } from '../../auth/throttle';
-import type { EntityManager } from '@mikro-orm/knex';
+import { User } from '../../db/entities';
+import { serializeError } from '../../http/log';
 import { authedProcedure, publicProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { sessionUserOutput, signInInput } from './schemas';
-import { serializeError } from '../../http/log';
 
 const WRONG_CREDENTIALS = 'That email and password do not match an account.';
 
-const findUser = (em: EntityManager, email: string) => em.findOne(User, { email }, { populate: ['organization'] });
+const findUser = (em: EntityManager, email: string) =>
+  em.findOne(User, { email }, { populate: ['organization'] });
 
 export const authRouter = router({
   /** The caller, or null when signed out: the SPAs ask this first. */
@@ -34,7 +35,11 @@ export const authRouter = router({
       }
       if (!user || !valid) {
         // The answer is the same whether or not the failure could be written down.
-        await attempt.failed().catch((error: unknown) => console.error('could not count a failed sign-in', serializeError(error)));
+        await attempt
+          .failed()
+          .catch((error: unknown) =>
+            console.error('could not count a failed sign-in', serializeError(error)),
+          );
         throw new DomainError('UNAUTHENTICATED', WRONG_CREDENTIALS);
       }
       await attempt.succeeded();

@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRPCError } from '@trpc/server';
-import { AuditEvent, ClientSecret, Connection } from '../../db/entities';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../auth/secrets';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase, type Caller } from '../../test/harness';
-
+import { AuditEvent, ClientSecret, Connection } from '../../db/entities';
+import { ADMIN, type Caller, DEV, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
 
 const TENANT = '985798691';
 const V1 = ['tn.crm.customers:r'];
@@ -51,7 +50,12 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   async function connected() {
     const app = await newApp();
     const [admin] = await admins(1);
-    const issued = await admin!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
+    const issued = await admin!.connections.allow({
+      tenantId: TENANT,
+      environment: 'integration',
+      appId: app.id,
+      credentialsIssuer: 'tenant_admin',
+    });
     return { app, connectionId: issued.connection.id };
   }
 
@@ -61,14 +65,23 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   it('two admins racing Allow make exactly one connection, with the winner’s credentials', async () => {
     for (const racers of [2, 2, 4]) {
       const app = await newApp();
-      const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
+      const input = {
+        tenantId: TENANT,
+        environment: 'integration' as const,
+        appId: app.id,
+        credentialsIssuer: 'tenant_admin' as const,
+      };
       const callers = await admins(racers);
-      const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.allow(input))));
+      const { ok, codes } = outcomes(
+        await Promise.allSettled(callers.map((c) => c.connections.allow(input))),
+      );
       expect(ok).toHaveLength(1);
       expect(codes).toEqual(Array(racers - 1).fill('CONFLICT'));
       const winner = ok[0]!;
 
-      const rows = await t.db.em().find(Connection, { app: app.id, tenant: TENANT, environment: 'integration' });
+      const rows = await t.db
+        .em()
+        .find(Connection, { app: app.id, tenant: TENANT, environment: 'integration' });
       expect(rows).toHaveLength(1);
       expect(rows[0]!.clientId).toBe(winner.clientId);
       const secrets = await t.db.em().find(ClientSecret, { connection: rows[0]!.id });
@@ -82,8 +95,18 @@ describe.each(dialects)('connection races on %s', (dialect) => {
     const app = await newApp();
     const [a, b] = await admins(2);
     const [integration, production] = await Promise.all([
-      a!.connections.allow({ tenantId: TENANT, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' }),
-      b!.connections.allow({ tenantId: TENANT, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' }),
+      a!.connections.allow({
+        tenantId: TENANT,
+        environment: 'integration',
+        appId: app.id,
+        credentialsIssuer: 'tenant_admin',
+      }),
+      b!.connections.allow({
+        tenantId: TENANT,
+        environment: 'production',
+        appId: app.id,
+        credentialsIssuer: 'tenant_admin',
+      }),
     ]);
     expect(integration.clientId).not.toBe(production.clientId);
     expect(await t.db.em().count(Connection, { app: app.id })).toBe(2);
@@ -91,9 +114,17 @@ describe.each(dialects)('connection races on %s', (dialect) => {
 
   it('Allow racing Decline leaves one connection in the winner’s state', async () => {
     const app = await newApp();
-    const input = { tenantId: TENANT, environment: 'integration' as const, appId: app.id, credentialsIssuer: 'tenant_admin' as const };
+    const input = {
+      tenantId: TENANT,
+      environment: 'integration' as const,
+      appId: app.id,
+      credentialsIssuer: 'tenant_admin' as const,
+    };
     const [a, b] = await admins(2);
-    const [allowed, declined] = await Promise.allSettled([a!.connections.allow(input), b!.connections.decline(input)]);
+    const [allowed, declined] = await Promise.allSettled([
+      a!.connections.allow(input),
+      b!.connections.decline(input),
+    ]);
     const rows = await t.db.em().find(Connection, { app: app.id });
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
@@ -116,7 +147,9 @@ describe.each(dialects)('connection races on %s', (dialect) => {
       const { app, connectionId } = await connected();
       const before = await connection(connectionId);
       const callers = await admins(2);
-      const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.disable({ connectionId }))));
+      const { ok, codes } = outcomes(
+        await Promise.allSettled(callers.map((c) => c.connections.disable({ connectionId }))),
+      );
       expect(ok).toHaveLength(1);
       expect(codes).toEqual(['CONFLICT']);
       const after = await connection(connectionId);
@@ -151,7 +184,9 @@ describe.each(dialects)('connection races on %s', (dialect) => {
     const { app, connectionId } = await connected();
     await dev.apps.saveScopes({ appId: app.id, scopes: V2 });
     const callers = await admins(2);
-    const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.upgrade({ connectionId, toVersion: 2 }))));
+    const { ok, codes } = outcomes(
+      await Promise.allSettled(callers.map((c) => c.connections.upgrade({ connectionId, toVersion: 2 }))),
+    );
     expect(ok).toHaveLength(1);
     // Refused either as a lost race or, once the winner committed, as nothing left to upgrade to.
     expect(['CONFLICT', 'BAD_REQUEST']).toContain(codes[0]);
@@ -162,7 +197,11 @@ describe.each(dialects)('connection races on %s', (dialect) => {
   it('10 concurrent rotations: each succeeds or gets CONFLICT, and secrets = 1 + successes', async () => {
     const { app, connectionId } = await connected();
     const callers = await admins(10);
-    const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.rotateSecret({ connectionId, graceHours: 24 }))));
+    const { ok, codes } = outcomes(
+      await Promise.allSettled(
+        callers.map((c) => c.connections.rotateSecret({ connectionId, graceHours: 24 })),
+      ),
+    );
     expect(ok.length).toBeGreaterThanOrEqual(1);
     expect(codes).toEqual(Array(10 - ok.length).fill('CONFLICT'));
 
@@ -179,7 +218,11 @@ describe.each(dialects)('connection races on %s', (dialect) => {
     const { app, connectionId } = await connected();
     const secret = await t.db.em().findOneOrFail(ClientSecret, { connection: connectionId });
     const callers = await admins(2);
-    const { ok, codes } = outcomes(await Promise.allSettled(callers.map((c) => c.connections.revokeSecret({ connectionId, secretId: secret.id }))));
+    const { ok, codes } = outcomes(
+      await Promise.allSettled(
+        callers.map((c) => c.connections.revokeSecret({ connectionId, secretId: secret.id })),
+      ),
+    );
     expect(ok).toHaveLength(1);
     expect(codes).toEqual(['NOT_FOUND']);
     expect(await auditCount(app.id, 'connection.secret_revoked')).toBe(1);

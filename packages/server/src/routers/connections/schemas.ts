@@ -1,13 +1,27 @@
+import {
+  CONNECTION_STATUSES,
+  CREDENTIALS_MODES,
+  ENVIRONMENTS,
+  environmentSchema,
+  GRACE_HOURS,
+  graceHoursSchema,
+  tenantIdSchema,
+} from '@gatehouse/domain';
 import { z } from 'zod';
-import { CONNECTION_STATUSES, CREDENTIALS_MODES, ENVIRONMENTS, environmentSchema, GRACE_HOURS, graceHoursSchema, tenantIdSchema } from '@gatehouse/domain';
 
 export const tenantEnvInput = z.object({ tenantId: tenantIdSchema, environment: environmentSchema });
 export const tenantAppInput = tenantEnvInput.extend({ appId: z.string().max(100) });
 /** Allow names who the admin was shown would issue the credentials: a mode switched meanwhile is refused, not taken unseen. */
-export const allowInput = tenantAppInput.extend({ credentialsIssuer: z.enum(CREDENTIALS_MODES, { error: 'Say who issues the client credentials, as shown on the consent screen' }) });
+export const allowInput = tenantAppInput.extend({
+  credentialsIssuer: z.enum(CREDENTIALS_MODES, {
+    error: 'Say who issues the client credentials, as shown on the consent screen',
+  }),
+});
 export const connectionIdInput = z.object({ connectionId: z.string().max(100) });
 export const versionChoiceInput = connectionIdInput.extend({ toVersion: z.number().int().min(1) });
-export const rotateSecretInput = connectionIdInput.extend({ graceHours: graceHoursSchema.default(GRACE_HOURS.default) });
+export const rotateSecretInput = connectionIdInput.extend({
+  graceHours: graceHoursSchema.default(GRACE_HOURS.default),
+});
 export const revokeSecretInput = connectionIdInput.extend({ secretId: z.string().max(100) });
 
 const environment = z.enum(ENVIRONMENTS);
@@ -83,4 +97,8 @@ export const issuedCredentialsOutput = z.object({
   clientSecret: z.string(),
 });
 
-export const issuedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string(), secret: secretOutput });
+export const issuedSecretOutput = z.object({
+  clientId: z.string(),
+  clientSecret: z.string(),
+  secret: secretOutput,
+});

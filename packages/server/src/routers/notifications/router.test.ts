@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Notification, Organization, User } from '../../db/entities';
-import { ADMIN, ADMIN2, DEV, DEV2, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
-
+import {
+  ADMIN,
+  ADMIN2,
+  approveAsShown,
+  type Caller,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  signIn,
+  type TestDatabase,
+} from '../../test/harness';
 
 const publicApp = {
   name: 'Notified App',
@@ -28,9 +40,23 @@ describe.each(dialects)('notifications on %s', (dialect) => {
     // A second member of Acme Field Apps: every member hears about the organization's apps.
     const em = t.db.em();
     const acme = await em.findOneOrFail(Organization, { name: 'Acme Field Apps' });
-    em.create(User, { id: crypto.randomUUID(), email: MEMBER, name: 'Morgan Member', passwordHash: 'unusable', organization: acme, isReviewer: false });
+    em.create(User, {
+      id: crypto.randomUUID(),
+      email: MEMBER,
+      name: 'Morgan Member',
+      passwordHash: 'unusable',
+      organization: acme,
+      isReviewer: false,
+    });
     await em.flush();
-    [dev, member, dev2, admin, admin2, reviewer] = await Promise.all([signIn(t, DEV), signIn(t, MEMBER), signIn(t, DEV2), signIn(t, ADMIN), signIn(t, ADMIN2), signIn(t, REVIEWER)]);
+    [dev, member, dev2, admin, admin2, reviewer] = await Promise.all([
+      signIn(t, DEV),
+      signIn(t, MEMBER),
+      signIn(t, DEV2),
+      signIn(t, ADMIN),
+      signIn(t, ADMIN2),
+      signIn(t, REVIEWER),
+    ]);
   });
   afterAll(async () => t?.close());
 
@@ -40,7 +66,8 @@ describe.each(dialects)('notifications on %s', (dialect) => {
   });
 
   it('starts empty for everyone', async () => {
-    for (const caller of [dev, member, dev2, admin, admin2, reviewer]) expect(await caller().notifications.list()).toEqual({ unread: 0, items: [] });
+    for (const caller of [dev, member, dev2, admin, admin2, reviewer])
+      expect(await caller().notifications.list()).toEqual({ unread: 0, items: [] });
   });
 
   it("tells every member of the app's organization, and nobody else, about an approval and a rejection with its reason", async () => {
@@ -61,21 +88,31 @@ describe.each(dialects)('notifications on %s', (dialect) => {
       expect(items).toHaveLength(2);
       const approvalNotice = items.find((n) => n.appId === approved.id);
       const rejectionNotice = items.find((n) => n.appId === rejected.id);
-      expect(approvalNotice).toMatchObject({ read: false, message: expect.stringContaining('Approved Notice') });
+      expect(approvalNotice).toMatchObject({
+        read: false,
+        message: expect.stringContaining('Approved Notice'),
+      });
       expect(approvalNotice?.message).toMatch(/approved/i);
-      expect(rejectionNotice).toMatchObject({ read: false, message: expect.stringContaining('Rejected Notice') });
+      expect(rejectionNotice).toMatchObject({
+        read: false,
+        message: expect.stringContaining('Rejected Notice'),
+      });
       expect(rejectionNotice?.message).toMatch(/rejected/i);
       expect(rejectionNotice?.message).toContain(REASON);
       expect(items.every((n) => n.createdAt instanceof Date)).toBe(true);
     }
-    for (const caller of [dev2, admin, admin2, reviewer]) expect(await caller().notifications.list()).toEqual({ unread: 0, items: [] });
+    for (const caller of [dev2, admin, admin2, reviewer])
+      expect(await caller().notifications.list()).toEqual({ unread: 0, items: [] });
   });
 
   it("notifies the other organization's developer about their own app only", async () => {
     const theirs = await dev2().apps.create({ ...publicApp, name: 'Other Co Notice' });
     const before = (await dev().notifications.list()).items.length;
     await approveAsShown(reviewer(), theirs.id);
-    expect(await dev2().notifications.list()).toMatchObject({ unread: 1, items: [{ appId: theirs.id, read: false }] });
+    expect(await dev2().notifications.list()).toMatchObject({
+      unread: 1,
+      items: [{ appId: theirs.id, read: false }],
+    });
     expect((await dev().notifications.list()).items).toHaveLength(before);
   });
 

@@ -1,7 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppKind, CredentialsMode } from '@gatehouse/domain';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, AuditEvent, Notification } from '../../db/entities';
-import { ADMIN, DEV, REVIEWER, dialects, openTestDatabase, type TestDatabase, rejection, signIn, type Caller, approveAsShown } from '../../test/harness';
+import {
+  ADMIN,
+  approveAsShown,
+  type Caller,
+  DEV,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  signIn,
+  type TestDatabase,
+} from '../../test/harness';
 
 const GLENDALE = '985798691';
 const REASON = 'The new home page does not belong to your organization.';
@@ -19,7 +30,7 @@ const details = (app: { id: string }, change: Partial<typeof publicApp> = {}) =>
   return { appId: app.id, ...rest };
 };
 
-describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
+describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
   let t: TestDatabase;
   let dev: () => Caller;
   let admin: () => Caller;
@@ -42,9 +53,13 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
   async function tenantView(appId: string) {
     const seen: { name: string; organizationName: string; homePageUrl: string }[] = [];
     for (const environment of ['integration', 'production'] as const) {
-      const listed = (await admin().connections.available({ tenantId: GLENDALE, environment })).find((a) => a.appId === appId);
+      const listed = (await admin().connections.available({ tenantId: GLENDALE, environment })).find(
+        (a) => a.appId === appId,
+      );
       if (listed) seen.push(listed);
-      const connection = (await admin().connections.list({ tenantId: GLENDALE, environment })).find((c) => c.appId === appId);
+      const connection = (await admin().connections.list({ tenantId: GLENDALE, environment })).find(
+        (c) => c.appId === appId,
+      );
       if (connection) {
         seen.push({ ...connection, name: connection.appName });
         const detail = await admin().connections.get({ connectionId: connection.id });
@@ -52,7 +67,11 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
       }
       seen.push(await admin().connections.app({ tenantId: GLENDALE, environment, appId }));
     }
-    const distinct = new Set(seen.map((s) => JSON.stringify({ name: s.name, organizationName: s.organizationName, homePageUrl: s.homePageUrl })));
+    const distinct = new Set(
+      seen.map((s) =>
+        JSON.stringify({ name: s.name, organizationName: s.organizationName, homePageUrl: s.homePageUrl }),
+      ),
+    );
     expect(distinct.size, [...distinct].join(' | ')).toBe(1);
     return JSON.parse([...distinct][0]!) as { name: string; organizationName: string; homePageUrl: string };
   }
@@ -60,14 +79,40 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
 
   it('keeps showing tenants the approved name and home page while a rename waits for review, then shows the approved change', async () => {
     const app = await approvedApp();
-    await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
+    await admin().connections.allow({
+      tenantId: GLENDALE,
+      environment: 'integration',
+      appId: app.id,
+      credentialsIssuer: 'tenant_admin',
+    });
 
-    const renamed = await dev().apps.updateDetails(details(app, { name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example' }));
-    expect(renamed).toMatchObject({ name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example', reviewStatus: 'pending', listedName: app.name, listedHomePageUrl: 'https://fleet.example' });
-    expect(await tenantView(app.id)).toEqual({ name: app.name, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
+    const renamed = await dev().apps.updateDetails(
+      details(app, { name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example' }),
+    );
+    expect(renamed).toMatchObject({
+      name: 'Fleet Tracker Pro',
+      homePageUrl: 'https://elsewhere.example',
+      reviewStatus: 'pending',
+      listedName: app.name,
+      listedHomePageUrl: 'https://fleet.example',
+    });
+    expect(await tenantView(app.id)).toEqual({
+      name: app.name,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://fleet.example',
+    });
     // Still visible and connectable meanwhile.
-    const production = await admin().connections.allow({ tenantId: GLENDALE, environment: 'production', appId: app.id, credentialsIssuer: 'tenant_admin' });
-    expect(production.connection).toMatchObject({ appName: app.name, homePageUrl: 'https://fleet.example', status: 'connected' });
+    const production = await admin().connections.allow({
+      tenantId: GLENDALE,
+      environment: 'production',
+      appId: app.id,
+      credentialsIssuer: 'tenant_admin',
+    });
+    expect(production.connection).toMatchObject({
+      appName: app.name,
+      homePageUrl: 'https://fleet.example',
+      status: 'connected',
+    });
 
     expect(await queueItem(app.id)).toMatchObject({
       name: 'Fleet Tracker Pro',
@@ -77,27 +122,67 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
       organizationName: 'Acme Field Apps',
       reviewStatus: 'pending',
     });
-    const changed = await t.db.em().findOneOrFail(AuditEvent, { appId: app.id, action: 'app.details_changed' });
+    const changed = await t.db
+      .em()
+      .findOneOrFail(AuditEvent, { appId: app.id, action: 'app.details_changed' });
     expect(changed.before).toMatchObject({ name: app.name, reviewStatus: 'approved', listedName: app.name });
-    expect(changed.after).toMatchObject({ name: 'Fleet Tracker Pro', reviewStatus: 'pending', listedName: app.name, review: 'entered_review' });
+    expect(changed.after).toMatchObject({
+      name: 'Fleet Tracker Pro',
+      reviewStatus: 'pending',
+      listedName: app.name,
+      review: 'entered_review',
+    });
 
-    await reviewer().review.approve({ appId: app.id, seen: { name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example' } });
-    expect(await tenantView(app.id)).toEqual({ name: 'Fleet Tracker Pro', organizationName: 'Acme Field Apps', homePageUrl: 'https://elsewhere.example' });
+    await reviewer().review.approve({
+      appId: app.id,
+      seen: { name: 'Fleet Tracker Pro', homePageUrl: 'https://elsewhere.example' },
+    });
+    expect(await tenantView(app.id)).toEqual({
+      name: 'Fleet Tracker Pro',
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://elsewhere.example',
+    });
     expect(await queueItem(app.id)).toBeUndefined();
-    const approval = await t.db.em().findOneOrFail(AuditEvent, { appId: app.id, action: 'app.approved' }, { orderBy: { at: 'desc', id: 'desc' } });
-    expect(approval.before).toEqual({ reviewStatus: 'pending', listedName: app.name, listedHomePageUrl: 'https://fleet.example' });
-    expect(approval.after).toEqual({ reviewStatus: 'approved', listedName: 'Fleet Tracker Pro', listedHomePageUrl: 'https://elsewhere.example' });
+    const approval = await t.db
+      .em()
+      .findOneOrFail(
+        AuditEvent,
+        { appId: app.id, action: 'app.approved' },
+        { orderBy: { at: 'desc', id: 'desc' } },
+      );
+    expect(approval.before).toEqual({
+      reviewStatus: 'pending',
+      listedName: app.name,
+      listedHomePageUrl: 'https://fleet.example',
+    });
+    expect(approval.after).toEqual({
+      reviewStatus: 'approved',
+      listedName: 'Fleet Tracker Pro',
+      listedHomePageUrl: 'https://elsewhere.example',
+    });
   });
 
   it('keeps the approved identity when the reviewer rejects the change, with the reason, and takes a resubmission', async () => {
     const app = await approvedApp();
     await dev().apps.updateDetails(details(app, { homePageUrl: 'https://other-company.example' }));
     await reviewer().review.reject({ appId: app.id, reason: REASON });
-    expect(await dev().apps.get({ appId: app.id })).toMatchObject({ reviewStatus: 'rejected', reviewReason: REASON, homePageUrl: 'https://other-company.example', listedHomePageUrl: 'https://fleet.example' });
-    expect(await tenantView(app.id)).toEqual({ name: app.name, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
+    expect(await dev().apps.get({ appId: app.id })).toMatchObject({
+      reviewStatus: 'rejected',
+      reviewReason: REASON,
+      homePageUrl: 'https://other-company.example',
+      listedHomePageUrl: 'https://fleet.example',
+    });
+    expect(await tenantView(app.id)).toEqual({
+      name: app.name,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://fleet.example',
+    });
     expect(await queueItem(app.id)).toBeUndefined();
     await dev().apps.resubmit({ appId: app.id });
-    expect(await queueItem(app.id)).toMatchObject({ homePageUrl: 'https://other-company.example', listedHomePageUrl: 'https://fleet.example' });
+    expect(await queueItem(app.id)).toMatchObject({
+      homePageUrl: 'https://other-company.example',
+      listedHomePageUrl: 'https://fleet.example',
+    });
   });
 
   it('returns to approved, with no review, when the developer edits back to the listed identity', async () => {
@@ -107,32 +192,60 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
     const back = await dev().apps.updateDetails(details(app, { name: app.name }));
     expect(back).toMatchObject({ name: app.name, reviewStatus: 'approved', reviewReason: null });
     expect(await queueItem(app.id)).toBeUndefined();
-    const events = await t.db.em().find(AuditEvent, { appId: app.id, action: 'app.details_changed' }, { orderBy: { at: 'asc', id: 'asc' } });
-    expect(events.map((e) => (e.after as { review: string }).review)).toEqual(['entered_review', 'identity_change_withdrawn']);
+    const events = await t.db
+      .em()
+      .find(
+        AuditEvent,
+        { appId: app.id, action: 'app.details_changed' },
+        { orderBy: { at: 'asc', id: 'asc' } },
+      );
+    expect(events.map((e) => (e.after as { review: string }).review)).toEqual([
+      'entered_review',
+      'identity_change_withdrawn',
+    ]);
   });
 
   it('changes nothing for review when kind, credentials mode or scopes change but the identity does not', async () => {
     const app = await approvedApp();
-    expect(await dev().apps.updateDetails(details(app, { name: app.name, credentialsMode: 'developer' }))).toMatchObject({ reviewStatus: 'approved' });
+    expect(
+      await dev().apps.updateDetails(details(app, { name: app.name, credentialsMode: 'developer' })),
+    ).toMatchObject({ reviewStatus: 'approved' });
     await dev().apps.saveScopes({ appId: app.id, scopes: ['tn.crm.leads:r'] });
     expect(await queueItem(app.id)).toBeUndefined();
   });
 
   it('shows a private app’s rename to its tenants at once, with no review', async () => {
-    const app = await dev().apps.create({ ...publicApp, kind: 'private', name: `Private Tracker ${++count}` });
-    const renamed = await dev().apps.updateDetails(details(app, { kind: 'private', name: `${app.name} Renamed` }));
+    const app = await dev().apps.create({
+      ...publicApp,
+      kind: 'private',
+      name: `Private Tracker ${++count}`,
+    });
+    const renamed = await dev().apps.updateDetails(
+      details(app, { kind: 'private', name: `${app.name} Renamed` }),
+    );
     expect(renamed).toMatchObject({ reviewStatus: 'not_required', listedName: `${app.name} Renamed` });
-    expect(await tenantView(app.id)).toEqual({ name: `${app.name} Renamed`, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
+    expect(await tenantView(app.id)).toEqual({
+      name: `${app.name} Renamed`,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://fleet.example',
+    });
     expect(await queueItem(app.id)).toBeUndefined();
   });
 
   it('does not let an approved app change its identity unreviewed by turning private', async () => {
     const app = await approvedApp();
-    expect(await dev().apps.updateDetails(details(app, { name: app.name, kind: 'private' }))).toMatchObject({ kind: 'private', reviewStatus: 'approved' });
+    expect(await dev().apps.updateDetails(details(app, { name: app.name, kind: 'private' }))).toMatchObject({
+      kind: 'private',
+      reviewStatus: 'approved',
+    });
     const renamed = await dev().apps.updateDetails(details(app, { name: 'Sneaky Rename', kind: 'private' }));
     expect(renamed).toMatchObject({ reviewStatus: 'pending', listedName: app.name });
     expect(await tenantView(app.id)).toMatchObject({ name: app.name });
-    expect(await dev().apps.updateDetails(details(app, { name: 'Sneaky Rename' }))).toMatchObject({ kind: 'public', reviewStatus: 'pending', listedName: app.name });
+    expect(await dev().apps.updateDetails(details(app, { name: 'Sneaky Rename' }))).toMatchObject({
+      kind: 'public',
+      reviewStatus: 'pending',
+      listedName: app.name,
+    });
     expect(await tenantView(app.id)).toMatchObject({ name: app.name });
     expect(await queueItem(app.id)).toMatchObject({ name: 'Sneaky Rename', listedName: app.name });
   });
@@ -142,9 +255,14 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
     await dev().apps.updateDetails(details(app, { name: 'Reviewed Name' }));
     const read = (await queueItem(app.id))!;
     await dev().apps.updateDetails(details(app, { name: 'Swapped After Reading' }));
-    const failure = await rejection(reviewer().review.approve({ appId: app.id, seen: { name: read.name, homePageUrl: read.homePageUrl } }));
+    const failure = await rejection(
+      reviewer().review.approve({ appId: app.id, seen: { name: read.name, homePageUrl: read.homePageUrl } }),
+    );
     expect(failure.code).toBe('CONFLICT');
-    expect(await t.db.em().findOneOrFail(App, { id: app.id })).toMatchObject({ reviewStatus: 'pending', listedName: app.name });
+    expect(await t.db.em().findOneOrFail(App, { id: app.id })).toMatchObject({
+      reviewStatus: 'pending',
+      listedName: app.name,
+    });
     expect(await tenantView(app.id)).toMatchObject({ name: app.name });
   });
 
@@ -157,7 +275,11 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
     expect((await dev().apps.updateDetails(edit)).organizationName).toBe('Acme Field Apps');
     expect(await queueItem(app.id)).toMatchObject({ organizationName: 'Acme Field Apps' });
     await approveAsShown(reviewer(), app.id);
-    expect(await tenantView(app.id)).toEqual({ name: app.name, organizationName: 'Acme Field Apps', homePageUrl: 'https://fleet.example' });
+    expect(await tenantView(app.id)).toEqual({
+      name: app.name,
+      organizationName: 'Acme Field Apps',
+      homePageUrl: 'https://fleet.example',
+    });
     const events = await t.db.em().find(AuditEvent, { appId: app.id }, { orderBy: { at: 'asc', id: 'asc' } });
     expect(JSON.stringify(events.map((e) => [e.before, e.after]))).not.toContain('Other Dev Co');
   });
@@ -165,24 +287,47 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
   it('keeps showing connected tenants a private app’s name after it turns public, hides it from new connections until approved', async () => {
     const name = `Quiet Tool ${++count}`;
     const app = await dev().apps.create({ ...publicApp, name, kind: 'private' });
-    await admin().connections.allow({ tenantId: GLENDALE, environment: 'integration', appId: app.id, credentialsIssuer: 'tenant_admin' });
-    expect(await dev().apps.updateDetails(details(app, { name }))).toMatchObject({ kind: 'public', reviewStatus: 'pending', listedName: name, firstApprovedAt: null });
-    await dev().apps.updateDetails(details(app, { name: 'Unreviewed Name', homePageUrl: 'https://elsewhere.example' }));
+    await admin().connections.allow({
+      tenantId: GLENDALE,
+      environment: 'integration',
+      appId: app.id,
+      credentialsIssuer: 'tenant_admin',
+    });
+    expect(await dev().apps.updateDetails(details(app, { name }))).toMatchObject({
+      kind: 'public',
+      reviewStatus: 'pending',
+      listedName: name,
+      firstApprovedAt: null,
+    });
+    await dev().apps.updateDetails(
+      details(app, { name: 'Unreviewed Name', homePageUrl: 'https://elsewhere.example' }),
+    );
 
-    const connection = (await admin().connections.list({ tenantId: GLENDALE, environment: 'integration' })).find((c) => c.appId === app.id)!;
+    const connection = (
+      await admin().connections.list({ tenantId: GLENDALE, environment: 'integration' })
+    ).find((c) => c.appId === app.id)!;
     expect(connection).toMatchObject({ appName: name, homePageUrl: 'https://fleet.example' });
-    expect(await admin().connections.get({ connectionId: connection.id })).toMatchObject({ appName: name, homePageUrl: 'https://fleet.example' });
+    expect(await admin().connections.get({ connectionId: connection.id })).toMatchObject({
+      appName: name,
+      homePageUrl: 'https://fleet.example',
+    });
     // Not approved yet: no new connection can be made, as for any public app before its first approval.
     const production = { tenantId: GLENDALE, environment: 'production' as const, appId: app.id };
     expect((await admin().connections.available(production)).map((a) => a.appId)).not.toContain(app.id);
     expect((await rejection(admin().connections.app(production))).code).toBe('NOT_FOUND');
-    expect((await rejection(admin().connections.allow({ ...production, credentialsIssuer: 'tenant_admin' }))).code).toBe('NOT_FOUND');
+    expect(
+      (await rejection(admin().connections.allow({ ...production, credentialsIssuer: 'tenant_admin' }))).code,
+    ).toBe('NOT_FOUND');
 
     await approveAsShown(reviewer(), app.id);
     expect((await admin().connections.get({ connectionId: connection.id })).appName).toBe('Unreviewed Name');
-    expect((await admin().connections.available(production)).find((a) => a.appId === app.id)).toMatchObject({ name: 'Unreviewed Name' });
+    expect((await admin().connections.available(production)).find((a) => a.appId === app.id)).toMatchObject({
+      name: 'Unreviewed Name',
+    });
     const notes = await t.db.em().find(Notification, { appId: app.id });
-    expect(notes.map((n) => n.message)).toContain('Unreviewed Name was approved. Tenants you listed can now find and connect it.');
+    expect(notes.map((n) => n.message)).toContain(
+      'Unreviewed Name was approved. Tenants you listed can now find and connect it.',
+    );
   });
 
   it('refuses an approval that does not say which name and home page the reviewer saw', async () => {
@@ -190,6 +335,9 @@ describe.each(dialects)("what tenants see of an app, on %s", (dialect) => {
     const failure = await rejection(reviewer().review.approve({ appId: app.id } as never));
     expect(failure.code).toBe('BAD_REQUEST');
     expect(failure.fieldErrors).toHaveProperty('seen');
-    expect(await t.db.em().findOneOrFail(App, { id: app.id })).toMatchObject({ reviewStatus: 'pending', listedName: null });
+    expect(await t.db.em().findOneOrFail(App, { id: app.id })).toMatchObject({
+      reviewStatus: 'pending',
+      listedName: null,
+    });
   });
 });

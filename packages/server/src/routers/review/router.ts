@@ -1,17 +1,38 @@
-import { z } from 'zod';
+import {
+  ACCESS_ROLES,
+  APP_KINDS,
+  canReview,
+  DomainError,
+  listedIdentityOnApproval,
+  notFound,
+  REVIEW_STATUSES,
+  reviewReasonSchema,
+  wasApproved,
+} from '@gatehouse/domain';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { ACCESS_ROLES, APP_KINDS, DomainError, REVIEW_STATUSES, canReview, listedIdentityOnApproval, notFound, reviewReasonSchema, wasApproved } from '@gatehouse/domain';
-import { AccessRequest, App, AppTenant, Notification, Organization, PasswordSetup, Tenant, TenantAdmin, User } from '../../db/entities';
 import type { EntityManager } from '@mikro-orm/knex';
+import { z } from 'zod';
 import { audit } from '../../audit';
 import { hashPassword, randomToken, sha256Hex } from '../../auth/secrets';
+import {
+  AccessRequest,
+  App,
+  AppTenant,
+  Notification,
+  Organization,
+  PasswordSetup,
+  Tenant,
+  TenantAdmin,
+  User,
+} from '../../db/entities';
+import { isUuid } from '../../db/ids';
 import { reviewerProcedure } from '../../procedures';
 import { router } from '../../trpc';
 import { latestScopesOf } from '../apps/queries';
-import { isUuid } from '../../db/ids';
 
 const SETUP_LINK_TTL_MS = 72 * 3600_000;
-const CHANGED_MESSAGE = 'This app is not waiting for review any more, or its developer changed it meanwhile. Reload the queue.';
+const CHANGED_MESSAGE =
+  'This app is not waiting for review any more, or its developer changed it meanwhile. Reload the queue.';
 
 const queueItemOutput = z.object({
   appId: z.string(),
@@ -47,22 +68,32 @@ const accessRequestOutput = z.object({
  * approved app of either kind. An app that never needed review answers like a missing one.
  */
 async function pendingApp(em: EntityManager, appId: string) {
-  const app = isUuid(appId) ? await em.findOne(App, { id: appId, deletedAt: null, reviewStatus: { $ne: 'not_required' } }) : null;
+  const app = isUuid(appId)
+    ? await em.findOne(App, { id: appId, deletedAt: null, reviewStatus: { $ne: 'not_required' } })
+    : null;
   if (!app) throw notFound('App');
-  if (!canReview(app.reviewStatus)) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
+  if (!canReview(app.reviewStatus))
+    throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
   return app;
 }
 
 async function notifyOrganization(em: EntityManager, organizationId: string, appId: string, message: string) {
   const members = await em.find(User, { organization: organizationId });
-  for (const member of members) em.create(Notification, { id: crypto.randomUUID(), user: member, appId, message });
+  for (const member of members)
+    em.create(Notification, { id: crypto.randomUUID(), user: member, appId, message });
 }
 
 export const reviewRouter = router({
   /** Apps waiting for review, longest-waiting first. */
   queue: reviewerProcedure.output(z.array(queueItemOutput)).query(async ({ ctx }) => {
-    const apps = await ctx.em.find(App, { reviewStatus: 'pending', deletedAt: null }, { orderBy: { submittedAt: 'asc', id: 'asc' }, limit: 200, populate: ['organization'] });
-    const tenants = apps.length ? await ctx.em.find(AppTenant, { app: { $in: apps.map((a) => a.id) } }, { orderBy: { addedAt: 'asc' } }) : [];
+    const apps = await ctx.em.find(
+      App,
+      { reviewStatus: 'pending', deletedAt: null },
+      { orderBy: { submittedAt: 'asc', id: 'asc' }, limit: 200, populate: ['organization'] },
+    );
+    const tenants = apps.length
+      ? await ctx.em.find(AppTenant, { app: { $in: apps.map((a) => a.id) } }, { orderBy: { addedAt: 'asc' } })
+      : [];
     return Promise.all(
       apps.map(async (app) => ({
         appId: app.id,
@@ -85,7 +116,12 @@ export const reviewRouter = router({
    * the reviewer read (required), so an edit made meanwhile is refused rather than approved unseen.
    */
   approve: reviewerProcedure
-    .input(z.object({ appId: z.string().max(100), seen: z.object({ name: z.string().max(100), homePageUrl: z.string().max(2048) }) }))
+    .input(
+      z.object({
+        appId: z.string().max(100),
+        seen: z.object({ name: z.string().max(100), homePageUrl: z.string().max(2048) }),
+      }),
+    )
     .output(z.object({ reviewStatus: z.literal('approved') }))
     .mutation(async ({ ctx, input }) => {
       await ctx.em.transactional(async (tx) => {
@@ -93,20 +129,35 @@ export const reviewRouter = router({
         const now = new Date();
         const listed = listedIdentityOnApproval(app);
         const firstApproval = !wasApproved(app);
-        if (input.seen.name !== app.name || input.seen.homePageUrl !== app.homePageUrl) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
+        if (input.seen.name !== app.name || input.seen.homePageUrl !== app.homePageUrl)
+          throw new DomainError('CONFLICT', CHANGED_MESSAGE);
         const moved = await tx.nativeUpdate(
           App,
           { id: app.id, reviewStatus: 'pending', name: app.name, homePageUrl: app.homePageUrl },
-          { reviewStatus: 'approved', reviewReason: null, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now, firstApprovedAt: app.firstApprovedAt ?? now, ...listed },
+          {
+            reviewStatus: 'approved',
+            reviewReason: null,
+            reviewedAt: now,
+            reviewedBy: ctx.user.id,
+            updatedAt: now,
+            firstApprovedAt: app.firstApprovedAt ?? now,
+            ...listed,
+          },
         );
         if (moved !== 1) throw new DomainError('CONFLICT', CHANGED_MESSAGE);
-        const message = firstApproval ? `${app.name} was approved. Tenants you listed can now find and connect it.` : `${app.name} was approved. Tenants now see its new name and home page.`;
+        const message = firstApproval
+          ? `${app.name} was approved. Tenants you listed can now find and connect it.`
+          : `${app.name} was approved. Tenants now see its new name and home page.`;
         await notifyOrganization(tx, app.organization.id, app.id, message);
         audit(tx, ctx.user, {
           action: 'app.approved',
           organizationId: app.organization.id,
           appId: app.id,
-          before: { reviewStatus: 'pending', listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null },
+          before: {
+            reviewStatus: 'pending',
+            listedName: app.listedName ?? null,
+            listedHomePageUrl: app.listedHomePageUrl ?? null,
+          },
           after: { reviewStatus: 'approved', ...listed },
         });
       });
@@ -120,18 +171,45 @@ export const reviewRouter = router({
       await ctx.em.transactional(async (tx) => {
         const app = await pendingApp(tx, input.appId);
         const now = new Date();
-        const moved = await tx.nativeUpdate(App, { id: app.id, reviewStatus: 'pending' }, { reviewStatus: 'rejected', reviewReason: input.reason, reviewedAt: now, reviewedBy: ctx.user.id, updatedAt: now });
+        const moved = await tx.nativeUpdate(
+          App,
+          { id: app.id, reviewStatus: 'pending' },
+          {
+            reviewStatus: 'rejected',
+            reviewReason: input.reason,
+            reviewedAt: now,
+            reviewedBy: ctx.user.id,
+            updatedAt: now,
+          },
+        );
         if (moved !== 1) throw new DomainError('CONFLICT', 'This app is not waiting for review any more.');
-        await notifyOrganization(tx, app.organization.id, app.id, `${app.name} was rejected: ${input.reason}`);
-        audit(tx, ctx.user, { action: 'app.rejected', organizationId: app.organization.id, appId: app.id, before: { reviewStatus: 'pending' }, after: { reviewStatus: 'rejected', reason: input.reason } });
+        await notifyOrganization(
+          tx,
+          app.organization.id,
+          app.id,
+          `${app.name} was rejected: ${input.reason}`,
+        );
+        audit(tx, ctx.user, {
+          action: 'app.rejected',
+          organizationId: app.organization.id,
+          appId: app.id,
+          before: { reviewStatus: 'pending' },
+          after: { reviewStatus: 'rejected', reason: input.reason },
+        });
       });
       return { reviewStatus: 'rejected' as const };
     }),
 
   accessRequests: reviewerProcedure.output(z.array(accessRequestOutput)).query(async ({ ctx }) => {
-    const requests = await ctx.em.find(AccessRequest, { status: 'pending' }, { orderBy: { createdAt: 'asc' }, limit: 200 });
+    const requests = await ctx.em.find(
+      AccessRequest,
+      { status: 'pending' },
+      { orderBy: { createdAt: 'asc' }, limit: 200 },
+    );
     const names = [...new Set(requests.map((r) => r.organizationName))];
-    const orgNames = new Set(names.length ? (await ctx.em.find(Organization, { name: { $in: names } })).map((o) => o.name) : []);
+    const orgNames = new Set(
+      names.length ? (await ctx.em.find(Organization, { name: { $in: names } })).map((o) => o.name) : [],
+    );
     const tenantIds = requests.map((r) => r.tenantId).filter((id): id is string => Boolean(id));
     const tenants = tenantIds.length ? await ctx.em.find(Tenant, { id: { $in: tenantIds } }) : [];
     return requests.map((r) => ({
@@ -155,25 +233,48 @@ export const reviewRouter = router({
       const unusable = await hashPassword(randomToken('', 32));
       try {
         return await ctx.em.transactional(async (tx) => {
-          const request = isUuid(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
+          const request = isUuid(input.requestId)
+            ? await tx.findOne(AccessRequest, { id: input.requestId })
+            : null;
           if (!request) throw notFound('Access request');
-          if (request.status !== 'pending') throw new DomainError('CONFLICT', 'This request was already decided.');
-          if (await tx.count(User, { email: request.email })) throw new DomainError('CONFLICT', `An account for ${request.email} already exists.`);
+          if (request.status !== 'pending')
+            throw new DomainError('CONFLICT', 'This request was already decided.');
+          if (await tx.count(User, { email: request.email }))
+            throw new DomainError('CONFLICT', `An account for ${request.email} already exists.`);
           let organization = null;
           if (request.role === 'developer') {
             organization =
-              (await tx.findOne(Organization, { name: request.organizationName })) ?? tx.create(Organization, { id: crypto.randomUUID(), name: request.organizationName });
+              (await tx.findOne(Organization, { name: request.organizationName })) ??
+              tx.create(Organization, { id: crypto.randomUUID(), name: request.organizationName });
           }
-          const user = tx.create(User, { id: crypto.randomUUID(), email: request.email, name: request.name, passwordHash: unusable, organization, isReviewer: false });
+          const user = tx.create(User, {
+            id: crypto.randomUUID(),
+            email: request.email,
+            name: request.name,
+            passwordHash: unusable,
+            organization,
+            isReviewer: false,
+          });
           if (request.role === 'tenant_admin' && request.tenantId) {
-            const tenant = (await tx.findOne(Tenant, { id: request.tenantId })) ?? tx.create(Tenant, { id: request.tenantId, name: request.organizationName });
+            const tenant =
+              (await tx.findOne(Tenant, { id: request.tenantId })) ??
+              tx.create(Tenant, { id: request.tenantId, name: request.organizationName });
             tx.create(TenantAdmin, { id: crypto.randomUUID(), user, tenant });
           }
           const setupToken = randomToken('ghps_', 32);
           const expiresAt = new Date(Date.now() + SETUP_LINK_TTL_MS);
-          tx.create(PasswordSetup, { id: crypto.randomUUID(), tokenHash: sha256Hex(setupToken), user, expiresAt });
+          tx.create(PasswordSetup, {
+            id: crypto.randomUUID(),
+            tokenHash: sha256Hex(setupToken),
+            user,
+            expiresAt,
+          });
           await tx.flush();
-          const moved = await tx.nativeUpdate(AccessRequest, { id: request.id, status: 'pending' }, { status: 'approved', decidedAt: new Date(), decidedBy: ctx.user.id, user: user.id });
+          const moved = await tx.nativeUpdate(
+            AccessRequest,
+            { id: request.id, status: 'pending' },
+            { status: 'approved', decidedAt: new Date(), decidedBy: ctx.user.id, user: user.id },
+          );
           if (moved !== 1) throw new DomainError('CONFLICT', 'This request was already decided.');
           audit(tx, ctx.user, {
             action: 'access_request.approved',
@@ -185,7 +286,8 @@ export const reviewRouter = router({
           return { userId: user.id, setupToken, expiresAt };
         });
       } catch (error) {
-        if (error instanceof UniqueConstraintViolationException) throw new DomainError('CONFLICT', 'This request was already decided.');
+        if (error instanceof UniqueConstraintViolationException)
+          throw new DomainError('CONFLICT', 'This request was already decided.');
         throw error;
       }
     }),
@@ -195,11 +297,22 @@ export const reviewRouter = router({
     .output(z.object({ status: z.literal('rejected') }))
     .mutation(async ({ ctx, input }) => {
       await ctx.em.transactional(async (tx) => {
-        const request = isUuid(input.requestId) ? await tx.findOne(AccessRequest, { id: input.requestId }) : null;
+        const request = isUuid(input.requestId)
+          ? await tx.findOne(AccessRequest, { id: input.requestId })
+          : null;
         if (!request) throw notFound('Access request');
-        const moved = await tx.nativeUpdate(AccessRequest, { id: request.id, status: 'pending' }, { status: 'rejected', reason: input.reason, decidedAt: new Date(), decidedBy: ctx.user.id });
+        const moved = await tx.nativeUpdate(
+          AccessRequest,
+          { id: request.id, status: 'pending' },
+          { status: 'rejected', reason: input.reason, decidedAt: new Date(), decidedBy: ctx.user.id },
+        );
         if (moved !== 1) throw new DomainError('CONFLICT', 'This request was already decided.');
-        audit(tx, ctx.user, { action: 'access_request.rejected', tenantId: request.tenantId ?? null, before: { status: 'pending' }, after: { status: 'rejected', email: request.email, reason: input.reason } });
+        audit(tx, ctx.user, {
+          action: 'access_request.rejected',
+          tenantId: request.tenantId ?? null,
+          before: { status: 'pending' },
+          after: { status: 'rejected', email: request.email, reason: input.reason },
+        });
       });
       return { status: 'rejected' as const };
     }),

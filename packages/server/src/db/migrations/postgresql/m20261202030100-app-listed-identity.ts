@@ -11,22 +11,28 @@ import { Migration } from '@mikro-orm/migrations';
  * their first approval are listed by it.
  */
 export class Migration20261202030100_app_listed_identity extends Migration {
-
   override async up(): Promise<void> {
-    this.addSql(`alter table "app" add column "listed_name" varchar(100) null, add column "listed_home_page_url" varchar(2048) null;`);
-    this.addSql(`update "app" set "listed_name" = "name", "listed_home_page_url" = "home_page_url" where "kind" = 'private' or "review_status" = 'approved';`);
+    this.addSql(
+      `alter table "app" add column "listed_name" varchar(100) null, add column "listed_home_page_url" varchar(2048) null;`,
+    );
+    this.addSql(
+      `update "app" set "listed_name" = "name", "listed_home_page_url" = "home_page_url" where "kind" = 'private' or "review_status" = 'approved';`,
+    );
     // The first identity change after approval holds, in `before`, what the reviewer approved.
     const firstChange = `from "audit_event" as "e" where "e"."app_id" = "app"."id"::text and "e"."action" = 'app.details_changed' and "e"."at" > "app"."reviewed_at" and ("e"."before" ->> 'name' is distinct from "e"."after" ->> 'name' or "e"."before" ->> 'homePageUrl' is distinct from "e"."after" ->> 'homePageUrl') order by "e"."at" limit 1`;
-    this.addSql(`update "app" set "listed_name" = (select "e"."before" ->> 'name' ${firstChange}), "listed_home_page_url" = (select "e"."before" ->> 'homePageUrl' ${firstChange}), `
-      + `"review_status" = 'pending', "review_reason" = null, "submitted_at" = now() `
-      + `where "kind" = 'public' and "review_status" = 'approved' and exists (select 1 ${firstChange});`);
+    this.addSql(
+      `update "app" set "listed_name" = (select "e"."before" ->> 'name' ${firstChange}), "listed_home_page_url" = (select "e"."before" ->> 'homePageUrl' ${firstChange}), ` +
+        `"review_status" = 'pending', "review_reason" = null, "submitted_at" = now() ` +
+        `where "kind" = 'public' and "review_status" = 'approved' and exists (select 1 ${firstChange});`,
+    );
     this.addSql(`alter table "app" drop column "organization_name";`);
   }
 
   override async down(): Promise<void> {
     this.addSql(`alter table "app" add column "organization_name" varchar(100) not null default '';`);
-    this.addSql(`update "app" set "organization_name" = "organization"."name" from "organization" where "organization"."id" = "app"."organization_id";`);
+    this.addSql(
+      `update "app" set "organization_name" = "organization"."name" from "organization" where "organization"."id" = "app"."organization_id";`,
+    );
     this.addSql(`alter table "app" drop column "listed_home_page_url", drop column "listed_name";`);
   }
-
 }

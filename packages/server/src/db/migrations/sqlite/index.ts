@@ -7,7 +7,10 @@ import { Migration20261202034500_app_first_approved_at } from './m20261202034500
 /** Applied in order at start; new ones come from `make-migration`. */
 export const sqliteMigrations: MigrationObject[] = [
   { name: 'm20261128205608-initial', class: Migration20261128205608_initial },
-  { name: 'm20261202030000-connection-credentials-issuer', class: Migration20261202030000_connection_credentials_issuer },
+  {
+    name: 'm20261202030000-connection-credentials-issuer',
+    class: Migration20261202030000_connection_credentials_issuer,
+  },
   { name: 'm20261202030100-app-listed-identity', class: Migration20261202030100_app_listed_identity },
   { name: 'm20261202034500-app-first-approved-at', class: Migration20261202034500_app_first_approved_at },
 ];
