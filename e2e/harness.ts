@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildServer } from '@gatehouse/server/http/server';
-import { openTestDatabase, type TestDatabase } from '@gatehouse/server/test/harness';
+import { openTestDatabase, type TestDatabase } from '@gatehouse/server/testing';
 import type { FastifyInstance } from 'fastify';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
-export { dialects } from '@gatehouse/server/test/harness';
+export { dialects } from '@gatehouse/server/testing';
 export const DEMO_PASSWORD = 'gatehouse-demo';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const artifacts = path.join(import.meta.dirname, 'artifacts');

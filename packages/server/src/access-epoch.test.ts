@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { announceAccessChange, EPOCH_POLL_MS, watchAccessEpoch } from './access-epoch';
 import { AccessEpoch } from './db/entities';
-import { DEV, dialects, openTestDatabase, type TestDatabase } from './test/harness';
 
 describe.each(dialects)('access epoch on %s', (dialect) => {
   let t: TestDatabase;

@@ -1,6 +1,5 @@
 import { CONTROL_CHARACTERS_MESSAGE } from '@gatehouse/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessRequest, App, AuditEvent, Connection } from './db/entities';
 import {
   ADMIN,
   type Caller,
@@ -11,7 +10,8 @@ import {
   rejectionWithoutChange,
   signIn,
   type TestDatabase,
-} from './test/harness';
+} from '#test/harness';
+import { AccessRequest, App, AuditEvent, Connection } from './db/entities';
 
 const GLENDALE = '985798691';
 const publicApp = {

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { type ConnectedParty, connectApp, fetchToken, portalClient } from '../test/http-client';
+import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { type ConnectedParty, connectApp, fetchToken, portalClient } from '#test/http-client';
 import { buildServer } from './server';
 
 const TENANT = '985798691';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AccessRequest } from '../db/entities';
-import { dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { serializeError } from './log';
 
 const SECRET_VALUE = 'value-the-log-must-not-hold';

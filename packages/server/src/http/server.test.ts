@@ -1,12 +1,12 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { sha256Hex } from '../auth/secrets';
 import { SESSION_COOKIE, startSession } from '../auth/sessions';
 import { App, AuditEvent, LoginFailure, Session, User } from '../db/entities';
 import type { Database } from '../db/orm';
 import { DEMO_PASSWORD } from '../seed/demo';
-import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { buildServer, CSRF_HEADER } from './server';
 
 const HOST = 'portal.gatehouse.test';

@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { callApi, fetchToken, listen } from '../test/http-client';
+import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { callApi, fetchToken, listen } from '#test/http-client';
 import { loadSigningKeys } from './keys';
 import { type AccessTokenClaims, signAccessToken } from './tokens';
 

@@ -1,7 +1,7 @@
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { callApi, listen } from '../test/http-client';
+import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { callApi, listen } from '#test/http-client';
 
 const TENANT = '985798691';
 const SCOPES = ['tn.crm.customers:r', 'tn.crm.customers:w', 'tn.settings.employees:r'];

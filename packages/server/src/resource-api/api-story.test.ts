@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { callApi, fetchToken, listen, portalClient } from '../test/http-client';
+import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { callApi, fetchToken, listen, portalClient } from '#test/http-client';
 
 describe.each(dialects)('the whole story over plain HTTP (%s)', (dialect) => {
   let t: TestDatabase;

@@ -4,13 +4,13 @@ import nodePath from 'node:path';
 import { raw } from '@mikro-orm/core';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, ADMIN2, DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { type ConnectedParty, connectApp, fetchToken, listen } from '#test/http-client';
 import { AccessEpoch, Connection, ResourceRecord } from '../db/entities';
 import { openDatabase } from '../db/orm';
 import { buildServer } from '../http/server';
 import { loadSigningKeys } from '../oauth/keys';
 import { type AccessTokenClaims, signAccessToken } from '../oauth/tokens';
-import { ADMIN, ADMIN2, DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { type ConnectedParty, connectApp, fetchToken, listen } from '../test/http-client';
 import { DEMO_RESOURCES } from './demo-data';
 
 const T1 = '985798691';

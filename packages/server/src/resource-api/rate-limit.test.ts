@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from '#test/http-client';
 import { UsageDaily } from '../db/entities';
 import { loadSigningKeys } from '../oauth/keys';
 import { type AccessTokenClaims, signAccessToken } from '../oauth/tokens';
-import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
-import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from '../test/http-client';
 import {
   addressKey,
   FailureLimiter,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { App, ClientSecret, Connection, Tenant, UsageDaily, User } from '../db/entities';
-import { DEV, dialects, openTestDatabase, type TestDatabase } from '../test/harness';
 import { UsageRecorder } from './recorder';
 
 /** More than one statement's worth of rows for every last-use column. */

@@ -7,7 +7,7 @@ import {
   REVIEWER,
   runMigration,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
 import { App } from '../entities';
 import { Migration20261202030100_app_listed_identity as PostgresMigration } from './postgresql/m20261202030100-app-listed-identity';
 import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';

@@ -7,7 +7,7 @@ import {
   openTestDatabase,
   runMigration,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
 import { App, Connection } from '../entities';
 import { Migration20261202030000_connection_credentials_issuer as PostgresMigration } from './postgresql/m20261202030000-connection-credentials-issuer';
 import { Migration20261202030000_connection_credentials_issuer as SqliteMigration } from './sqlite/m20261202030000-connection-credentials-issuer';

@@ -1,4 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type Caller,
+  cookieJar,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  signIn,
+  type TestDatabase,
+} from '#test/harness';
 import { sha256Hex } from '../../auth/secrets';
 import { createContextInner, type SessionCookie } from '../../context';
 import {
@@ -12,18 +24,6 @@ import {
   User,
 } from '../../db/entities';
 import { createCaller } from '../../root';
-import {
-  type Caller,
-  cookieJar,
-  DEV,
-  DEV2,
-  dialects,
-  openTestDatabase,
-  REVIEWER,
-  rejection,
-  signIn,
-  type TestDatabase,
-} from '../../test/harness';
 
 const GLENDALE = '985798691';
 const SUMMIT = '100200300';

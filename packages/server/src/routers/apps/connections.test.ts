@@ -1,7 +1,5 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../auth/secrets';
-import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
 import {
   ADMIN,
   ADMIN2,
@@ -13,8 +11,10 @@ import {
   REVIEWER,
   rejectionWithoutChange,
   type TestDatabase,
-} from '../../test/harness';
-import { fetchToken, listen } from '../../test/http-client';
+} from '#test/harness';
+import { fetchToken, listen } from '#test/http-client';
+import { sha256Hex } from '../../auth/secrets';
+import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
 
 type NewApp = Parameters<Caller['apps']['create']>[0];
 

@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
+import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 
 const base = {
   homePageUrl: 'https://acme.example',

@@ -1,8 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession } from '../../auth/sessions';
-import { createContextInner } from '../../context';
-import { App, AppTenant, AppVersion, AuditEvent, User } from '../../db/entities';
-import { createCaller } from '../../root';
 import {
   ADMIN,
   ADMIN2,
@@ -14,7 +10,11 @@ import {
   REVIEWER,
   rejection,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { startSession } from '../../auth/sessions';
+import { createContextInner } from '../../context';
+import { App, AppTenant, AppVersion, AuditEvent, User } from '../../db/entities';
+import { createCaller } from '../../root';
 
 const base = {
   name: 'Dispatch Sync',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { App, AppVersion } from '../../db/entities';
-import { DEV, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
 
 const base = {
   name: 'Dispatch Sync',

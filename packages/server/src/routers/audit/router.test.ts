@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditEvent, Organization } from '../../db/entities';
 import {
   ADMIN,
   ADMIN2,
@@ -13,7 +12,8 @@ import {
   rejection,
   signIn,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { AuditEvent, Organization } from '../../db/entities';
 
 type Filters = Parameters<Caller['audit']['exportCsv']>[0];
 

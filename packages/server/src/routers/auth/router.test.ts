@@ -1,12 +1,5 @@
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../auth/secrets';
-import { SESSION_TTL_MS, startSession } from '../../auth/sessions';
-import { SIGN_IN_WINDOW_MS } from '../../auth/throttle';
-import { createContextInner } from '../../context';
-import { LoginFailure, Session, User } from '../../db/entities';
-import { createCaller } from '../../root';
-import { DEMO_PASSWORD } from '../../seed/demo';
 import {
   ADMIN,
   ADMIN2,
@@ -18,7 +11,14 @@ import {
   REVIEWER,
   rejection,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { sha256Hex } from '../../auth/secrets';
+import { SESSION_TTL_MS, startSession } from '../../auth/sessions';
+import { SIGN_IN_WINDOW_MS } from '../../auth/throttle';
+import { createContextInner } from '../../context';
+import { LoginFailure, Session, User } from '../../db/entities';
+import { createCaller } from '../../root';
+import { DEMO_PASSWORD } from '../../seed/demo';
 
 let ipCounter = 0;
 /** Each test signs in from its own address, so per-address throttling never leaks between tests. */

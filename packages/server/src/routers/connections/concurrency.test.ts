@@ -1,8 +1,8 @@
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, type Caller, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { sha256Hex } from '../../auth/secrets';
 import { AuditEvent, ClientSecret, Connection } from '../../db/entities';
-import { ADMIN, type Caller, DEV, dialects, openTestDatabase, type TestDatabase } from '../../test/harness';
 
 const TENANT = '985798691';
 const V1 = ['tn.crm.customers:r'];

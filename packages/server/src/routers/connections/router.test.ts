@@ -1,15 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex } from '../../auth/secrets';
-import {
-  App,
-  AppVersion,
-  AuditEvent,
-  type AuditEventEntity,
-  ClientSecret,
-  Connection,
-  User,
-} from '../../db/entities';
-import type { Database } from '../../db/orm';
 import {
   ADMIN,
   ADMIN2,
@@ -22,7 +11,18 @@ import {
   rejection,
   rejectionWithoutChange,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { sha256Hex } from '../../auth/secrets';
+import {
+  App,
+  AppVersion,
+  AuditEvent,
+  type AuditEventEntity,
+  ClientSecret,
+  Connection,
+  User,
+} from '../../db/entities';
+import type { Database } from '../../db/orm';
 
 const TENANT = '985798691'; // ADMIN's
 const TENANT2 = '100200300'; // ADMIN2's

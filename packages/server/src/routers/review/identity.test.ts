@@ -1,6 +1,5 @@
 import type { AppKind, CredentialsMode } from '@gatehouse/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { App, AuditEvent, Notification } from '../../db/entities';
 import {
   ADMIN,
   approveAsShown,
@@ -12,7 +11,8 @@ import {
   rejection,
   signIn,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { App, AuditEvent, Notification } from '../../db/entities';
 
 const GLENDALE = '985798691';
 const REASON = 'The new home page does not belong to your organization.';

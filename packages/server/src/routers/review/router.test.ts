@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccessRequest, App, AuditEvent, Connection, Notification } from '../../db/entities';
 import {
   ADMIN,
   ADMIN2,
@@ -13,7 +12,8 @@ import {
   rejection,
   signIn,
   type TestDatabase,
-} from '../../test/harness';
+} from '#test/harness';
+import { AccessRequest, App, AuditEvent, Connection, Notification } from '../../db/entities';
 
 const publicApp = {
   name: 'Route Planner',

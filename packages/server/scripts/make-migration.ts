@@ -9,9 +9,9 @@ import path from 'node:path';
 import { MikroORM as LibSqlOrm } from '@mikro-orm/libsql';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
-import { entities } from './entities';
-import { postgresqlMigrations } from './migrations/postgresql';
-import { sqliteMigrations } from './migrations/sqlite';
+import { entities } from '../src/db/entities';
+import { postgresqlMigrations } from '../src/db/migrations/postgresql';
+import { sqliteMigrations } from '../src/db/migrations/sqlite';
 import { withScratchPostgres } from './scratch-postgres';
 
 const name = process.argv[2];
@@ -19,7 +19,7 @@ if (!name || !/^[a-z0-9-]+$/.test(name)) {
   console.error('usage: make-migration <kebab-name>');
   process.exit(2);
 }
-const here = import.meta.dirname;
+const here = path.join(import.meta.dirname, '..', 'src', 'db');
 
 function migrationsOptions(dialect: 'sqlite' | 'postgresql', list: typeof sqliteMigrations) {
   return {

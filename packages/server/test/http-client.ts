@@ -1,6 +1,6 @@
 import type { Environment } from '@gatehouse/domain';
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../http/server';
+import { buildServer } from '../src/http/server';
 import type { Caller, TestDatabase } from './harness';
 
 /** A real server on a free port, for tests that speak plain HTTP. */

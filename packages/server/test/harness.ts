@@ -7,12 +7,12 @@ import type { Migration } from '@mikro-orm/migrations';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { startSession } from '../auth/sessions';
-import { createContextInner, type SessionCookie } from '../context';
-import { User } from '../db/entities';
-import { type Database, type Dialect, openDatabase } from '../db/orm';
-import { appRouter, createCaller } from '../root';
-import { seedDemo } from '../seed/demo';
+import { startSession } from '../src/auth/sessions';
+import { createContextInner, type SessionCookie } from '../src/context';
+import { User } from '../src/db/entities';
+import { type Database, type Dialect, openDatabase } from '../src/db/orm';
+import { appRouter, createCaller } from '../src/root';
+import { seedDemo } from '../src/seed/demo';
 
 /** Where PostgreSQL tests create their throw-away databases. */
 const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
