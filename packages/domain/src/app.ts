@@ -60,17 +60,18 @@ export const homePageUrlSchema = z
     }
   }, 'Enter a full http:// or https:// address');
 
+/** A positive whole number without leading zeros; its length is checked apart, with its own message. */
+const TENANT_ID_DIGITS = /^[1-9][0-9]*$/;
+
 /** A Tenant ID: a positive whole number without leading zeros, of at most `LIMITS.tenantIdDigits` digits. */
 export function isTenantId(value: string): boolean {
-  return TENANT_ID.test(value);
+  return TENANT_ID_DIGITS.test(value) && value.length <= LIMITS.tenantIdDigits;
 }
-
-const TENANT_ID = new RegExp(`^[1-9][0-9]{0,${LIMITS.tenantIdDigits - 1}}$`);
 
 export const tenantIdSchema = z
   .string({ error: 'Tenant ID is required' })
   .trim()
-  .regex(/^[1-9][0-9]*$/, 'A Tenant ID is a number, like 985798691')
+  .regex(TENANT_ID_DIGITS, 'A Tenant ID is a number, like 985798691')
   .max(LIMITS.tenantIdDigits, `A Tenant ID has at most ${LIMITS.tenantIdDigits} digits`);
 
 export const tenantIdsSchema = z

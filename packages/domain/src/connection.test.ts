@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CREDENTIALS_MODES } from './app';
 import {
   CONNECTION_STATUSES,
+  checkConnectionMay,
   credentialsIssuerFor,
   developerMayGenerateSecret,
   isEnvironment,
   issuerOfConnection,
   secretGenerationRefusal,
 } from './connection';
+import { DomainError } from './errors';
 
 describe('who issues a connection’s credentials', () => {
   it('a new connection takes the app’s mode at Allow', () => {
@@ -51,5 +53,21 @@ describe('isEnvironment', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('checkConnectionMay', () => {
+  it('refuses, as a conflict with a clear message, what the state does not accept', () => {
+    expect(() => checkConnectionMay(null, 'allow')).not.toThrow();
+    expect(() => checkConnectionMay({ status: 'declined' }, 'allow')).not.toThrow();
+    expect(() => checkConnectionMay({ status: 'connected' }, 'allow')).toThrow(
+      new DomainError('CONFLICT', 'This app is already connected in this environment.'),
+    );
+    expect(() => checkConnectionMay({ status: 'connected' }, 'restore')).toThrow(
+      'Only a disabled app can be restored.',
+    );
+    expect(() => checkConnectionMay(null, 'rotate_secret')).toThrow(
+      'Connect the app before creating a client secret.',
+    );
   });
 });

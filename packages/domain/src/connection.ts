@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AppKind, CredentialsMode } from './app';
+import { DomainError } from './errors';
 import { wasApproved } from './review';
 
 export const ENVIRONMENTS = ['integration', 'production'] as const;
@@ -56,6 +57,27 @@ export function canConnectionDo(state: ConnectionState, action: ConnectionAction
   }
 }
 
+/** What the admin reads when a connection in its current state refuses an action. */
+const REFUSED: Record<ConnectionAction, string> = {
+  allow: 'This app is already connected in this environment.',
+  decline: 'This app is already connected: disable it instead.',
+  upgrade: 'Only a connected or disabled app can be upgraded.',
+  decline_upgrade: 'Only a connected or disabled app has versions to decline.',
+  disable: 'Only a connected app can be disabled.',
+  restore: 'Only a disabled app can be restored.',
+  rotate_secret: 'Connect the app before creating a client secret.',
+  revoke_secret: 'Connect the app before revoking a client secret.',
+};
+
+/** Refuses, as a conflict, an action the connection's state does not accept; a missing connection is "not connected". */
+export function checkConnectionMay(
+  connection: { status: ConnectionStatus } | null,
+  action: ConnectionAction,
+): void {
+  if (!canConnectionDo(connection?.status ?? 'not_connected', action))
+    throw new DomainError('CONFLICT', REFUSED[action]);
+}
+
 /**
  * Who issues a connection's client credentials is fixed when the tenant admin
  * allows it, from the app's credentials mode at that moment. The app's mode only
@@ -102,15 +124,6 @@ export function isVisibleToTenant(
   listsTenant: boolean,
 ): boolean {
   return listsTenant && !app.deletedAt && (app.kind === 'private' || wasApproved(app));
-}
-
-/** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */
-export function newVersionAvailable(
-  connection: { acceptedVersion: number | null; declinedVersion: number | null },
-  latestVersion: number,
-): boolean {
-  if (connection.acceptedVersion === null) return false;
-  return latestVersion > Math.max(connection.acceptedVersion, connection.declinedVersion ?? 0);
 }
 
 export const GRACE_HOURS = { default: 24, max: 24 * 30 } as const;

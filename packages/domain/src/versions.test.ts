@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideScopeSave, diffScopes } from './versions';
+import { decideScopeSave, diffScopes, versionHistory } from './versions';
 
 describe('diffScopes', () => {
   it('reports what was added and removed, in catalog order', () => {
@@ -61,5 +61,20 @@ describe('decideScopeSave', () => {
       number: 2,
       diff: { added: ['tn.acc.invoices:w'], removed: ['tn.acc.invoices:r'] },
     });
+  });
+});
+
+describe('versionHistory', () => {
+  it('lists versions newest first, each with its change against the one before', () => {
+    const history = versionHistory([
+      { number: 1, scopes: ['tn.crm.leads:r'] },
+      { number: 2, scopes: ['tn.crm.leads:r', 'tn.acc.invoices:r'] },
+      { number: 3, scopes: ['tn.acc.invoices:r'] },
+    ]);
+    expect(history.map((v) => [v.number, v.added, v.removed])).toEqual([
+      [3, [], ['tn.crm.leads:r']],
+      [2, ['tn.acc.invoices:r'], []],
+      [1, ['tn.crm.leads:r'], []],
+    ]);
   });
 });

@@ -37,3 +37,15 @@ export function decideScopeSave(
   if (diff.added.length === 0 && diff.removed.length === 0) return { kind: 'unchanged' };
   return { kind: 'new-version', number: latest.number + 1, scopes, diff };
 }
+
+/** Version history, newest first: each version with what it added and removed against the one before. */
+export function versionHistory<V extends { readonly scopes: readonly string[] }>(
+  oldestFirst: readonly V[],
+): (V & ScopeDiff)[] {
+  return oldestFirst
+    .map((version, index) => ({
+      ...version,
+      ...diffScopes(oldestFirst[index - 1]?.scopes ?? [], version.scopes),
+    }))
+    .reverse();
+}
