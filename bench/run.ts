@@ -18,7 +18,7 @@ import path from 'node:path';
 import { startSession } from '@gatehouse/server/auth/sessions';
 import { createContextInner } from '@gatehouse/server/context';
 import { Tenant, TenantAdmin, User } from '@gatehouse/server/db/entities';
-import { type Database, openDatabase } from '@gatehouse/server/db/orm';
+import { type Database, migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { createCaller } from '@gatehouse/server/root';
 import { seedDemo } from '@gatehouse/server/seed/demo';
 import autocannon from 'autocannon';
@@ -472,6 +472,7 @@ async function main(): Promise<boolean> {
   let server: { child: ChildProcess; url: string } | undefined;
   try {
     const db = await openDatabase(`file:${dbFile}`);
+    await migrate(db);
     const pool = await setUp(db, FIXED_PAIRS ?? POOL_PAIRS);
     await db.close();
     log(`${pool.length} app × tenant pairs connected in ${seconds(started)}`);

@@ -1,8 +1,8 @@
 /**
  * The server under load, in its own process so that it never shares an event
- * loop with the load generator. Started by run.ts with the database file as
- * its argument; reports its port over IPC and stops on SIGTERM or when the
- * parent goes away.
+ * loop with the load generator. Started by run.ts with the database file
+ * (migrated and filled by run.ts) as its argument; reports its port over IPC
+ * and stops on SIGTERM or when the parent goes away.
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { buildServer } from '@gatehouse/server/http/server';

@@ -1,15 +1,34 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Repository root: the embedded database lives in `data/` there unless told otherwise. */
-const repoRoot = path.resolve(import.meta.dirname, '../../..');
+/**
+ * The repository's root, the folder holding `pnpm-workspace.yaml`: every file location is resolved from it,
+ * so the same code finds them from `src/` (tsx, tests) and from the bundle in `dist/`.
+ */
+function findRepoRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir)
+      throw new Error(`No pnpm-workspace.yaml above ${from}: start the server from its repository.`);
+  }
+}
+
+const repoRoot = findRepoRoot(import.meta.dirname);
+
+export const paths = {
+  /** The embedded database, unless DATABASE_URL says otherwise. */
+  embeddedDatabase: path.join(repoRoot, 'data', 'gatehouse.db'),
+  developerPortalDist: path.join(repoRoot, 'apps', 'developer-portal', 'dist'),
+  adminConsoleDist: path.join(repoRoot, 'apps', 'admin-console', 'dist'),
+};
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('127.0.0.1'),
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (`file:` prefix optional). */
-  DATABASE_URL: z.string().default(`file:${path.join(repoRoot, 'data', 'gatehouse.db')}`),
+  DATABASE_URL: z.string().default(`file:${paths.embeddedDatabase}`),
   /**
    * Public base URL: token issuers and audiences (`PUBLIC_URL/integration`), the OAuth metadata and
    * links shown to users. Defaults to http://localhost:PORT, the URL the server prints; never taken
@@ -53,9 +72,3 @@ export function readEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   return parsed.data;
 }
-
-export const paths = {
-  repoRoot,
-  developerPortalDist: path.join(repoRoot, 'apps', 'developer-portal', 'dist'),
-  adminConsoleDist: path.join(repoRoot, 'apps', 'admin-console', 'dist'),
-};

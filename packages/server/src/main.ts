@@ -1,12 +1,30 @@
-import { openDatabase } from './db/orm';
+import { migrate, openDatabase, pendingMigrations } from './db/orm';
 import { readEnv } from './env';
 import { buildServer } from './http/server';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
 
 const env = readEnv();
 const db = await openDatabase(env.DATABASE_URL);
+// The embedded demo brings itself up to date and seeds itself, so that `npm start` is all a newcomer
+// runs. Anywhere else the schema changes only through `migrate`, run once before the instances start.
 const demo = db.dialect === 'sqlite' && env.NODE_ENV !== 'production';
-if (demo) await seedDemo(db.em());
+if (demo) {
+  await migrate(db);
+  await seedDemo(db.em());
+} else {
+  const pending = await pendingMigrations(db);
+  if (pending.length > 0) {
+    await db.close();
+    console.error(
+      [
+        `Gatehouse will not start: the database lacks ${pending.length} migration(s) (${pending.join(', ')}).`,
+        'Apply them with the same DATABASE_URL first: `node dist/migrate.js` in packages/server',
+        '(or `npx -y pnpm@12.4.2 --filter @gatehouse/server run migrate`), then start again.',
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+}
 
 // The issuer tokens name: configuration, else the URL printed below (on port 0, the one the server gets).
 const publicUrl = env.PUBLIC_URL ?? (env.PORT ? `http://localhost:${env.PORT}` : undefined);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,10 +6,11 @@ import type { Migration } from '@mikro-orm/migrations';
 import { getTRPCErrorShape, TRPCError } from '@trpc/server';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { scratchPostgres } from '../scripts/scratch-postgres';
 import { startSession } from '../src/auth/sessions';
 import { createContextInner, type SessionCookie } from '../src/context';
 import { User } from '../src/db/entities';
-import { type Database, type Dialect, openDatabase } from '../src/db/orm';
+import { type Database, type Dialect, migrate, openDatabase } from '../src/db/orm';
 import { appRouter, createCaller } from '../src/root';
 import { seedDemo } from '../src/seed/demo';
 
@@ -49,31 +49,23 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/** A fresh, empty database of the given dialect (not migrated) and how to drop it. */
+export async function emptyDatabase(dialect: Dialect): Promise<{ url: string; drop(): Promise<void> }> {
+  if (dialect === 'sqlite') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+    return {
+      url: `file:${path.join(dir, 'test.db')}`,
+      drop: async () => fs.rmSync(dir, { recursive: true, force: true }),
+    };
+  }
+  return scratchPostgres(PG_ADMIN_URL, 'gatehouse_test');
+}
+
 /** A fresh, migrated, demo-seeded database of the given dialect. */
 export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> {
-  let url: string;
-  let drop: () => Promise<void>;
-  if (dialect === 'postgresql') {
-    const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const target = new URL(PG_ADMIN_URL);
-    target.pathname = `/${name}`;
-    url = target.toString();
-    drop = async () => {
-      const client = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    };
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
-    url = `file:${path.join(dir, 'test.db')}`;
-    drop = async () => fs.rmSync(dir, { recursive: true, force: true });
-  }
+  const { url, drop } = await emptyDatabase(dialect);
   const db = await openDatabase(url);
+  await migrate(db);
   await seedDemo(db.em());
   return {
     db,

@@ -42,7 +42,7 @@ const shared = {
   debug: false,
 };
 
-/** Open the database and bring its schema up to date. */
+/** Opens the database as it is: its schema is brought up to date by `migrate`, never on open. */
 export async function openDatabase(databaseUrl: string): Promise<Database> {
   const dialect = dialectOf(databaseUrl);
   let orm: MikroORM;
@@ -72,7 +72,6 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     await conn.execute('pragma busy_timeout = 5000');
     await conn.execute('pragma foreign_keys = on');
   }
-  await orm.getMigrator().up();
   return {
     orm,
     dialect,
@@ -80,4 +79,14 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     changes: new EventEmitter().setMaxListeners(100),
     close: () => orm.close(true),
   };
+}
+
+/** Applies the migrations the database has not had yet, in order; returns their names. */
+export async function migrate(db: Database): Promise<string[]> {
+  return (await db.orm.getMigrator().up()).map((migration) => migration.name);
+}
+
+/** The migrations the database has not had yet: a server must not run on an older schema than its code's. */
+export async function pendingMigrations(db: Database): Promise<string[]> {
+  return (await db.orm.getMigrator().getPendingMigrations()).map((migration) => migration.name);
 }

@@ -118,7 +118,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
-  const signer = new TokenSigner();
+  const signer = new TokenSigner(app.log);
   const limiter: RateLimiter = options.redisUrl
     ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }))
     : new MemoryRateLimiter();
@@ -142,7 +142,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   app.decorate('runtime', { state, usage, limiter, failures });
-  const stopWatching = await watchAccessEpoch(options.db);
+  const stopWatching = await watchAccessEpoch(options.db, app.log);
   app.addHook('onClose', async () => {
     stopWatching();
     await signer.close();

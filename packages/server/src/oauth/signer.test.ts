@@ -20,7 +20,7 @@ describe('token signer', () => {
   });
 
   it('answers every request of a burst with a valid signature of its own input and key', async () => {
-    signer = new TokenSigner();
+    signer = new TokenSigner({ error: vi.fn() });
     const inputs = Array.from({ length: 200 }, (_, i) => `header.payload-${i}`);
     const signatures = await Promise.all(
       inputs.map((input, i) => signer.sign(input, i % 2 ? other.privateKey : privateKey)),
@@ -40,8 +40,8 @@ describe('token signer', () => {
   });
 
   it('keeps signing on the event loop when its worker dies, the unanswered requests included', async () => {
-    signer = new TokenSigner();
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logged = vi.fn();
+    signer = new TokenSigner({ error: logged });
     expect(valid('warm', await signer.sign('warm', privateKey))).toBe(true);
     const worker = (signer as unknown as { worker: { terminate(): Promise<number> } }).worker;
     const pending = Array.from({ length: 20 }, (_, i) => signer.sign(`pending-${i}`, privateKey));
@@ -56,8 +56,8 @@ describe('token signer', () => {
   });
 
   it('fails only the request whose key cannot sign, and goes on signing the others', async () => {
-    signer = new TokenSigner();
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const logged = vi.fn();
+    signer = new TokenSigner({ error: logged });
     const unusable = generateKeyPairSync('ed25519').privateKey;
     const [good, bad, alsoGood] = await Promise.allSettled([
       signer.sign('one', privateKey),
@@ -72,7 +72,7 @@ describe('token signer', () => {
   });
 
   it('answers requests still waiting when it closes', async () => {
-    signer = new TokenSigner();
+    signer = new TokenSigner({ error: vi.fn() });
     const pending = Array.from({ length: 10 }, (_, i) => signer.sign(`closing-${i}`, privateKey));
     await signer.close();
     for (const [i, signature] of (await Promise.all(pending)).entries()) {

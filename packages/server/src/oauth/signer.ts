@@ -1,5 +1,8 @@
-import { type KeyObject, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import type { FastifyBaseLogger } from 'fastify';
+import { es256 } from './es256';
+import type { SignerReply, SignerRequest } from './signer-worker';
 
 interface Job {
   input: string;
@@ -22,6 +25,9 @@ interface Job {
  * on the event loop from then on: tokens keep coming, a little slower.
  */
 export class TokenSigner {
+  /** `log`: where trouble with the worker is reported (the server's logger). */
+  constructor(private readonly log: Pick<FastifyBaseLogger, 'error'>) {}
+
   private worker: Worker | undefined;
   private failed = false;
   private queue: Job[] = [];
@@ -72,13 +78,13 @@ export class TokenSigner {
         let keyId = this.keyIds.get(job.key);
         if (keyId === undefined) {
           keyId = this.keyIds.size;
-          worker.postMessage({ keyId, key: job.key });
+          worker.postMessage({ keyId, key: job.key } satisfies SignerRequest);
           this.keyIds.set(job.key, keyId);
         }
         keys.push(keyId);
       }
       this.inFlight.set(id, batch);
-      worker.postMessage({ id, inputs: batch.map((job) => job.input), keys });
+      worker.postMessage({ id, inputs: batch.map((job) => job.input), keys } satisfies SignerRequest);
     } catch (error) {
       this.inFlight.delete(id);
       this.stop(error as Error);
@@ -88,19 +94,22 @@ export class TokenSigner {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, { eval: true, name: 'token-signer' });
+    const worker = startWorker();
     worker.unref();
-    worker.on('message', (message: { id: number; signatures?: string[]; error?: string }) => {
+    worker.on('message', (message: SignerReply) => {
       const batch = this.inFlight.get(message.id);
       if (!batch) return;
       this.inFlight.delete(message.id);
-      if (!message.signatures) {
+      if ('error' in message) {
         // The worker could not sign this batch: sign it here rather than fail the requests.
-        console.error('token signer could not sign a batch; signing it on the event loop', message.error);
+        this.log.error(
+          { reason: message.error },
+          'token signer could not sign a batch; signing it on the event loop',
+        );
         signEachHere(batch);
         return;
       }
-      for (const [index, job] of batch.entries()) job.resolve(message.signatures![index]!);
+      for (const [index, job] of batch.entries()) job.resolve(message.signatures[index]!);
     });
     worker.on('error', (error) => this.stop(error, worker));
     worker.on('exit', (code) => this.stop(new Error(`exit code ${code}`), worker));
@@ -113,7 +122,7 @@ export class TokenSigner {
     if (this.failed || this.worker !== worker) return;
     this.worker = undefined;
     this.failed = true;
-    console.error('token signer stopped; signing on the event loop from now on', error);
+    this.log.error({ err: error }, 'token signer stopped; signing on the event loop from now on');
     void worker?.terminate();
     this.signRemainingHere();
   }
@@ -131,36 +140,26 @@ export class TokenSigner {
 function signEachHere(jobs: Job[]): void {
   for (const job of jobs) {
     try {
-      job.resolve(signHere(job.input, job.key));
+      job.resolve(es256(job.input, job.key));
     } catch (error) {
       job.reject(error as Error);
     }
   }
 }
 
-function signHere(input: string, key: KeyObject): string {
-  return sign('sha256', Buffer.from(input, 'latin1'), { key, dsaEncoding: 'ieee-p1363' }).toString(
-    'base64url',
-  );
+/**
+ * The worker thread: built, the JavaScript entry beside the bundle. From source (tests, `tsx watch`) it is
+ * TypeScript, which Node 20 does not load in a worker thread even under tsx, so a one-line starter imports
+ * it through tsx's `tsImport` (tsx is a development dependency, resolved from this package).
+ */
+function startWorker(): Worker {
+  const options = { name: 'token-signer' };
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./signer-worker.js', import.meta.url), options);
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
+  const worker = JSON.stringify(new URL('./signer-worker.ts', import.meta.url).href);
+  return new Worker(`import(${tsx}).then((tsx) => tsx.tsImport(${worker}, ${worker}))`, {
+    ...options,
+    eval: true,
+  });
 }
-
-/** The worker: plain JavaScript, so that it runs the same under any loader. */
-const WORKER_SOURCE = `
-const { parentPort } = require('node:worker_threads');
-const { sign } = require('node:crypto');
-const keys = new Map();
-parentPort.on('message', (message) => {
-  if (message.key) {
-    keys.set(message.keyId, message.key);
-    return;
-  }
-  try {
-    const signatures = message.inputs.map((input, index) =>
-      sign('sha256', Buffer.from(input, 'latin1'), { key: keys.get(message.keys[index]), dsaEncoding: 'ieee-p1363' }).toString('base64url'),
-    );
-    parentPort.postMessage({ id: message.id, signatures });
-  } catch (error) {
-    parentPort.postMessage({ id: message.id, error: String(error && error.message || error) });
-  }
-});
-`;

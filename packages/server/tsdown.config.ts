@@ -1,0 +1,22 @@
+import { defineConfig } from 'tsdown';
+
+/**
+ * The server as Node runs it in production (`node dist/main.js`): the start and migrate commands and the
+ * token signer's worker thread, each an entry of its own. Installed packages stay in node_modules; the
+ * workspace's packages, which export TypeScript source, are bundled in.
+ */
+export default defineConfig({
+  entry: {
+    main: 'src/main.ts',
+    migrate: 'src/migrate.ts',
+    'signer-worker': 'src/oauth/signer-worker.ts',
+  },
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outDir: 'dist',
+  // `.js`, as the package is an ES module: signer.ts loads `./signer-worker.js` beside it.
+  fixedExtension: false,
+  deps: { alwaysBundle: [/^@gatehouse\//] },
+  sourcemap: true,
+});
