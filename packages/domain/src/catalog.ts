@@ -151,6 +151,9 @@ export const SCOPE_CATALOG: readonly CatalogArea[] = [
 ];
 
 export type Access = 'r' | 'w';
+/** The two access levels of a resource, view before modify. */
+export const ACCESSES: readonly Access[] = ['r', 'w'];
+export const ACCESS_LABEL: Record<Access, string> = { r: 'View', w: 'Modify' };
 
 export interface ScopeInfo {
   readonly scope: string;
@@ -166,7 +169,7 @@ export function scopeString(areaKey: string, resourceKey: string, access: Access
 const SCOPE_INDEX: ReadonlyMap<string, ScopeInfo> = new Map(
   SCOPE_CATALOG.flatMap((area) =>
     area.resources.flatMap((resource) =>
-      (['r', 'w'] as const).map((access) => {
+      ACCESSES.map((access) => {
         const scope = scopeString(area.key, resource.key, access);
         return [scope, { scope, area, resource, access }] as const;
       }),
@@ -189,7 +192,7 @@ export function scopeInfo(scope: string): ScopeInfo | undefined {
 export function describeScope(scope: string): string {
   const info = SCOPE_INDEX.get(scope);
   if (!info) return scope;
-  return `${info.area.name} · ${info.resource.name} · ${info.access === 'r' ? 'View' : 'Modify'}`;
+  return `${info.area.name} · ${info.resource.name} · ${ACCESS_LABEL[info.access]}`;
 }
 
 const CATALOG_ORDER: ReadonlyMap<string, number> = new Map(ALL_SCOPES.map((s, i) => [s, i]));

@@ -13,10 +13,13 @@ export function secretState(secret: SecretLifetime, now = new Date()): SecretSta
   return secret.expiresAt ? 'expiring' : 'active';
 }
 
-/** A secret authenticates its client while it is neither revoked nor past its expiry. */
-export function isSecretLive(secret: SecretLifetime, now = new Date()): boolean {
-  const state = secretState(secret, now);
+/** A secret in this state authenticates its client: it is neither revoked nor past its expiry. */
+export function isLiveSecretState(state: SecretState): boolean {
   return state === 'active' || state === 'expiring';
+}
+
+export function isSecretLive(secret: SecretLifetime, now = new Date()): boolean {
+  return isLiveSecretState(secretState(secret, now));
 }
 
 /** When a rotation's grace period ends: `graceHours` from `now`. */
