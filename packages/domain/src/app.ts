@@ -112,6 +112,8 @@ export const newAppSchema = z.object({
   scopes: scopesSchema,
 });
 export type NewAppInput = z.input<typeof newAppSchema>;
+/** A new app as it reaches the server: trimmed, Tenant IDs checked, scopes in catalog order. */
+export type NewApp = z.output<typeof newAppSchema>;
 
 /**
  * Turn a zod error into `{ field: message }` — the first message per field,

@@ -1,8 +1,9 @@
 import { invalidField } from './errors';
 
+/** A connection's choices of versions; none is made while it was never allowed. */
 interface VersionChoice {
-  readonly acceptedVersion: number | null;
-  readonly declinedVersion: number | null;
+  readonly acceptedVersion?: number | null | undefined;
+  readonly declinedVersion?: number | null | undefined;
 }
 
 interface AppVersions {
@@ -12,7 +13,7 @@ interface AppVersions {
 
 /** *New Version Available* shows while the app has a version newer than both the accepted and the last declined one. */
 export function newVersionAvailable(connection: VersionChoice, latestVersion: number): boolean {
-  if (connection.acceptedVersion === null) return false;
+  if (!connection.acceptedVersion) return false;
   return latestVersion > Math.max(connection.acceptedVersion, connection.declinedVersion ?? 0);
 }
 
@@ -22,7 +23,7 @@ export function newVersionAvailable(connection: VersionChoice, latestVersion: nu
  * Unlike the tag, it stays on offer after the admin declined it once.
  */
 export function upgradeOnOffer(
-  connection: Pick<VersionChoice, 'acceptedVersion'>,
+  connection: VersionChoice,
   app: AppVersions,
 ): { fromVersion: number; toVersion: number } | null {
   const from = connection.acceptedVersion;
@@ -36,7 +37,7 @@ export function upgradeOnOffer(
  * the admin reviews again.
  */
 export function checkUpgradeTarget(
-  connection: Pick<VersionChoice, 'acceptedVersion'>,
+  connection: VersionChoice,
   latestVersion: number,
   toVersion: number,
 ): void {
@@ -50,7 +51,7 @@ export function checkUpgradeTarget(
 
 /** A declined version must exist and be newer than the accepted one. */
 export function checkDeclinedVersion(
-  connection: Pick<VersionChoice, 'acceptedVersion'>,
+  connection: VersionChoice,
   latestVersion: number,
   toVersion: number,
 ): void {

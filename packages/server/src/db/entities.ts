@@ -99,8 +99,10 @@ export const App = defineEntity({
     firstApprovedAt: p.datetime().nullable(),
     /** Identifies the app on every API call; shown to its developers, kept after deletion for auditors. */
     appKey: p.string().length(64).unique(),
-    /** Number of the newest version; bumped with a compare-and-set so versions stay contiguous. */
+    /** Number of the newest version: contiguous, as racing saves retry on the revision below. */
     latestVersion: p.integer(),
+    /** Optimistic lock: every update the ORM makes bumps it, so of two saves read from one state exactly one lands. */
+    revision: p.integer().version(),
     createdBy: () => p.manyToOne(User),
     createdAt: createdAt(),
     updatedAt: p
@@ -182,8 +184,11 @@ export const Connection = defineEntity({
      * connection was allowed, never changed by a later switch of the app's mode.
      */
     credentialsIssuer: p.enum([...CREDENTIALS_MODES]).default('tenant_admin'),
-    /** Bumped by every state change: changes are compare-and-set on it, so racing admins never lose one. */
-    revision: p.integer().default(1),
+    /**
+     * Optimistic lock: every update the ORM makes bumps it (the batched last-use
+     * stamps do not), so a change made from a stale state is refused, never lost.
+     */
+    revision: p.integer().version(),
     createdAt: createdAt(),
     updatedAt: p.datetime().onCreate(() => new Date()),
     updatedBy: () => p.manyToOne(User).nullable(),

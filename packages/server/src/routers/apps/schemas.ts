@@ -99,8 +99,6 @@ export const versionOutput = z.object({
   removed: z.array(z.string()),
 });
 
-export type AppDetail = z.infer<typeof appDetailOutput>;
-
 export const generateSecretInput = appIdInput.extend({
   tenantId: tenantIdSchema,
   environment: environmentSchema,
@@ -125,9 +123,6 @@ export const appConnectionOutput = z.object({
 export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });
 
 export const usageInput = appIdInput.extend({ days: z.number().int().min(1).max(90).default(30) });
-
-/** Rows one usage report holds at most: the newest days come first, so a cut drops the oldest. */
-export const USAGE_REPORT_MAX_ROWS = 2000;
 
 export const usageOutput = z.object({
   from: z.string(),

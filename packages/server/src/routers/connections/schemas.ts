@@ -5,12 +5,13 @@ import {
   environmentSchema,
   GRACE_HOURS,
   graceHoursSchema,
-  tenantIdSchema,
+  SECRET_STATES,
 } from '@gatehouse/domain';
 import { z } from 'zod';
 
-export const tenantEnvInput = z.object({ tenantId: tenantIdSchema, environment: environmentSchema });
-export const tenantAppInput = tenantEnvInput.extend({ appId: z.string().max(100) });
+/** The rest of a tenant procedure's input: `tenantProcedure` adds the `tenantId` and checks it first. */
+export const environmentInput = z.object({ environment: environmentSchema });
+export const tenantAppInput = environmentInput.extend({ appId: z.string().max(100) });
 /** Allow names who the admin was shown would issue the credentials: a mode switched meanwhile is refused, not taken unseen. */
 export const allowInput = tenantAppInput.extend({
   credentialsIssuer: z.enum(CREDENTIALS_MODES, {
@@ -59,7 +60,7 @@ export const secretOutput = z.object({
   lastUsedAt: z.date().nullable(),
   expiresAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
-  state: z.enum(['active', 'expiring', 'expired', 'revoked']),
+  state: z.enum(SECRET_STATES),
 });
 
 export const scopeChangeOutput = z.object({

@@ -3,6 +3,7 @@ import { Migration20261128205608_initial } from './m20261128205608-initial';
 import { Migration20261202030000_connection_credentials_issuer } from './m20261202030000-connection-credentials-issuer';
 import { Migration20261202030100_app_listed_identity } from './m20261202030100-app-listed-identity';
 import { Migration20261202034500_app_first_approved_at } from './m20261202034500-app-first-approved-at';
+import { Migration20261203010000_app_revision } from './m20261203010000-app-revision';
 
 /** Applied in order at start; new ones come from `make-migration`. */
 export const sqliteMigrations: MigrationObject[] = [
@@ -13,4 +14,5 @@ export const sqliteMigrations: MigrationObject[] = [
   },
   { name: 'm20261202030100-app-listed-identity', class: Migration20261202030100_app_listed_identity },
   { name: 'm20261202034500-app-first-approved-at', class: Migration20261202034500_app_first_approved_at },
+  { name: 'm20261203010000-app-revision', class: Migration20261203010000_app_revision },
 ];

@@ -1,8 +1,11 @@
 import { notFound } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
+import type { Actor } from '../../audit';
 import { App, type AppEntity, AppTenant, AppVersion } from '../../db/entities';
 import { isUuid } from '../../db/ids';
-import type { AppDetail } from './schemas';
+
+/** A member of an organization acting on its apps, as the developer procedures pass them in. */
+export type OrganizationMember = Actor & { organizationId: string; organizationName: string };
 
 /** The organization's live app, or NOT_FOUND — the same answer for missing, deleted, foreign and malformed ids. */
 export async function findOwnedApp(
@@ -26,12 +29,16 @@ export async function tenantIdsOf(em: EntityManager, appId: string): Promise<str
   return rows.map((row) => row.tenantId);
 }
 
-export async function latestScopesOf(em: EntityManager, app: AppEntity): Promise<string[]> {
-  const version = await em.findOneOrFail(AppVersion, { app: app.id, number: app.latestVersion });
-  return version.scopes;
+export async function scopesOfVersion(em: EntityManager, appId: string, number: number): Promise<string[]> {
+  return (await em.findOneOrFail(AppVersion, { app: appId, number })).scopes;
 }
 
-export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppDetail> {
+export async function latestScopesOf(em: EntityManager, app: AppEntity): Promise<string[]> {
+  return scopesOfVersion(em, app.id, app.latestVersion);
+}
+
+/** The app as its developers see it (load `organization`). */
+export async function appDetail(em: EntityManager, app: AppEntity) {
   const [tenantIds, scopes] = await Promise.all([tenantIdsOf(em, app.id), latestScopesOf(em, app)]);
   return {
     id: app.id,
@@ -53,4 +60,10 @@ export async function appDetail(em: EntityManager, app: AppEntity): Promise<AppD
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
   };
+}
+
+/** Reads the app afresh after a change: a unit of work of its own, so no row it held before is reused. */
+export async function ownedAppDetail(em: EntityManager, organizationId: string, appId: string) {
+  const fresh = em.fork();
+  return appDetail(fresh, await findOwnedApp(fresh, organizationId, appId));
 }
