@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { developerActor } from '#test/actors';
+import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { AuditEvent } from '../../db/entities';
+import { createApp } from './apps';
+import { addTenant, removeTenant } from './tenants';
+
+describe.each(dialects)('tenant list service on %s', (dialect) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+  });
+  afterAll(async () => t?.close());
+
+  it('adds and removes Tenant IDs, one audit event each, and refuses a second listing', async () => {
+    const dev = await developerActor(t, DEV);
+    const app = await createApp(t.db.em(), dev, {
+      name: 'Tenants by Service',
+      homePageUrl: 'https://acme.example',
+      tenantIds: ['985798691'],
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      scopes: ['tn.crm.customers:r'],
+    });
+    const input = { appId: app.id, tenantId: '100200300' };
+    expect(await addTenant(t.db.em(), dev, input)).toEqual({ tenantIds: ['985798691', '100200300'] });
+    await expect(addTenant(t.db.em(), dev, input)).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+      fieldErrors: { tenantId: 'Tenant ID 100200300 is already listed' },
+    });
+    expect(await removeTenant(t.db.em(), dev, input)).toEqual({ tenantIds: ['985798691'] });
+    const actions = (await t.db.em().find(AuditEvent, { appId: app.id }, { orderBy: { at: 'asc' } })).map(
+      (e) => e.action,
+    );
+    expect(actions).toEqual(['app.created', 'app.tenant_added', 'app.tenant_removed']);
+  });
+});

@@ -1,0 +1,17 @@
+import { loadSessionUser, type SessionUser } from '../src/auth/sessions';
+import { User } from '../src/db/entities';
+import type { TestDatabase } from './harness';
+
+/** A demo user as a procedure would pass them to a service, without a session or a router. */
+export async function actor(t: TestDatabase, email: string): Promise<SessionUser> {
+  const em = t.db.em();
+  return loadSessionUser(em, await em.findOneOrFail(User, { email }, { populate: ['organization'] }));
+}
+
+/** A demo developer, with the organization the developer procedures guarantee. */
+export async function developerActor(t: TestDatabase, email: string) {
+  const user = await actor(t, email);
+  const { organizationId, organizationName } = user;
+  if (!organizationId || !organizationName) throw new Error(`${email} belongs to no organization`);
+  return { ...user, organizationId, organizationName };
+}
