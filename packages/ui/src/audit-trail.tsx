@@ -1,6 +1,10 @@
 import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
-import { Banner, Button, EmptyState, formatDateTime, Loading, Pager } from './primitives';
+import { DataTable } from './data-table';
+import { SelectField } from './fields';
+import { formatDateTime } from './format';
+import { Button, EmptyState, Pager } from './primitives';
+import { QueryResult } from './query-result';
 import { messageFrom, useTRPC } from './trpc';
 
 type View = 'reviewer' | 'developer' | 'tenant';
@@ -76,6 +80,7 @@ export function AuditTrail({
       setExporting(messageFrom(error));
     }
   };
+  const change = (key: keyof typeof draft) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
   const field = (key: keyof typeof draft, label: string, type = 'text', placeholder?: string) => (
     <div className="field">
       <label htmlFor={`audit-${key}`}>{label}</label>
@@ -84,7 +89,7 @@ export function AuditTrail({
         type={type}
         value={draft[key]}
         placeholder={placeholder}
-        onChange={(e) => setDraft((d) => ({ ...d, [key]: e.target.value }))}
+        onChange={(e) => change(key)(e.target.value)}
       />
     </div>
   );
@@ -94,40 +99,26 @@ export function AuditTrail({
       <form className="card filters" onSubmit={apply} aria-label="Filter the audit trail">
         {view === 'reviewer' ? field('organizationId', 'Organization ID') : null}
         {apps ? (
-          <div className="field">
-            <label htmlFor="audit-appId">App</label>
-            <select
-              id="audit-appId"
-              value={draft.appId}
-              onChange={(e) => setDraft((d) => ({ ...d, appId: e.target.value }))}
-            >
-              <option value="">All apps</option>
-              {apps.map((a) => (
-                <option key={a.id} value={a.id}>
-                  {a.name}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="audit-appId"
+            label="App"
+            all="All apps"
+            options={apps.map((a) => ({ value: a.id, label: a.name }))}
+            value={draft.appId}
+            onChange={change('appId')}
+          />
         ) : (
           field('appId', 'App ID')
         )}
         {tenantIds ? (
-          <div className="field">
-            <label htmlFor="audit-tenantId">Tenant</label>
-            <select
-              id="audit-tenantId"
-              value={draft.tenantId}
-              onChange={(e) => setDraft((d) => ({ ...d, tenantId: e.target.value }))}
-            >
-              <option value="">All my tenants</option>
-              {tenantIds.map((t) => (
-                <option key={t} value={t}>
-                  {t}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField
+            id="audit-tenantId"
+            label="Tenant"
+            all="All my tenants"
+            options={tenantIds.map((t) => ({ value: t, label: t }))}
+            value={draft.tenantId}
+            onChange={change('tenantId')}
+          />
         ) : (
           field('tenantId', 'Tenant ID')
         )}
@@ -145,62 +136,48 @@ export function AuditTrail({
           </span>
         ) : null}
       </form>
-      {events.isPending ? (
-        <Loading label="Loading audit events…" />
-      ) : events.isError ? (
-        <Banner kind="error">{messageFrom(events.error)}</Banner>
-      ) : events.data.totalCount === 0 ? (
-        <EmptyState title="No audit events match" />
-      ) : (
-        <>
-          <p className="muted" role="status">
-            {events.data.totalCount} events
-          </p>
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Audit events, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">App</th>
-                  <th scope="col">Tenant</th>
-                  <th scope="col">Before / after</th>
+      <QueryResult
+        query={events}
+        loading="Loading audit events…"
+        empty={<EmptyState title="No audit events match" />}
+      >
+        {({ items, totalCount }) => (
+          <>
+            <p className="muted" role="status">
+              {totalCount} events
+            </p>
+            <DataTable
+              caption="Audit events, newest first"
+              columns={['When', 'Actor', 'Action', 'App', 'Tenant', 'Before / after']}
+            >
+              {items.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatDateTime(e.at)}</td>
+                  <td>{e.actorEmail ?? <span className="muted">anonymous</span>}</td>
+                  <td>
+                    <code>{e.action}</code>
+                    {e.organizationName ? <div className="muted">{e.organizationName}</div> : null}
+                  </td>
+                  <td>{e.appName ?? (e.appId ? <code>{e.appId.slice(0, 8)}</code> : '—')}</td>
+                  <td>{e.tenantId ?? '—'}</td>
+                  <td>
+                    <details>
+                      <summary>Show</summary>
+                      <div className="muted">Before</div>
+                      <pre className="json">
+                        {e.before === null ? '—' : JSON.stringify(e.before, null, 2)}
+                      </pre>
+                      <div className="muted">After</div>
+                      <pre className="json">{e.after === null ? '—' : JSON.stringify(e.after, null, 2)}</pre>
+                    </details>
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {events.data.items.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatDateTime(e.at)}</td>
-                    <td>{e.actorEmail ?? <span className="muted">anonymous</span>}</td>
-                    <td>
-                      <code>{e.action}</code>
-                      {e.organizationName ? <div className="muted">{e.organizationName}</div> : null}
-                    </td>
-                    <td>{e.appName ?? (e.appId ? <code>{e.appId.slice(0, 8)}</code> : '—')}</td>
-                    <td>{e.tenantId ?? '—'}</td>
-                    <td>
-                      <details>
-                        <summary>Show</summary>
-                        <div className="muted">Before</div>
-                        <pre className="json">
-                          {e.before === null ? '—' : JSON.stringify(e.before, null, 2)}
-                        </pre>
-                        <div className="muted">After</div>
-                        <pre className="json">
-                          {e.after === null ? '—' : JSON.stringify(e.after, null, 2)}
-                        </pre>
-                      </details>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={page} pageSize={PAGE_SIZE} totalCount={events.data.totalCount} onPage={setPage} />
-        </>
-      )}
+              ))}
+            </DataTable>
+            <Pager page={page} pageSize={PAGE_SIZE} totalCount={totalCount} onPage={setPage} />
+          </>
+        )}
+      </QueryResult>
     </>
   );
 }

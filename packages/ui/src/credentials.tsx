@@ -22,17 +22,11 @@ export function CredentialsOnce({
       <dl className="dl">
         <dt>Client ID</dt>
         <dd className="masked">
-          <code className="secret" data-testid="client-id">
-            {clientId}
-          </code>
-          <CopyButton value={clientId} label="Copy Client ID" />
+          <CopyableValue value={clientId} testId="client-id" copyLabel="Copy Client ID" />
         </dd>
         <dt>Client Secret</dt>
         <dd className="masked">
-          <code className="secret" data-testid="client-secret">
-            {clientSecret}
-          </code>
-          <CopyButton value={clientSecret} label="Copy Client Secret" />
+          <CopyableValue value={clientSecret} testId="client-secret" copyLabel="Copy Client Secret" />
         </dd>
       </dl>
       {onDone ? (
@@ -43,5 +37,25 @@ export function CredentialsOnce({
         </div>
       ) : null}
     </section>
+  );
+}
+
+/** A value shown in full once, with a button to copy it: a secret, a key, a link to pass on. */
+export function CopyableValue({
+  value,
+  testId,
+  copyLabel,
+}: {
+  value: string;
+  testId: string;
+  copyLabel: string;
+}) {
+  return (
+    <>
+      <code className="secret" data-testid={testId}>
+        {value}
+      </code>
+      <CopyButton value={value} label={copyLabel} />
+    </>
   );
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { formatDateTime } from './primitives';
+import { formatDateTime } from './format';
 import { useTRPC } from './trpc';
 
 /** The bell in the top bar: in-app notifications such as review decisions. */

@@ -1,12 +1,5 @@
-import {
-  type ButtonHTMLAttributes,
-  type InputHTMLAttributes,
-  type ReactNode,
-  useEffect,
-  useId,
-  useRef,
-  useState,
-} from 'react';
+import { type ButtonHTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { FieldError } from './fields';
 
 export function Button({
   variant = 'secondary',
@@ -29,45 +22,6 @@ export function Button({
       {children}
     </button>
   );
-}
-
-/** A labelled input with its error right under it, tied together for screen readers. */
-export function TextField({
-  label,
-  error,
-  hint,
-  ...props
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: ReactNode }) {
-  const id = useId();
-  return (
-    <div className={`field ${error ? 'field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : hint ? `${id}-hint` : undefined}
-        {...props}
-      />
-      {hint && !error ? (
-        <p className="hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`} role="alert">
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-export function FieldError({ id, message }: { id?: string; message?: string | undefined }) {
-  return message ? (
-    <p className="field-error" id={id} role="alert">
-      {message}
-    </p>
-  ) : null;
 }
 
 export function Banner({
@@ -98,6 +52,15 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
       <h2>{title}</h2>
       {children}
     </div>
+  );
+}
+
+/** A link to an outside page, such as an app's home page: opens apart and shows its address. */
+export function ExternalLink({ href }: { href: string }) {
+  return (
+    <a href={href} target="_blank" rel="noreferrer noopener">
+      {href}
+    </a>
   );
 }
 
@@ -263,18 +226,4 @@ export function Pager({
       </Button>
     </nav>
   );
-}
-
-export function formatDate(date: Date): string {
-  return date.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
-}
-
-export function formatDateTime(date: Date): string {
-  return date.toLocaleString(undefined, {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  });
 }

@@ -1,4 +1,6 @@
-import { SCOPE_CATALOG, scopeInfo } from '@gatehouse/domain';
+import { ACCESS_LABEL, describeScope, SCOPE_CATALOG, scopeInfo, scopeString } from '@gatehouse/domain';
+
+const VIEW_AND_MODIFY = `${ACCESS_LABEL.r} and ${ACCESS_LABEL.w}`;
 
 /** Scopes in plain words, grouped by area: "Invoices — View and Modify". */
 export function ScopeList({ scopes }: { scopes: readonly string[] }) {
@@ -7,11 +9,11 @@ export function ScopeList({ scopes }: { scopes: readonly string[] }) {
     area,
     rows: area.resources
       .map((resource) => {
-        const view = set.has(`tn.${area.key}.${resource.key}:r`);
-        const modify = set.has(`tn.${area.key}.${resource.key}:w`);
+        const view = set.has(scopeString(area.key, resource.key, 'r'));
+        const modify = set.has(scopeString(area.key, resource.key, 'w'));
         return {
           resource,
-          access: view && modify ? 'View and Modify' : view ? 'View' : modify ? 'Modify' : null,
+          access: view && modify ? VIEW_AND_MODIFY : view ? ACCESS_LABEL.r : modify ? ACCESS_LABEL.w : null,
         };
       })
       .filter((row) => row.access),
@@ -26,7 +28,7 @@ export function ScopeList({ scopes }: { scopes: readonly string[] }) {
             {rows.map(({ resource, access }) => (
               <li key={resource.key}>
                 {resource.name} —{' '}
-                <span className={access !== 'View' ? 'scope-modify' : undefined}>{access}</span>
+                <span className={access !== ACCESS_LABEL.r ? 'scope-modify' : undefined}>{access}</span>
               </li>
             ))}
           </ul>
@@ -38,48 +40,51 @@ export function ScopeList({ scopes }: { scopes: readonly string[] }) {
 
 /** One scope in words with its string: "CRM · Customers · Modify (tn.crm.customers:w)". */
 export function ScopeName({ scope }: { scope: string }) {
-  const info = scopeInfo(scope);
-  if (!info) return <code>{scope}</code>;
+  if (!scopeInfo(scope)) return <code>{scope}</code>;
   return (
     <>
-      {info.area.name} · {info.resource.name} · {info.access === 'r' ? 'View' : 'Modify'}{' '}
-      <code className="muted">{scope}</code>
+      {describeScope(scope)} <code className="muted">{scope}</code>
     </>
   );
 }
 
-/** What a version adds (highlighted) and removes (struck through), side by side. */
+/** Scopes a change adds (highlighted) or removes (struck through). */
+export function ScopeChangeList({
+  scopes,
+  change,
+}: {
+  scopes: readonly string[];
+  change: 'added' | 'removed';
+}) {
+  return (
+    <ul className="scope-list">
+      {scopes.map((s) => (
+        <li key={s} className={`scope-${change}`}>
+          {change === 'added' ? '+' : '−'} <ScopeName scope={s} />
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** What a version adds and removes, side by side. */
 export function ScopeChanges({ added, removed }: { added: readonly string[]; removed: readonly string[] }) {
+  const columns = [
+    { change: 'added', title: 'Added', scopes: added },
+    { change: 'removed', title: 'Removed', scopes: removed },
+  ] as const;
   return (
     <div className="grid-2">
-      <div>
-        <h3>Added</h3>
-        {added.length ? (
-          <ul className="scope-list">
-            {added.map((s) => (
-              <li key={s} className="scope-added">
-                + <ScopeName scope={s} />
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="muted">Nothing added.</p>
-        )}
-      </div>
-      <div>
-        <h3>Removed</h3>
-        {removed.length ? (
-          <ul className="scope-list">
-            {removed.map((s) => (
-              <li key={s} className="scope-removed">
-                − <ScopeName scope={s} />
-              </li>
-            ))}
-          </ul>
-        ) : (
-          <p className="muted">Nothing removed.</p>
-        )}
-      </div>
+      {columns.map(({ change, title, scopes }) => (
+        <div key={change}>
+          <h3>{title}</h3>
+          {scopes.length ? (
+            <ScopeChangeList scopes={scopes} change={change} />
+          ) : (
+            <p className="muted">Nothing {change}.</p>
+          )}
+        </div>
+      ))}
     </div>
   );
 }

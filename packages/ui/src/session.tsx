@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useState } from 'react';
-import { Link, Navigate, useLocation, useNavigate } from 'react-router';
+import type { ReactNode } from 'react';
+import { Link, Navigate, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { NotificationsBell } from './notifications';
-import { Banner, Button, Loading, TextField } from './primitives';
-import { fieldErrorsFrom, messageFrom, useTRPC } from './trpc';
+import { Banner, Button, Loading } from './primitives';
+import { messageFrom, useTRPC } from './trpc';
 
 export function useSession() {
   const trpc = useTRPC();
@@ -13,7 +13,7 @@ export function useSession() {
 export type SessionUser = NonNullable<ReturnType<typeof useSession>['data']>;
 
 /** Renders children for a signed-in user allowed by `allow`; sends everyone else to sign in. */
-export function RequireSession({
+function RequireSession({
   allow,
   deniedMessage,
   children,
@@ -34,72 +34,7 @@ export function RequireSession({
   return <>{children(session.data)}</>;
 }
 
-export function SignInPage({
-  productName,
-  home,
-  footer,
-}: {
-  productName: string;
-  home: string;
-  footer?: ReactNode;
-}) {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
-  const location = useLocation();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const signIn = useMutation(
-    trpc.auth.signIn.mutationOptions({
-      onSuccess: async (user) => {
-        queryClient.setQueryData(trpc.auth.me.queryKey(), user);
-        await queryClient.invalidateQueries();
-        const next = new URLSearchParams(location.search).get('next');
-        navigate(next?.startsWith('/') && !next.startsWith('//') ? next : home, { replace: true });
-      },
-    }),
-  );
-  const errors = fieldErrorsFrom(signIn.error);
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    signIn.mutate({ email, password });
-  };
-  return (
-    <main className="signin">
-      <form className="card signin-card" onSubmit={submit} noValidate>
-        <h1>Sign in to {productName}</h1>
-        {signIn.isError && !errors.email && !errors.password ? (
-          <Banner kind="error">{messageFrom(signIn.error)}</Banner>
-        ) : null}
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="username"
-          value={email}
-          onChange={(e) => setEmail(e.target.value)}
-          error={errors.email}
-          autoFocus
-          required
-        />
-        <TextField
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password}
-          required
-        />
-        <Button type="submit" variant="primary" busy={signIn.isPending}>
-          Sign in
-        </Button>
-        {footer ? <div style={{ marginTop: '1rem' }}>{footer}</div> : null}
-      </form>
-    </main>
-  );
-}
-
-export function Shell({
+function Shell({
   productName,
   nav,
   user,
@@ -156,4 +91,35 @@ export function Shell({
       </main>
     </div>
   );
+}
+
+/**
+ * A signed-in area of a product: checks the session, draws the top bar with
+ * `nav` for the user, and hands the user to the routes below (`useSignedInUser`).
+ */
+export function SessionShell({
+  productName,
+  allow,
+  deniedMessage,
+  nav,
+}: {
+  productName: string;
+  allow: (user: SessionUser) => boolean;
+  deniedMessage: string;
+  nav: (user: SessionUser) => { to: string; label: string }[];
+}) {
+  return (
+    <RequireSession allow={allow} deniedMessage={deniedMessage}>
+      {(user) => (
+        <Shell productName={productName} nav={nav(user)} user={user}>
+          <Outlet context={user} />
+        </Shell>
+      )}
+    </RequireSession>
+  );
+}
+
+/** The signed-in user, inside a `SessionShell`. */
+export function useSignedInUser(): SessionUser {
+  return useOutletContext<SessionUser>();
 }

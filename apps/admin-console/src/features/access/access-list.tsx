@@ -1,8 +1,15 @@
 import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Badge, Banner, EmptyState, formatDateTime, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
+import {
+  Badge,
+  ConnectionBadge,
+  DataTable,
+  EmptyState,
+  formatDateTime,
+  QueryResult,
+  useTRPC,
+} from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
-import { ConnectionBadge } from './status';
 import { useTenant } from './tenant-scope';
 
 /** API Application Access: connected, disabled and declined apps of this tenant and environment. */
@@ -23,59 +30,49 @@ export function AccessList() {
           Connect New App
         </Link>
       </div>
-      {list.isPending ? (
-        <Loading label="Loading apps…" />
-      ) : list.isError ? (
-        <Banner kind="error">{messageFrom(list.error)}</Banner>
-      ) : list.data.length === 0 ? (
-        <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
-          <p className="muted">Connect an app to give it access to this tenant's data.</p>
-          <Link className="btn btn-primary" to={`${base}/connect`}>
-            Connect New App
-          </Link>
-        </EmptyState>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Apps with access decisions for this tenant</caption>
-            <thead>
-              <tr>
-                <th scope="col">App</th>
-                <th scope="col">Status</th>
-                <th scope="col">Version</th>
-                <th scope="col">Client ID</th>
-                <th scope="col">Last API call</th>
-                <th scope="col">Last change</th>
+      <QueryResult
+        query={list}
+        loading="Loading apps…"
+        empty={
+          <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
+            <p className="muted">Connect an app to give it access to this tenant's data.</p>
+            <Link className="btn btn-primary" to={`${base}/connect`}>
+              Connect New App
+            </Link>
+          </EmptyState>
+        }
+      >
+        {(connections) => (
+          <DataTable
+            caption="Apps with access decisions for this tenant"
+            columns={['App', 'Status', 'Version', 'Client ID', 'Last API call', 'Last change']}
+          >
+            {connections.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`${base}/connections/${c.id}`}>{c.appName}</Link>
+                  <div className="muted">{c.organizationName}</div>
+                </td>
+                <td>
+                  <div className="actions">
+                    <ConnectionBadge state={c.status} />
+                    {c.newVersionAvailable ? <Badge tone="info">New Version Available</Badge> : null}
+                    {c.appDeleted ? (
+                      <Badge tone="bad">App deleted</Badge>
+                    ) : !c.offered ? (
+                      <Badge tone="warn">No longer offered</Badge>
+                    ) : null}
+                  </div>
+                </td>
+                <td>{c.acceptedVersion ? `Version ${c.acceptedVersion}` : '—'}</td>
+                <td>{c.clientId ? <code>{c.clientId}</code> : '—'}</td>
+                <td>{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</td>
+                <td>{formatDateTime(c.updatedAt)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link to={`${base}/connections/${c.id}`}>{c.appName}</Link>
-                    <div className="muted">{c.organizationName}</div>
-                  </td>
-                  <td>
-                    <div className="actions">
-                      <ConnectionBadge state={c.status} />
-                      {c.newVersionAvailable ? <Badge tone="info">New Version Available</Badge> : null}
-                      {c.appDeleted ? (
-                        <Badge tone="bad">App deleted</Badge>
-                      ) : !c.offered ? (
-                        <Badge tone="warn">No longer offered</Badge>
-                      ) : null}
-                    </div>
-                  </td>
-                  <td>{c.acceptedVersion ? `Version ${c.acceptedVersion}` : '—'}</td>
-                  <td>{c.clientId ? <code>{c.clientId}</code> : '—'}</td>
-                  <td>{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</td>
-                  <td>{formatDateTime(c.updatedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </DataTable>
+        )}
+      </QueryResult>
     </>
   );
 }

@@ -4,25 +4,24 @@ import {
   Button,
   CredentialsOnce,
   EmptyState,
-  isNotFound,
-  Loading,
+  ExternalLink,
   messageFrom,
+  QueryResult,
   ScopeList,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
-import { useTenant } from './tenant-scope';
+import { useRefreshConnections, useTenant } from './tenant-scope';
 
 /** The Connect screen: the app and every scope it asks for, then Allow or Decline. */
 export function ConnectApp() {
   const { tenantId, environment, base } = useTenant();
   const { appId = '' } = useParams();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const app = useQuery(trpc.connections.app.queryOptions({ tenantId, environment, appId }));
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
+  const query = useQuery(trpc.connections.app.queryOptions({ tenantId, environment, appId }));
+  const refresh = useRefreshConnections();
   // A refused Allow (e.g. the credentials setting changed meanwhile) reloads the screen so the admin reviews what is true now.
   const allow = useMutation(trpc.connections.allow.mutationOptions({ onSuccess: refresh, onError: refresh }));
   const decline = useMutation(
@@ -34,6 +33,7 @@ export function ConnectApp() {
     }),
   );
 
+  const error = allow.error ?? decline.error;
   if (allow.data) {
     return (
       <>
@@ -53,84 +53,86 @@ export function ConnectApp() {
       </>
     );
   }
-  if (app.isPending) return <Loading label="Loading app…" />;
-  if (app.isError) {
-    return isNotFound(app.error) ? (
-      <EmptyState title="App not found">
-        <Link to={`${base}/connect`}>Back to Connect New App</Link>
-      </EmptyState>
-    ) : (
-      <Banner kind="error">{messageFrom(app.error)}</Banner>
-    );
-  }
-  const alreadyConnected = app.data.connection && app.data.connection.status !== 'declined';
-  const error = allow.error ?? decline.error;
   return (
-    <>
-      <p>
-        <Link to={`${base}/connect`}>← Connect New App</Link>
-      </p>
-      <h1>Connect {app.data.name}</h1>
-      {error ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
-      {app.data.declined ? (
-        <Banner kind="info">You declined this app before. You can still allow it.</Banner>
-      ) : null}
-      <div className="card">
-        <dl className="dl">
-          <dt>Application</dt>
-          <dd>{app.data.name}</dd>
-          <dt>Organization</dt>
-          <dd>{app.data.organizationName}</dd>
-          <dt>Home page URL</dt>
-          <dd>
-            <a href={app.data.homePageUrl} target="_blank" rel="noreferrer noopener">
-              {app.data.homePageUrl}
-            </a>
-          </dd>
-          <dt>Version</dt>
-          <dd>Version {app.data.latestVersion}</dd>
-          <dt>Environment</dt>
-          <dd>{ENVIRONMENT_LABEL[environment]}</dd>
-          <dt>Client credentials</dt>
-          <dd data-testid="credentials-issuer">{CREDENTIALS_MODE_LABEL[app.data.credentialsIssuer]}</dd>
-        </dl>
-      </div>
-      <div className="card">
-        <h2>Requested scopes</h2>
-        <p className="muted">
-          If you allow, the app may do exactly this with {tenantId}'s data in {ENVIRONMENT_LABEL[environment]}
-          . <span className="scope-modify">Modify</span> lets it change data.
-        </p>
-        <ScopeList scopes={app.data.scopes} />
-      </div>
-      {alreadyConnected ? (
-        <Banner kind="info">
-          This app is already connected here.{' '}
-          <Link to={`${base}/connections/${app.data.connection!.id}`}>Open its connection</Link>.
-        </Banner>
-      ) : (
-        <div className="actions">
-          <Button
-            variant="primary"
-            busy={allow.isPending}
-            disabled={decline.isPending}
-            onClick={() =>
-              allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.data.credentialsIssuer })
-            }
-          >
-            Allow
-          </Button>
-          {!app.data.declined ? (
-            <Button
-              busy={decline.isPending}
-              disabled={allow.isPending}
-              onClick={() => decline.mutate({ tenantId, environment, appId })}
-            >
-              Decline
-            </Button>
-          ) : null}
-        </div>
-      )}
-    </>
+    <QueryResult
+      query={query}
+      loading="Loading app…"
+      notFound={
+        <EmptyState title="App not found">
+          <Link to={`${base}/connect`}>Back to Connect New App</Link>
+        </EmptyState>
+      }
+    >
+      {(app) => {
+        const alreadyConnected = app.connection && app.connection.status !== 'declined';
+        return (
+          <>
+            <p>
+              <Link to={`${base}/connect`}>← Connect New App</Link>
+            </p>
+            <h1>Connect {app.name}</h1>
+            {error ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
+            {app.declined ? (
+              <Banner kind="info">You declined this app before. You can still allow it.</Banner>
+            ) : null}
+            <div className="card">
+              <dl className="dl">
+                <dt>Application</dt>
+                <dd>{app.name}</dd>
+                <dt>Organization</dt>
+                <dd>{app.organizationName}</dd>
+                <dt>Home page URL</dt>
+                <dd>
+                  <ExternalLink href={app.homePageUrl} />
+                </dd>
+                <dt>Version</dt>
+                <dd>Version {app.latestVersion}</dd>
+                <dt>Environment</dt>
+                <dd>{ENVIRONMENT_LABEL[environment]}</dd>
+                <dt>Client credentials</dt>
+                <dd data-testid="credentials-issuer">{CREDENTIALS_MODE_LABEL[app.credentialsIssuer]}</dd>
+              </dl>
+            </div>
+            <div className="card">
+              <h2>Requested scopes</h2>
+              <p className="muted">
+                If you allow, the app may do exactly this with {tenantId}'s data in{' '}
+                {ENVIRONMENT_LABEL[environment]}. <span className="scope-modify">Modify</span> lets it change
+                data.
+              </p>
+              <ScopeList scopes={app.scopes} />
+            </div>
+            {alreadyConnected ? (
+              <Banner kind="info">
+                This app is already connected here.{' '}
+                <Link to={`${base}/connections/${app.connection!.id}`}>Open its connection</Link>.
+              </Banner>
+            ) : (
+              <div className="actions">
+                <Button
+                  variant="primary"
+                  busy={allow.isPending}
+                  disabled={decline.isPending}
+                  onClick={() =>
+                    allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.credentialsIssuer })
+                  }
+                >
+                  Allow
+                </Button>
+                {!app.declined ? (
+                  <Button
+                    busy={decline.isPending}
+                    disabled={allow.isPending}
+                    onClick={() => decline.mutate({ tenantId, environment, appId })}
+                  >
+                    Decline
+                  </Button>
+                ) : null}
+              </div>
+            )}
+          </>
+        );
+      }}
+    </QueryResult>
   );
 }

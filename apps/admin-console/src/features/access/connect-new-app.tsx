@@ -1,5 +1,5 @@
 import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Badge, Banner, EmptyState, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
+import { Badge, EmptyState, ExternalLink, QueryResult, useTRPC } from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
@@ -19,43 +19,44 @@ export function ConnectNewApp() {
         Apps whose developers offered them to tenant {tenantId}, not yet connected in{' '}
         {ENVIRONMENT_LABEL[environment]}.
       </p>
-      {apps.isPending ? (
-        <Loading label="Loading apps…" />
-      ) : apps.isError ? (
-        <Banner kind="error">{messageFrom(apps.error)}</Banner>
-      ) : apps.data.length === 0 ? (
-        <EmptyState title="No apps to connect">
-          <p className="muted">When a developer lists Tenant ID {tenantId} on their app, it appears here.</p>
-        </EmptyState>
-      ) : (
-        <ul className="card-list" aria-label="Apps offered to this tenant">
-          {apps.data.map((app) => (
-            <li key={app.appId} className="card">
-              <div className="page-head" style={{ marginBottom: 0 }}>
-                <div>
-                  <h2 style={{ marginBottom: '0.25rem' }}>{app.name}</h2>
-                  <div className="muted">
-                    {app.organizationName} ·{' '}
-                    <a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">
-                      {app.homePageUrl}
-                    </a>
+      <QueryResult
+        query={apps}
+        loading="Loading apps…"
+        empty={
+          <EmptyState title="No apps to connect">
+            <p className="muted">
+              When a developer lists Tenant ID {tenantId} on their app, it appears here.
+            </p>
+          </EmptyState>
+        }
+      >
+        {(offered) => (
+          <ul className="card-list" aria-label="Apps offered to this tenant">
+            {offered.map((app) => (
+              <li key={app.appId} className="card">
+                <div className="page-head" style={{ marginBottom: 0 }}>
+                  <div>
+                    <h2 style={{ marginBottom: '0.25rem' }}>{app.name}</h2>
+                    <div className="muted">
+                      {app.organizationName} · <ExternalLink href={app.homePageUrl} />
+                    </div>
+                  </div>
+                  <div className="actions">
+                    {app.declined ? <Badge tone="bad">Declined</Badge> : null}
+                    <Link
+                      className="btn btn-primary"
+                      to={`${base}/connect/${app.appId}`}
+                      aria-label={`Connect ${app.name}`}
+                    >
+                      Connect
+                    </Link>
                   </div>
                 </div>
-                <div className="actions">
-                  {app.declined ? <Badge tone="bad">Declined</Badge> : null}
-                  <Link
-                    className="btn btn-primary"
-                    to={`${base}/connect/${app.appId}`}
-                    aria-label={`Connect ${app.name}`}
-                  >
-                    Connect
-                  </Link>
-                </div>
-              </div>
-            </li>
-          ))}
-        </ul>
-      )}
+              </li>
+            ))}
+          </ul>
+        )}
+      </QueryResult>
     </>
   );
 }

@@ -1,46 +1,49 @@
-import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL, GRACE_HOURS } from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import {
   Badge,
   Banner,
   Button,
   ConfirmDialog,
-  CredentialsOnce,
+  ConnectionBadge,
   EmptyState,
-  fieldErrorsFrom,
   formatDateTime,
-  isNotFound,
-  Loading,
   messageFrom,
+  QueryResult,
   type RouterOutputs,
-  ScopeChanges,
   ScopeList,
-  TextField,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
-import { ConnectionBadge } from './status';
-import { useTenant } from './tenant-scope';
+import { Secrets } from './connection-secrets';
+import { UpgradeLater, UpgradePanel } from './connection-upgrade';
+import { useRefreshConnections, useTenant } from './tenant-scope';
 
-type ConnectionDetail = RouterOutputs['connections']['get'];
+export type ConnectionDetail = RouterOutputs['connections']['get'];
 
 export function ConnectionPage() {
   const { base } = useTenant();
   const { connectionId = '' } = useParams();
   const trpc = useTRPC();
   const connection = useQuery(trpc.connections.get.queryOptions({ connectionId }));
-  if (connection.isPending) return <Loading label="Loading connection…" />;
-  if (connection.isError) {
-    return isNotFound(connection.error) ? (
-      <EmptyState title="Connection not found">
-        <Link to={base}>Back to API Application Access</Link>
-      </EmptyState>
-    ) : (
-      <Banner kind="error">{messageFrom(connection.error)}</Banner>
-    );
-  }
-  const c = connection.data;
+  return (
+    <QueryResult
+      query={connection}
+      loading="Loading connection…"
+      notFound={
+        <EmptyState title="Connection not found">
+          <Link to={base}>Back to API Application Access</Link>
+        </EmptyState>
+      }
+    >
+      {(c) => <ConnectionDetails connection={c} />}
+    </QueryResult>
+  );
+}
+
+function ConnectionDetails({ connection: c }: { connection: ConnectionDetail }) {
+  const { base } = useTenant();
   return (
     <>
       <p>
@@ -117,78 +120,9 @@ export function ConnectionPage() {
   );
 }
 
-function useRefresh() {
-  const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
-}
-
-function UpgradePanel({
-  connection,
-  upgrade,
-}: {
-  connection: ConnectionDetail;
-  upgrade: NonNullable<ConnectionDetail['upgrade']>;
-}) {
-  const trpc = useTRPC();
-  const refresh = useRefresh();
-  const allow = useMutation(trpc.connections.upgrade.mutationOptions({ onSuccess: refresh }));
-  const decline = useMutation(trpc.connections.declineUpgrade.mutationOptions({ onSuccess: refresh }));
-  const error = allow.error ?? decline.error;
-  return (
-    <section className="card upgrade" aria-labelledby="upgrade-title">
-      <h2 id="upgrade-title">Upgrade to New Version</h2>
-      <p>
-        The developer changed the scopes. Version {upgrade.toVersion} asks for the changes below; until you
-        allow them, the app keeps version {upgrade.fromVersion}. The client credentials stay the same.
-      </p>
-      {error ? <Banner kind="error">{fieldErrorsFrom(error).toVersion ?? messageFrom(error)}</Banner> : null}
-      <ScopeChanges added={upgrade.added} removed={upgrade.removed} />
-      <div className="actions" style={{ marginTop: '1rem' }}>
-        <Button
-          variant="primary"
-          busy={allow.isPending}
-          disabled={decline.isPending}
-          onClick={() => allow.mutate({ connectionId: connection.id, toVersion: upgrade.toVersion })}
-        >
-          Allow
-        </Button>
-        <Button
-          busy={decline.isPending}
-          disabled={allow.isPending}
-          onClick={() => decline.mutate({ connectionId: connection.id, toVersion: upgrade.toVersion })}
-        >
-          Decline
-        </Button>
-      </div>
-    </section>
-  );
-}
-
-function UpgradeLater({
-  connection,
-  upgrade,
-}: {
-  connection: ConnectionDetail;
-  upgrade: NonNullable<ConnectionDetail['upgrade']>;
-}) {
-  const trpc = useTRPC();
-  const refresh = useRefresh();
-  const allow = useMutation(trpc.connections.upgrade.mutationOptions({ onSuccess: refresh }));
-  return (
-    <Button
-      variant="ghost"
-      busy={allow.isPending}
-      onClick={() => allow.mutate({ connectionId: connection.id, toVersion: upgrade.toVersion })}
-    >
-      Upgrade to version {upgrade.toVersion} now
-    </Button>
-  );
-}
-
 function DisableRestore({ connection }: { connection: ConnectionDetail }) {
   const trpc = useTRPC();
-  const refresh = useRefresh();
+  const refresh = useRefreshConnections();
   const [confirming, setConfirming] = useState(false);
   const disable = useMutation(
     trpc.connections.disable.mutationOptions({
@@ -239,135 +173,5 @@ function DisableRestore({ connection }: { connection: ConnectionDetail }) {
         </p>
       </ConfirmDialog>
     </>
-  );
-}
-
-const SECRET_STATE: Record<
-  ConnectionDetail['secrets'][number]['state'],
-  { label: string; tone: 'good' | 'warn' | 'bad' | 'neutral' }
-> = {
-  active: { label: 'Active', tone: 'good' },
-  expiring: { label: 'Expiring', tone: 'warn' },
-  expired: { label: 'Expired', tone: 'neutral' },
-  revoked: { label: 'Revoked', tone: 'bad' },
-};
-
-function Secrets({ connection }: { connection: ConnectionDetail }) {
-  const trpc = useTRPC();
-  const refresh = useRefresh();
-  const [graceHours, setGraceHours] = useState(String(GRACE_HOURS.default));
-  const [revoking, setRevoking] = useState<{ id: string; start: string } | null>(null);
-  const rotate = useMutation(trpc.connections.rotateSecret.mutationOptions({ onSuccess: refresh }));
-  const revoke = useMutation(
-    trpc.connections.revokeSecret.mutationOptions({
-      onSuccess: async () => {
-        setRevoking(null);
-        await refresh();
-      },
-    }),
-  );
-  return (
-    <section className="card" aria-labelledby="secrets-title">
-      <h2 id="secrets-title">Client ID &amp; Secret</h2>
-      <p>
-        Client ID <code>{connection.clientId}</code>{' '}
-        <span className="muted">(only for {ENVIRONMENT_LABEL[connection.environment]})</span>
-      </p>
-      {rotate.data ? (
-        <CredentialsOnce
-          clientId={rotate.data.clientId}
-          clientSecret={rotate.data.clientSecret}
-          onDone={() => rotate.reset()}
-        />
-      ) : null}
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Client secrets</caption>
-          <thead>
-            <tr>
-              <th scope="col">Secret</th>
-              <th scope="col">Created</th>
-              <th scope="col">Created by</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {connection.secrets.map((s) => (
-              <tr key={s.id}>
-                <td>
-                  <code>{s.start}…</code>
-                </td>
-                <td>{formatDateTime(s.createdAt)}</td>
-                <td>{s.createdBy}</td>
-                <td>{s.lastUsedAt ? formatDateTime(s.lastUsedAt) : 'Never'}</td>
-                <td>
-                  <Badge tone={SECRET_STATE[s.state].tone}>{SECRET_STATE[s.state].label}</Badge>
-                  {s.state === 'expiring' && s.expiresAt ? (
-                    <div className="muted">until {formatDateTime(s.expiresAt)}</div>
-                  ) : null}
-                </td>
-                <td>
-                  {s.state === 'active' || s.state === 'expiring' ? (
-                    <Button
-                      variant="ghost"
-                      onClick={() => {
-                        revoke.reset();
-                        setRevoking({ id: s.id, start: s.start });
-                      }}
-                      aria-label={`Revoke secret ${s.start}`}
-                    >
-                      Revoke
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          rotate.mutate({ connectionId: connection.id, graceHours: Number(graceHours) });
-        }}
-      >
-        <TextField
-          label="Grace period for the current secret (hours)"
-          type="number"
-          min={0}
-          max={GRACE_HOURS.max}
-          value={graceHours}
-          onChange={(e) => setGraceHours(e.target.value)}
-          error={
-            rotate.isError
-              ? (fieldErrorsFrom(rotate.error).graceHours ?? messageFrom(rotate.error))
-              : undefined
-          }
-          hint="The current secret keeps working this long, then expires."
-        />
-        <Button type="submit" busy={rotate.isPending} style={{ marginTop: '1.75rem' }}>
-          Rotate secret
-        </Button>
-      </form>
-      <ConfirmDialog
-        open={revoking !== null}
-        title="Revoke this client secret?"
-        confirmLabel="Revoke secret"
-        busy={revoke.isPending}
-        error={revoke.isError ? messageFrom(revoke.error) : undefined}
-        onCancel={() => setRevoking(null)}
-        onConfirm={() => revoking && revoke.mutate({ connectionId: connection.id, secretId: revoking.id })}
-      >
-        <p>
-          The secret starting <code>{revoking?.start}</code> stops working at once. The app cannot get new
-          tokens with it.
-        </p>
-      </ConfirmDialog>
-    </section>
   );
 }

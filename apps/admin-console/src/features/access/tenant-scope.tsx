@@ -1,6 +1,6 @@
 import { ENVIRONMENT_LABEL, ENVIRONMENTS, type Environment, isEnvironment } from '@gatehouse/domain';
-import { EmptyState, type SessionUser, useTRPC } from '@gatehouse/ui';
-import { useQuery } from '@tanstack/react-query';
+import { EmptyState, useSignedInUser, useTRPC } from '@gatehouse/ui';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
 
 export interface TenantContext {
@@ -15,9 +15,16 @@ export function useTenant(): TenantContext {
   return useOutletContext<TenantContext>();
 }
 
+/** Reloads every connection query after a change, so each screen shows what is true now. */
+export function useRefreshConnections() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
+}
+
 /** The tenant switcher and the Integration / Production switch; everything below is per tenant and environment. */
 export function TenantScope() {
-  const user = useOutletContext<SessionUser>();
+  const user = useSignedInUser();
   const { tenantId = '', environment = '' } = useParams();
   const trpc = useTRPC();
   const navigate = useNavigate();
@@ -31,7 +38,6 @@ export function TenantScope() {
       </EmptyState>
     );
   }
-  const env = environment as Environment;
   const tenantName = tenants.data?.find((t) => t.id === tenantId)?.name ?? '';
   // Switching keeps you on the same kind of page only for the lists; a specific connection belongs to one tenant and environment.
   const section = location.pathname.split('/')[3] === 'connect' ? '/connect' : '';
@@ -44,7 +50,7 @@ export function TenantScope() {
             <select
               id="tenant-switch"
               value={tenantId}
-              onChange={(e) => navigate(`/${e.target.value}/${env}${section}`)}
+              onChange={(e) => navigate(`/${e.target.value}/${environment}${section}`)}
             >
               {user.tenantIds.map((id) => (
                 <option key={id} value={id}>
@@ -64,8 +70,8 @@ export function TenantScope() {
             <Link
               key={e}
               to={`/${tenantId}/${e}${section}`}
-              aria-current={e === env ? 'page' : undefined}
-              className={e === env ? 'active' : undefined}
+              aria-current={e === environment ? 'page' : undefined}
+              className={e === environment ? 'active' : undefined}
             >
               {ENVIRONMENT_LABEL[e]}
             </Link>
@@ -74,7 +80,7 @@ export function TenantScope() {
       </section>
       <Outlet
         context={
-          { tenantId, tenantName, environment: env, base: `/${tenantId}/${env}` } satisfies TenantContext
+          { tenantId, tenantName, environment, base: `/${tenantId}/${environment}` } satisfies TenantContext
         }
       />
     </>

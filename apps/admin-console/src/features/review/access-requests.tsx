@@ -1,12 +1,10 @@
 import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
 import {
   Banner,
-  CopyButton,
+  CopyableValue,
   EmptyState,
-  fieldErrorsFrom,
   formatDateTime,
-  Loading,
-  messageFrom,
+  QueryResult,
   type RouterOutputs,
   useTRPC,
 } from '@gatehouse/ui';
@@ -29,26 +27,27 @@ export function AccessRequests() {
           <strong>Account created for {issued.email}.</strong> Pass this one-time link on; it sets the
           password and works for 72 hours. It will not be shown again.
           <div className="masked" style={{ marginTop: '0.5rem' }}>
-            <code className="secret" data-testid="setup-link">
-              {issued.link}
-            </code>
-            <CopyButton value={issued.link} label="Copy link" />
+            <CopyableValue value={issued.link} testId="setup-link" copyLabel="Copy link" />
           </div>
         </Banner>
       ) : null}
-      {requests.isPending ? (
-        <Loading label="Loading requests…" />
-      ) : requests.isError ? (
-        <Banner kind="error">{messageFrom(requests.error)}</Banner>
-      ) : requests.data.length === 0 ? (
-        <EmptyState title="No pending requests" />
-      ) : (
-        <ul className="card-list" aria-label="Pending access requests">
-          {requests.data.map((r) => (
-            <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />
-          ))}
-        </ul>
-      )}
+      <QueryResult
+        query={requests}
+        loading="Loading requests…"
+        empty={<EmptyState title="No pending requests" />}
+      >
+        {(pending) => (
+          <ul className="card-list" aria-label="Pending access requests">
+            {pending.map((r) => (
+              <RequestEntry
+                key={r.id}
+                request={r}
+                onApproved={(link) => setIssued({ email: r.email, link })}
+              />
+            ))}
+          </ul>
+        )}
+      </QueryResult>
     </>
   );
 }
@@ -72,7 +71,6 @@ function RequestEntry({
     }),
   );
   const reject = useMutation(trpc.review.rejectRequest.mutationOptions({ onSuccess: refresh }));
-  const error = approve.error ?? reject.error;
   return (
     <li className="card" aria-label={`Request from ${request.email}`}>
       <h2>
@@ -98,13 +96,11 @@ function RequestEntry({
         <dt>Requested</dt>
         <dd>{formatDateTime(request.createdAt)}</dd>
       </dl>
-      {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
       <Decision
         id={request.id}
         reasonLabel="Reason"
-        approving={approve.isPending}
-        rejecting={reject.isPending}
-        reasonError={fieldErrorsFrom(reject.error).reason}
+        approve={approve}
+        reject={reject}
         onApprove={() => approve.mutate({ requestId: request.id })}
         onReject={(reason) => reject.mutate({ requestId: request.id, reason })}
       />

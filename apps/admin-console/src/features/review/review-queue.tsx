@@ -1,24 +1,18 @@
 import { APP_KIND_LABEL, scopeInfo } from '@gatehouse/domain';
 import {
   Badge,
-  Banner,
   EmptyState,
-  fieldErrorsFrom,
+  ExternalLink,
   formatDateTime,
-  Loading,
-  messageFrom,
+  QueryResult,
   type RouterOutputs,
   useTRPC,
+  waitedFor,
 } from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Decision } from './decision';
 
 type QueueItem = RouterOutputs['review']['queue'][number];
-
-function age(since: Date): string {
-  const hours = Math.floor((Date.now() - since.getTime()) / 3_600_000);
-  return hours < 1 ? 'less than an hour' : hours < 48 ? `${hours} h` : `${Math.floor(hours / 24)} days`;
-}
 
 /** Apps waiting for review, longest-waiting first: first reviews of public apps, and identity changes of approved apps. */
 export function ReviewQueue() {
@@ -31,19 +25,19 @@ export function ReviewQueue() {
         Public apps stay invisible to every tenant until approved. A new name or home page of an approved app
         comes back here; tenants keep seeing the approved one until you approve the change.
       </p>
-      {queue.isPending ? (
-        <Loading label="Loading the queue…" />
-      ) : queue.isError ? (
-        <Banner kind="error">{messageFrom(queue.error)}</Banner>
-      ) : queue.data.length === 0 ? (
-        <EmptyState title="Nothing to review" />
-      ) : (
-        <ul className="card-list" aria-label="Apps waiting for review">
-          {queue.data.map((item) => (
-            <QueueEntry key={item.appId} item={item} />
-          ))}
-        </ul>
-      )}
+      <QueryResult
+        query={queue}
+        loading="Loading the queue…"
+        empty={<EmptyState title="Nothing to review" />}
+      >
+        {(items) => (
+          <ul className="card-list" aria-label="Apps waiting for review">
+            {items.map((item) => (
+              <QueueEntry key={item.appId} item={item} />
+            ))}
+          </ul>
+        )}
+      </QueryResult>
     </>
   );
 }
@@ -54,9 +48,8 @@ function QueueEntry({ item }: { item: QueueItem }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.queue.queryKey() });
   const approve = useMutation(trpc.review.approve.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.review.reject.mutationOptions({ onSuccess: refresh }));
-  const modify = item.scopes.filter((s) => s.endsWith(':w'));
-  const view = item.scopes.filter((s) => s.endsWith(':r'));
-  const error = approve.error ?? reject.error;
+  const modify = item.scopes.filter((s) => scopeInfo(s)?.access === 'w');
+  const view = item.scopes.filter((s) => scopeInfo(s)?.access === 'r');
   return (
     <li className="card review-item" aria-label={item.name}>
       <div className="page-head" style={{ marginBottom: '0.5rem' }}>
@@ -64,13 +57,10 @@ function QueueEntry({ item }: { item: QueueItem }) {
           <h2>{item.name}</h2>
           <div className="muted">
             {item.organizationName} <span title="The developer's verified organization">(verified)</span> ·{' '}
-            <a href={item.homePageUrl} target="_blank" rel="noreferrer noopener">
-              {item.homePageUrl}
-            </a>{' '}
-            · {APP_KIND_LABEL[item.kind]}
+            <ExternalLink href={item.homePageUrl} /> · {APP_KIND_LABEL[item.kind]}
           </div>
         </div>
-        <Badge tone="warn">waiting {age(item.submittedAt)}</Badge>
+        <Badge tone="warn">waiting {waitedFor(item.submittedAt)}</Badge>
       </div>
       {item.listedName !== null ? <IdentityChange item={item} /> : null}
       <p className="muted">
@@ -97,13 +87,11 @@ function QueueEntry({ item }: { item: QueueItem }) {
           </ul>
         </div>
       </div>
-      {error && !fieldErrorsFrom(error).reason ? <Banner kind="error">{messageFrom(error)}</Banner> : null}
       <Decision
         id={item.appId}
         reasonLabel="Reason for the developer"
-        approving={approve.isPending}
-        rejecting={reject.isPending}
-        reasonError={fieldErrorsFrom(reject.error).reason}
+        approve={approve}
+        reject={reject}
         onApprove={() =>
           approve.mutate({ appId: item.appId, seen: { name: item.name, homePageUrl: item.homePageUrl } })
         }

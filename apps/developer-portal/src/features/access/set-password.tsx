@@ -1,7 +1,16 @@
 import { newPasswordSchema } from '@gatehouse/domain';
-import { Banner, Button, fieldErrorsFrom, Loading, messageFrom, TextField, useTRPC } from '@gatehouse/ui';
+import {
+  Banner,
+  Button,
+  Loading,
+  messageFrom,
+  SignedOutCard,
+  TextField,
+  useForm,
+  useTRPC,
+} from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
 /** The one-time link a reviewer passes on after approving a request: set a password, then you are signed in. */
@@ -14,9 +23,6 @@ export function SetPassword() {
   const link = useQuery(
     trpc.access.setupLink.queryOptions({ token }, { enabled: token.length > 0, retry: false }),
   );
-  const [password, setPassword] = useState('');
-  const [confirm, setConfirm] = useState('');
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const setIt = useMutation(
     trpc.access.setPassword.mutationOptions({
       onSuccess: async (user) => {
@@ -26,57 +32,50 @@ export function SetPassword() {
       },
     }),
   );
-  const errors = { ...fieldErrorsFrom(setIt.error), ...clientErrors };
+  const form = useForm({ password: '', confirm: '' }, { refused: setIt.error });
+  const { password, confirm } = form.values;
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const parsed = newPasswordSchema.safeParse(password);
     if (!parsed.success)
-      return setClientErrors({ password: parsed.error.issues[0]?.message ?? 'Choose another password' });
-    if (password !== confirm) return setClientErrors({ confirm: 'The passwords do not match' });
-    setClientErrors({});
+      return form.refuse({ password: parsed.error.issues[0]?.message ?? 'Choose another password' });
+    if (password !== confirm) return form.refuse({ confirm: 'The passwords do not match' });
+    form.refuse({});
     setIt.mutate({ token, password });
   };
   if (!token || link.isError) {
     return (
-      <main className="signin">
-        <div className="card signin-card">
-          <h1>Set your password</h1>
-          <Banner kind="error">{link.isError ? messageFrom(link.error) : 'This link is incomplete.'}</Banner>
-          <Link to="/signin">Go to sign in</Link>
-        </div>
-      </main>
+      <SignedOutCard title="Set your password">
+        <Banner kind="error">{link.isError ? messageFrom(link.error) : 'This link is incomplete.'}</Banner>
+        <Link to="/signin">Go to sign in</Link>
+      </SignedOutCard>
     );
   }
   if (link.isPending) return <Loading label="Checking your link…" />;
   return (
-    <main className="signin">
-      <form className="card signin-card" onSubmit={submit} noValidate>
-        <h1>Set your password</h1>
-        <p>
-          Welcome, {link.data.name}. Choose a password for <strong>{link.data.email}</strong>.
-        </p>
-        {setIt.isError && !errors.password ? <Banner kind="error">{messageFrom(setIt.error)}</Banner> : null}
-        <TextField
-          label="New password"
-          type="password"
-          autoComplete="new-password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          error={errors.password}
-          hint="At least 12 characters."
-        />
-        <TextField
-          label="Confirm password"
-          type="password"
-          autoComplete="new-password"
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          error={errors.confirm}
-        />
-        <Button type="submit" variant="primary" busy={setIt.isPending}>
-          Set password and sign in
-        </Button>
-      </form>
-    </main>
+    <SignedOutCard title="Set your password" onSubmit={submit}>
+      <p>
+        Welcome, {link.data.name}. Choose a password for <strong>{link.data.email}</strong>.
+      </p>
+      {setIt.isError && !form.errors.password ? (
+        <Banner kind="error">{messageFrom(setIt.error)}</Banner>
+      ) : null}
+      <TextField
+        label="New password"
+        type="password"
+        autoComplete="new-password"
+        {...form.text('password')}
+        hint="At least 12 characters."
+      />
+      <TextField
+        label="Confirm password"
+        type="password"
+        autoComplete="new-password"
+        {...form.text('confirm')}
+      />
+      <Button type="submit" variant="primary" busy={setIt.isPending}>
+        Set password and sign in
+      </Button>
+    </SignedOutCard>
   );
 }

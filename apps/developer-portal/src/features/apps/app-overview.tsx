@@ -2,7 +2,8 @@ import { CREDENTIALS_MODE_LABEL } from '@gatehouse/domain';
 import {
   Banner,
   ConfirmDialog,
-  CopyButton,
+  CopyableValue,
+  ExternalLink,
   fieldErrorsFrom,
   formatDateTime,
   MaskedValue,
@@ -13,11 +14,12 @@ import {
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
-import type { AppDetail } from './app-page';
+import { type AppDetail, useApp } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
 import { TenantIdsEditor } from './tenant-ids';
 
-export function AppOverview({ app }: { app: AppDetail }) {
+export function AppOverview() {
+  const app = useApp();
   const [params] = useSearchParams();
   return (
     <>
@@ -26,10 +28,7 @@ export function AppOverview({ app }: { app: AppDetail }) {
           <strong>{app.name} is registered.</strong> Embed this app key in your app and send it as{' '}
           <code>ST-App-Key</code> with every API call. It works in both environments.
           <div className="masked" style={{ marginTop: '0.5rem' }}>
-            <code className="secret" data-testid="new-app-key">
-              {app.appKey}
-            </code>
-            <CopyButton value={app.appKey} label="Copy app key" />
+            <CopyableValue value={app.appKey} testId="new-app-key" copyLabel="Copy app key" />
           </div>
         </Banner>
       ) : null}
@@ -50,9 +49,7 @@ export function AppOverview({ app }: { app: AppDetail }) {
           </dd>
           <dt>Home page URL</dt>
           <dd>
-            <a href={app.homePageUrl} target="_blank" rel="noreferrer noopener">
-              {app.homePageUrl}
-            </a>
+            <ExternalLink href={app.homePageUrl} />
           </dd>
           <dt>Kind</dt>
           <dd>

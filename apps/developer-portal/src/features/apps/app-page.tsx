@@ -5,63 +5,76 @@ import {
   ConfirmDialog,
   EmptyState,
   fieldErrorsFrom,
-  isNotFound,
-  Loading,
   messageFrom,
+  QueryResult,
   type RouterOutputs,
   useTRPC,
+  waitedFor,
 } from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
-import { Link, NavLink, useNavigate } from 'react-router';
-import { KindLabel, ReviewBadge, waitedFor } from './labels';
+import { useState } from 'react';
+import { Link, NavLink, Outlet, useNavigate, useOutletContext, useParams } from 'react-router';
+import { KindLabel, ReviewBadge } from './labels';
 
 export type AppDetail = RouterOutputs['apps']['get'];
 
+/** The app whose page this is, for the tabs drawn inside `AppPage`. */
+export function useApp(): AppDetail {
+  return useOutletContext<AppDetail>();
+}
+
 /** Loads the app, draws its header, tabs and Delete application, and hands the app to the active tab. */
-export function AppPage({ appId, children }: { appId: string; children: (app: AppDetail) => ReactNode }) {
+export function AppPage() {
+  const { appId = '' } = useParams();
   const trpc = useTRPC();
-  const app = useQuery(trpc.apps.get.queryOptions({ appId }));
-  if (app.isPending) return <Loading label="Loading app…" />;
-  if (app.isError) {
-    return isNotFound(app.error) ? (
-      <EmptyState title="App not found">
-        <p className="muted">It may have been deleted, or it belongs to another organization.</p>
-        <Link to="/">Back to My Apps</Link>
-      </EmptyState>
-    ) : (
-      <Banner kind="error">{messageFrom(app.error)}</Banner>
-    );
-  }
-  const base = `/apps/${app.data.id}`;
+  const query = useQuery(trpc.apps.get.queryOptions({ appId }));
   return (
-    <>
-      <p>
-        <Link to="/">← My Apps</Link>
-      </p>
-      <div className="page-head">
-        <div>
-          <h1>{app.data.name}</h1>
-          <div className="actions">
-            <KindLabel kind={app.data.kind} /> · <ReviewBadge status={app.data.reviewStatus} /> ·{' '}
-            <span>Version {app.data.latestVersion}</span>
+    <QueryResult
+      query={query}
+      loading="Loading app…"
+      notFound={
+        <EmptyState title="App not found">
+          <p className="muted">It may have been deleted, or it belongs to another organization.</p>
+          <Link to="/">Back to My Apps</Link>
+        </EmptyState>
+      }
+    >
+      {(app) => (
+        <>
+          <p>
+            <Link to="/">← My Apps</Link>
+          </p>
+          <div className="page-head">
+            <div>
+              <h1>{app.name}</h1>
+              <div className="actions">
+                <KindLabel kind={app.kind} /> · <ReviewBadge status={app.reviewStatus} /> ·{' '}
+                <span>Version {app.latestVersion}</span>
+              </div>
+            </div>
+            <DeleteApp app={app} />
           </div>
-        </div>
-        <DeleteApp app={app.data} />
-      </div>
-      <ReviewStatus app={app.data} />
-      <nav className="tabs" aria-label="App">
-        <NavLink to={base} end>
-          Details
-        </NavLink>
-        <NavLink to={`${base}/edit`}>Edit</NavLink>
-        <NavLink to={`${base}/versions`}>Version history</NavLink>
-        <NavLink to={`${base}/connections`}>View Connections</NavLink>
-        <NavLink to={`${base}/usage`}>API Usage Report</NavLink>
-        <NavLink to={`${base}/first-call`}>First API Call</NavLink>
-      </nav>
-      {children(app.data)}
-    </>
+          <ReviewStatus app={app} />
+          <AppTabs base={`/apps/${app.id}`} />
+          <Outlet context={app} />
+        </>
+      )}
+    </QueryResult>
+  );
+}
+
+function AppTabs({ base }: { base: string }) {
+  return (
+    <nav className="tabs" aria-label="App">
+      <NavLink to={base} end>
+        Details
+      </NavLink>
+      <NavLink to={`${base}/edit`}>Edit</NavLink>
+      <NavLink to={`${base}/versions`}>Version history</NavLink>
+      <NavLink to={`${base}/connections`}>View Connections</NavLink>
+      <NavLink to={`${base}/usage`}>API Usage Report</NavLink>
+      <NavLink to={`${base}/first-call`}>First API Call</NavLink>
+    </nav>
   );
 }
 
@@ -132,20 +145,13 @@ function ReviewStatus({ app }: { app: AppDetail }) {
       your new name or home page.
     </span>
   ) : null;
-  if (app.reviewStatus === 'pending' && listed) {
-    return (
-      <Banner kind="warning">
-        <strong>Pending review</strong>
-        {app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}.{listed}
-      </Banner>
-    );
-  }
   if (app.reviewStatus === 'pending') {
     return (
       <Banner kind="warning">
         <strong>Pending review</strong>
-        {app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}. Tenants cannot see this Public
-        App until a reviewer approves it. You can still add Tenant IDs.
+        {app.submittedAt ? ` — waiting ${waitedFor(app.submittedAt)}` : ''}.
+        {listed ??
+          ' Tenants cannot see this Public App until a reviewer approves it. You can still add Tenant IDs.'}
       </Banner>
     );
   }

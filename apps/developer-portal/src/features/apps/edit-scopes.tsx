@@ -1,11 +1,12 @@
-import { Banner, Button, fieldErrorsFrom, messageFrom, ScopeName, useTRPC } from '@gatehouse/ui';
+import { Banner, Button, fieldErrorsFrom, messageFrom, ScopeChangeList, useTRPC } from '@gatehouse/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { AppDetail } from './app-page';
+import { useApp } from './app-page';
 import { ScopePicker } from './scope-picker';
 
 /** Edit: a save that changes the scopes makes the next version; one that changes nothing says so. */
-export function EditScopes({ app }: { app: AppDetail }) {
+export function EditScopes() {
+  const app = useApp();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [scopes, setScopes] = useState<string[]>(app.scopes);
@@ -39,24 +40,8 @@ export function EditScopes({ app }: { app: AppDetail }) {
         <Banner kind="success">
           Saved as version {result.version}. Your app key stays the same. Tenants keep their current version
           until their admin upgrades.
-          {result.added.length > 0 ? (
-            <ul className="scope-list">
-              {result.added.map((s) => (
-                <li key={s} className="scope-added">
-                  + <ScopeName scope={s} />
-                </li>
-              ))}
-            </ul>
-          ) : null}
-          {result.removed.length > 0 ? (
-            <ul className="scope-list">
-              {result.removed.map((s) => (
-                <li key={s} className="scope-removed">
-                  − <ScopeName scope={s} />
-                </li>
-              ))}
-            </ul>
-          ) : null}
+          {result.added.length > 0 ? <ScopeChangeList scopes={result.added} change="added" /> : null}
+          {result.removed.length > 0 ? <ScopeChangeList scopes={result.removed} change="removed" /> : null}
         </Banner>
       ) : null}
       {save.isError && !fieldErrorsFrom(save.error).scopes ? (

@@ -1,9 +1,10 @@
 import { ENVIRONMENT_LABEL, ENVIRONMENTS, type Environment, scopeInfo } from '@gatehouse/domain';
 import { CopyButton } from '@gatehouse/ui';
-import type { AppDetail } from './app-page';
+import { useApp } from './app-page';
 
 /** Ready-to-paste curl commands for this deployment, this app's key and one of its scopes. */
-export function FirstApiCall({ app }: { app: AppDetail }) {
+export function FirstApiCall() {
+  const app = useApp();
   const origin = window.location.origin;
   const tenant = app.tenantIds[0] ?? '<TENANT_ID>';
   const readable = app.scopes.map(scopeInfo).find((info) => info?.access === 'r');

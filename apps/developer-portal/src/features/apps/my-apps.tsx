@@ -1,8 +1,17 @@
-import { Banner, EmptyState, formatDate, Loading, messageFrom, Pager, useTRPC } from '@gatehouse/ui';
+import {
+  Banner,
+  DataTable,
+  EmptyState,
+  formatDate,
+  Pager,
+  QueryResult,
+  useTRPC,
+  waitedFor,
+} from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
-import { KindLabel, ReviewBadge, waitedFor } from './labels';
+import { KindLabel, ReviewBadge } from './labels';
 
 const PAGE_SIZE = 20;
 
@@ -46,62 +55,52 @@ export function MyApps() {
         </div>
       </div>
       {deleted ? <Banner kind="success">{deleted} was deleted. Its app key no longer works.</Banner> : null}
-      {apps.isPending ? (
-        <Loading label="Loading your apps…" />
-      ) : apps.isError ? (
-        <Banner kind="error">{messageFrom(apps.error)}</Banner>
-      ) : apps.data.totalCount === 0 ? (
-        search.trim() ? (
-          <EmptyState title="No apps match your search" />
-        ) : (
-          <EmptyState title="No apps yet">
-            <p className="muted">Register an app to pick its API scopes and get its app key.</p>
-            <Link className="btn btn-primary" to="/apps/new">
-              New App
-            </Link>
-          </EmptyState>
-        )
-      ) : (
-        <>
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Your organization's apps</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Latest version</th>
-                  <th scope="col">Tenant IDs</th>
-                  <th scope="col">Created</th>
+      <QueryResult
+        query={apps}
+        loading="Loading your apps…"
+        empty={
+          search.trim() ? (
+            <EmptyState title="No apps match your search" />
+          ) : (
+            <EmptyState title="No apps yet">
+              <p className="muted">Register an app to pick its API scopes and get its app key.</p>
+              <Link className="btn btn-primary" to="/apps/new">
+                New App
+              </Link>
+            </EmptyState>
+          )
+        }
+      >
+        {({ items, totalCount }) => (
+          <>
+            <DataTable
+              caption="Your organization's apps"
+              columns={['Name', 'Kind', 'Status', 'Latest version', 'Tenant IDs', 'Created']}
+            >
+              {items.map((app) => (
+                <tr key={app.id}>
+                  <td>
+                    <Link to={`/apps/${app.id}`}>{app.name}</Link>
+                  </td>
+                  <td>
+                    <KindLabel kind={app.kind} />
+                  </td>
+                  <td>
+                    <ReviewBadge status={app.reviewStatus} />
+                    {app.reviewStatus === 'pending' && app.submittedAt ? (
+                      <div className="muted">waiting {waitedFor(app.submittedAt)}</div>
+                    ) : null}
+                  </td>
+                  <td>Version {app.latestVersion}</td>
+                  <td>{app.tenantCount}</td>
+                  <td>{formatDate(app.createdAt)}</td>
                 </tr>
-              </thead>
-              <tbody>
-                {apps.data.items.map((app) => (
-                  <tr key={app.id}>
-                    <td>
-                      <Link to={`/apps/${app.id}`}>{app.name}</Link>
-                    </td>
-                    <td>
-                      <KindLabel kind={app.kind} />
-                    </td>
-                    <td>
-                      <ReviewBadge status={app.reviewStatus} />
-                      {app.reviewStatus === 'pending' && app.submittedAt ? (
-                        <div className="muted">waiting {waitedFor(app.submittedAt)}</div>
-                      ) : null}
-                    </td>
-                    <td>Version {app.latestVersion}</td>
-                    <td>{app.tenantCount}</td>
-                    <td>{formatDate(app.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          <Pager page={page} pageSize={PAGE_SIZE} totalCount={apps.data.totalCount} onPage={setPage} />
-        </>
-      )}
+              ))}
+            </DataTable>
+            <Pager page={page} pageSize={PAGE_SIZE} totalCount={totalCount} onPage={setPage} />
+          </>
+        )}
+      </QueryResult>
     </>
   );
 }

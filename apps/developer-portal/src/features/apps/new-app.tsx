@@ -1,23 +1,26 @@
 import {
   APP_KIND_LABEL,
+  APP_KINDS,
   type AppKind,
   CREDENTIALS_MODE_LABEL,
+  CREDENTIALS_MODES,
   type CredentialsMode,
   fieldErrorsOf,
+  LIMITS,
   newAppSchema,
 } from '@gatehouse/domain';
 import {
   Banner,
   Button,
-  FieldError,
-  fieldErrorsFrom,
+  ChoiceGroup,
   messageFrom,
   TextField,
+  useForm,
   useSession,
   useTRPC,
 } from '@gatehouse/ui';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import type { FormEvent } from 'react';
 import { useNavigate } from 'react-router';
 import { ScopePicker } from './scope-picker';
 import { TenantIdsEditor } from './tenant-ids';
@@ -44,15 +47,6 @@ export function NewApp() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const session = useSession();
-  const [form, setForm] = useState({
-    name: '',
-    homePageUrl: '',
-    tenantIds: [] as string[],
-    kind: 'private' as AppKind,
-    credentialsMode: 'tenant_admin' as CredentialsMode,
-    scopes: [] as string[],
-  });
-  const [clientErrors, setClientErrors] = useState<Record<string, string>>({});
   const create = useMutation(
     trpc.apps.create.mutationOptions({
       onSuccess: async (app) => {
@@ -61,21 +55,25 @@ export function NewApp() {
       },
     }),
   );
-  const errors = { ...fieldErrorsFrom(create.error), ...clientErrors };
-  const set = <K extends keyof typeof form>(key: K, value: (typeof form)[K]) => {
-    setForm((f) => ({ ...f, [key]: value }));
-    setClientErrors(({ [key]: _, ...rest }) => rest);
-  };
+  const form = useForm(
+    {
+      name: '',
+      homePageUrl: '',
+      tenantIds: [] as string[],
+      kind: 'private' as AppKind,
+      credentialsMode: 'tenant_admin' as CredentialsMode,
+      scopes: [] as string[],
+    },
+    { refused: create.error },
+  );
+  const { values, errors, set } = form;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const parsed = newAppSchema.safeParse(form);
-    if (!parsed.success) {
-      setClientErrors(fieldErrorsOf(parsed.error));
-      return;
-    }
-    setClientErrors({});
-    create.mutate(form);
+    const parsed = newAppSchema.safeParse(values);
+    if (!parsed.success) return form.refuse(fieldErrorsOf(parsed.error));
+    form.refuse({});
+    create.mutate(values);
   };
 
   return (
@@ -91,66 +89,43 @@ export function NewApp() {
       <div className="card">
         <h2>Application</h2>
         <div className="grid-2">
-          <TextField
-            label="Application name"
-            value={form.name}
-            onChange={(e) => set('name', e.target.value)}
-            error={errors.name}
-            maxLength={100}
-            required
-          />
+          <TextField label="Application name" {...form.text('name')} maxLength={LIMITS.appName} required />
           <VerifiedOrganization name={session.data?.organizationName ?? ''} />
         </div>
         <TextField
           label="Home page URL"
           type="url"
           placeholder="https://www.example.com"
-          value={form.homePageUrl}
-          onChange={(e) => set('homePageUrl', e.target.value)}
-          error={errors.homePageUrl}
+          {...form.text('homePageUrl')}
           hint="Your organization's home page, shown to tenant admins."
           required
         />
         <div className="grid-2">
-          <fieldset>
-            <legend>Kind</legend>
-            {(['public', 'private'] as const).map((kind) => (
-              <label className="choice" key={kind}>
-                <input
-                  type="radio"
-                  name="kind"
-                  value={kind}
-                  checked={form.kind === kind}
-                  onChange={() => set('kind', kind)}
-                />
-                <span>
-                  <strong>{APP_KIND_LABEL[kind]}</strong>
-                  <br />
-                  <span className="muted">{KIND_HELP[kind]}</span>
-                </span>
-              </label>
-            ))}
-            <FieldError message={errors.kind} />
-          </fieldset>
-          <fieldset>
-            <legend>Client credentials</legend>
-            {(['tenant_admin', 'developer'] as const).map((mode) => (
-              <label className="choice" key={mode}>
-                <input
-                  type="radio"
-                  name="credentialsMode"
-                  value={mode}
-                  checked={form.credentialsMode === mode}
-                  onChange={() => set('credentialsMode', mode)}
-                />
-                <span>
-                  {CREDENTIALS_MODE_LABEL[mode]}
-                  {mode === 'tenant_admin' ? ' (default)' : ''}
-                </span>
-              </label>
-            ))}
-            <FieldError message={errors.credentialsMode} />
-          </fieldset>
+          <ChoiceGroup
+            legend="Kind"
+            name="kind"
+            options={APP_KINDS}
+            label={(kind) => (
+              <span>
+                <strong>{APP_KIND_LABEL[kind]}</strong>
+                <br />
+                <span className="muted">{KIND_HELP[kind]}</span>
+              </span>
+            )}
+            {...form.choice('kind')}
+          />
+          <ChoiceGroup
+            legend="Client credentials"
+            name="credentialsMode"
+            options={CREDENTIALS_MODES}
+            label={(mode) => (
+              <span>
+                {CREDENTIALS_MODE_LABEL[mode]}
+                {mode === 'tenant_admin' ? ' (default)' : ''}
+              </span>
+            )}
+            {...form.choice('credentialsMode')}
+          />
         </div>
       </div>
       <div className="card">
@@ -159,19 +134,23 @@ export function NewApp() {
           The tenants (customers) your app is offered to. You can add and delete Tenant IDs at any time.
         </p>
         <TenantIdsEditor
-          tenantIds={form.tenantIds}
-          onAdd={(id) => set('tenantIds', [...form.tenantIds, id])}
+          tenantIds={values.tenantIds}
+          onAdd={(id) => set('tenantIds', [...values.tenantIds, id])}
           onRemove={(id) =>
             set(
               'tenantIds',
-              form.tenantIds.filter((t) => t !== id),
+              values.tenantIds.filter((t) => t !== id),
             )
           }
           error={errors.tenantIds}
         />
       </div>
       <div className="card">
-        <ScopePicker value={form.scopes} onChange={(scopes) => set('scopes', scopes)} error={errors.scopes} />
+        <ScopePicker
+          value={values.scopes}
+          onChange={(scopes) => set('scopes', scopes)}
+          error={errors.scopes}
+        />
       </div>
       <div className="actions">
         <Button type="submit" variant="primary" busy={create.isPending}>

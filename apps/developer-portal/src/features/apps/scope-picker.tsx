@@ -1,4 +1,4 @@
-import { type CatalogArea, SCOPE_CATALOG, scopeString } from '@gatehouse/domain';
+import { ACCESS_LABEL, ACCESSES, type CatalogArea, SCOPE_CATALOG, scopeString } from '@gatehouse/domain';
 import { FieldError } from '@gatehouse/ui';
 import { useId, useMemo, useState } from 'react';
 
@@ -83,33 +83,25 @@ export function ScopePicker({
                 </span>
               </button>
               {open
-                ? resources.map((resource) => {
-                    const view = scopeString(area.key, resource.key, 'r');
-                    const modify = scopeString(area.key, resource.key, 'w');
-                    return (
-                      <div className="picker-row" key={resource.key}>
-                        <span>{resource.name}</span>
-                        <label>
-                          <input
-                            type="checkbox"
-                            checked={selected.has(view)}
-                            onChange={(e) => toggle(view, e.target.checked)}
-                            aria-label={`${area.name} ${resource.name} View`}
-                          />
-                          View
-                        </label>
-                        <label>
-                          <input
-                            type="checkbox"
-                            checked={selected.has(modify)}
-                            onChange={(e) => toggle(modify, e.target.checked)}
-                            aria-label={`${area.name} ${resource.name} Modify`}
-                          />
-                          Modify
-                        </label>
-                      </div>
-                    );
-                  })
+                ? resources.map((resource) => (
+                    <div className="picker-row" key={resource.key}>
+                      <span>{resource.name}</span>
+                      {ACCESSES.map((access) => {
+                        const scope = scopeString(area.key, resource.key, access);
+                        return (
+                          <label key={access}>
+                            <input
+                              type="checkbox"
+                              checked={selected.has(scope)}
+                              onChange={(e) => toggle(scope, e.target.checked)}
+                              aria-label={`${area.name} ${resource.name} ${ACCESS_LABEL[access]}`}
+                            />
+                            {ACCESS_LABEL[access]}
+                          </label>
+                        );
+                      })}
+                    </div>
+                  ))
                 : null}
             </div>
           );
@@ -121,10 +113,7 @@ export function ScopePicker({
 
 function countIn(area: CatalogArea, selected: ReadonlySet<string>): number {
   return area.resources.reduce(
-    (n, r) =>
-      n +
-      (selected.has(scopeString(area.key, r.key, 'r')) ? 1 : 0) +
-      (selected.has(scopeString(area.key, r.key, 'w')) ? 1 : 0),
+    (n, r) => n + ACCESSES.filter((access) => selected.has(scopeString(area.key, r.key, access))).length,
     0,
   );
 }

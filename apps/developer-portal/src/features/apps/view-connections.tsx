@@ -1,36 +1,27 @@
-import {
-  CONNECTION_STATE_LABEL,
-  type ConnectionState,
-  CREDENTIALS_MODE_LABEL,
-  ENVIRONMENT_LABEL,
-} from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import {
   Badge,
   Banner,
   Button,
+  ConnectionBadge,
   CredentialsOnce,
+  DataTable,
   EmptyState,
-  Loading,
   messageFrom,
+  QueryResult,
   ScopeList,
   useTRPC,
 } from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { AppDetail } from './app-page';
-
-const TONE: Record<ConnectionState, 'neutral' | 'good' | 'warn' | 'bad'> = {
-  not_connected: 'neutral',
-  connected: 'good',
-  declined: 'bad',
-  disabled: 'warn',
-};
+import { useApp } from './app-page';
 
 /** View Connections: each listed tenant per environment, the version it is on and the scopes in play. */
-export function ViewConnections({ app }: { app: AppDetail }) {
+export function ViewConnections() {
+  const app = useApp();
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const rows = useQuery(trpc.apps.connections.queryOptions({ appId: app.id }));
+  const query = useQuery(trpc.apps.connections.queryOptions({ appId: app.id }));
   const [generatedFor, setGeneratedFor] = useState<string | null>(null);
   const generate = useMutation(
     trpc.apps.generateSecret.mutationOptions({
@@ -38,53 +29,49 @@ export function ViewConnections({ app }: { app: AppDetail }) {
         queryClient.invalidateQueries({ queryKey: trpc.apps.connections.queryKey({ appId: app.id }) }),
     }),
   );
-  if (rows.isPending) return <Loading label="Loading connections…" />;
-  if (rows.isError) return <Banner kind="error">{messageFrom(rows.error)}</Banner>;
-  if (rows.data.length === 0) {
-    return (
-      <EmptyState title="No tenants yet">
-        <p className="muted">Add a Tenant ID on the Details tab to offer this app to a tenant.</p>
-      </EmptyState>
-    );
-  }
   return (
-    <>
-      <p className="muted">
-        {app.credentialsMode === 'developer'
-          ? 'You generate the client secret for each tenant that connects from now on.'
-          : "The tenant's admin issues the client credentials of each tenant that connects from now on."}{' '}
-        A connection keeps who issues its credentials from when it was allowed. Scopes in play are those of
-        the version the tenant accepted.
-      </p>
-      {generate.isError ? <Banner kind="error">{messageFrom(generate.error)}</Banner> : null}
-      {generate.data && generatedFor ? (
-        <CredentialsOnce
-          clientId={generate.data.clientId}
-          clientSecret={generate.data.clientSecret}
-          onDone={() => {
-            generate.reset();
-            setGeneratedFor(null);
-          }}
-        />
-      ) : null}
-      <div className="table-wrap">
-        <table>
-          <caption className="sr-only">Connections per tenant and environment</caption>
-          <thead>
-            <tr>
-              <th scope="col">Tenant ID</th>
-              <th scope="col">Environment</th>
-              <th scope="col">Status</th>
-              <th scope="col">Version</th>
-              <th scope="col">Scopes in play</th>
-              <th scope="col">Client credentials</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.data.map((row) => {
+    <QueryResult
+      query={query}
+      loading="Loading connections…"
+      empty={
+        <EmptyState title="No tenants yet">
+          <p className="muted">Add a Tenant ID on the Details tab to offer this app to a tenant.</p>
+        </EmptyState>
+      }
+    >
+      {(rows) => (
+        <>
+          <p className="muted">
+            {app.credentialsMode === 'developer'
+              ? 'You generate the client secret for each tenant that connects from now on.'
+              : "The tenant's admin issues the client credentials of each tenant that connects from now on."}{' '}
+            A connection keeps who issues its credentials from when it was allowed. Scopes in play are those
+            of the version the tenant accepted.
+          </p>
+          {generate.isError ? <Banner kind="error">{messageFrom(generate.error)}</Banner> : null}
+          {generate.data && generatedFor ? (
+            <CredentialsOnce
+              clientId={generate.data.clientId}
+              clientSecret={generate.data.clientSecret}
+              onDone={() => {
+                generate.reset();
+                setGeneratedFor(null);
+              }}
+            />
+          ) : null}
+          <DataTable
+            caption="Connections per tenant and environment"
+            columns={[
+              'Tenant ID',
+              'Environment',
+              'Status',
+              'Version',
+              'Scopes in play',
+              'Client credentials',
+            ]}
+            actions
+          >
+            {rows.map((row) => {
               const key = `${row.tenantId}:${row.environment}`;
               return (
                 <tr key={key} data-testid={`connection-${key}`}>
@@ -99,7 +86,7 @@ export function ViewConnections({ app }: { app: AppDetail }) {
                   </td>
                   <td>{ENVIRONMENT_LABEL[row.environment]}</td>
                   <td>
-                    <Badge tone={TONE[row.state]}>{CONNECTION_STATE_LABEL[row.state]}</Badge>
+                    <ConnectionBadge state={row.state} />
                   </td>
                   <td>{row.version ? `Version ${row.version}` : '—'}</td>
                   <td>
@@ -134,9 +121,9 @@ export function ViewConnections({ app }: { app: AppDetail }) {
                 </tr>
               );
             })}
-          </tbody>
-        </table>
-      </div>
-    </>
+          </DataTable>
+        </>
+      )}
+    </QueryResult>
   );
 }

@@ -1,5 +1,5 @@
 import { CONNECTION_STATE_LABEL, type ConnectionState } from '@gatehouse/domain';
-import { Badge } from '@gatehouse/ui';
+import { Badge } from './primitives';
 
 const TONE: Record<ConnectionState, 'neutral' | 'good' | 'warn' | 'bad'> = {
   not_connected: 'neutral',
@@ -8,6 +8,7 @@ const TONE: Record<ConnectionState, 'neutral' | 'good' | 'warn' | 'bad'> = {
   disabled: 'warn',
 };
 
+/** A connection's state as both the developer and the tenant admin see it. */
 export function ConnectionBadge({ state }: { state: ConnectionState }) {
   return <Badge tone={TONE[state]}>{CONNECTION_STATE_LABEL[state]}</Badge>;
 }

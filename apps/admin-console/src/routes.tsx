@@ -1,0 +1,77 @@
+import { Banner, SessionShell, type SessionUser, SignInPage, useSignedInUser } from '@gatehouse/ui';
+import { Navigate, Outlet, type RouteObject } from 'react-router';
+import { AccessList } from './features/access/access-list';
+import { ConnectApp } from './features/access/connect-app';
+import { ConnectNewApp } from './features/access/connect-new-app';
+import { ConnectionPage } from './features/access/connection-page';
+import { TenantScope } from './features/access/tenant-scope';
+import { ReviewerAudit, TenantAudit } from './features/audit/audit-trails';
+import { AccessRequests } from './features/review/access-requests';
+import { ReviewQueue } from './features/review/review-queue';
+
+function navFor(user: SessionUser) {
+  const nav = [];
+  if (user.tenantIds.length > 0)
+    nav.push({ to: '/', label: 'API Application Access' }, { to: '/audit', label: 'Audit trail' });
+  if (user.isReviewer)
+    nav.push(
+      { to: '/review', label: 'Review queue' },
+      { to: '/review/requests', label: 'Access requests' },
+      { to: '/review/audit', label: 'Audit trail (all)' },
+    );
+  return nav;
+}
+
+function Home() {
+  const user = useSignedInUser();
+  return (
+    <Navigate to={user.tenantIds.length > 0 ? `/${user.tenantIds[0]}/integration` : '/review'} replace />
+  );
+}
+
+/** The reviewer area: only platform reviewers get past this. */
+function ReviewerOnly() {
+  const user = useSignedInUser();
+  return user.isReviewer ? (
+    <Outlet context={user} />
+  ) : (
+    <Banner kind="warning">Only platform reviewers can open the reviewer area.</Banner>
+  );
+}
+
+export const routes: RouteObject[] = [
+  { path: '/signin', element: <SignInPage productName="the Admin Console" home="/" /> },
+  {
+    element: (
+      <SessionShell
+        productName="Admin Console"
+        allow={(user) => user.tenantIds.length > 0 || user.isReviewer}
+        deniedMessage="The admin console is for tenant admins and platform reviewers. Your account has neither permission."
+        nav={navFor}
+      />
+    ),
+    children: [
+      { index: true, element: <Home /> },
+      { path: 'audit', element: <TenantAudit /> },
+      {
+        path: 'review',
+        element: <ReviewerOnly />,
+        children: [
+          { index: true, element: <ReviewQueue /> },
+          { path: 'requests', element: <AccessRequests /> },
+          { path: 'audit', element: <ReviewerAudit /> },
+        ],
+      },
+      {
+        path: ':tenantId/:environment',
+        element: <TenantScope />,
+        children: [
+          { index: true, element: <AccessList /> },
+          { path: 'connect', element: <ConnectNewApp /> },
+          { path: 'connect/:appId', element: <ConnectApp /> },
+          { path: 'connections/:connectionId', element: <ConnectionPage /> },
+        ],
+      },
+    ],
+  },
+];

@@ -1,0 +1,84 @@
+import { EmptyState, SessionShell, SignInPage } from '@gatehouse/ui';
+import { Link, type RouteObject } from 'react-router';
+import { RequestAccess } from './features/access/request-access';
+import { SetPassword } from './features/access/set-password';
+import { AppOverview } from './features/apps/app-overview';
+import { AppPage } from './features/apps/app-page';
+import { EditDetails } from './features/apps/edit-details';
+import { EditScopes } from './features/apps/edit-scopes';
+import { FirstApiCall } from './features/apps/first-api-call';
+import { MyApps } from './features/apps/my-apps';
+import { NewApp } from './features/apps/new-app';
+import { UsageReport } from './features/apps/usage-report';
+import { VersionHistory } from './features/apps/version-history';
+import { ViewConnections } from './features/apps/view-connections';
+import { DeveloperAudit } from './features/audit/developer-audit';
+
+function NotFound() {
+  return (
+    <EmptyState title="Page not found">
+      <p>
+        <Link to="/">Back to My Apps</Link>
+      </p>
+    </EmptyState>
+  );
+}
+
+export const routes: RouteObject[] = [
+  {
+    path: '/signin',
+    element: (
+      <SignInPage
+        productName="the Developer Portal"
+        home="/"
+        footer={
+          <p className="muted">
+            No account yet? <Link to="/request-access">Request Access</Link>
+          </p>
+        }
+      />
+    ),
+  },
+  { path: '/request-access', element: <RequestAccess /> },
+  { path: '/set-password', element: <SetPassword /> },
+  {
+    element: (
+      <SessionShell
+        productName="Developer Portal"
+        allow={(user) => user.organizationId !== null}
+        deniedMessage="This portal is for developers. Your account does not have the Generate API Application Key permission."
+        nav={() => [
+          { to: '/', label: 'My Apps' },
+          { to: '/apps/new', label: 'New App' },
+          { to: '/audit', label: 'Audit trail' },
+        ]}
+      />
+    ),
+    children: [
+      { index: true, element: <MyApps /> },
+      { path: 'apps/new', element: <NewApp /> },
+      {
+        path: 'apps/:appId',
+        element: <AppPage />,
+        children: [
+          { index: true, element: <AppOverview /> },
+          {
+            path: 'edit',
+            element: (
+              <>
+                <EditDetails />
+                <EditScopes />
+              </>
+            ),
+          },
+          { path: 'versions', element: <VersionHistory /> },
+          { path: 'connections', element: <ViewConnections /> },
+          { path: 'usage', element: <UsageReport /> },
+          { path: 'first-call', element: <FirstApiCall /> },
+        ],
+      },
+      { path: 'audit', element: <DeveloperAudit /> },
+      { path: '*', element: <NotFound /> },
+    ],
+  },
+];

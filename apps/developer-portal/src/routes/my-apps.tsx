@@ -1,5 +1,0 @@
-import { MyApps } from '../features/apps/my-apps';
-
-export function MyAppsRoute() {
-  return <MyApps />;
-}

@@ -1,5 +1,0 @@
-import { NewApp } from '../features/apps/new-app';
-
-export function NewAppRoute() {
-  return <NewApp />;
-}
