@@ -1,4 +1,5 @@
 export * from './app';
+export * from './audit';
 export * from './catalog';
 export * from './connection';
 export * from './errors';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type AppKind, isTenantId, type ReviewStatus } from './app';
+import { type AppKind, isTenantId, LIMITS, type ReviewStatus } from './app';
 import { CONTROL_CHARACTERS_MESSAGE, isCleanText, isOneLineText } from './text';
 
 /**
@@ -31,6 +31,14 @@ export interface ReviewState extends ListedIdentity {
   reviewStatus: ReviewStatus;
   /** When a reviewer first approved the app; null while it never was. */
   firstApprovedAt: Date | null;
+}
+
+/** An app's listed identity as stored, absent columns read as null. */
+export function listedIdentityOf(app: {
+  listedName?: string | null;
+  listedHomePageUrl?: string | null;
+}): ListedIdentity {
+  return { listedName: app.listedName ?? null, listedHomePageUrl: app.listedHomePageUrl ?? null };
 }
 
 export function sameIdentity(a: Identity, b: ListedIdentity): boolean {
@@ -128,6 +136,18 @@ export function canReview(status: ReviewStatus): boolean {
   return status === 'pending';
 }
 
+/** What the app's organization is told when a reviewer approves it. */
+export function approvalNotice(appName: string, firstApproval: boolean): string {
+  return firstApproval
+    ? `${appName} was approved. Tenants you listed can now find and connect it.`
+    : `${appName} was approved. Tenants now see its new name and home page.`;
+}
+
+/** What the app's organization is told when a reviewer rejects it. */
+export function rejectionNotice(appName: string, reason: string): string {
+  return `${appName} was rejected: ${reason}`;
+}
+
 export const reviewReasonSchema = z
   .string({ error: 'Give a reason' })
   .trim()
@@ -165,7 +185,12 @@ export const accessRequestSchema = z
       .min(1, 'Organization is required')
       .max(100, 'At most 100 characters'),
     role: z.enum(ACCESS_ROLES, { error: 'Choose the role you need' }),
-    tenantId: z.string().trim().refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE).max(18).optional(),
+    tenantId: z
+      .string()
+      .trim()
+      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+      .max(LIMITS.tenantIdDigits)
+      .optional(),
     /** Left empty by people; filled by form-filling bots. */
     website: z.string().max(200).optional(),
   })
@@ -178,6 +203,8 @@ export const accessRequestSchema = z
       });
     }
   });
+
+export type AccessRequestInput = z.infer<typeof accessRequestSchema>;
 
 export const newPasswordSchema = z
   .string({ error: 'Choose a password' })
