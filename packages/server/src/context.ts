@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import type { FastifyBaseLogger } from 'fastify';
 import { type SessionUser, userForSession } from './auth/sessions';
 import type { Database } from './db/orm';
 
@@ -8,11 +9,16 @@ export interface SessionCookie {
   clear(): void;
 }
 
+/** Where a procedure reports a failure its answer does not show. */
+export type ContextLog = Pick<FastifyBaseLogger, 'error'>;
+
 export interface ContextOptions {
   db: Database;
   sessionToken: string | null;
   clientIp?: string;
   cookie?: SessionCookie;
+  /** The request's logger; a context built without a request logs nothing. */
+  log?: ContextLog;
 }
 
 export interface Context {
@@ -21,11 +27,13 @@ export interface Context {
   sessionToken: string | null;
   clientIp: string;
   cookie: SessionCookie;
+  log: ContextLog;
   /** The signed-in user, looked up once per request. */
   user(): Promise<SessionUser | null>;
 }
 
 const noCookie: SessionCookie = { set() {}, clear() {} };
+const noLog: ContextLog = { error() {} };
 
 /** Builds a context without an HTTP request: the server adapter and the tests both start here. */
 export function createContextInner(options: ContextOptions): Context {
@@ -37,6 +45,7 @@ export function createContextInner(options: ContextOptions): Context {
     sessionToken: options.sessionToken,
     clientIp: options.clientIp ?? 'local',
     cookie: options.cookie ?? noCookie,
+    log: options.log ?? noLog,
     user: () => (user ??= userForSession(em, options.sessionToken)),
   };
 }

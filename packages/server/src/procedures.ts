@@ -1,6 +1,7 @@
-import { DomainError, notFound, tenantIdSchema } from '@gatehouse/domain';
+import { AUDIT_VIEWS, auditFiltersSchema, DomainError, notFound, tenantIdSchema } from '@gatehouse/domain';
 import { z } from 'zod';
 import type { SessionUser } from './auth/sessions';
+import type { TrailReader } from './services/audit/trail';
 import { baseProcedure } from './trpc';
 
 /** A signed-in member of an organization, as the developer procedures see them. */
@@ -67,3 +68,25 @@ export const reviewerProcedure = authedProcedure.use(({ ctx, next }) => {
   permissions.reviewer(ctx.user);
   return next();
 });
+
+/**
+ * A reader of the audit trail through one of its views, each under the permission
+ * it needs: the whole trail (reviewers), their organization's part (developers), or
+ * their tenants' part, or one tenant's, named by the input's `tenantId` (tenant admins).
+ */
+export const auditTrailProcedure = authedProcedure
+  .input(z.object({ view: z.enum(AUDIT_VIEWS), tenantId: auditFiltersSchema.shape.tenantId }))
+  .use(({ ctx, input, next }) => {
+    let reader: TrailReader;
+    if (input.view === 'reviewer') {
+      permissions.reviewer(ctx.user, 'Only platform reviewers can read the whole audit trail.');
+      reader = { view: 'reviewer' };
+    } else if (input.view === 'developer') {
+      reader = { view: 'developer', organizationId: permissions.developer(ctx.user).organizationId };
+    } else {
+      permissions.tenantAdmin(ctx.user);
+      if (input.tenantId) permissions.tenant(ctx.user, input.tenantId);
+      reader = { view: 'tenant', tenantIds: input.tenantId ? [input.tenantId] : ctx.user.tenantIds };
+    }
+    return next({ ctx: { reader } });
+  });

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { z } from 'zod';
 import { Session, TenantAdmin, type UserEntity } from '../db/entities';
 import { randomToken, sha256Hex } from './secrets';
 
@@ -17,6 +18,17 @@ export interface SessionUser {
   /** Tenants this user administers. */
   tenantIds: string[];
 }
+
+/** The caller as procedures answer it (the SPAs read their own roles from it). */
+export const sessionUserOutput = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  organizationId: z.string().nullable(),
+  organizationName: z.string().nullable(),
+  isReviewer: z.boolean(),
+  tenantIds: z.array(z.string()),
+}) satisfies z.ZodType<SessionUser>;
 
 export async function startSession(
   em: EntityManager,

@@ -38,7 +38,9 @@ export interface SignInAttempt {
  * transaction that holds the account's and the address's lock, so two attempts
  * are never admitted on the same count. The others wait for those admitted to
  * settle. A burst of wrong passwords thus gets no more guesses than a sequence,
- * and a burst of right ones all get in.
+ * and a burst of right ones all get in. Hand-written, not rate-limiter-flexible:
+ * that library keeps one count per key, and this needs the attempts in flight
+ * counted apart from the failures.
  */
 export async function beginSignInAttempt(
   em: EntityManager,

@@ -300,18 +300,12 @@ export const AccessRequest = defineEntity({
     tenantId: p.string().length(18).nullable(),
     status: p.enum(['pending', 'approved', 'rejected']),
     reason: p.text().nullable(),
-    /** Where it came from, for the per-address limit. */
-    clientKey: p.string().length(64),
     createdAt: createdAt(),
     decidedAt: p.datetime().nullable(),
     decidedBy: () => p.manyToOne(User).nullable(),
     user: () => p.manyToOne(User).nullable(),
   },
-  indexes: [
-    { properties: ['status', 'createdAt'] },
-    { properties: ['email', 'createdAt'] },
-    { properties: ['clientKey', 'createdAt'] },
-  ],
+  indexes: [{ properties: ['status', 'createdAt'] }],
 });
 
 /** A one-time link to set a password: only its SHA-256 is kept. */
@@ -324,6 +318,21 @@ export const PasswordSetup = defineEntity({
     expiresAt: p.datetime(),
     usedAt: p.datetime().nullable(),
     createdAt: createdAt(),
+  },
+});
+
+/**
+ * rate-limiter-flexible's counters, in its PostgreSQL store's layout: every instance
+ * counts in this table. Both dialects have it, as the entities define the schema; the
+ * embedded database's single process counts in memory and leaves it empty.
+ */
+export const RateLimit = defineEntity({
+  name: 'RateLimit',
+  properties: {
+    key: p.string().length(255).primary(),
+    points: p.integer().default(0),
+    /** Milliseconds since the epoch at which the count starts over; null never. */
+    expire: p.bigint('number').nullable(),
   },
 });
 
@@ -359,6 +368,7 @@ export const entities = [
   Notification,
   AccessRequest,
   PasswordSetup,
+  RateLimit,
   AccessEpoch,
 ];
 

@@ -45,7 +45,6 @@ describe.each(dialects)('the error log on %s', (dialect) => {
       organizationName: SECRET_VALUE,
       role: 'developer',
       status: 'pending',
-      clientKey: 'k',
       createdAt: new Date(),
     };
     // The second insert of the same id breaks the primary key: the driver quotes the key back in its detail.

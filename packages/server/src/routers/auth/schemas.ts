@@ -10,13 +10,3 @@ export const signInInput = z.object({
     .email('Enter a valid email'),
   password: z.string().min(1, 'Enter your password').max(200, 'That password is too long'),
 });
-
-export const sessionUserOutput = z.object({
-  id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  organizationId: z.string().nullable(),
-  organizationName: z.string().nullable(),
-  isReviewer: z.boolean(),
-  tenantIds: z.array(z.string()),
-});
