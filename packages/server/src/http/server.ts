@@ -185,6 +185,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             db: options.db,
             sessionToken: req.cookies[SESSION_COOKIE] ?? null,
             clientIp: req.ip,
+            log: req.log,
             cookie: {
               set: (token, expiresAt) =>
                 res.setCookie(SESSION_COOKIE, token, {
