@@ -1,3 +1,4 @@
+import type { NewApp } from '@gatehouse/domain';
 import { loadSessionUser, type SessionUser } from '../src/auth/sessions';
 import { User } from '../src/db/entities';
 import type { TestDatabase } from './harness';
@@ -14,4 +15,17 @@ export async function developerActor(t: TestDatabase, email: string) {
   const { organizationId, organizationName } = user;
   if (!organizationId || !organizationName) throw new Error(`${email} belongs to no organization`);
   return { ...user, organizationId, organizationName };
+}
+
+/** What a developer fills in for a new app: a private app offered to Glendale Plumbing, unless told otherwise. */
+export function newApp(name: string, overrides: Partial<NewApp> = {}): NewApp {
+  return {
+    name,
+    homePageUrl: 'https://acme.example',
+    tenantIds: ['985798691'],
+    kind: 'private',
+    credentialsMode: 'tenant_admin',
+    scopes: ['tn.crm.customers:r'],
+    ...overrides,
+  };
 }

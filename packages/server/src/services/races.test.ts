@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerActor } from '#test/actors';
+import { developerActor, newApp } from '#test/actors';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { App } from '../db/entities';
 import { createApp } from './apps/apps';
@@ -11,16 +11,7 @@ describe.each(dialects)('racing changes on %s', (dialect) => {
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
     const dev = await developerActor(t, DEV);
-    appId = (
-      await createApp(t.db.em(), dev, {
-        name: 'Raced Row',
-        homePageUrl: 'https://acme.example',
-        tenantIds: [],
-        kind: 'private',
-        credentialsMode: 'tenant_admin',
-        scopes: ['tn.crm.customers:r'],
-      })
-    ).id;
+    appId = (await createApp(t.db.em(), dev, newApp('Raced Row', { tenantIds: [] }))).id;
   });
   afterAll(async () => t?.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor } from '#test/actors';
+import { actor, developerActor, newApp } from '#test/actors';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent } from '../../db/entities';
 import { allowApp } from '../connections/consent';
@@ -17,14 +17,7 @@ describe.each(dialects)('developer connection service on %s', (dialect) => {
 
   it('shows the connection and generates its secret with one audit event naming it', async () => {
     const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, {
-      name: 'Developer Issued',
-      homePageUrl: 'https://acme.example',
-      tenantIds: [TENANT],
-      kind: 'private',
-      credentialsMode: 'developer',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), dev, newApp('Developer Issued', { credentialsMode: 'developer' }));
     const allowed = await allowApp(t.db.em(), await actor(t, ADMIN), {
       tenantId: TENANT,
       environment: 'integration',

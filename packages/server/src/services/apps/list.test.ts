@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerActor } from '#test/actors';
+import { developerActor, newApp } from '#test/actors';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { createApp } from './apps';
 import { listApps } from './list';
@@ -13,14 +13,8 @@ describe.each(dialects)('app list service on %s', (dialect) => {
 
   it('lists only the organization’s apps, with their tenant counts', async () => {
     const [dev, other] = [await developerActor(t, DEV), await developerActor(t, DEV2)];
-    const base = {
-      homePageUrl: 'https://acme.example',
-      kind: 'private' as const,
-      credentialsMode: 'tenant_admin' as const,
-      scopes: ['tn.crm.customers:r'],
-    };
-    await createApp(t.db.em(), dev, { ...base, name: 'Listed Mine', tenantIds: ['985798691', '100200300'] });
-    await createApp(t.db.em(), other, { ...base, name: 'Listed Theirs', tenantIds: [] });
+    await createApp(t.db.em(), dev, newApp('Listed Mine', { tenantIds: ['985798691', '100200300'] }));
+    await createApp(t.db.em(), other, newApp('Listed Theirs', { tenantIds: [] }));
     const page = await listApps(t.db.em(), dev.organizationId, { page: 1, pageSize: 10, search: 'Listed' });
     expect(page.items.map((a) => [a.name, a.tenantCount])).toEqual([['Listed Mine', 2]]);
     expect(page.totalCount).toBe(1);

@@ -37,16 +37,23 @@ export async function latestScopesOf(em: EntityManager, app: AppEntity): Promise
   return scopesOfVersion(em, app.id, app.latestVersion);
 }
 
-/** The app as its developers see it (load `organization`). */
-export async function appDetail(em: EntityManager, app: AppEntity) {
-  const [tenantIds, scopes] = await Promise.all([tenantIdsOf(em, app.id), latestScopesOf(em, app)]);
+/** The identity the developer gives the app beside the one tenants see now (load `organization`). */
+export function appIdentities(app: AppEntity) {
   return {
-    id: app.id,
     name: app.name,
     organizationName: app.organization.name,
     homePageUrl: app.homePageUrl,
     listedName: app.listedName ?? null,
     listedHomePageUrl: app.listedHomePageUrl ?? null,
+  };
+}
+
+/** The app as its developers see it (load `organization`). */
+export async function appDetail(em: EntityManager, app: AppEntity) {
+  const [tenantIds, scopes] = await Promise.all([tenantIdsOf(em, app.id), latestScopesOf(em, app)]);
+  return {
+    id: app.id,
+    ...appIdentities(app),
     firstApprovedAt: app.firstApprovedAt ?? null,
     kind: app.kind,
     credentialsMode: app.credentialsMode,

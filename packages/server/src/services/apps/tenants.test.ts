@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerActor } from '#test/actors';
+import { developerActor, newApp } from '#test/actors';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent } from '../../db/entities';
 import { createApp } from './apps';
@@ -14,14 +14,7 @@ describe.each(dialects)('tenant list service on %s', (dialect) => {
 
   it('adds and removes Tenant IDs, one audit event each, and refuses a second listing', async () => {
     const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, {
-      name: 'Tenants by Service',
-      homePageUrl: 'https://acme.example',
-      tenantIds: ['985798691'],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), dev, newApp('Tenants by Service'));
     const input = { appId: app.id, tenantId: '100200300' };
     expect(await addTenant(t.db.em(), dev, input)).toEqual({ tenantIds: ['985798691', '100200300'] });
     await expect(addTenant(t.db.em(), dev, input)).rejects.toMatchObject({

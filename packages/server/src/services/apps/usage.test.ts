@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerActor } from '#test/actors';
+import { developerActor, newApp } from '#test/actors';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { UsageDaily } from '../../db/entities';
 import { createApp } from './apps';
@@ -14,14 +14,7 @@ describe.each(dialects)('usage report service on %s', (dialect) => {
 
   it('reports the app’s counted calls within the window, oldest day first', async () => {
     const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, {
-      name: 'Counted by Service',
-      homePageUrl: 'https://acme.example',
-      tenantIds: [],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), dev, newApp('Counted by Service', { tenantIds: [] }));
     const em = t.db.em();
     const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
     for (const [daysAgo, calls] of [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerActor } from '#test/actors';
+import { developerActor, newApp } from '#test/actors';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { App, AuditEvent } from '../../db/entities';
 import { createApp } from './apps';
@@ -14,14 +14,7 @@ describe.each(dialects)('version service on %s', (dialect) => {
 
   it('makes version 2 when saved scopes change, none when they do not', async () => {
     const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, {
-      name: 'Versioned by Service',
-      homePageUrl: 'https://acme.example',
-      tenantIds: [],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), dev, newApp('Versioned by Service', { tenantIds: [] }));
     const scopes = ['tn.crm.customers:r', 'tn.crm.leads:r'];
     expect(await saveScopes(t.db.em(), dev, { appId: app.id, scopes })).toEqual({
       changed: true,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor } from '#test/actors';
+import { actor, developerActor, newApp } from '#test/actors';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent, ClientSecret } from '../../db/entities';
 import { createApp } from '../apps/apps';
@@ -15,14 +15,7 @@ describe.each(dialects)('consent service on %s', (dialect) => {
   afterAll(async () => t?.close());
 
   async function offeredApp(name: string) {
-    return createApp(t.db.em(), await developerActor(t, DEV), {
-      name,
-      homePageUrl: 'https://acme.example',
-      tenantIds: [TENANT],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    return createApp(t.db.em(), await developerActor(t, DEV), newApp(name));
   }
 
   it('declines, then allows with credentials shown once and stored as a hash', async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor } from '#test/actors';
+import { actor, developerActor, newApp } from '#test/actors';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent, Connection } from '../../db/entities';
 import { createApp } from '../apps/apps';
@@ -18,14 +18,7 @@ describe.each(dialects)('connection lifecycle service on %s', (dialect) => {
 
   async function connected(name: string) {
     const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, {
-      name,
-      homePageUrl: 'https://acme.example',
-      tenantIds: [TENANT],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), dev, newApp(name));
     const issued = await allowApp(t.db.em(), await actor(t, ADMIN), {
       tenantId: TENANT,
       environment: 'integration',

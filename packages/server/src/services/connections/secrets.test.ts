@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor } from '#test/actors';
+import { actor, developerActor, newApp } from '#test/actors';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent } from '../../db/entities';
 import { createApp } from '../apps/apps';
@@ -15,14 +15,7 @@ describe.each(dialects)('client secret service on %s', (dialect) => {
   afterAll(async () => t?.close());
 
   it('rotates with a grace period and revokes once, an audit event for each', async () => {
-    const app = await createApp(t.db.em(), await developerActor(t, DEV), {
-      name: 'Rotated by Service',
-      homePageUrl: 'https://acme.example',
-      tenantIds: ['985798691'],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
+    const app = await createApp(t.db.em(), await developerActor(t, DEV), newApp('Rotated by Service'));
     const admin = await actor(t, ADMIN);
     const { connection } = await allowApp(t.db.em(), admin, {
       tenantId: '985798691',
