@@ -3,8 +3,8 @@ import { type FormEvent, useState } from 'react';
 import { DataTable } from './data-table';
 import { SelectField } from './fields';
 import { formatDateTime } from './format';
-import { Button, EmptyState, Pager } from './primitives';
-import { QueryResult } from './query-result';
+import { Button, EmptyState } from './primitives';
+import { PagedResult } from './query-result';
 import { messageFrom, useTRPC } from './trpc';
 
 type View = 'reviewer' | 'developer' | 'tenant';
@@ -136,10 +136,13 @@ export function AuditTrail({
           </span>
         ) : null}
       </form>
-      <QueryResult
+      <PagedResult
         query={events}
         loading="Loading audit events…"
         empty={<EmptyState title="No audit events match" />}
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
       >
         {({ items, totalCount }) => (
           <>
@@ -174,10 +177,9 @@ export function AuditTrail({
                 </tr>
               ))}
             </DataTable>
-            <Pager page={page} pageSize={PAGE_SIZE} totalCount={totalCount} onPage={setPage} />
           </>
         )}
-      </QueryResult>
+      </PagedResult>
     </>
   );
 }

@@ -1,20 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { formatDateTime } from './format';
-import { useTRPC } from './trpc';
+import { useReload, useTRPC } from './trpc';
 
 /** The bell in the top bar: in-app notifications such as review decisions. */
 export function NotificationsBell() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const panel = useRef<HTMLDivElement>(null);
   const list = useQuery(trpc.notifications.list.queryOptions(undefined, { refetchInterval: 30_000 }));
-  const markRead = useMutation(
-    trpc.notifications.markAllRead.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.notifications.list.queryKey() }),
-    }),
-  );
+  const reload = useReload(trpc.notifications.list.queryKey());
+  const markRead = useMutation(trpc.notifications.markAllRead.mutationOptions({ onSuccess: reload }));
   useEffect(() => {
     if (!open) return;
     const close = (event: MouseEvent | KeyboardEvent) => {

@@ -1,6 +1,6 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Banner, Loading } from './primitives';
+import { Banner, Loading, Pager } from './primitives';
 import { isNotFound, messageFrom } from './trpc';
 
 /** A list with nothing in it: an empty array, or a page of none. */
@@ -15,6 +15,15 @@ function isEmptyList(data: unknown): boolean {
  * refusal in a banner, then `empty` for a list with nothing in it (or when
  * `isEmpty` says so); `children` draw the data otherwise.
  */
+interface QueryResultProps<T> {
+  query: UseQueryResult<T, unknown>;
+  loading: string;
+  notFound?: ReactNode;
+  empty?: ReactNode;
+  isEmpty?: (data: T) => boolean;
+  children: (data: T) => ReactNode;
+}
+
 export function QueryResult<T>({
   query,
   loading,
@@ -22,14 +31,7 @@ export function QueryResult<T>({
   empty,
   isEmpty = isEmptyList,
   children,
-}: {
-  query: UseQueryResult<T, unknown>;
-  loading: string;
-  notFound?: ReactNode;
-  empty?: ReactNode;
-  isEmpty?: (data: T) => boolean;
-  children: (data: T) => ReactNode;
-}) {
+}: QueryResultProps<T>) {
   if (query.isPending) return <Loading label={loading} />;
   if (query.isError) {
     if (notFound !== undefined && isNotFound(query.error)) return notFound;
@@ -37,4 +39,41 @@ export function QueryResult<T>({
   }
   if (empty !== undefined && isEmpty(query.data)) return empty;
   return children(query.data);
+}
+
+/** One page of a longer list: its `QueryResult`, with the pager under the page. */
+export function PagedResult<T extends { totalCount: number }>({
+  page,
+  pageSize,
+  onPage,
+  children,
+  ...result
+}: QueryResultProps<T> & { page: number; pageSize: number; onPage: (page: number) => void }) {
+  return (
+    <QueryResult {...result}>
+      {(data) => (
+        <>
+          {children(data)}
+          <Pager page={page} pageSize={pageSize} totalCount={data.totalCount} onPage={onPage} />
+        </>
+      )}
+    </QueryResult>
+  );
+}
+
+/** A query's list as cards named `label` for screen readers, each drawn by `children`. */
+export function CardList<T>({
+  label,
+  children,
+  ...result
+}: Omit<QueryResultProps<T[]>, 'children'> & { label: string; children: (item: T) => ReactNode }) {
+  return (
+    <QueryResult {...result}>
+      {(items) => (
+        <ul className="card-list" aria-label={label}>
+          {items.map((item) => children(item))}
+        </ul>
+      )}
+    </QueryResult>
+  );
 }

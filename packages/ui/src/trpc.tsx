@@ -1,5 +1,5 @@
 import type { AppRouter } from '@gatehouse/server';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClient, QueryClientProvider, type QueryKey, useQueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -44,6 +44,12 @@ export function ApiProvider({ children }: { children: ReactNode }) {
       </TRPCProvider>
     </QueryClientProvider>
   );
+}
+
+/** Reloads every query under the given keys (a tRPC `queryKey()` or `pathKey()`), as after a change. */
+export function useReload(...queryKeys: QueryKey[]) {
+  const queryClient = useQueryClient();
+  return () => Promise.all(queryKeys.map((queryKey) => queryClient.invalidateQueries({ queryKey })));
 }
 
 /** `{ field: message }` from a refused call, for errors shown next to their fields. */

@@ -1,5 +1,5 @@
 import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Badge, EmptyState, ExternalLink, QueryResult, useTRPC } from '@gatehouse/ui';
+import { Badge, CardList, EmptyState, ExternalLink, useTRPC } from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
@@ -19,7 +19,7 @@ export function ConnectNewApp() {
         Apps whose developers offered them to tenant {tenantId}, not yet connected in{' '}
         {ENVIRONMENT_LABEL[environment]}.
       </p>
-      <QueryResult
+      <CardList
         query={apps}
         loading="Loading apps…"
         empty={
@@ -29,34 +29,31 @@ export function ConnectNewApp() {
             </p>
           </EmptyState>
         }
+        label="Apps offered to this tenant"
       >
-        {(offered) => (
-          <ul className="card-list" aria-label="Apps offered to this tenant">
-            {offered.map((app) => (
-              <li key={app.appId} className="card">
-                <div className="page-head" style={{ marginBottom: 0 }}>
-                  <div>
-                    <h2 style={{ marginBottom: '0.25rem' }}>{app.name}</h2>
-                    <div className="muted">
-                      {app.organizationName} · <ExternalLink href={app.homePageUrl} />
-                    </div>
-                  </div>
-                  <div className="actions">
-                    {app.declined ? <Badge tone="bad">Declined</Badge> : null}
-                    <Link
-                      className="btn btn-primary"
-                      to={`${base}/connect/${app.appId}`}
-                      aria-label={`Connect ${app.name}`}
-                    >
-                      Connect
-                    </Link>
-                  </div>
+        {(app) => (
+          <li key={app.appId} className="card">
+            <div className="page-head" style={{ marginBottom: 0 }}>
+              <div>
+                <h2 style={{ marginBottom: '0.25rem' }}>{app.name}</h2>
+                <div className="muted">
+                  {app.organizationName} · <ExternalLink href={app.homePageUrl} />
                 </div>
-              </li>
-            ))}
-          </ul>
+              </div>
+              <div className="actions">
+                {app.declined ? <Badge tone="bad">Declined</Badge> : null}
+                <Link
+                  className="btn btn-primary"
+                  to={`${base}/connect/${app.appId}`}
+                  aria-label={`Connect ${app.name}`}
+                >
+                  Connect
+                </Link>
+              </div>
+            </div>
+          </li>
         )}
-      </QueryResult>
+      </CardList>
     </>
   );
 }

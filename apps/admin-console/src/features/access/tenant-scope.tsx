@@ -1,6 +1,6 @@
 import { ENVIRONMENT_LABEL, ENVIRONMENTS, type Environment, isEnvironment } from '@gatehouse/domain';
-import { EmptyState, useSignedInUser, useTRPC } from '@gatehouse/ui';
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { EmptyState, useReload, useSignedInUser, useTRPC } from '@gatehouse/ui';
+import { useQuery } from '@tanstack/react-query';
 import { Link, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
 
 export interface TenantContext {
@@ -18,8 +18,7 @@ export function useTenant(): TenantContext {
 /** Reloads every connection query after a change, so each screen shows what is true now. */
 export function useRefreshConnections() {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  return () => queryClient.invalidateQueries({ queryKey: trpc.connections.pathKey() });
+  return useReload(trpc.connections.pathKey());
 }
 
 /** The tenant switcher and the Integration / Production switch; everything below is per tenant and environment. */

@@ -1,14 +1,15 @@
 import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
 import {
   Banner,
+  CardList,
   CopyableValue,
   EmptyState,
   formatDateTime,
-  QueryResult,
   type RouterOutputs,
+  useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Decision } from './decision';
 
@@ -31,23 +32,16 @@ export function AccessRequests() {
           </div>
         </Banner>
       ) : null}
-      <QueryResult
+      <CardList
         query={requests}
         loading="Loading requests…"
         empty={<EmptyState title="No pending requests" />}
+        label="Pending access requests"
       >
-        {(pending) => (
-          <ul className="card-list" aria-label="Pending access requests">
-            {pending.map((r) => (
-              <RequestEntry
-                key={r.id}
-                request={r}
-                onApproved={(link) => setIssued({ email: r.email, link })}
-              />
-            ))}
-          </ul>
+        {(r) => (
+          <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />
         )}
-      </QueryResult>
+      </CardList>
     </>
   );
 }
@@ -60,8 +54,7 @@ function RequestEntry({
   onApproved: (link: string) => void;
 }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.accessRequests.queryKey() });
+  const refresh = useReload(trpc.review.accessRequests.queryKey());
   const approve = useMutation(
     trpc.review.approveRequest.mutationOptions({
       onSuccess: async (result) => {

@@ -1,15 +1,16 @@
 import { APP_KIND_LABEL, scopeInfo } from '@gatehouse/domain';
 import {
   Badge,
+  CardList,
   EmptyState,
   ExternalLink,
   formatDateTime,
-  QueryResult,
   type RouterOutputs,
+  useReload,
   useTRPC,
   waitedFor,
 } from '@gatehouse/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { Decision } from './decision';
 
 type QueueItem = RouterOutputs['review']['queue'][number];
@@ -25,27 +26,21 @@ export function ReviewQueue() {
         Public apps stay invisible to every tenant until approved. A new name or home page of an approved app
         comes back here; tenants keep seeing the approved one until you approve the change.
       </p>
-      <QueryResult
+      <CardList
         query={queue}
         loading="Loading the queue…"
         empty={<EmptyState title="Nothing to review" />}
+        label="Apps waiting for review"
       >
-        {(items) => (
-          <ul className="card-list" aria-label="Apps waiting for review">
-            {items.map((item) => (
-              <QueueEntry key={item.appId} item={item} />
-            ))}
-          </ul>
-        )}
-      </QueryResult>
+        {(item) => <QueueEntry key={item.appId} item={item} />}
+      </CardList>
     </>
   );
 }
 
 function QueueEntry({ item }: { item: QueueItem }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.review.queue.queryKey() });
+  const refresh = useReload(trpc.review.queue.queryKey());
   const approve = useMutation(trpc.review.approve.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.review.reject.mutationOptions({ onSuccess: refresh }));
   const modify = item.scopes.filter((s) => scopeInfo(s)?.access === 'w');

@@ -9,9 +9,10 @@ import {
   MaskedValue,
   messageFrom,
   ScopeList,
+  useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type AppDetail, useApp } from './app-page';
@@ -79,13 +80,8 @@ export function AppOverview() {
 
 function TenantIdsCard({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [removing, setRemoving] = useState<string | null>(null);
-  const refresh = () =>
-    Promise.all([
-      queryClient.invalidateQueries({ queryKey: trpc.apps.get.queryKey({ appId: app.id }) }),
-      queryClient.invalidateQueries({ queryKey: trpc.apps.list.pathKey() }),
-    ]);
+  const refresh = useReload(trpc.apps.get.queryKey({ appId: app.id }), trpc.apps.list.pathKey());
   const add = useMutation(trpc.apps.addTenant.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(
     trpc.apps.removeTenant.mutationOptions({

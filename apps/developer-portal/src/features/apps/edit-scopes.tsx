@@ -1,5 +1,13 @@
-import { Banner, Button, fieldErrorsFrom, messageFrom, ScopeChangeList, useTRPC } from '@gatehouse/ui';
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import {
+  Banner,
+  Button,
+  fieldErrorsFrom,
+  messageFrom,
+  ScopeChangeList,
+  useReload,
+  useTRPC,
+} from '@gatehouse/ui';
+import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApp } from './app-page';
 import { ScopePicker } from './scope-picker';
@@ -8,18 +16,16 @@ import { ScopePicker } from './scope-picker';
 export function EditScopes() {
   const app = useApp();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const [scopes, setScopes] = useState<string[]>(app.scopes);
+  const reload = useReload(
+    trpc.apps.get.queryKey({ appId: app.id }),
+    trpc.apps.versions.queryKey({ appId: app.id }),
+    trpc.apps.list.pathKey(),
+  );
   const save = useMutation(
     trpc.apps.saveScopes.mutationOptions({
       onSuccess: async (result) => {
-        if (result.changed) {
-          await Promise.all([
-            queryClient.invalidateQueries({ queryKey: trpc.apps.get.queryKey({ appId: app.id }) }),
-            queryClient.invalidateQueries({ queryKey: trpc.apps.versions.queryKey({ appId: app.id }) }),
-            queryClient.invalidateQueries({ queryKey: trpc.apps.list.pathKey() }),
-          ]);
-        }
+        if (result.changed) await reload();
       },
     }),
   );

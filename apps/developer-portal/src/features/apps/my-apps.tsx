@@ -1,13 +1,4 @@
-import {
-  Banner,
-  DataTable,
-  EmptyState,
-  formatDate,
-  Pager,
-  QueryResult,
-  useTRPC,
-  waitedFor,
-} from '@gatehouse/ui';
+import { Banner, DataTable, EmptyState, formatDate, PagedResult, useTRPC, waitedFor } from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
@@ -55,9 +46,12 @@ export function MyApps() {
         </div>
       </div>
       {deleted ? <Banner kind="success">{deleted} was deleted. Its app key no longer works.</Banner> : null}
-      <QueryResult
+      <PagedResult
         query={apps}
         loading="Loading your apps…"
+        page={page}
+        pageSize={PAGE_SIZE}
+        onPage={setPage}
         empty={
           search.trim() ? (
             <EmptyState title="No apps match your search" />
@@ -71,36 +65,33 @@ export function MyApps() {
           )
         }
       >
-        {({ items, totalCount }) => (
-          <>
-            <DataTable
-              caption="Your organization's apps"
-              columns={['Name', 'Kind', 'Status', 'Latest version', 'Tenant IDs', 'Created']}
-            >
-              {items.map((app) => (
-                <tr key={app.id}>
-                  <td>
-                    <Link to={`/apps/${app.id}`}>{app.name}</Link>
-                  </td>
-                  <td>
-                    <KindLabel kind={app.kind} />
-                  </td>
-                  <td>
-                    <ReviewBadge status={app.reviewStatus} />
-                    {app.reviewStatus === 'pending' && app.submittedAt ? (
-                      <div className="muted">waiting {waitedFor(app.submittedAt)}</div>
-                    ) : null}
-                  </td>
-                  <td>Version {app.latestVersion}</td>
-                  <td>{app.tenantCount}</td>
-                  <td>{formatDate(app.createdAt)}</td>
-                </tr>
-              ))}
-            </DataTable>
-            <Pager page={page} pageSize={PAGE_SIZE} totalCount={totalCount} onPage={setPage} />
-          </>
+        {({ items }) => (
+          <DataTable
+            caption="Your organization's apps"
+            columns={['Name', 'Kind', 'Status', 'Latest version', 'Tenant IDs', 'Created']}
+          >
+            {items.map((app) => (
+              <tr key={app.id}>
+                <td>
+                  <Link to={`/apps/${app.id}`}>{app.name}</Link>
+                </td>
+                <td>
+                  <KindLabel kind={app.kind} />
+                </td>
+                <td>
+                  <ReviewBadge status={app.reviewStatus} />
+                  {app.reviewStatus === 'pending' && app.submittedAt ? (
+                    <div className="muted">waiting {waitedFor(app.submittedAt)}</div>
+                  ) : null}
+                </td>
+                <td>Version {app.latestVersion}</td>
+                <td>{app.tenantCount}</td>
+                <td>{formatDate(app.createdAt)}</td>
+              </tr>
+            ))}
+          </DataTable>
         )}
-      </QueryResult>
+      </PagedResult>
     </>
   );
 }

@@ -10,9 +10,10 @@ import {
   messageFrom,
   QueryResult,
   ScopeList,
+  useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApp } from './app-page';
 
@@ -20,15 +21,10 @@ import { useApp } from './app-page';
 export function ViewConnections() {
   const app = useApp();
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
   const query = useQuery(trpc.apps.connections.queryOptions({ appId: app.id }));
   const [generatedFor, setGeneratedFor] = useState<string | null>(null);
-  const generate = useMutation(
-    trpc.apps.generateSecret.mutationOptions({
-      onSuccess: () =>
-        queryClient.invalidateQueries({ queryKey: trpc.apps.connections.queryKey({ appId: app.id }) }),
-    }),
-  );
+  const reload = useReload(trpc.apps.connections.queryKey({ appId: app.id }));
+  const generate = useMutation(trpc.apps.generateSecret.mutationOptions({ onSuccess: reload }));
   return (
     <QueryResult
       query={query}
