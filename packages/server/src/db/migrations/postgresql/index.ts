@@ -6,7 +6,7 @@ import { Migration20261202034500_app_first_approved_at } from './m20261202034500
 import { Migration20261203010000_app_revision } from './m20261203010000-app-revision';
 import { Migration20261204000000_access_request_limits } from './m20261204000000-access-request-limits';
 
-/** Applied in order at start; new ones come from `make-migration`. */
+/** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const postgresqlMigrations: MigrationObject[] = [
   { name: 'm20261128205609-initial', class: Migration20261128205609_initial },
   {
