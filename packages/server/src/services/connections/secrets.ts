@@ -1,4 +1,10 @@
-import { checkConnectionMay, expiryAfterRotation, notFound, rotationGraceEnd } from '@gatehouse/domain';
+import {
+  checkConnectionMay,
+  expiryAfterRotation,
+  isSecretLive,
+  notFound,
+  rotationGraceEnd,
+} from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { randomToken, sha256Hex } from '../../auth/secrets';
 import { ClientSecret, type ClientSecretEntity, type ConnectionEntity } from '../../db/entities';
@@ -49,11 +55,8 @@ export async function rotateSecrets(
 ) {
   const now = new Date();
   const graceEnd = rotationGraceEnd(now, graceHours);
-  const live = await tx.find(ClientSecret, {
-    connection: connection.id,
-    revokedAt: null,
-    $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
-  });
+  const unrevoked = await tx.find(ClientSecret, { connection: connection.id, revokedAt: null });
+  const live = unrevoked.filter((secret) => isSecretLive(secret, now));
   for (const secret of live) secret.expiresAt = expiryAfterRotation(secret.expiresAt, graceEnd);
   updateConnection(tx, connection, {}, actorId);
   return { ...issueSecret(tx, connection, actorId), previousStarts: live.map((s) => s.start) };
