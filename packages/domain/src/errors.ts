@@ -1,6 +1,7 @@
 /**
- * Typed business-rule failures. The server maps each code to one tRPC code
- * (portal) or one OAuth error (HTTP endpoints), in one place.
+ * Typed business-rule failures. The server maps each code in one place: to a
+ * tRPC code for the portals, and to an HTTP status with an error code at the
+ * REST edge (the resource API answers its refused input with them).
  */
 export type DomainErrorCode =
   | 'NOT_FOUND'

@@ -1,43 +1,34 @@
+import { LRUCache } from 'lru-cache';
+
 /**
- * A small read-through cache: entries live at most `ttlMs`, concurrent misses
- * for one key share one load, and the oldest entries go first past
- * `maxEntries`. Each entry lives a random time between half of `ttlMs` and
- * all of it, so that entries loaded together (after a restart or a change)
- * are not all reloaded in the same moment.
+ * A read-through cache on lru-cache's `fetch`: concurrent misses for one key
+ * share one load, a failed load is not kept, the least recently used entries
+ * go first past `max`, and "nothing found" (null) is cached like any value.
+ * Each entry lives a random time between half of `ttlMs` and all of it, so
+ * that entries loaded together (after a start or a change) are not all
+ * reloaded in the same moment. `clear()` while a load is under way hands its
+ * result to whoever waits for it but does not keep it: it may predate the
+ * change that cleared the cache.
  */
-export class TtlCache<K, V> {
-  private readonly entries = new Map<K, { value: Promise<V>; expiresAt: number; settled?: { value: V } }>();
+export class ReadThroughCache<K extends {}, V> {
+  private readonly entries: LRUCache<K, { value: V }, () => Promise<V>>;
 
-  constructor(
-    private readonly ttlMs: number,
-    private readonly maxEntries: number,
-  ) {}
+  constructor(ttlMs: number, max: number) {
+    this.entries = new LRUCache<K, { value: V }, () => Promise<V>>({
+      max,
+      ttl: ttlMs,
+      ignoreFetchAbort: true,
+      fetchMethod: async (_key, _stale, { options, context: load }) => {
+        options.ttl = ttlMs * (0.5 + Math.random() / 2);
+        return { value: await load() };
+      },
+    });
+  }
 
-  /**
-   * The cached value itself once its load has finished (no promise, no
-   * microtask: the hot paths stay synchronous on a hit); otherwise the load.
-   */
-  get(key: K, load: (key: K) => Promise<V>, now = Date.now()): V | Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > now) return hit.settled ? hit.settled.value : hit.value;
-    const value = load(key);
-    const entry: { value: Promise<V>; expiresAt: number; settled?: { value: V } } = {
-      value,
-      expiresAt: now + this.ttlMs * (0.5 + Math.random() / 2),
-    };
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    value.then(
-      (settled) => {
-        entry.settled = { value: settled };
-      },
-      // A failed load must not be cached.
-      () => {
-        if (this.entries.get(key) === entry) this.entries.delete(key);
-      },
-    );
-    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as K);
-    return value;
+  /** The cached value of `key`, or what `load` finds (the load runs once however many wait for it). */
+  async get(key: K, load: () => Promise<V>): Promise<V> {
+    // Without a signal or forceRefresh, fetch settles with an entry or rejects: never undefined.
+    return ((await this.entries.fetch(key, { context: load })) as { value: V }).value;
   }
 
   clear(): void {

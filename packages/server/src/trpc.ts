@@ -1,23 +1,10 @@
-import { controlCharacterErrors, DomainError, type DomainErrorCode, fieldErrorsOf } from '@gatehouse/domain';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { controlCharacterErrors, DomainError, fieldErrorsOf } from '@gatehouse/domain';
+import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
 import { announceAccessChange } from './access-epoch';
 import type { Context } from './context';
-
-const TRPC_CODE: Record<DomainErrorCode, TRPCError['code']> = {
-  NOT_FOUND: 'NOT_FOUND',
-  INVALID_INPUT: 'BAD_REQUEST',
-  CONFLICT: 'CONFLICT',
-  UNAUTHENTICATED: 'UNAUTHORIZED',
-  FORBIDDEN: 'FORBIDDEN',
-  RATE_LIMITED: 'TOO_MANY_REQUESTS',
-};
-
-/** The one place where domain errors become tRPC errors. */
-export function toTRPCError(error: DomainError): TRPCError {
-  return new TRPCError({ code: TRPC_CODE[error.code], message: error.message, cause: error });
-}
+import { toTRPCError, UNEXPECTED_MESSAGE } from './errors';
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
@@ -33,7 +20,7 @@ const t = initTRPC.context<Context>().create({
     return {
       ...shape,
       message: internal
-        ? 'Something went wrong on our side. Please try again.'
+        ? UNEXPECTED_MESSAGE
         : cause instanceof ZodError
           ? 'Please correct the highlighted fields.'
           : shape.message,

@@ -70,3 +70,13 @@ export function serializeError(error: unknown, depth = 0): LoggedError {
     ...(error.cause !== undefined && depth < 5 ? { cause: serializeError(error.cause, depth + 1) } : {}),
   };
 }
+
+/** Where background work (usage flushes, …) reports a failure: the server's logger, whose `err` serializer is serializeError. */
+export interface BackgroundLog {
+  error(details: { err: unknown }, message: string): void;
+}
+
+/** For a component run without a server (tests, scripts): standard error, serialized as the server's log would. */
+export const standardErrorLog: BackgroundLog = {
+  error: ({ err }, message) => console.error(message, { err: serializeError(err) }),
+};

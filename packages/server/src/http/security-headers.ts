@@ -34,9 +34,11 @@ function helmetOptions(https: boolean): HelmetOptions {
 
 /**
  * The security headers every response carries, worked out once by helmet at
- * start. Running helmet's middleware per request would rebuild its policy
- * each time (tens of microseconds); the token endpoint and the resource API
- * only copy these strings.
+ * start and copied onto each response. @fastify/helmet would build helmet's
+ * middleware again on every request: measured on a 2-vCPU VM (Node 20, a
+ * bare JSON route under autocannon), the server's CPU per request went from
+ * 34-43 µs with this copy to 72-93 µs with the plugin, half the requests per
+ * second, and the token endpoint and the resource API are hot paths.
  */
 export function securityHeaders(options: { https: boolean }): Readonly<Record<string, string>> {
   const headers: Record<string, string> = {};

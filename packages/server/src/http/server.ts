@@ -12,7 +12,6 @@ import type { Database } from '../db/orm';
 import { paths } from '../env';
 import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
-import { oauthRoutes } from '../oauth/routes';
 import { TokenSigner } from '../oauth/signer';
 import { issuerNames } from '../oauth/tokens';
 import {
@@ -22,11 +21,11 @@ import {
   type RateLimiter,
   RedisRateLimiter,
 } from '../resource-api/rate-limit';
-import { resourceRoutes } from '../resource-api/routes';
 import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
 import { serializeError } from './log';
+import { restEdge } from './rest-edge';
 import { securityHeaders } from './security-headers';
 
 /** The API runtime's moving parts, reachable from tests and benchmarks. */
@@ -98,7 +97,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ? (_address: string, hop: number) => hop < (options.trustProxy as number)
         : (options.trustProxy ?? false),
     bodyLimit: 1024 * 1024,
-    // Long path parameters reach the handlers, which answer a plain 404 rather than Fastify's 414.
+    // Long path parameters reach the routes, whose schemas answer a plain 404 rather than Fastify's 414.
     routerOptions: { maxParamLength: 500 },
   });
 
@@ -117,7 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
-  const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000);
+  const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log);
   const signer = new TokenSigner(app.log);
   const limiter: RateLimiter = options.redisUrl
     ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }))
@@ -152,11 +151,12 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.register(oauthRoutes, { db: options.db, state, usage, signer, failures });
-  await app.register(resourceRoutes, {
+  await app.register(restEdge, {
+    db: options.db,
     state,
-    limiter,
     usage,
+    signer,
+    limiter,
     failures,
     store: new ResourceStore(options.db),
   });
@@ -225,8 +225,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   if (spas.some((spa) => spa.prefix === '/admin/'))
     app.get('/admin', (_request, reply) => reply.redirect('/admin/'));
-  // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404.
-  const apiPath = /^\/(trpc|integration|production|healthz|\.well-known)(\/|$)/;
+  // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404: those of
+  // the portals' API, the REST edge's environments, and an unknown environment's (`/staging/connect/…`).
+  const apiPath =
+    /^\/(trpc|integration|production|healthz|\.well-known)(\/|$)|^\/[^/]+\/(api|connect|\.well-known)(\/|$)/;
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     const spa =

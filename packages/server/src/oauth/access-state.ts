@@ -1,9 +1,11 @@
 import type { Environment } from '@gatehouse/domain';
-import { TtlCache } from '../cache';
+import { LRUCache } from 'lru-cache';
+import { ReadThroughCache } from '../cache';
 import { App, AppVersion, ClientSecret, Connection, RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import type { SigningKeys } from './keys';
-import { type IssuerNames, issuerNames, type VerifiedToken, verifyAccessToken } from './tokens';
+import { type GrantFormat, signatureOf, type VerifiedToken } from './token-format';
+import { type IssuerNames, issuerNames, verifyAccessToken } from './tokens';
 
 /**
  * Entries are dropped whenever access state changes anywhere (see
@@ -28,8 +30,8 @@ export interface ClientRecord {
   scopesInPlay: string[];
   /** Digests decoded once at load, so a token request compares bytes without re-decoding hex. */
   secrets: { id: string; hash: Buffer; expiresAt: number | null; revoked: boolean }[];
-  /** What the token endpoint works out once per issuer and scope: the shared claims and the end of the response (see oauth/routes.ts). */
-  grants: Map<string, { claims: string; responseTail: string }>;
+  /** The token format per issuer, secret and scope, worked out on the first token (see token-endpoint.ts). */
+  grants: Map<string, GrantFormat>;
 }
 
 export interface ConnectionRecord {
@@ -45,19 +47,14 @@ export interface AppRecord {
   appId: string;
 }
 
-/** The JWS signature, the part after the last dot (the whole text when there is none). */
-function signatureOf(token: string): string {
-  return token.slice(token.lastIndexOf('.') + 1);
-}
-
 /**
  * What the token endpoint and the resource-API gate need from the database,
  * cached until access state changes: warm, the hot paths read no database.
  */
 export class AccessState {
-  private readonly clients = new TtlCache<string, ClientRecord | null>(STATE_TTL_MS, 100_000);
-  private readonly connections = new TtlCache<string, ConnectionRecord | null>(STATE_TTL_MS, 100_000);
-  private readonly apps = new TtlCache<string, AppRecord | null>(STATE_TTL_MS, 100_000);
+  private readonly clients = new ReadThroughCache<string, ClientRecord | null>(STATE_TTL_MS, 100_000);
+  private readonly connections = new ReadThroughCache<string, ConnectionRecord | null>(STATE_TTL_MS, 100_000);
+  private readonly apps = new ReadThroughCache<string, AppRecord | null>(STATE_TTL_MS, 100_000);
   /**
    * Verified tokens by their signature part, with the whole text to compare:
    * a signature is checked once, expiry and state on every call. Keying by the
@@ -65,7 +62,9 @@ export class AccessState {
    * times cheaper; a token that reuses a known signature with other content
    * fails the comparison and goes through full verification.
    */
-  private readonly verified = new Map<string, { token: string; verified: VerifiedToken }>();
+  private readonly verified = new LRUCache<string, { token: string; verified: VerifiedToken }>({
+    max: 200_000,
+  });
 
   /**
    * Who this instance issues tokens as: from configuration, never from a request. The server
@@ -86,29 +85,23 @@ export class AccessState {
     this.apps.clear();
   }
 
-  client(clientId: string): ClientRecord | null | Promise<ClientRecord | null> {
-    return this.clients.get(clientId, (id) => this.loadClient(id));
+  client(clientId: string): Promise<ClientRecord | null> {
+    return this.clients.get(clientId, () => this.loadClient(clientId));
   }
 
-  connection(connectionId: string): ConnectionRecord | null | Promise<ConnectionRecord | null> {
-    return this.connections.get(connectionId, (id) => this.loadConnection(id));
+  connection(connectionId: string): Promise<ConnectionRecord | null> {
+    return this.connections.get(connectionId, () => this.loadConnection(connectionId));
   }
 
-  appByKey(appKey: string): AppRecord | null | Promise<AppRecord | null> {
-    return this.apps.get(appKey, (key) => this.loadApp(key));
+  appByKey(appKey: string): Promise<AppRecord | null> {
+    return this.apps.get(appKey, () => this.loadApp(appKey));
   }
 
-  verify(token: string): VerifiedToken | null | Promise<VerifiedToken | null> {
+  async verify(token: string): Promise<VerifiedToken | null> {
     const known = this.verified.get(signatureOf(token));
-    return known !== undefined && known.token === token ? known.verified : this.verifyAndRemember(token);
-  }
-
-  private async verifyAndRemember(token: string): Promise<VerifiedToken | null> {
+    if (known !== undefined && known.token === token) return known.verified;
     const verified = await verifyAccessToken(this.keys, token);
-    if (verified) {
-      if (this.verified.size >= 200_000) this.verified.delete(this.verified.keys().next().value as string);
-      this.verified.set(signatureOf(token), { token, verified });
-    }
+    if (verified) this.verified.set(signatureOf(token), { token, verified });
     return verified;
   }
 

@@ -1,9 +1,7 @@
 import { type Environment, isOneLineText } from '@gatehouse/domain';
-import type { FastifyRequest } from 'fastify';
 import { digestsEqual, sha256Bytes } from '../auth/secrets';
 import type { AccessState, ClientRecord } from './access-state';
-
-export type FormBody = Record<string, string>;
+import type { Form } from './form';
 
 export type ClientAuthResult =
   | { ok: true; client: ClientRecord; secretId: string; basic: boolean }
@@ -34,67 +32,40 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
  * Client authentication by HTTP Basic or by body parameters (never both),
  * for one environment: the other environment's credentials are `invalid_client`.
  */
-export function authenticateClient(
-  request: FastifyRequest,
-  body: FormBody,
+export async function authenticateClient(
+  authorization: string | undefined,
+  body: Form,
   environment: Environment,
   state: AccessState,
   now = Date.now(),
-): ClientAuthResult | Promise<ClientAuthResult> {
-  const basic = basicCredentials(request.headers.authorization);
+): Promise<ClientAuthResult> {
+  const basic = basicCredentials(authorization);
+  if (basic === null) return refused('invalid_client', 'The Basic credentials are malformed.', true);
+  if (basic && (!isOneLineText(basic.id) || !isOneLineText(basic.secret)))
+    return refused('invalid_request', 'The Basic credentials hold control characters.', true);
+  if (basic && (body.client_id !== undefined || body.client_secret !== undefined))
+    return refused('invalid_request', 'Use one client authentication method, not both.', true);
   const usesBasic = basic !== undefined;
-  if (basic === null)
-    return {
-      ok: false,
-      error: 'invalid_client',
-      description: 'The Basic credentials are malformed.',
-      basic: true,
-    };
-  if (basic && (!isOneLineText(basic.id) || !isOneLineText(basic.secret))) {
-    return {
-      ok: false,
-      error: 'invalid_request',
-      description: 'The Basic credentials hold control characters.',
-      basic: true,
-    };
-  }
-  if (basic && (body.client_id !== undefined || body.client_secret !== undefined)) {
-    return {
-      ok: false,
-      error: 'invalid_request',
-      description: 'Use one client authentication method, not both.',
-      basic: true,
-    };
-  }
   const id = basic?.id ?? body.client_id;
   const secret = basic?.secret ?? body.client_secret;
-  if (!id || !secret)
-    return {
-      ok: false,
-      error: 'invalid_client',
-      description: 'Client authentication failed.',
-      basic: usesBasic,
-    };
-  // A cache hit comes back as a plain value: a warm request waits on nothing here.
-  const client = state.client(id);
-  return client instanceof Promise
-    ? client.then((found) => checkSecret(found, secret, environment, usesBasic, now))
-    : checkSecret(client, secret, environment, usesBasic, now);
-}
-
-function checkSecret(
-  client: ClientRecord | null,
-  secret: string,
-  environment: Environment,
-  basic: boolean,
-  now: number,
-): ClientAuthResult {
+  if (!id || !secret) return refused('invalid_client', FAILED, usesBasic);
+  const client = await state.client(id);
   const hash = sha256Bytes(secret);
   const match = client?.secrets.find(
     (s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash),
   );
-  if (!client || !match || client.environment !== environment || !client.active) {
-    return { ok: false, error: 'invalid_client', description: 'Client authentication failed.', basic };
-  }
-  return { ok: true, client, secretId: match.id, basic };
+  if (!client || !match || client.environment !== environment || !client.active)
+    return refused('invalid_client', FAILED, usesBasic);
+  return { ok: true, client, secretId: match.id, basic: usesBasic };
+}
+
+/** One answer for every unknown client, wrong or expired secret and foreign environment: nothing to tell them apart. */
+const FAILED = 'Client authentication failed.';
+
+function refused(
+  error: 'invalid_request' | 'invalid_client',
+  description: string,
+  basic: boolean,
+): ClientAuthResult {
+  return { ok: false, error, description, basic };
 }

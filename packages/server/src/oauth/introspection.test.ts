@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { callApi, fetchToken, listen } from '#test/http-client';
 import { loadSigningKeys } from './keys';
-import { type AccessTokenClaims, signAccessToken } from './tokens';
+import type { AccessTokenClaims } from './token-format';
+import { signAccessToken } from './tokens';
 
 const TENANT = '985798691';
 const LIST = `/integration/api/crm/v2/tenant/${TENANT}/customers?pageSize=1`;

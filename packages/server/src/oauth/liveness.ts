@@ -1,6 +1,7 @@
 import type { Environment } from '@gatehouse/domain';
 import type { ConnectionRecord } from './access-state';
-import type { AccessTokenClaims, IssuerNames, VerifiedToken } from './tokens';
+import type { AccessTokenClaims, VerifiedToken } from './token-format';
+import type { IssuerNames } from './tokens';
 
 /**
  * When a token with a good signature still works: the one rule the resource-API gate and introspection

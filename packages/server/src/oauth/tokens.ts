@@ -3,34 +3,14 @@ import type { Environment } from '@gatehouse/domain';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { SIGNING_ALGORITHM, type SigningKeys } from './keys';
 import type { TokenSigner } from './signer';
-
-export const ACCESS_TOKEN_TTL_SECONDS = 900;
-
-/** What an access token says (RFC 9068 claims plus ours). */
-export interface AccessTokenClaims {
-  iss: string;
-  aud: string;
-  sub: string;
-  client_id: string;
-  iat: number;
-  exp: number;
-  jti: string;
-  scope: string;
-  /** The tenant that granted access, the app, the connection and the environment. */
-  tenant: string;
-  app_id: string;
-  cid: string;
-  env: Environment;
-  /** The id of the client secret the token was issued with (never the secret): the token lives only while that secret does. */
-  csid: string;
-}
-
-export interface VerifiedToken {
-  claims: AccessTokenClaims;
-  scopes: ReadonlySet<string>;
-  /** `app:tenant:environment`, worked out once per token: the rate limit and the usage counts are kept under it. */
-  pairKey: string;
-}
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  grantFormat,
+  type TokenClaims,
+  tokenPayload,
+  type VerifiedToken,
+  verifiedToken,
+} from './token-format';
 
 export function issuerFor(baseUrl: string, env: Environment): string {
   return `${baseUrl}/${env}`;
@@ -55,13 +35,6 @@ export function issuerNames(base: string): IssuerNames {
   };
 }
 
-export type TokenClaims = Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>;
-
-/** The claims all tokens of one client, scope and issuer share, as JSON without its closing brace: made once, completed per token. */
-export function claimsPrefix(claims: TokenClaims): string {
-  return JSON.stringify(claims).slice(0, -1);
-}
-
 /**
  * Signs with node:crypto directly: the token endpoint is a hot path, and
  * WebCrypto costs several times more per ES256 signature. The server hands
@@ -79,8 +52,8 @@ export async function signAccessToken(
   // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
   const jti = randomUUID();
   const exp = now + ACCESS_TOKEN_TTL_SECONDS;
-  const prefix = typeof claims === 'string' ? claims : claimsPrefix(claims);
-  const input = `${keys.current.header}.${Buffer.from(`${prefix},"jti":"${jti}","iat":${now},"exp":${exp}}`).toString('base64url')}`;
+  const shared = typeof claims === 'string' ? claims : grantFormat(claims).claims;
+  const input = `${keys.current.header}.${Buffer.from(tokenPayload(shared, jti, now, exp)).toString('base64url')}`;
   const signature = signer
     ? await signer.sign(input, keys.current.key)
     : await new Promise<string>((resolve, reject) =>
@@ -104,20 +77,7 @@ export async function verifyAccessToken(keys: SigningKeys, token: string): Promi
     const key = kid ? keys.verifiers.get(kid) : undefined;
     if (!key) return null;
     const { payload } = await jwtVerify(token, key, { algorithms: [SIGNING_ALGORITHM], typ: 'at+jwt' });
-    const claims = payload as unknown as AccessTokenClaims;
-    if (
-      typeof claims.scope !== 'string' ||
-      typeof claims.tenant !== 'string' ||
-      typeof claims.app_id !== 'string' ||
-      typeof claims.cid !== 'string' ||
-      typeof claims.csid !== 'string'
-    )
-      return null;
-    return {
-      claims,
-      scopes: new Set(claims.scope.split(' ').filter(Boolean)),
-      pairKey: `${claims.app_id}:${claims.tenant}:${claims.env}`,
-    };
+    return verifiedToken(payload);
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError || error instanceof SyntaxError)
       return null;

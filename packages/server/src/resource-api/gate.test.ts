@@ -10,7 +10,8 @@ import { AccessEpoch, Connection, ResourceRecord } from '../db/entities';
 import { openDatabase } from '../db/orm';
 import { buildServer } from '../http/server';
 import { loadSigningKeys } from '../oauth/keys';
-import { type AccessTokenClaims, signAccessToken } from '../oauth/tokens';
+import type { AccessTokenClaims } from '../oauth/token-format';
+import { signAccessToken } from '../oauth/tokens';
 import { DEMO_RESOURCES } from './demo-data';
 
 const T1 = '985798691';

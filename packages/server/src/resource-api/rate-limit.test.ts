@@ -5,7 +5,8 @@ import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } fro
 import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from '#test/http-client';
 import { UsageDaily } from '../db/entities';
 import { loadSigningKeys } from '../oauth/keys';
-import { type AccessTokenClaims, signAccessToken } from '../oauth/tokens';
+import type { AccessTokenClaims } from '../oauth/token-format';
+import { signAccessToken } from '../oauth/tokens';
 import {
   addressKey,
   FailureLimiter,

@@ -1,6 +1,7 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, preValidationHookHandler } from 'fastify';
 import type { Redis } from 'ioredis';
 import ipaddr from 'ipaddr.js';
+import { sendProblem } from '../http/problem';
 
 export const RATE_LIMIT = { calls: 60, windowMs: 1000 } as const;
 
@@ -140,14 +141,21 @@ export function addressKey(address: string): string {
 
 /** The answer to an address held back for failing authentication too often: before any lookup or signature check. */
 export function holdBack(reply: FastifyReply, waitMs: number): FastifyReply {
-  return reply
-    .code(429)
-    .header('retry-after', Math.max(1, Math.ceil(waitMs / 1000)))
-    .header('cache-control', 'no-store')
-    .send({
-      error: 'rate_limited',
-      error_description: 'Too many failed authentications from this address: try again later.',
-    });
+  reply.header('retry-after', Math.max(1, Math.ceil(waitMs / 1000))).header('cache-control', 'no-store');
+  return sendProblem(reply, {
+    status: 429,
+    error: 'rate_limited',
+    description: 'Too many failed authentications from this address: try again later.',
+  });
+}
+
+/** A `preValidation` hook that answers a held-back address (see holdBack) before its call is looked at. */
+export function holdBackFailing(failures: FailureLimiter): preValidationHookHandler {
+  return (request, reply, done) => {
+    const waitMs = failures.waitMs(request.ip);
+    if (waitMs > 0) holdBack(reply, waitMs);
+    else done();
+  };
 }
 
 /**

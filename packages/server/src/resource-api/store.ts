@@ -1,7 +1,7 @@
 import type { Environment } from '@gatehouse/domain';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { announceAccessChange } from '../access-epoch';
-import { TtlCache } from '../cache';
+import { ReadThroughCache } from '../cache';
 import { ResourceRecord } from '../db/entities';
 import type { Database } from '../db/orm';
 import { STATE_TTL_MS } from '../oauth/access-state';
@@ -34,7 +34,7 @@ export function recordJson(snapshot: Snapshot, id: number): string | undefined {
  * whenever any instance writes (the access epoch carries the news).
  */
 export class ResourceStore {
-  private readonly snapshots = new TtlCache<string, Snapshot>(STATE_TTL_MS, 10_000);
+  private readonly snapshots = new ReadThroughCache<string, Snapshot>(STATE_TTL_MS, 10_000);
   private readonly seeded = new Map<string, Promise<void>>();
   private readonly creating = new Map<string, Promise<unknown>>();
 
@@ -42,8 +42,7 @@ export class ResourceStore {
     db.changes.on('access-changed', () => this.snapshots.clear());
   }
 
-  /** A plain value when the snapshot is cached, so a warm read waits on nothing. */
-  list(tenantId: string, environment: Environment, resource: DemoResource): Snapshot | Promise<Snapshot> {
+  list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
     return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () =>
       this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)),
     );

@@ -9,7 +9,8 @@ import type { EntityKey, EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
 import type { Database } from '../db/orm';
-import { serializeError } from '../http/log';
+import { type BackgroundLog, standardErrorLog } from '../http/log';
+import { pairKeyOf, pairOf } from '../oauth/token-format';
 
 /** One day's count of one app, tenant, environment, endpoint and outcome, as written. */
 type UsageRow = {
@@ -49,16 +50,15 @@ export class UsageRecorder {
   private readonly written = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
 
+  /** `log`: where a failed background flush is reported (the server's logger). */
   constructor(
     private readonly db: Database,
     flushEveryMs = 2000,
+    log: BackgroundLog = standardErrorLog,
   ) {
     if (flushEveryMs > 0) {
       this.timer = setInterval(
-        () =>
-          void this.flush().catch((error: unknown) =>
-            console.error('usage flush failed', serializeError(error)),
-          ),
+        () => void this.flush().catch((error: unknown) => log.error({ err: error }, 'usage flush failed')),
         flushEveryMs,
       );
       this.timer.unref();
@@ -74,18 +74,19 @@ export class UsageRecorder {
     connectionId?: string,
     now = Date.now(),
   ): void {
-    this.recordPairCall(`${appId}:${tenantId}:${environment}`, endpoint, status, connectionId, now);
+    this.recordPairCall(pairKeyOf(appId, tenantId, environment), endpoint, status, connectionId, now);
   }
 
   /** A call with a live app key whose token proved no tenant: the app's one bounded bucket, never a tenant's row. */
   recordUnauthenticated(appId: string, environment: Environment, status: number, now = Date.now()): void {
-    this.recordPairCall(`${appId}::${environment}`, UNAUTHENTICATED_ENDPOINT, status, undefined, now);
+    this.recordPairCall(pairKeyOf(appId, '', environment), UNAUTHENTICATED_ENDPOINT, status, undefined, now);
   }
 
   /**
-   * The hot path's way in: `pair` is `app:tenant:environment`, worked out once
-   * per token, and the endpoint one string per route, so counting a call
-   * builds no string and allocates nothing once the counters exist.
+   * The hot path's way in: `pair` is the token's pair key (see token-format.ts),
+   * worked out once per token, and the endpoint one string per route, so
+   * counting a call builds no string and allocates nothing once the counters
+   * exist.
    */
   recordPairCall(
     pair: string,
@@ -170,7 +171,7 @@ export class UsageRecorder {
       const rows: UsageRow[] = [];
       for (const [day, pairs] of calls) {
         for (const [pair, byEndpoint] of pairs) {
-          const [appId, tenantId, environment] = pair.split(':') as [string, string, Environment];
+          const { appId, tenantId, environment } = pairOf(pair);
           for (const [endpoint, counts] of byEndpoint) {
             counts.forEach((n, index) => {
               if (n > 0)
@@ -199,39 +200,19 @@ export class UsageRecorder {
 /** Rows per upsert of usage counts. */
 const COUNT_CHUNK = 200;
 
-/**
- * Adds counted calls to the daily rows, one `insert … on conflict do update`
- * per chunk, written as SQL directly: both databases take the same statement,
- * and a flush of a thousand rows stays a few milliseconds of the event loop.
- */
+/** Adds counted calls to the daily rows: one `insert … on conflict do update` per chunk, on both databases. */
 async function addCalls(em: EntityManager, rows: UsageRow[]): Promise<void> {
   const meta = em.getMetadata(UsageDaily);
-  const q = (name: string) => em.getPlatform().quoteIdentifier(name);
-  const properties = [
-    'id',
-    'day',
-    'appId',
-    'tenantId',
-    'environment',
-    'endpoint',
-    'outcome',
-    'calls',
-  ] as const;
-  const [columns, key] = [properties, properties.slice(1, -1)].map((list) =>
-    list.map((property) => q(meta.properties[property].fieldNames[0]!)).join(', '),
-  );
-  const table = q(meta.tableName);
-  const calls = q(meta.properties.calls.fieldNames[0]!);
-  const tuple = `(${properties.map(() => '?').join(', ')})`;
+  const calls = meta.properties.calls.fieldNames[0]!;
+  const added = em.getKnex().raw('??.?? + excluded.??', [meta.tableName, calls, calls]);
   for (let i = 0; i < rows.length; i += COUNT_CHUNK) {
-    const chunk = rows.slice(i, i + COUNT_CHUNK);
-    const sql = `insert into ${table} (${columns}) values ${chunk.map(() => tuple).join(', ')} on conflict (${key}) do update set ${calls} = ${table}.${calls} + excluded.${calls}`;
-    await em.getConnection().execute(
-      sql,
-      chunk.flatMap((row) => properties.map((property) => row[property])),
-      'run',
-      em.getTransactionContext(),
-    );
+    await em
+      .createQueryBuilder(UsageDaily)
+      .insert(rows.slice(i, i + COUNT_CHUNK))
+      .onConflict(['appId', 'day', 'tenantId', 'environment', 'endpoint', 'outcome'])
+      // The ORM types merged values as the column's; the sum is SQL.
+      .merge({ calls: added as unknown as number })
+      .execute();
   }
 }
 

@@ -1,0 +1,89 @@
+import type { Environment } from '@gatehouse/domain';
+import { z } from 'zod';
+import { announceAccessChange } from '../access-epoch';
+import { RevokedToken } from '../db/entities';
+import type { Database } from '../db/orm';
+import type { AccessState } from './access-state';
+import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
+
+const INACTIVE = { active: false } as const;
+
+/** RFC 7662 §2.2: an inactive token is only `active: false`; an active one says what it is for. */
+export const introspectionAnswer = z.discriminatedUnion('active', [
+  z.object({ active: z.literal(false) }),
+  z.object({
+    active: z.literal(true),
+    scope: z.string(),
+    client_id: z.string(),
+    token_type: z.literal('Bearer'),
+    exp: z.number(),
+    iat: z.number(),
+    sub: z.string(),
+    aud: z.string(),
+    iss: z.string(),
+    jti: z.string(),
+    tenant: z.string(),
+    app_id: z.string(),
+  }),
+]);
+
+/**
+ * What introspection says of `token` to the client `clientId`: active exactly when the gate would let it
+ * through (see liveness.ts), with only the scopes still in play; a token left with none is inactive, and
+ * so is every token of another client.
+ */
+export async function introspection(
+  token: string,
+  clientId: string,
+  environment: Environment,
+  state: AccessState,
+): Promise<z.infer<typeof introspectionAnswer>> {
+  const verified = await state.verify(token);
+  const claims = verified?.claims;
+  const now = Date.now();
+  if (!verified || !claims || claims.client_id !== clientId) return INACTIVE;
+  if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null)
+    return INACTIVE;
+  const connection = await state.connection(claims.cid);
+  if (connectionProblem(claims, connection, now) !== null || !connection) return INACTIVE;
+  const scope = scopesInPlayOf(verified, connection).join(' ');
+  if (!scope) return INACTIVE;
+  return {
+    active: true,
+    scope,
+    client_id: claims.client_id,
+    token_type: 'Bearer',
+    exp: claims.exp,
+    iat: claims.iat,
+    sub: claims.sub,
+    aud: claims.aud,
+    iss: claims.iss,
+    jti: claims.jti,
+    tenant: claims.tenant,
+    app_id: claims.app_id,
+  };
+}
+
+/** Revokes `token` if it is a live token of the client `clientId` (RFC 7009 §2.2: anything else changes nothing). */
+export async function revoke(
+  token: string,
+  clientId: string,
+  db: Database,
+  state: AccessState,
+): Promise<void> {
+  const claims = (await state.verify(token))?.claims;
+  if (!claims || claims.client_id !== clientId || claims.exp * 1000 <= Date.now()) return;
+  await db
+    .em()
+    .createQueryBuilder(RevokedToken)
+    .insert({
+      jti: claims.jti,
+      connection: claims.cid,
+      expiresAt: new Date(claims.exp * 1000),
+      revokedAt: new Date(),
+    })
+    .onConflict('jti')
+    .ignore()
+    .execute();
+  await announceAccessChange(db);
+}
