@@ -25,6 +25,7 @@ import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
 import { serializeError } from './log';
+import { sendProblem } from './problem';
 import { restEdge } from './rest-edge';
 import { securityHeaders } from './security-headers';
 
@@ -236,7 +237,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         ? spas.find((s) => pathname.startsWith(s.prefix))
         : undefined;
     if (spa) return reply.type('text/html').sendFile('index.html', spa.root);
-    return reply.code(404).send({ error: 'not_found', error_description: 'No such endpoint.' });
+    return sendProblem(reply, { status: 404, error: 'not_found', description: 'No such endpoint.' });
   });
 
   return app;

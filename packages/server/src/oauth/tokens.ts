@@ -41,7 +41,8 @@ export function issuerNames(base: string): IssuerNames {
  * signatures to its TokenSigner (a worker thread, in batches); without one,
  * the signature is computed on libuv's thread pool. Either way the event loop
  * goes on answering other requests meanwhile. The JWS is compact
- * serialisation with the header prepared once per key.
+ * serialisation with the header prepared once per key. `claims` are the
+ * token's, or the shared claims of a GrantFormat (see token-format.ts).
  */
 export async function signAccessToken(
   keys: SigningKeys,

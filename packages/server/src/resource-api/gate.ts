@@ -1,11 +1,4 @@
-import {
-  type CatalogArea,
-  type CatalogResource,
-  type Environment,
-  resourceByPath,
-  SCOPE_CATALOG,
-  scopeString,
-} from '@gatehouse/domain';
+import type { Environment } from '@gatehouse/domain';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/orm';
 import { type AccessState, type ConnectionRecord, STATE_TTL_MS } from '../oauth/access-state';
@@ -13,39 +6,7 @@ import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../
 import { signatureOf, type VerifiedToken } from '../oauth/token-format';
 import type { IssuerNames } from '../oauth/tokens';
 import type { RateDecision, RateLimiter } from './rate-limit';
-
-/** A catalog resource as the gate sees it, with the strings it needs worked out once at start. */
-export interface GateTarget {
-  area: CatalogArea;
-  resource: CatalogResource;
-  /** `crm/customers`: the resource's path below the area. */
-  path: string;
-  readScope: string;
-  writeScope: string;
-  /** The route templates calls count under in the usage report, by method (filled in as methods come). */
-  endpoints: Map<string, { list: string; item: string }>;
-}
-
-const TARGETS: ReadonlyMap<CatalogResource, GateTarget> = new Map(
-  SCOPE_CATALOG.flatMap((area) =>
-    area.resources.map((resource) => [
-      resource,
-      {
-        area,
-        resource,
-        path: `${area.path}/${resource.path}`,
-        readScope: scopeString(area.key, resource.key, 'r'),
-        writeScope: scopeString(area.key, resource.key, 'w'),
-        endpoints: new Map(),
-      },
-    ]),
-  ),
-);
-
-export function gateTarget(areaPath: string, resourcePath: string): GateTarget | undefined {
-  const found = resourceByPath(areaPath, resourcePath);
-  return found && TARGETS.get(found.resource);
-}
+import type { GateTarget } from './targets';
 
 /** One resource-API call, as the gate judges it. */
 export interface GateCall {

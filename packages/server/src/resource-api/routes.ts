@@ -4,10 +4,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { edgeErrorHandler, refusedInput, sendProblem } from '../http/problem';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
-import { type Gate, type GateResult, type GateTarget, gateTarget, type Refusal } from './gate';
+import type { Gate, GateResult, Refusal } from './gate';
 import { CONTROL_IN_URL, itemParams, listParams, pagingQuery, WRITABLE } from './input';
 import { type FailureLimiter, holdBack, holdBackFailing } from './rate-limit';
+import { rateHeaders, refuse } from './refusal';
 import { type ResourceStore, recordJson } from './store';
+import { endpointOf, type GateTarget, gateTarget } from './targets';
 
 export interface ResourceRoutesOptions {
   environment: Environment;
@@ -32,52 +34,6 @@ const ITEM = `${LIST}/:id`;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NO_DEMO_DATA = 'This resource has no data in the demo API yet.';
 
-/** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`: one string per route and method, made once. */
-function endpointOf(method: string, target: GateTarget, item: boolean): string {
-  let known = target.endpoints.get(method);
-  if (!known) {
-    const list = `${method} /${target.area.path}/v2/tenant/{tenant}/${target.resource.path}`;
-    known = { list, item: `${list}/{id}` };
-    target.endpoints.set(method, known);
-  }
-  return item ? known.item : known.list;
-}
-
-function rateHeaders(reply: FastifyReply, rate: { limit: number; remaining: number; retryAfterMs: number }) {
-  reply.header('x-ratelimit-limit', rate.limit).header('x-ratelimit-remaining', rate.remaining);
-  if (!rate.remaining || rate.retryAfterMs)
-    reply.header('x-ratelimit-reset', Math.ceil(rate.retryAfterMs / 1000));
-}
-
-/** A refusal of the gate with its RFC 6750 §3.1 challenge and, once the app and tenant are known, the quota. */
-function refuse(reply: FastifyReply, refusal: Refusal): FastifyReply {
-  if (refusal.status === 401 && refusal.error === 'invalid_token' && !refusal.tokenMissing) {
-    reply.header(
-      'www-authenticate',
-      `Bearer realm="gatehouse", error="invalid_token", error_description="${refusal.description.replace(/"/g, "'")}"`,
-    );
-  } else if (refusal.status === 401) {
-    reply.header('www-authenticate', 'Bearer realm="gatehouse"');
-  } else if (refusal.error === 'insufficient_scope') {
-    reply.header(
-      'www-authenticate',
-      `Bearer realm="gatehouse", error="insufficient_scope", scope="${refusal.requiredScope}"`,
-    );
-  }
-  if (refusal.rate) {
-    rateHeaders(reply, refusal.rate);
-    if (!refusal.rate.allowed)
-      reply.header('retry-after', Math.max(1, Math.ceil(refusal.rate.retryAfterMs / 1000)));
-  }
-  const { status, error, description, requiredScope } = refusal;
-  return sendProblem(reply, {
-    status,
-    error,
-    description,
-    ...(requiredScope ? { scope: requiredScope } : {}),
-  });
-}
-
 const isItem = (request: FastifyRequest) => (request.params as { id?: string }).id !== undefined;
 
 /**
@@ -87,7 +43,8 @@ const isItem = (request: FastifyRequest) => (request.params as { id?: string }).
  */
 export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, options) => {
   const { environment, gate, store, usage, failures } = options;
-  // A body Fastify cannot read (malformed JSON, too large, a foreign type) answers in the API's own error shape.
+  // Refused input (a DomainError) and a body Fastify cannot read (malformed JSON, too large, a foreign type)
+  // answer in the API's own error shape.
   app.setErrorHandler(edgeErrorHandler);
   app.decorateRequest('admitted', null);
 
@@ -101,15 +58,16 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
     if (bodyErrors) throw new DomainError('INVALID_INPUT', 'The body holds control characters.', bodyErrors);
 
     const { area, tenant, resource } = request.params as { area: string; tenant: string; resource: string };
+    const target = gateTarget(area, resource);
     const verdict = await gate.check({
       environment,
-      target: gateTarget(area, resource),
+      target,
       tenantId: tenant,
       method: request.method,
       appKey: request.headers['st-app-key'] as string | undefined,
       authorization: request.headers.authorization,
     });
-    if (!verdict.ok) return refused(request, reply, verdict);
+    if (!verdict.ok) return refused(request, reply, target, verdict);
     rateHeaders(reply, verdict.rate);
     request.admitted = verdict;
     if (!Object.hasOwn(DEMO_RESOURCES, verdict.target.path)) throw new DomainError('NOT_FOUND', NO_DEMO_DATA);
@@ -123,9 +81,12 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
    * connection is that tenant's business, not a forgery, and must not hold back the app's calls for its
    * other tenants from the same address.
    */
-  const refused = async (request: FastifyRequest, reply: FastifyReply, refusal: Refusal) => {
-    const { area, resource } = request.params as { area: string; resource: string };
-    const target = gateTarget(area, resource);
+  const refused = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    target: GateTarget | undefined,
+    refusal: Refusal,
+  ) => {
     if (refusal.pairKey !== undefined && target)
       usage.recordPairCall(
         refusal.pairKey,
