@@ -9,12 +9,6 @@ function isEmptyList(data: unknown): boolean {
   return typeof data === 'object' && data !== null && 'totalCount' in data && data.totalCount === 0;
 }
 
-/**
- * A query's waiting and failing states, drawn the same way on every screen:
- * a spinner labelled `loading`, then `notFound` for a missing record or the
- * refusal in a banner, then `empty` for a list with nothing in it (or when
- * `isEmpty` says so); `children` draw the data otherwise.
- */
 interface QueryResultProps<T> {
   query: UseQueryResult<T, unknown>;
   loading: string;
@@ -24,6 +18,12 @@ interface QueryResultProps<T> {
   children: (data: T) => ReactNode;
 }
 
+/**
+ * A query's waiting and failing states, drawn the same way on every screen:
+ * a spinner labelled `loading`, then `notFound` for a missing record or the
+ * refusal in a banner, then `empty` for a list with nothing in it (or when
+ * `isEmpty` says so); `children` draw the data otherwise.
+ */
 export function QueryResult<T>({
   query,
   loading,

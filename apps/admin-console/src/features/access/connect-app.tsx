@@ -1,4 +1,4 @@
-import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, canConnectionDo, ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import {
   Banner,
   Button,
@@ -64,7 +64,7 @@ export function ConnectApp() {
       }
     >
       {(app) => {
-        const alreadyConnected = app.connection && app.connection.status !== 'declined';
+        const alreadyConnected = app.connection && !canConnectionDo(app.connection.status, 'allow');
         return (
           <>
             <p>

@@ -1,4 +1,4 @@
-import { CREDENTIALS_MODE_LABEL, ENVIRONMENT_LABEL } from '@gatehouse/domain';
+import { CREDENTIALS_MODE_LABEL, canConnectionDo, ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import {
   Badge,
   Banner,
@@ -133,7 +133,7 @@ function DisableRestore({ connection }: { connection: ConnectionDetail }) {
     }),
   );
   const restore = useMutation(trpc.connections.restore.mutationOptions({ onSuccess: refresh }));
-  if (connection.status === 'disabled') {
+  if (canConnectionDo(connection.status, 'restore')) {
     return (
       <div>
         <Button

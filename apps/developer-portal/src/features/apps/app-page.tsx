@@ -1,4 +1,4 @@
-import { wasApproved } from '@gatehouse/domain';
+import { canResubmit, wasApproved } from '@gatehouse/domain';
 import {
   Banner,
   Button,
@@ -155,7 +155,7 @@ function ReviewStatus({ app }: { app: AppDetail }) {
       </Banner>
     );
   }
-  if (app.reviewStatus === 'rejected') {
+  if (canResubmit(app.reviewStatus)) {
     return (
       <Banner kind="error">
         <strong>Rejected.</strong> The reviewer wrote: <q data-testid="review-reason">{app.reviewReason}</q>

@@ -5,6 +5,7 @@ import {
   CREDENTIALS_MODE_LABEL,
   CREDENTIALS_MODES,
   type CredentialsMode,
+  identityAfterEdit,
   LIMITS,
   sameIdentity,
   wasApproved,
@@ -76,7 +77,7 @@ export function EditDetails() {
           </p>
         </ChoiceGroup>
       </div>
-      {form.values.kind === 'public' && app.kind === 'private' && app.reviewStatus === 'not_required' ? (
+      {!wasApproved(app) && identityAfterEdit(app, form.values).consequence === 'entered_review' ? (
         <p className="hint">
           Making this a Public App sends it to review: tenants will not see it until a reviewer approves it.
         </p>
