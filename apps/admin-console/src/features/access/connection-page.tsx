@@ -9,18 +9,16 @@ import {
   formatDateTime,
   messageFrom,
   QueryResult,
-  type RouterOutputs,
   ScopeList,
   useTRPC,
 } from '@gatehouse/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
+import type { ConnectionDetail } from './connection-detail';
 import { Secrets } from './connection-secrets';
 import { UpgradeLater, UpgradePanel } from './connection-upgrade';
 import { useRefreshConnections, useTenant } from './tenant-scope';
-
-export type ConnectionDetail = RouterOutputs['connections']['get'];
 
 export function ConnectionPage() {
   const { base } = useTenant();

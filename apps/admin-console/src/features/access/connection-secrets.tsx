@@ -13,7 +13,7 @@ import {
 } from '@gatehouse/ui';
 import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
-import type { ConnectionDetail } from './connection-page';
+import type { ConnectionDetail } from './connection-detail';
 import { useRefreshConnections } from './tenant-scope';
 
 const SECRET_STATE: Record<SecretState, { label: string; tone: 'good' | 'warn' | 'bad' | 'neutral' }> = {

@@ -1,6 +1,6 @@
 import { Banner, Button, fieldErrorsFrom, messageFrom, ScopeChanges, useTRPC } from '@gatehouse/ui';
 import { useMutation } from '@tanstack/react-query';
-import type { ConnectionDetail } from './connection-page';
+import type { ConnectionDetail } from './connection-detail';
 import { useRefreshConnections } from './tenant-scope';
 
 type Upgrade = NonNullable<ConnectionDetail['upgrade']>;
