@@ -85,6 +85,11 @@ export class AccessState {
     this.apps.clear();
   }
 
+  /** The client's record if it is cached (null: cached as unknown): the token endpoint's synchronous hit. */
+  cachedClient(clientId: string): ClientRecord | null | undefined {
+    return this.clients.peek(clientId);
+  }
+
   client(clientId: string): Promise<ClientRecord | null> {
     return this.clients.get(clientId, () => this.loadClient(clientId));
   }

@@ -1,11 +1,19 @@
 import { type Environment, isOneLineText } from '@gatehouse/domain';
 import { digestsEqual, sha256Bytes } from '../auth/secrets';
-import type { AccessState, ClientRecord } from './access-state';
+import type { ClientRecord } from './access-state';
 import type { Form } from './form';
 
-export type ClientAuthResult =
-  | { ok: true; client: ClientRecord; secretId: string; basic: boolean }
-  | { ok: false; error: 'invalid_request' | 'invalid_client'; description: string; basic: boolean };
+/** Why client authentication failed, and whether the client sent Basic credentials (see oauthProblem). */
+export type ClientRefusal = {
+  ok: false;
+  error: 'invalid_request' | 'invalid_client';
+  description: string;
+  basic: boolean;
+};
+
+export type ClientCredentials = { ok: true; id: string; secret: string; basic: boolean };
+
+export type ClientAuthResult = { ok: true; client: ClientRecord; secretId: string } | ClientRefusal;
 
 /** RFC 6749 §2.3.1: both parts are form-urlencoded before Base64; decoding is skipped when there is nothing to decode. */
 function formDecoded(part: string): string {
@@ -28,44 +36,46 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
   }
 }
 
-/**
- * Client authentication by HTTP Basic or by body parameters (never both),
- * for one environment: the other environment's credentials are `invalid_client`.
- */
-export async function authenticateClient(
+/** The client's credentials (RFC 6749 §2.3.1): by HTTP Basic or by body parameters, never both. */
+export function clientCredentials(
   authorization: string | undefined,
-  body: Form,
-  environment: Environment,
-  state: AccessState,
-  now = Date.now(),
-): Promise<ClientAuthResult> {
+  form: Form,
+): ClientCredentials | ClientRefusal {
   const basic = basicCredentials(authorization);
   if (basic === null) return refused('invalid_client', 'The Basic credentials are malformed.', true);
   if (basic && (!isOneLineText(basic.id) || !isOneLineText(basic.secret)))
     return refused('invalid_request', 'The Basic credentials hold control characters.', true);
-  if (basic && (body.client_id !== undefined || body.client_secret !== undefined))
+  if (basic && (form.client_id !== undefined || form.client_secret !== undefined))
     return refused('invalid_request', 'Use one client authentication method, not both.', true);
   const usesBasic = basic !== undefined;
-  const id = basic?.id ?? body.client_id;
-  const secret = basic?.secret ?? body.client_secret;
+  const id = basic?.id ?? form.client_id;
+  const secret = basic?.secret ?? form.client_secret;
   if (!id || !secret) return refused('invalid_client', FAILED, usesBasic);
-  const client = await state.client(id);
-  const hash = sha256Bytes(secret);
+  return { ok: true, id, secret, basic: usesBasic };
+}
+
+/**
+ * Whether `client`, the record the credentials' id names (null when there is none), is a live client of
+ * `environment` with that secret: the other environment's credentials are `invalid_client` too.
+ */
+export function authenticateClient(
+  client: ClientRecord | null,
+  credentials: ClientCredentials,
+  environment: Environment,
+  now = Date.now(),
+): ClientAuthResult {
+  const hash = sha256Bytes(credentials.secret);
   const match = client?.secrets.find(
     (s) => !s.revoked && (s.expiresAt === null || s.expiresAt > now) && digestsEqual(s.hash, hash),
   );
   if (!client || !match || client.environment !== environment || !client.active)
-    return refused('invalid_client', FAILED, usesBasic);
-  return { ok: true, client, secretId: match.id, basic: usesBasic };
+    return refused('invalid_client', FAILED, credentials.basic);
+  return { ok: true, client, secretId: match.id };
 }
 
 /** One answer for every unknown client, wrong or expired secret and foreign environment: nothing to tell them apart. */
 const FAILED = 'Client authentication failed.';
 
-function refused(
-  error: 'invalid_request' | 'invalid_client',
-  description: string,
-  basic: boolean,
-): ClientAuthResult {
+function refused(error: ClientRefusal['error'], description: string, basic: boolean): ClientRefusal {
   return { ok: false, error, description, basic };
 }

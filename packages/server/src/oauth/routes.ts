@@ -3,9 +3,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Database } from '../db/orm';
 import { type FailureLimiter, holdBack, holdBackFailing } from '../resource-api/rate-limit';
-import { authenticateClient } from './client-auth';
+import { authenticateClient, type ClientRefusal, clientCredentials } from './client-auth';
 import { oauthErrorHandler, oauthProblem } from './errors';
-import { type Form, formSchema, readFormsOnly, refusedForm } from './form';
+import { type Form, formSchema, formValidatorCompiler, readFormsOnly, refusedForm } from './form';
 import { introspection, introspectionAnswer, revoke } from './introspection';
 import { type AuthenticatedClient, grantToken, type TokenEndpointDeps } from './token-endpoint';
 import type { IssuerNames } from './tokens';
@@ -46,6 +46,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   const { environment, state, failures } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
   app.setErrorHandler(oauthErrorHandler);
+  app.setValidatorCompiler(formValidatorCompiler);
   app.setSchemaErrorFormatter(refusedForm);
   readFormsOnly(app);
 
@@ -58,12 +59,20 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     form: Form,
     reply: FastifyReply,
   ): Promise<AuthenticatedClient | null> => {
-    const auth = await authenticateClient(request.headers.authorization, form, environment, state);
-    if (auth.ok) return auth;
-    // A wrong credential counts against the address; the one that goes over the limit is held back already.
-    const waitMs = auth.error === 'invalid_client' ? await failures.fail(request.ip) : 0;
+    const credentials = clientCredentials(request.headers.authorization, form);
+    if (!credentials.ok) return refuseClient(request, reply, credentials);
+    // A client seen lately is a synchronous cache hit: only a new or expired entry waits for the database.
+    const cached = state.cachedClient(credentials.id);
+    const client = cached === undefined ? await state.client(credentials.id) : cached;
+    const auth = authenticateClient(client, credentials, environment);
+    return auth.ok ? auth : refuseClient(request, reply, auth);
+  };
+
+  /** A wrong credential counts against the address; the one that goes over the limit is held back already. */
+  const refuseClient = async (request: FastifyRequest, reply: FastifyReply, refusal: ClientRefusal) => {
+    const waitMs = refusal.error === 'invalid_client' ? await failures.fail(request.ip) : 0;
     if (waitMs > 0) holdBack(reply, waitMs);
-    else oauthProblem(reply, auth.error, auth.description, { basic: auth.basic });
+    else oauthProblem(reply, refusal.error, refusal.description, { basic: refusal.basic });
     return null;
   };
 

@@ -16,6 +16,8 @@ export interface RateDecision {
 /** At most `RATE_LIMIT.calls` in any `windowMs` per key: a sliding log, so a burst never gets twice the limit across a boundary. */
 export interface RateLimiter {
   take(key: string): Promise<RateDecision> | RateDecision;
+  /** The same decision made here and now, by a limiter that counts in this process (a shared one has none). */
+  takeNow?(key: string): RateDecision;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export class MemoryRateLimiter implements RateLimiter {
     log.times[(log.oldest + log.count) % this.limit] = now;
     log.count++;
     return { allowed: true, limit: this.limit, remaining: this.limit - log.count, retryAfterMs: 0 };
+  }
+
+  takeNow(key: string): RateDecision {
+    return this.take(key);
   }
 
   private sweep(now = performance.timeOrigin + performance.now()): void {

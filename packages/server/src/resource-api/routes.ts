@@ -1,14 +1,14 @@
 import { controlCharacterErrors, DomainError, type Environment } from '@gatehouse/domain';
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { edgeErrorHandler, refusedInput, sendProblem } from '../http/problem';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
-import type { Gate, GateResult, Refusal } from './gate';
+import type { Gate, GateCall, GateResult, Refusal } from './gate';
 import { CONTROL_IN_URL, itemParams, listParams, pagingQuery, WRITABLE } from './input';
-import { type FailureLimiter, holdBack, holdBackFailing } from './rate-limit';
+import { type FailureLimiter, holdBack } from './rate-limit';
 import { rateHeaders, refuse } from './refusal';
-import { type ResourceStore, recordJson } from './store';
+import { type ResourceStore, recordJson, type Snapshot } from './store';
 import { endpointOf, type GateTarget, gateTarget } from './targets';
 
 export interface ResourceRoutesOptions {
@@ -34,6 +34,13 @@ const ITEM = `${LIST}/:id`;
 const JSON_TYPE = 'application/json; charset=utf-8';
 const NO_DEMO_DATA = 'This resource has no data in the demo API yet.';
 
+/** One record of a snapshot, as the JSON written once per snapshot. */
+function sendRecord(reply: FastifyReply, snapshot: Snapshot, id: string): FastifyReply {
+  const json = recordJson(snapshot, Number(id));
+  if (json === undefined) throw new DomainError('NOT_FOUND', `No record ${id}.`);
+  return reply.type(JSON_TYPE).send(json);
+}
+
 const isItem = (request: FastifyRequest) => (request.params as { id?: string }).id !== undefined;
 
 /**
@@ -48,30 +55,48 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
   app.setErrorHandler(edgeErrorHandler);
   app.decorateRequest('admitted', null);
 
-  app.addHook('preValidation', holdBackFailing(failures));
-  app.addHook('preValidation', async (request, reply) => {
+  app.addHook('preValidation', (request, reply, done) => {
+    // An address that keeps failing authentication is answered before anything is looked at.
+    const waitMs = failures.waitMs(request.ip);
+    if (waitMs > 0) return void holdBack(reply, waitMs);
     // Control characters never reach the gate, the usage report or the database: one test of the raw
     // URL for every call, and a walk of the body for the calls that have one.
     if (CONTROL_IN_URL.test(request.url))
-      throw new DomainError('INVALID_INPUT', 'The path or query holds control characters.');
+      return done(new DomainError('INVALID_INPUT', 'The path or query holds control characters.'));
     const bodyErrors = request.body === undefined ? null : controlCharacterErrors(request.body);
-    if (bodyErrors) throw new DomainError('INVALID_INPUT', 'The body holds control characters.', bodyErrors);
+    if (bodyErrors)
+      return done(new DomainError('INVALID_INPUT', 'The body holds control characters.', bodyErrors));
 
     const { area, tenant, resource } = request.params as { area: string; tenant: string; resource: string };
-    const target = gateTarget(area, resource);
-    const verdict = await gate.check({
+    const call: GateCall = {
       environment,
-      target,
+      target: gateTarget(area, resource),
       tenantId: tenant,
       method: request.method,
       appKey: request.headers['st-app-key'] as string | undefined,
       authorization: request.headers.authorization,
-    });
-    if (!verdict.ok) return refused(request, reply, target, verdict);
+    };
+    // The gate's fast path first: a warm call is judged without a promise (see Gate.cachedVerdict).
+    const cached = gate.cachedVerdict(call);
+    if (cached) return judged(request, reply, call, cached, done);
+    gate.check(call).then((verdict) => judged(request, reply, call, verdict, done), done);
+  });
+
+  /** A call the gate let through goes on to its route with its quota; a refused one is answered here. */
+  const judged = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    call: GateCall,
+    verdict: GateResult,
+    done: HookHandlerDoneFunction,
+  ) => {
+    if (!verdict.ok) return void refused(request, reply, call.target, verdict).catch(done);
     rateHeaders(reply, verdict.rate);
     request.admitted = verdict;
-    if (!Object.hasOwn(DEMO_RESOURCES, verdict.target.path)) throw new DomainError('NOT_FOUND', NO_DEMO_DATA);
-  });
+    if (!Object.hasOwn(DEMO_RESOURCES, verdict.target.path))
+      return done(new DomainError('NOT_FOUND', NO_DEMO_DATA));
+    done();
+  };
 
   /**
    * A refused call counts under a tenant only once its token proved that tenant (and the app of the key);
@@ -137,15 +162,17 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
     },
   );
 
-  // The hot path: one record, as JSON written once per snapshot (see store.ts).
+  // The hot path: one record, as JSON written once per snapshot (see store.ts). A warm read is answered
+  // from the cached snapshot without a promise.
   api.get(
     ITEM,
     { schema: { params: itemParams }, schemaErrorFormatter: refusedInput('No such record.') },
-    async (request, reply) => {
+    (request, reply) => {
       const { tenant, id } = request.params;
-      const json = recordJson(await store.list(tenant, environment, resourceOf(request)), Number(id));
-      if (json === undefined) throw new DomainError('NOT_FOUND', `No record ${id}.`);
-      return reply.type(JSON_TYPE).send(json);
+      const resource = resourceOf(request);
+      const cached = store.cachedList(tenant, environment, resource);
+      if (cached) return sendRecord(reply, cached, id);
+      return store.list(tenant, environment, resource).then((loaded) => sendRecord(reply, loaded, id));
     },
   );
 

@@ -42,6 +42,11 @@ export class ResourceStore {
     db.changes.on('access-changed', () => this.snapshots.clear());
   }
 
+  /** The snapshot if it is cached: a warm read needs no promise. */
+  cachedList(tenantId: string, environment: Environment, resource: DemoResource): Snapshot | undefined {
+    return this.snapshots.peek(`${tenantId}|${environment}|${resource}`);
+  }
+
   list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
     return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () =>
       this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)),
