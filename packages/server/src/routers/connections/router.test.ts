@@ -505,7 +505,7 @@ describe.each(dialects)('connections router on %s', (dialect) => {
   });
 
   describe('allow and decline', () => {
-    it('connects on the latest version and shows a Client ID and a 256-bit Client Secret once', async () => {
+    it('connects on the latest version and shows a Client ID and a 320-bit Client Secret once', async () => {
       const app = await newApp();
       await dev.apps.saveScopes({ appId: app.id, scopes: V2 });
       const issued = await admin.connections.allow({
