@@ -200,7 +200,11 @@ export class UsageRecorder {
 /** Rows per upsert of usage counts. */
 const COUNT_CHUNK = 200;
 
-/** Adds counted calls to the daily rows: one `insert … on conflict do update` per chunk, on both databases. */
+/**
+ * Adds counted calls to the daily rows: one `insert … on conflict do update` per chunk, on both databases.
+ * Measured with the benchmark's 1,200 pairs, a flush of 1,200 rows takes 35–60 ms of the event loop
+ * every 2 s (the same statement written as SQL by hand: 15–30 ms), about 1 % of a core.
+ */
 async function addCalls(em: EntityManager, rows: UsageRow[]): Promise<void> {
   const meta = em.getMetadata(UsageDaily);
   const calls = meta.properties.calls.fieldNames[0]!;
