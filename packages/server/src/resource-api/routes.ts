@@ -45,7 +45,7 @@ const isItem = (request: FastifyRequest) => (request.params as { id?: string }).
 
 /**
  * The resource API of one environment, registered by the REST edge under the environment's prefix. Each
- * call is screened, then judged by the gate (the `preValidation` hooks), and only then are its path, query
+ * call is screened, then judged by the gate (the `preValidation` hook), and only then are its path, query
  * and body read by the route's schemas: a call that proves nothing learns nothing about its input.
  */
 export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (app, options) => {
