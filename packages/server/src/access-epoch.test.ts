@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { announceAccessChange, EPOCH_POLL_MS, watchAccessEpoch } from './access-epoch';
 import { AccessEpoch } from './db/entities';
+import { DEMO_PASSWORD } from './seed/demo';
 
 describe.each(dialects)('access epoch on %s', (dialect) => {
   let t: TestDatabase;
@@ -55,5 +56,27 @@ describe.each(dialects)('access epoch on %s', (dialect) => {
     expect(await epoch()).toBe(before);
     await dev.apps.create(app);
     expect(await epoch()).toBe(before + 1);
+  });
+
+  it('sign-in, sign-out, marking notifications read and asking for access announce nothing: the caches stay warm', async () => {
+    const listener = vi.fn();
+    t.db.changes.on('access-changed', listener);
+    try {
+      const before = await epoch();
+      await t.anonymous().auth.signIn({ email: DEV, password: DEMO_PASSWORD });
+      const dev = await t.as(DEV);
+      await dev.notifications.markAllRead();
+      await t.anonymous().access.request({
+        name: 'Quiet Newcomer',
+        email: 'quiet@newcomer.example',
+        organizationName: 'Quiet Co',
+        role: 'developer',
+      });
+      await dev.auth.signOut();
+      expect(await epoch()).toBe(before);
+      expect(listener).not.toHaveBeenCalled();
+    } finally {
+      t.db.changes.off('access-changed', listener);
+    }
   });
 });

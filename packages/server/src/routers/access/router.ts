@@ -9,6 +9,7 @@ import { router } from '../../trpc';
 export const accessRouter = router({
   /** Request Access, no sign-in: throttled per address and per email; never grants anything by itself. */
   request: publicProcedure
+    .meta({ access: 'unchanged' })
     .input(accessRequestSchema)
     .output(z.object({ received: z.literal(true) }))
     .mutation(async ({ ctx, input }) => {
@@ -24,6 +25,7 @@ export const accessRouter = router({
 
   /** Sets the password through the one-time link, then signs the user in. */
   setPassword: publicProcedure
+    .meta({ access: 'unchanged' })
     .input(z.object({ token: z.string().max(200), password: newPasswordSchema }))
     .output(sessionUserOutput)
     .mutation(async ({ ctx, input }) => {

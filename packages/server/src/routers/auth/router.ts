@@ -10,6 +10,7 @@ export const authRouter = router({
   me: publicProcedure.output(sessionUserOutput.nullable()).query(({ ctx }) => ctx.user()),
 
   signIn: publicProcedure
+    .meta({ access: 'unchanged' })
     .input(signInInput)
     .output(sessionUserOutput)
     .mutation(async ({ ctx, input }) => {
@@ -22,9 +23,12 @@ export const authRouter = router({
       return user;
     }),
 
-  signOut: authedProcedure.output(z.object({ signedOut: z.literal(true) })).mutation(async ({ ctx }) => {
-    await signOut(ctx.em, ctx.sessionToken);
-    ctx.cookie.clear();
-    return { signedOut: true as const };
-  }),
+  signOut: authedProcedure
+    .meta({ access: 'unchanged' })
+    .output(z.object({ signedOut: z.literal(true) }))
+    .mutation(async ({ ctx }) => {
+      await signOut(ctx.em, ctx.sessionToken);
+      ctx.cookie.clear();
+      return { signedOut: true as const };
+    }),
 });
