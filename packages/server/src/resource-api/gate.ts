@@ -124,8 +124,10 @@ export class Gate {
    * call down `check`, the gate in full; nothing was counted then.
    */
   cachedVerdict(call: GateCall, now = Date.now()): GateResult | undefined {
+    // A limiter that counts elsewhere (Redis) needs a promise anyway: skip the lookup that `check` makes too.
+    if (!call.target || !this.limiter.takeNow) return undefined;
     const proof = this.remembered(call);
-    if (!proof || !call.target || !this.limiter.takeNow) return undefined;
+    if (!proof) return undefined;
     return (
       this.lifeProblem(proof, now) ??
       this.scopeVerdict(call.target, call.method, proof, this.limiter.takeNow(proof.verified.pairKey))
