@@ -1,6 +1,12 @@
 import { LRUCache } from 'lru-cache';
 
 /**
+ * How often lru-cache reads the clock for entries that live minutes. Its default (1 ms) sets a timer each
+ * millisecond a cache is read, which the hot paths would pay for.
+ */
+export const TTL_RESOLUTION_MS = 1000;
+
+/**
  * A read-through cache on lru-cache's `fetch`: concurrent misses for one key
  * share one load, a failed load is not kept, the least recently used entries
  * go first past `max`, and "nothing found" (null) is cached like any value.
@@ -10,12 +16,6 @@ import { LRUCache } from 'lru-cache';
  * result to whoever waits for it but does not keep it: it may predate the
  * change that cleared the cache.
  */
-/**
- * How often lru-cache reads the clock for entries that live minutes. Its default (1 ms) sets a timer each
- * millisecond a cache is read, which the hot paths would pay for.
- */
-export const TTL_RESOLUTION_MS = 1000;
-
 export class ReadThroughCache<K extends {}, V> {
   private readonly entries: LRUCache<K, { value: V }, () => Promise<V>>;
 
