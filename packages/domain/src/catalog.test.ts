@@ -5,6 +5,7 @@ import {
   isKnownScope,
   normalizeScopes,
   resourceByPath,
+  resourcePath,
   SCOPE_CATALOG,
   scopeInfo,
   scopeString,
@@ -126,5 +127,13 @@ describe('scope catalog', () => {
     expect(resourceByPath('crm', 'customers')?.resource.key).toBe('customers');
     expect(resourceByPath('accounting', 'customers')).toBeUndefined();
     expect(resourceByPath('nope', 'invoices')).toBeUndefined();
+  });
+
+  it('writes a resource path that resourceByPath reads back', () => {
+    const path = resourcePath('crm', '985798691', 'customers');
+    expect(path).toBe('crm/v2/tenant/985798691/customers');
+    const [area, , , tenant, resource] = path.split('/');
+    expect(tenant).toBe('985798691');
+    expect(resourceByPath(area!, resource!)?.resource.key).toBe('customers');
   });
 });

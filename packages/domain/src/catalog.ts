@@ -212,6 +212,14 @@ const PATH_INDEX: ReadonlyMap<string, { area: CatalogArea; resource: CatalogReso
   ),
 );
 
+/**
+ * A resource's path in an environment's API, for a tenant: `crm/v2/tenant/985798691/customers`. The
+ * tenant may be a placeholder (`{tenant}`, `<TENANT_ID>`) where the path is shown rather than called.
+ */
+export function resourcePath(areaPath: string, tenant: string, resource: string): string {
+  return `${areaPath}/v2/tenant/${tenant}/${resource}`;
+}
+
 /** The resource-path lookup the resource API gate uses: `accounting` + `invoices` → area and resource. */
 export function resourceByPath(
   areaPath: string,

@@ -2,6 +2,7 @@ import {
   type CatalogArea,
   type CatalogResource,
   resourceByPath,
+  resourcePath,
   SCOPE_CATALOG,
   scopeString,
 } from '@gatehouse/domain';
@@ -43,7 +44,7 @@ export function gateTarget(areaPath: string, resourcePath: string): GateTarget |
 export function endpointOf(method: string, target: GateTarget, item: boolean): string {
   let known = target.endpoints.get(method);
   if (!known) {
-    const list = `${method} /${target.area.path}/v2/tenant/{tenant}/${target.resource.path}`;
+    const list = `${method} /${resourcePath(target.area.path, '{tenant}', target.resource.path)}`;
     known = { list, item: `${list}/{id}` };
     target.endpoints.set(method, known);
   }

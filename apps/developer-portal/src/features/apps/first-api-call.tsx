@@ -1,4 +1,10 @@
-import { ENVIRONMENT_LABEL, ENVIRONMENTS, type Environment, scopeInfo } from '@gatehouse/domain';
+import {
+  ENVIRONMENT_LABEL,
+  ENVIRONMENTS,
+  type Environment,
+  resourcePath,
+  scopeInfo,
+} from '@gatehouse/domain';
 import { CopyButton } from '@gatehouse/ui';
 import { useApp } from './app-page';
 
@@ -8,9 +14,9 @@ export function FirstApiCall() {
   const origin = window.location.origin;
   const tenant = app.tenantIds[0] ?? '<TENANT_ID>';
   const readable = app.scopes.map(scopeInfo).find((info) => info?.access === 'r');
-  const resourcePath = readable
-    ? `${readable.area.path}/v2/tenant/${tenant}/${readable.resource.path}`
-    : `crm/v2/tenant/${tenant}/customers`;
+  const path = readable
+    ? resourcePath(readable.area.path, tenant, readable.resource.path)
+    : resourcePath('crm', tenant, 'customers');
   return (
     <>
       <p>
@@ -28,7 +34,7 @@ export function FirstApiCall() {
       </p>
       {ENVIRONMENTS.map((env: Environment) => {
         const token = `ACCESS_TOKEN=$(curl -s -X POST ${origin}/${env}/connect/token \\\n  -u "$CLIENT_ID:$CLIENT_SECRET" -d grant_type=client_credentials \\\n  | sed 's/.*"access_token":"\\([^"]*\\)".*/\\1/')`;
-        const call = `curl -s "${origin}/${env}/api/${resourcePath}?pageSize=5" \\\n  -H "Authorization: Bearer $ACCESS_TOKEN" \\\n  -H "ST-App-Key: ${app.appKey}"`;
+        const call = `curl -s "${origin}/${env}/api/${path}?pageSize=5" \\\n  -H "Authorization: Bearer $ACCESS_TOKEN" \\\n  -H "ST-App-Key: ${app.appKey}"`;
         return (
           <section className="card" key={env} aria-labelledby={`first-call-${env}`}>
             <h2 id={`first-call-${env}`}>{ENVIRONMENT_LABEL[env]}</h2>
