@@ -4,7 +4,6 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { Redis } from 'ioredis';
 import { watchAccessEpoch } from '../access-epoch';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
@@ -14,13 +13,8 @@ import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
 import { issuerNames } from '../oauth/tokens';
-import {
-  FAILURE_LIMIT,
-  FailureLimiter,
-  MemoryRateLimiter,
-  type RateLimiter,
-  RedisRateLimiter,
-} from '../resource-api/rate-limit';
+import type { FailureLimiter, RateLimiter } from '../resource-api/rate-limit';
+import { rateLimiters } from '../resource-api/shared-rate-limit';
 import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
@@ -119,20 +113,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log);
   const signer = new TokenSigner(app.log);
-  const limiter: RateLimiter = options.redisUrl
-    ? new RedisRateLimiter(new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }))
-    : new MemoryRateLimiter();
-  const { calls: failureCalls, windowMs: failureWindowMs } = options.failureLimit ?? FAILURE_LIMIT;
-  const failures = new FailureLimiter(
-    options.redisUrl
-      ? new RedisRateLimiter(
-          new Redis(options.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }),
-          failureCalls,
-          failureWindowMs,
-          'gh:fail:',
-        )
-      : new MemoryRateLimiter(failureCalls, failureWindowMs),
-  );
+  const { limiter, failures } = await rateLimiters({ ...options, log: app.log });
   state.issuer = issuerNames(options.publicUrl ?? 'http://localhost');
   if (!options.publicUrl) {
     app.addHook('onListen', (done) => {

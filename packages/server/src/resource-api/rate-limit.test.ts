@@ -3,42 +3,12 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from '#test/http-client';
+import { REDIS_URL, redisUp } from '#test/redis';
 import { UsageDaily } from '../db/entities';
 import { loadSigningKeys } from '../oauth/keys';
 import type { AccessTokenClaims } from '../oauth/token-format';
 import { signAccessToken } from '../oauth/tokens';
-import {
-  addressKey,
-  FailureLimiter,
-  MemoryRateLimiter,
-  RATE_LIMIT,
-  type RateLimiter,
-  RedisRateLimiter,
-} from './rate-limit';
-
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
-const redisUp = await redisReachable();
-if (!redisUp && process.env.CI)
-  throw new Error(`Redis is not reachable at ${REDIS_URL}; CI must test the shared rate limit.`);
+import { addressKey, FailureLimiter, MemoryRateLimiter, RATE_LIMIT, type RateLimiter } from './rate-limit';
 
 const T1 = '985798691';
 const T2 = '100200300';
@@ -156,33 +126,6 @@ describe('FailureLimiter', () => {
     expect(limiter.waitMs(addresses[0]!)).toBe(0);
     for (const address of addresses.slice(1)) expect(limiter.waitMs(address), address).toBeGreaterThan(0);
     void limiter.close();
-  });
-});
-
-describe.runIf(redisUp)('RedisRateLimiter', () => {
-  it('shares one sliding window between limiters on separate connections', async () => {
-    const namespace = `gh:test:${crypto.randomUUID()}:`;
-    const one = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
-    const two = new RedisRateLimiter(new Redis(REDIS_URL), 5, 400, namespace);
-    try {
-      const decisions = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => (i % 2 ? one : two).take('k')),
-      );
-      const allowed = decisions.filter((d) => d.allowed);
-      expect(allowed).toHaveLength(5);
-      expect(allowed.map((d) => d.remaining).sort()).toEqual([0, 1, 2, 3, 4]);
-      for (const refused of decisions.filter((d) => !d.allowed)) {
-        expect(refused.remaining).toBe(0);
-        expect(refused.retryAfterMs).toBeGreaterThan(0);
-        expect(refused.retryAfterMs).toBeLessThanOrEqual(400);
-      }
-      expect((await one.take('other')).allowed).toBe(true);
-      await sleep(450);
-      expect((await two.take('k')).allowed).toBe(true);
-    } finally {
-      await one.close();
-      await two.close();
-    }
   });
 });
 

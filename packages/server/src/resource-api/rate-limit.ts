@@ -1,5 +1,4 @@
 import type { FastifyReply, preValidationHookHandler } from 'fastify';
-import type { Redis } from 'ioredis';
 import ipaddr from 'ipaddr.js';
 import { sendProblem } from '../http/problem';
 
@@ -80,50 +79,6 @@ export class MemoryRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-  }
-}
-
-// Sliding log in a sorted set; Redis's own clock, so every instance agrees on the window.
-const SLIDING_LOG = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local window = tonumber(ARGV[1])
-local limit = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-local count = redis.call('ZCARD', KEYS[1])
-if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], window)
-  return {1, limit - count - 1, 0}
-end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return {0, 0, tonumber(oldest[2]) + window - now}
-`;
-
-/** The limiter several instances share through Redis (`REDIS_URL`). */
-export class RedisRateLimiter implements RateLimiter {
-  private counter = 0;
-  private readonly prefix = `gh:rl:${crypto.randomUUID().slice(0, 8)}:`;
-
-  constructor(
-    private readonly redis: Redis,
-    private readonly limit: number = RATE_LIMIT.calls,
-    private readonly windowMs: number = RATE_LIMIT.windowMs,
-    private readonly namespace = 'gh:rl:',
-  ) {
-    redis.defineCommand('ghSlidingLog', { numberOfKeys: 1, lua: SLIDING_LOG });
-  }
-
-  async take(key: string): Promise<RateDecision> {
-    const member = `${this.prefix}${this.counter++}`;
-    const [allowed, remaining, retryAfterMs] = (await (
-      this.redis as Redis & { ghSlidingLog(k: string, w: number, l: number, m: string): Promise<number[]> }
-    ).ghSlidingLog(`${this.namespace}${key}`, this.windowMs, this.limit, member)) as [number, number, number];
-    return { allowed: allowed === 1, limit: this.limit, remaining, retryAfterMs: Math.max(0, retryAfterMs) };
-  }
-
-  async close(): Promise<void> {
-    await this.redis.quit();
   }
 }
 
