@@ -11,17 +11,22 @@
  * 1,200; `--connections=N` changes the load
  * generator's concurrency (50 by default) for every scenario alike.
  */
-import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startSession } from '@gatehouse/server/auth/sessions';
-import { createContextInner } from '@gatehouse/server/context';
-import { Tenant, TenantAdmin, User } from '@gatehouse/server/db/entities';
-import { type Database, migrate, openDatabase } from '@gatehouse/server/db/orm';
-import { createCaller } from '@gatehouse/server/root';
-import { seedDemo } from '@gatehouse/server/seed/demo';
-import autocannon from 'autocannon';
+import { migrate, openDatabase } from '@gatehouse/server/db/orm';
+import { scratchDatabase } from './lib/databases';
+import { deadline, fmt, log, median, percent, seconds } from './lib/format';
+import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Scenario } from './lib/measure';
+import {
+  POOL_PAIRS,
+  prepare,
+  RATE_LIMIT_PER_PAIR,
+  resourceRequests,
+  setUp,
+  tokenRequests,
+} from './lib/pairs';
+import { type ServerProcess, startServer, stopChild } from './lib/server-process';
 
 const connectionsArg = process.argv.find((arg) => arg.startsWith('--connections='));
 /** Concurrent connections of the load generator, the same in every scenario. */
@@ -34,14 +39,7 @@ const SLICE_S = 4;
 /** (d) on its own, after the rounds. */
 const DURATION_S = 10;
 const WARMUP_S = 2;
-const TENANTS = 40;
-const RATE_LIMIT_PER_PAIR = 60;
 const TARGETS = { tokenRatio: 0.25, resourceRatio: 0.6 } as const;
-/**
- * Pairs (b) and (c) spread over, by default: 72,000 calls/s at the limit, so
- * that (c) even at the rate of (a) stays well under each pair's 60 calls/s.
- */
-const POOL_PAIRS = 1200;
 const pairsArg = process.argv.find((arg) => arg.startsWith('--pairs='));
 const FIXED_PAIRS = pairsArg ? Number(pairsArg.slice('--pairs='.length)) : undefined;
 /** The whole run must end; a hung server must not keep it alive. */
@@ -53,302 +51,20 @@ const cpuProf = process.argv.includes('--cpu-prof');
 if (FIXED_PAIRS !== undefined && (!Number.isInteger(FIXED_PAIRS) || FIXED_PAIRS < 1 || FIXED_PAIRS > 2000))
   throw new Error('--pairs takes a whole number from 1 to 2000.');
 
-interface Pair {
-  appKey: string;
-  tenantId: string;
-  clientId: string;
-  clientSecret: string;
-}
+/** (a), (b) and (c) go to the one server, with the same concurrency. */
+const target = (server: ServerProcess) => ({
+  urls: [server.url],
+  connections: CONNECTIONS,
+  servers: [server.child],
+});
 
-interface Ready extends Pair {
-  token: string;
-  customerId: number;
-}
-
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
-const log = (line: string) => console.error(`[bench] ${line}`);
-
-/** Runs `work` over `items`, at most `limit` at a time. */
-async function pool<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        out[index] = await work(items[index]!, index);
-      }
-    }),
-  );
-  return out;
-}
-
-/**
- * Demo data plus `count` connected pairs in the integration environment (apps
- * × TENANTS, app by app), set up through the same procedures the portals call.
- */
-async function setUp(db: Database, count: number): Promise<Pair[]> {
-  await seedDemo(db.em());
-  const em = db.em();
-  const admin = await em.findOneOrFail(User, { email: 'admin@gatehouse.test' });
-  const developer = await em.findOneOrFail(User, { email: 'dev@gatehouse.test' });
-  // The demo admin's own tenant, plus bench tenants granted to that admin.
-  const tenantIds = ['985798691'];
-  for (let i = tenantIds.length; i < TENANTS; i++) {
-    const id = String(700_000_000 + i);
-    em.create(Tenant, { id, name: `Bench Tenant ${i}` });
-    em.create(TenantAdmin, { id: crypto.randomUUID(), user: admin.id, tenant: id });
-    tenantIds.push(id);
-  }
-  await em.flush();
-
-  const callerFor = async (userId: string) =>
-    createCaller(createContextInner({ db, sessionToken: (await startSession(db.em(), userId)).token }));
-  const dev = await callerFor(developer.id);
-  const tenantAdmin = await callerFor(admin.id);
-  const pairs: Pair[] = [];
-  for (let a = 0; pairs.length < count; a++) {
-    const app = await dev.apps.create({
-      name: `Bench App ${a}`,
-      homePageUrl: 'https://bench.example',
-      tenantIds,
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      scopes: ['tn.crm.customers:r'],
-    });
-    for (const tenantId of tenantIds.slice(0, count - pairs.length)) {
-      const granted = await tenantAdmin.connections.allow({
-        tenantId,
-        environment: 'integration',
-        appId: app.id,
-        credentialsIssuer: 'tenant_admin',
-      });
-      pairs.push({
-        appKey: app.appKey,
-        tenantId,
-        clientId: granted.clientId,
-        clientSecret: granted.clientSecret,
-      });
-    }
-  }
-  return pairs;
-}
-
-function startServer(dbFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const execArgv = ['--import', 'tsx'];
-  if (cpuProf) execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.join(resultsDir, 'profiles')}`);
-  const child = fork(path.join(here, 'server.ts'), [dbFile], {
-    cwd: here,
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The server did not start within 30 s.')), 30_000);
-    child.once('message', (message: { port: number }) => {
-      clearTimeout(timer);
-      resolve({ child, url: `http://127.0.0.1:${message.port}` });
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The server exited with code ${code} before listening.`));
-    });
-  });
-}
-
-/** The server's CPU time so far, in microseconds. */
-function serverCpu(child: ChildProcess): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('The server did not report its CPU time.')), 5_000);
-    const onMessage = (message: { cpu?: NodeJS.CpuUsage }) => {
-      if (!message.cpu) return;
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      resolve(message.cpu.user + message.cpu.system);
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
-  });
-}
-
-async function stopServer(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const basic = (pair: Pair) =>
-  `Basic ${Buffer.from(`${encodeURIComponent(pair.clientId)}:${encodeURIComponent(pair.clientSecret)}`).toString('base64')}`;
-const customerPath = (tenantId: string) => `/integration/api/crm/v2/tenant/${tenantId}/customers`;
-
-/** A token per pair from the real endpoint, and a customer id of that tenant from the real list: checks every pair works before any load. */
-async function prepare(url: string, pairs: Pair[]): Promise<Ready[]> {
-  return pool(pairs, 8, async (pair) => {
-    const tokenResponse = await fetch(`${url}/integration/connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
-      body: 'grant_type=client_credentials',
-    });
-    if (tokenResponse.status !== 200)
-      throw new Error(`Token for ${pair.clientId}: ${tokenResponse.status} ${await tokenResponse.text()}`);
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-    const list = await fetch(`${url}${customerPath(pair.tenantId)}?pageSize=5`, {
-      headers: { authorization: `Bearer ${token}`, 'st-app-key': pair.appKey },
-    });
-    if (list.status !== 200)
-      throw new Error(`Customers of ${pair.tenantId}: ${list.status} ${await list.text()}`);
-    const { data } = (await list.json()) as { data: { id: number }[] };
-    return { ...pair, token, customerId: data[0]!.id };
-  });
-}
-
-interface Scenario {
-  key: string;
-  title: string;
-  /** One request per pair (or one in all). */
-  requests: autocannon.Request[];
-}
-
-interface Measured {
-  scenario: Scenario;
-  rps: number;
-  p50: number;
-  p99: number;
-  total: number;
-  ok: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-  statusCodes: Record<string, number>;
-  seconds: number;
-  /** Share of one core each process used while measured: near 100 % means that side was the limit. */
-  serverCpu: number;
-  loadCpu: number;
-  /** Per round, for (a)–(c): requests/s of each slice. */
-  slices: number[];
-}
-
-/** Slices of one scenario as one measurement: totals add up, p50 is the median slice's, p99 the worst slice's. */
-function combine(slices: Measured[]): Measured {
-  const seconds = slices.reduce((sum, m) => sum + m.seconds, 0);
-  const total = slices.reduce((sum, m) => sum + m.total, 0);
-  const sum = (pick: (m: Measured) => number) => slices.reduce((acc, m) => acc + pick(m), 0);
-  const statusCodes: Record<string, number> = {};
-  for (const m of slices)
-    for (const [code, count] of Object.entries(m.statusCodes))
-      statusCodes[code] = (statusCodes[code] ?? 0) + count;
-  return {
-    scenario: slices[0]!.scenario,
-    rps: total / seconds,
-    p50: median(slices.map((m) => m.p50)),
-    p99: Math.max(...slices.map((m) => m.p99)),
-    total,
-    ok: sum((m) => m.ok),
-    non2xx: sum((m) => m.non2xx),
-    errors: sum((m) => m.errors),
-    timeouts: sum((m) => m.timeouts),
-    statusCodes,
-    seconds,
-    serverCpu: sum((m) => m.serverCpu * m.seconds) / seconds,
-    loadCpu: sum((m) => m.loadCpu * m.seconds) / seconds,
-    slices: slices.map((m) => m.rps),
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/**
- * With many requests (one per pair), each connection takes every
- * CONNECTIONS-th of them and cycles through its share: every pair is called
- * by one connection at an even pace, and the load generator keeps one copy
- * of each request instead of one per connection (tens of megabytes it would
- * otherwise stream through its caches, slowing it down in (b) and (c) only).
- *
- * autocannon's measured time starts before it sets up its connections, and
- * each connection copies and pre-builds every request in its options. Given
- * all 1,200 requests there, that set-up took up to 1.6 s of a 4 s slice in (b)
- * and (c) alone, during which nothing was sent. So the options hold only
- * the first request, and each connection gets its own share when it is set up.
- */
-function fire(url: string, requests: autocannon.Request[], durationS: number): Promise<autocannon.Result> {
-  const shared = requests.length < CONNECTIONS;
-  const shares = shared
-    ? []
-    : Array.from({ length: CONNECTIONS }, (_, share) =>
-        requests.filter((_, index) => index % CONNECTIONS === share),
-      );
-  let nextClient = 0;
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: durationS,
-    requests: shared ? requests : requests.slice(0, 1),
-    setupClient: (client) => {
-      if (!shared) client.setRequests(shares[nextClient++ % CONNECTIONS]!);
-    },
-  });
-}
-
-async function measure(
-  server: { child: ChildProcess; url: string },
-  scenario: Scenario,
-  durationS: number,
-): Promise<Measured> {
-  const [serverBefore, loadBefore, wallBefore] = [
-    await serverCpu(server.child),
-    process.cpuUsage(),
-    performance.now(),
-  ];
-  const result = await fire(server.url, scenario.requests, durationS);
-  const wallUs = (performance.now() - wallBefore) * 1000;
-  const loadUsed = process.cpuUsage(loadBefore);
-  const serverUsed = (await serverCpu(server.child)) - serverBefore;
-  const statusCodes = Object.fromEntries(
-    Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [
-      code,
-      (stat as { count: number }).count,
-    ]),
-  );
-  return {
-    scenario,
-    rps: result.requests.total / result.duration,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    total: result.requests.total,
-    ok: result['2xx'],
-    non2xx: result.non2xx,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    statusCodes,
-    seconds: result.duration,
-    serverCpu: serverUsed / wallUs,
-    loadCpu: (loadUsed.user + loadUsed.system) / wallUs,
-    slices: [],
-  };
-}
-
-async function warmUp(server: { child: ChildProcess; url: string }, scenario: Scenario): Promise<Measured> {
+async function warmUp(server: ServerProcess, scenario: Scenario): Promise<Measured> {
   log(`${scenario.title}: ${WARMUP_S} s warm-up`);
-  return measure(server, scenario, WARMUP_S);
+  return measure(target(server), scenario, WARMUP_S);
 }
 
 /** (a), (b) and (c) in turns, the order rotating from round to round. */
-async function rounds(
-  server: { child: ChildProcess; url: string },
-  scenarios: Scenario[],
-): Promise<Measured[]> {
+async function rounds(server: ServerProcess, scenarios: Scenario[]): Promise<Measured[]> {
   const slices = new Map<string, Measured[]>(scenarios.map((scenario) => [scenario.key, []]));
   for (let round = 0; round < ROUNDS; round++) {
     log(
@@ -356,18 +72,10 @@ async function rounds(
     );
     for (let i = 0; i < scenarios.length; i++) {
       const scenario = scenarios[(round + i) % scenarios.length]!;
-      slices.get(scenario.key)!.push(await measure(server, scenario, SLICE_S));
+      slices.get(scenario.key)!.push(await measure(target(server), scenario, SLICE_S));
     }
   }
   return scenarios.map((scenario) => combine(slices.get(scenario.key)!));
-}
-
-function gitCommit(): string {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: here, encoding: 'utf8' }).trim();
-  } catch {
-    return 'unknown';
-  }
 }
 
 function report(
@@ -387,15 +95,9 @@ function report(
     const each = roundRatios(m);
     return `${fmt(ratio(m), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`;
   };
-  const codes = (m: Measured) =>
-    Object.entries(m.statusCodes)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([code, count]) => `${code}×${fmt(count)}`)
-      .join(', ');
-  const percent = (share: number) => `${fmt(share * 100)} %`;
   const rows = measured.map(
     (m) =>
-      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${ratioText(m)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
+      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${ratioText(m)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
   );
 
   const token = byKey.get('b')!;
@@ -462,22 +164,20 @@ function report(
 
 async function main(): Promise<boolean> {
   const started = performance.now();
-  // Other work on the machine skews every figure: the report says how busy it was.
-  const loadAverage = os
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' / ');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-  const dbFile = path.join(dir, 'bench.db');
-  let server: { child: ChildProcess; url: string } | undefined;
+  const load = loadAverage();
+  const scratch = await scratchDatabase('sqlite');
+  let server: ServerProcess | undefined;
   try {
-    const db = await openDatabase(`file:${dbFile}`);
+    const db = await openDatabase(scratch.url);
     await migrate(db);
     const pool = await setUp(db, FIXED_PAIRS ?? POOL_PAIRS);
     await db.close();
     log(`${pool.length} app × tenant pairs connected in ${seconds(started)}`);
 
-    server = await startServer(dbFile);
+    server = await startServer({
+      databaseUrl: scratch.url,
+      cpuProfDir: cpuProf ? path.join(resultsDir, 'profiles') : undefined,
+    });
     log(`server at ${server.url}`);
     const bare: Scenario = {
       key: 'a',
@@ -498,39 +198,26 @@ async function main(): Promise<boolean> {
     const token: Scenario = {
       key: 'b',
       title: '(b) POST /integration/connect/token',
-      requests: ready.map((pair) => ({
-        method: 'POST',
-        path: '/integration/connect/token',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(pair) },
-        body: 'grant_type=client_credentials',
-      })),
+      requests: tokenRequests(ready),
     };
     const resource: Scenario = {
       key: 'c',
       title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}',
-      requests: ready.map((pair) => ({
-        method: 'GET',
-        path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
-        headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
-      })),
+      requests: resourceRequests(ready),
     };
     const throttled: Scenario = {
       key: 'd',
       title: '(d) same GET, all on one pair (throttled)',
-      requests: ready.slice(0, 1).map((pair) => ({
-        method: 'GET',
-        path: `${customerPath(pair.tenantId)}/${pair.customerId}`,
-        headers: { authorization: `Bearer ${pair.token}`, 'st-app-key': pair.appKey },
-      })),
+      requests: resourceRequests(ready.slice(0, 1)),
     };
     await warmUp(server, token);
     await warmUp(server, resource);
     const measured = await rounds(server, [bare, token, resource]);
     await warmUp(server, throttled);
     log(`${throttled.title}: ${DURATION_S} s measured`);
-    measured.push(await measure(server, throttled, DURATION_S));
+    measured.push(await measure(target(server), throttled, DURATION_S));
 
-    const { markdown, passed } = report(measured, ready.length, pairsNote, loadAverage);
+    const { markdown, passed } = report(measured, ready.length, pairsNote, load);
     fs.mkdirSync(resultsDir, { recursive: true });
     fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
     console.log(markdown);
@@ -539,16 +226,12 @@ async function main(): Promise<boolean> {
     );
     return passed;
   } finally {
-    if (server) await stopServer(server.child);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (server) await stopChild(server.child);
+    await scratch.drop();
   }
 }
 
-const deadline = setTimeout(() => {
-  log(`still running after ${RUN_DEADLINE_MS / 1000} s: giving up`);
-  process.exit(2);
-}, RUN_DEADLINE_MS);
-deadline.unref();
+deadline(RUN_DEADLINE_MS);
 
 // A missed target is a failed run: the exit code says so to scripts.
 process.exitCode = (await main()) ? 0 : 1;

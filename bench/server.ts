@@ -1,18 +1,26 @@
 /**
  * The server under load, in its own process so that it never shares an event
- * loop with the load generator. Started by run.ts with the database file
- * (migrated and filled by run.ts) as its argument; reports its port over IPC
- * and stops on SIGTERM or when the parent goes away.
+ * loop with the load generator. Started by the benchmark scripts (through
+ * lib/server-process.ts) with the database URL (migrated and filled by them)
+ * as its argument, and optionally `--public-url=` and `--redis-url=`; reports
+ * its port over IPC and stops on SIGTERM or when the parent goes away.
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { buildServer } from '@gatehouse/server/http/server';
 
-const file = process.argv[2];
-if (!file || !process.send)
-  throw new Error('Start this through run.ts: it needs the database file and an IPC channel.');
+const databaseUrl = process.argv[2];
+if (!databaseUrl || !process.send)
+  throw new Error('Start this through a benchmark script: it needs the database URL and an IPC channel.');
+const option = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) || undefined;
 
-const db = await openDatabase(`file:${file}`);
-const server = await buildServer({ db, logLevel: 'warn' });
+const db = await openDatabase(databaseUrl);
+const server = await buildServer({
+  db,
+  logLevel: 'warn',
+  publicUrl: option('public-url'),
+  redisUrl: option('redis-url'),
+});
 await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
 if (!address || typeof address === 'string') throw new Error('The server is not listening on a TCP port.');

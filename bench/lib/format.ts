@@ -1,0 +1,50 @@
+/** Small helpers every benchmark script prints and counts with. */
+
+export const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+export const percent = (share: number) => `${fmt(share * 100)} %`;
+export const log = (line: string) => console.error(`[bench] ${line}`);
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const index = next++;
+        out[index] = await work(items[index]!, index);
+      }
+    }),
+  );
+  return out;
+}
+
+/** A whole number option `--name=N` within bounds, or the default. */
+export function intOption(name: string, fallback: number, min: number, max: number): number {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  if (!arg) return fallback;
+  const value = Number(arg.slice(name.length + 3));
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new Error(`--${name} takes a whole number from ${min} to ${max}.`);
+  return value;
+}
+
+/** Ends the run if it hangs: a hung server must not keep it alive. */
+export function deadline(ms: number): void {
+  setTimeout(() => {
+    log(`still running after ${ms / 1000} s: giving up`);
+    process.exit(2);
+  }, ms).unref();
+}

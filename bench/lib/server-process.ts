@@ -1,0 +1,69 @@
+/** The server under load in a child process of its own (`server.ts`), so it never shares an event loop with the load generator. */
+import { type ChildProcess, fork } from 'node:child_process';
+import path from 'node:path';
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+export interface ServerProcessOptions {
+  /** `file:…` (SQLite) or `postgres://…`, migrated and filled beforehand. */
+  databaseUrl: string;
+  /** The tokens' issuer; several instances of one fleet get the same one. */
+  publicUrl?: string;
+  /** Shares the rate limit between instances. */
+  redisUrl?: string;
+  /** Writes a V8 CPU profile of the server into this folder. */
+  cpuProfDir?: string;
+}
+
+const serverScript = path.join(import.meta.dirname, '..', 'server.ts');
+
+export function startServer(options: ServerProcessOptions): Promise<ServerProcess> {
+  const execArgv = ['--import', 'tsx'];
+  if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
+  const args = [options.databaseUrl];
+  if (options.publicUrl) args.push(`--public-url=${options.publicUrl}`);
+  if (options.redisUrl) args.push(`--redis-url=${options.redisUrl}`);
+  const child = fork(serverScript, args, {
+    cwd: path.dirname(serverScript),
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('The server did not start within 30 s.')), 30_000);
+    child.once('message', (message: { port: number }) => {
+      clearTimeout(timer);
+      resolve({ child, url: `http://127.0.0.1:${message.port}` });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`The server exited with code ${code} before listening.`));
+    });
+  });
+}
+
+/** A child's CPU time so far, in microseconds (server.ts and side-loop.ts both answer 'cpu'). */
+export function childCpu(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('A child process did not report its CPU time.')), 5_000);
+    const onMessage = (message: { cpu?: NodeJS.CpuUsage }) => {
+      if (!message.cpu) return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(message.cpu.user + message.cpu.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
