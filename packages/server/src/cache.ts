@@ -7,43 +7,89 @@ import { LRUCache } from 'lru-cache';
 export const TTL_RESOLUTION_MS = 1000;
 
 /**
- * A read-through cache on lru-cache's `fetch`: concurrent misses for one key
- * share one load, a failed load is not kept, the least recently used entries
- * go first past `max`, and "nothing found" (null) is cached like any value.
- * Each entry lives a random time between half of `ttlMs` and all of it, so
- * that entries loaded together (after a start or a change) are not all
- * reloaded in the same moment. `clear()` while a load is under way hands its
- * result to whoever waits for it but does not keep it: it may predate the
- * change that cleared the cache.
+ * A read-through cache: concurrent misses for one key share one load, a
+ * failed load is not kept, the least recently used entries go first past
+ * `max`, and "nothing found" (null) is cached like any value. Each entry
+ * lives a random time between half of `ttlMs` and all of it, so that entries
+ * loaded together (after a start) are not all reloaded in the same moment.
+ * A load under way when any entry is dropped hands its result to whoever
+ * waits for it but does not keep it: it may predate the change that dropped
+ * the entry. Counts its hits and misses for the metrics.
  */
 export class ReadThroughCache<K extends {}, V> {
-  private readonly entries: LRUCache<K, { value: V }, () => Promise<V>>;
+  hits = 0;
+  misses = 0;
+  private readonly entries: LRUCache<K, { value: V }>;
+  private readonly loading = new Map<K, Promise<V>>();
+  /** Moves whenever an entry is dropped: a load that began before keeps nothing. */
+  private generation = 0;
 
-  constructor(ttlMs: number, max: number) {
-    this.entries = new LRUCache<K, { value: V }, () => Promise<V>>({
-      max,
-      ttl: ttlMs,
-      ttlResolution: TTL_RESOLUTION_MS,
-      ignoreFetchAbort: true,
-      fetchMethod: async (_key, _stale, { options, context: load }) => {
-        options.ttl = ttlMs * (0.5 + Math.random() / 2);
-        return { value: await load() };
-      },
-    });
+  constructor(
+    private readonly ttlMs: number,
+    max: number,
+  ) {
+    this.entries = new LRUCache<K, { value: V }>({ max, ttl: ttlMs, ttlResolution: TTL_RESOLUTION_MS });
+  }
+
+  /** The cached value of `key` if there is one, uncounted: whether a value seen earlier is still the one cached. */
+  held(key: K): V | undefined {
+    return this.entries.get(key)?.value;
   }
 
   /** The cached value of `key` if there is one, without loading it: a hot path's synchronous hit. */
   peek(key: K): V | undefined {
-    return this.entries.get(key)?.value;
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    this.hits++;
+    return entry.value;
   }
 
   /** The cached value of `key`, or what `load` finds (the load runs once however many wait for it). */
-  async get(key: K, load: () => Promise<V>): Promise<V> {
-    // Without a signal or forceRefresh, fetch settles with an entry or rejects: never undefined.
-    return ((await this.entries.fetch(key, { context: load })) as { value: V }).value;
+  get(key: K, load: () => Promise<V>): Promise<V> {
+    const entry = this.entries.get(key);
+    if (entry !== undefined) {
+      this.hits++;
+      return Promise.resolve(entry.value);
+    }
+    const pending = this.loading.get(key);
+    if (pending) return pending;
+    this.misses++;
+    const generation = this.generation;
+    const loaded = load().then(
+      (value) => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+        if (generation === this.generation)
+          this.entries.set(key, { value }, { ttl: this.ttlMs * (0.5 + Math.random() / 2) });
+        return value;
+      },
+      (error: unknown) => {
+        if (this.loading.get(key) === loaded) this.loading.delete(key);
+        throw error;
+      },
+    );
+    this.loading.set(key, loaded);
+    return loaded;
+  }
+
+  /** Drops `key`: the next read loads it afresh. */
+  delete(key: K): void {
+    this.generation++;
+    this.entries.delete(key);
+    this.loading.delete(key);
+  }
+
+  /** Drops every entry whose value matches. */
+  deleteWhere(matches: (value: V) => boolean): void {
+    this.generation++;
+    const doomed: K[] = [];
+    for (const [key, entry] of this.entries.entries()) if (matches(entry.value)) doomed.push(key);
+    for (const key of doomed) this.entries.delete(key);
+    this.loading.clear();
   }
 
   clear(): void {
+    this.generation++;
     this.entries.clear();
+    this.loading.clear();
   }
 }

@@ -2,15 +2,15 @@ import { controlCharacterErrors, DomainError, fieldErrorsOf } from '@gatehouse/d
 import { initTRPC } from '@trpc/server';
 import superjson from 'superjson';
 import { ZodError } from 'zod';
-import { announceAccessChange } from './access-epoch';
 import type { Context } from './context';
-import { toTRPCError, UNEXPECTED_MESSAGE } from './errors';
+import { toTRPCError, UNAVAILABLE_MESSAGE, UNEXPECTED_MESSAGE, unavailableInPortal } from './errors';
 
 /** What a procedure declares about itself. */
 export interface ProcedureMeta {
   /**
-   * `'unchanged'`: its changes never touch what the token endpoint and the gate read (sessions,
-   * notifications, access requests), so it announces nothing and their caches stay warm.
+   * `'unchanged'`: its changes never touch what the token endpoint and the gate cache (sessions,
+   * notifications, access requests, passwords), so this instance need not read the change feed before
+   * it answers.
    */
   access?: 'unchanged';
 }
@@ -21,6 +21,13 @@ const t = initTRPC
   .create({
     transformer: superjson,
     errorFormatter({ shape, error }) {
+      // The database is away: a clear 503 the portals show as it is (Retry-After comes with portalResponseMeta).
+      if (unavailableInPortal(error))
+        return {
+          ...shape,
+          message: UNAVAILABLE_MESSAGE,
+          data: { code: 'SERVICE_UNAVAILABLE' as const, httpStatus: 503, fieldErrors: null },
+        };
       const cause = error.cause;
       const fieldErrors =
         cause instanceof DomainError
@@ -62,13 +69,16 @@ const domainErrors = t.middleware(async ({ next }) => {
 });
 
 /**
- * After a mutation, the caches of the token endpoint and the gate start
- * afresh, here and on every instance. A mutation that failed on the server's
- * side announces too (it may have committed before it failed); one refused
- * for the caller's input or rights changed nothing and does not, and neither
- * does one whose meta says it leaves access unchanged.
+ * After a mutation, this instance reads the change feed before it answers, so
+ * that what the change touched is dropped from its own caches at once (other
+ * instances read it within a second; only the entries it touched are
+ * dropped). A mutation that failed on the server's side catches up too (it may
+ * have committed before it failed); one refused for the caller's input or
+ * rights changed nothing and does not, and neither does one whose meta says
+ * it leaves access unchanged. If the read fails, the change stands and the feed's own
+ * polling delivers it.
  */
-const announceChanges = t.middleware(async ({ ctx, type, meta, next }) => {
+const catchUpOnChanges = t.middleware(async ({ ctx, type, meta, next }) => {
   const result = await next();
   if (
     type === 'mutation' &&
@@ -76,11 +86,11 @@ const announceChanges = t.middleware(async ({ ctx, type, meta, next }) => {
     (result.ok ||
       (result.error.code === 'INTERNAL_SERVER_ERROR' && !(result.error.cause instanceof DomainError)))
   )
-    await announceAccessChange(ctx.db);
+    await ctx.db.feed.catchUp();
   return result;
 });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
-export const baseProcedure = t.procedure.use(cleanText).use(domainErrors).use(announceChanges);
+export const baseProcedure = t.procedure.use(cleanText).use(domainErrors).use(catchUpOnChanges);

@@ -40,6 +40,8 @@ export type Caller = ReturnType<typeof createCaller>;
 
 export interface TestDatabase {
   db: Database;
+  /** Where it is: another instance opens the same database with it. */
+  url: string;
   /**
    * A signed-in demo user. Every call gets a fresh context, as every HTTP
    * request does, so no call reads rows another call left in its identity map.
@@ -69,6 +71,7 @@ export async function openTestDatabase(dialect: Dialect): Promise<TestDatabase> 
   await seedDemo(db.em());
   return {
     db,
+    url,
     async as(email) {
       const user = await db.em().findOneOrFail(User, { email });
       const { token } = await startSession(db.em(), user.id);

@@ -337,15 +337,29 @@ export const RateLimit = defineEntity({
 });
 
 /**
- * One row, bumped after every committed change that the token endpoint or the
- * gate cache: each instance polls it and drops its caches when it moves.
+ * The change feed: one row per committed change, written in the same
+ * transaction as the change (a transactional outbox). Every instance reads it
+ * in `seq` order from where it left off and drops from its caches what each
+ * event touches (src/events/). On PostgreSQL an insert trigger notifies the
+ * `gatehouse_changes` channel when the transaction commits.
  */
-export const AccessEpoch = defineEntity({
-  name: 'AccessEpoch',
+export const ChangeEvent = defineEntity({
+  name: 'ChangeEvent',
   properties: {
-    id: p.integer().primary(),
-    epoch: p.integer(),
+    seq: p.bigint('number').primary().autoincrement(),
+    at: p.datetime(),
+    type: p.string().length(64),
+    /** The audit event describing the same change, when there is one. */
+    auditId: p.string().length(36).nullable(),
+    appId: p.string().length(36).nullable(),
+    tenantId: p.string().length(18).nullable(),
+    environment: p.string().length(16).nullable(),
+    connectionId: p.string().length(36).nullable(),
+    clientId: p.string().length(64).nullable(),
+    /** Other ids the change touched (secret, token, resource): never a secret. */
+    data: p.json<Record<string, unknown>>().nullable(),
   },
+  indexes: [{ properties: ['at'] }],
 });
 
 export const entities = [
@@ -369,7 +383,7 @@ export const entities = [
   AccessRequest,
   PasswordSetup,
   RateLimit,
-  AccessEpoch,
+  ChangeEvent,
 ];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;

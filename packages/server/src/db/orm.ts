@@ -1,10 +1,10 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EntityManager, MikroORM } from '@mikro-orm/knex';
 import { type Options as LibSqlOptions, MikroORM as LibSqlOrm } from '@mikro-orm/libsql';
 import { Migrator } from '@mikro-orm/migrations';
 import { type Options as PostgresOptions, MikroORM as PostgresOrm } from '@mikro-orm/postgresql';
+import { ChangeFeed } from '../events/feed';
 import { entities } from './entities';
 import { postgresqlMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
@@ -16,11 +16,8 @@ export interface Database {
   dialect: Dialect;
   /** A fresh unit of work: one per request or job, never shared. */
   em(): EntityManager;
-  /**
-   * Committed changes this instance made that caches must see at once
-   * ('access-changed'). Other instances catch up through their cache TTL.
-   */
-  changes: EventEmitter;
+  /** Every committed change, from every instance, in order: what caches drop entries by (src/events/). */
+  feed: ChangeFeed;
   close(): Promise<void>;
 }
 
@@ -72,11 +69,12 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
     await conn.execute('pragma busy_timeout = 5000');
     await conn.execute('pragma foreign_keys = on');
   }
+  const em = () => orm.em.fork() as EntityManager;
   return {
     orm,
     dialect,
-    em: () => orm.em.fork() as EntityManager,
-    changes: new EventEmitter().setMaxListeners(100),
+    em,
+    feed: new ChangeFeed(em, dialect === 'postgresql' ? databaseUrl : null),
     close: () => orm.close(true),
   };
 }

@@ -35,7 +35,7 @@ export const restEdge: FastifyPluginAsync<RestEdgeOptions> = async (app, options
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(edgeErrorHandler);
-  const gate = new Gate(options.state, options.limiter, options.db);
+  const gate = new Gate(options.state, options.limiter);
   for (const environment of ENVIRONMENTS) {
     await app.register(oauthRoutes, { ...options, environment, prefix: `/${environment}` });
     await app.register(resourceRoutes, { ...options, environment, gate, prefix: `/${environment}/api` });

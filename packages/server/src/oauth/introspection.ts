@@ -1,8 +1,8 @@
 import type { Environment } from '@gatehouse/domain';
 import { z } from 'zod';
-import { announceAccessChange } from '../access-epoch';
 import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
+import { recordEvent } from '../events/record';
 import type { AccessState } from './access-state';
 import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
 
@@ -73,17 +73,27 @@ export async function revoke(
 ): Promise<void> {
   const claims = (await state.verify(token))?.claims;
   if (!claims || claims.client_id !== clientId || claims.exp * 1000 <= Date.now()) return;
-  await db
-    .em()
-    .createQueryBuilder(RevokedToken)
-    .insert({
-      jti: claims.jti,
-      connection: claims.cid,
-      expiresAt: new Date(claims.exp * 1000),
-      revokedAt: new Date(),
-    })
-    .onConflict('jti')
-    .ignore()
-    .execute();
-  await announceAccessChange(db);
+  await db.em().transactional(async (tx) => {
+    await tx
+      .createQueryBuilder(RevokedToken)
+      .insert({
+        jti: claims.jti,
+        connection: claims.cid,
+        expiresAt: new Date(claims.exp * 1000),
+        revokedAt: new Date(),
+      })
+      .onConflict('jti')
+      .ignore()
+      .execute();
+    recordEvent(tx, {
+      type: 'token.revoked',
+      appId: claims.app_id,
+      tenantId: claims.tenant,
+      environment: claims.env,
+      connectionId: claims.cid,
+      clientId: claims.client_id,
+      data: { jti: claims.jti },
+    });
+  });
+  await db.feed.catchUp();
 }

@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { raw } from '@mikro-orm/core';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, ADMIN2, DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { type ConnectedParty, connectApp, fetchToken, listen } from '#test/http-client';
-import { AccessEpoch, Connection, ResourceRecord } from '../db/entities';
+import { Connection, ResourceRecord } from '../db/entities';
 import { openDatabase } from '../db/orm';
+import { recordEvent } from '../events/record';
 import { buildServer } from '../http/server';
 import { loadSigningKeys } from '../oauth/keys';
 import type { AccessTokenClaims } from '../oauth/token-format';
 import { signAccessToken } from '../oauth/tokens';
+import { DEMO_PASSWORD } from '../seed/demo';
 import { DEMO_RESOURCES } from './demo-data';
 
 const T1 = '985798691';
@@ -892,11 +893,16 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
       expect((await fetchToken(server.url, 'integration', p.clientId, p.clientSecret)).status).toBe(401);
     });
 
-    // Another instance commits its change and bumps the epoch row; no event reaches this one. The bound
-    // leaves room for a loaded machine's request latency on top of the epoch poll.
+    // Another instance commits its change and its event; nothing tells this one but the change feed. The
+    // bound leaves room for a loaded machine's request latency on top of the feed's poll.
     const remoteChange = async (status: 'disabled' | 'connected', connectionId: string) => {
-      await t.db.em().nativeUpdate(Connection, { id: connectionId }, { status });
-      await t.db.em().nativeUpdate(AccessEpoch, { id: 1 }, { epoch: raw('epoch + 1') });
+      await t.db.em().transactional(async (tx) => {
+        await tx.nativeUpdate(Connection, { id: connectionId }, { status });
+        recordEvent(tx, {
+          type: status === 'disabled' ? 'connection.disabled' : 'connection.restored',
+          connectionId,
+        });
+      });
     };
     it('a change made by another instance takes effect within a second', async () => {
       const p = await party(['tn.crm.customers:r']);
@@ -918,6 +924,47 @@ describe.each(dialects)('resource API gate on %s', (dialect) => {
       );
       expect(on.value.status).toBe(200);
       expect(on.elapsedMs).toBeLessThan(2000);
+    });
+
+    it('a change drops only what it touched: other connections and apps stay warm', async () => {
+      const touched = await party(['tn.crm.customers:r']);
+      const bystander = await party(['tn.crm.customers:r']);
+      const token = await fetchToken(server.url, 'integration', bystander.clientId, bystander.clientSecret);
+      expect(token.status).toBe(200);
+      for (const p of [touched, bystander]) expect((await read(p)).status).toBe(200);
+      const misses = () => {
+        const stats = server.app.runtime.state.cacheStats();
+        const of = (cache: string) => stats.find((s) => s.cache === cache)?.misses ?? Number.NaN;
+        return {
+          proofs: of('proofs'),
+          connections: of('connections'),
+          apps: of('apps'),
+          clients: of('clients'),
+        };
+      };
+      const before = misses();
+      // A rename, a disable of another connection, a sign-in: none of them touches the bystander.
+      await dev.apps.updateDetails({
+        appId: bystander.appId,
+        name: `Renamed ${bystander.name}`,
+        homePageUrl: 'https://acme.example',
+        kind: 'private',
+        credentialsMode: 'tenant_admin',
+      });
+      await admin.connections.disable({ connectionId: touched.connectionId });
+      await t.anonymous().auth.signIn({ email: DEV, password: DEMO_PASSWORD });
+      expect((await read(touched)).status).toBe(401);
+      expect((await read(bystander)).status).toBe(200);
+      expect(
+        (await fetchToken(server.url, 'integration', bystander.clientId, bystander.clientSecret)).status,
+      ).toBe(200);
+      const after = misses();
+      // The touched connection reloads (one miss each for its proof and its connection); the bystander's
+      // proof, connection, app and client are all hits.
+      expect(after.proofs).toBe(before.proofs + 1);
+      expect(after.connections).toBe(before.connections + 1);
+      expect(after.apps).toBe(before.apps);
+      expect(after.clients).toBe(before.clients);
     });
   });
   describe('a token proves what it claims (RFC 9068 §4, RFC 6750 §3.1)', () => {

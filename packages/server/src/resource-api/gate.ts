@@ -1,8 +1,7 @@
 import type { Environment } from '@gatehouse/domain';
 import { LRUCache } from 'lru-cache';
 import { TTL_RESOLUTION_MS } from '../cache';
-import type { Database } from '../db/orm';
-import { type AccessState, type ConnectionRecord, STATE_TTL_MS } from '../oauth/access-state';
+import { type AccessState, type AppRecord, type ConnectionRecord, STATE_TTL_MS } from '../oauth/access-state';
 import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../oauth/liveness';
 import { signatureOf, type VerifiedToken } from '../oauth/token-format';
 import type { IssuerNames } from '../oauth/tokens';
@@ -48,6 +47,7 @@ interface Proof {
   tenantId: string;
   environment: Environment;
   issuer: IssuerNames;
+  app: AppRecord;
   appId: string;
   verified: VerifiedToken;
   connection: ConnectionRecord | null;
@@ -97,25 +97,23 @@ export class Gate {
   /**
    * What a token proved at the lookups, by its signature: the next call with the same token, key and
    * tenant skips them and checks only what changes from call to call (expiry, the secret's end, the rate
-   * limit, the scope). Forgotten on every access change, with the caches the lookups read.
+   * limit, the scope). A proof stands while the app and connection records it was made from are still
+   * the cached ones: a change that drops either (see access-state.ts) ends the proofs made from it, and
+   * no others.
    */
   private readonly proofs = new LRUCache<string, Proof>({
     max: 100_000,
     ttl: STATE_TTL_MS,
     ttlResolution: TTL_RESOLUTION_MS,
   });
-  /** Access changes seen: a proof whose lookups straddled one is not remembered. */
-  private changes = 0;
+  private hits = 0;
+  private misses = 0;
 
   constructor(
     private readonly state: AccessState,
     private readonly limiter: RateLimiter,
-    db: Database,
   ) {
-    db.changes.on('access-changed', () => {
-      this.proofs.clear();
-      this.changes++;
-    });
+    state.extraStats.push(() => ({ cache: 'proofs', hits: this.hits, misses: this.misses }));
   }
 
   /**
@@ -126,7 +124,7 @@ export class Gate {
   cachedVerdict(call: GateCall, now = Date.now()): GateResult | undefined {
     // A limiter that counts elsewhere (Redis) needs a promise anyway: skip the lookup that `check` makes too.
     if (!call.target || !this.limiter.takeNow) return undefined;
-    const proof = this.remembered(call);
+    const proof = this.remembered(call, now);
     if (!proof) return undefined;
     return (
       this.lifeProblem(proof, now) ??
@@ -138,7 +136,7 @@ export class Gate {
     const { target, appKey } = call;
     if (!target) return NOT_FOUND;
     if (!appKey) return MISSING_APP_KEY;
-    const proof = this.remembered(call) ?? (await this.prove(call, appKey, tokenOf(call.authorization)));
+    const proof = this.remembered(call, now) ?? (await this.prove(call, appKey, tokenOf(call.authorization)));
     if (!proof.ok) return proof;
     const dead = this.lifeProblem(proof, now);
     if (dead) return dead;
@@ -149,7 +147,7 @@ export class Gate {
 
   /** The app key, the token and its claims, and the token's connection, looked up in that order. */
   private async prove(call: GateCall, appKey: string, token: string): Promise<Proof | Refusal> {
-    const changes = this.changes;
+    this.misses++;
     const app = await this.state.appByKey(appKey);
     if (!app) return UNKNOWN_APP_KEY;
     const { appId } = app;
@@ -177,25 +175,32 @@ export class Gate {
       tenantId,
       environment,
       issuer,
+      app,
       appId,
       verified,
       connection,
     };
-    if (changes === this.changes) this.proofs.set(signatureOf(token), proof);
+    this.proofs.set(signatureOf(token), proof);
     return proof;
   }
 
-  private remembered(call: GateCall): Proof | undefined {
+  private remembered(call: GateCall, now: number): Proof | undefined {
     const token = tokenOf(call.authorization);
     const proof = token ? this.proofs.get(signatureOf(token)) : undefined;
-    return proof !== undefined &&
-      proof.token === token &&
-      proof.appKey === call.appKey &&
-      proof.tenantId === call.tenantId &&
-      proof.environment === call.environment &&
-      proof.issuer === this.state.issuer
-      ? proof
-      : undefined;
+    if (
+      proof === undefined ||
+      proof.token !== token ||
+      proof.appKey !== call.appKey ||
+      proof.tenantId !== call.tenantId ||
+      proof.environment !== call.environment ||
+      proof.issuer !== this.state.issuer ||
+      !this.state.current(now) ||
+      this.state.cachedApp(proof.appKey) !== proof.app ||
+      this.state.cachedConnection(proof.verified.claims.cid) !== proof.connection
+    )
+      return undefined;
+    this.hits++;
+    return proof;
   }
 
   /**

@@ -1,9 +1,9 @@
 import type { Environment } from '@gatehouse/domain';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { announceAccessChange } from '../access-epoch';
 import { ReadThroughCache } from '../cache';
 import { ResourceRecord } from '../db/entities';
 import type { Database } from '../db/orm';
+import { recordEvent } from '../events/record';
 import { STATE_TTL_MS } from '../oauth/access-state';
 import { DEMO_RESOURCES, type DemoResource, generateDemoData } from './demo-data';
 
@@ -30,8 +30,9 @@ export function recordJson(snapshot: Snapshot, id: number): string | undefined {
 
 /**
  * A tenant's demo records per environment, in the database. Each tenant and
- * environment is seeded on first use; reads come from a snapshot dropped
- * whenever any instance writes (the access epoch carries the news).
+ * environment is seeded on first use; reads come from a snapshot of one
+ * resource, dropped when any instance writes to it (a `resource.changed`
+ * event on the change feed carries the news).
  */
 export class ResourceStore {
   private readonly snapshots = new ReadThroughCache<string, Snapshot>(STATE_TTL_MS, 10_000);
@@ -39,7 +40,11 @@ export class ResourceStore {
   private readonly creating = new Map<string, Promise<unknown>>();
 
   constructor(private readonly db: Database) {
-    db.changes.on('access-changed', () => this.snapshots.clear());
+    db.feed.subscribe((events) => {
+      for (const event of events)
+        if (event.type === 'resource.changed')
+          this.snapshots.delete(`${event.tenantId}|${event.environment}|${event.data?.resource}`);
+    });
   }
 
   /** The snapshot if it is cached: a warm read needs no promise. */
@@ -89,14 +94,17 @@ export class ResourceStore {
       const recordId = (last?.recordId ?? 0) + 1;
       const modifiedOn = new Date();
       try {
-        await em.insert(ResourceRecord, {
-          pk: crypto.randomUUID(),
-          tenantId,
-          environment,
-          resource,
-          recordId,
-          data,
-          modifiedOn,
+        await em.transactional(async (tx) => {
+          await tx.insert(ResourceRecord, {
+            pk: crypto.randomUUID(),
+            tenantId,
+            environment,
+            resource,
+            recordId,
+            data,
+            modifiedOn,
+          });
+          recordEvent(tx, { type: 'resource.changed', tenantId, environment, data: { resource, recordId } });
         });
       } catch (error) {
         // Another instance took this id: take the next one.
@@ -104,7 +112,7 @@ export class ResourceStore {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)));
         continue;
       }
-      await announceAccessChange(this.db);
+      await this.db.feed.catchUp();
       return { ...data, id: recordId, modifiedOn: modifiedOn.toISOString() };
     }
   }
@@ -122,10 +130,11 @@ export class ResourceStore {
       if (!record) return null;
       record.data = { ...record.data, ...patch };
       record.modifiedOn = new Date();
+      recordEvent(em, { type: 'resource.changed', tenantId, environment, data: { resource, recordId: id } });
       await em.flush();
       return toRow(record);
     });
-    if (row) await announceAccessChange(this.db);
+    if (row) await this.db.feed.catchUp();
     return row;
   }
 

@@ -1,3 +1,4 @@
+import type { ChangeEventType } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { type Actor, audit } from '../../audit';
 import type { ConnectionEntity } from '../../db/entities';
@@ -45,11 +46,14 @@ export const snapshot = (c: ConnectionEntity) => ({
   declinedVersion: c.declinedVersion ?? null,
 });
 
-/** The audit event of a connection change: the ids it touched, its environment, and what changed. */
+/**
+ * The audit event of a connection change: the ids it touched, its environment, and what changed. Its change
+ * event names the connection and its client id, whose cached access every instance drops.
+ */
 export function auditConnection(
   tx: EntityManager,
   actor: Actor,
-  action: string,
+  action: ChangeEventType,
   connection: ConnectionEntity,
   change: { before?: unknown; after?: object },
 ): void {
@@ -60,5 +64,10 @@ export function auditConnection(
     tenantId: connection.tenant.id,
     before: change.before ?? null,
     after: { connectionId: connection.id, environment: connection.environment, ...change.after },
+    touched: {
+      connectionId: connection.id,
+      clientId: connection.clientId ?? null,
+      environment: connection.environment,
+    },
   });
 }

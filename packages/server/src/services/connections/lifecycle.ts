@@ -1,4 +1,5 @@
 import {
+  type ChangeEventType,
   checkConnectionMay,
   checkDeclinedVersion,
   checkUpgradeTarget,
@@ -39,7 +40,7 @@ async function changeState(
   em: EntityManager,
   admin: TenantAdminActor,
   connectionId: string,
-  action: string,
+  action: ChangeEventType,
   decide: (connection: ConnectionEntity) => ConnectionChanges,
 ) {
   const connection = await changeConnections(em, async (tx) => {

@@ -5,6 +5,7 @@ import { Migration20261202030100_app_listed_identity } from './m20261202030100-a
 import { Migration20261202034500_app_first_approved_at } from './m20261202034500-app-first-approved-at';
 import { Migration20261203010000_app_revision } from './m20261203010000-app-revision';
 import { Migration20261204000000_access_request_limits } from './m20261204000000-access-request-limits';
+import { Migration20261205000000_change_feed } from './m20261205000000-change-feed';
 
 /** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -17,4 +18,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'm20261202034500-app-first-approved-at', class: Migration20261202034500_app_first_approved_at },
   { name: 'm20261203010000-app-revision', class: Migration20261203010000_app_revision },
   { name: 'm20261204000000-access-request-limits', class: Migration20261204000000_access_request_limits },
+  { name: 'm20261205000000-change-feed', class: Migration20261205000000_change_feed },
 ];

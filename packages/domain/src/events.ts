@@ -1,0 +1,36 @@
+/**
+ * Every kind of change Gatehouse records. Each committed change writes one
+ * event of its kind, in the same transaction as the change (the server's
+ * change feed); the audit trail names the same kinds.
+ */
+export const CHANGE_EVENT_TYPES = [
+  'user.password_set',
+  'access_request.created',
+  'access_request.approved',
+  'access_request.rejected',
+  'app.created',
+  'app.details_changed',
+  'app.resubmitted',
+  'app.deleted',
+  'app.tenant_added',
+  'app.tenant_removed',
+  'app.version_created',
+  'app.approved',
+  'app.rejected',
+  'connection.allowed',
+  'connection.declined',
+  'connection.upgraded',
+  'connection.upgrade_declined',
+  'connection.disabled',
+  'connection.restored',
+  'connection.secret_created',
+  'connection.secret_generated',
+  'connection.secret_rotated',
+  'connection.secret_revoked',
+  'token.revoked',
+  'resource.changed',
+] as const;
+export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
+
+/** App events after which the app's key and its connections stop working. */
+export const APP_ACCESS_ENDED: ReadonlySet<ChangeEventType> = new Set(['app.deleted']);
