@@ -4,7 +4,6 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import { watchAccessEpoch } from '../access-epoch';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
 import type { Database } from '../db/orm';
@@ -123,9 +122,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   app.decorate('runtime', { state, usage, limiter, failures });
-  const stopWatching = await watchAccessEpoch(options.db, app.log);
+  const stopWatching = await options.db.feed.start(app.log);
   app.addHook('onClose', async () => {
-    stopWatching();
+    await stopWatching();
     await signer.close();
     await usage.close();
     await limiter.close();
