@@ -1,4 +1,5 @@
 import type { DomainError, DomainErrorCode, FieldErrors } from '@gatehouse/domain';
+import { ConnectionException } from '@mikro-orm/core';
 import { TRPCError } from '@trpc/server';
 
 /**
@@ -55,3 +56,75 @@ export function toProblem(error: DomainError): Problem {
 }
 
 export const SERVER_ERROR: Problem = { status: 500, error: 'server_error', description: UNEXPECTED_MESSAGE };
+
+/** What a request answers while the database cannot be reached, in the portals and at the REST edge. */
+export const UNAVAILABLE_MESSAGE = 'The service is briefly unavailable; try again in a moment.';
+
+/** Seconds a client is asked to wait (`Retry-After`) while the database is away: about a restart's length. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/** RFC 6749 §4.1.2.1's code for a server that cannot answer for now, used by the whole REST edge. */
+export const UNAVAILABLE: Problem = {
+  status: 503,
+  error: 'temporarily_unavailable',
+  description: UNAVAILABLE_MESSAGE,
+};
+
+/**
+ * Socket errors of a database that went away (node's codes) and PostgreSQL's SQLSTATEs for a server that
+ * is shutting down, starting up or full (57P01–57P03, 53300); class 08 (connection exception) is matched
+ * by its prefix.
+ */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** The words of drivers and pools that give no code: pg's ended connections, knex's and tarn's pool timeouts. */
+const UNREACHABLE_WORDS =
+  /Connection terminated|terminating connection due to|Client has encountered a connection error|Client was closed and is not queryable|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode)|Connection ended unexpectedly/i;
+
+/**
+ * Whether an error says the database cannot be reached right now (as opposed to refusing a statement):
+ * the error itself, or any error it was caused by or aggregates (a tRPC error's cause, a connection
+ * attempt to several addresses). A request that needs the database then answers 503, never 500.
+ */
+export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Object) || depth > 5) return false;
+  if (error instanceof ConnectionException) return true;
+  const { code, name, message, cause, errors } = error as {
+    code?: unknown;
+    name?: unknown;
+    message?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof code === 'string' && (UNREACHABLE_CODES.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+  if (name === 'KnexTimeoutError') return true;
+  if (typeof message === 'string' && UNREACHABLE_WORDS.test(message)) return true;
+  if (Array.isArray(errors) && errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) return true;
+  return isDatabaseUnavailable(cause, depth + 1);
+}
+
+/** A portal call that failed because the database could not be reached: answered 503, not 500. */
+export function unavailableInPortal(error: TRPCError): boolean {
+  return error.code === 'INTERNAL_SERVER_ERROR' && isDatabaseUnavailable(error.cause);
+}
+
+/** The portals' tRPC `responseMeta`: an answer with a 503 in it asks the client to wait (`Retry-After`). */
+export function portalResponseMeta({ errors }: { errors: TRPCError[] }): {
+  headers?: Record<string, string>;
+} {
+  return errors.some(unavailableInPortal) ? { headers: { 'retry-after': String(RETRY_AFTER_SECONDS) } } : {};
+}

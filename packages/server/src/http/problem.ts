@@ -1,7 +1,14 @@
 import { DomainError, type FieldErrors, fieldErrorsOf } from '@gatehouse/domain';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { ZodError } from 'zod';
-import { type Problem, SERVER_ERROR, toProblem } from '../errors';
+import {
+  isDatabaseUnavailable,
+  type Problem,
+  RETRY_AFTER_SECONDS,
+  SERVER_ERROR,
+  toProblem,
+  UNAVAILABLE,
+} from '../errors';
 
 /** The one way an error body leaves the REST edge (OAuth endpoints and resource API alike). */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
@@ -39,13 +46,24 @@ export function refusedInput(description: string) {
       : new DomainError('INVALID_INPUT', description, fieldsOf(errors));
 }
 
+/** When the edge last logged that the database is away: once every ten seconds at most, not once a request. */
+let unavailableLoggedAt = 0;
+
 /**
  * What an error that reached the edge's error handler answers: a DomainError as errors.ts maps it; a body
  * Fastify could not read (too large, a foreign media type, malformed) as the client's `invalid_request`;
- * anything else is ours, logged and answered without internals.
+ * a database that cannot be reached as 503 `temporarily_unavailable` (what needed it cannot be answered
+ * now, and a guess would be wrong); anything else is ours, logged and answered without internals.
  */
 function problemOf(error: FastifyError, request: FastifyRequest): Problem {
   if (error instanceof DomainError) return toProblem(error);
+  if (isDatabaseUnavailable(error)) {
+    if (Date.now() - unavailableLoggedAt > 10_000) {
+      unavailableLoggedAt = Date.now();
+      request.log.warn({ err: error }, 'database unreachable: answering 503 to what needs it');
+    }
+    return UNAVAILABLE;
+  }
   const status = error.statusCode ?? 500;
   if (status === 413)
     return { status, error: 'invalid_request', description: 'The request body is too large.' };
@@ -59,5 +77,7 @@ function problemOf(error: FastifyError, request: FastifyRequest): Problem {
 
 /** The REST edge's error handler (see problemOf). */
 export function edgeErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(reply, problemOf(error, request));
+  const problem = problemOf(error, request);
+  if (problem.status === 503) reply.header('retry-after', RETRY_AFTER_SECONDS);
+  return sendProblem(reply, problem);
 }
