@@ -6,6 +6,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
+import { portalResponseMeta } from '../errors';
 import type { Database } from '../db/orm';
 import { paths } from '../env';
 import { AccessState } from '../oauth/access-state';
@@ -179,6 +180,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
               clear: () => res.clearCookie(SESSION_COOKIE, { path: '/' }),
             },
           }),
+        responseMeta: portalResponseMeta,
         onError: ({ error, path: procedure }) => {
           // The logger's error serializer (serializeError) keeps SQL text and values out of this line.
           if (error.code === 'INTERNAL_SERVER_ERROR')

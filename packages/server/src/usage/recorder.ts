@@ -9,6 +9,7 @@ import type { EntityKey, EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { ClientSecret, Connection, UsageDaily } from '../db/entities';
 import type { Database } from '../db/orm';
+import { isDatabaseUnavailable } from '../errors';
 import { type BackgroundLog, standardErrorLog } from '../http/log';
 import { pairKeyOf, pairOf } from '../oauth/token-format';
 
@@ -142,6 +143,29 @@ export class UsageRecorder {
     await this.flush();
   }
 
+  /** A batch that could not be written goes back in with what was counted since, for the next flush. */
+  private putBack(calls: CallCounts, ...times: [string, Map<string, number>, Map<string, number>][]): void {
+    for (const [day, pairs] of calls) {
+      if (!this.calls.has(day)) this.calls.set(day, new Map());
+      const intoDay = this.calls.get(day)!;
+      for (const [pair, byEndpoint] of pairs) {
+        if (!intoDay.has(pair)) intoDay.set(pair, new Map());
+        const intoPair = intoDay.get(pair)!;
+        for (const [endpoint, counts] of byEndpoint) {
+          const into = intoPair.get(endpoint);
+          if (!into) intoPair.set(endpoint, counts);
+          else for (const [outcome, n] of counts.entries()) into[outcome] = (into[outcome] ?? 0) + n;
+        }
+      }
+    }
+    // `due` took these last-use times as written: they were not.
+    for (const [kind, from, into] of times)
+      for (const [id, at] of from) {
+        this.written.delete(`${kind}:${id}`);
+        if ((into.get(id) ?? 0) < at) into.set(id, at);
+      }
+  }
+
   /** The last-use times worth writing: new ones, or ones that moved by more than the resolution. */
   private due(kind: string, times: Map<string, number>): [string, Date][] {
     const out: [string, Date][] = [];
@@ -167,33 +191,46 @@ export class UsageRecorder {
     this.lastCall = new Map();
     this.lastToken = new Map();
     this.secretUse = new Map();
-    await this.db.em().transactional(async (em) => {
-      const rows: UsageRow[] = [];
-      for (const [day, pairs] of calls) {
-        for (const [pair, byEndpoint] of pairs) {
-          const { appId, tenantId, environment } = pairOf(pair);
-          for (const [endpoint, counts] of byEndpoint) {
-            counts.forEach((n, index) => {
-              if (n > 0)
-                rows.push({
-                  id: crypto.randomUUID(),
-                  day,
-                  appId,
-                  tenantId,
-                  environment,
-                  endpoint,
-                  outcome: USAGE_OUTCOMES[index]!,
-                  calls: n,
-                });
-            });
+    try {
+      await this.db.em().transactional(async (em) => {
+        const rows: UsageRow[] = [];
+        for (const [day, pairs] of calls) {
+          for (const [pair, byEndpoint] of pairs) {
+            const { appId, tenantId, environment } = pairOf(pair);
+            for (const [endpoint, counts] of byEndpoint) {
+              counts.forEach((n, index) => {
+                if (n > 0)
+                  rows.push({
+                    id: crypto.randomUUID(),
+                    day,
+                    appId,
+                    tenantId,
+                    environment,
+                    endpoint,
+                    outcome: USAGE_OUTCOMES[index]!,
+                    calls: n,
+                  });
+              });
+            }
           }
         }
-      }
-      await addCalls(em, rows);
-      await stamp(em, Connection, 'lastCallAt', this.due('call', lastCall));
-      await stamp(em, Connection, 'lastTokenAt', this.due('token', lastToken));
-      await stamp(em, ClientSecret, 'lastUsedAt', this.due('secret', secretUse));
-    });
+        await addCalls(em, rows);
+        await stamp(em, Connection, 'lastCallAt', this.due('call', lastCall));
+        await stamp(em, Connection, 'lastTokenAt', this.due('token', lastToken));
+        await stamp(em, ClientSecret, 'lastUsedAt', this.due('secret', secretUse));
+      });
+    } catch (error) {
+      // Counted calls wait for the database to come back. A batch it refused for what it holds would fail
+      // every flush, so that one is dropped (and reported by the caller).
+      if (isDatabaseUnavailable(error))
+        this.putBack(
+          calls,
+          ['call', lastCall, this.lastCall],
+          ['token', lastToken, this.lastToken],
+          ['secret', secretUse, this.secretUse],
+        );
+      throw error;
+    }
   }
 }
 
