@@ -14,6 +14,14 @@ function echoThrough(port: number, line: string): Promise<string> {
   });
 }
 
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('waited 2 s in vain');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 describe('the test TCP proxy', () => {
   let echo: net.Server;
   let proxy: TcpProxy;
@@ -45,5 +53,23 @@ describe('the test TCP proxy', () => {
 
     await proxy.restore();
     expect(await echoThrough(proxy.port, 'back')).toBe('back');
+  });
+
+  it('freezes: open connections stay open but carry nothing until thawed, then deliver what was held', async () => {
+    const socket = net.connect(proxy.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const received: string[] = [];
+    socket.on('data', (data) => received.push(data.toString()));
+    socket.write('one');
+    await until(() => received.join('') === 'one');
+
+    proxy.freeze();
+    socket.write('two');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect({ received: received.join(''), open: !socket.destroyed }).toEqual({ received: 'one', open: true });
+
+    proxy.thaw();
+    await until(() => received.join('') === 'onetwo');
+    socket.destroy();
   });
 });

@@ -4,6 +4,7 @@ import { startTcpProxy, type TcpProxy } from '#test/tcp-proxy';
 import {
   type LimiterLog,
   limiterRedis,
+  REDIS_COMMAND_TIMEOUT_MS,
   RedisRateLimiter,
   type SharedLimiterOptions,
 } from './shared-rate-limit';
@@ -121,6 +122,41 @@ describe.runIf(redisUp)('RedisRateLimiter', () => {
     );
     expect(together.filter((d) => d.allowed)).toHaveLength(60);
     expect(cutOff.fallbackDecisions).toBe(101);
+  });
+
+  it('a Redis that stops answering holds one call for at most the command timeout; the next calls do not wait for it', async () => {
+    namespace = `gh:test:${crypto.randomUUID()}:`;
+    const log = recordingLog();
+    const stalled = await limiterOn(`redis://127.0.0.1:${proxy.port}`, {
+      limit: 60,
+      windowMs: 10_000,
+      namespace,
+      log,
+    });
+    await ready(stalled);
+    proxy.freeze();
+    try {
+      const first = await takeInTurn(stalled, 'k', 1);
+      expect(first.allowed).toBe(1);
+      expect(first.slowestMs).toBeGreaterThanOrEqual(REDIS_COMMAND_TIMEOUT_MS - 10);
+      expect(first.slowestMs).toBeLessThan(REDIS_COMMAND_TIMEOUT_MS + 300);
+      const next = await takeInTurn(stalled, 'k', 99);
+      expect(next).toMatchObject({ allowed: 59 });
+      expect(next.slowestMs).toBeLessThan(50);
+      expect(log.lines).toHaveLength(1);
+    } finally {
+      proxy.thaw();
+    }
+    // After a short rest a call asks Redis again, and finds it.
+    await until(
+      () => {
+        void stalled.take('probe');
+        return stalled.shared;
+      },
+      'a call to find Redis again',
+      3000,
+    );
+    expect(log.lines[1]).toMatch(/^info: Redis is back/);
   });
 
   it('a limiter whose Redis is away from the start limits alone, and joins Redis when it comes', async () => {
