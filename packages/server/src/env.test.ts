@@ -18,4 +18,16 @@ describe('environment', () => {
       );
     }
   });
+
+  it('reads the operations settings, with metrics off and a 10 s drain unless set', () => {
+    expect(readEnv({})).toMatchObject({ ACCESS_LOG: false, SHUTDOWN_TIMEOUT_MS: 10_000 });
+    expect(readEnv({}).METRICS_PORT).toBeUndefined();
+    expect(readEnv({ METRICS_PORT: '9464', SHUTDOWN_TIMEOUT_MS: '2500', ACCESS_LOG: '1' })).toMatchObject({
+      METRICS_PORT: 9464,
+      SHUTDOWN_TIMEOUT_MS: 2500,
+      ACCESS_LOG: true,
+    });
+    expect(() => readEnv({ METRICS_PORT: 'metrics' })).toThrow(/METRICS_PORT/);
+    expect(() => readEnv({ ACCESS_LOG: 'yes please' })).toThrow(/ACCESS_LOG/);
+  });
 });

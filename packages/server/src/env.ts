@@ -60,6 +60,15 @@ const envSchema = z.object({
   /** Shares the API rate limit between instances; without it each instance limits on its own. */
   REDIS_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `1`: one log line per answered request. Off by default: the hot paths answer thousands a second. */
+  ACCESS_LOG: z
+    .enum(['0', '1', 'false', 'true'])
+    .default('0')
+    .transform((value) => value === '1' || value === 'true'),
+  /** Serves Prometheus metrics at `GET /metrics` on HOST:METRICS_PORT, apart from the public port; unset, none. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** On SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are cut. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

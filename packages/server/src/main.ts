@@ -1,6 +1,7 @@
 import { migrate, openDatabase, pendingMigrations } from './db/orm';
 import { readEnv } from './env';
 import { buildServer } from './http/server';
+import { stopOnSignals } from './ops/shutdown';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
 
 const env = readEnv();
@@ -35,7 +36,12 @@ const server = await buildServer({
   ...(publicUrl ? { publicUrl } : {}),
   ...(env.REDIS_URL ? { redisUrl: env.REDIS_URL } : {}),
   ...(env.TRUST_PROXY !== undefined ? { trustProxy: env.TRUST_PROXY } : {}),
+  // Mutations from the portals must come from the public origin, whatever Host a proxy passes on.
+  ...(env.PUBLIC_URL ? { portalOrigin: new URL(env.PUBLIC_URL).origin } : {}),
+  ...(env.METRICS_PORT !== undefined ? { metricsAt: { host: env.HOST, port: env.METRICS_PORT } } : {}),
+  accessLog: env.ACCESS_LOG,
 });
+stopOnSignals(server, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, finish: () => db.close() });
 await server.listen({ port: env.PORT, host: env.HOST });
 // The base tokens are issued under, so that what is printed is what clients must use.
 const url = server.runtime.state.issuer.base;
@@ -46,6 +52,7 @@ const lines = [
   `  Developer portal  ${url}/`,
   `  Admin console     ${url}/admin/`,
 ];
+if (server.runtime.metrics.url) lines.push(`  Metrics           ${server.runtime.metrics.url}/metrics`);
 if (demo) {
   lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);
   for (const user of DEMO_USERS) lines.push(`  ${user.email.padEnd(26)} ${user.role}`);
@@ -61,12 +68,3 @@ if (env.TRUST_PROXY === undefined && (env.REDIS_URL || (env.PUBLIC_URL ?? '').st
 }
 lines.push('', 'Press Ctrl+C to stop.', '');
 console.log(lines.join('\n'));
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void server
-      .close()
-      .then(() => db.close())
-      .finally(() => process.exit(0));
-  });
-}

@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { DriverException } from '@mikro-orm/core';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
 export type LoggedError = {
   type: string;
@@ -80,3 +83,39 @@ export interface BackgroundLog {
 export const standardErrorLog: BackgroundLog = {
   error: ({ err }, message) => console.error(message, { err: serializeError(err) }),
 };
+
+/** An incoming `x-request-id` is kept only if it is short and plain: it is written into every log line. */
+const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The request's id (Fastify's `genReqId`): the caller's `x-request-id` if safe, else a new one. */
+export function requestIdOf(request: IncomingMessage): string {
+  const given = request.headers['x-request-id'];
+  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/**
+ * Fastify's per-request log lines. Every line logged through `request.log` carries the request id
+ * (`requestId`); by default no line is written per request (the hot paths answer thousands a second).
+ * With `accessLog` (`ACCESS_LOG=1`) one line per answered request: method, path without its query,
+ * status and milliseconds.
+ */
+export class RequestLog extends LogController {
+  constructor(private readonly accessLog: boolean) {
+    super({ disableRequestLogging: !accessLog, requestIdLogLabel: 'requestId' });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply) {
+    if (!this.accessLog) return;
+    const query = request.url.indexOf('?');
+    const line = {
+      method: request.method,
+      path: query < 0 ? request.url : request.url.slice(0, query),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+    };
+    if (error) request.log.error({ ...line, err: error }, 'request failed');
+    else request.log.info(line, 'request');
+  }
+}

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyStatic from '@fastify/static';
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
 import { portalResponseMeta } from '../errors';
@@ -13,12 +13,15 @@ import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
 import { issuerNames } from '../oauth/tokens';
+import type { ServerMetrics } from '../ops/metrics';
+import { operations } from '../ops/operations';
+import type { Readiness } from '../ops/readiness';
 import type { FailureLimiter, RateLimiter } from '../resource-api/rate-limit';
 import { rateLimiters } from '../resource-api/shared-rate-limit';
 import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
-import { serializeError } from './log';
+import { RequestLog, requestIdOf, serializeError } from './log';
 import { sendProblem } from './problem';
 import { restEdge } from './rest-edge';
 import { securityHeaders } from './security-headers';
@@ -29,6 +32,8 @@ export interface Runtime {
   usage: UsageRecorder;
   limiter: RateLimiter;
   failures: FailureLimiter;
+  metrics: ServerMetrics;
+  readiness: Readiness;
 }
 
 declare module 'fastify' {
@@ -60,6 +65,15 @@ export interface ServerOptions {
   usageFlushMs?: number;
   /** Failed authentications allowed per client address and window (default FAILURE_LIMIT). */
   failureLimit?: { calls: number; windowMs: number };
+  /**
+   * The portals' origin (`PUBLIC_URL`'s): a mutation that names its Origin must name this one. Unset, the
+   * request's own scheme and host (X-Forwarded-Proto and -Host only from trusted proxies).
+   */
+  portalOrigin?: string;
+  /** Serve `GET /metrics` on this address of its own (`METRICS_PORT`); unset, they are counted, not served. */
+  metricsAt?: { host: string; port: number };
+  /** One log line per answered request (`ACCESS_LOG=1`). */
+  accessLog?: boolean;
 }
 
 /** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
@@ -85,7 +99,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       serializers: { err: serializeError },
       ...(options.logStream ? { stream: options.logStream } : {}),
     },
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new RequestLog(options.accessLog ?? false),
+    genReqId: requestIdOf,
     // A hop count trusts that many proxies in front, as proxy-addr counts them.
     trustProxy:
       typeof options.trustProxy === 'number'
@@ -98,8 +113,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
 
   // Every response, pages and API alike: a plain copy of headers worked out once (see security-headers.ts).
   const headers = securityHeaders({ https: options.secureCookies ?? false });
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(headers);
+    reply.header('x-request-id', request.id);
+    // Draining: the connection closes after this answer instead of waiting idle for the next request.
+    if (app.runtime.readiness.shuttingDown) reply.header('connection', 'close');
     done(null, payload);
   });
 
@@ -111,9 +129,18 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
-  const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log);
+  const { metrics, readiness } = await operations(app, {
+    db: options.db,
+    state,
+    metricsAt: options.metricsAt,
+  });
+  const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log, metrics.usageFlush);
   const signer = new TokenSigner(app.log);
-  const { limiter, failures } = await rateLimiters({ ...options, log: app.log });
+  const { limiter, failures } = await rateLimiters({
+    ...options,
+    log: app.log,
+    onFallback: metrics.rateLimitFallback,
+  });
   state.issuer = issuerNames(options.publicUrl ?? 'http://localhost');
   if (!options.publicUrl) {
     app.addHook('onListen', (done) => {
@@ -122,7 +149,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       done();
     });
   }
-  app.decorate('runtime', { state, usage, limiter, failures });
+  app.decorate('runtime', { state, usage, limiter, failures, metrics, readiness });
   const stopWatching = await options.db.feed.start(app.log);
   app.addHook('onClose', async () => {
     await stopWatching();
@@ -132,7 +159,6 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await failures.close();
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
   await app.register(restEdge, {
     db: options.db,
     state,
@@ -150,7 +176,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     portal.addHook('onRequest', async (request, reply) => {
       if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
       const origin = request.headers.origin;
-      const sameOrigin = !origin || origin === `${request.protocol}://${request.headers.host}`;
+      const sameOrigin =
+        !origin || origin === (options.portalOrigin ?? `${request.protocol}://${request.host}`);
       if (request.headers[CSRF_HEADER] !== '1' || !sameOrigin) {
         return reply.code(403).send({ error: { message: 'Cross-site request refused.' } });
       }
@@ -181,10 +208,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             },
           }),
         responseMeta: portalResponseMeta,
-        onError: ({ error, path: procedure }) => {
+        onError: ({ error, path: procedure, req }) => {
           // The logger's error serializer (serializeError) keeps SQL text and values out of this line.
           if (error.code === 'INTERNAL_SERVER_ERROR')
-            app.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+            req.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
@@ -211,7 +238,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404: those of
   // the portals' API, the REST edge's environments, and an unknown environment's (`/staging/connect/…`).
   const apiPath =
-    /^\/(trpc|integration|production|healthz|\.well-known)(\/|$)|^\/[^/]+\/(api|connect|\.well-known)(\/|$)/;
+    /^\/(trpc|integration|production|healthz|readyz|\.well-known)(\/|$)|^\/[^/]+\/(api|connect|\.well-known)(\/|$)/;
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     const spa =

@@ -51,11 +51,15 @@ export class UsageRecorder {
   private readonly written = new Map<string, number>();
   private flushing: Promise<void> = Promise.resolve();
 
-  /** `log`: where a failed background flush is reported (the server's logger). */
+  /**
+   * `log`: where a failed background flush is reported (the server's logger); `flushTime`: what observes
+   * how long each flush that wrote something took, in seconds (the server's metrics).
+   */
   constructor(
     private readonly db: Database,
     flushEveryMs = 2000,
     log: BackgroundLog = standardErrorLog,
+    private readonly flushTime?: { observe(seconds: number): void },
   ) {
     if (flushEveryMs > 0) {
       this.timer = setInterval(
@@ -191,6 +195,7 @@ export class UsageRecorder {
     this.lastCall = new Map();
     this.lastToken = new Map();
     this.secretUse = new Map();
+    const started = performance.now();
     try {
       await this.db.em().transactional(async (em) => {
         const rows: UsageRow[] = [];
@@ -231,6 +236,7 @@ export class UsageRecorder {
         );
       throw error;
     }
+    this.flushTime?.observe((performance.now() - started) / 1000);
   }
 }
 
