@@ -6,9 +6,9 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from '@trpc/server/a
 import Fastify, { type FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
-import { portalResponseMeta } from '../errors';
 import type { Database } from '../db/orm';
 import { paths } from '../env';
+import { portalResponseMeta } from '../errors';
 import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
@@ -129,11 +129,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
-  const { metrics, readiness } = await operations(app, {
-    db: options.db,
-    state,
-    metricsAt: options.metricsAt,
-  });
+  const { metrics, readiness } = await operations(app, { ...options, state });
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log, metrics.usageFlush);
   const signer = new TokenSigner(app.log);
   const { limiter, failures } = await rateLimiters({
