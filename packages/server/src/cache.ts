@@ -12,7 +12,7 @@ export const TTL_RESOLUTION_MS = 1000;
  * `max`, and "nothing found" (null) is cached like any value. Each entry
  * lives a random time between half of `ttlMs` and all of it, so that entries
  * loaded together (after a start) are not all reloaded in the same moment.
- * A load under way when any entry is dropped hands its result to whoever
+ * A load under way when its entry is dropped hands its result to whoever
  * waits for it but does not keep it: it may predate the change that dropped
  * the entry. Counts its hits and misses for the metrics.
  */
@@ -20,9 +20,8 @@ export class ReadThroughCache<K extends {}, V> {
   hits = 0;
   misses = 0;
   private readonly entries: LRUCache<K, { value: V }>;
+  /** Loads under way; dropping an entry forgets its load here too, so that its result is not kept. */
   private readonly loading = new Map<K, Promise<V>>();
-  /** Moves whenever an entry is dropped: a load that began before keeps nothing. */
-  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -54,12 +53,13 @@ export class ReadThroughCache<K extends {}, V> {
     const pending = this.loading.get(key);
     if (pending) return pending;
     this.misses++;
-    const generation = this.generation;
     const loaded = load().then(
       (value) => {
-        if (this.loading.get(key) === loaded) this.loading.delete(key);
-        if (generation === this.generation)
+        // Not kept if its entry was dropped meanwhile: the value may predate the change.
+        if (this.loading.get(key) === loaded) {
+          this.loading.delete(key);
           this.entries.set(key, { value }, { ttl: this.ttlMs * (0.5 + Math.random() / 2) });
+        }
         return value;
       },
       (error: unknown) => {
@@ -73,14 +73,12 @@ export class ReadThroughCache<K extends {}, V> {
 
   /** Drops `key`: the next read loads it afresh. */
   delete(key: K): void {
-    this.generation++;
     this.entries.delete(key);
     this.loading.delete(key);
   }
 
   /** Drops every entry whose value matches. */
   deleteWhere(matches: (value: V) => boolean): void {
-    this.generation++;
     const doomed: K[] = [];
     for (const [key, entry] of this.entries.entries()) if (matches(entry.value)) doomed.push(key);
     for (const key of doomed) this.entries.delete(key);
@@ -88,7 +86,6 @@ export class ReadThroughCache<K extends {}, V> {
   }
 
   clear(): void {
-    this.generation++;
     this.entries.clear();
     this.loading.clear();
   }
