@@ -86,9 +86,9 @@ export class RedisRateLimiter implements RateLimiter {
   private mode: 'connecting' | 'shared' | 'alone' = 'connecting';
   private pausedUntil = 0;
   private closing = false;
+  private readonly onFallback: ((limiter: string) => void) | undefined;
   /** Calls decided by this instance alone, since it started. */
   fallbackDecisions = 0;
-  onFallback: ((limiter: string) => void) | undefined;
 
   constructor(
     private readonly redis: Redis,
