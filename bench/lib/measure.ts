@@ -125,7 +125,10 @@ export async function measure(
     urls.map((url, index) =>
       fire(
         url,
-        scenario.requests.filter((_, r) => urls.length === 1 || r % urls.length === index),
+        // A scenario of one request (or fewer than servers) sends the same to each.
+        scenario.requests.length < urls.length
+          ? scenario.requests
+          : scenario.requests.filter((_, r) => r % urls.length === index),
         durationS,
         Math.floor(options.connections / urls.length) + (index < options.connections % urls.length ? 1 : 0),
       ),
