@@ -44,6 +44,10 @@ describe('isDatabaseUnavailable', () => {
       thrown('Connection terminated unexpectedly'),
       thrown('Connection terminated due to connection timeout'),
       thrown('Client has encountered a connection error and is not queryable'),
+      // pg's own timeouts, should they be set: a connection attempt, then a query, that got no answer.
+      thrown('timeout expired'),
+      thrown('select "c0".* from "connection" as "c0" limit 1 - timeout expired'),
+      thrown('select "c0".* from "connection" as "c0" limit 1 - Query read timeout'),
       thrown(
         'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?',
         { name: 'KnexTimeoutError' },
@@ -77,6 +81,7 @@ describe('isDatabaseUnavailable', () => {
       thrown('SQLITE_CONSTRAINT: UNIQUE constraint failed', { code: 'SQLITE_CONSTRAINT' }),
       thrown('SQLITE_BUSY: database is locked', { code: 'SQLITE_BUSY' }),
       thrown('timeout', { name: 'TimeoutError' }),
+      thrown('The session timeout expired, sign in again.'),
       new DomainError('NOT_FOUND', 'No such app.'),
       new TypeError("Cannot read properties of undefined (reading 'id')"),
       new TRPCError({ code: 'BAD_REQUEST', message: 'Please correct the highlighted fields.' }),

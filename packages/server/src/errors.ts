@@ -91,9 +91,12 @@ const UNREACHABLE_CODES = new Set([
   '53300',
 ]);
 
-/** The words of drivers and pools that give no code: pg's ended connections, knex's and tarn's pool timeouts. */
+/**
+ * The words of drivers and pools that give no code: pg's ended connections and its connect and read
+ * timeouts (`connectionTimeoutMillis`, `query_timeout`), knex's pool timeout.
+ */
 const UNREACHABLE_WORDS =
-  /Connection terminated|terminating connection due to|Client has encountered a connection error|Client was closed and is not queryable|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode)|Connection ended unexpectedly/i;
+  /Connection terminated|terminating connection due to|Client has encountered a connection error|Client was closed and is not queryable|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode)|Connection ended unexpectedly|Query read timeout|(^|- )timeout expired$/i;
 
 /**
  * Whether an error says the database cannot be reached right now (as opposed to refusing a statement):
