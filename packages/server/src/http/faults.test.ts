@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { type ConnectedParty, callApi, connectApp, fetchToken, portalClient } from '#test/http-client';
+import { type ConnectedParty, callApi, connectApp, fetchToken } from '#test/http-client';
 import { startTcpProxy, type TcpProxy } from '#test/tcp-proxy';
 import { UsageDaily } from '../db/entities';
 import { type Database, openDatabase } from '../db/orm';
