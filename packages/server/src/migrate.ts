@@ -6,7 +6,8 @@
 import { migrate, openDatabase } from './db/orm';
 import { readEnv } from './env';
 
-const db = await openDatabase(readEnv().DATABASE_URL);
+// A migration may rightly take long: no query timeout here.
+const db = await openDatabase(readEnv().DATABASE_URL, { queryTimeoutMs: 0 });
 try {
   const applied = await migrate(db);
   const where = db.dialect === 'sqlite' ? 'The embedded database' : 'The PostgreSQL database';

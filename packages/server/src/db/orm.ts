@@ -39,8 +39,17 @@ const shared = {
   debug: false,
 };
 
+/**
+ * How long a PostgreSQL query may take before it fails as the database being away: a stalled network
+ * otherwise holds a request (and a pooled connection) for minutes. `migrate` opens without it.
+ */
+export const QUERY_TIMEOUT_MS = 15_000;
+
 /** Opens the database as it is: its schema is brought up to date by `migrate`, never on open. */
-export async function openDatabase(databaseUrl: string): Promise<Database> {
+export async function openDatabase(
+  databaseUrl: string,
+  { queryTimeoutMs = QUERY_TIMEOUT_MS }: { queryTimeoutMs?: number } = {},
+): Promise<Database> {
   const dialect = dialectOf(databaseUrl);
   let orm: MikroORM;
   if (dialect === 'postgresql') {
@@ -54,6 +63,14 @@ export async function openDatabase(databaseUrl: string): Promise<Database> {
         silent: true,
       },
       pool: { min: 0, max: 10 },
+      // Dead connections are noticed (keep-alive) and a connect or query that hangs fails in bounded time.
+      driverOptions: {
+        connection: {
+          keepAlive: true,
+          connectionTimeoutMillis: 5000,
+          ...(queryTimeoutMs > 0 ? { query_timeout: queryTimeoutMs } : {}),
+        },
+      },
     };
     orm = (await PostgresOrm.init(options)) as unknown as MikroORM;
   } else {
