@@ -17,6 +17,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { User } from '@gatehouse/server/db/entities';
 import { type Database, migrate, openDatabase } from '@gatehouse/server/db/orm';
@@ -236,7 +237,7 @@ function report(
   const rows = measured.map((m, index) => {
     const churn = slots[index]!.churn;
     const each = m.scenario.key === 'b' ? tokenRatios : resourceRatios;
-    return `| ${m.scenario.title}, ${churn ? 'under churn' : 'quiet'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${churn ? ratioText(each) : '1.00'} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`;
+    return `| ${m.scenario.title}, ${churn ? 'under churn' : 'quiet'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${churn ? ratioText(each) : '1.00'} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} | ${percent(m.machineCpu)} of ${fmt(os.cpus().length * 100)} % |`;
   });
 
   // The side loop over every churn slice of the run.
@@ -315,8 +316,8 @@ function report(
     `${new Date().toISOString()} · commit ${gitCommit()} · ${machine()} · ${label} · load average ${load} at start`,
     `autocannon, ${CONNECTIONS} connections; server in its own process; ${pairs} app × tenant pairs. ${ROUNDS} rounds of ${SLICE_S} s per slice, the order of the four slices rotating; under churn the side loop (its own process) starts ${LEAD_MS} ms before the slice and stops after it. Ratio churn/quiet: the median of the rounds' ratios (lowest–highest in brackets); p99 is the worst round's.`,
     '',
-    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Churn/quiet (median, range) | Server CPU | Server CPU µs/request | Load generator CPU |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Churn/quiet (median, range) | Server CPU | Server CPU µs/request | Load generator CPU | Machine busy (all processes) |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     `Side loop: ${fmt(sideSeconds, 1)} s active over ${sideSlices.length} churn slices, ${percent(sideCpu)} of a core (its own process). One password check (${hashCost.params}) costs ${fmt(hashCost.cpuMs)} ms of CPU on this machine: ${SIGN_INS} sign-ins/s ask the server for about ${percent((SIGN_INS * hashCost.cpuMs) / 1000)} of a core in hashing alone.`,

@@ -151,17 +151,18 @@ function report(
   const total = (m: Measured) => m.serverCpu + m.loadCpu;
   const lines = rows.map(({ scenario, instances, measured: m }) => {
     const each = scenario.key === 'a' ? bareRatios : resourceRatios;
-    return `| ${scenario.title}, ${instances === 1 ? 'one instance' : 'two instances'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${instances === 2 ? ratioText(each) : '1.00'} | ${m.serverCpus.map(percent).join(' / ')} | ${percent(m.loadCpu)} | ${percent(total(m))} of ${fmt(cores * 100)} % |`;
+    return `| ${scenario.title}, ${instances === 1 ? 'one instance' : 'two instances'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${instances === 2 ? ratioText(each) : '1.00'} | ${m.serverCpus.map(percent).join(' / ')} | ${percent(m.loadCpu)} | ${percent(total(m))} | ${percent(m.machineCpu)} of ${fmt(cores * 100)} % |`;
   });
 
   const clean = (m: Measured) => m.errors === 0 && m.timeouts === 0 && m.non2xx === 0;
   const generatorLimited = resourceTwo.loadCpu >= LOAD_GENERATOR_LIMIT;
-  const machineBusy = total(resourceTwo) >= 0.9 * cores;
+  const others = (m: Measured) => m.machineCpu - total(m);
+  const machineBusy = resourceTwo.machineCpu >= 0.9 * cores;
   const reading = generatorLimited
     ? `The load generator used ${percent(resourceTwo.loadCpu)} of a core with two instances: it was the limit, and the ratio understates what two instances can serve.`
     : machineBusy
-      ? `With two instances, the two servers and the load generator together used ${percent(total(resourceTwo))} of the ${fmt(cores * 100)} % this machine has: the machine, not one instance, was the limit. Two instances can only beat one by the CPU one instance left unused (${percent(total(resourceOne))} used with one instance), so ${TARGET}× needs more cores than the servers and the load generator share here.`
-      : `With two instances the processes used ${percent(total(resourceTwo))} of the ${fmt(cores * 100)} % this machine has: neither the machine nor the load generator was saturated.`;
+      ? `With two instances the machine was busy ${percent(resourceTwo.machineCpu)} of the ${fmt(cores * 100)} % it has: the two servers and the load generator used ${percent(total(resourceTwo))}, other work on the machine ${percent(others(resourceTwo))}. The machine, not one instance, was the limit: a second instance can only add the CPU the first left unused (the machine was ${percent(resourceOne.machineCpu)} busy with one instance), so ${TARGET}× needs cores that the servers and the load generator do not share with each other or with other work.`
+      : `With two instances the machine was busy ${percent(resourceTwo.machineCpu)} of the ${fmt(cores * 100)} % it has (the bench's processes ${percent(total(resourceTwo))}): neither the machine nor the load generator was saturated.`;
   const checks = [
     {
       label: `(c) two/one ≥ ${TARGET} when the load generator is not the limit`,
@@ -181,8 +182,8 @@ function report(
     `${new Date().toISOString()} · commit ${gitCommit()} · ${machine()} · PostgreSQL + Redis · load average ${load} at start`,
     `autocannon, ${CONNECTIONS} connections in all (split between the ports with two instances); each server in its own process, both with PUBLIC_URL ${PUBLIC_URL} and the rate limit in Redis; ${pairs} app × tenant pairs, each pair on one instance. ${ROUNDS} rounds of ${SLICE_S} s per slice, the order of the four slices rotating. Ratio two/one: the median of the rounds' ratios (lowest–highest in brackets). With one instance the other runs idle.`,
     '',
-    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Two/one (median, range) | Server CPU (A / B) | Load generator CPU | All three |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Two/one (median, range) | Server CPU (A / B) | Load generator CPU | All three | Machine busy (all processes) |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...lines,
     '',
     reading,

@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { median } from './format';
@@ -34,6 +35,8 @@ export interface Measured {
   /** Each watched server's share, in the order given; serverCpu is their sum. */
   serverCpus: number[];
   loadCpu: number;
+  /** Cores the whole machine kept busy meanwhile (0 to the number of cores; NaN where /proc/stat is missing): the bench's processes and everything else. */
+  machineCpu: number;
   /** Per round: requests/s of each slice. */
   slices: number[];
 }
@@ -64,6 +67,7 @@ export function combine(slices: Measured[]): Measured {
       (_, index) => sum((m) => m.serverCpus[index]! * m.seconds) / seconds,
     ),
     loadCpu: sum((m) => m.loadCpu * m.seconds) / seconds,
+    machineCpu: sum((m) => m.machineCpu * m.seconds) / seconds,
     slices: slices.map((m) => m.rps),
   };
 }
@@ -105,6 +109,23 @@ export function fire(
   });
 }
 
+/** The machine's busy and total CPU time so far, summed over its cores (in clock ticks), from /proc/stat. */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = fs
+      .readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number) as number[];
+    const busy = user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+    return { busy, total: busy + idle! + iowait! };
+  } catch {
+    return undefined;
+  }
+}
+
 export interface MeasureOptions {
   /** Servers the load goes to; with several, the connections and the requests are dealt among them in turn. */
   urls: string[];
@@ -119,7 +140,12 @@ export async function measure(
   durationS: number,
 ): Promise<Measured> {
   const cpuOf = () => Promise.all(options.servers.map(childCpu));
-  const [serverBefore, loadBefore, wallBefore] = [await cpuOf(), process.cpuUsage(), performance.now()];
+  const [serverBefore, loadBefore, wallBefore, machineBefore] = [
+    await cpuOf(),
+    process.cpuUsage(),
+    performance.now(),
+    machineTicks(),
+  ];
   const { urls } = options;
   const results = await Promise.all(
     urls.map((url, index) =>
@@ -137,6 +163,12 @@ export async function measure(
   const wallUs = (performance.now() - wallBefore) * 1000;
   const loadUsed = process.cpuUsage(loadBefore);
   const serverAfter = await cpuOf();
+  const machineAfter = machineTicks();
+  const machineCpu =
+    machineBefore && machineAfter
+      ? ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) *
+        os.cpus().length
+      : Number.NaN;
   const serverCpus = serverAfter.map((after, index) => (after - serverBefore[index]!) / wallUs);
   const statusCodes: Record<string, number> = {};
   for (const result of results)
@@ -160,6 +192,7 @@ export async function measure(
     serverCpu: serverCpus.reduce((a, b) => a + b, 0),
     serverCpus,
     loadCpu: (loadUsed.user + loadUsed.system) / wallUs,
+    machineCpu,
     slices: [],
   };
 }
