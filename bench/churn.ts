@@ -232,8 +232,11 @@ function report(
   ];
   const tokenRatios = ratios(tokenQuiet, tokenChurn);
   const resourceRatios = ratios(resourceQuiet, resourceChurn);
+  // A round whose quiet slice answered nothing has no ratio (the server was still busy with what came before).
   const ratioText = (each: number[]) =>
-    `${fmt(median(each), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`;
+    each.length === 0
+      ? 'none: the quiet slices answered nothing'
+      : `${fmt(median(each), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`;
   const rows = measured.map((m, index) => {
     const churn = slots[index]!.churn;
     const each = m.scenario.key === 'b' ? tokenRatios : resourceRatios;
