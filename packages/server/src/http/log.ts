@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DriverException } from '@mikro-orm/core';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -87,10 +87,15 @@ export const standardErrorLog: BackgroundLog = {
 /** An incoming `x-request-id` is kept only if it is short and plain: it is written into every log line. */
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
+/** New ids: this process's random prefix and a counter, unique across a fleet and cheaper than a UUID each. */
+const ID_PREFIX = `${randomBytes(6).toString('hex')}-`;
+let idSequence = 0;
+
 /** The request's id (Fastify's `genReqId`): the caller's `x-request-id` if safe, else a new one. */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
-  return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+  if (typeof given === 'string' && SAFE_REQUEST_ID.test(given)) return given;
+  return ID_PREFIX + (++idSequence).toString(36);
 }
 
 /**

@@ -83,7 +83,7 @@ export class ServerMetrics {
       },
     });
     if (sources.cacheStats) this.cacheCounters(sources.cacheStats);
-    if (sources.feedStats) this.feedGauges(sources.feedStats);
+    if (sources.feedStats) this.feedMetrics(sources.feedStats);
   }
 
   /** Counts one decision a limiter made without its shared store (the limiters' `onFallback`, see shared-rate-limit.ts). */
@@ -166,7 +166,7 @@ export class ServerMetrics {
     counter('gatehouse_cache_misses_total', 'Lookups that went to the database, by cache.', (s) => s.misses);
   }
 
-  private feedGauges(read: () => FeedStats | undefined): void {
+  private feedMetrics(read: () => FeedStats | undefined): void {
     const registers = [this.registry];
     new Counter({
       name: 'gatehouse_events_dispatched_total',
