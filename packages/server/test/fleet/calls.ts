@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { DEMO_PASSWORD } from '../../src/seed/demo';
 import type { Party } from './fleet';
 
 /**
@@ -48,7 +49,7 @@ export async function portalSession(url: string, email: string) {
   const signIn = await fetch(`${url}/trpc/auth.signIn`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-gatehouse-csrf': '1' },
-    body: JSON.stringify({ json: { email, password: 'gatehouse-demo' } }),
+    body: JSON.stringify({ json: { email, password: DEMO_PASSWORD } }),
   });
   if (!signIn.ok) throw new Error(`sign-in on ${url} answered ${signIn.status}`);
   const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;

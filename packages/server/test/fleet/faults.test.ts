@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DEV } from '../harness';
 import {
   ABOUT_60,
@@ -47,6 +47,9 @@ describe.skipIf(missingServices)('faults: PostgreSQL or Redis away from a runnin
 
   beforeAll(async () => {
     fleet = await startFleet({ proxies: true, metrics: true });
+  });
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') console.error(fleet.logs());
   });
   afterAll(async () => {
     await fleet?.stop();

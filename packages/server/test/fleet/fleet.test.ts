@@ -1,6 +1,6 @@
 import type { Environment } from '@gatehouse/domain';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN, DEV, REVIEWER } from '../harness';
 import { portalClient } from '../http-client';
 import {
@@ -102,6 +102,9 @@ describe.skipIf(missingServices)('two instances on one database and one Redis', 
 
   beforeAll(async () => {
     fleet = await startFleet({ metrics: true });
+  });
+  afterEach(({ task }) => {
+    if (task.result?.state === 'fail') console.error(fleet.logs());
   });
   afterAll(async () => {
     await fleet?.stop();

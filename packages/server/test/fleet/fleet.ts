@@ -88,6 +88,8 @@ export interface Fleet {
   admins: Record<string, Portal>;
   /** A new private app of the developer, connected by the tenants' admins where asked (all through A). */
   connect(scopes: string[], where: { tenant: string; env: Environment }[]): Promise<Party[]>;
+  /** What the instances wrote to their standard output and error: shown when a test fails. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -142,11 +144,12 @@ export async function startFleet(options: { proxies?: boolean; metrics?: boolean
     }
 
     const settings = { databaseUrl, redisUrl, publicUrl: PUBLIC_URL, metrics: options.metrics ?? false };
-    const [a, b] = await Promise.all([startInstance('A', settings), startInstance('B', settings)]);
-    cleanups.push(
-      () => a.stop(),
-      () => b.stop(),
-    );
+    const started = await Promise.allSettled([startInstance('A', settings), startInstance('B', settings)]);
+    for (const result of started) if (result.status === 'fulfilled') cleanups.push(() => result.value.stop());
+    const [a, b] = started.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    }) as [Instance, Instance];
 
     const dev = portalClient(a.url);
     const admins: Record<string, Portal> = { [T1]: portalClient(a.url), [T2]: portalClient(a.url) };
@@ -194,6 +197,7 @@ export async function startFleet(options: { proxies?: boolean; metrics?: boolean
         }
         return parties;
       },
+      logs: () => [a, b].map((instance) => `--- instance ${instance.name}\n${instance.output()}`).join('\n'),
       stop: cleanUp,
     };
   } catch (error) {

@@ -87,8 +87,12 @@ export async function startInstance(name: string, settings: InstanceSettings): P
     child.once('exit', (code, signal) => resolve(signal ?? `exit code ${code}`)),
   );
   let ended = false;
+  // Should the test process end first (a crash, a cancelled run), its instances end with it.
+  const orphaned = () => child.kill('SIGKILL');
+  process.once('exit', orphaned);
   void exited.then(() => {
     ended = true;
+    process.off('exit', orphaned);
   });
 
   const url = `http://127.0.0.1:${port}`;
