@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsdown';
 
 /**
- * The server as Node runs it in production (`node dist/main.js`): the start and migrate commands and the
+ * The server as Node runs it in production (`node dist/main.js`): the start, migrate and add-reviewer commands and the
  * token signer's worker thread, each an entry of its own. Installed packages stay in node_modules; the
  * workspace's packages, which export TypeScript source, are bundled in.
  */
@@ -9,6 +9,7 @@ export default defineConfig({
   entry: {
     main: 'src/main.ts',
     migrate: 'src/migrate.ts',
+    'add-reviewer': 'src/add-reviewer.ts',
     'signer-worker': 'src/oauth/signer-worker.ts',
   },
   format: 'esm',

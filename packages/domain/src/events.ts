@@ -4,6 +4,7 @@
  * change feed); the audit trail names the same kinds.
  */
 export const CHANGE_EVENT_TYPES = [
+  'user.reviewer_added',
   'user.password_set',
   'access_request.created',
   'access_request.approved',

@@ -162,22 +162,28 @@ export const ACCESS_ROLE_LABEL: Record<AccessRole, string> = {
   tenant_admin: 'Tenant admin',
 };
 
+/** A person's name, as they give it. */
+export const personNameSchema = z
+  .string({ error: 'Name is required' })
+  .trim()
+  .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+  .min(1, 'Name is required')
+  .max(100, 'At most 100 characters');
+
+/** A work email, kept in lower case: accounts are found by it. */
+export const workEmailSchema = z
+  .string({ error: 'Work email is required' })
+  .trim()
+  .toLowerCase()
+  .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
+  .min(1, 'Work email is required')
+  .max(254, 'At most 254 characters')
+  .email('Enter a valid email');
+
 export const accessRequestSchema = z
   .object({
-    name: z
-      .string({ error: 'Name is required' })
-      .trim()
-      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
-      .min(1, 'Name is required')
-      .max(100, 'At most 100 characters'),
-    email: z
-      .string({ error: 'Work email is required' })
-      .trim()
-      .toLowerCase()
-      .refine(isOneLineText, CONTROL_CHARACTERS_MESSAGE)
-      .min(1, 'Work email is required')
-      .max(254, 'At most 254 characters')
-      .email('Enter a valid email'),
+    name: personNameSchema,
+    email: workEmailSchema,
     organizationName: z
       .string({ error: 'Organization is required' })
       .trim()
