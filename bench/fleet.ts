@@ -14,6 +14,7 @@
  * Besides the gated GET, `GET /healthz` is measured the same way: what two
  * instances of a bare route gain on this machine is the most the gate could.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,7 @@ import {
   type Scenario,
 } from './lib/measure';
 import { customerPath, prepare, resourceRequests, setUp } from './lib/pairs';
-import { type ServerProcess, startServer, stopChild } from './lib/server-process';
+import { processCpu, type ServerProcess, startServer, stopChild } from './lib/server-process';
 
 const CONNECTIONS = intOption('connections', 50, 2, 1000);
 /** 400 pairs: 24,000 calls/s before any pair reaches its limit, above any rate reached here. */
@@ -48,6 +49,35 @@ const PUBLIC_URL = 'https://gatehouse.fleet.bench.example';
 deadline(8 * 60_000);
 
 const resultsDir = path.join(import.meta.dirname, 'results');
+
+/** The local Redis server's process, when there is one to read: every gated call asks it, so its CPU is reported too. */
+function redisPid(): number | undefined {
+  try {
+    const pid = Number(
+      execFileSync('pgrep', ['-x', 'redis-server'], { encoding: 'utf8' }).trim().split('\n')[0],
+    );
+    return processCpu(pid) === undefined ? undefined : pid;
+  } catch {
+    return undefined;
+  }
+}
+const REDIS_PID = redisPid();
+
+/** A slice, with the share of one core the local Redis server used meanwhile (NaN when it cannot be read). */
+async function slice(
+  target: Parameters<typeof measure>[0],
+  scenario: Scenario,
+  durationS: number,
+): Promise<Measured & { redisCpu: number }> {
+  const [before, wall] = [REDIS_PID ? processCpu(REDIS_PID) : undefined, performance.now()];
+  const measured = await measure(target, scenario, durationS);
+  const after = REDIS_PID ? processCpu(REDIS_PID) : undefined;
+  const redisCpu =
+    before === undefined || after === undefined
+      ? Number.NaN
+      : (after - before) / ((performance.now() - wall) * 1000);
+  return { ...measured, redisCpu };
+}
 
 async function main(): Promise<boolean> {
   const started = performance.now();
@@ -103,18 +133,24 @@ async function main(): Promise<boolean> {
       { scenario: resource, target: one, instances: 1 },
       { scenario: resource, target: two, instances: 2 },
     ];
-    const slices = slots.map((): Measured[] => []);
+    const slices = slots.map((): (Measured & { redisCpu: number })[] => []);
     for (let round = 0; round < ROUNDS; round++) {
       log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for (a) and (c), on one instance and on two`);
       for (let i = 0; i < slots.length; i++) {
         const index = (round + i) % slots.length;
         const slot = slots[index]!;
-        slices[index]!.push(await measure(slot.target, slot.scenario, SLICE_S));
+        slices[index]!.push(await slice(slot.target, slot.scenario, SLICE_S));
       }
     }
 
     const { text, passed } = report(
-      slots.map((slot, index) => ({ ...slot, measured: combine(slices[index]!) })),
+      slots.map((slot, index) => ({
+        ...slot,
+        measured: combine(slices[index]!),
+        redisCpu:
+          slices[index]!.reduce((sum, m) => sum + m.redisCpu * m.seconds, 0) /
+          slices[index]!.reduce((sum, m) => sum + m.seconds, 0),
+      })),
       ready.length,
       load,
     );
@@ -131,7 +167,7 @@ async function main(): Promise<boolean> {
 }
 
 function report(
-  rows: { scenario: Scenario; instances: number; measured: Measured }[],
+  rows: { scenario: Scenario; instances: number; measured: Measured; redisCpu: number }[],
   pairs: number,
   load: string,
 ): { text: string; passed: boolean } {
@@ -149,9 +185,9 @@ function report(
   const ratioText = (each: number[]) =>
     `${fmt(median(each), 2)} (${fmt(Math.min(...each), 2)}–${fmt(Math.max(...each), 2)})`;
   const total = (m: Measured) => m.serverCpu + m.loadCpu;
-  const lines = rows.map(({ scenario, instances, measured: m }) => {
+  const lines = rows.map(({ scenario, instances, measured: m, redisCpu }) => {
     const each = scenario.key === 'a' ? bareRatios : resourceRatios;
-    return `| ${scenario.title}, ${instances === 1 ? 'one instance' : 'two instances'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${instances === 2 ? ratioText(each) : '1.00'} | ${m.serverCpus.map(percent).join(' / ')} | ${percent(m.loadCpu)} | ${percent(total(m))} | ${percent(m.machineCpu)} of ${fmt(cores * 100)} % |`;
+    return `| ${scenario.title}, ${instances === 1 ? 'one instance' : 'two instances'} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${instances === 2 ? ratioText(each) : '1.00'} | ${m.serverCpus.map(percent).join(' / ')} | ${percent(m.loadCpu)} | ${percent(total(m))} | ${Number.isNaN(redisCpu) ? 'not read' : percent(redisCpu)} | ${percent(m.machineCpu)} of ${fmt(cores * 100)} % |`;
   });
 
   const clean = (m: Measured) => m.errors === 0 && m.timeouts === 0 && m.non2xx === 0;
@@ -161,7 +197,7 @@ function report(
   const reading = generatorLimited
     ? `The load generator used ${percent(resourceTwo.loadCpu)} of a core with two instances: it was the limit, and the ratio understates what two instances can serve.`
     : machineBusy
-      ? `With two instances the machine was busy ${percent(resourceTwo.machineCpu)} of the ${fmt(cores * 100)} % it has: the two servers and the load generator used ${percent(total(resourceTwo))}, other work on the machine ${percent(others(resourceTwo))}. The machine, not one instance, was the limit: a second instance can only add the CPU the first left unused (the machine was ${percent(resourceOne.machineCpu)} busy with one instance), so ${TARGET}× needs cores that the servers and the load generator do not share with each other or with other work.`
+      ? `With two instances the machine was busy ${percent(resourceTwo.machineCpu)} of the ${fmt(cores * 100)} % it has: the two servers and the load generator used ${percent(total(resourceTwo))}, Redis ${percent(rows[3]!.redisCpu)}, PostgreSQL and other work on the machine the remaining ${percent(others(resourceTwo) - (Number.isNaN(rows[3]!.redisCpu) ? 0 : rows[3]!.redisCpu))}. The machine, not one instance, was the limit: a second instance can only add the CPU the first left unused (the machine was ${percent(resourceOne.machineCpu)} busy with one instance), so ${TARGET}× needs cores that the servers and the load generator do not share with each other or with other work.`
       : `With two instances the machine was busy ${percent(resourceTwo.machineCpu)} of the ${fmt(cores * 100)} % it has (the bench's processes ${percent(total(resourceTwo))}): neither the machine nor the load generator was saturated.`;
   const checks = [
     {
@@ -182,8 +218,8 @@ function report(
     `${new Date().toISOString()} · commit ${gitCommit()} · ${machine()} · PostgreSQL + Redis · load average ${load} at start`,
     `autocannon, ${CONNECTIONS} connections in all (split between the ports with two instances); each server in its own process, both with PUBLIC_URL ${PUBLIC_URL} and the rate limit in Redis; ${pairs} app × tenant pairs, each pair on one instance. ${ROUNDS} rounds of ${SLICE_S} s per slice, the order of the four slices rotating. Ratio two/one: the median of the rounds' ratios (lowest–highest in brackets). With one instance the other runs idle.`,
     '',
-    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Two/one (median, range) | Server CPU (A / B) | Load generator CPU | All three | Machine busy (all processes) |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Two/one (median, range) | Server CPU (A / B) | Load generator CPU | All three | Redis CPU | Machine busy (all processes) |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ...lines,
     '',
     reading,

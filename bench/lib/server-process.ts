@@ -54,13 +54,19 @@ const CLOCK_TICKS_PER_S = 100;
  * (server.ts and side-loop.ts both answer 'cpu').
  */
 export function childCpu(child: ChildProcess): Promise<number> {
+  const used = child.pid === undefined ? undefined : processCpu(child.pid);
+  return used === undefined ? cpuOverIpc(child) : Promise.resolve(used);
+}
+
+/** Any process's CPU time so far in microseconds, from /proc; undefined without it. */
+export function processCpu(pid: number): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name, which is in brackets and may hold spaces: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Promise.resolve(((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_S);
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_S;
   } catch {
-    return cpuOverIpc(child);
+    return undefined;
   }
 }
 
