@@ -8,7 +8,7 @@ import { SESSION_COOKIE } from '../auth/sessions';
 import { createContextInner } from '../context';
 import type { Database } from '../db/orm';
 import { paths } from '../env';
-import { portalResponseMeta } from '../errors';
+import { portalResponseMeta, unavailableInPortal } from '../errors';
 import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
@@ -205,9 +205,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           }),
         responseMeta: portalResponseMeta,
         onError: ({ error, path: procedure, req }) => {
-          // The logger's error serializer (serializeError) keeps SQL text and values out of this line.
+          // serializeError keeps SQL text and values out of the line; an outage is a warning, not a fault.
           if (error.code === 'INTERNAL_SERVER_ERROR')
-            req.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
+            if (unavailableInPortal(error)) req.log.warn({ procedure }, 'database unavailable');
+            else req.log.error({ err: error.cause ?? error, procedure }, 'procedure failed');
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
