@@ -34,7 +34,14 @@ import {
   type Scenario,
 } from './lib/measure';
 import { prepare, resourceRequests, setUp, tokenRequests } from './lib/pairs';
-import { childCpu, type ServerProcess, startServer, stopChild } from './lib/server-process';
+import {
+  type CacheCount,
+  cacheCounts,
+  childCpu,
+  type ServerProcess,
+  startServer,
+  stopChild,
+} from './lib/server-process';
 
 const CONNECTIONS = intOption('connections', 50, 1, 1000);
 /** 400 pairs, as in the issue's measurement: 24,000 calls/s before any pair reaches its limit, above any rate (c) reaches here. */
@@ -128,8 +135,19 @@ function stopSideLoop(side: ChildProcess): Promise<SideReport> {
   });
 }
 
+function missesSince(before: CacheCount[], after: CacheCount[]): Record<string, number> {
+  return Object.fromEntries(
+    after.map((count) => [
+      count.cache,
+      count.misses - (before.find((b) => b.cache === count.cache)?.misses ?? 0),
+    ]),
+  );
+}
+
 interface Slice {
   measured: Measured;
+  /** Misses of each access cache during the slice (and, under churn, the side loop's lead and settling). */
+  misses: Record<string, number>;
   side?: SideReport;
   sideCpu?: number;
 }
@@ -179,8 +197,13 @@ async function main(): Promise<boolean> {
       for (let i = 0; i < slots.length; i++) {
         const index = (round + i) % slots.length;
         const slot = slots[index]!;
+        const cachesBefore = await cacheCounts(server.child);
         if (!slot.churn) {
-          slices[index]!.push({ measured: await measure(target, slot.scenario, SLICE_S) });
+          const measured = await measure(target, slot.scenario, SLICE_S);
+          slices[index]!.push({
+            measured,
+            misses: missesSince(cachesBefore, await cacheCounts(server.child)),
+          });
           continue;
         }
         const sideBefore = await childCpu(side);
@@ -192,6 +215,7 @@ async function main(): Promise<boolean> {
         const sideCpu = (await childCpu(side)) - sideBefore;
         slices[index]!.push({
           measured,
+          misses: missesSince(cachesBefore, await cacheCounts(server.child)),
           side: report,
           sideCpu: sideCpu / ((performance.now() - wall) * 1000),
         });
@@ -283,6 +307,21 @@ function report(
           ', ',
         )} | ${fmt(l.failed)} failed, ${fmt(l.skipped)} skipped, ${fmt(l.unanswered)} unanswered | ${fmt(l.p50)} / ${fmt(l.p99)} |`,
   );
+  const missesOf = (churn: boolean) => {
+    const sum: Record<string, number> = {};
+    slices.forEach((list, index) => {
+      if (slots[index]!.churn !== churn) return;
+      for (const slice of list)
+        for (const [cache, n] of Object.entries(slice.misses)) sum[cache] = (sum[cache] ?? 0) + n;
+    });
+    return sum;
+  };
+  const [quietMisses, churnMisses] = [missesOf(false), missesOf(true)];
+  const cacheLine = Object.keys(churnMisses).length
+    ? `Access cache misses (server's counters), quiet slices / churn slices: ${Object.keys(churnMisses)
+        .map((cache) => `${cache} ${fmt(quietMisses[cache] ?? 0)} / ${fmt(churnMisses[cache]!)}`)
+        .join(', ')}.`
+    : 'Access cache misses: this server does not count them.';
   const errorLines = loops.flatMap((l) =>
     Object.entries(l.errors).map(([m, n]) => `- ${l.name}: ${m} × ${n}`),
   );
@@ -322,6 +361,8 @@ function report(
     '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Errors | Churn/quiet (median, range) | Server CPU | Server CPU µs/request | Load generator CPU | Machine busy (all processes) |',
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
+    '',
+    cacheLine,
     '',
     `Side loop: ${fmt(sideSeconds, 1)} s active over ${sideSlices.length} churn slices, ${percent(sideCpu)} of a core (its own process). One password check (${hashCost.params}) costs ${fmt(hashCost.cpuMs)} ms of CPU on this machine: ${SIGN_INS} sign-ins/s ask the server for about ${percent((SIGN_INS * hashCost.cpuMs) / 1000)} of a core in hashing alone.`,
     '',

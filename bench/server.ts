@@ -25,9 +25,12 @@ await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
 if (!address || typeof address === 'string') throw new Error('The server is not listening on a TCP port.');
 process.send({ port: address.port });
-// CPU time used so far, so that run.ts can tell a saturated server from a saturated load generator.
+// CPU time used so far, so that a benchmark can tell a saturated server from a saturated load generator;
+// and the access caches' hit and miss counts, so that the churn benchmark can tell what a change dropped.
 process.on('message', (message) => {
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+  // A server from before the change feed has no counters: it answers an empty list.
+  if (message === 'caches') process.send?.({ caches: server.runtime.state.cacheStats?.() ?? [] });
 });
 
 let stopping = false;

@@ -95,3 +95,26 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+export interface CacheCount {
+  cache: string;
+  hits: number;
+  misses: number;
+}
+
+/** The server's access caches' hit and miss counts so far; empty when it cannot tell (an older server, or no answer in 10 s). */
+export function cacheCounts(child: ChildProcess): Promise<CacheCount[]> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done([]), 10_000);
+    const onMessage = (message: { caches?: CacheCount[] }) => {
+      if (message.caches) done(message.caches);
+    };
+    const done = (counts: CacheCount[]) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(counts);
+    };
+    child.on('message', onMessage);
+    child.send('caches');
+  });
+}
