@@ -135,19 +135,26 @@ function stopSideLoop(side: ChildProcess): Promise<SideReport> {
   });
 }
 
-function missesSince(before: CacheCount[], after: CacheCount[]): Record<string, number> {
+/** Each access cache's hits and misses between two readings of the server's counters. */
+function countsSince(
+  before: CacheCount[],
+  after: CacheCount[],
+): Record<string, { hits: number; misses: number }> {
   return Object.fromEntries(
-    after.map((count) => [
-      count.cache,
-      count.misses - (before.find((b) => b.cache === count.cache)?.misses ?? 0),
-    ]),
+    after.map((count) => {
+      const earlier = before.find((b) => b.cache === count.cache);
+      return [
+        count.cache,
+        { hits: count.hits - (earlier?.hits ?? 0), misses: count.misses - (earlier?.misses ?? 0) },
+      ];
+    }),
   );
 }
 
 interface Slice {
   measured: Measured;
-  /** Misses of each access cache during the slice (and, under churn, the side loop's lead and settling). */
-  misses: Record<string, number>;
+  /** Hits and misses of each access cache during the slice (and, under churn, the side loop's lead and settling). */
+  caches: Record<string, { hits: number; misses: number }>;
   side?: SideReport;
   sideCpu?: number;
 }
@@ -202,7 +209,7 @@ async function main(): Promise<boolean> {
           const measured = await measure(target, slot.scenario, SLICE_S);
           slices[index]!.push({
             measured,
-            misses: missesSince(cachesBefore, await cacheCounts(server.child)),
+            caches: countsSince(cachesBefore, await cacheCounts(server.child)),
           });
           continue;
         }
@@ -215,7 +222,7 @@ async function main(): Promise<boolean> {
         const sideCpu = (await childCpu(side)) - sideBefore;
         slices[index]!.push({
           measured,
-          misses: missesSince(cachesBefore, await cacheCounts(server.child)),
+          caches: countsSince(cachesBefore, await cacheCounts(server.child)),
           side: report,
           sideCpu: sideCpu / ((performance.now() - wall) * 1000),
         });
@@ -307,21 +314,27 @@ function report(
           ', ',
         )} | ${fmt(l.failed)} failed, ${fmt(l.skipped)} skipped, ${fmt(l.unanswered)} unanswered | ${fmt(l.p50)} / ${fmt(l.p99)} |`,
   );
-  const missesOf = (churn: boolean) => {
-    const sum: Record<string, number> = {};
+  const countsOf = (churn: boolean) => {
+    const sum: Record<string, { hits: number; misses: number }> = {};
     slices.forEach((list, index) => {
       if (slots[index]!.churn !== churn) return;
       for (const slice of list)
-        for (const [cache, n] of Object.entries(slice.misses)) sum[cache] = (sum[cache] ?? 0) + n;
+        for (const [cache, n] of Object.entries(slice.caches)) {
+          const total = (sum[cache] ??= { hits: 0, misses: 0 });
+          total.hits += n.hits;
+          total.misses += n.misses;
+        }
     });
     return sum;
   };
-  const [quietMisses, churnMisses] = [missesOf(false), missesOf(true)];
-  const cacheLine = Object.keys(churnMisses).length
-    ? `Access cache misses (server's counters), quiet slices / churn slices: ${Object.keys(churnMisses)
-        .map((cache) => `${cache} ${fmt(quietMisses[cache] ?? 0)} / ${fmt(churnMisses[cache]!)}`)
-        .join(', ')}.`
-    : 'Access cache misses: this server does not count them.';
+  const [quietCounts, churnCounts] = [countsOf(false), countsOf(true)];
+  const countText = (n: { hits: number; misses: number } | undefined) =>
+    `${fmt(n?.misses ?? 0)} misses of ${fmt((n?.hits ?? 0) + (n?.misses ?? 0))}`;
+  const cacheLine = Object.keys(churnCounts).length
+    ? `Access caches (the server's counters), quiet slices / churn slices: ${Object.keys(churnCounts)
+        .map((cache) => `${cache} ${countText(quietCounts[cache])} / ${countText(churnCounts[cache])}`)
+        .join('; ')}.`
+    : 'Access caches: this server does not count their hits and misses.';
   const errorLines = loops.flatMap((l) =>
     Object.entries(l.errors).map(([m, n]) => `- ${l.name}: ${m} × ${n}`),
   );
