@@ -320,9 +320,8 @@ function report(
       if (slots[index]!.churn !== churn) return;
       for (const slice of list)
         for (const [cache, n] of Object.entries(slice.caches)) {
-          const total = (sum[cache] ??= { hits: 0, misses: 0 });
-          total.hits += n.hits;
-          total.misses += n.misses;
+          const total = sum[cache] ?? { hits: 0, misses: 0 };
+          sum[cache] = { hits: total.hits + n.hits, misses: total.misses + n.misses };
         }
     });
     return sum;
