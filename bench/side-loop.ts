@@ -1,15 +1,16 @@
 /**
  * The churn benchmark's side loop, in a process of its own so that its pace
- * does not depend on the load generator's event loop: sign-ins and portal
- * mutations (10/s each unless churn.ts is told otherwise) that change no connection's access (renaming an app,
- * marking notifications read, creating an app, in turn), through the real
- * tRPC HTTP API with real sessions. Started by churn.ts with the server's URL
- * and the two rates; 'start' and 'stop' over IPC; on 'stop' it waits for the
- * calls in flight and reports what it achieved.
+ * does not depend on the load generator's event loop: sign-ins, and portal
+ * mutations that change no connection's access (renaming an app, marking
+ * notifications read, creating an app, in turn), 10/s each unless churn.ts
+ * says otherwise, through the real tRPC HTTP API with real sessions. Started
+ * by churn.ts with the server's URL and the two rates; 'start' and 'stop'
+ * over IPC; on 'stop' it waits for the calls in flight and reports what it
+ * achieved.
  *
- * The pace is open-loop: a call is due every 1/rate s per loop whether or not the
- * earlier ones have been answered (a slow server does not slow the side loop
- * down); only with MAX_IN_FLIGHT calls of a loop unanswered is a due call
+ * The pace is open-loop: a call is due every 1/rate s per loop whether or not
+ * the earlier ones have been answered (a slow server does not slow the side
+ * loop down); only with MAX_IN_FLIGHT calls of a loop unanswered is a due call
  * skipped, and counted as skipped.
  */
 import { median } from './lib/format';
