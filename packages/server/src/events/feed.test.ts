@@ -93,6 +93,56 @@ describe.each(dialects)('the change feed on %s', (dialect) => {
     expect(await count()).toBe(before + 1);
   });
 
+  it('a listener that throws keeps neither the others nor the next events from being delivered', async () => {
+    const { connection } = await connected(`Feed Throw ${dialect}`);
+    const unsubscribe = other.feed.subscribe(() => {
+      throw new Error('a broken listener');
+    });
+    // Subscribed after the broken one: it still hears of every change.
+    const heard: FeedEvent[] = [];
+    const unsubscribeHeard = other.feed.subscribe((events) => heard.push(...events));
+    try {
+      await setConnectionStatus(t.db.em(), await actor(t, ADMIN), connection.id, 'disable');
+      await until(() =>
+        heard.find((e) => e.type === 'connection.disabled' && e.connectionId === connection.id),
+      );
+      await setConnectionStatus(t.db.em(), await actor(t, ADMIN), connection.id, 'restore');
+      await until(() =>
+        heard.find((e) => e.type === 'connection.restored' && e.connectionId === connection.id),
+      );
+    } finally {
+      unsubscribe();
+      unsubscribeHeard();
+    }
+  });
+
+  it.runIf(dialect === 'postgresql')(
+    'a change that waits long on a lock before it commits is still delivered, within a second of its commit',
+    async () => {
+      const { connection } = await connected(`Feed Late ${dialect}`);
+      const slow = t.db.em();
+      await slow.begin();
+      try {
+        recordEvent(slow, { type: 'connection.disabled', connectionId: connection.id, data: { late: true } });
+        await slow.flush();
+        // Longer than any wait a feed might give a gap up after; changes keep committing meanwhile.
+        for (let i = 0; i < 7; i++) {
+          const quick = t.db.em();
+          recordEvent(quick, { type: 'app.details_changed', data: { meanwhile: i } });
+          await quick.flush();
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+        }
+        await slow.commit();
+      } catch (error) {
+        await slow.rollback();
+        throw error;
+      }
+      const { ms } = await until(() => seen.find((e) => e.connectionId === connection.id && e.data?.late));
+      expect(ms).toBeLessThan(1000);
+    },
+    20_000,
+  );
+
   it.runIf(dialect === 'postgresql')(
     'an event that commits after a later-numbered one is still delivered',
     async () => {

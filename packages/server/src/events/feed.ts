@@ -22,8 +22,11 @@ export type FeedListener = (events: readonly FeedEvent[]) => void;
 
 /** How often the feed reads the table when nothing wakes it: well inside the one-second rule. */
 export const POLL_MS = 250;
-/** With PostgreSQL's notifications arriving, reads on a timer are only a backstop. */
-export const NOTIFIED_POLL_MS = 1000;
+/**
+ * With PostgreSQL's notifications arriving, reads on a timer are a backstop: for a notification
+ * connection that died without a word, they alone keep changes inside the one-second rule.
+ */
+export const NOTIFIED_POLL_MS = 500;
 /**
  * How long a cache stays trusted without a word from the database. While the
  * database is away nothing can change, so what the caches hold stays current
@@ -32,16 +35,24 @@ export const NOTIFIED_POLL_MS = 1000;
  */
 export const TRUST_WITHOUT_SYNC_MS = 15_000;
 /**
- * How long a missing sequence number is waited for. PostgreSQL hands out
+ * How long a missing sequence number is looked for. PostgreSQL hands out
  * numbers when rows are inserted, not when they commit: a transaction still
- * running leaves a gap that fills when it commits (or never, if it rolls back).
+ * running (a change waiting on a row lock, say) leaves a gap that fills when
+ * it commits, or never, if it rolls back. Longer than any cache entry lives
+ * (STATE_TTL_MS), so a change that commits late is still delivered before an
+ * entry it should have dropped could expire by itself.
  */
-export const GAP_WAIT_MS = 5_000;
+export const MISSING_KEPT_MS = 10 * 60_000;
+/** At most this many missing numbers are looked for, the newest kept. */
+const MISSING_MAX = 5000;
 /** Events kept in the table; older ones are deleted now and then by any instance. */
 export const RETENTION_MS = 7 * 24 * 3600_000;
+const PRUNE_EVERY_MS = 10 * 60_000;
 const BATCH = 1000;
 /** On start, the feed reads back this far, so a change committed while it started is not skipped. */
 const START_BACK = 1000;
+
+type Log = Pick<FastifyBaseLogger, 'warn' | 'info' | 'error'>;
 
 /**
  * Reads the change feed (the `change_event` table) in sequence order from
@@ -49,21 +60,24 @@ const START_BACK = 1000;
  * listeners once. PostgreSQL's notifications wake it as soon as a change
  * commits; otherwise (SQLite, or while the notification connection is down)
  * it polls. No event is lost when a process dies between a commit and its
- * delivery: every instance reads the table itself.
+ * delivery: every instance reads the table itself. A number skipped on the
+ * way (a transaction that had not committed yet) is looked for again on every
+ * read until it shows up or MISSING_KEPT_MS passes.
  */
 export class ChangeFeed {
   readonly stats = { dispatched: 0, lagMs: 0, lastSyncAt: 0 };
   private readonly listeners = new Set<FeedListener>();
-  /** Every event up to here was delivered or given up on. */
-  private cursor: number | null = null;
-  private readonly deliveredAbove = new Set<number>();
-  private readonly gapsSince = new Map<number, number>();
+  /** The highest number read so far. */
+  private readTo: number | null = null;
+  /** Numbers below `readTo` not seen yet, with when this process first missed each. */
+  private readonly missing = new Map<number, number>();
   private running: Promise<void> = Promise.resolve();
   private queued: Promise<void> | null = null;
   private watchers = 0;
   private timer: NodeJS.Timeout | undefined;
   private notifications: ChangeListener | undefined;
   private lastPrune = 0;
+  private log: Log | undefined;
 
   constructor(
     private readonly em: () => EntityManager,
@@ -100,9 +114,10 @@ export class ChangeFeed {
   }
 
   /** Starts reading in the background (once per process, however many servers share the database). */
-  async start(log?: Pick<FastifyBaseLogger, 'warn' | 'info'>): Promise<() => Promise<void>> {
+  async start(log?: Log): Promise<() => Promise<void>> {
     this.watchers++;
     if (this.watchers === 1) {
+      this.log = log;
       await this.catchUp();
       if (this.postgresUrl) {
         this.notifications = new ChangeListener(this.postgresUrl, () => void this.catchUp(), log);
@@ -128,69 +143,83 @@ export class ChangeFeed {
       void this.catchUp().then(() => {
         if (this.watchers > 0) this.schedule();
       });
+      this.prune();
     }, ms);
     this.timer.unref();
   }
 
   private async read(): Promise<void> {
+    // What this read finds was committed by the time it started: the caches are current as of then.
+    const started = Date.now();
     const em = this.em();
-    if (this.cursor === null) {
+    let readTo = this.readTo;
+    if (readTo === null) {
       const last = await em.findOne(
         ChangeEvent,
         { seq: { $gt: 0 } },
         { orderBy: { seq: 'desc' }, fields: ['seq'] },
       );
-      this.cursor = Math.max(0, (last?.seq ?? 0) - START_BACK);
+      readTo = Math.max(0, (last?.seq ?? 0) - START_BACK);
+      this.readTo = readTo;
+    }
+    if (this.missing.size > 0) {
+      const late = await em.find(
+        ChangeEvent,
+        { seq: { $in: [...this.missing.keys()] } },
+        { orderBy: { seq: 'asc' } },
+      );
+      for (const row of late) this.missing.delete(row.seq);
+      if (late.length > 0) this.deliver(late.map(toFeedEvent));
     }
     for (;;) {
-      const rows = await em.find(
+      const rows: InferEntity<typeof ChangeEvent>[] = await em.find(
         ChangeEvent,
-        { seq: { $gt: this.cursor } },
+        { seq: { $gt: readTo } },
         { orderBy: { seq: 'asc' }, limit: BATCH },
       );
-      const now = Date.now();
-      const fresh = rows.filter((row) => !this.deliveredAbove.has(row.seq));
-      for (const row of fresh) this.deliveredAbove.add(row.seq);
-      if (fresh.length > 0) this.deliver(fresh.map(toFeedEvent), now);
-      this.advance(rows, now);
-      this.stats.lastSyncAt = now;
+      for (const row of rows) {
+        const skippedFrom = Math.max(readTo + 1, row.seq - MISSING_MAX);
+        for (let skipped = skippedFrom; skipped < row.seq; skipped++) this.missing.set(skipped, started);
+        readTo = row.seq;
+      }
+      this.readTo = readTo;
+      if (rows.length > 0) this.deliver(rows.map(toFeedEvent));
       if (rows.length < BATCH) break;
       em.clear();
     }
-    if (Date.now() - this.lastPrune > 600_000) {
-      this.lastPrune = Date.now();
-      await em.nativeDelete(ChangeEvent, { at: { $lt: new Date(Date.now() - RETENTION_MS) } });
-    }
+    this.forgetMissing(started);
+    this.stats.lastSyncAt = started;
   }
 
-  private deliver(events: FeedEvent[], now: number): void {
-    for (const listener of this.listeners) listener(events);
+  /** Hands events to every listener; one that throws is logged and does not keep the others from them. */
+  private deliver(events: FeedEvent[]): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(events);
+      } catch (error) {
+        this.log?.error({ err: error }, 'a change feed listener failed');
+      }
+    }
     this.stats.dispatched += events.length;
+    const now = Date.now();
     this.stats.lagMs = Math.max(0, now - (events.at(-1)?.at.getTime() ?? now));
   }
 
-  /**
-   * Moves the cursor over what was delivered, stopping at a gap until it fills or is old enough to give up
-   * on: a gap counts as old as the first change written after it.
-   */
-  private advance(rows: readonly { seq: number; at: Date }[], now: number): void {
-    let cursor = this.cursor ?? 0;
-    const highest = rows.at(-1)?.seq ?? cursor;
-    let after = 0;
-    while (cursor < highest) {
-      const next = cursor + 1;
-      if (!this.deliveredAbove.delete(next)) {
-        while ((rows[after]?.seq ?? Number.POSITIVE_INFINITY) < next) after++;
-        const since = this.gapsSince.get(next) ?? Math.min(now, rows[after]?.at.getTime() ?? now);
-        if (now - since < GAP_WAIT_MS) {
-          this.gapsSince.set(next, since);
-          break;
-        }
-      }
-      this.gapsSince.delete(next);
-      cursor = next;
+  /** Stops looking for numbers missed long ago (rolled back), and for the oldest past MISSING_MAX. */
+  private forgetMissing(now: number): void {
+    for (const [seq, since] of this.missing) {
+      if (now - since <= MISSING_KEPT_MS && this.missing.size <= MISSING_MAX) break;
+      this.missing.delete(seq);
     }
-    this.cursor = cursor;
+  }
+
+  /** Deletes events past their retention, now and then, beside the reads rather than in their way. */
+  private prune(): void {
+    if (Date.now() - this.lastPrune < PRUNE_EVERY_MS) return;
+    this.lastPrune = Date.now();
+    void this.em()
+      .nativeDelete(ChangeEvent, { at: { $lt: new Date(Date.now() - RETENTION_MS) } })
+      .catch(() => undefined);
   }
 }
 

@@ -166,15 +166,21 @@ export class ResourceStore {
         modifiedOn,
       })),
     );
-    for (let i = 0; i < rows.length; i += 100) {
-      // Two instances may seed at once: the unique key lets the second one's rows fall away.
-      await em
-        .createQueryBuilder(ResourceRecord)
-        .insert(rows.slice(i, i + 100))
-        .onConflict(['tenantId', 'environment', 'resource', 'recordId'])
-        .ignore()
-        .execute();
-    }
+    // One transaction, with an event per resource: no instance reads half a seeding, and one that cached
+    // a resource empty meanwhile drops it.
+    await em.transactional(async (tx) => {
+      for (let i = 0; i < rows.length; i += 100) {
+        // Two instances may seed at once: the unique key lets the second one's rows fall away.
+        await tx
+          .createQueryBuilder(ResourceRecord)
+          .insert(rows.slice(i, i + 100))
+          .onConflict(['tenantId', 'environment', 'resource', 'recordId'])
+          .ignore()
+          .execute();
+      }
+      for (const resource of Object.keys(DEMO_RESOURCES) as DemoResource[])
+        recordEvent(tx, { type: 'resource.changed', tenantId, environment, data: { resource } });
+    });
   }
 
   private async load(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
