@@ -15,7 +15,7 @@ import { appRouter, createCaller } from '../src/root';
 import { seedDemo } from '../src/seed/demo';
 
 /** Where PostgreSQL tests create their throw-away databases. */
-const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 async function postgresReachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
@@ -29,7 +29,7 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-const pgUp = await postgresReachable();
+export const pgUp = await postgresReachable();
 if (!pgUp && process.env.CI)
   throw new Error(`PostgreSQL is not reachable at ${PG_ADMIN_URL}; CI must test both databases.`);
 

@@ -1,58 +1,23 @@
 import type { Environment } from '@gatehouse/domain';
-import { Redis } from 'ioredis';
-import pg from 'pg';
 import { migrate, openDatabase } from '../../src/db/orm';
 import { seedDemo } from '../../src/seed/demo';
-import { ADMIN, ADMIN2, DEV, emptyDatabase } from '../harness';
+import { ADMIN, ADMIN2, DEV, emptyDatabase, PG_ADMIN_URL, pgUp } from '../harness';
 import { fetchToken, portalClient } from '../http-client';
+import { REDIS_URL, redisUp } from '../redis';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy';
 import { type Instance, startInstance } from './instance';
 
 export const T1 = '985798691';
 export const T2 = '100200300';
 
-const PG_ADMIN_URL = process.env.PG_TEST_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.REDIS_TEST_URL ?? 'redis://127.0.0.1:6379';
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-async function redisReachable(): Promise<boolean> {
-  const redis = new Redis(REDIS_URL, {
-    lazyConnect: true,
-    connectTimeout: 1000,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-    return (await redis.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    redis.disconnect();
-  }
-}
-
 /**
  * Why the fleet suite cannot run here, or null when it can: a fleet is PostgreSQL and Redis, and without
  * them there is nothing to test. CI starts both, so there a missing one fails the run instead.
  */
-export const missingServices: string | null = await (async () => {
-  const [postgres, redis] = await Promise.all([postgresReachable(), redisReachable()]);
+export const missingServices: string | null = (() => {
   const missing = [
-    ...(postgres ? [] : [`PostgreSQL at ${PG_ADMIN_URL}`]),
-    ...(redis ? [] : [`Redis at ${REDIS_URL}`]),
+    ...(pgUp ? [] : [`PostgreSQL at ${PG_ADMIN_URL}`]),
+    ...(redisUp ? [] : [`Redis at ${REDIS_URL}`]),
   ];
   if (missing.length === 0) return null;
   const reason = `the fleet suite needs ${missing.join(' and ')}, which did not answer`;
