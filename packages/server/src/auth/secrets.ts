@@ -1,8 +1,20 @@
 import { hash, randomBytes, type ScryptOptions, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import pLimit from 'p-limit';
+
+/**
+ * Password hashes run on libuv's threads, four by default: a burst of sign-ins would hash on all of them
+ * and leave the token endpoint and the gate, on the event loop, next to no CPU on a small machine. At
+ * most one hash per core but one runs at a time; the others wait their turn.
+ */
+const hashing = pLimit(Math.max(1, availableParallelism() - 1));
 
 function scrypt(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
   );
 }
 
