@@ -52,9 +52,11 @@ export class ResourceStore {
     return this.snapshots.peek(`${tenantId}|${environment}|${resource}`);
   }
 
-  list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
+  /** Seeded first, outside the snapshot's load: the seeding's own events must not drop what it loads. */
+  async list(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
+    await this.ensureSeeded(tenantId, environment);
     return this.snapshots.get(`${tenantId}|${environment}|${resource}`, () =>
-      this.ensureSeeded(tenantId, environment).then(() => this.load(tenantId, environment, resource)),
+      this.load(tenantId, environment, resource),
     );
   }
 
@@ -181,6 +183,8 @@ export class ResourceStore {
       for (const resource of Object.keys(DEMO_RESOURCES) as DemoResource[])
         recordEvent(tx, { type: 'resource.changed', tenantId, environment, data: { resource } });
     });
+    // Delivered here before anything is loaded, rather than after, when they would drop fresh snapshots.
+    await this.db.feed.catchUp();
   }
 
   private async load(tenantId: string, environment: Environment, resource: DemoResource): Promise<Snapshot> {
