@@ -81,9 +81,13 @@ export async function openDatabase(
     };
     orm = (await LibSqlOrm.init(options)) as unknown as MikroORM;
     // WAL lets readers proceed while one writer commits; the busy timeout queues writers instead of failing.
+    // The driver commits on the event loop: `synchronous = normal` (WAL's usual setting) syncs at checkpoints
+    // rather than at every commit, so a sign-in or a portal change no longer holds every request up for a
+    // disk flush. A crash of the process loses nothing; a power cut may lose the last commits, never the file.
     const conn = orm.em.getConnection();
     await conn.execute('pragma journal_mode = wal');
     await conn.execute('pragma busy_timeout = 5000');
+    await conn.execute('pragma synchronous = normal');
     await conn.execute('pragma foreign_keys = on');
   }
   const em = () => orm.em.fork() as EntityManager;
