@@ -16,26 +16,42 @@ export interface SigningKeys {
   jwks: { keys: JWK[] };
 }
 
-/** Loads the signing keys, generating the first one on first start (shared by every instance through the database). */
+/** Instances starting together on a new PostgreSQL database take turns to make the first key (an advisory lock's id). */
+const FIRST_KEY_LOCK = 74_290_117;
+
+/**
+ * Loads the signing keys, generating the first one on first start (shared by every instance through the
+ * database). Instances that start together on a new database must agree on that key: on PostgreSQL they
+ * take turns, and the second finds the first's key; otherwise each would sign with a key the other had
+ * not loaded.
+ */
 export async function loadSigningKeys(em: EntityManager): Promise<SigningKeys> {
-  let rows = await em.find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+  const unretired = (tx: EntityManager) =>
+    tx.find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+  let rows = await unretired(em);
   if (rows.length === 0) {
     const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALGORITHM, { extractable: true });
     const kid = randomToken('', 12);
     const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALGORITHM, use: 'sig' };
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALGORITHM };
-    try {
-      await em.insert(SigningKey, {
-        kid,
-        algorithm: SIGNING_ALGORITHM,
-        publicJwk,
-        privateJwk,
-        createdAt: new Date(),
-      });
-    } catch (error) {
-      if (!(error instanceof UniqueConstraintViolationException)) throw error;
-    }
-    rows = await em.find(SigningKey, { retiredAt: null }, { orderBy: { createdAt: 'desc' } });
+    rows = await em.transactional(async (tx) => {
+      if (tx.getPlatform().constructor.name === 'PostgreSqlPlatform')
+        await tx.execute(`select pg_advisory_xact_lock(${FIRST_KEY_LOCK})`);
+      const found = await unretired(tx);
+      if (found.length > 0) return found;
+      try {
+        await tx.insert(SigningKey, {
+          kid,
+          algorithm: SIGNING_ALGORITHM,
+          publicJwk,
+          privateJwk,
+          createdAt: new Date(),
+        });
+      } catch (error) {
+        if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      }
+      return unretired(tx);
+    });
   }
   const newest = rows[0]!;
   const verifiers = new Map<string, CryptoKey>();
