@@ -22,7 +22,7 @@ import path from 'node:path';
 import { User } from '@gatehouse/server/db/entities';
 import { type Database, migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { scratchDatabase } from './lib/databases';
-import { deadline, fmt, intOption, log, median, percent, seconds } from './lib/format';
+import { checksTable, deadline, fmt, intOption, log, median, percent, seconds } from './lib/format';
 import {
   codes,
   combine,
@@ -383,9 +383,7 @@ function report(
     ...sideRows,
     '',
     ...(errorLines.length ? ['Side loop errors:', '', ...errorLines, ''] : []),
-    '| Check | Result | Measured |',
-    '|---|---|---|',
-    ...checks.map((c) => `| ${c.label} | ${c.passed ? 'pass' : '**FAIL**'} | ${c.value} |`),
+    ...checksTable(checks),
     '',
   ].join('\n');
   return { text, passed };

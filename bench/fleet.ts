@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { scratchDatabase } from './lib/databases';
-import { deadline, fmt, intOption, log, median, percent, pool, seconds } from './lib/format';
+import { checksTable, deadline, fmt, intOption, log, median, percent, pool, seconds } from './lib/format';
 import {
   codes,
   combine,
@@ -224,9 +224,7 @@ function report(
     '',
     reading,
     '',
-    '| Check | Result | Measured |',
-    '|---|---|---|',
-    ...checks.map((c) => `| ${c.label} | ${c.passed ? 'pass' : '**FAIL**'} | ${c.value} |`),
+    ...checksTable(checks),
     '',
   ].join('\n');
   return { text, passed };

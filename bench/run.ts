@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { scratchDatabase } from './lib/databases';
-import { deadline, fmt, log, median, percent, seconds } from './lib/format';
+import { checksTable, deadline, fmt, log, median, percent, seconds } from './lib/format';
 import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Scenario } from './lib/measure';
 import {
   POOL_PAIRS,
@@ -154,9 +154,7 @@ function report(
     '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
-    '| Check | Result | Measured |',
-    '|---|---|---|',
-    ...checks.map((c) => `| ${c.label} | ${c.passed ? 'pass' : '**FAIL**'} | ${c.value} |`),
+    ...checksTable(checks),
     '',
   ].join('\n');
   return { markdown, passed };

@@ -48,3 +48,12 @@ export function deadline(ms: number): void {
     process.exit(2);
   }, ms).unref();
 }
+
+/** A benchmark's targets, as the markdown table every report ends with. */
+export function checksTable(checks: readonly { label: string; passed: boolean; value: string }[]): string[] {
+  return [
+    '| Check | Result | Measured |',
+    '|---|---|---|',
+    ...checks.map((c) => `| ${c.label} | ${c.passed ? 'pass' : '**FAIL**'} | ${c.value} |`),
+  ];
+}
