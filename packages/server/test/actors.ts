@@ -1,7 +1,9 @@
 import type { NewApp } from '@gatehouse/domain';
 import { loadSessionUser, type SessionUser } from '../src/auth/sessions';
 import { User } from '../src/db/entities';
-import type { TestDatabase } from './harness';
+import { createApp } from '../src/services/apps/apps';
+import { allowApp } from '../src/services/connections/consent';
+import { ADMIN, DEV, type TestDatabase } from './harness';
 
 /** A demo user as a procedure would pass them to a service, without a session or a router. */
 export async function actor(t: TestDatabase, email: string): Promise<SessionUser> {
@@ -27,5 +29,24 @@ export function newApp(name: string, overrides: Partial<NewApp> = {}): NewApp {
     credentialsMode: 'tenant_admin',
     scopes: ['tn.crm.customers:r'],
     ...overrides,
+  };
+}
+
+/** A new app of the demo developer's, allowed by the demo admin in Glendale Plumbing's integration environment. */
+export async function connectedApp(t: TestDatabase, name: string) {
+  const dev = await developerActor(t, DEV);
+  const app = await createApp(t.db.em(), dev, newApp(name));
+  const issued = await allowApp(t.db.em(), await actor(t, ADMIN), {
+    tenantId: '985798691',
+    environment: 'integration',
+    appId: app.id,
+    credentialsIssuer: 'tenant_admin',
+  });
+  return {
+    dev,
+    app,
+    connection: issued.connection,
+    connectionId: issued.connection.id,
+    clientId: issued.clientId,
   };
 }

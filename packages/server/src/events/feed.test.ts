@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor, newApp } from '#test/actors';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { actor, connectedApp } from '#test/actors';
+import { ADMIN, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { ChangeEvent } from '../db/entities';
 import { type Database, openDatabase } from '../db/orm';
-import { createApp, updateAppDetails } from '../services/apps/apps';
-import { allowApp } from '../services/connections/consent';
+import { updateAppDetails } from '../services/apps/apps';
 import { setConnectionStatus } from '../services/connections/lifecycle';
 import type { FeedEvent } from './feed';
 import { recordEvent } from './record';
@@ -40,17 +39,7 @@ describe.each(dialects)('the change feed on %s', (dialect) => {
     await t?.close();
   });
 
-  async function connected(name: string) {
-    const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, newApp(name));
-    const issued = await allowApp(t.db.em(), await actor(t, ADMIN), {
-      tenantId: TENANT,
-      environment: 'integration',
-      appId: app.id,
-      credentialsIssuer: 'tenant_admin',
-    });
-    return { dev, app, connection: issued.connection, clientId: issued.clientId };
-  }
+  const connected = (name: string) => connectedApp(t, name);
 
   it('a change on one instance reaches the other within a second, once, naming what it touched', async () => {
     const { app, connection, clientId } = await connected(`Feed Disable ${dialect}`);

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actor, developerActor, newApp } from '#test/actors';
-import { ADMIN, ADMIN2, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { actor, connectedApp } from '#test/actors';
+import { ADMIN, ADMIN2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent, Connection } from '../../db/entities';
-import { createApp } from '../apps/apps';
 import { saveScopes } from '../apps/versions';
-import { allowApp } from './consent';
 import { connectionDetail, setConnectionStatus, upgradeConnection } from './lifecycle';
 
 const TENANT = '985798691';
@@ -16,17 +14,7 @@ describe.each(dialects)('connection lifecycle service on %s', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  async function connected(name: string) {
-    const dev = await developerActor(t, DEV);
-    const app = await createApp(t.db.em(), dev, newApp(name));
-    const issued = await allowApp(t.db.em(), await actor(t, ADMIN), {
-      tenantId: TENANT,
-      environment: 'integration',
-      appId: app.id,
-      credentialsIssuer: 'tenant_admin',
-    });
-    return { dev, app, connectionId: issued.connection.id };
-  }
+  const connected = (name: string) => connectedApp(t, name);
 
   it('a disabled connection writes one audit event and moves its revision once', async () => {
     const { connectionId } = await connected('Disabled by Service');
