@@ -3,6 +3,7 @@ export * from './audit';
 export * from './catalog';
 export * from './connection';
 export * from './errors';
+export * from './paging';
 export * from './events';
 export * from './review';
 export * from './secrets';

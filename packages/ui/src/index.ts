@@ -6,6 +6,7 @@ export * from './fields';
 export * from './form';
 export * from './format';
 export * from './notifications';
+export * from './paging';
 export * from './primitives';
 export * from './query-result';
 export * from './scope-list';

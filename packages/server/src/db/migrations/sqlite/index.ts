@@ -6,6 +6,9 @@ import { Migration20261202034500_app_first_approved_at } from './m20261202034500
 import { Migration20261203010000_app_revision } from './m20261203010000-app-revision';
 import { Migration20261204000000_access_request_limits } from './m20261204000000-access-request-limits';
 import { Migration20261205000000_change_feed } from './m20261205000000-change-feed';
+import { Migration20261206000000_paging_apps } from './m20261206000000-paging-apps';
+import { Migration20261206000100_paging_access } from './m20261206000100-paging-access';
+import { Migration20261206000200_paging_audit } from './m20261206000200-paging-audit';
 
 /** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const sqliteMigrations: MigrationObject[] = [
@@ -19,4 +22,7 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'm20261203010000-app-revision', class: Migration20261203010000_app_revision },
   { name: 'm20261204000000-access-request-limits', class: Migration20261204000000_access_request_limits },
   { name: 'm20261205000000-change-feed', class: Migration20261205000000_change_feed },
+  { name: 'm20261206000000-paging-apps', class: Migration20261206000000_paging_apps },
+  { name: 'm20261206000100-paging-access', class: Migration20261206000100_paging_access },
+  { name: 'm20261206000200-paging-audit', class: Migration20261206000200_paging_audit },
 ];
