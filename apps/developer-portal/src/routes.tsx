@@ -1,4 +1,4 @@
-import { EmptyState, SessionShell, SignInPage } from '@gatehouse/ui';
+import { EmptyState, lazyPage, SessionShell, SignInPage } from '@gatehouse/ui';
 import { Link, type RouteObject } from 'react-router';
 import { RequestAccess } from './features/access/request-access';
 import { SetPassword } from './features/access/set-password';
@@ -9,7 +9,6 @@ import { EditScopes } from './features/apps/edit-scopes';
 import { FirstApiCall } from './features/apps/first-api-call';
 import { MyApps } from './features/apps/my-apps';
 import { NewApp } from './features/apps/new-app';
-import { UsageReport } from './features/apps/usage-report';
 import { VersionHistory } from './features/apps/version-history';
 import { ViewConnections } from './features/apps/view-connections';
 import { DeveloperAudit } from './features/audit/developer-audit';
@@ -73,7 +72,10 @@ export const routes: RouteObject[] = [
           },
           { path: 'versions', element: <VersionHistory /> },
           { path: 'connections', element: <ViewConnections /> },
-          { path: 'usage', element: <UsageReport /> },
+          {
+            path: 'usage',
+            ...lazyPage(() => import('./features/apps/usage-report').then((m) => m.UsageReport)),
+          },
           { path: 'first-call', element: <FirstApiCall /> },
         ],
       },
