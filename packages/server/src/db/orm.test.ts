@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { dialects, emptyDatabase } from '#test/harness';
+import { dialects, emptyDatabase, openTestDatabase } from '#test/harness';
+import { ServerMetrics } from '../ops/metrics';
+import { User } from './entities';
 import { postgresqlMigrations } from './migrations/postgresql';
 import { sqliteMigrations } from './migrations/sqlite';
 import { migrate, openDatabase, pendingMigrations } from './orm';
@@ -26,6 +28,32 @@ describe.each(dialects)('migrations on %s', (dialect) => {
       }
     } finally {
       await drop();
+    }
+  });
+});
+
+describe.each(dialects)('statement count on %s', (dialect) => {
+  it('counts every statement sent, a transaction’s begin and commit included, as the metrics scrape it', async () => {
+    const t = await openTestDatabase(dialect);
+    const metrics = new ServerMetrics();
+    const scraped = async () => {
+      const line = (await metrics.registry.metrics())
+        .split('\n')
+        .find((l) => l.startsWith('gatehouse_sql_statements_total '));
+      return Number(line?.split(' ')[1]);
+    };
+    try {
+      const before = await scraped();
+      expect(before).toBeGreaterThan(0);
+      await t.db.em().findOneOrFail(User, { email: 'dev@gatehouse.test' });
+      expect(await scraped()).toBe(before + 1);
+      await t.db.em().transactional(async (tx) => {
+        await tx.find(User, { isReviewer: true });
+        await tx.count(User, {});
+      });
+      expect(await scraped()).toBe(before + 5);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -21,6 +21,15 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** SQL statements this process has sent to its databases, transactions' begin and commit included. */
+let statementsSent = 0;
+
+/**
+ * How many SQL statements this process has sent so far (`gatehouse_sql_statements_total`): read around a
+ * request, it tells whether a page costs the same number of statements at any size of data.
+ */
+export const sqlStatementsSent = (): number => statementsSent;
+
 export function dialectOf(databaseUrl: string): Dialect {
   return /^postgres(ql)?:\/\//.test(databaseUrl) ? 'postgresql' : 'sqlite';
 }
@@ -90,6 +99,10 @@ export async function openDatabase(
     await conn.execute('pragma synchronous = normal');
     await conn.execute('pragma foreign_keys = on');
   }
+  // knex reports every statement it sends on either driver, in transactions too; counting one costs an increment.
+  (orm.em as EntityManager).getKnex().on('query', () => {
+    statementsSent++;
+  });
   const em = () => orm.em.fork() as EntityManager;
   return {
     orm,

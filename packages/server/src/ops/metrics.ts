@@ -1,6 +1,7 @@
 import { ENVIRONMENTS } from '@gatehouse/domain';
 import type { FastifyInstance, onResponseHookHandler } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { sqlStatementsSent } from '../db/orm';
 
 /** A cache's monotonic counts, read at scrape time (`AccessState.cacheStats`). */
 export interface CacheStat {
@@ -80,6 +81,15 @@ export class ServerMetrics {
         for (const { route, byMethod } of routes)
           for (const [method, byStatus] of byMethod)
             for (const [status, n] of byStatus) this.inc({ route, method, status: String(status) }, n);
+      },
+    });
+    new Counter({
+      name: 'gatehouse_sql_statements_total',
+      help: 'SQL statements this process sent to its databases, transactions included.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(sqlStatementsSent());
       },
     });
     if (sources.cacheStats) this.cacheCounters(sources.cacheStats);
