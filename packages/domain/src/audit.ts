@@ -6,17 +6,69 @@ import { oneLineTextSchema } from './text';
 export const AUDIT_VIEWS = ['reviewer', 'developer', 'tenant'] as const;
 export type AuditView = (typeof AUDIT_VIEWS)[number];
 
+/** At most this many events, the newest, go into one CSV export of the trail. */
+export const AUDIT_EXPORT_LIMIT = 10_000;
+
+/** An id a filter names; left empty, it does not narrow. */
+const idFilter = z
+  .string()
+  .trim()
+  .max(100, 'At most 100 characters')
+  .transform((id) => id || undefined);
+
+/**
+ * The start of a text a filter matches, in any letter case: stored actor emails
+ * and actions are lower-case (work emails are lower-cased when an account is
+ * made), so the prefix is lower-cased once and compared as it is, which an
+ * index can serve. Left empty, it does not narrow.
+ */
+const prefixFilter = (max: number) =>
+  oneLineTextSchema(max).transform((text) => text.toLowerCase() || undefined);
+
+/** Whether `text` starts with a day of the calendar: no 30 February. */
+function isCalendarDay(text: string): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const date = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
+  return date.getUTCFullYear() === year && date.getUTCMonth() + 1 === month && date.getUTCDate() === day;
+}
+
+/**
+ * A moment bounding the trail: a date from the portals, or its ISO 8601 text
+ * (a day, or a day and time with its offset) in the export's URL.
+ */
+const momentFilter = z.union([z.date(), z.string()]).transform((value, ctx) => {
+  const date =
+    typeof value !== 'string' ? value : MOMENT.test(value) && isCalendarDay(value) ? new Date(value) : null;
+  if (!date || Number.isNaN(date.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'Enter a date like 2026-12-31' });
+    return z.NEVER;
+  }
+  return date;
+});
+const MOMENT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 /**
  * What narrows a view of the audit trail. The organization narrows only the
  * reviewer's view, the others being one organization's or its tenants' already.
+ * The actor and the action match by their start ("dev@" or "connection."), and
+ * both time bounds are inclusive.
  */
 export const auditFiltersSchema = z.object({
-  organizationId: z.string().max(100).optional(),
-  appId: z.string().max(100).optional(),
+  organizationId: idFilter.optional(),
+  appId: idFilter.optional(),
   tenantId: tenantIdSchema.optional(),
-  actor: oneLineTextSchema(254).optional(),
-  action: oneLineTextSchema(64).optional(),
-  from: z.date().optional(),
-  to: z.date().optional(),
+  actor: prefixFilter(254).optional(),
+  action: prefixFilter(64).optional(),
+  from: momentFilter.optional(),
+  to: momentFilter.optional(),
 });
-export type AuditFilters = z.infer<typeof auditFiltersSchema>;
+export type AuditFilters = z.output<typeof auditFiltersSchema>;
+
+/**
+ * One view of the trail and its filters: what a page of the trail and its CSV
+ * export (whose URL carries them as text) are both asked for.
+ */
+export const auditTrailQuerySchema = auditFiltersSchema.extend({
+  view: z.enum(AUDIT_VIEWS, { error: 'Choose the reviewer, developer or tenant view' }),
+});
+export type AuditTrailQuery = z.output<typeof auditTrailQuerySchema>;

@@ -1,4 +1,11 @@
-import { AUDIT_VIEWS, auditFiltersSchema, DomainError, notFound, tenantIdSchema } from '@gatehouse/domain';
+import {
+  AUDIT_VIEWS,
+  type AuditView,
+  auditFiltersSchema,
+  DomainError,
+  notFound,
+  tenantIdSchema,
+} from '@gatehouse/domain';
 import { z } from 'zod';
 import type { SessionUser } from './auth/sessions';
 import type { TrailReader } from './services/audit/trail';
@@ -70,23 +77,27 @@ export const reviewerProcedure = authedProcedure.use(({ ctx, next }) => {
 });
 
 /**
- * A reader of the audit trail through one of its views, each under the permission
+ * Whose part of the audit trail `user` reads through `view`, under the permission
  * it needs: the whole trail (reviewers), their organization's part (developers), or
- * their tenants' part, or one tenant's, named by the input's `tenantId` (tenant admins).
+ * their tenants' part, or the one tenant `tenantId` names (tenant admins; a tenant
+ * not theirs answers like a missing one). The portals' pages of the trail and its
+ * CSV export both ask here.
  */
+export function auditTrailReader(user: SessionUser, view: AuditView, tenantId?: string): TrailReader {
+  if (view === 'reviewer') {
+    permissions.reviewer(user, 'Only platform reviewers can read the whole audit trail.');
+    return { view: 'reviewer' };
+  }
+  if (view === 'developer')
+    return { view: 'developer', organizationId: permissions.developer(user).organizationId };
+  permissions.tenantAdmin(user);
+  if (tenantId) permissions.tenant(user, tenantId);
+  return { view: 'tenant', tenantIds: tenantId ? [tenantId] : user.tenantIds };
+}
+
+/** A reader of the audit trail through one of its views, named by the input's `view` (see auditTrailReader). */
 export const auditTrailProcedure = authedProcedure
   .input(z.object({ view: z.enum(AUDIT_VIEWS), tenantId: auditFiltersSchema.shape.tenantId }))
-  .use(({ ctx, input, next }) => {
-    let reader: TrailReader;
-    if (input.view === 'reviewer') {
-      permissions.reviewer(ctx.user, 'Only platform reviewers can read the whole audit trail.');
-      reader = { view: 'reviewer' };
-    } else if (input.view === 'developer') {
-      reader = { view: 'developer', organizationId: permissions.developer(ctx.user).organizationId };
-    } else {
-      permissions.tenantAdmin(ctx.user);
-      if (input.tenantId) permissions.tenant(ctx.user, input.tenantId);
-      reader = { view: 'tenant', tenantIds: input.tenantId ? [input.tenantId] : ctx.user.tenantIds };
-    }
-    return next({ ctx: { reader } });
-  });
+  .use(({ ctx, input, next }) =>
+    next({ ctx: { reader: auditTrailReader(ctx.user, input.view, input.tenantId) } }),
+  );

@@ -1,7 +1,7 @@
-import { auditFiltersSchema } from '@gatehouse/domain';
+import { auditTrailQuerySchema, pageInputSchema, pageOutputSchema } from '@gatehouse/domain';
 import { z } from 'zod';
 import { auditTrailProcedure } from '../../procedures';
-import { auditTrailCsv, auditTrailPage } from '../../services/audit/trail';
+import { auditTrailPage } from '../../services/audit/trail';
 import { router } from '../../trpc';
 
 const eventOutput = z.object({
@@ -19,28 +19,14 @@ const eventOutput = z.object({
 });
 
 export const auditRouter = router({
+  /**
+   * A page of the trail through one view, newest first, and the cursor of the next.
+   * Its CSV export is `GET /exports/audit.csv` (http/audit-export.ts), a download.
+   */
   list: auditTrailProcedure
-    .input(
-      auditFiltersSchema.extend({
-        page: z.number().int().min(1).max(100_000).default(1),
-        pageSize: z.number().int().min(1).max(200).default(50),
-      }),
-    )
-    .output(
-      z.object({
-        items: z.array(eventOutput),
-        page: z.number().int(),
-        pageSize: z.number().int(),
-        totalCount: z.number().int(),
-      }),
-    )
-    .query(({ ctx, input: { page, pageSize, ...filters } }) =>
-      auditTrailPage(ctx.em, ctx.reader, filters, { page, pageSize }),
+    .input(auditTrailQuerySchema.extend(pageInputSchema(50, 200).shape))
+    .output(pageOutputSchema(eventOutput))
+    .query(({ ctx, input: { view: _view, cursor, limit, ...filters } }) =>
+      auditTrailPage(ctx.em, ctx.reader, filters, { cursor, limit }),
     ),
-
-  /** The filtered trail as CSV (newest first, at most 10,000 events). */
-  exportCsv: auditTrailProcedure
-    .input(auditFiltersSchema)
-    .output(z.object({ filename: z.string(), csv: z.string(), rows: z.number().int() }))
-    .query(({ ctx, input }) => auditTrailCsv(ctx.em, ctx.reader, input)),
 });

@@ -1,27 +1,28 @@
-import { type AuditFilters, tenantFacingIdentity } from '@gatehouse/domain';
+import { type AuditFilters, type Page, tenantFacingIdentity } from '@gatehouse/domain';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, AuditEvent, type AuditEventEntity, Organization } from '../../db/entities';
-import { containsText, startsWithText } from '../../db/text-match';
+import { afterKey, decodeCursor, type KeysetOrder, pageFrom } from '../../db/keyset';
+import type { Dialect } from '../../db/orm';
+import { dialectOf, indexOf, isAnyOf, type Lead, leadOf, startsWith, type TrailReader } from './lead';
 
-/**
- * Whose part of the trail a caller reads, once their permission for the view is
- * checked: everything (reviewers), their organization's (developers), or their
- * tenants' (tenant admins).
- */
-export type TrailReader =
-  | { view: 'reviewer' }
-  | { view: 'developer'; organizationId: string }
-  | { view: 'tenant'; tenantIds: string[] };
+export type { TrailReader } from './lead';
 
-/** At most this many events go into one CSV export. */
-const EXPORT_LIMIT = 10_000;
+/** Newest first; the id settles ties in `at`, so pages neither repeat nor skip an event. */
+const NEWEST_FIRST: KeysetOrder = [
+  ['at', 'desc'],
+  ['id', 'desc'],
+];
 
 /**
  * The reader's own part of the trail, narrowed by the filters. Nobody sees anyone
  * else's: a tenant admin's reader names their tenants (or the one asked for) already.
  */
-function whereFor(reader: TrailReader, filters: AuditFilters): FilterQuery<AuditEventEntity> {
+function whereFor(
+  dialect: Dialect,
+  reader: TrailReader,
+  filters: AuditFilters,
+): FilterQuery<AuditEventEntity> {
   const where: Record<string, unknown> = {};
   if (reader.view === 'reviewer') {
     if (filters.organizationId) where.organizationId = filters.organizationId;
@@ -40,12 +41,49 @@ function whereFor(reader: TrailReader, filters: AuditFilters): FilterQuery<Audit
     };
   return {
     ...where,
-    ...(filters.actor ? containsText('actor_email', filters.actor) : {}),
-    ...(filters.action ? startsWithText('action', filters.action) : {}),
+    ...(filters.actor ? startsWith(dialect, 'actor_email', filters.actor) : {}),
+    ...(filters.action ? startsWith(dialect, 'action', filters.action) : {}),
   } as FilterQuery<AuditEventEntity>;
 }
 
-const newestFirst = { orderBy: { at: 'desc', id: 'asc' } } as const;
+/**
+ * The first `limit + 1` events of the reader's filtered trail after `cursor`, newest
+ * first, in one statement: one walk of the lead's index per value, each stopping
+ * after `limit + 1` rows, merged. SQLite keeps no statistics to choose an index by,
+ * so it is told which; PostgreSQL chooses by its own.
+ */
+async function readEvents(
+  em: EntityManager,
+  reader: TrailReader,
+  filters: AuditFilters,
+  lead: Lead,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<AuditEventEntity[]> {
+  const dialect = dialectOf(em);
+  const after = page.cursor ? decodeCursor(page.cursor, NEWEST_FIRST.length) : null;
+  const walk = (value?: string) => {
+    const where = [whereFor(dialect, reader, filters)];
+    if (lead.column && value !== undefined) where.push(isAnyOf(dialect, lead.column, [value]));
+    if (after) where.push(afterKey(NEWEST_FIRST, after));
+    const qb = em
+      .createQueryBuilder(AuditEvent, 'e')
+      .select('*')
+      .where({ $and: where } as FilterQuery<AuditEventEntity>)
+      .orderBy({ at: 'desc', id: 'desc' })
+      .limit(page.limit + 1);
+    if (dialect === 'sqlite') qb.indexHint(`indexed by ${indexOf(lead.column)}`);
+    return qb;
+  };
+  if (lead.values.length <= 1) return walk(lead.values[0]).getResultList();
+  const walks = lead.values.map((value) => walk(value).getKnexQuery().toSQL());
+  const rows: Record<string, unknown>[] = await em
+    .getConnection()
+    .execute(
+      `${walks.map((w, i) => `select * from (${w.sql}) as w${i}`).join(' union all ')} order by "at" desc, "id" desc limit ?`,
+      [...walks.flatMap((w) => w.bindings), page.limit + 1],
+    );
+  return rows.map((row) => em.map(AuditEvent, row));
+}
 
 /**
  * Names the trail's apps and organizations. Tenant admins read an app under its
@@ -62,7 +100,7 @@ async function withNames(em: EntityManager, events: AuditEventEntity[], reader: 
           { fields: ['id', 'name', 'homePageUrl', 'listedName', 'listedHomePageUrl'] },
         )
       : [],
-    orgIds.length ? em.find(Organization, { id: { $in: orgIds } }) : [],
+    orgIds.length ? em.find(Organization, { id: { $in: orgIds } }, { fields: ['id', 'name'] }) : [],
   ]);
   const appName = new Map(
     apps.map((a) => [a.id, reader.view === 'tenant' ? tenantFacingIdentity(a).name : a.name]),
@@ -83,51 +121,23 @@ async function withNames(em: EntityManager, events: AuditEventEntity[], reader: 
   }));
 }
 
-/** One page of the reader's trail, newest first. */
+/** An event of the trail as its reader sees it, with its app's and organization's names. */
+export type TrailEvent = Awaited<ReturnType<typeof withNames>>[number];
+
+/**
+ * One page of the reader's trail, newest first, and the cursor of the next:
+ * a few statements whatever the trail's size, none of them counting it.
+ */
 export async function auditTrailPage(
   em: EntityManager,
   reader: TrailReader,
   filters: AuditFilters,
-  page: { page: number; pageSize: number },
-) {
-  const [events, totalCount] = await em.findAndCount(AuditEvent, whereFor(reader, filters), {
-    ...newestFirst,
-    limit: page.pageSize,
-    offset: (page.page - 1) * page.pageSize,
-  });
-  return { items: await withNames(em, events, reader), ...page, totalCount };
-}
-
-const csvCell = (value: unknown) => {
-  const text =
-    value === null || value === undefined
-      ? ''
-      : typeof value === 'string'
-        ? value
-        : value instanceof Date
-          ? value.toISOString()
-          : JSON.stringify(value);
-  // Quote always; neutralise spreadsheet formulas.
-  const safe = /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-  return `"${safe.replace(/"/g, '""')}"`;
-};
-
-/** The reader's filtered trail as CSV, newest first, at most `EXPORT_LIMIT` events. */
-export async function auditTrailCsv(em: EntityManager, reader: TrailReader, filters: AuditFilters) {
-  const events = await withNames(
-    em,
-    await em.find(AuditEvent, whereFor(reader, filters), { ...newestFirst, limit: EXPORT_LIMIT }),
-    reader,
-  );
-  const header = ['at', 'actor', 'action', 'organization', 'app', 'app_id', 'tenant', 'before', 'after'];
-  const lines = events.map((e) =>
-    [e.at, e.actorEmail, e.action, e.organizationName, e.appName, e.appId, e.tenantId, e.before, e.after]
-      .map(csvCell)
-      .join(','),
-  );
-  return {
-    filename: `gatehouse-audit-${new Date().toISOString().slice(0, 10)}.csv`,
-    csv: `${[header.join(','), ...lines].join('\r\n')}\r\n`,
-    rows: events.length,
-  };
+  page: { cursor?: string | undefined; limit: number },
+): Promise<Page<TrailEvent>> {
+  // A malformed cursor is refused before any statement runs.
+  if (page.cursor) decodeCursor(page.cursor, NEWEST_FIRST.length);
+  const lead = await leadOf(em, reader, filters);
+  if (!lead) return { items: [], nextCursor: null };
+  const events = pageFrom(await readEvents(em, reader, filters, lead, page), page.limit, (e) => [e.at, e.id]);
+  return { items: await withNames(em, events.items, reader), nextCursor: events.nextCursor };
 }
