@@ -21,6 +21,7 @@ import { rateLimiters } from '../resource-api/shared-rate-limit';
 import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
+import { auditExport } from './audit-export';
 import { RequestLog, requestIdOf, serializeError } from './log';
 import { sendProblem } from './problem';
 import { restEdge } from './rest-edge';
@@ -212,6 +213,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         },
       } satisfies FastifyTRPCPluginOptions<AppRouter>['trpcOptions'],
     });
+    await portal.register(auditExport, { db: options.db });
   });
 
   // The built SPAs: the admin console under /admin/, the developer portal at /. Missing builds are skipped (API-only tests).
@@ -235,7 +237,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   // Client-side routes of an SPA load its index page; API paths never do, they answer a JSON 404: those of
   // the portals' API, the REST edge's environments, and an unknown environment's (`/staging/connect/…`).
   const apiPath =
-    /^\/(trpc|integration|production|healthz|readyz|\.well-known)(\/|$)|^\/[^/]+\/(api|connect|\.well-known)(\/|$)/;
+    /^\/(trpc|exports|integration|production|healthz|readyz|\.well-known)(\/|$)|^\/[^/]+\/(api|connect|\.well-known)(\/|$)/;
   app.setNotFoundHandler((request, reply) => {
     const pathname = request.url.split('?')[0] ?? '';
     const spa =
