@@ -70,7 +70,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   }
 
   async function view(appId: string, tenantId: string, environment: 'integration' | 'production') {
-    const row = (await (await fresh(DEV)).apps.connections({ appId })).find(
+    const row = (await (await fresh(DEV)).apps.connections({ appId })).items.find(
       (r) => r.tenantId === tenantId && r.environment === environment,
     );
     if (!row) throw new Error(`no View Connections row for ${tenantId} ${environment}`);
@@ -163,7 +163,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
   describe('View Connections', () => {
     it('shows every listed tenant per environment, following the admins’ decisions', async () => {
       const app = await newApp();
-      const initial = await dev.apps.connections({ appId: app.id });
+      const { items: initial } = await dev.apps.connections({ appId: app.id });
       expect(initial.map((r) => [r.tenantId, r.environment]).sort()).toEqual(
         [
           [TENANT2, 'integration'],
@@ -251,7 +251,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
         scopes: V1,
       });
       const theirIssued = await allow(ADMIN, TENANT, theirs.id);
-      const rows = await dev.apps.connections({ appId: mine.id });
+      const { items: rows } = await dev.apps.connections({ appId: mine.id });
       expect(rows.every((r) => r.state === 'not_connected')).toBe(true);
       expect(JSON.stringify(rows)).not.toContain(theirIssued.clientId);
     });
@@ -263,7 +263,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       const issued = await allow(ADMIN, TENANT, app.id);
       await dev.apps.removeTenant({ appId: app.id, tenantId: TENANT });
 
-      const rows = await (await fresh(DEV)).apps.connections({ appId: app.id });
+      const { items: rows } = await (await fresh(DEV)).apps.connections({ appId: app.id });
       expect(rows.map((r) => [r.tenantId, r.environment, r.state, r.offered])).toEqual([
         [TENANT, 'integration', 'connected', false],
         [TENANT, 'production', 'not_connected', false],
@@ -271,9 +271,9 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
       expect(rows[0]).toMatchObject({ version: 1, scopesInPlay: app.scopes, clientId: issued.clientId });
 
       const admin = await fresh(ADMIN);
-      const listed = (await admin.connections.list({ tenantId: TENANT, environment: 'integration' })).find(
-        (c) => c.id === issued.connection.id,
-      );
+      const listed = (
+        await admin.connections.list({ tenantId: TENANT, environment: 'integration' })
+      ).items.find((c) => c.id === issued.connection.id);
       expect(listed).toMatchObject({ status: 'connected', offered: false });
       expect(await admin.connections.get({ connectionId: issued.connection.id })).toMatchObject({
         status: 'connected',
@@ -283,7 +283,7 @@ describe.each(dialects)('View Connections and developer-generated secrets on %s'
 
       // No longer offered: it cannot be connected anew in the other environment.
       expect(
-        (await admin.connections.available({ tenantId: TENANT, environment: 'production' })).map(
+        (await admin.connections.available({ tenantId: TENANT, environment: 'production' })).items.map(
           (a) => a.appId,
         ),
       ).not.toContain(app.id);

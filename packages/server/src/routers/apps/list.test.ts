@@ -1,6 +1,16 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import {
+  type Caller,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  rejection,
+  rejectionWithoutChange,
+  type TestDatabase,
+} from '#test/harness';
+import { App, AuditEvent, User } from '../../db/entities';
+import { sqlStatementsSent } from '../../db/orm';
 
 const base = {
   homePageUrl: 'https://acme.example',
@@ -10,34 +20,53 @@ const base = {
   scopes: ['tn.crm.customers:r'],
 };
 
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  const error = await call.then(
-    () => new Error('expected the call to fail'),
-    (error: unknown) => error,
-  );
-  if (!(error instanceof TRPCError)) throw error;
-  return error.code;
+type ListInput = Parameters<Caller['apps']['list']>[0];
+
+/** Every page of My Apps for `input`, first to last, as the Next button walks them. */
+async function walk(caller: Caller, input: ListInput) {
+  const pages: Awaited<ReturnType<Caller['apps']['list']>>[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await caller.apps.list({ ...input, cursor });
+    pages.push(page);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && pages.length < 100);
+  return pages;
 }
 
-/** My Apps: one organization's apps, newest first, paged and searchable. Its own database, so counts are exact. */
+/** My Apps: one organization's apps, newest first, a page at a time, searchable. Its own database, so lists are exact. */
 describe.each(dialects)('apps.list on %s', (dialect) => {
   let t: TestDatabase;
-  let dev: Awaited<ReturnType<TestDatabase['as']>>;
-  let dev2: Awaited<ReturnType<TestDatabase['as']>>;
+  let dev: Caller;
+  let dev2: Caller;
+  let organizationId: string;
   const fleet: { id: string; name: string }[] = [];
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
     dev = await t.as(DEV);
     dev2 = await t.as(DEV2);
+    organizationId = (await t.db.em().findOneOrFail(User, { email: DEV })).organization!.id;
   });
   afterAll(async () => t?.close());
 
-  it('starts empty', async () => {
-    expect(await dev.apps.list({})).toEqual({ items: [], page: 1, pageSize: 20, totalCount: 0 });
+  /** The organization's live apps as My Apps must order them. */
+  async function expectedOrder(): Promise<string[]> {
+    const apps = await t.db
+      .em()
+      .find(
+        App,
+        { organization: organizationId, deletedAt: null },
+        { orderBy: { createdAt: 'desc', id: 'desc' } },
+      );
+    return apps.map((a) => a.id);
+  }
+
+  it('starts empty, with no next page', async () => {
+    expect(await dev.apps.list({})).toEqual({ items: [], nextCursor: null });
   });
 
-  it('pages 25 apps into 10 + 10 + 5 with no overlap, newest first', async () => {
+  it('walks every app once, newest first, apps made in the same instant included', async () => {
     for (let n = 1; n <= 25; n++) {
       const name = `Fleet Tracker ${String(n).padStart(2, '0')}`;
       const app = await dev.apps.create({
@@ -48,27 +77,46 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
       });
       fleet.push({ id: app.id, name });
     }
-    const pages = await Promise.all([1, 2, 3, 4].map((page) => dev.apps.list({ page, pageSize: 10 })));
-    expect(pages.map((p) => p.items.length)).toEqual([10, 10, 5, 0]);
-    for (const [index, page] of pages.entries()) {
-      expect(page.totalCount).toBe(25);
-      expect(page.page).toBe(index + 1);
-      expect(page.pageSize).toBe(10);
-    }
+    // Ten apps share one moment, across page boundaries: the id settles their order.
+    const tie = new Date(Date.now() - 60_000);
+    await t.db
+      .em()
+      .nativeUpdate(App, { id: { $in: fleet.slice(5, 15).map((a) => a.id) } }, { createdAt: tie });
+
+    const pages = await walk(dev, { limit: 4 });
+    expect(pages.map((p) => p.items.length)).toEqual([4, 4, 4, 4, 4, 4, 1]);
+    expect(pages.at(-1)!.nextCursor).toBeNull();
     const ids = pages.flatMap((p) => p.items.map((a) => a.id));
+    expect(ids).toEqual(await expectedOrder());
     expect(new Set(ids).size).toBe(25);
-    expect([...ids].sort()).toEqual(fleet.map((a) => a.id).sort());
     const created = pages.flatMap((p) => p.items.map((a) => a.createdAt.getTime()));
     expect(created).toEqual([...created].sort((a, b) => b - a));
-    // The newest is on the first page, the oldest on the last.
-    expect(pages[0]!.items.map((a) => a.id)).toContain(fleet[24]!.id);
-    expect(pages[2]!.items.map((a) => a.id)).toContain(fleet[0]!.id);
+  });
+
+  it('shows 20 apps a page unless asked otherwise, and one page when all fit', async () => {
+    const first = await dev.apps.list({});
+    expect(first.items).toHaveLength(20);
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect((await dev.apps.list({ cursor: first.nextCursor! })).items).toHaveLength(5);
+    expect((await dev.apps.list({ limit: 100 })).nextCursor).toBeNull();
+  });
+
+  it('costs the same SQL statements on the first page, a late page and a search', async () => {
+    const statements = async (input: ListInput) => {
+      const before = sqlStatementsSent();
+      await dev.apps.list(input);
+      return sqlStatementsSent() - before;
+    };
+    const late = (await walk(dev, { limit: 4 })).at(-2)!.nextCursor!;
+    const first = await statements({ limit: 4 });
+    expect(await statements({ limit: 4, cursor: late })).toBe(first);
+    expect(await statements({ limit: 4, search: 'Tracker 1' })).toBe(first);
   });
 
   it('summarizes each app: kind, review status, latest version, tenant count', async () => {
     const target = fleet[6]!; // Fleet Tracker 07: public, three tenants
     await dev.apps.saveScopes({ appId: target.id, scopes: ['tn.crm.customers:w'] });
-    const items = (await dev.apps.list({ pageSize: 100 })).items;
+    const items = (await dev.apps.list({ limit: 100 })).items;
     expect(items.find((a) => a.id === target.id)).toMatchObject({
       name: 'Fleet Tracker 07',
       kind: 'public',
@@ -91,27 +139,20 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
     await dev.apps.delete({ appId: bare.id, confirmName: 'Bare App' });
   });
 
-  it('searches by name', async () => {
-    const result = await dev.apps.list({ search: 'Tracker 1', pageSize: 100 });
-    expect(result.totalCount).toBe(10);
-    expect(result.items.map((a) => a.name).sort()).toEqual(
+  it('searches by name in any letter case, a page at a time', async () => {
+    const pages = await walk(dev, { search: 'Tracker 1', limit: 4 });
+    expect(pages.map((p) => p.items.length)).toEqual([4, 4, 2]);
+    expect(pages.flatMap((p) => p.items.map((a) => a.name)).sort()).toEqual(
       Array.from({ length: 10 }, (_, i) => `Fleet Tracker 1${i}`),
     );
     expect((await dev.apps.list({ search: '  Tracker 25  ' })).items.map((a) => a.name)).toEqual([
       'Fleet Tracker 25',
     ]);
-    expect(await dev.apps.list({ search: 'no such app' })).toMatchObject({ items: [], totalCount: 0 });
-    // Search and paging together.
-    const second = await dev.apps.list({ search: 'Tracker 1', page: 2, pageSize: 4 });
-    expect(second.totalCount).toBe(10);
-    expect(second.items).toHaveLength(4);
-  });
-
-  it('searches without regard to letter case, on every database', async () => {
-    expect((await dev.apps.list({ search: 'fleet tracker 2', pageSize: 100 })).totalCount).toBe(6);
+    expect((await dev.apps.list({ search: 'fleet tracker 2', limit: 100 })).items).toHaveLength(6);
     expect((await dev.apps.list({ search: 'FLEET TRACKER 25' })).items.map((a) => a.name)).toEqual([
       'Fleet Tracker 25',
     ]);
+    expect(await dev.apps.list({ search: 'no such app' })).toEqual({ items: [], nextCursor: null });
   });
 
   it('treats % and _ in a search as plain characters', async () => {
@@ -134,38 +175,61 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
     });
   });
 
-  it('leaves deleted apps out of the items and the count', async () => {
+  it('leaves deleted apps out of every page and search', async () => {
     await dev.apps.delete({ appId: fleet[0]!.id, confirmName: fleet[0]!.name });
-    const result = await dev.apps.list({ pageSize: 100 });
-    expect(result.totalCount).toBe(24);
-    expect(result.items.map((a) => a.id)).not.toContain(fleet[0]!.id);
-    expect((await dev.apps.list({ search: 'Fleet Tracker 01' })).totalCount).toBe(0);
+    const ids = (await walk(dev, { limit: 7 })).flatMap((p) => p.items.map((a) => a.id));
+    expect(ids).toHaveLength(24);
+    expect(ids).not.toContain(fleet[0]!.id);
+    expect((await dev.apps.list({ search: 'Fleet Tracker 01' })).items).toEqual([]);
   });
 
   it("never shows one organization's apps to another", async () => {
-    expect(await dev2.apps.list({ pageSize: 100 })).toMatchObject({ items: [], totalCount: 0 });
-    expect((await dev2.apps.list({ search: 'Fleet' })).totalCount).toBe(0);
+    expect(await dev2.apps.list({ limit: 100 })).toEqual({ items: [], nextCursor: null });
     const theirs = await dev2.apps.create({ ...base, name: 'Fleet Tracker Rival' });
     expect((await dev2.apps.list({ search: 'Fleet' })).items.map((a) => a.id)).toEqual([theirs.id]);
-    const ours = await dev.apps.list({ pageSize: 100 });
-    expect(ours.totalCount).toBe(24);
-    expect(ours.items.map((a) => a.id)).not.toContain(theirs.id);
+    const ours = (await walk(dev, { limit: 100 })).flatMap((p) => p.items.map((a) => a.id));
+    expect(ours).toHaveLength(24);
+    expect(ours).not.toContain(theirs.id);
+  });
+
+  it('refuses a page link it did not make, or one of another list, and changes nothing', async () => {
+    await dev2.apps.create({ ...base, name: 'Second Rival' });
+    const theirCursor = (await dev2.apps.list({ limit: 1 })).nextCursor!;
+    const otherSearch = (await dev.apps.list({ search: 'Tracker', limit: 2 })).nextCursor!;
+    const versionsCursor = await (async () => {
+      const app = fleet[6]!; // two versions
+      return (await dev.apps.versions({ appId: app.id, limit: 1 })).nextCursor!;
+    })();
+    const state = async () => ({
+      apps: await t.db.em().count(App, {}),
+      audit: await t.db.em().count(AuditEvent, {}),
+    });
+    for (const [label, input] of [
+      ['garbage', { cursor: 'not-a-cursor' }],
+      ['valid base64, not a cursor', { cursor: Buffer.from('[1,2]').toString('base64url') }],
+      ["another organization's", { cursor: theirCursor }],
+      ['another search', { cursor: otherSearch, search: 'Fleet' }],
+      ['another search, or none', { cursor: otherSearch }],
+      ['version history', { cursor: versionsCursor }],
+    ] as const) {
+      const failure = await rejectionWithoutChange(state, () => dev.apps.list(input));
+      expect(failure.code, label).toBe('BAD_REQUEST');
+      expect(failure.message, label).toMatch(/Start again from the first page/);
+    }
+    // The same cursor continues its own list.
+    expect((await dev.apps.list({ cursor: otherSearch, search: 'Tracker', limit: 2 })).items).toHaveLength(2);
   });
 
   it('refuses paging outside its bounds', async () => {
     for (const input of [
-      { page: 0 },
-      { pageSize: 0 },
-      { pageSize: 101 },
-      { page: 1.5 },
+      { limit: 0 },
+      { limit: 101 },
+      { limit: 1.5 },
+      { cursor: '' },
+      { cursor: 'has spaces' },
       { search: 'x'.repeat(101) },
     ]) {
-      expect(await codeOf(dev.apps.list(input)), JSON.stringify(input)).toBe('BAD_REQUEST');
+      expect((await rejection(dev.apps.list(input))).code, JSON.stringify(input)).toBe('BAD_REQUEST');
     }
-    expect(await dev.apps.list({ page: 99, pageSize: 10 })).toMatchObject({
-      items: [],
-      totalCount: 24,
-      page: 99,
-    });
   });
 });

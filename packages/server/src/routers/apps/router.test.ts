@@ -32,6 +32,7 @@ const MALFORMED_IDS = ['not-a-uuid', '', "' or 1=1 --", '../../apps', '12345'];
 const onApp: Record<string, (caller: Caller, appId: string) => Promise<unknown>> = {
   get: (c, appId) => c.apps.get({ appId }),
   versions: (c, appId) => c.apps.versions({ appId }),
+  usage: (c, appId) => c.apps.usage({ appId, days: 30 }),
   saveScopes: (c, appId) => c.apps.saveScopes({ appId, scopes: ['tn.acc.invoices:r'] }),
   addTenant: (c, appId) => c.apps.addTenant({ appId, tenantId: '100200300' }),
   removeTenant: (c, appId) => c.apps.removeTenant({ appId, tenantId: '985798691' }),
@@ -149,11 +150,10 @@ describe.each(dialects)('apps router on %s', (dialect) => {
 
     it("keeps another organization's apps out of its list, search included", async () => {
       const theirs = await dev2.apps.create({ ...base, name: 'Other Co Tracker' });
-      const list = await dev2.apps.list({ pageSize: 100 });
-      expect(list.items.map((a) => a.id)).toEqual([theirs.id]);
-      expect(list.totalCount).toBe(1);
+      const list = await dev2.apps.list({ limit: 100 });
+      expect(list).toEqual({ items: [expect.objectContaining({ id: theirs.id })], nextCursor: null });
       expect((await dev2.apps.list({ search: 'Guarded' })).items).toEqual([]);
-      expect((await dev.apps.list({ pageSize: 100 })).items.map((a) => a.id)).not.toContain(theirs.id);
+      expect((await dev.apps.list({ limit: 100 })).items.map((a) => a.id)).not.toContain(theirs.id);
       expect((await rejection(dev.apps.get({ appId: theirs.id }))).code).toBe('NOT_FOUND');
     });
 
@@ -194,7 +194,8 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       });
       expect(created.appKey).toMatch(/^ghak_[A-Za-z0-9_-]{32,}$/);
       expect(await (await fresh(DEV)).apps.get({ appId: created.id })).toEqual(created);
-      const versions = await dev.apps.versions({ appId: created.id });
+      const { items: versions, nextCursor } = await dev.apps.versions({ appId: created.id });
+      expect(nextCursor).toBeNull();
       expect(versions).toHaveLength(1);
       expect(versions[0]).toMatchObject({
         number: 1,
@@ -431,7 +432,7 @@ describe.each(dialects)('apps router on %s', (dialect) => {
         scopes: ['tn.acc.invoices:r', 'tn.acc.invoices:w'],
       });
 
-      const versions = await (await fresh(DEV)).apps.versions({ appId: app.id });
+      const { items: versions } = await (await fresh(DEV)).apps.versions({ appId: app.id });
       expect(versions.map((v) => v.number)).toEqual([3, 2, 1]);
       expect(
         versions.map(({ number, scopes, added, removed, createdBy }) => ({
@@ -476,7 +477,7 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       await dev.apps.saveScopes({ appId: app.id, scopes: base.scopes });
       await dev.apps.addTenant({ appId: app.id, tenantId: '100200300' });
       await dev.apps.removeTenant({ appId: app.id, tenantId: '985798691' });
-      expect((await dev.apps.versions({ appId: app.id })).map((v) => v.number)).toEqual([1]);
+      expect((await dev.apps.versions({ appId: app.id })).items.map((v) => v.number)).toEqual([1]);
     });
   });
 
@@ -619,8 +620,8 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       });
 
       const portal = await fresh(DEV);
-      expect((await portal.apps.list({ pageSize: 100 })).items.map((a) => a.id)).not.toContain(app.id);
-      expect((await portal.apps.list({ search: 'Delete Me' })).totalCount).toBe(0);
+      expect((await portal.apps.list({ limit: 100 })).items.map((a) => a.id)).not.toContain(app.id);
+      expect((await portal.apps.list({ search: 'Delete Me' })).items).toEqual([]);
       expect((await rejection(portal.apps.get({ appId: app.id }))).code).toBe('NOT_FOUND');
 
       const row = await t.db.em().findOneOrFail(App, { id: app.id });
@@ -703,6 +704,8 @@ describe.each(dialects)('apps router on %s', (dialect) => {
       const before = await counts();
       await dev.apps.get({ appId: app.id });
       await dev.apps.versions({ appId: app.id });
+      await dev.apps.connections({ appId: app.id });
+      await dev.apps.usage({ appId: app.id, days: 30 });
       await dev.apps.list({});
       expect(await counts()).toEqual(before);
     });

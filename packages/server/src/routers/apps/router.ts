@@ -10,10 +10,11 @@ import { usageReport } from '../../services/apps/usage';
 import { listVersions, saveScopes } from '../../services/apps/versions';
 import { router } from '../../trpc';
 import {
-  appConnectionOutput,
   appDetailOutput,
   appIdInput,
   appListOutput,
+  connectionsInput,
+  connectionsOutput,
   deleteAppInput,
   generatedSecretOutput,
   generateSecretInput,
@@ -25,7 +26,8 @@ import {
   updateDetailsInput,
   usageInput,
   usageOutput,
-  versionOutput,
+  versionsInput,
+  versionsOutput,
 } from './schemas';
 
 export const appsRouter = router({
@@ -70,14 +72,14 @@ export const appsRouter = router({
     .mutation(({ ctx, input }) => removeTenant(ctx.em, ctx.developer, input)),
 
   versions: developerProcedure
-    .input(appIdInput)
-    .output(z.array(versionOutput))
-    .query(({ ctx, input }) => listVersions(ctx.em, ctx.developer, input.appId)),
+    .input(versionsInput)
+    .output(versionsOutput)
+    .query(({ ctx, input }) => listVersions(ctx.em, ctx.developer, input)),
 
   connections: developerProcedure
-    .input(appIdInput)
-    .output(z.array(appConnectionOutput))
-    .query(({ ctx, input }) => appConnections(ctx.em, ctx.developer, input.appId)),
+    .input(connectionsInput)
+    .output(connectionsOutput)
+    .query(({ ctx, input }) => appConnections(ctx.em, ctx.developer, input)),
 
   generateSecret: developerProcedure
     .input(generateSecretInput)

@@ -8,22 +8,23 @@ import {
   ENVIRONMENTS,
   environmentSchema,
   homePageUrlSchema,
+  LIMITS,
   oneLineTextSchema,
+  pageInputSchema,
+  pageOutputSchema,
   REVIEW_STATUSES,
   scopesSchema,
   tenantIdSchema,
   USAGE_OUTCOMES,
+  type UsageOutcome,
 } from '@gatehouse/domain';
 import { z } from 'zod';
 
 /** Any string: an id that is malformed, foreign or missing all answer NOT_FOUND alike. */
 export const appIdInput = z.object({ appId: z.string().max(100) });
 
-export const listAppsInput = z.object({
-  page: z.number().int().min(1).max(100_000).default(1),
-  pageSize: z.number().int().min(1).max(100).default(20),
-  search: oneLineTextSchema(100).optional(),
-});
+/** My Apps: a page of the organization's apps, newest first; the search matches names in any letter case. */
+export const listAppsInput = pageInputSchema(20, 100).extend({ search: oneLineTextSchema(100).optional() });
 
 export const updateDetailsInput = appIdInput.extend({
   name: appNameSchema,
@@ -50,12 +51,7 @@ export const appSummaryOutput = z.object({
   createdAt: z.date(),
 });
 
-export const appListOutput = z.object({
-  items: z.array(appSummaryOutput),
-  page: z.number().int(),
-  pageSize: z.number().int(),
-  totalCount: z.number().int(),
-});
+export const appListOutput = pageOutputSchema(appSummaryOutput);
 
 export const appDetailOutput = z.object({
   id: z.string(),
@@ -99,6 +95,11 @@ export const versionOutput = z.object({
   removed: z.array(z.string()),
 });
 
+/** Version history: a page of versions, newest first. */
+export const versionsInput = appIdInput.extend(pageInputSchema(20, 100).shape);
+
+export const versionsOutput = pageOutputSchema(versionOutput);
+
 export const generateSecretInput = appIdInput.extend({
   tenantId: tenantIdSchema,
   environment: environmentSchema,
@@ -120,23 +121,58 @@ export const appConnectionOutput = z.object({
   canGenerateSecret: z.boolean(),
 });
 
+/** View Connections: a page of tenants (`limit` of them, each in both environments), by Tenant ID. */
+export const connectionsInput = appIdInput.extend({
+  ...pageInputSchema(50, 100).shape,
+  /** The start of a Tenant ID. */
+  search: z
+    .string()
+    .trim()
+    .regex(/^\d*$/, 'A Tenant ID is a number, like 985798691')
+    .max(LIMITS.tenantIdDigits, `A Tenant ID has at most ${LIMITS.tenantIdDigits} digits`)
+    .optional(),
+});
+
+export const connectionsOutput = pageOutputSchema(appConnectionOutput);
+
 export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });
 
-export const usageInput = appIdInput.extend({ days: z.number().int().min(1).max(90).default(30) });
+const outcomeCounts = z.object(
+  Object.fromEntries(USAGE_OUTCOMES.map((outcome) => [outcome, z.number().int()])) as Record<
+    UsageOutcome,
+    z.ZodNumber
+  >,
+);
+
+/** The usage report of the last `days` days, narrowed to one tenant, environment or endpoint when given. */
+export const usageInput = appIdInput.extend({
+  days: z.number().int().min(1).max(90).default(30),
+  /** The empty Tenant ID is the calls that proved no tenant. */
+  tenantId: z.string().regex(/^\d*$/).max(LIMITS.tenantIdDigits).optional(),
+  environment: environmentSchema.optional(),
+  endpoint: z.string().max(120).optional(),
+});
 
 export const usageOutput = z.object({
   from: z.string(),
   to: z.string(),
-  /** More rows matched than the report holds; the oldest days were left out. */
-  truncated: z.boolean(),
-  rows: z.array(
+  /** Calls per day by outcome, oldest first; days without calls are left out. */
+  days: z.array(z.object({ day: z.string(), calls: outcomeCounts })),
+  /** Calls by tenant, environment and endpoint, busiest first. */
+  lines: z.array(
     z.object({
-      day: z.string(),
       tenantId: z.string(),
       environment: z.enum(ENVIRONMENTS),
       endpoint: z.string(),
-      outcome: z.enum(USAGE_OUTCOMES),
-      calls: z.number().int(),
+      calls: outcomeCounts,
     }),
   ),
+  /** More lines had calls than the report holds; the quietest were left out. */
+  moreLines: z.boolean(),
+  /** The Tenant IDs with calls in the period, in order ('' for calls that proved no tenant), whatever the filters. */
+  tenants: z.array(z.string()),
+  /** More tenants had calls than the report lists. */
+  moreTenants: z.boolean(),
+  /** The endpoints with calls in the period, in order, whatever the filters. */
+  endpoints: z.array(z.string()),
 });

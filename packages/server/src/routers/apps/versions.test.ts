@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { DEV, DEV2, dialects, openTestDatabase, rejection, type TestDatabase } from '#test/harness';
 import { App, AppVersion } from '../../db/entities';
 
 const base = {
@@ -58,5 +58,60 @@ describe.each(dialects)('versions on %s', (dialect) => {
     expect(results.filter((r) => r.changed)).toHaveLength(1);
     expect(results.every((r) => r.version === 2)).toBe(true);
     expect((await t.db.em().findOneOrFail(App, { id: app.id })).latestVersion).toBe(2);
+  });
+
+  it('pages the history newest first, each version with its change against the one before', async () => {
+    const dev = await t.as(DEV);
+    const app = await dev.apps.create({ ...base, name: 'Long History' });
+    // Versions 2–12 each add one scope to version 1's, or take it away again: every change is known.
+    const extra = ['tn.acc.invoices:r', 'tn.acc.payments:r', 'tn.crm.leads:r', 'tn.jpm.jobs:r'];
+    const scopesOf = (n: number) => (n === 1 ? base.scopes : [...base.scopes, extra[n % extra.length]!]);
+    for (let n = 2; n <= 12; n++) await dev.apps.saveScopes({ appId: app.id, scopes: scopesOf(n) });
+
+    const pages: Awaited<ReturnType<typeof dev.apps.versions>>[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await dev.apps.versions({ appId: app.id, limit: 5, cursor });
+      pages.push(page);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(pages.map((p) => p.items.map((v) => v.number))).toEqual([
+      [12, 11, 10, 9, 8],
+      [7, 6, 5, 4, 3],
+      [2, 1],
+    ]);
+    const versions = pages.flatMap((p) => p.items);
+    for (const version of versions) {
+      const before = version.number === 1 ? [] : scopesOf(version.number - 1);
+      const after = scopesOf(version.number);
+      expect([...version.scopes].sort(), `version ${version.number}`).toEqual([...after].sort());
+      expect(version.added, `version ${version.number}`).toEqual(after.filter((s) => !before.includes(s)));
+      expect(version.removed, `version ${version.number}`).toEqual(before.filter((s) => !after.includes(s)));
+    }
+    // A page of the default size holds them all.
+    expect((await dev.apps.versions({ appId: app.id })).items.map((v) => v.number)).toHaveLength(12);
+  });
+
+  it("refuses another list's page link, and another organization's app, as before", async () => {
+    const dev = await t.as(DEV);
+    const first = await dev.apps.create({ ...base, name: 'First History' });
+    const second = await dev.apps.create({ ...base, name: 'Second History' });
+    for (const app of [first, second])
+      await dev.apps.saveScopes({ appId: app.id, scopes: ['tn.crm.customers:w'] });
+    const cursor = (await dev.apps.versions({ appId: first.id, limit: 1 })).nextCursor!;
+    expect(
+      (await dev.apps.versions({ appId: first.id, limit: 1, cursor })).items.map((v) => v.number),
+    ).toEqual([1]);
+    for (const bad of [cursor.slice(1), 'garbage', (await dev.apps.list({ limit: 1 })).nextCursor!]) {
+      const failure = await rejection(dev.apps.versions({ appId: first.id, cursor: bad }));
+      expect(failure).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/first page/) });
+    }
+    const failure = await rejection(dev.apps.versions({ appId: second.id, cursor }));
+    expect(failure).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/another list/) });
+    expect((await rejection((await t.as(DEV2)).apps.versions({ appId: first.id, cursor }))).code).toBe(
+      'NOT_FOUND',
+    );
+    for (const limit of [0, 101])
+      expect((await rejection(dev.apps.versions({ appId: first.id, limit }))).code).toBe('BAD_REQUEST');
   });
 });

@@ -24,7 +24,7 @@ describe.each(dialects)('developer connection service on %s', (dialect) => {
       appId: app.id,
       credentialsIssuer: 'developer',
     });
-    const rows = await appConnections(t.db.em(), dev, app.id);
+    const { items: rows } = await appConnections(t.db.em(), dev, { appId: app.id, limit: 50 });
     expect(rows.map((r) => [r.environment, r.state, r.canGenerateSecret])).toEqual([
       ['integration', 'connected', true],
       ['production', 'not_connected', false],

@@ -11,21 +11,42 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { AppVersion, Connection } from '../../db/entities';
 import { auditConnection, changeConnections } from '../connections/changes';
 import { rotateSecrets } from '../connections/secrets';
-import { findOwnedApp, type OrganizationMember, tenantIdsOf } from './queries';
+import { connectionTenantsPage } from './connection-tenants';
+import { listPage, listTag, readListCursor } from './cursors';
+import { findOwnedApp, type OrganizationMember } from './queries';
 
-/** View Connections: every listed tenant per environment, with the version and scopes in play. */
-export async function appConnections(em: EntityManager, developer: OrganizationMember, appId: string) {
-  const app = await findOwnedApp(em, developer.organizationId, appId);
-  const [listed, connections, versions] = await Promise.all([
-    tenantIdsOf(em, app.id),
-    em.find(Connection, { app: app.id }, { populate: ['tenant'] }),
-    em.find(AppVersion, { app: app.id }),
-  ]);
+/**
+ * View Connections, a page of tenants at a time: each tenant the app lists or
+ * that still holds a connection (a Tenant ID removed from the app shows while
+ * its connection remains), in both environments, with the version and scopes
+ * in play. Ordered by Tenant ID; a search keeps the Tenant IDs that start with
+ * it. Three queries whatever the number of tenants: the page's tenants, their
+ * connections and the versions those are on.
+ */
+export async function appConnections(
+  em: EntityManager,
+  developer: OrganizationMember,
+  input: { appId: string; cursor?: string | undefined; limit: number; search?: string | undefined },
+) {
+  const app = await findOwnedApp(em, developer.organizationId, input.appId);
+  const search = input.search || undefined;
+  const tag = listTag('apps.connections', app.id, search);
+  const after = input.cursor ? String(readListCursor(tag, input.cursor, ['text'])[0]) : undefined;
+  const tenants = await connectionTenantsPage(em, app.id, { after, search, limit: input.limit });
+  const page = listPage(tag, tenants, input.limit, (tenant) => [tenant.tenantId]);
+  const tenantIds = page.items.map((tenant) => tenant.tenantId);
+  const connections = tenantIds.length
+    ? await em.find(
+        Connection,
+        { app: app.id, tenant: { $in: tenantIds } },
+        { populate: ['tenant'], strategy: 'joined' },
+      )
+    : [];
+  const inPlay = [...new Set(connections.flatMap((c) => (c.acceptedVersion ? [c.acceptedVersion] : [])))];
+  const versions = inPlay.length ? await em.find(AppVersion, { app: app.id, number: { $in: inPlay } }) : [];
   const scopesByVersion = new Map(versions.map((v) => [v.number, v.scopes]));
   const byKey = new Map(connections.map((c) => [`${c.tenant.id}:${c.environment}`, c]));
-  // Tenants no longer listed still show while they keep a connection.
-  const tenantIds = new Set([...listed, ...connections.map((c) => c.tenant.id)]);
-  return [...tenantIds].flatMap((tenantId) =>
+  const items = page.items.flatMap(({ tenantId, listed }) =>
     ENVIRONMENTS.map((environment) => {
       const connection = byKey.get(`${tenantId}:${environment}`);
       const declined = connection?.status === 'declined';
@@ -37,13 +58,14 @@ export async function appConnections(em: EntityManager, developer: OrganizationM
         state: connection?.status ?? ('not_connected' as const),
         version,
         scopesInPlay: version ? (scopesByVersion.get(version) ?? []) : [],
-        offered: listed.includes(tenantId),
+        offered: listed,
         clientId: declined ? null : (connection?.clientId ?? null),
         credentialsIssuer: connection ? issuerOfConnection(connection) : null,
         canGenerateSecret: developerMayGenerateSecret(connection ?? null),
       };
     }),
   );
+  return { items, nextCursor: page.nextCursor };
 }
 
 /**

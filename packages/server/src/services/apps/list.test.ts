@@ -15,8 +15,8 @@ describe.each(dialects)('app list service on %s', (dialect) => {
     const [dev, other] = [await developerActor(t, DEV), await developerActor(t, DEV2)];
     await createApp(t.db.em(), dev, newApp('Listed Mine', { tenantIds: ['985798691', '100200300'] }));
     await createApp(t.db.em(), other, newApp('Listed Theirs', { tenantIds: [] }));
-    const page = await listApps(t.db.em(), dev.organizationId, { page: 1, pageSize: 10, search: 'Listed' });
+    const page = await listApps(t.db.em(), dev.organizationId, { limit: 10, search: 'Listed' });
     expect(page.items.map((a) => [a.name, a.tenantCount])).toEqual([['Listed Mine', 2]]);
-    expect(page.totalCount).toBe(1);
+    expect(page.nextCursor).toBeNull();
   });
 });

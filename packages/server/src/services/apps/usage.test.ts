@@ -5,6 +5,9 @@ import { UsageDaily } from '../../db/entities';
 import { createApp } from './apps';
 import { usageReport } from './usage';
 
+const CUSTOMERS = 'GET /crm/v2/tenant/{tenant}/customers';
+const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+
 describe.each(dialects)('usage report service on %s', (dialect) => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -12,15 +15,15 @@ describe.each(dialects)('usage report service on %s', (dialect) => {
   });
   afterAll(async () => t?.close());
 
-  it('reports the app’s counted calls within the window, oldest day first', async () => {
+  it('adds up the app’s calls within the window by day and by line', async () => {
     const dev = await developerActor(t, DEV);
     const app = await createApp(t.db.em(), dev, newApp('Counted by Service', { tenantIds: [] }));
     const em = t.db.em();
-    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
-    for (const [daysAgo, calls] of [
-      [0, 5],
-      [1, 3],
-      [40, 9],
+    for (const [daysAgo, outcome, calls] of [
+      [0, '2xx', 5],
+      [0, '429', 2],
+      [1, '2xx', 3],
+      [40, '2xx', 9],
     ] as const) {
       em.create(UsageDaily, {
         id: crypto.randomUUID(),
@@ -28,18 +31,33 @@ describe.each(dialects)('usage report service on %s', (dialect) => {
         appId: app.id,
         tenantId: '985798691',
         environment: 'integration',
-        endpoint: 'GET /crm/v2/tenant/{tenant}/customers',
-        outcome: '2xx',
+        endpoint: CUSTOMERS,
+        outcome,
         calls,
       });
     }
     await em.flush();
     const report = await usageReport(t.db.em(), dev.organizationId, { appId: app.id, days: 30 });
-    expect(report).toMatchObject({ from: day(29), to: day(0), truncated: false });
-    expect(report.rows.map((r) => [r.day, r.calls])).toEqual([
-      [day(1), 3],
-      [day(0), 5],
-    ]);
+    expect(report).toEqual({
+      from: day(29),
+      to: day(0),
+      days: [
+        { day: day(1), calls: { '2xx': 3, '4xx': 0, '429': 0, '5xx': 0 } },
+        { day: day(0), calls: { '2xx': 5, '4xx': 0, '429': 2, '5xx': 0 } },
+      ],
+      lines: [
+        {
+          tenantId: '985798691',
+          environment: 'integration',
+          endpoint: CUSTOMERS,
+          calls: { '2xx': 8, '4xx': 0, '429': 2, '5xx': 0 },
+        },
+      ],
+      moreLines: false,
+      tenants: ['985798691'],
+      moreTenants: false,
+      endpoints: [CUSTOMERS],
+    });
     const other = await developerActor(t, DEV2);
     await expect(
       usageReport(t.db.em(), other.organizationId, { appId: app.id, days: 30 }),

@@ -29,9 +29,16 @@ describe.each(dialects)('version service on %s', (dialect) => {
     expect((await t.db.em().findOneOrFail(App, { id: app.id })).latestVersion).toBe(2);
     const events = await t.db.em().find(AuditEvent, { appId: app.id, action: 'app.version_created' });
     expect(events.map((e) => e.after)).toEqual([expect.objectContaining({ version: 2 })]);
-    expect((await listVersions(t.db.em(), dev, app.id)).map((v) => [v.number, v.added])).toEqual([
-      [2, ['tn.crm.leads:r']],
-      [1, ['tn.crm.customers:r']],
-    ]);
+    const history = await listVersions(t.db.em(), dev, { appId: app.id, limit: 1 });
+    expect(history.items.map((v) => [v.number, v.added])).toEqual([[2, ['tn.crm.leads:r']]]);
+    const older = await listVersions(t.db.em(), dev, {
+      appId: app.id,
+      limit: 1,
+      cursor: history.nextCursor!,
+    });
+    expect(older).toEqual({
+      items: [expect.objectContaining({ number: 1, added: ['tn.crm.customers:r'] })],
+      nextCursor: null,
+    });
   });
 });

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
 import { AppVersion } from '../../db/entities';
 import { retryRaces } from '../races';
+import { listPage, listTag, readListCursor } from './cursors';
 import { findOwnedApp, type OrganizationMember } from './queries';
 
 /**
@@ -43,20 +44,34 @@ export async function saveScopes(
   });
 }
 
-/** Version history: every version's scopes, who made it and when, and its change, newest first. */
-export async function listVersions(em: EntityManager, developer: OrganizationMember, appId: string) {
-  const app = await findOwnedApp(em, developer.organizationId, appId);
-  const versions = await em.find(
+/**
+ * Version history, newest first, a page at a time: each version's scopes, who
+ * made it and when, and its change against the version before. One row past
+ * the page is read: it tells whether there is a next page and what the page's
+ * oldest version changed.
+ */
+export async function listVersions(
+  em: EntityManager,
+  developer: OrganizationMember,
+  input: { appId: string; cursor?: string | undefined; limit: number },
+) {
+  const app = await findOwnedApp(em, developer.organizationId, input.appId);
+  const tag = listTag('apps.versions', app.id);
+  const before = input.cursor ? Number(readListCursor(tag, input.cursor, ['number'])[0]) : undefined;
+  const newestFirst = await em.find(
     AppVersion,
-    { app: app.id },
-    { orderBy: { number: 'asc' }, populate: ['createdBy'] },
+    { app: app.id, ...(before === undefined ? {} : { number: { $lt: before } }) },
+    { orderBy: { number: 'desc' }, limit: input.limit + 1, populate: ['createdBy'] },
   );
-  return versionHistory(
-    versions.map((version) => ({
-      number: version.number,
-      scopes: version.scopes,
-      createdAt: version.createdAt,
-      createdBy: { name: version.createdBy.name, email: version.createdBy.email },
-    })),
+  const history = versionHistory(
+    newestFirst
+      .map((version) => ({
+        number: version.number,
+        scopes: version.scopes,
+        createdAt: version.createdAt,
+        createdBy: { name: version.createdBy.name, email: version.createdBy.email },
+      }))
+      .reverse(),
   );
+  return listPage(tag, history, input.limit, (version) => [version.number]);
 }

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import { DomainError, type Page } from '@gatehouse/domain';
+import { decodeCursor, type KeyValue, pageFrom } from '../../db/keyset';
+
+const OTHER_LIST = 'This page link belongs to another list. Start again from the first page.';
+
+type KeyKind = 'text' | 'number' | 'moment';
+
+/**
+ * The list a cursor continues: its name and filters (the app, the search),
+ * kept in the cursor as a short digest. A cursor made by another list, for
+ * another app or another search is refused rather than read as a position in
+ * this one.
+ */
+export function listTag(list: string, ...filters: (string | number | undefined)[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([list, ...filters.map((f) => f ?? null)]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+/** The first `limit` of `rows` (read one past it), with a cursor of the list `tag` after the last one kept. */
+export function listPage<R>(
+  tag: string,
+  rows: R[],
+  limit: number,
+  keyOfRow: (row: R) => KeyValue[],
+): Page<R> {
+  return pageFrom(rows, limit, (row) => [tag, ...keyOfRow(row)]);
+}
+
+function isKind(value: KeyValue, kind: KeyKind): boolean {
+  if (kind === 'moment') return value instanceof Date;
+  return typeof value === (kind === 'text' ? 'string' : 'number');
+}
+
+/**
+ * The sort values in a cursor of the list `tag`, one of each kind in `kinds`;
+ * a cursor of another list, or values of the wrong kind, are INVALID_INPUT.
+ */
+export function readListCursor(tag: string, cursor: string, kinds: readonly KeyKind[]): KeyValue[] {
+  const [madeFor, ...values] = decodeCursor(cursor, kinds.length + 1);
+  if (madeFor !== tag || !kinds.every((kind, i) => isKind(values[i] as KeyValue, kind)))
+    throw new DomainError('INVALID_INPUT', OTHER_LIST);
+  return values;
+}
