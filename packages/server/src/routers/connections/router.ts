@@ -1,19 +1,14 @@
+import { pageOutputSchema } from '@gatehouse/domain';
 import { z } from 'zod';
 import { tenantAdminProcedure, tenantProcedure } from '../../procedures';
-import {
-  adminTenants,
-  allowApp,
-  appForTenant,
-  availableApps,
-  declineApp,
-  tenantConnections,
-} from '../../services/connections/consent';
+import { adminTenants, allowApp, appForTenant, declineApp } from '../../services/connections/consent';
 import {
   connectionDetail,
   declineUpgrade,
   setConnectionStatus,
   upgradeConnection,
 } from '../../services/connections/lifecycle';
+import { availableApps, tenantConnections } from '../../services/connections/lists';
 import { revokeSecret, rotateSecret } from '../../services/connections/secrets';
 import { router } from '../../trpc';
 import {
@@ -23,12 +18,12 @@ import {
   connectionDetailOutput,
   connectionIdInput,
   connectionSummaryOutput,
-  environmentInput,
   issuedCredentialsOutput,
   issuedSecretOutput,
   revokeSecretInput,
   rotateSecretInput,
   tenantAppInput,
+  tenantListInput,
   tenantOutput,
   versionChoiceInput,
 } from './schemas';
@@ -38,14 +33,16 @@ export const connectionsRouter = router({
     .output(z.array(tenantOutput))
     .query(({ ctx }) => adminTenants(ctx.em, ctx.user)),
 
+  /** API Application Access: the tenant's connected, disabled and declined apps, last changed first. */
   list: tenantProcedure
-    .input(environmentInput)
-    .output(z.array(connectionSummaryOutput))
+    .input(tenantListInput)
+    .output(pageOutputSchema(connectionSummaryOutput))
     .query(({ ctx, input }) => tenantConnections(ctx.em, input)),
 
+  /** Connect New App: apps offered to the tenant and not connected in the environment, by name. */
   available: tenantProcedure
-    .input(environmentInput)
-    .output(z.array(availableAppOutput))
+    .input(tenantListInput)
+    .output(pageOutputSchema(availableAppOutput))
     .query(({ ctx, input }) => availableApps(ctx.em, input)),
 
   app: tenantProcedure

@@ -5,12 +5,22 @@ import {
   environmentSchema,
   GRACE_HOURS,
   graceHoursSchema,
+  oneLineTextSchema,
+  pageInputSchema,
   SECRET_STATES,
 } from '@gatehouse/domain';
 import { z } from 'zod';
 
 /** The rest of a tenant procedure's input: `tenantProcedure` adds the `tenantId` and checks it first. */
 export const environmentInput = z.object({ environment: environmentSchema });
+/**
+ * A page of one of the tenant's lists in one environment: 50 at a time (at most
+ * 200), narrowed to app names containing `search` in any letter case.
+ */
+export const tenantListInput = pageInputSchema(50, 200).extend({
+  environment: environmentSchema,
+  search: oneLineTextSchema(100).optional(),
+});
 export const tenantAppInput = environmentInput.extend({ appId: z.string().max(100) });
 /** Allow names who the admin was shown would issue the credentials: a mode switched meanwhile is refused, not taken unseen. */
 export const allowInput = tenantAppInput.extend({

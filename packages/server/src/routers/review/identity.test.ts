@@ -2,7 +2,6 @@ import type { AppKind, CredentialsMode } from '@gatehouse/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
-  approveAsShown,
   type Caller,
   DEV,
   dialects,
@@ -13,6 +12,34 @@ import {
   type TestDatabase,
 } from '#test/harness';
 import { App, AuditEvent, Notification } from '../../db/entities';
+
+/** Every item of a paged list, read 100 at a time: what a client walking Next sees. */
+async function everyPage<P extends { cursor?: string; limit?: number }, T>(
+  read: (input: P) => Promise<{ items: T[]; nextCursor: string | null }>,
+  input: NoInfer<Omit<P, 'cursor' | 'limit'>>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { items: T[]; nextCursor: string | null } = await read({
+      ...input,
+      limit: 100,
+      ...(cursor ? { cursor } : {}),
+    } as P);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+/** Approves as the review queue does: with the name and home page the reviewer was shown on its pages. */
+async function approveAsShown(reviewer: Caller, appId: string) {
+  const shown = (await everyPage(reviewer.review.queue, {})).find((item) => item.appId === appId);
+  return reviewer.review.approve({
+    appId,
+    seen: { name: shown?.name ?? '', homePageUrl: shown?.homePageUrl ?? '' },
+  });
+}
 
 const GLENDALE = '985798691';
 const REASON = 'The new home page does not belong to your organization.';
@@ -53,13 +80,13 @@ describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
   async function tenantView(appId: string) {
     const seen: { name: string; organizationName: string; homePageUrl: string }[] = [];
     for (const environment of ['integration', 'production'] as const) {
-      const listed = (await admin().connections.available({ tenantId: GLENDALE, environment })).find(
-        (a) => a.appId === appId,
-      );
+      const listed = (
+        await everyPage(admin().connections.available, { tenantId: GLENDALE, environment })
+      ).find((a) => a.appId === appId);
       if (listed) seen.push(listed);
-      const connection = (await admin().connections.list({ tenantId: GLENDALE, environment })).find(
-        (c) => c.appId === appId,
-      );
+      const connection = (
+        await everyPage(admin().connections.list, { tenantId: GLENDALE, environment })
+      ).find((c) => c.appId === appId);
       if (connection) {
         seen.push({ ...connection, name: connection.appName });
         const detail = await admin().connections.get({ connectionId: connection.id });
@@ -75,7 +102,8 @@ describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
     expect(distinct.size, [...distinct].join(' | ')).toBe(1);
     return JSON.parse([...distinct][0]!) as { name: string; organizationName: string; homePageUrl: string };
   }
-  const queueItem = async (appId: string) => (await reviewer().review.queue()).find((i) => i.appId === appId);
+  const queueItem = async (appId: string) =>
+    (await everyPage(reviewer().review.queue, {})).find((i) => i.appId === appId);
 
   it('keeps showing tenants the approved name and home page while a rename waits for review, then shows the approved change', async () => {
     const app = await approvedApp();
@@ -304,7 +332,7 @@ describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
     );
 
     const connection = (
-      await admin().connections.list({ tenantId: GLENDALE, environment: 'integration' })
+      await everyPage(admin().connections.list, { tenantId: GLENDALE, environment: 'integration' })
     ).find((c) => c.appId === app.id)!;
     expect(connection).toMatchObject({ appName: name, homePageUrl: 'https://fleet.example' });
     expect(await admin().connections.get({ connectionId: connection.id })).toMatchObject({
@@ -313,7 +341,9 @@ describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
     });
     // Not approved yet: no new connection can be made, as for any public app before its first approval.
     const production = { tenantId: GLENDALE, environment: 'production' as const, appId: app.id };
-    expect((await admin().connections.available(production)).map((a) => a.appId)).not.toContain(app.id);
+    expect((await everyPage(admin().connections.available, production)).map((a) => a.appId)).not.toContain(
+      app.id,
+    );
     expect((await rejection(admin().connections.app(production))).code).toBe('NOT_FOUND');
     expect(
       (await rejection(admin().connections.allow({ ...production, credentialsIssuer: 'tenant_admin' }))).code,
@@ -321,7 +351,9 @@ describe.each(dialects)('what tenants see of an app, on %s', (dialect) => {
 
     await approveAsShown(reviewer(), app.id);
     expect((await admin().connections.get({ connectionId: connection.id })).appName).toBe('Unreviewed Name');
-    expect((await admin().connections.available(production)).find((a) => a.appId === app.id)).toMatchObject({
+    expect(
+      (await everyPage(admin().connections.available, production)).find((a) => a.appId === app.id),
+    ).toMatchObject({
       name: 'Unreviewed Name',
     });
     const notes = await t.db.em().find(Notification, { appId: app.id });

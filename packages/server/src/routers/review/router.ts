@@ -1,4 +1,11 @@
-import { ACCESS_ROLES, APP_KINDS, REVIEW_STATUSES, reviewReasonSchema } from '@gatehouse/domain';
+import {
+  ACCESS_ROLES,
+  APP_KINDS,
+  pageInputSchema,
+  pageOutputSchema,
+  REVIEW_STATUSES,
+  reviewReasonSchema,
+} from '@gatehouse/domain';
 import { z } from 'zod';
 import { reviewerProcedure } from '../../procedures';
 import {
@@ -6,7 +13,8 @@ import {
   pendingAccessRequests,
   rejectAccessRequest,
 } from '../../services/access-requests/decisions';
-import { approveApp, rejectApp, reviewQueue } from '../../services/review/apps';
+import { approveApp, rejectApp } from '../../services/review/apps';
+import { reviewQueue } from '../../services/review/queue';
 import { router } from '../../trpc';
 
 const queueItemOutput = z.object({
@@ -22,7 +30,9 @@ const queueItemOutput = z.object({
   kind: z.enum(APP_KINDS),
   reviewStatus: z.enum(REVIEW_STATUSES),
   scopes: z.array(z.string()),
+  /** The first Tenant IDs the app lists, oldest listing first; `tenantCount` is how many in all. */
   tenantIds: z.array(z.string()),
+  tenantCount: z.number().int(),
   submittedAt: z.date(),
 });
 
@@ -38,9 +48,15 @@ const accessRequestOutput = z.object({
   tenantName: z.string().nullable(),
 });
 
+/** A page of a reviewer's list, 50 at a time (at most 200); no input reads the first page. */
+const reviewPageInput = pageInputSchema(50, 200).prefault({});
+
 export const reviewRouter = router({
   /** Apps waiting for review, longest-waiting first. */
-  queue: reviewerProcedure.output(z.array(queueItemOutput)).query(({ ctx }) => reviewQueue(ctx.em)),
+  queue: reviewerProcedure
+    .input(reviewPageInput)
+    .output(pageOutputSchema(queueItemOutput))
+    .query(({ ctx, input }) => reviewQueue(ctx.em, input)),
 
   /** Approve the name and home page the reviewer was shown (required): an edit made meanwhile is refused. */
   approve: reviewerProcedure
@@ -58,9 +74,11 @@ export const reviewRouter = router({
     .output(z.object({ reviewStatus: z.literal('rejected') }))
     .mutation(({ ctx, input }) => rejectApp(ctx.em, ctx.user, input.appId, input.reason)),
 
+  /** Access requests waiting for a reviewer, oldest first. */
   accessRequests: reviewerProcedure
-    .output(z.array(accessRequestOutput))
-    .query(({ ctx }) => pendingAccessRequests(ctx.em)),
+    .input(reviewPageInput)
+    .output(pageOutputSchema(accessRequestOutput))
+    .query(({ ctx, input }) => pendingAccessRequests(ctx.em, input)),
 
   /** Approve: creates the user (and a new organization or tenant grant) and a one-time link to set the password, shown once. */
   approveRequest: reviewerProcedure

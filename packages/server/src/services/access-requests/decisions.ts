@@ -5,26 +5,46 @@ import { type Actor, audit } from '../../audit';
 import { hashPassword, randomToken } from '../../auth/secrets';
 import { AccessRequest, Organization, Tenant, TenantAdmin, User } from '../../db/entities';
 import { isUuid } from '../../db/ids';
+import { afterKey, type KeysetOrder } from '../../db/keyset';
 import { createPasswordSetup } from '../auth/password-setup';
+import { listTag, readCursor, taggedPage } from '../connections/cursors';
 
-/** How many requests the reviewer sees at once, oldest first. */
-const SHOWN = 200;
 const DECIDED = 'This request was already decided.';
 
-/** Requests waiting for a reviewer, oldest first, with whether the organization exists and the tenant's name. */
-export async function pendingAccessRequests(em: EntityManager) {
-  const requests = await em.find(
-    AccessRequest,
-    { status: 'pending' },
-    { orderBy: { createdAt: 'asc' }, limit: SHOWN },
-  );
+const PENDING_ORDER: KeysetOrder = [
+  ['createdAt', 'asc'],
+  ['id', 'asc'],
+];
+const PENDING_TAG = listTag('access-requests');
+
+/**
+ * A page of the requests waiting for a reviewer, oldest first, with whether the
+ * organization exists and the tenant's name: three statements a page, however
+ * many wait.
+ */
+export async function pendingAccessRequests(
+  em: EntityManager,
+  input: { cursor?: string | undefined; limit: number },
+) {
+  const where = { status: 'pending' as const };
+  const after = input.cursor
+    ? afterKey(PENDING_ORDER, readCursor(PENDING_TAG, input.cursor, ['moment', 'id']))
+    : null;
+  const rows = await em.find(AccessRequest, after ? { $and: [where, after] } : where, {
+    orderBy: { createdAt: 'asc', id: 'asc' },
+    limit: input.limit + 1,
+  });
+  const page = taggedPage(PENDING_TAG, rows, input.limit, (r) => [r.createdAt, r.id]);
+  const requests = page.items;
   const names = [...new Set(requests.map((r) => r.organizationName))];
   const known = new Set(
     names.length ? (await em.find(Organization, { name: { $in: names } })).map((o) => o.name) : [],
   );
-  const tenantIds = requests.map((r) => r.tenantId).filter((id): id is string => Boolean(id));
-  const tenants = tenantIds.length ? await em.find(Tenant, { id: { $in: tenantIds } }) : [];
-  return requests.map((r) => ({
+  const tenantIds = [...new Set(requests.map((r) => r.tenantId).filter((id): id is string => Boolean(id)))];
+  const tenants = new Map(
+    (tenantIds.length ? await em.find(Tenant, { id: { $in: tenantIds } }) : []).map((t) => [t.id, t.name]),
+  );
+  const items = requests.map((r) => ({
     id: r.id,
     name: r.name,
     email: r.email,
@@ -33,8 +53,9 @@ export async function pendingAccessRequests(em: EntityManager) {
     tenantId: r.tenantId ?? null,
     createdAt: r.createdAt,
     existingOrganization: known.has(r.organizationName),
-    tenantName: tenants.find((t) => t.id === r.tenantId)?.name ?? null,
+    tenantName: (r.tenantId && tenants.get(r.tenantId)) || null,
   }));
+  return { items, nextCursor: page.nextCursor };
 }
 
 async function requestById(em: EntityManager, requestId: string) {

@@ -3,7 +3,8 @@ import { actor, developerActor, newApp } from '#test/actors';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { AuditEvent, ClientSecret } from '../../db/entities';
 import { createApp } from '../apps/apps';
-import { allowApp, appForTenant, availableApps, declineApp, tenantConnections } from './consent';
+import { allowApp, appForTenant, declineApp } from './consent';
+import { availableApps, tenantConnections } from './lists';
 
 const TENANT = '985798691';
 
@@ -22,7 +23,7 @@ describe.each(dialects)('consent service on %s', (dialect) => {
     const admin = await actor(t, ADMIN);
     const app = await offeredApp('Consented by Service');
     const where = { tenantId: TENANT, environment: 'integration' as const, appId: app.id };
-    expect(await availableApps(t.db.em(), where)).toContainEqual(
+    expect((await availableApps(t.db.em(), { ...where, limit: 200 })).items).toContainEqual(
       expect.objectContaining({ appId: app.id, declined: false }),
     );
     expect((await declineApp(t.db.em(), admin, where)).status).toBe('declined');
@@ -32,7 +33,9 @@ describe.each(dialects)('consent service on %s', (dialect) => {
     expect(issued.connection).toMatchObject({ status: 'connected', acceptedVersion: 1 });
     const secrets = await t.db.em().find(ClientSecret, { connection: issued.connection.id });
     expect(secrets.map((s) => s.start)).toEqual([issued.clientSecret.slice(0, 11)]);
-    expect((await tenantConnections(t.db.em(), where)).map((c) => c.id)).toContain(issued.connection.id);
+    expect((await tenantConnections(t.db.em(), { ...where, limit: 200 })).items.map((c) => c.id)).toContain(
+      issued.connection.id,
+    );
 
     const events = await t.db.em().find(AuditEvent, { appId: app.id });
     expect(events.map((e) => e.action).sort()).toEqual([

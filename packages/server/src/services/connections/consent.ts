@@ -4,15 +4,14 @@ import {
   credentialsIssuerFor,
   DomainError,
   type Environment,
-  isVisibleToTenant,
 } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
-import { AppTenant, Connection, type ConnectionEntity, Tenant } from '../../db/entities';
+import { Connection, type ConnectionEntity, Tenant } from '../../db/entities';
 import { scopesOfVersion } from '../apps/queries';
 import { auditConnection, changeConnections, snapshot, updateConnection } from './changes';
-import { findConnection, findVisibleApp, offeredTenants, type TenantAdminActor } from './lookup';
+import { findConnection, findVisibleApp, type TenantAdminActor } from './lookup';
 import { issueSecret, newClientId } from './secrets';
-import { appAsTenantSees, summarize, summarizeOne } from './summaries';
+import { appAsTenantSees, summarizeOne } from './summaries';
 
 /** One app as one tenant's admin acts on it in one environment. */
 export interface TenantApp {
@@ -28,47 +27,6 @@ const ISSUER_CHANGED_MESSAGE =
 export async function adminTenants(em: EntityManager, admin: TenantAdminActor) {
   const tenants = await em.find(Tenant, { id: { $in: admin.tenantIds } }, { orderBy: { name: 'asc' } });
   return tenants.map((t) => ({ id: t.id, name: t.name }));
-}
-
-/** API Application Access: the tenant's connected, disabled and declined apps in one environment. */
-export async function tenantConnections(
-  em: EntityManager,
-  input: { tenantId: string; environment: Environment },
-) {
-  const connections = await em.find(
-    Connection,
-    { tenant: input.tenantId, environment: input.environment },
-    { populate: ['app', 'app.organization'], orderBy: { updatedAt: 'desc', id: 'asc' } },
-  );
-  const pairs = connections.map((c) => ({ appId: c.app.id, tenantId: input.tenantId }));
-  const offered = await offeredTenants(em, pairs);
-  return connections.map((c) => summarize(c, offered));
-}
-
-/** Connect New App: apps this tenant may see and has not connected in this environment. */
-export async function availableApps(
-  em: EntityManager,
-  input: { tenantId: string; environment: Environment },
-) {
-  // The query narrows to what isVisibleToTenant accepts; the domain rule still decides.
-  const candidates = await em.find(
-    AppTenant,
-    {
-      tenantId: input.tenantId,
-      app: { deletedAt: null, $or: [{ kind: 'private' }, { firstApprovedAt: { $ne: null } }] },
-    },
-    { populate: ['app', 'app.organization'], orderBy: { app: { listedName: 'asc' } } },
-  );
-  const listings = candidates.filter((l) => isVisibleToTenant(l.app, true));
-  const decided = await em.find(Connection, {
-    tenant: input.tenantId,
-    environment: input.environment,
-    app: { $in: listings.map((l) => l.app.id) },
-  });
-  const statusByApp = new Map(decided.map((c) => [c.app.id, c.status]));
-  return listings
-    .filter((l) => !statusByApp.has(l.app.id) || statusByApp.get(l.app.id) === 'declined')
-    .map(({ app }) => ({ ...appAsTenantSees(app), declined: statusByApp.get(app.id) === 'declined' }));
 }
 
 /** What the admin reads before Allow or Decline: the app and every scope it asks for. */

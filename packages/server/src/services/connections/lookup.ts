@@ -44,12 +44,16 @@ export async function findConnection(
   );
 }
 
-/** Which of these app × tenant pairs the app still lists, as `appId:tenantId` keys. */
+/**
+ * Which of these apps still list the tenant: one query keyed by one tenant and a
+ * page's app ids (`tenant_id = ? and app_id in (…)`), however many connections it has.
+ */
 export async function offeredTenants(
   em: EntityManager,
-  pairs: { appId: string; tenantId: string }[],
+  tenantId: string,
+  appIds: string[],
 ): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
-  const rows = await em.find(AppTenant, { $or: pairs.map((p) => ({ app: p.appId, tenantId: p.tenantId })) });
-  return new Set(rows.map((r) => `${r.app.id}:${r.tenantId}`));
+  if (appIds.length === 0) return new Set();
+  const rows = await em.find(AppTenant, { tenantId, app: { $in: [...new Set(appIds)] } });
+  return new Set(rows.map((r) => r.app.id));
 }

@@ -25,8 +25,11 @@ export function appAsTenantSees(app: AppEntity) {
   };
 }
 
-/** The connection as its tenant admin sees it: the app's listed identity and verified organization (load `app.organization`). */
-export function summarize(connection: ConnectionEntity, offered: Set<string>) {
+/**
+ * The connection as its tenant admin sees it: the app's listed identity and verified
+ * organization (load `app.organization`); `offered` says whether the app still lists the tenant.
+ */
+export function summarize(connection: ConnectionEntity, offered: boolean) {
   const app = connection.app;
   const listed = tenantFacingIdentity(app);
   return {
@@ -41,7 +44,7 @@ export function summarize(connection: ConnectionEntity, offered: Set<string>) {
     acceptedVersion: connection.acceptedVersion ?? null,
     latestVersion: app.latestVersion,
     newVersionAvailable: !app.deletedAt && newVersionAvailable(connection, app.latestVersion),
-    offered: offered.has(`${app.id}:${connection.tenant.id}`),
+    offered,
     appDeleted: Boolean(app.deletedAt),
     clientId: connection.clientId ?? null,
     credentialsIssuer: issuerOfConnection(connection),
@@ -57,8 +60,8 @@ export async function summarizeOne(
   em: EntityManager,
   connection: ConnectionEntity,
 ): Promise<ConnectionSummary> {
-  const pair = { appId: connection.app.id, tenantId: connection.tenant.id };
-  return summarize(connection, await offeredTenants(em, [pair]));
+  const offered = await offeredTenants(em, connection.tenant.id, [connection.app.id]);
+  return summarize(connection, offered.has(connection.app.id));
 }
 
 /** A client secret as the admin sees it: its visible start and state, never the secret (load `createdBy`). */

@@ -3,7 +3,8 @@ import { actor, developerActor, newApp } from '#test/actors';
 import { DEV, dialects, openTestDatabase, REVIEWER, type TestDatabase } from '#test/harness';
 import { App, AuditEvent, Notification } from '../../db/entities';
 import { createApp } from '../apps/apps';
-import { approveApp, rejectApp, reviewQueue } from './apps';
+import { approveApp, rejectApp } from './apps';
+import { reviewQueue } from './queue';
 
 describe.each(dialects)('app review service on %s', (dialect) => {
   let t: TestDatabase;
@@ -20,7 +21,9 @@ describe.each(dialects)('app review service on %s', (dialect) => {
 
   it('queues a public app and approves the identity the reviewer saw, with one event and a notice', async () => {
     const created = await publicApp(`Service Approved ${dialect}`);
-    const queued = (await reviewQueue(t.db.em())).find((item) => item.appId === created.id);
+    const queued = (await reviewQueue(t.db.em(), { limit: 200 })).items.find(
+      (item) => item.appId === created.id,
+    );
     expect(queued).toMatchObject({ name: created.name, listedName: null, tenantIds: ['985798691'] });
 
     const reviewer = await actor(t, REVIEWER);

@@ -11,43 +11,14 @@ import {
 } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { type Actor, audit } from '../../audit';
-import { App, type AppEntity, AppTenant, User } from '../../db/entities';
+import { App, type AppEntity, User } from '../../db/entities';
 import { isUuid } from '../../db/ids';
-import { latestScopesOf } from '../apps/queries';
 import { notifyOrganization } from '../notifications/notifications';
 import { refuseRaces } from '../races';
 
-/** How many apps the queue shows at once, longest-waiting first. */
-const QUEUE_LENGTH = 200;
 const NOT_WAITING = 'This app is not waiting for review any more.';
 const CHANGED =
   'This app is not waiting for review any more, or its developer changed it meanwhile. Reload the queue.';
-
-/** Apps waiting for review, longest-waiting first, with the identity proposed and the one tenants see now. */
-export async function reviewQueue(em: EntityManager) {
-  const apps = await em.find(
-    App,
-    { reviewStatus: 'pending', deletedAt: null },
-    { orderBy: { submittedAt: 'asc', id: 'asc' }, limit: QUEUE_LENGTH, populate: ['organization'] },
-  );
-  const tenants = apps.length
-    ? await em.find(AppTenant, { app: { $in: apps.map((a) => a.id) } }, { orderBy: { addedAt: 'asc' } })
-    : [];
-  return Promise.all(
-    apps.map(async (app) => ({
-      appId: app.id,
-      name: app.name,
-      organizationName: app.organization.name,
-      homePageUrl: app.homePageUrl,
-      ...listedIdentityOf(app),
-      kind: app.kind,
-      reviewStatus: app.reviewStatus,
-      scopes: await latestScopesOf(em, app),
-      tenantIds: tenants.filter((t) => t.app.id === app.id).map((t) => t.tenantId),
-      submittedAt: app.submittedAt ?? app.createdAt,
-    })),
-  );
-}
 
 /**
  * An app waiting for review: a public app's first review, or an identity change of an

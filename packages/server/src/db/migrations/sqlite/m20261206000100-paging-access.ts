@@ -1,8 +1,52 @@
 import { Migration } from '@mikro-orm/migrations';
 
-/** Indexes for keyset paging of the admin console's lists (API Application Access, Connect New App, review queue, access requests). */
+/**
+ * Indexes for keyset paging of the admin console's lists. API Application
+ * Access reads a tenant's connections in one environment last changed first;
+ * Connect New App joins a tenant's listings by app, and walks apps by the name
+ * tenants see in any letter case (an expression index: the query's expression
+ * must stay exactly this one, see services/connections/visibility-sql.ts); the
+ * review queue and the access requests read the pending rows oldest first, the
+ * id breaking ties. Each new index replaces the narrower one it starts with.
+ */
 export class Migration20261206000100_paging_access extends Migration {
-  override async up(): Promise<void> {}
+  override async up(): Promise<void> {
+    this.addSql(
+      `create index \`connection_tenant_id_environment_updated_at_id_index\` on \`connection\` (\`tenant_id\`, \`environment\`, \`updated_at\`, \`id\`);`,
+    );
+    this.addSql(`drop index \`connection_tenant_id_environment_index\`;`);
+    this.addSql(
+      `create index \`app_tenant_tenant_id_app_id_index\` on \`app_tenant\` (\`tenant_id\`, \`app_id\`);`,
+    );
+    this.addSql(`drop index \`app_tenant_tenant_id_index\`;`);
+    this.addSql(
+      `create index \`app_tenant_facing_name_index\` on \`app\` (lower(case when listed_name is not null and listed_home_page_url is not null then listed_name else name end), \`id\`);`,
+    );
+    this.addSql(
+      `create index \`app_review_status_submitted_at_id_index\` on \`app\` (\`review_status\`, \`submitted_at\`, \`id\`);`,
+    );
+    this.addSql(`drop index \`app_review_status_submitted_at_index\`;`);
+    this.addSql(
+      `create index \`access_request_status_created_at_id_index\` on \`access_request\` (\`status\`, \`created_at\`, \`id\`);`,
+    );
+    this.addSql(`drop index \`access_request_status_created_at_index\`;`);
+  }
 
-  override async down(): Promise<void> {}
+  override async down(): Promise<void> {
+    this.addSql(
+      `create index \`access_request_status_created_at_index\` on \`access_request\` (\`status\`, \`created_at\`);`,
+    );
+    this.addSql(`drop index \`access_request_status_created_at_id_index\`;`);
+    this.addSql(
+      `create index \`app_review_status_submitted_at_index\` on \`app\` (\`review_status\`, \`submitted_at\`);`,
+    );
+    this.addSql(`drop index \`app_review_status_submitted_at_id_index\`;`);
+    this.addSql(`drop index \`app_tenant_facing_name_index\`;`);
+    this.addSql(`create index \`app_tenant_tenant_id_index\` on \`app_tenant\` (\`tenant_id\`);`);
+    this.addSql(`drop index \`app_tenant_tenant_id_app_id_index\`;`);
+    this.addSql(
+      `create index \`connection_tenant_id_environment_index\` on \`connection\` (\`tenant_id\`, \`environment\`);`,
+    );
+    this.addSql(`drop index \`connection_tenant_id_environment_updated_at_id_index\`;`);
+  }
 }

@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import { DomainError, type Page } from '@gatehouse/domain';
+import { isUuid } from '../../db/ids';
+import { decodeCursor, type KeyValue, pageFrom } from '../../db/keyset';
+
+const OTHER_LIST =
+  'This page link belongs to another list or is out of date. Start again from the first page.';
+
+/** What a sort value of a list is: text, a moment, or a row's id. */
+export type KeyKind = 'text' | 'moment' | 'id';
+
+/**
+ * The list a cursor continues: its name and filters (tenant, environment,
+ * search), kept in the cursor as a short digest, so that a cursor of another
+ * list, tenant or search is refused rather than read as a position in this one.
+ */
+export function listTag(list: string, ...filters: (string | number | undefined)[]): string {
+  return createHash('sha256')
+    .update(JSON.stringify([list, ...filters.map((f) => f ?? null)]))
+    .digest('base64url')
+    .slice(0, 16);
+}
+
+function isKind(value: KeyValue | undefined, kind: KeyKind): boolean {
+  if (kind === 'moment') return value instanceof Date;
+  if (kind === 'id') return typeof value === 'string' && isUuid(value);
+  return typeof value === 'string';
+}
+
+/**
+ * The sort values in a cursor of the list `tag`, one of each kind in `kinds`.
+ * A cursor of another list, or values of the wrong kind (an id that is no id
+ * would reach the database as one), are INVALID_INPUT before any query runs.
+ */
+export function readCursor(tag: string, cursor: string, kinds: readonly KeyKind[]): KeyValue[] {
+  const [madeFor, ...values] = decodeCursor(cursor, kinds.length + 1);
+  if (madeFor !== tag || !kinds.every((kind, i) => isKind(values[i], kind)))
+    throw new DomainError('INVALID_INPUT', OTHER_LIST);
+  return values;
+}
+
+/** The first `limit` of `rows` (read one past it), with a cursor of the list `tag` after the last one kept. */
+export function taggedPage<R>(
+  tag: string,
+  rows: R[],
+  limit: number,
+  keyOfRow: (row: R) => KeyValue[],
+): Page<R> {
+  return pageFrom(rows, limit, (row) => [tag, ...keyOfRow(row)]);
+}
