@@ -58,7 +58,7 @@ async function readEvents(
   filters: AuditFilters,
   lead: Lead,
   page: { cursor?: string | undefined; limit: number },
-): Promise<AuditEventEntity[]> {
+): Promise<EventRow[]> {
   const dialect = dialectOf(em);
   const after = page.cursor ? decodeCursor(page.cursor, NEWEST_FIRST.length) : null;
   const walk = (value?: string) => {
@@ -74,22 +74,43 @@ async function readEvents(
     if (dialect === 'sqlite') qb.indexHint(`indexed by ${indexOf(lead.column)}`);
     return qb;
   };
-  if (lead.values.length <= 1) return walk(lead.values[0]).getResultList();
-  const walks = lead.values.map((value) => walk(value).getKnexQuery().toSQL());
+  const walks = (lead.values.length ? lead.values : [undefined]).map((v) => walk(v).getKnexQuery().toSQL());
+  const [single] = walks;
   const rows: Record<string, unknown>[] = await em
     .getConnection()
     .execute(
-      `${walks.map((w, i) => `select * from (${w.sql}) as w${i}`).join(' union all ')} order by "at" desc, "id" desc limit ?`,
-      [...walks.flatMap((w) => w.bindings), page.limit + 1],
+      single && walks.length === 1
+        ? single.sql
+        : `${walks.map((w, i) => `select * from (${w.sql}) as w${i}`).join(' union all ')} order by "at" desc, "id" desc limit ?`,
+      walks.length === 1
+        ? [...(single?.bindings ?? [])]
+        : [...walks.flatMap((w) => w.bindings), page.limit + 1],
     );
-  return rows.map((row) => em.map(AuditEvent, row));
+  return rows.map((row) => eventOf(em, row));
+}
+
+type EventRow = Pick<
+  AuditEventEntity,
+  'id' | 'at' | 'actorEmail' | 'action' | 'organizationId' | 'appId' | 'tenantId' | 'before' | 'after'
+>;
+
+/**
+ * A row as its properties, converted as the ORM converts them (moments, JSON on
+ * SQLite), without making an entity of it: an export reads thousands.
+ */
+function eventOf(em: EntityManager, row: Record<string, unknown>): EventRow {
+  const meta = em.getMetadata().get<AuditEventEntity>(AuditEvent.meta.className);
+  const event = em.getDriver().mapResult(row, meta) as EventRow;
+  const json = (property: 'before' | 'after') =>
+    meta.properties[property].customType?.convertToJSValue(event[property], em.getPlatform()) ?? null;
+  return { ...event, before: json('before'), after: json('after') };
 }
 
 /**
  * Names the trail's apps and organizations. Tenant admins read an app under its
  * tenant-facing identity, as everywhere else they see it, never an unreviewed name.
  */
-async function withNames(em: EntityManager, events: AuditEventEntity[], reader: TrailReader) {
+async function withNames(em: EntityManager, events: EventRow[], reader: TrailReader) {
   const appIds = [...new Set(events.map((e) => e.appId).filter((id): id is string => Boolean(id)))];
   const orgIds = [...new Set(events.map((e) => e.organizationId).filter((id): id is string => Boolean(id)))];
   const [apps, orgs] = await Promise.all([
