@@ -1,4 +1,13 @@
-import { Banner, DataTable, EmptyState, formatDate, PagedResult, useTRPC, waitedFor } from '@gatehouse/ui';
+import {
+  Banner,
+  CursorPagedResult,
+  DataTable,
+  EmptyState,
+  formatDate,
+  useCursorPages,
+  useTRPC,
+  waitedFor,
+} from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
@@ -6,16 +15,18 @@ import { KindLabel, ReviewBadge } from './labels';
 
 const PAGE_SIZE = 20;
 
+/** My Apps: the organization's apps, newest first, 20 a page; a new search starts again from the first page. */
 export function MyApps() {
   const trpc = useTRPC();
   const location = useLocation();
-  const [page, setPage] = useState(1);
   const [search, setSearch] = useState('');
+  const searched = search.trim();
+  const pages = useCursorPages(searched);
   const apps = useQuery({
     ...trpc.apps.list.queryOptions({
-      page,
-      pageSize: PAGE_SIZE,
-      ...(search.trim() ? { search: search.trim() } : {}),
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+      ...(searched ? { search: searched } : {}),
     }),
     placeholderData: keepPreviousData,
   });
@@ -35,10 +46,7 @@ export function MyApps() {
             type="search"
             placeholder="Search by name"
             value={search}
-            onChange={(e) => {
-              setSearch(e.target.value);
-              setPage(1);
-            }}
+            onChange={(e) => setSearch(e.target.value)}
           />
           <Link className="btn btn-primary" to="/apps/new">
             New App
@@ -46,14 +54,12 @@ export function MyApps() {
         </div>
       </div>
       {deleted ? <Banner kind="success">{deleted} was deleted. Its app key no longer works.</Banner> : null}
-      <PagedResult
+      <CursorPagedResult
         query={apps}
+        pages={pages}
         loading="Loading your apps…"
-        page={page}
-        pageSize={PAGE_SIZE}
-        onPage={setPage}
         empty={
-          search.trim() ? (
+          searched ? (
             <EmptyState title="No apps match your search" />
           ) : (
             <EmptyState title="No apps yet">
@@ -91,7 +97,7 @@ export function MyApps() {
             ))}
           </DataTable>
         )}
-      </PagedResult>
+      </CursorPagedResult>
     </>
   );
 }

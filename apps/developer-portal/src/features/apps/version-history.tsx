@@ -1,14 +1,32 @@
-import { formatDateTime, QueryResult, ScopeChanges, ScopeList, useTRPC } from '@gatehouse/ui';
-import { useQuery } from '@tanstack/react-query';
+import {
+  CursorPagedResult,
+  formatDateTime,
+  ScopeChanges,
+  ScopeList,
+  useCursorPages,
+  useTRPC,
+} from '@gatehouse/ui';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useApp } from './app-page';
 
+const PAGE_SIZE = 20;
+
+/** Version history, newest first, 20 versions a page, each with its change against the version before. */
 export function VersionHistory() {
   const { id: appId } = useApp();
   const trpc = useTRPC();
-  const query = useQuery(trpc.apps.versions.queryOptions({ appId }));
+  const pages = useCursorPages(appId);
+  const query = useQuery({
+    ...trpc.apps.versions.queryOptions({
+      appId,
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
   return (
-    <QueryResult query={query} loading="Loading version history…">
-      {(versions) => (
+    <CursorPagedResult query={query} pages={pages} loading="Loading version history…">
+      {({ items: versions }) => (
         <ol className="versions" style={{ listStyle: 'none', padding: 0 }} aria-label="Version history">
           {versions.map((version) => (
             <li key={version.number} className="card" aria-labelledby={`version-${version.number}`}>
@@ -36,6 +54,6 @@ export function VersionHistory() {
           ))}
         </ol>
       )}
-    </QueryResult>
+    </CursorPagedResult>
   );
 }

@@ -5,56 +5,94 @@ import {
   Button,
   ConnectionBadge,
   CredentialsOnce,
+  CursorPagedResult,
   DataTable,
   EmptyState,
   messageFrom,
-  QueryResult,
   ScopeList,
+  useCursorPages,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useApp } from './app-page';
 
-/** View Connections: each listed tenant per environment, the version it is on and the scopes in play. */
+/** Tenants a page, each shown in both environments. */
+const PAGE_SIZE = 25;
+
+/**
+ * View Connections: each tenant the app lists (or that still holds a
+ * connection) per environment, the version it is on and the scopes in play,
+ * by Tenant ID, 25 tenants a page; the search finds Tenant IDs by their start.
+ */
 export function ViewConnections() {
   const app = useApp();
   const trpc = useTRPC();
-  const query = useQuery(trpc.apps.connections.queryOptions({ appId: app.id }));
+  const [search, setSearch] = useState('');
+  const pages = useCursorPages(`${app.id}:${search}`);
+  const query = useQuery({
+    ...trpc.apps.connections.queryOptions({
+      appId: app.id,
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+      ...(search ? { search } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
   const [generatedFor, setGeneratedFor] = useState<string | null>(null);
   const reload = useReload(trpc.apps.connections.queryKey({ appId: app.id }));
   const generate = useMutation(trpc.apps.generateSecret.mutationOptions({ onSuccess: reload }));
   return (
-    <QueryResult
-      query={query}
-      loading="Loading connections…"
-      empty={
-        <EmptyState title="No tenants yet">
-          <p className="muted">Add a Tenant ID on the Details tab to offer this app to a tenant.</p>
-        </EmptyState>
-      }
-    >
-      {(rows) => (
-        <>
-          <p className="muted">
-            {app.credentialsMode === 'developer'
-              ? 'You generate the client secret for each tenant that connects from now on.'
-              : "The tenant's admin issues the client credentials of each tenant that connects from now on."}{' '}
-            A connection keeps who issues its credentials from when it was allowed. Scopes in play are those
-            of the version the tenant accepted.
-          </p>
-          {generate.isError ? <Banner kind="error">{messageFrom(generate.error)}</Banner> : null}
-          {generate.data && generatedFor ? (
-            <CredentialsOnce
-              clientId={generate.data.clientId}
-              clientSecret={generate.data.clientSecret}
-              onDone={() => {
-                generate.reset();
-                setGeneratedFor(null);
-              }}
-            />
-          ) : null}
+    <>
+      <p className="muted">
+        {app.credentialsMode === 'developer'
+          ? 'You generate the client secret for each tenant that connects from now on.'
+          : "The tenant's admin issues the client credentials of each tenant that connects from now on."}{' '}
+        A connection keeps who issues its credentials from when it was allowed. Scopes in play are those of
+        the version the tenant accepted.
+      </p>
+      {generate.isError ? <Banner kind="error">{messageFrom(generate.error)}</Banner> : null}
+      {generate.data && generatedFor ? (
+        <CredentialsOnce
+          clientId={generate.data.clientId}
+          clientSecret={generate.data.clientSecret}
+          onDone={() => {
+            generate.reset();
+            setGeneratedFor(null);
+          }}
+        />
+      ) : null}
+      <div className="actions" style={{ marginBottom: '1rem' }}>
+        <label className="sr-only" htmlFor="connection-search">
+          Search by Tenant ID
+        </label>
+        <input
+          id="connection-search"
+          className="search"
+          type="search"
+          inputMode="numeric"
+          placeholder="Search by Tenant ID"
+          value={search}
+          // Tenant IDs are digits: anything else could never match.
+          onChange={(e) => setSearch(e.target.value.replace(/\D/g, '').slice(0, 18))}
+        />
+      </div>
+      <CursorPagedResult
+        query={query}
+        pages={pages}
+        loading="Loading connections…"
+        empty={
+          search ? (
+            <EmptyState title="No Tenant ID starts with that number" />
+          ) : (
+            <EmptyState title="No tenants yet">
+              <p className="muted">Add a Tenant ID on the Details tab to offer this app to a tenant.</p>
+            </EmptyState>
+          )
+        }
+      >
+        {({ items: rows }) => (
           <DataTable
             caption="Connections per tenant and environment"
             columns={[
@@ -118,8 +156,8 @@ export function ViewConnections() {
               );
             })}
           </DataTable>
-        </>
-      )}
-    </QueryResult>
+        )}
+      </CursorPagedResult>
+    </>
   );
 }
