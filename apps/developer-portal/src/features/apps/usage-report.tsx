@@ -1,16 +1,20 @@
 import {
+  callsIn,
   ENVIRONMENT_LABEL,
   ENVIRONMENTS,
+  type Environment,
   UNAUTHENTICATED_ENDPOINT,
   USAGE_OUTCOMES,
+  USAGE_REPORT_MAX_LINES,
+  USAGE_REPORT_MAX_TENANTS,
   type UsageOutcome,
 } from '@gatehouse/domain';
 import { Banner, DataTable, EmptyState, QueryResult, SelectField, useTRPC } from '@gatehouse/ui';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApp } from './app-page';
-import { callsIn, summarizeUsage, type Usage } from './usage-summary';
+import { summarizeUsage, type Usage } from './usage-summary';
 
 const OUTCOME_LOOK: Record<UsageOutcome, { label: string; color: string }> = {
   '2xx': { label: 'Success (2xx)', color: '#067647' },
@@ -32,18 +36,41 @@ const tenantOption = (tenantId: string) => tenantId || NO_TENANT;
 const endpointLabel = (endpoint: string) =>
   endpoint === UNAUTHENTICATED ? 'Token missing, not valid, or for another app or tenant' : endpoint;
 
-/** API Usage Report: calls per day over the last 30 days, by outcome, filterable by tenant, environment and endpoint. */
+/** The filters as the selects hold them: '' for all. */
+interface Filters {
+  tenant: string;
+  environment: string;
+  endpoint: string;
+}
+
+/**
+ * API Usage Report: calls per day over the last 30 days, by outcome, and the
+ * busiest lines by tenant, environment and endpoint, narrowed by any of them.
+ * The server adds the calls up; the filters ask it again.
+ */
 export function UsageReport() {
   const app = useApp();
   const trpc = useTRPC();
-  const usage = useQuery(
-    trpc.apps.usage.queryOptions({ appId: app.id, days: 30 }, { refetchInterval: 10_000 }),
-  );
+  const [filters, setFilters] = useState<Filters>({ tenant: '', environment: '', endpoint: '' });
+  const usage = useQuery({
+    ...trpc.apps.usage.queryOptions(
+      {
+        appId: app.id,
+        days: 30,
+        ...(filters.tenant ? { tenantId: filters.tenant === NO_TENANT ? '' : filters.tenant } : {}),
+        ...(filters.environment ? { environment: filters.environment as Environment } : {}),
+        ...(filters.endpoint ? { endpoint: filters.endpoint } : {}),
+      },
+      { refetchInterval: 10_000 },
+    ),
+    placeholderData: keepPreviousData,
+  });
   return (
     <QueryResult
       query={usage}
       loading="Loading usage…"
-      isEmpty={(data) => data.rows.length === 0}
+      // The tenants with calls are listed whatever the filters: none means no calls at all.
+      isEmpty={(data) => data.tenants.length === 0}
       empty={
         <EmptyState title="No API calls in the last 30 days">
           <p className="muted">
@@ -53,36 +80,30 @@ export function UsageReport() {
         </EmptyState>
       }
     >
-      {(data) => <UsageView usage={data} />}
+      {(data) => <UsageView usage={data} filters={filters} onFilters={setFilters} />}
     </QueryResult>
   );
 }
 
 const FILTER_STYLE = { marginBottom: 0 };
 
-function UsageView({ usage }: { usage: Usage }) {
-  const [tenant, setTenant] = useState('');
-  const [environment, setEnvironment] = useState('');
-  const [endpoint, setEndpoint] = useState('');
-  const view = useMemo(
-    () =>
-      summarizeUsage(
-        usage,
-        (r) =>
-          (!tenant || tenantOption(r.tenantId) === tenant) &&
-          (!environment || r.environment === environment) &&
-          (!endpoint || r.endpoint === endpoint),
-      ),
-    [usage, tenant, environment, endpoint],
-  );
-  const tenants = [...new Set(usage.rows.map((r) => r.tenantId))].sort();
-  const endpoints = [...new Set(usage.rows.map((r) => r.endpoint))].sort();
+function UsageView({
+  usage,
+  filters,
+  onFilters,
+}: {
+  usage: Usage;
+  filters: Filters;
+  onFilters: (filters: Filters) => void;
+}) {
+  const { tenant, environment, endpoint } = filters;
+  const view = useMemo(() => summarizeUsage(usage), [usage]);
   const total = callsIn(view.totals);
   return (
     <>
-      {usage.truncated && (
+      {usage.moreTenants && (
         <Banner kind="info">
-          This report shows the most recent rows only: the oldest days of the period are left out.
+          The tenant filter lists the first {USAGE_REPORT_MAX_TENANTS.toLocaleString()} Tenant IDs with calls.
         </Banner>
       )}
       <div className="card">
@@ -91,9 +112,9 @@ function UsageView({ usage }: { usage: Usage }) {
             id="usage-tenant"
             label="Tenant"
             all="All tenants"
-            options={tenants.map((t) => ({ value: tenantOption(t), label: tenantLabel(t) }))}
+            options={usage.tenants.map((t) => ({ value: tenantOption(t), label: tenantLabel(t) }))}
             value={tenant}
-            onChange={setTenant}
+            onChange={(value) => onFilters({ ...filters, tenant: value })}
             style={FILTER_STYLE}
           />
           <SelectField
@@ -102,16 +123,16 @@ function UsageView({ usage }: { usage: Usage }) {
             all="Both environments"
             options={ENVIRONMENTS.map((e) => ({ value: e, label: ENVIRONMENT_LABEL[e] }))}
             value={environment}
-            onChange={setEnvironment}
+            onChange={(value) => onFilters({ ...filters, environment: value })}
             style={FILTER_STYLE}
           />
           <SelectField
             id="usage-endpoint"
             label="Endpoint"
             all="All endpoints"
-            options={endpoints.map((e) => ({ value: e, label: endpointLabel(e) }))}
+            options={usage.endpoints.map((e) => ({ value: e, label: endpointLabel(e) }))}
             value={endpoint}
-            onChange={setEndpoint}
+            onChange={(value) => onFilters({ ...filters, endpoint: value })}
             style={FILTER_STYLE}
           />
         </div>
@@ -148,10 +169,10 @@ function UsageView({ usage }: { usage: Usage }) {
         caption="Calls by tenant, environment and endpoint"
         columns={['Tenant', 'Environment', 'Endpoint', ...USAGE_OUTCOMES]}
       >
-        {view.table.map((line) => (
+        {usage.lines.map((line) => (
           <tr key={`${line.tenantId}|${line.environment}|${line.endpoint}`}>
             <td>{tenantLabel(line.tenantId)}</td>
-            <td>{ENVIRONMENT_LABEL[line.environment as keyof typeof ENVIRONMENT_LABEL]}</td>
+            <td>{ENVIRONMENT_LABEL[line.environment]}</td>
             <td>
               {line.endpoint === UNAUTHENTICATED ? (
                 endpointLabel(line.endpoint)
@@ -160,11 +181,17 @@ function UsageView({ usage }: { usage: Usage }) {
               )}
             </td>
             {OUTCOMES.map((o) => (
-              <td key={o.key}>{line[o.key]}</td>
+              <td key={o.key}>{line.calls[o.key]}</td>
             ))}
           </tr>
         ))}
       </DataTable>
+      {usage.moreLines && (
+        <p className="muted" data-testid="usage-more-lines">
+          The {USAGE_REPORT_MAX_LINES} busiest lines are shown. Choose a tenant, environment or endpoint to
+          see others.
+        </p>
+      )}
     </>
   );
 }
