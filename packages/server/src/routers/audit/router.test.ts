@@ -237,8 +237,11 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
     });
 
     it('refuses a cursor it did not make as invalid input', async () => {
-      const forged = Buffer.from('{"at":"yesterday"}').toString('base64url');
-      for (const cursor of [forged, Buffer.from('[1]').toString('base64url'), 'bm90IGpzb24'])
+      const forged = '{"at":"yesterday"}';
+      const cursors = [forged, '[1]', '["abc","def"]', '[{"d":"2030-01-01T00:00:00Z"},5]', '[1,"x"]'].map(
+        (json) => Buffer.from(json).toString('base64url'),
+      );
+      for (const cursor of [...cursors, 'bm90IGpzb24'])
         expect(await rejection(reviewer().audit.list({ view: 'reviewer', cursor }))).toMatchObject({
           code: 'BAD_REQUEST',
           message: 'This page link is out of date or malformed. Start again from the first page.',

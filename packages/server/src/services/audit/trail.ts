@@ -1,4 +1,4 @@
-import { type AuditFilters, type Page, tenantFacingIdentity } from '@gatehouse/domain';
+import { type AuditFilters, DomainError, type Page, tenantFacingIdentity } from '@gatehouse/domain';
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, AuditEvent, type AuditEventEntity, Organization } from '../../db/entities';
@@ -13,6 +13,15 @@ const NEWEST_FIRST: KeysetOrder = [
   ['at', 'desc'],
   ['id', 'desc'],
 ];
+
+/** Where a cursor says the last page ended: a moment and an id, or INVALID_INPUT for anything else. */
+function positionOf(cursor: string): [Date, string] {
+  const [at, id] = decodeCursor(cursor, NEWEST_FIRST.length);
+  if (!(at instanceof Date) || typeof id !== 'string') throw new DomainError('INVALID_INPUT', STALE);
+  return [at, id];
+}
+
+const STALE = 'This page link is out of date or malformed. Start again from the first page.';
 
 /**
  * The reader's own part of the trail, narrowed by the filters. Nobody sees anyone
@@ -60,7 +69,7 @@ async function readEvents(
   page: { cursor?: string | undefined; limit: number },
 ): Promise<EventRow[]> {
   const dialect = dialectOf(em);
-  const after = page.cursor ? decodeCursor(page.cursor, NEWEST_FIRST.length) : null;
+  const after = page.cursor ? positionOf(page.cursor) : null;
   const walk = (value?: string) => {
     const where = [whereFor(dialect, reader, filters)];
     if (lead.column && value !== undefined) where.push(isAnyOf(dialect, lead.column, [value]));
@@ -156,7 +165,7 @@ export async function auditTrailPage(
   page: { cursor?: string | undefined; limit: number },
 ): Promise<Page<TrailEvent>> {
   // A malformed cursor is refused before any statement runs.
-  if (page.cursor) decodeCursor(page.cursor, NEWEST_FIRST.length);
+  if (page.cursor) positionOf(page.cursor);
   const lead = await leadOf(em, reader, filters);
   if (!lead) return { items: [], nextCursor: null };
   const events = pageFrom(await readEvents(em, reader, filters, lead, page), page.limit, (e) => [e.at, e.id]);
