@@ -79,7 +79,9 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     // The server adds up the calls again for the endpoint chosen.
     await page.getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toContain('3 calls');
-    await page.getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers' }).waitFor({ state: 'detached' });
+    await page
+      .getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers' })
+      .waitFor({ state: 'detached' });
     await expect(page.getByRole('table').locator('tbody tr').count()).resolves.toBe(1);
     await page.getByLabel('Endpoint').selectOption({ label: 'All endpoints' });
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toContain('9 calls');
