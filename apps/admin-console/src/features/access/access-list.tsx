@@ -2,21 +2,41 @@ import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
 import {
   Badge,
   ConnectionBadge,
+  CursorPagedResult,
   DataTable,
   EmptyState,
   formatDateTime,
-  QueryResult,
+  useCursorPages,
   useTRPC,
 } from '@gatehouse/ui';
-import { useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
 import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
 
-/** API Application Access: connected, disabled and declined apps of this tenant and environment. */
+const PAGE_SIZE = 50;
+
+/**
+ * API Application Access: connected, disabled and declined apps of this tenant and
+ * environment, last changed first, 50 a page; a new search, tenant or environment
+ * starts again from the first page.
+ */
 export function AccessList() {
   const { tenantId, tenantName, environment, base } = useTenant();
   const trpc = useTRPC();
-  const list = useQuery(trpc.connections.list.queryOptions({ tenantId, environment }));
+  const [search, setSearch] = useState('');
+  const searched = search.trim();
+  const pages = useCursorPages(JSON.stringify([tenantId, environment, searched]));
+  const list = useQuery({
+    ...trpc.connections.list.queryOptions({
+      tenantId,
+      environment,
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+      ...(searched ? { search: searched } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
   return (
     <>
       <div className="page-head">
@@ -26,23 +46,42 @@ export function AccessList() {
             {tenantName} · {ENVIRONMENT_LABEL[environment]}
           </p>
         </div>
-        <Link className="btn btn-primary" to={`${base}/connect`}>
-          Connect New App
-        </Link>
+        <div className="actions">
+          <label className="sr-only" htmlFor="access-search">
+            Search apps
+          </label>
+          <input
+            id="access-search"
+            className="search"
+            type="search"
+            placeholder="Search by app name"
+            maxLength={100}
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+          />
+          <Link className="btn btn-primary" to={`${base}/connect`}>
+            Connect New App
+          </Link>
+        </div>
       </div>
-      <QueryResult
+      <CursorPagedResult
         query={list}
+        pages={pages}
         loading="Loading apps…"
         empty={
-          <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
-            <p className="muted">Connect an app to give it access to this tenant's data.</p>
-            <Link className="btn btn-primary" to={`${base}/connect`}>
-              Connect New App
-            </Link>
-          </EmptyState>
+          searched ? (
+            <EmptyState title="No apps match your search" />
+          ) : (
+            <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
+              <p className="muted">Connect an app to give it access to this tenant's data.</p>
+              <Link className="btn btn-primary" to={`${base}/connect`}>
+                Connect New App
+              </Link>
+            </EmptyState>
+          )
         }
       >
-        {(connections) => (
+        {({ items: connections }) => (
           <DataTable
             caption="Apps with access decisions for this tenant"
             columns={['App', 'Status', 'Version', 'Client ID', 'Last API call', 'Last change']}
@@ -72,7 +111,7 @@ export function AccessList() {
             ))}
           </DataTable>
         )}
-      </QueryResult>
+      </CursorPagedResult>
     </>
   );
 }

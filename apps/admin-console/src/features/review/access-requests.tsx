@@ -1,24 +1,37 @@
 import { ACCESS_ROLE_LABEL } from '@gatehouse/domain';
 import {
   Banner,
-  CardList,
   CopyableValue,
+  CursorPagedResult,
   EmptyState,
   formatDateTime,
   type RouterOutputs,
+  useCursorPages,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Decision } from './decision';
 
-type AccessRequestItem = RouterOutputs['review']['accessRequests'][number];
+type AccessRequestItem = RouterOutputs['review']['accessRequests']['items'][number];
 
-/** Requests for access: approve (creating the account and a one-time link to pass on) or reject with a reason. */
+const PAGE_SIZE = 50;
+
+/**
+ * Requests for access, oldest first, 50 a page: approve (creating the account and a
+ * one-time link to pass on) or reject with a reason.
+ */
 export function AccessRequests() {
   const trpc = useTRPC();
-  const requests = useQuery(trpc.review.accessRequests.queryOptions());
+  const pages = useCursorPages();
+  const requests = useQuery({
+    ...trpc.review.accessRequests.queryOptions({
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
   const [issued, setIssued] = useState<{ email: string; link: string } | null>(null);
   return (
     <>
@@ -32,16 +45,28 @@ export function AccessRequests() {
           </div>
         </Banner>
       ) : null}
-      <CardList
+      <CursorPagedResult
         query={requests}
+        pages={pages}
         loading="Loading requests…"
         empty={<EmptyState title="No pending requests" />}
-        label="Pending access requests"
       >
-        {(r) => (
-          <RequestEntry key={r.id} request={r} onApproved={(link) => setIssued({ email: r.email, link })} />
-        )}
-      </CardList>
+        {({ items }) =>
+          items.length === 0 ? (
+            <p className="muted">No more pending requests on this page.</p>
+          ) : (
+            <ul className="card-list" aria-label="Pending access requests">
+              {items.map((r) => (
+                <RequestEntry
+                  key={r.id}
+                  request={r}
+                  onApproved={(link) => setIssued({ email: r.email, link })}
+                />
+              ))}
+            </ul>
+          )
+        }
+      </CursorPagedResult>
     </>
   );
 }
@@ -54,7 +79,7 @@ function RequestEntry({
   onApproved: (link: string) => void;
 }) {
   const trpc = useTRPC();
-  const refresh = useReload(trpc.review.accessRequests.queryKey());
+  const refresh = useReload(trpc.review.accessRequests.pathKey());
   const approve = useMutation(
     trpc.review.approveRequest.mutationOptions({
       onSuccess: async (result) => {

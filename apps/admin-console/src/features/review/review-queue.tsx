@@ -1,24 +1,38 @@
 import { APP_KIND_LABEL, scopeInfo } from '@gatehouse/domain';
 import {
   Badge,
-  CardList,
+  CursorPagedResult,
   EmptyState,
   ExternalLink,
   formatDateTime,
   type RouterOutputs,
+  useCursorPages,
   useReload,
   useTRPC,
   waitedFor,
 } from '@gatehouse/ui';
-import { useMutation, useQuery } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
 import { Decision } from './decision';
 
-type QueueItem = RouterOutputs['review']['queue'][number];
+type QueueItem = RouterOutputs['review']['queue']['items'][number];
 
-/** Apps waiting for review, longest-waiting first: first reviews of public apps, and identity changes of approved apps. */
+const PAGE_SIZE = 50;
+
+/**
+ * Apps waiting for review, longest-waiting first, 50 a page: first reviews of public
+ * apps, and identity changes of approved apps. A decided app leaves its page, which
+ * fills up from the next.
+ */
 export function ReviewQueue() {
   const trpc = useTRPC();
-  const queue = useQuery(trpc.review.queue.queryOptions());
+  const pages = useCursorPages();
+  const queue = useQuery({
+    ...trpc.review.queue.queryOptions({
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
   return (
     <>
       <h1>Review queue</h1>
@@ -26,21 +40,31 @@ export function ReviewQueue() {
         Public apps stay invisible to every tenant until approved. A new name or home page of an approved app
         comes back here; tenants keep seeing the approved one until you approve the change.
       </p>
-      <CardList
+      <CursorPagedResult
         query={queue}
+        pages={pages}
         loading="Loading the queue…"
         empty={<EmptyState title="Nothing to review" />}
-        label="Apps waiting for review"
       >
-        {(item) => <QueueEntry key={item.appId} item={item} />}
-      </CardList>
+        {({ items }) =>
+          items.length === 0 ? (
+            <p className="muted">Nothing more to review on this page.</p>
+          ) : (
+            <ul className="card-list" aria-label="Apps waiting for review">
+              {items.map((item) => (
+                <QueueEntry key={item.appId} item={item} />
+              ))}
+            </ul>
+          )
+        }
+      </CursorPagedResult>
     </>
   );
 }
 
 function QueueEntry({ item }: { item: QueueItem }) {
   const trpc = useTRPC();
-  const refresh = useReload(trpc.review.queue.queryKey());
+  const refresh = useReload(trpc.review.queue.pathKey());
   const approve = useMutation(trpc.review.approve.mutationOptions({ onSuccess: refresh }));
   const reject = useMutation(trpc.review.reject.mutationOptions({ onSuccess: refresh }));
   const modify = item.scopes.filter((s) => scopeInfo(s)?.access === 'w');
@@ -60,6 +84,9 @@ function QueueEntry({ item }: { item: QueueItem }) {
       {item.listedName !== null ? <IdentityChange item={item} /> : null}
       <p className="muted">
         Submitted {formatDateTime(item.submittedAt)} · Tenant IDs: {item.tenantIds.join(', ') || 'none yet'}
+        {item.tenantCount > item.tenantIds.length
+          ? ` and ${item.tenantCount - item.tenantIds.length} more`
+          : ''}
       </p>
       <div className="grid-2">
         <div>
