@@ -6,6 +6,8 @@ import path from 'node:path';
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
+  /** Where it serves `/metrics`, when its script does (lib/scale-server.ts). */
+  metricsUrl?: string;
 }
 
 export interface ServerProcessOptions {
@@ -17,6 +19,10 @@ export interface ServerProcessOptions {
   redisUrl?: string;
   /** Writes a V8 CPU profile of the server into this folder. */
   cpuProfDir?: string;
+  /** Another entry point than server.ts that answers the same way (lib/scale-server.ts). */
+  script?: string;
+  /** Where the server's output goes instead of this process's. */
+  logFile?: string;
 }
 
 const serverScript = path.join(import.meta.dirname, '..', 'server.ts');
@@ -27,16 +33,19 @@ export function startServer(options: ServerProcessOptions): Promise<ServerProces
   const args = [options.databaseUrl];
   if (options.publicUrl) args.push(`--public-url=${options.publicUrl}`);
   if (options.redisUrl) args.push(`--redis-url=${options.redisUrl}`);
-  const child = fork(serverScript, args, {
+  const script = options.script ?? serverScript;
+  const output = options.logFile ? fs.openSync(options.logFile, 'a') : 'inherit';
+  const child = fork(script, args, {
     cwd: path.dirname(serverScript),
     execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', output, output, 'ipc'],
   });
+  if (typeof output === 'number') fs.closeSync(output);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('The server did not start within 30 s.')), 30_000);
-    child.once('message', (message: { port: number }) => {
+    child.once('message', (message: { port: number; metricsUrl?: string }) => {
       clearTimeout(timer);
-      resolve({ child, url: `http://127.0.0.1:${message.port}` });
+      resolve({ child, url: `http://127.0.0.1:${message.port}`, metricsUrl: message.metricsUrl });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
