@@ -6,9 +6,11 @@
  * beside the SQLite file. The small one is a scratch database, dropped after
  * the run.
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { PG_ADMIN_URL, type ScratchDatabase, scratchDatabase } from './databases';
 import { BIG_SIZES, type ScaleSizes, SMALL_SIZES } from './scale-model';
@@ -32,6 +34,21 @@ const PG_NAME = 'gatehouse_bench_scale';
 interface Note extends SeedReport {
   version: number;
   sizes: ScaleSizes;
+  /** Of the migrations it was made with: one changed in place would never be applied to it again. */
+  migrations: string;
+}
+
+/** A digest of the dialect's migration files, names and contents. */
+function migrationsDigest(kind: Kind): string {
+  const folder = path.join(
+    path.dirname(fileURLToPath(import.meta.resolve('@gatehouse/server/db/orm'))),
+    'migrations',
+    kind === 'sqlite' ? 'sqlite' : 'postgresql',
+  );
+  const hash = createHash('sha256');
+  for (const file of fs.readdirSync(folder).sort())
+    hash.update(file).update(fs.readFileSync(path.join(folder, file)));
+  return hash.digest('hex');
 }
 
 export interface SeededDatabase {
@@ -40,7 +57,7 @@ export interface SeededDatabase {
   report: SeedReport;
   /** Seeded by an earlier run and kept. */
   reused: boolean;
-  /** Migrations applied to it before this run (a reused database gets those added since). */
+  /** Migrations applied to it by this run (none when reused). */
   migrated: string[];
 }
 
@@ -93,7 +110,10 @@ async function fill(url: string, sizes: ScaleSizes, log: (line: string) => void)
   }
 }
 
-/** The big database: the one an earlier run kept when `reuse` and it was seeded by this version, else seeded anew. */
+/**
+ * The big database: with `reuse`, the one an earlier run kept if this version of the seed made it with
+ * the same migrations; else seeded anew.
+ */
 export async function bigDatabase(
   kind: Kind,
   reuse: boolean,
@@ -104,24 +124,22 @@ export async function bigDatabase(
   fs.mkdirSync(SCALE_DIR, { recursive: true });
   if (reuse && fs.existsSync(noteFile(kind)) && (await exists(kind))) {
     const note = JSON.parse(fs.readFileSync(noteFile(kind), 'utf8')) as Note;
-    if (note.version === SEED_VERSION) {
-      const db = await openDatabase(url, { queryTimeoutMs: 0 });
-      try {
-        const migrated = await migrate(db);
-        log(`${label}: reusing the big database seeded ${new Date(note.seededAt).toISOString()}`);
-        if (migrated.length) log(`${label}: migrated it with ${migrated.join(', ')}`);
-        return { url, label, report: note, reused: true, migrated };
-      } finally {
-        await db.close();
-      }
+    if (note.version === SEED_VERSION && note.migrations === migrationsDigest(kind)) {
+      log(`${label}: reusing the big database seeded ${new Date(note.seededAt).toISOString()}`);
+      return { url, label, report: note, reused: true, migrated: [] };
     }
-    log(`${label}: the kept big database is from another version of the seed: seeding it again`);
+    log(`${label}: the kept big database was made by other migrations or another seed: seeding it again`);
   }
   await remove(kind);
   if (kind === 'postgres') await onServer(`create database ${PG_NAME}`);
   log(`${label}: seeding the big database`);
   const { migrated, report } = await fill(url, BIG_SIZES, (line) => log(`${label}: ${line}`));
-  const note: Note = { ...report, version: SEED_VERSION, sizes: BIG_SIZES };
+  const note: Note = {
+    ...report,
+    version: SEED_VERSION,
+    sizes: BIG_SIZES,
+    migrations: migrationsDigest(kind),
+  };
   fs.writeFileSync(noteFile(kind), `${JSON.stringify(note, null, 2)}\n`);
   log(`${label}: big database seeded in ${report.seconds.toFixed(0)} s`);
   return { url, label, report, reused: false, migrated };

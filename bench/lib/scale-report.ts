@@ -56,7 +56,7 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 const ok = (side: Side) => Object.keys(side.failures).length === 0 && side.samples.length > 0;
-const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 10 ? n.toFixed(1) : fmt(n));
+const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 100 ? n.toFixed(1) : fmt(n));
 const kb = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, bytes < 10_240 ? 1 : 0)} kB`;
 const limitOf = (r: CallResult) =>
