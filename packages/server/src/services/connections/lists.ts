@@ -1,10 +1,16 @@
-import { type Environment, type Page, tenantFacingIdentity } from '@gatehouse/domain';
+import {
+  type ConnectionStatus,
+  type CredentialsMode,
+  type Environment,
+  type Page,
+  tenantFacingIdentity,
+} from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { Connection } from '../../db/entities';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
 import { listTag, readCursor, taggedPage } from './cursors';
 import { offeredTenants } from './lookup';
-import { type ConnectionSummary, summarize } from './summaries';
+import { type ConnectionFacts, type ConnectionSummary, summarize } from './summaries';
 import { containsPattern, tenantFacingNameSql, visibleToListedTenantSql } from './visibility-sql';
 
 /** One page of one tenant's list in one environment, optionally narrowed to app names containing `search`. */
@@ -23,6 +29,61 @@ const ACCESS_ORDER: KeysetOrder = [
 
 /** The app name a search matches, in any letter case (as far as the database lowers it). */
 const NAME_MATCHES = (alias: string) => `lower(${tenantFacingNameSql(alias)}) like lower(?) escape '\\'`;
+
+/** A row of API Application Access's query: the connection's columns, its app's (`a__`) and organization's (`o__`). */
+interface ConnectionRow {
+  id: string;
+  tenant_id: string;
+  environment: Environment;
+  status: ConnectionStatus;
+  accepted_version: number | null;
+  declined_version: number | null;
+  client_id: string | null;
+  credentials_issuer: CredentialsMode;
+  updated_at: Moment;
+  last_token_at: Moment | null;
+  last_call_at: Moment | null;
+  a__id: string;
+  a__name: string;
+  a__home_page_url: string;
+  a__listed_name: string | null;
+  a__listed_home_page_url: string | null;
+  a__latest_version: number;
+  a__deleted_at: Moment | null;
+  o__name: string;
+}
+
+/** A datetime as the driver returns it: a Date (PostgreSQL) or milliseconds since the epoch (SQLite). */
+type Moment = Date | number | string;
+const moment = (value: Moment): Date => new Date(value);
+const momentOrNull = (value: Moment | null): Date | null => (value == null ? null : new Date(value));
+
+/** The facts a summary is made of, read from a row rather than hydrated as entities: a page costs no ORM bookkeeping. */
+function factsOf(row: ConnectionRow): ConnectionFacts {
+  return {
+    id: row.id,
+    tenant: { id: row.tenant_id },
+    environment: row.environment,
+    status: row.status,
+    acceptedVersion: row.accepted_version == null ? null : Number(row.accepted_version),
+    declinedVersion: row.declined_version == null ? null : Number(row.declined_version),
+    clientId: row.client_id,
+    credentialsIssuer: row.credentials_issuer,
+    updatedAt: moment(row.updated_at),
+    lastTokenAt: momentOrNull(row.last_token_at),
+    lastCallAt: momentOrNull(row.last_call_at),
+    app: {
+      id: row.a__id,
+      name: row.a__name,
+      homePageUrl: row.a__home_page_url,
+      listedName: row.a__listed_name,
+      listedHomePageUrl: row.a__listed_home_page_url,
+      latestVersion: Number(row.a__latest_version),
+      deletedAt: momentOrNull(row.a__deleted_at),
+      organization: { name: row.o__name },
+    },
+  };
+}
 
 /**
  * API Application Access: a page of the tenant's connected, disabled and declined
@@ -45,7 +106,8 @@ export async function tenantConnections(
     .limit(input.limit + 1);
   if (input.cursor) qb.andWhere(afterKey(ACCESS_ORDER, readCursor(tag, input.cursor, ['moment', 'id'])));
   if (input.search) qb.andWhere(NAME_MATCHES('a'), [containsPattern(input.search)]);
-  const page = taggedPage(tag, await qb.getResultList(), input.limit, (c) => [c.updatedAt, c.id]);
+  const rows: ConnectionRow[] = await qb.execute('all', false);
+  const page = taggedPage(tag, rows.map(factsOf), input.limit, (c) => [c.updatedAt, c.id]);
   const offered = await offeredTenants(
     em,
     input.tenantId,

@@ -1,4 +1,7 @@
 import {
+  type ConnectionStatus,
+  type CredentialsMode,
+  type Environment,
   issuerOfConnection,
   newVersionAvailable,
   secretState,
@@ -25,11 +28,36 @@ export function appAsTenantSees(app: AppEntity) {
   };
 }
 
+/** What a connection summary is made of: a connection entity (load `app.organization`), or a list's row. */
+export interface ConnectionFacts {
+  id: string;
+  tenant: { id: string };
+  environment: Environment;
+  status: ConnectionStatus;
+  acceptedVersion?: number | null;
+  declinedVersion?: number | null;
+  clientId?: string | null;
+  credentialsIssuer: CredentialsMode;
+  updatedAt: Date;
+  lastTokenAt?: Date | null;
+  lastCallAt?: Date | null;
+  app: {
+    id: string;
+    name: string;
+    homePageUrl: string;
+    listedName?: string | null;
+    listedHomePageUrl?: string | null;
+    latestVersion: number;
+    deletedAt?: Date | null;
+    organization: { name: string };
+  };
+}
+
 /**
  * The connection as its tenant admin sees it: the app's listed identity and verified
- * organization (load `app.organization`); `offered` says whether the app still lists the tenant.
+ * organization; `offered` says whether the app still lists the tenant.
  */
-export function summarize(connection: ConnectionEntity, offered: boolean) {
+export function summarize(connection: ConnectionFacts, offered: boolean) {
   const app = connection.app;
   const listed = tenantFacingIdentity(app);
   return {
