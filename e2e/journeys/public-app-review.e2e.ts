@@ -156,7 +156,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await reviewer.getByRole('cell', { name: 'app.rejected' }).waitFor();
     const [download] = await Promise.all([
       reviewer.waitForEvent('download'),
-      reviewer.getByRole('button', { name: 'Export CSV' }).click(),
+      reviewer.getByRole('link', { name: 'Export CSV' }).click(),
     ]);
     expect(download.suggestedFilename()).toMatch(/^gatehouse-audit-.*\.csv$/);
     await screenshot(reviewer, `${dialect}-audit-trail`);

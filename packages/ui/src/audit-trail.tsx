@@ -1,13 +1,12 @@
-import { keepPreviousData, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { AUDIT_EXPORT_LIMIT, type AuditView } from '@gatehouse/domain';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { type FormEvent, type ReactNode, useState } from 'react';
 import { DataTable } from './data-table';
 import { SelectField } from './fields';
 import { formatDateTime } from './format';
+import { CursorPagedResult, useCursorPages } from './paging';
 import { Button, EmptyState } from './primitives';
-import { PagedResult } from './query-result';
-import { messageFrom, useTRPC } from './trpc';
-
-type View = 'reviewer' | 'developer' | 'tenant';
+import { useTRPC } from './trpc';
 
 interface Filters {
   organizationId?: string;
@@ -19,37 +18,50 @@ interface Filters {
   to?: Date;
 }
 
+const EMPTY_DRAFT = { organizationId: '', appId: '', tenantId: '', actor: '', action: '', from: '', to: '' };
+
 const PAGE_SIZE = 50;
 
+/** Where the browser downloads the trail as CSV with these filters: the server streams the file. */
+export function auditExportUrl(view: AuditView, filters: Filters): string {
+  const query = new URLSearchParams({ view });
+  for (const [key, value] of Object.entries(filters))
+    if (value !== undefined) query.set(key, value instanceof Date ? value.toISOString() : value);
+  return `/exports/audit.csv?${query}`;
+}
+
+/** How a screen offers its own App filter (a search over the developer's apps, say); a plain App ID otherwise. */
+export type AppFilterField = (field: {
+  id: string;
+  value: string;
+  onChange: (appId: string) => void;
+}) => ReactNode;
+
 /**
- * The audit trail as one role sees it: filters, each event's before and
- * after, and the filtered list as CSV.
+ * The audit trail as one role sees it, newest first, 50 events a page: filters
+ * (applying them starts again from the first page), each event's before and
+ * after, and a link that downloads the filtered trail as CSV.
  */
 export function AuditTrail({
   view,
   tenantIds,
-  apps,
+  appField,
 }: {
-  view: View;
+  view: AuditView;
   tenantIds?: string[];
-  apps?: { id: string; name: string }[];
+  appField?: AppFilterField;
 }) {
   const trpc = useTRPC();
-  const queryClient = useQueryClient();
-  const [draft, setDraft] = useState({
-    organizationId: '',
-    appId: '',
-    tenantId: '',
-    actor: '',
-    action: '',
-    from: '',
-    to: '',
-  });
+  const [draft, setDraft] = useState(EMPTY_DRAFT);
   const [filters, setFilters] = useState<Filters>({});
-  const [page, setPage] = useState(1);
-  const [exporting, setExporting] = useState<string>();
+  const pages = useCursorPages(JSON.stringify(filters));
   const events = useQuery({
-    ...trpc.audit.list.queryOptions({ view, ...filters, page, pageSize: PAGE_SIZE }),
+    ...trpc.audit.list.queryOptions({
+      view,
+      ...filters,
+      limit: PAGE_SIZE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+    }),
     placeholderData: keepPreviousData,
   });
 
@@ -61,24 +73,7 @@ export function AuditTrail({
     if (draft.from) next.from = new Date(`${draft.from}T00:00:00Z`);
     if (draft.to) next.to = new Date(`${draft.to}T23:59:59.999Z`);
     setFilters(next);
-    setPage(1);
-  };
-  const exportCsv = async () => {
-    setExporting('Preparing CSV…');
-    try {
-      const result = await queryClient.fetchQuery(
-        trpc.audit.exportCsv.queryOptions({ view, ...filters }, { staleTime: 0 }),
-      );
-      const url = URL.createObjectURL(new Blob([result.csv], { type: 'text/csv;charset=utf-8' }));
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = result.filename;
-      link.click();
-      URL.revokeObjectURL(url);
-      setExporting(`Exported ${result.rows} events.`);
-    } catch (error) {
-      setExporting(messageFrom(error));
-    }
+    pages.first();
   };
   const change = (key: keyof typeof draft) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
   const field = (key: keyof typeof draft, label: string, type = 'text', placeholder?: string) => (
@@ -98,18 +93,9 @@ export function AuditTrail({
     <>
       <form className="card filters" onSubmit={apply} aria-label="Filter the audit trail">
         {view === 'reviewer' ? field('organizationId', 'Organization ID') : null}
-        {apps ? (
-          <SelectField
-            id="audit-appId"
-            label="App"
-            all="All apps"
-            options={apps.map((a) => ({ value: a.id, label: a.name }))}
-            value={draft.appId}
-            onChange={change('appId')}
-          />
-        ) : (
-          field('appId', 'App ID')
-        )}
+        {appField
+          ? appField({ id: 'audit-appId', value: draft.appId, onChange: change('appId') })
+          : field('appId', 'App ID')}
         {tenantIds ? (
           <SelectField
             id="audit-tenantId"
@@ -122,64 +108,56 @@ export function AuditTrail({
         ) : (
           field('tenantId', 'Tenant ID')
         )}
-        {field('actor', 'Actor', 'text', 'email')}
-        {field('action', 'Action', 'text', 'e.g. connection.')}
+        {field('actor', 'Actor email starts with', 'text', 'e.g. dana@')}
+        {field('action', 'Action starts with', 'text', 'e.g. connection.')}
         {field('from', 'From', 'date')}
         {field('to', 'To', 'date')}
         <Button type="submit" variant="primary">
           Apply filters
         </Button>
-        <Button onClick={() => void exportCsv()}>Export CSV</Button>
-        {exporting ? (
-          <span className="muted" role="status">
-            {exporting}
-          </span>
-        ) : null}
+        <a className="btn" href={auditExportUrl(view, filters)} download aria-describedby="audit-export-note">
+          Export CSV
+        </a>
+        <p className="hint" id="audit-export-note">
+          The CSV file holds the newest {AUDIT_EXPORT_LIMIT.toLocaleString('en-US')} events that match the
+          applied filters.
+        </p>
       </form>
-      <PagedResult
+      <CursorPagedResult
         query={events}
+        pages={pages}
         loading="Loading audit events…"
         empty={<EmptyState title="No audit events match" />}
-        page={page}
-        pageSize={PAGE_SIZE}
-        onPage={setPage}
       >
-        {({ items, totalCount }) => (
-          <>
-            <p className="muted" role="status">
-              {totalCount} events
-            </p>
-            <DataTable
-              caption="Audit events, newest first"
-              columns={['When', 'Actor', 'Action', 'App', 'Tenant', 'Before / after']}
-            >
-              {items.map((e) => (
-                <tr key={e.id}>
-                  <td>{formatDateTime(e.at)}</td>
-                  <td>{e.actorEmail ?? <span className="muted">anonymous</span>}</td>
-                  <td>
-                    <code>{e.action}</code>
-                    {e.organizationName ? <div className="muted">{e.organizationName}</div> : null}
-                  </td>
-                  <td>{e.appName ?? (e.appId ? <code>{e.appId.slice(0, 8)}</code> : '—')}</td>
-                  <td>{e.tenantId ?? '—'}</td>
-                  <td>
-                    <details>
-                      <summary>Show</summary>
-                      <div className="muted">Before</div>
-                      <pre className="json">
-                        {e.before === null ? '—' : JSON.stringify(e.before, null, 2)}
-                      </pre>
-                      <div className="muted">After</div>
-                      <pre className="json">{e.after === null ? '—' : JSON.stringify(e.after, null, 2)}</pre>
-                    </details>
-                  </td>
-                </tr>
-              ))}
-            </DataTable>
-          </>
+        {({ items }) => (
+          <DataTable
+            caption="Audit events, newest first"
+            columns={['When', 'Actor', 'Action', 'App', 'Tenant', 'Before / after']}
+          >
+            {items.map((e) => (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.at)}</td>
+                <td>{e.actorEmail ?? <span className="muted">anonymous</span>}</td>
+                <td>
+                  <code>{e.action}</code>
+                  {e.organizationName ? <div className="muted">{e.organizationName}</div> : null}
+                </td>
+                <td>{e.appName ?? (e.appId ? <code>{e.appId.slice(0, 8)}</code> : '—')}</td>
+                <td>{e.tenantId ?? '—'}</td>
+                <td>
+                  <details>
+                    <summary>Show</summary>
+                    <div className="muted">Before</div>
+                    <pre className="json">{e.before === null ? '—' : JSON.stringify(e.before, null, 2)}</pre>
+                    <div className="muted">After</div>
+                    <pre className="json">{e.after === null ? '—' : JSON.stringify(e.after, null, 2)}</pre>
+                  </details>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
-      </PagedResult>
+      </CursorPagedResult>
     </>
   );
 }

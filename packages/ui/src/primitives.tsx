@@ -199,31 +199,3 @@ export function ConfirmDialog({
     </dialog>
   );
 }
-
-export function Pager({
-  page,
-  pageSize,
-  totalCount,
-  onPage,
-}: {
-  page: number;
-  pageSize: number;
-  totalCount: number;
-  onPage: (page: number) => void;
-}) {
-  const pages = Math.max(1, Math.ceil(totalCount / pageSize));
-  if (pages <= 1) return null;
-  return (
-    <nav className="pager" aria-label="Pages">
-      <Button onClick={() => onPage(page - 1)} disabled={page <= 1}>
-        Previous
-      </Button>
-      <span>
-        Page {page} of {pages}
-      </span>
-      <Button onClick={() => onPage(page + 1)} disabled={page >= pages}>
-        Next
-      </Button>
-    </nav>
-  );
-}

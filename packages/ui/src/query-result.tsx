@@ -1,12 +1,11 @@
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
-import { Banner, Loading, Pager } from './primitives';
+import { Banner, Loading } from './primitives';
 import { isNotFound, messageFrom } from './trpc';
 
-/** A list with nothing in it: an empty array, or a page of none. */
+/** A list with nothing in it: an empty array. */
 function isEmptyList(data: unknown): boolean {
-  if (Array.isArray(data)) return data.length === 0;
-  return typeof data === 'object' && data !== null && 'totalCount' in data && data.totalCount === 0;
+  return Array.isArray(data) && data.length === 0;
 }
 
 interface QueryResultProps<T> {
@@ -39,26 +38,6 @@ export function QueryResult<T>({
   }
   if (empty !== undefined && isEmpty(query.data)) return empty;
   return children(query.data);
-}
-
-/** One page of a longer list: its `QueryResult`, with the pager under the page. */
-export function PagedResult<T extends { totalCount: number }>({
-  page,
-  pageSize,
-  onPage,
-  children,
-  ...result
-}: QueryResultProps<T> & { page: number; pageSize: number; onPage: (page: number) => void }) {
-  return (
-    <QueryResult {...result}>
-      {(data) => (
-        <>
-          {children(data)}
-          <Pager page={page} pageSize={pageSize} totalCount={data.totalCount} onPage={onPage} />
-        </>
-      )}
-    </QueryResult>
-  );
 }
 
 /** A query's list as cards named `label` for screen readers, each drawn by `children`. */
