@@ -273,7 +273,7 @@ describe.each(dialects)('request access on %s', (dialect) => {
       expect(await t.db.em().count(Session, { tokenHash: sha256Hex(jar.token!), user: userId })).toBe(1);
       const session = createCaller(createContextInner({ db: t.db, sessionToken: jar.token }));
       expect(await session.auth.me()).toEqual(me);
-      expect(await session.apps.list({})).toMatchObject({ items: [], totalCount: 0 });
+      expect(await session.apps.list({})).toEqual({ items: [], nextCursor: null });
 
       expect(await signInWith('linked@startup.example', PASSWORD)).toEqual(me);
 
