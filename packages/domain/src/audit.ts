@@ -32,20 +32,26 @@ function isCalendarDay(text: string): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() + 1 === month && date.getUTCDate() === day;
 }
 
+/** A day (`2026-12-31`), or a day and time with its offset (`2026-12-31T23:59:59.999Z`). */
+const MOMENT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
 /**
  * A moment bounding the trail: a date from the portals, or its ISO 8601 text
  * (a day, or a day and time with its offset) in the export's URL.
  */
-const momentFilter = z.union([z.date(), z.string()]).transform((value, ctx) => {
-  const date =
-    typeof value !== 'string' ? value : MOMENT.test(value) && isCalendarDay(value) ? new Date(value) : null;
-  if (!date || Number.isNaN(date.getTime())) {
-    ctx.addIssue({ code: 'custom', message: 'Enter a date like 2026-12-31' });
-    return z.NEVER;
-  }
-  return date;
-});
-const MOMENT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const momentFilter = z
+  .union([z.custom<Date>((value) => value instanceof Date), z.string()], {
+    error: 'Enter a date like 2026-12-31',
+  })
+  .transform((value, ctx) => {
+    const date =
+      typeof value !== 'string' ? value : MOMENT.test(value) && isCalendarDay(value) ? new Date(value) : null;
+    if (!date || Number.isNaN(date.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'Enter a date like 2026-12-31' });
+      return z.NEVER;
+    }
+    return date;
+  });
 
 /**
  * What narrows a view of the audit trail. The organization narrows only the
