@@ -37,13 +37,12 @@ fs.mkdirSync(resultsDir, { recursive: true });
 const emptySide = (): Side => ({ samples: [], statuses: {}, failures: {}, bytes: 0, statements: null });
 
 function record(side: Side, answer: Answer): void {
+  const why = `${answer.unsent ? 'not sent' : answer.status || 'no answer'}: ${answer.message ?? ''}`;
+  if (!answer.ok) side.failures[why] = (side.failures[why] ?? 0) + 1;
+  if (answer.unsent) return;
   side.samples.push(answer.ms);
   side.statuses[answer.status] = (side.statuses[answer.status] ?? 0) + 1;
   side.bytes = Math.max(side.bytes, answer.bytes);
-  if (!answer.ok) {
-    const why = `${answer.status || 'no answer'}: ${answer.message ?? ''}`;
-    side.failures[why] = (side.failures[why] ?? 0) + 1;
-  }
   if (answer.rows !== undefined) side.rows = answer.rows;
   if (answer.contentType !== undefined) side.contentType = answer.contentType;
 }
@@ -118,7 +117,11 @@ async function measureDialect(kind: Kind): Promise<DialectResult> {
     for (const result of results)
       for (const side of ['small', 'big'] as const) {
         during(result.call.title);
-        result[side].statements = await counts[side].of(() => result.call.run(targets[side]));
+        let unsent = false;
+        const statements = await counts[side].of(async () => {
+          unsent = (await result.call.run(targets[side])).unsent === true;
+        });
+        result[side].statements = unsent ? null : statements;
       }
     watches.small.stop();
     watches.big.stop();

@@ -24,6 +24,8 @@ export interface Answer {
   contentType?: string | null;
   /** Lines after the header, for a CSV download. */
   rows?: number;
+  /** Never sent: what it needed was missing (`message` says what). */
+  unsent?: boolean;
 }
 
 /** superjson's wire form of a flat input: Dates as ISO strings, each named in `meta`. */

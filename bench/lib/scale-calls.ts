@@ -77,7 +77,7 @@ export const CALLS: Call[] = [
     title: 'My Apps, late page',
     run: (t) =>
       t.latePage.error
-        ? Promise.resolve({ ok: false, status: 0, ms: 0, bytes: 0, message: t.latePage.error })
+        ? Promise.resolve({ ok: false, status: 0, ms: 0, bytes: 0, message: t.latePage.error, unsent: true })
         : query(t.url, t.sessions.developer, 'apps.list', { limit: LIMIT, cursor: t.latePage.cursor }),
   },
   { key: 'app', title: 'App details', run: trpc('developer', 'apps.get', (t) => ({ appId: t.busyAppId })) },

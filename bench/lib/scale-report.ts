@@ -64,14 +64,18 @@ const limitOf = (r: CallResult) =>
 const statusOf = (side: Side) =>
   Object.entries(side.statuses)
     .map(([status, n]) => `${status}×${n}`)
-    .join(' ');
+    .join(' ') || 'not sent';
+const ratio = (big: number, small: number) => (Number.isNaN(big / small) ? '–' : (big / small).toFixed(1));
 
 export function checksOf(d: DialectResult) {
   const pages = d.results.filter((r) => !r.call.download);
   const list = (items: string[]) => (items.length ? items.join('; ') : '');
   const failed = d.results.filter((r) => !ok(r.small) || !ok(r.big));
   const slow = pages.filter((r) => ok(r.big) && percentile(r.big.samples, 95) > limitOf(r));
-  const grown = pages.filter((r) => r.small.statements !== r.big.statements);
+  const grown = pages.filter(
+    (r) =>
+      r.small.statements !== null && r.big.statements !== null && r.small.statements !== r.big.statements,
+  );
   const large = pages.filter((r) => r.big.bytes > TARGETS.maxBytes);
   const csv = d.results.find((r) => r.call.download);
   const csvP95 = csv ? percentile(csv.big.samples, 95) : Number.NaN;
@@ -140,7 +144,7 @@ export function dialectReport(d: DialectResult): string[] {
     const [s95, b95] = [percentile(r.small.samples, 95), percentile(r.big.samples, 95)];
     const target = r.call.download ? `< ${fmt(TARGETS.csvMs)}` : fmt(limitOf(r));
     lines.push(
-      `| ${r.call.title} | ${ms(percentile(r.small.samples, 50))} / ${ms(percentile(r.big.samples, 50))} | ${ms(s95)} / ${ms(b95)} | ${(b95 / s95).toFixed(1)} | ${target} | ${r.small.statements ?? '?'} → ${r.big.statements ?? '?'} | ${kb(r.small.bytes)} → ${kb(r.big.bytes)} | ${statusOf(r.small)} / ${statusOf(r.big)} |`,
+      `| ${r.call.title} | ${ms(percentile(r.small.samples, 50))} / ${ms(percentile(r.big.samples, 50))} | ${ms(s95)} / ${ms(b95)} | ${ratio(b95, s95)} | ${target} | ${r.small.statements ?? '–'} → ${r.big.statements ?? '–'} | ${kb(r.small.bytes)} → ${kb(r.big.bytes)} | ${statusOf(r.small)} / ${statusOf(r.big)} |`,
     );
   }
   const failures = d.results.flatMap((r) =>
