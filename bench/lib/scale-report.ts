@@ -60,7 +60,7 @@ const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 100 ? n.toFixed(1) : fm
 const kb = (bytes: number) =>
   bytes < 1024 ? `${bytes} B` : `${fmt(bytes / 1024, bytes < 10_240 ? 1 : 0)} kB`;
 const limitOf = (r: CallResult) =>
-  Math.max(TARGETS.p95FloorMs, TARGETS.ratio * percentile(r.small.samples, 95));
+  Math.max(TARGETS.p95FloorMs, TARGETS.ratio * percentile(r.small.samples, 95) || 0);
 const statusOf = (side: Side) =>
   Object.entries(side.statuses)
     .map(([status, n]) => `${status}×${n}`)
