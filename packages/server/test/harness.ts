@@ -97,9 +97,27 @@ export async function signIn(t: TestDatabase, email: string): Promise<() => Call
   return () => caller;
 }
 
+/** The first item of a keyset-paged list that `found` accepts, walking its pages; undefined if none. */
+export async function inEveryPage<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+  found: (item: T) => boolean,
+): Promise<T | undefined> {
+  let cursor: string | undefined;
+  do {
+    const { items, nextCursor } = await page(cursor);
+    const item = items.find(found);
+    if (item) return item;
+    cursor = nextCursor ?? undefined;
+  } while (cursor);
+  return undefined;
+}
+
 /** Approves as the review queue does: with the name and home page the reviewer was shown. */
 export async function approveAsShown(reviewer: Caller, appId: string) {
-  const shown = (await reviewer.review.queue()).find((item) => item.appId === appId);
+  const shown = await inEveryPage(
+    (cursor) => reviewer.review.queue({ limit: 200, cursor }),
+    (item) => item.appId === appId,
+  );
   return reviewer.review.approve({
     appId,
     seen: { name: shown?.name ?? '', homePageUrl: shown?.homePageUrl ?? '' },

@@ -10,7 +10,9 @@ import {
 } from '#test/harness';
 import { App } from '../entities';
 import { Migration20261202030100_app_listed_identity as PostgresMigration } from './postgresql/m20261202030100-app-listed-identity';
+import { Migration20261206000100_paging_access as PostgresPagingAccess } from './postgresql/m20261206000100-paging-access';
 import { Migration20261202030100_app_listed_identity as SqliteMigration } from './sqlite/m20261202030100-app-listed-identity';
+import { Migration20261206000100_paging_access as SqlitePagingAccess } from './sqlite/m20261206000100-paging-access';
 
 const base = {
   homePageUrl: 'https://acme.example',
@@ -26,8 +28,13 @@ describe.each(dialects)('the app-listed-identity migration on %s', (dialect) => 
   });
   afterAll(async () => t?.close());
 
-  const run = (direction: 'up' | 'down') =>
-    runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
+  // A later migration indexes the listed identity: it steps back first and forward last, as a rollback would.
+  const run = async (direction: 'up' | 'down') => {
+    const later = { sqlite: SqlitePagingAccess, postgresql: PostgresPagingAccess };
+    if (direction === 'down') await runMigration(t, later, 'down');
+    await runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
+    if (direction === 'up') await runMigration(t, later, 'up');
+  };
 
   it('lists the apps tenants see today under their current identity, and no public app still waiting', async () => {
     const dev = await t.as(DEV);

@@ -86,7 +86,7 @@ describe.each(dialects)('request access on %s', (dialect) => {
         tenantId: null,
         status: 'pending',
       });
-      const listed = (await reviewer().review.accessRequests()).find((r) => r.id === stored.id);
+      const listed = (await reviewer().review.accessRequests()).items.find((r) => r.id === stored.id);
       expect(listed).toEqual({
         id: stored.id,
         name: 'Nia Newcomer',
@@ -107,7 +107,7 @@ describe.each(dialects)('request access on %s', (dialect) => {
     it('shows the reviewer an existing organization and the named tenant', async () => {
       const joining = await requested(developerRequest('joiner@acme.example', 'Acme Field Apps'));
       const admin = await requested(adminRequest('office@glendale.example', GLENDALE));
-      const list = await reviewer().review.accessRequests();
+      const list = (await reviewer().review.accessRequests()).items;
       expect(list.find((r) => r.id === joining.id)).toMatchObject({
         existingOrganization: true,
         tenantId: null,
@@ -223,7 +223,7 @@ describe.each(dialects)('request access on %s', (dialect) => {
       expect(user.organization?.name).toBe('Startup Field Tools');
       expect(await em.count(TenantAdmin, { user: user.id })).toBe(0);
       expect(await requestOf('founder@startup.example')).toMatchObject({ status: 'approved' });
-      expect((await reviewer().review.accessRequests()).map((r) => r.id)).not.toContain(request.id);
+      expect((await reviewer().review.accessRequests()).items.map((r) => r.id)).not.toContain(request.id);
       expect((await rejection(signInWith('founder@startup.example', PASSWORD))).code).toBe('UNAUTHORIZED');
     });
 
@@ -410,7 +410,7 @@ describe.each(dialects)('request access on %s', (dialect) => {
         'CONFLICT',
       );
       expect(await t.db.em().count(User, { email: 'refused@example.com' })).toBe(0);
-      expect((await reviewer().review.accessRequests()).map((r) => r.id)).not.toContain(request.id);
+      expect((await reviewer().review.accessRequests()).items.map((r) => r.id)).not.toContain(request.id);
     });
 
     it('approves only once; a second approval or a later rejection answers CONFLICT', async () => {

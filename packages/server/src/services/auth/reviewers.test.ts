@@ -20,7 +20,7 @@ describe.each(dialects)('adding a reviewer on %s', (dialect) => {
     ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     await t.anonymous().access.setPassword({ token: added.setupToken, password: 'a long reviewer password' });
     const reviewer = await t.as(email.toLowerCase());
-    expect(Array.isArray(await reviewer.review.queue())).toBe(true);
+    expect(Array.isArray((await reviewer.review.queue()).items)).toBe(true);
     expect(await t.db.em().count(AuditEvent, { action: 'user.reviewer_added' })).toBeGreaterThan(0);
   });
 
