@@ -316,6 +316,18 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
       expect(await count({ action: 'access_request' })).toBe(1);
       expect(await count({ action: 'tie_' })).toBe(0);
       expect(await count({ actor: '   ' })).toBe(await t.db.em().count(AuditEvent, {}));
+      // Quotes, question marks and backslashes are text like any other.
+      const em = t.db.em();
+      em.create(AuditEvent, {
+        id: crypto.randomUUID(),
+        at: new Date(),
+        actorEmail: "o'neil?\\x@example.test",
+        action: 'user.password_set',
+      });
+      await em.flush();
+      expect(await count({ actor: "O'Neil?\\" })).toBe(1);
+      expect(await count({ actor: "o'neil??" })).toBe(0);
+      expect(await count({ action: "user.password_set'" })).toBe(0);
     });
 
     it('bound time on both ends, inclusive', async () => {

@@ -39,6 +39,7 @@ export const MERGED_WALKS = 20;
 export const dialectOf = (em: EntityManager): Dialect =>
   em.getPlatform() instanceof PostgreSqlPlatform ? 'postgresql' : 'sqlite';
 
+/** The index a walk reads (see the paging-audit migration): its column's, or the trail's own time order. */
 export const indexOf = (column: LeadColumn | null) => `audit_event_${column ? `${column}_` : ''}at_id_index`;
 
 /**

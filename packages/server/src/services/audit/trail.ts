@@ -14,14 +14,14 @@ const NEWEST_FIRST: KeysetOrder = [
   ['id', 'desc'],
 ];
 
+const STALE = 'This page link is out of date or malformed. Start again from the first page.';
+
 /** Where a cursor says the last page ended: a moment and an id, or INVALID_INPUT for anything else. */
 function positionOf(cursor: string): [Date, string] {
   const [at, id] = decodeCursor(cursor, NEWEST_FIRST.length);
   if (!(at instanceof Date) || typeof id !== 'string') throw new DomainError('INVALID_INPUT', STALE);
   return [at, id];
 }
-
-const STALE = 'This page link is out of date or malformed. Start again from the first page.';
 
 /**
  * The reader's own part of the trail, narrowed by the filters. Nobody sees anyone
@@ -84,17 +84,14 @@ async function readEvents(
     return qb;
   };
   const walks = (lead.values.length ? lead.values : [undefined]).map((v) => walk(v).getKnexQuery().toSQL());
-  const [single] = walks;
-  const rows: Record<string, unknown>[] = await em
-    .getConnection()
-    .execute(
-      single && walks.length === 1
-        ? single.sql
-        : `${walks.map((w, i) => `select * from (${w.sql}) as w${i}`).join(' union all ')} order by "at" desc, "id" desc limit ?`,
-      walks.length === 1
-        ? [...(single?.bindings ?? [])]
-        : [...walks.flatMap((w) => w.bindings), page.limit + 1],
-    );
+  const merged =
+    walks.length === 1 && walks[0]
+      ? { sql: walks[0].sql, bindings: [...walks[0].bindings] }
+      : {
+          sql: `${walks.map((w, i) => `select * from (${w.sql}) as w${i}`).join(' union all ')} order by "at" desc, "id" desc limit ?`,
+          bindings: [...walks.flatMap((w) => w.bindings), page.limit + 1],
+        };
+  const rows: Record<string, unknown>[] = await em.getConnection().execute(merged.sql, merged.bindings);
   return rows.map((row) => eventOf(em, row));
 }
 
