@@ -111,7 +111,23 @@ export const App = defineEntity({
       .onUpdate(() => new Date()),
     deletedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['organization', 'createdAt'] }, { properties: ['reviewStatus', 'submittedAt'] }],
+  indexes: [
+    // My Apps: an organization's live apps, newest first (partial: deleted apps are never listed).
+    {
+      name: 'app_organization_live_index',
+      properties: ['organization', 'createdAt', 'id'],
+      expression:
+        'create index "app_organization_live_index" on "app" ("organization_id", "created_at", "id") where "deleted_at" is null',
+    },
+    // The review queue, oldest first.
+    { properties: ['reviewStatus', 'submittedAt', 'id'] },
+    // Connect New App walks apps by the name tenants see, in any letter case; the query repeats this expression exactly.
+    {
+      name: 'app_tenant_facing_name_index',
+      expression:
+        'create index app_tenant_facing_name_index on app (lower(case when listed_name is not null and listed_home_page_url is not null then listed_name else name end), id)',
+    },
+  ],
 });
 
 export const AppTenant = defineEntity({
@@ -119,10 +135,11 @@ export const AppTenant = defineEntity({
   properties: {
     id: id(),
     app: () => p.manyToOne(App).deleteRule('cascade'),
-    tenantId: p.string().length(18).index(),
+    tenantId: p.string().length(18),
     addedAt: createdAt(),
   },
   uniques: [{ properties: ['app', 'tenantId'] }],
+  indexes: [{ properties: ['tenantId', 'app'] }],
 });
 
 export const AppVersion = defineEntity({
@@ -156,11 +173,15 @@ export const AuditEvent = defineEntity({
     before: p.json<unknown>().nullable(),
     after: p.json<unknown>().nullable(),
   },
+  // Each filter of the trail reads its own index newest first; the actor's and the action's are
+  // in the "C" collation on PostgreSQL (in the migration), so that a prefix is a plain range.
   indexes: [
-    { properties: ['organizationId', 'at'] },
-    { properties: ['appId', 'at'] },
-    { properties: ['tenantId', 'at'] },
-    { properties: ['at'] },
+    { properties: ['organizationId', 'at', 'id'] },
+    { properties: ['appId', 'at', 'id'] },
+    { properties: ['tenantId', 'at', 'id'] },
+    { properties: ['actorEmail', 'at', 'id'] },
+    { properties: ['action', 'at', 'id'] },
+    { properties: ['at', 'id'] },
   ],
 });
 
@@ -197,7 +218,7 @@ export const Connection = defineEntity({
     lastCallAt: p.datetime().nullable(),
   },
   uniques: [{ properties: ['app', 'tenant', 'environment'] }],
-  indexes: [{ properties: ['tenant', 'environment'] }],
+  indexes: [{ properties: ['tenant', 'environment', 'updatedAt', 'id'] }],
 });
 
 /** A client secret: only its SHA-256 and a visible start are kept. */
@@ -305,7 +326,7 @@ export const AccessRequest = defineEntity({
     decidedBy: () => p.manyToOne(User).nullable(),
     user: () => p.manyToOne(User).nullable(),
   },
-  indexes: [{ properties: ['status', 'createdAt'] }],
+  indexes: [{ properties: ['status', 'createdAt', 'id'] }],
 });
 
 /** A one-time link to set a password: only its SHA-256 is kept. */
