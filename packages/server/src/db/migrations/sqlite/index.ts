@@ -9,6 +9,7 @@ import { Migration20261205000000_change_feed } from './m20261205000000-change-fe
 import { Migration20261206000000_paging_apps } from './m20261206000000-paging-apps';
 import { Migration20261206000100_paging_access } from './m20261206000100-paging-access';
 import { Migration20261206000200_paging_audit } from './m20261206000200-paging-audit';
+import { Migration20261206000300_usage_rollup } from './m20261206000300-usage-rollup';
 
 /** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const sqliteMigrations: MigrationObject[] = [
@@ -25,4 +26,5 @@ export const sqliteMigrations: MigrationObject[] = [
   { name: 'm20261206000000-paging-apps', class: Migration20261206000000_paging_apps },
   { name: 'm20261206000100-paging-access', class: Migration20261206000100_paging_access },
   { name: 'm20261206000200-paging-audit', class: Migration20261206000200_paging_audit },
+  { name: 'm20261206000300-usage-rollup', class: Migration20261206000300_usage_rollup },
 ];
