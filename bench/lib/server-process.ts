@@ -21,7 +21,7 @@ export interface ServerProcessOptions {
   cpuProfDir?: string;
   /** Another entry point than server.ts that answers the same way (lib/scale-server.ts). */
   script?: string;
-  /** Where the server's output goes instead of this process's. */
+  /** Where the server's output goes instead of this process's (the file is started anew). */
   logFile?: string;
 }
 
@@ -34,7 +34,7 @@ export function startServer(options: ServerProcessOptions): Promise<ServerProces
   if (options.publicUrl) args.push(`--public-url=${options.publicUrl}`);
   if (options.redisUrl) args.push(`--redis-url=${options.redisUrl}`);
   const script = options.script ?? serverScript;
-  const output = options.logFile ? fs.openSync(options.logFile, 'a') : 'inherit';
+  const output = options.logFile ? fs.openSync(options.logFile, 'w') : 'inherit';
   const child = fork(script, args, {
     cwd: path.dirname(serverScript),
     execArgv,
