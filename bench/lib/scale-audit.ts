@@ -6,7 +6,8 @@
  * records them. Generated one at a time: a million never sit in memory.
  */
 import { adminOf, type ConnectionPlan } from './scale-connections';
-import { DAY_MS, DEMO_TENANT, type People, type PlannedApp, type ScaleSizes, token } from './scale-model';
+import { type People, type PlannedApp, token } from './scale-model';
+import { DAY_MS, DEMO_TENANT, type ScaleSizes } from './scale-sizes';
 
 export interface AuditRow {
   id: string;

@@ -7,7 +7,7 @@
 import { App } from '@gatehouse/server/db/entities';
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { type Answer, download, query, signIn } from './portal-client';
-import { BUSY_APP_NAME, DAY_MS, DEMO_TENANT, SEARCH_TERM } from './scale-model';
+import { BUSY_APP_NAME, DAY_MS, DEMO_TENANT, SEARCH_TERM } from './scale-sizes';
 
 /** Page size of every list. */
 export const LIMIT = 50;

@@ -6,15 +6,8 @@
  * connected app lists its tenant; statuses and versions are mixed as
  * tenants leave them.
  */
-import {
-  DAY_MS,
-  DEMO_TENANT,
-  type People,
-  type PlannedApp,
-  type ScaleSizes,
-  shuffled,
-  token,
-} from './scale-model';
+import { type People, type PlannedApp, shuffled, token } from './scale-model';
+import { DAY_MS, DEMO_TENANT, type ScaleSizes } from './scale-sizes';
 
 export type Environment = 'integration' | 'production';
 

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate, openDatabase } from '@gatehouse/server/db/orm';
 import { PG_ADMIN_URL, type ScratchDatabase, scratchDatabase } from './databases';
-import { BIG_SIZES, type ScaleSizes, SMALL_SIZES } from './scale-model';
 import { type SeedReport, seedScale } from './scale-seed';
+import { BIG_SIZES, type ScaleSizes, SMALL_SIZES } from './scale-sizes';
 
 export type Kind = 'sqlite' | 'postgres';
 

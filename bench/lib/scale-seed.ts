@@ -10,15 +10,8 @@ import { seedDemo } from '@gatehouse/server/seed/demo';
 import { BulkWriter, type Columns, type Row } from './bulk';
 import { planAudit } from './scale-audit';
 import { adminOf, planConnections, planUsage } from './scale-connections';
-import {
-  type Actor,
-  DAY_MS,
-  planApps,
-  planPeople,
-  planTenants,
-  randomSource,
-  type ScaleSizes,
-} from './scale-model';
+import { type Actor, planApps, planPeople, planTenants, randomSource } from './scale-model';
+import { DAY_MS, type ScaleSizes } from './scale-sizes';
 
 export interface SeedReport {
   /** When the data was planned: the audit trail's year and the usage's days end here (epoch ms). */
