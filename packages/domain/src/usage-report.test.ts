@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { callsIn, everyDay, noCalls, sumCalls, usageLines, usageReportWindow } from './usage-report';
+import {
+  callsIn,
+  compareUsageLines,
+  everyDay,
+  keptByFilter,
+  noCalls,
+  sumCalls,
+  type UsageFilter,
+  usageReportWindow,
+} from './usage-report';
 
 describe('usage report', () => {
   it('covers the last `days` days, today included', () => {
@@ -35,45 +44,36 @@ describe('usage report', () => {
   });
 
   describe('lines', () => {
-    const line = (tenantId: string, environment: string, endpoint: string, calls: number) => ({
+    const line = (tenantId: string, environment: string, endpoint: string) => ({
       tenantId,
       environment,
       endpoint,
-      calls: { ...noCalls(), '2xx': calls },
     });
     const all = [
-      line('985798691', 'production', 'GET /b', 5),
-      line('100200300', 'integration', 'GET /a', 9),
-      line('', 'integration', 'unauthenticated', 5),
-      line('985798691', 'integration', 'GET /a', 5),
+      line('985798691', 'production', 'GET /b'),
+      line('100200300', 'integration', 'GET /a'),
+      line('', 'integration', 'unauthenticated'),
+      line('985798691', 'integration', 'GET /a'),
+      line('98579', 'production', 'GET /a'),
     ];
+    const kept = (filter: UsageFilter) => all.filter((l) => keptByFilter(l, filter));
 
-    it('lists the busiest first, ties in Tenant ID, environment and endpoint order', () => {
-      expect(usageLines(all, {}).lines.map((l) => [l.tenantId, l.environment])).toEqual([
-        ['100200300', 'integration'],
-        ['', 'integration'],
-        ['985798691', 'integration'],
-        ['985798691', 'production'],
-      ]);
+    it('are in Tenant ID, environment and endpoint order, the calls that proved no tenant first', () => {
+      expect([...all].sort(compareUsageLines)).toEqual([all[2], all[1], all[4], all[3], all[0]]);
     });
 
-    it('keeps the lines the filter keeps, and every choice whatever the filter', () => {
-      const report = usageLines(all, { tenantId: '985798691', environment: 'production' });
-      expect(report.lines).toEqual([all[0]]);
-      expect(report.tenants).toEqual(['', '100200300', '985798691']);
-      expect(report.endpoints).toEqual(['GET /a', 'GET /b', 'unauthenticated']);
-      expect(usageLines(all, { tenantId: '' }).lines).toEqual([all[2]]);
-      expect(usageLines(all, { endpoint: 'GET /c' }).lines).toEqual([]);
+    it('are kept by the start of their Tenant ID, their environment and their endpoint', () => {
+      expect(kept({})).toEqual(all);
+      expect(kept({ tenantIdPrefix: '98579' })).toEqual([all[0], all[3], all[4]]);
+      expect(kept({ tenantIdPrefix: '985798691', environment: 'production' })).toEqual([all[0]]);
+      expect(kept({ tenantIdPrefix: '', endpoint: 'GET /a' })).toEqual([all[1], all[3], all[4]]);
+      expect(kept({ endpoint: 'GET /c' })).toEqual([]);
     });
 
-    it('says when it holds only the busiest lines and the first Tenant IDs', () => {
-      const capped = usageLines(all, {}, { maxLines: 2, maxTenants: 2 });
-      expect(capped).toMatchObject({ moreLines: true, tenants: ['', '100200300'], moreTenants: true });
-      expect(capped.lines).toHaveLength(2);
-      expect(usageLines(all, {}, { maxLines: 4, maxTenants: 3 })).toMatchObject({
-        moreLines: false,
-        moreTenants: false,
-      });
+    it('of the calls that proved no tenant are kept alone when asked, never by a Tenant ID', () => {
+      expect(kept({ unauthenticated: true })).toEqual([all[2]]);
+      expect(kept({ unauthenticated: true, environment: 'production' })).toEqual([]);
+      expect(kept({ tenantIdPrefix: '1' })).toEqual([all[1]]);
     });
   });
 });

@@ -1,13 +1,12 @@
 import { USAGE_OUTCOMES, type UsageOutcome } from './usage';
 
 /**
- * What one usage report holds at most, whatever the traffic: its table lists
- * the busiest lines (tenant, environment and endpoint) and its tenant filter
- * offers that many Tenant IDs. The chart and the totals always cover every
- * call the filters keep.
+ * Lines a page of the usage report's table shows: the calls of each tenant,
+ * environment and endpoint, in that order, a page at a time however many
+ * tenants call the app. The chart and the totals always cover every call the
+ * filters keep.
  */
-export const USAGE_REPORT_MAX_LINES = 100;
-export const USAGE_REPORT_MAX_TENANTS = 1000;
+export const USAGE_LINES_PAGE = 50;
 
 const DAY_MS = 86_400_000;
 
@@ -63,53 +62,40 @@ export interface UsageLine {
   calls: OutcomeCounts;
 }
 
-/** Which calls a report counts; none set counts every call. The empty Tenant ID is the calls that proved no tenant. */
+/** Which calls a report counts; none set counts every call. */
 export interface UsageFilter {
-  tenantId?: string | undefined;
+  /** Calls of the tenants whose Tenant ID starts with these digits. */
+  tenantIdPrefix?: string | undefined;
+  /** Only the calls that proved no tenant: they are counted with an empty Tenant ID. */
+  unauthenticated?: boolean | undefined;
   environment?: string | undefined;
   endpoint?: string | undefined;
 }
 
 export function keptByFilter(line: Omit<UsageLine, 'calls'>, filter: UsageFilter): boolean {
+  const tenantKept = filter.unauthenticated
+    ? line.tenantId === ''
+    : !filter.tenantIdPrefix || line.tenantId.startsWith(filter.tenantIdPrefix);
   return (
-    (filter.tenantId === undefined || line.tenantId === filter.tenantId) &&
+    tenantKept &&
     (filter.environment === undefined || line.environment === filter.environment) &&
     (filter.endpoint === undefined || line.endpoint === filter.endpoint)
   );
 }
 
 /**
- * The report's table and filters from every line of the period: the busiest
- * lines the filter keeps (ties in Tenant ID, environment and endpoint order),
- * and the Tenant IDs and endpoints with calls whatever the filter, so that
- * another can be chosen.
+ * The order of the report's lines: by Tenant ID (the calls that proved no
+ * tenant first), then environment, then endpoint, in code-unit order, the
+ * same on every machine (not the locale's).
  */
-export function usageLines<L extends UsageLine>(
-  all: readonly L[],
-  filter: UsageFilter,
-  { maxLines = USAGE_REPORT_MAX_LINES, maxTenants = USAGE_REPORT_MAX_TENANTS } = {},
-) {
-  const kept = all.filter((line) => keptByFilter(line, filter));
-  const byCalls = kept
-    .map((line) => ({ line, total: callsIn(line.calls) }))
-    .sort(
-      (a, b) =>
-        b.total - a.total ||
-        compare(a.line.tenantId, b.line.tenantId) ||
-        compare(a.line.environment, b.line.environment) ||
-        compare(a.line.endpoint, b.line.endpoint),
-    );
-  const tenants = [...new Set(all.map((line) => line.tenantId))].sort(compare);
-  return {
-    lines: byCalls.slice(0, maxLines).map(({ line }) => line),
-    moreLines: byCalls.length > maxLines,
-    tenants: tenants.slice(0, maxTenants),
-    moreTenants: tenants.length > maxTenants,
-    endpoints: [...new Set(all.map((line) => line.endpoint))].sort(compare),
-  };
+export function compareUsageLines(a: Omit<UsageLine, 'calls'>, b: Omit<UsageLine, 'calls'>): number {
+  return (
+    compare(a.tenantId, b.tenantId) ||
+    compare(a.environment, b.environment) ||
+    compare(a.endpoint, b.endpoint)
+  );
 }
 
-/** Code-unit order, the same on every machine (not the locale's). */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -278,11 +278,18 @@ export const UsageDaily = defineEntity({
     calls: p.integer(),
   },
   uniques: [{ properties: ['appId', 'day', 'tenantId', 'environment', 'endpoint', 'outcome'] }],
-  /** The usage report's lines by tenant, environment and endpoint, read in this order (outcome and calls make it covering). */
+  /**
+   * The usage report's lines by tenant, environment and endpoint, read in this
+   * order, of all endpoints or of one (outcome and calls make them covering).
+   */
   indexes: [
     {
       name: 'usage_daily_app_lines_index',
       properties: ['appId', 'tenantId', 'environment', 'endpoint', 'day', 'outcome', 'calls'],
+    },
+    {
+      name: 'usage_daily_app_endpoint_lines_index',
+      properties: ['appId', 'endpoint', 'tenantId', 'environment', 'day', 'outcome', 'calls'],
     },
   ],
 });

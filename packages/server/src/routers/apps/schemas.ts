@@ -15,6 +15,7 @@ import {
   REVIEW_STATUSES,
   scopesSchema,
   tenantIdSchema,
+  USAGE_LINES_PAGE,
   USAGE_OUTCOMES,
   type UsageOutcome,
 } from '@gatehouse/domain';
@@ -72,7 +73,10 @@ export const appDetailOutput = z.object({
   appKey: z.string(),
   latestVersion: z.number().int(),
   scopes: z.array(z.string()),
-  tenantIds: z.array(z.string()),
+  /** How many Tenant IDs the app lists; the Tenant IDs themselves are read a page at a time (`apps.tenants`). */
+  tenantCount: z.number().int(),
+  /** The first listed Tenant ID in Tenant ID order, for examples that need one; null when none is listed. */
+  firstTenantId: z.string().nullable(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
@@ -84,7 +88,12 @@ export const saveScopesOutput = z.object({
   removed: z.array(z.string()),
 });
 
-export const tenantIdsOutput = z.object({ tenantIds: z.array(z.string()) });
+/** A Tenant ID added or removed: whether it is listed now, and how many the app lists. */
+export const tenantChangeOutput = z.object({
+  tenantId: z.string(),
+  listed: z.boolean(),
+  tenantCount: z.number().int(),
+});
 
 export const versionOutput = z.object({
   number: z.number().int(),
@@ -135,6 +144,14 @@ export const connectionsInput = appIdInput.extend({
 
 export const connectionsOutput = pageOutputSchema(appConnectionOutput);
 
+/** The Tenant IDs an app lists: a page of them in Tenant ID order; the search keeps those that start with it. */
+export const tenantsInput = appIdInput.extend({
+  ...pageInputSchema(50, 200).shape,
+  search: connectionsInput.shape.search,
+});
+
+export const tenantsOutput = pageOutputSchema(z.object({ tenantId: z.string(), addedAt: z.date() }));
+
 export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });
 
 const outcomeCounts = z.object(
@@ -144,35 +161,47 @@ const outcomeCounts = z.object(
   >,
 );
 
-/** The usage report of the last `days` days, narrowed to one tenant, environment or endpoint when given. */
-export const usageInput = appIdInput.extend({
-  days: z.number().int().min(1).max(90).default(30),
-  /** The empty Tenant ID is the calls that proved no tenant. */
-  tenantId: z.string().regex(/^\d*$/).max(LIMITS.tenantIdDigits).optional(),
-  environment: environmentSchema.optional(),
-  endpoint: z.string().max(120).optional(),
+/**
+ * The usage report of the last `days` days and a page of its lines, narrowed
+ * to the Tenant IDs that start with some digits (or the calls that proved no
+ * tenant), an environment or an endpoint when given.
+ */
+export const usageInput = appIdInput
+  .extend({
+    ...pageInputSchema(USAGE_LINES_PAGE, 200).shape,
+    days: z.number().int().min(1).max(90).default(30),
+    /** The start of the Tenant IDs kept. */
+    tenantIdPrefix: z
+      .string()
+      .trim()
+      .regex(/^\d*$/, 'A Tenant ID is a number, like 985798691')
+      .max(LIMITS.tenantIdDigits, `A Tenant ID has at most ${LIMITS.tenantIdDigits} digits`)
+      .optional(),
+    /** Only the calls that proved no tenant (counted with an empty Tenant ID). */
+    unauthenticated: z.boolean().optional(),
+    environment: environmentSchema.optional(),
+    endpoint: z.string().max(120).optional(),
+  })
+  .refine((input) => !(input.unauthenticated && input.tenantIdPrefix), {
+    message: 'Calls that proved no tenant have no Tenant ID: choose one or the other.',
+    path: ['tenantIdPrefix'],
+  });
+
+const usageLineOutput = z.object({
+  tenantId: z.string(),
+  environment: z.enum(ENVIRONMENTS),
+  endpoint: z.string(),
+  calls: outcomeCounts,
 });
 
 export const usageOutput = z.object({
   from: z.string(),
   to: z.string(),
-  /** Calls per day by outcome, oldest first; days without calls are left out. */
+  /** Calls per day by outcome of every call the filters keep, oldest first; days without calls are left out. */
   days: z.array(z.object({ day: z.string(), calls: outcomeCounts })),
-  /** Calls by tenant, environment and endpoint, busiest first. */
-  lines: z.array(
-    z.object({
-      tenantId: z.string(),
-      environment: z.enum(ENVIRONMENTS),
-      endpoint: z.string(),
-      calls: outcomeCounts,
-    }),
-  ),
-  /** More lines had calls than the report holds; the quietest were left out. */
-  moreLines: z.boolean(),
-  /** The Tenant IDs with calls in the period, in order ('' for calls that proved no tenant), whatever the filters. */
-  tenants: z.array(z.string()),
-  /** More tenants had calls than the report lists. */
-  moreTenants: z.boolean(),
-  /** The endpoints with calls in the period, in order, whatever the filters. */
+  /** A page of calls by tenant, environment and endpoint, in Tenant ID order ('' for calls that proved no tenant). */
+  lines: z.array(usageLineOutput),
+  nextCursor: z.string().nullable(),
+  /** The endpoints with calls in the period, in order, whatever the filters: none when the app had no calls. */
   endpoints: z.array(z.string()),
 });
