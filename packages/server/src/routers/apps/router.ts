@@ -5,6 +5,7 @@ import { createApp, deleteApp, resubmitApp, updateAppDetails } from '../../servi
 import { appConnections, generateSecret } from '../../services/apps/connections';
 import { listApps } from '../../services/apps/list';
 import { ownedAppDetail } from '../../services/apps/queries';
+import { listedTenants } from '../../services/apps/tenant-list';
 import { addTenant, removeTenant } from '../../services/apps/tenants';
 import { usageReport } from '../../services/apps/usage';
 import { listVersions, saveScopes } from '../../services/apps/versions';
@@ -21,8 +22,10 @@ import {
   listAppsInput,
   saveScopesInput,
   saveScopesOutput,
-  tenantIdsOutput,
+  tenantChangeOutput,
   tenantInput,
+  tenantsInput,
+  tenantsOutput,
   updateDetailsInput,
   usageInput,
   usageOutput,
@@ -61,14 +64,19 @@ export const appsRouter = router({
     .output(saveScopesOutput)
     .mutation(({ ctx, input }) => saveScopes(ctx.em, ctx.developer, input)),
 
+  tenants: developerProcedure
+    .input(tenantsInput)
+    .output(tenantsOutput)
+    .query(({ ctx, input }) => listedTenants(ctx.em, ctx.developer, input)),
+
   addTenant: developerProcedure
     .input(tenantInput)
-    .output(tenantIdsOutput)
+    .output(tenantChangeOutput)
     .mutation(({ ctx, input }) => addTenant(ctx.em, ctx.developer, input)),
 
   removeTenant: developerProcedure
     .input(tenantInput)
-    .output(tenantIdsOutput)
+    .output(tenantChangeOutput)
     .mutation(({ ctx, input }) => removeTenant(ctx.em, ctx.developer, input)),
 
   versions: developerProcedure

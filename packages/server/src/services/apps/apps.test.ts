@@ -16,7 +16,12 @@ describe.each(dialects)('app service on %s', (dialect) => {
   it('creates an app on version 1 with one audit event naming it', async () => {
     const dev = await developerActor(t, DEV);
     const app = await createApp(t.db.em(), dev, newApp('Service Created'));
-    expect(app).toMatchObject({ latestVersion: 1, scopes: ['tn.crm.customers:r'], tenantIds: [TENANT] });
+    expect(app).toMatchObject({
+      latestVersion: 1,
+      scopes: ['tn.crm.customers:r'],
+      tenantCount: 1,
+      firstTenantId: TENANT,
+    });
     expect(app.appKey).toMatch(/^ghak_/);
     const events = await t.db.em().find(AuditEvent, { appId: app.id });
     expect(events.map((e) => [e.action, e.organizationId])).toEqual([['app.created', dev.organizationId]]);

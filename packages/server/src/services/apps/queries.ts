@@ -1,4 +1,5 @@
 import { notFound } from '@gatehouse/domain';
+import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Actor } from '../../audit';
 import { App, type AppEntity, AppTenant, AppVersion } from '../../db/entities';
@@ -24,9 +25,24 @@ export async function findOwnedApp(
   return app;
 }
 
-export async function tenantIdsOf(em: EntityManager, appId: string): Promise<string[]> {
-  const rows = await em.find(AppTenant, { app: appId }, { orderBy: { addedAt: 'asc', tenantId: 'asc' } });
-  return rows.map((row) => row.tenantId);
+/** How many Tenant IDs the app lists, and the first of them in Tenant ID order (null when none). */
+export interface TenantSummary {
+  tenantCount: number;
+  firstTenantId: string | null;
+}
+
+/**
+ * The app's Tenant IDs in brief: one statement over the unique (app, Tenant ID)
+ * index, whatever the number of tenants; the Tenant IDs themselves are read a
+ * page at a time (`listedTenants`).
+ */
+export async function tenantSummaryOf(em: EntityManager, appId: string): Promise<TenantSummary> {
+  const [row]: { n: number | string; first: string | null }[] = await em
+    .createQueryBuilder(AppTenant, 't')
+    .select([raw('count(*) as n'), raw('min(t.tenant_id) as first')])
+    .where({ app: appId })
+    .execute('all', false);
+  return { tenantCount: Number(row?.n ?? 0), firstTenantId: row?.first ?? null };
 }
 
 export async function scopesOfVersion(em: EntityManager, appId: string, number: number): Promise<string[]> {
@@ -48,9 +64,9 @@ export function appIdentities(app: AppEntity) {
   };
 }
 
-/** The app as its developers see it (load `organization`). */
+/** The app as its developers see it (load `organization`): its Tenant IDs counted, not listed. */
 export async function appDetail(em: EntityManager, app: AppEntity) {
-  const [tenantIds, scopes] = await Promise.all([tenantIdsOf(em, app.id), latestScopesOf(em, app)]);
+  const [tenants, scopes] = await Promise.all([tenantSummaryOf(em, app.id), latestScopesOf(em, app)]);
   return {
     id: app.id,
     ...appIdentities(app),
@@ -63,7 +79,7 @@ export async function appDetail(em: EntityManager, app: AppEntity) {
     appKey: app.appKey,
     latestVersion: app.latestVersion,
     scopes,
-    tenantIds,
+    ...tenants,
     createdAt: app.createdAt,
     updatedAt: app.updatedAt,
   };

@@ -3,7 +3,23 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
 import { AppTenant } from '../../db/entities';
-import { findOwnedApp, type OrganizationMember, tenantIdsOf } from './queries';
+import { findOwnedApp, type OrganizationMember, tenantSummaryOf } from './queries';
+
+/** What a change to the app's Tenant IDs left: whether the one changed is listed now, and how many are. */
+export interface TenantChange {
+  tenantId: string;
+  listed: boolean;
+  tenantCount: number;
+}
+
+async function changed(
+  em: EntityManager,
+  appId: string,
+  tenantId: string,
+  listed: boolean,
+): Promise<TenantChange> {
+  return { tenantId, listed, tenantCount: (await tenantSummaryOf(em, appId)).tenantCount };
+}
 
 function alreadyListed(tenantId: string) {
   return invalidField('tenantId', `Tenant ID ${tenantId} is already listed`);
@@ -14,7 +30,7 @@ export async function addTenant(
   em: EntityManager,
   developer: OrganizationMember,
   input: { appId: string; tenantId: string },
-): Promise<{ tenantIds: string[] }> {
+): Promise<TenantChange> {
   try {
     await em.transactional(async (tx) => {
       const app = await findOwnedApp(tx, developer.organizationId, input.appId);
@@ -34,7 +50,7 @@ export async function addTenant(
     if (error instanceof UniqueConstraintViolationException) throw alreadyListed(input.tenantId);
     throw error;
   }
-  return { tenantIds: await tenantIdsOf(em, input.appId) };
+  return changed(em, input.appId, input.tenantId, true);
 }
 
 /** Stop offering the app to a tenant; a connection the tenant made stays. */
@@ -42,7 +58,7 @@ export async function removeTenant(
   em: EntityManager,
   developer: OrganizationMember,
   input: { appId: string; tenantId: string },
-): Promise<{ tenantIds: string[] }> {
+): Promise<TenantChange> {
   await em.transactional(async (tx) => {
     const app = await findOwnedApp(tx, developer.organizationId, input.appId);
     const removed = await tx.nativeDelete(AppTenant, { app: app.id, tenantId: input.tenantId });
@@ -55,5 +71,5 @@ export async function removeTenant(
       before: { tenantId: input.tenantId },
     });
   });
-  return { tenantIds: await tenantIdsOf(em, input.appId) };
+  return changed(em, input.appId, input.tenantId, false);
 }
