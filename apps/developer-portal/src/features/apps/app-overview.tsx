@@ -3,21 +3,23 @@ import {
   Banner,
   ConfirmDialog,
   CopyableValue,
+  CursorPagedResult,
   ExternalLink,
   fieldErrorsFrom,
   formatDateTime,
   MaskedValue,
   messageFrom,
   ScopeList,
+  useCursorPages,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { keepPreviousData, useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type AppDetail, useApp } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
-import { TenantIdsEditor } from './tenant-ids';
+import { TenantIdField, TenantIdTags } from './tenant-ids';
 
 export function AppOverview() {
   const app = useApp();
@@ -78,10 +80,40 @@ export function AppOverview() {
   );
 }
 
+/** Tenant IDs a page. */
+const TENANTS_PAGE = 50;
+
+/**
+ * The Tenant IDs the app is offered to, a page at a time in Tenant ID order,
+ * with how many there are; a search by the start of a Tenant ID once they
+ * fill more than a page. Adding one the app already lists is refused by the
+ * server, next to the field; deleting one asks first.
+ */
 function TenantIdsCard({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
+  const [search, setSearch] = useState('');
+  const pages = useCursorPages(`${app.id}:${search}`);
+  const query = useQuery({
+    ...trpc.apps.tenants.queryOptions({
+      appId: app.id,
+      limit: TENANTS_PAGE,
+      ...(pages.cursor ? { cursor: pages.cursor } : {}),
+      ...(search ? { search } : {}),
+    }),
+    placeholderData: keepPreviousData,
+  });
+  // Deleting the last Tenant ID of a later page leaves it empty: show the page before.
+  const emptiedPage = pages.pageNumber > 1 && query.data?.items.length === 0 && !query.isPlaceholderData;
+  useEffect(() => {
+    if (emptiedPage) pages.previous();
+  }, [emptiedPage, pages]);
   const [removing, setRemoving] = useState<string | null>(null);
-  const refresh = useReload(trpc.apps.get.queryKey({ appId: app.id }), trpc.apps.list.pathKey());
+  const refresh = useReload(
+    trpc.apps.get.queryKey({ appId: app.id }),
+    trpc.apps.tenants.queryKey({ appId: app.id }),
+    trpc.apps.connections.queryKey({ appId: app.id }),
+    trpc.apps.list.pathKey(),
+  );
   const add = useMutation(trpc.apps.addTenant.mutationOptions({ onSuccess: refresh }));
   const remove = useMutation(
     trpc.apps.removeTenant.mutationOptions({
@@ -92,22 +124,74 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
     }),
   );
   const error = add.isError ? (fieldErrorsFrom(add.error).tenantId ?? messageFrom(add.error)) : undefined;
+  const busy = add.isPending || remove.isPending;
   return (
     <div className="card">
       <h2>Tenant IDs</h2>
       <p className="muted">
         Tenants this app is offered to. Adding or deleting a Tenant ID makes no new version.
       </p>
-      <TenantIdsEditor
-        tenantIds={app.tenantIds}
-        busy={add.isPending || remove.isPending}
+      <TenantIdField
+        busy={busy}
         error={error}
-        onAdd={(tenantId) => add.mutateAsync({ appId: app.id, tenantId }).catch(() => undefined)}
-        onRemove={(tenantId) => {
-          remove.reset();
-          setRemoving(tenantId);
-        }}
+        onAdd={(tenantId) =>
+          add.mutateAsync({ appId: app.id, tenantId }).then(
+            () => true,
+            () => false,
+          )
+        }
       />
+      {add.data?.listed ? (
+        <p className="hint" role="status">
+          Tenant ID {add.data.tenantId} added.
+        </p>
+      ) : null}
+      {app.tenantCount > 0 ? (
+        <p data-testid="tenant-count">
+          Listed on {app.tenantCount.toLocaleString('en-US')} {app.tenantCount === 1 ? 'tenant' : 'tenants'}
+        </p>
+      ) : null}
+      {app.tenantCount > TENANTS_PAGE || search ? (
+        <div className="actions">
+          <label className="sr-only" htmlFor="tenant-id-search">
+            Search Tenant IDs
+          </label>
+          <input
+            id="tenant-id-search"
+            className="search"
+            type="search"
+            inputMode="numeric"
+            placeholder="Search Tenant IDs"
+            value={search}
+            // Tenant IDs are digits: anything else could never match.
+            onChange={(e) => setSearch(e.target.value.replace(/\D/g, '').slice(0, 18))}
+          />
+        </div>
+      ) : null}
+      <CursorPagedResult
+        query={query}
+        pages={pages}
+        loading="Loading Tenant IDs…"
+        empty={
+          <p className="muted">
+            {search
+              ? 'No Tenant ID starts with that number.'
+              : 'No Tenant IDs yet: no tenant can see this app until you add one.'}
+          </p>
+        }
+      >
+        {({ items }) => (
+          <TenantIdTags
+            tenantIds={items.map((item) => item.tenantId)}
+            busy={busy || query.isPlaceholderData}
+            onRemove={(tenantId) => {
+              add.reset();
+              remove.reset();
+              setRemoving(tenantId);
+            }}
+          />
+        )}
+      </CursorPagedResult>
       <ConfirmDialog
         open={removing !== null}
         title={`Delete Tenant ID ${removing ?? ''}?`}

@@ -12,7 +12,7 @@ import { useApp } from './app-page';
 export function FirstApiCall() {
   const app = useApp();
   const origin = window.location.origin;
-  const tenant = app.tenantIds[0] ?? '<TENANT_ID>';
+  const tenant = app.firstTenantId ?? '<TENANT_ID>';
   const readable = app.scopes.map(scopeInfo).find((info) => info?.access === 'r');
   const path = readable
     ? resourcePath(readable.area.path, tenant, readable.resource.path)
