@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { developerActor, newApp } from '#test/actors';
 import { DEV, DEV2, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { UsageDaily } from '../../db/entities';
+import { addCalls } from '../../usage/writes';
 import { createApp } from './apps';
 import { usageReport } from './usage';
 
@@ -18,26 +18,29 @@ describe.each(dialects)('usage report service on %s', (dialect) => {
   it('adds up the app’s calls within the window by day and by line', async () => {
     const dev = await developerActor(t, DEV);
     const app = await createApp(t.db.em(), dev, newApp('Counted by Service', { tenantIds: [] }));
-    const em = t.db.em();
-    for (const [daysAgo, outcome, calls] of [
-      [0, '2xx', 5],
-      [0, '429', 2],
-      [1, '2xx', 3],
-      [40, '2xx', 9],
-    ] as const) {
-      em.create(UsageDaily, {
-        id: crypto.randomUUID(),
-        day: day(daysAgo),
-        appId: app.id,
-        tenantId: '985798691',
-        environment: 'integration',
-        endpoint: CUSTOMERS,
-        outcome,
-        calls,
-      });
-    }
-    await em.flush();
-    const report = await usageReport(t.db.em(), dev.organizationId, { appId: app.id, days: 30 });
+    await t.db.em().transactional((em) =>
+      addCalls(
+        em,
+        (
+          [
+            [0, '2xx', 5],
+            [0, '429', 2],
+            [1, '2xx', 3],
+            [40, '2xx', 9],
+          ] as const
+        ).map(([daysAgo, outcome, calls]) => ({
+          id: crypto.randomUUID(),
+          day: day(daysAgo),
+          appId: app.id,
+          tenantId: '985798691',
+          environment: 'integration' as const,
+          endpoint: CUSTOMERS,
+          outcome,
+          calls,
+        })),
+      ),
+    );
+    const report = await usageReport(t.db.em(), dev.organizationId, { appId: app.id, days: 30, limit: 50 });
     expect(report).toEqual({
       from: day(29),
       to: day(0),
@@ -53,14 +56,12 @@ describe.each(dialects)('usage report service on %s', (dialect) => {
           calls: { '2xx': 8, '4xx': 0, '429': 2, '5xx': 0 },
         },
       ],
-      moreLines: false,
-      tenants: ['985798691'],
-      moreTenants: false,
+      nextCursor: null,
       endpoints: [CUSTOMERS],
     });
     const other = await developerActor(t, DEV2);
     await expect(
-      usageReport(t.db.em(), other.organizationId, { appId: app.id, days: 30 }),
+      usageReport(t.db.em(), other.organizationId, { appId: app.id, days: 30, limit: 50 }),
     ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });
