@@ -451,37 +451,62 @@ describe.each(dialects)('rate limit and usage through HTTP on %s', (dialect) => 
           [`${today()}  integration unauthenticated 4xx`]: 201,
           [`${today()} ${T1} integration GET /crm/v2/tenant/{tenant}/customers 2xx`]: 1,
         });
+        // The report: one line of unauthenticated calls besides T1's, and no made-up Tenant ID to find.
         const report = await dev.apps.usage({ appId: p!.appId, days: 30 });
-        expect(report.truncated).toBe(false);
-        expect(report.rows.map((r) => r.tenantId).sort()).toEqual(['', T1]);
+        expect(report.lines.map((l) => [l.tenantId, l.endpoint, l.calls['2xx'], l.calls['4xx']])).toEqual([
+          ['', 'unauthenticated', 0, 201],
+          [T1, 'GET /crm/v2/tenant/{tenant}/customers', 1, 0],
+        ]);
+        expect(report.nextCursor).toBeNull();
+        expect(report.days.map((d) => [d.day, d.calls['4xx']])).toEqual([[today(), 201]]);
+        const madeUpTenant = await dev.apps.usage({ appId: p!.appId, days: 30, tenantIdPrefix: '8000001' });
+        expect(madeUpTenant).toMatchObject({ days: [], lines: [], nextCursor: null });
       } finally {
         await flooded.close();
       }
     });
   });
 
-  it('the usage report holds at most 2000 rows, whole days, the newest first to stay, and says when it left some out', async () => {
+  it('the usage report of an app called by 70 tenants for 30 days: every call in the chart, the lines a page at a time by Tenant ID', async () => {
     const [p] = await connected([T1]);
-    const day = (ago: number) => new Date(Date.now() - ago * 86_400_000).toISOString().slice(0, 10);
-    // 30 days × 70 tenants: more rows than a report holds.
-    const rows = Array.from({ length: 30 * 70 }, (_, i) => ({
-      id: crypto.randomUUID(),
-      day: day(Math.floor(i / 70)),
+    const { usage } = server.app.runtime;
+    const customers = 'GET /crm/v2/tenant/{tenant}/customers';
+    const tenants = Array.from({ length: 70 }, (_, i) => String(900_000_000 + i));
+    for (let ago = 0; ago < 30; ago++)
+      for (const tenant of tenants) {
+        const at = Date.now() - ago * 86_400_000;
+        usage.recordCall(p!.appId, tenant, 'integration', customers, 200, undefined, at);
+        if (tenant.endsWith('7'))
+          usage.recordCall(p!.appId, tenant, 'production', customers, 503, undefined, at);
+      }
+    await usage.flush();
+    const first = await dev.apps.usage({ appId: p!.appId, days: 30 });
+    // Every day of the period, all of its calls: 70 a day, and 7 server errors.
+    expect(first.days).toHaveLength(30);
+    expect(first.days.every((d) => d.calls['2xx'] === 70 && d.calls['5xx'] === 7)).toBe(true);
+    expect(first.endpoints).toEqual([customers]);
+    // 77 lines: 50 on the first page, the rest on the next, by Tenant ID then environment.
+    const second = await dev.apps.usage({ appId: p!.appId, days: 30, cursor: first.nextCursor! });
+    expect(second.nextCursor).toBeNull();
+    const lines = [...first.lines, ...second.lines];
+    expect(first.lines).toHaveLength(50);
+    expect(lines.map((l) => `${l.tenantId} ${l.environment}`)).toEqual(
+      tenants.flatMap((t) =>
+        t.endsWith('7') ? [`${t} integration`, `${t} production`] : [`${t} integration`],
+      ),
+    );
+    expect(lines.every((l) => l.calls['2xx'] + l.calls['5xx'] === 30)).toBe(true);
+    // Narrowed to Tenant IDs starting 90000001 and to Production, the chart counts only theirs.
+    const narrowed = await dev.apps.usage({
       appId: p!.appId,
-      tenantId: String(900_000_000 + (i % 70)),
-      environment: 'integration' as const,
-      endpoint: 'GET /crm/v2/tenant/{tenant}/customers',
-      outcome: '2xx',
-      calls: 1,
-    }));
-    await t.db.em().insertMany(UsageDaily, rows);
-    const report = await dev.apps.usage({ appId: p!.appId, days: 30 });
-    expect(report.truncated).toBe(true);
-    // 2000 rows reach 40 rows into the 29th day; that day is left out whole rather than shown short.
-    expect(report.rows).toHaveLength(28 * 70);
-    for (let ago = 0; ago < 28; ago++) expect(report.rows.filter((r) => r.day === day(ago))).toHaveLength(70);
-    expect(report.rows.some((r) => r.day === day(28) || r.day === day(29))).toBe(false);
-    expect((await dev.apps.usage({ appId: p!.appId, days: 7 })).truncated).toBe(false);
+      days: 30,
+      tenantIdPrefix: '90000001',
+      environment: 'production',
+    });
+    expect(narrowed.lines.map((l) => l.tenantId)).toEqual(['900000017']);
+    expect(narrowed.days.every((d) => d.calls['5xx'] === 1 && d.calls['2xx'] === 0)).toBe(true);
+    // A week is a week of the same days.
+    expect((await dev.apps.usage({ appId: p!.appId, days: 7 })).days).toEqual(first.days.slice(-7));
   });
 
   describe('failed authentication per client address', () => {
