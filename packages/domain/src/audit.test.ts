@@ -26,6 +26,13 @@ describe('audit trail filters', () => {
     expect(auditFiltersSchema.parse({ to: '2026-12-31T01:00+01:00' }).to).toEqual(day);
   });
 
+  it('read a day alone as a whole day: its first moment as a start, its last as an end', () => {
+    expect(auditFiltersSchema.parse({ from: '2026-12-31', to: '2026-12-31' })).toEqual({
+      from: new Date('2026-12-31T00:00:00.000Z'),
+      to: new Date('2026-12-31T23:59:59.999Z'),
+    });
+  });
+
   it('refuse what is not a day of the calendar', () => {
     for (const from of [
       'yesterday',
@@ -39,6 +46,9 @@ describe('audit trail filters', () => {
     expect(refusal({ view: 'reviewer', to: new Date('not a date') })).toEqual({
       to: 'Enter a date like 2026-12-31',
     });
+    // Valid dates the databases cannot hold are refused as input, never sent to a query.
+    for (const to of [new Date(-8.64e15), new Date(8.64e15), new Date('1969-12-31T23:59:59Z'), '0001-01-01'])
+      expect(refusal({ view: 'reviewer', to }), String(to)).toEqual({ to: 'Enter a date like 2026-12-31' });
   });
 
   it('name a view, and refuse Tenant IDs, ids and prefixes that cannot be ones', () => {

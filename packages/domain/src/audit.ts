@@ -35,23 +35,33 @@ function isCalendarDay(text: string): boolean {
 /** A day (`2026-12-31`), or a day and time with its offset (`2026-12-31T23:59:59.999Z`). */
 const MOMENT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
+/** The moments a filter may name: the databases hold every one of them, PostgreSQL not all a JS date can. */
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const DAY_MS = 86_400_000;
+
 /**
  * A moment bounding the trail: a date from the portals, or its ISO 8601 text
- * (a day, or a day and time with its offset) in the export's URL.
+ * (a day, or a day and time with its offset) in the export's URL. A day alone
+ * means its first moment as a start and its last as an end, so `to=2026-12-31`
+ * keeps the 31st.
  */
-const momentFilter = z
-  .union([z.custom<Date>((value) => value instanceof Date), z.string()], {
-    error: 'Enter a date like 2026-12-31',
-  })
-  .transform((value, ctx) => {
-    const date =
-      typeof value !== 'string' ? value : MOMENT.test(value) && isCalendarDay(value) ? new Date(value) : null;
-    if (!date || Number.isNaN(date.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'Enter a date like 2026-12-31' });
-      return z.NEVER;
-    }
-    return date;
-  });
+const momentFilter = (bound: 'from' | 'to') =>
+  z
+    .union([z.custom<Date>((value) => value instanceof Date), z.string()], {
+      error: 'Enter a date like 2026-12-31',
+    })
+    .transform((value, ctx) => {
+      const valid = typeof value !== 'string' || (MOMENT.test(value) && isCalendarDay(value));
+      const date = !valid ? null : typeof value !== 'string' ? value : new Date(value);
+      const time = date?.getTime() ?? Number.NaN;
+      if (Number.isNaN(time) || time < EARLIEST || time > LATEST) {
+        ctx.addIssue({ code: 'custom', message: 'Enter a date like 2026-12-31' });
+        return z.NEVER;
+      }
+      const dayOnly = typeof value === 'string' && value.length === 10;
+      return dayOnly && bound === 'to' ? new Date(time + DAY_MS - 1) : (date as Date);
+    });
 
 /**
  * What narrows a view of the audit trail. The organization narrows only the
@@ -65,8 +75,8 @@ export const auditFiltersSchema = z.object({
   tenantId: tenantIdSchema.optional(),
   actor: prefixFilter(254).optional(),
   action: prefixFilter(64).optional(),
-  from: momentFilter.optional(),
-  to: momentFilter.optional(),
+  from: momentFilter('from').optional(),
+  to: momentFilter('to').optional(),
 });
 export type AuditFilters = z.output<typeof auditFiltersSchema>;
 

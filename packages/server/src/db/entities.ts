@@ -10,6 +10,11 @@ import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
 const id = () => p.uuid().primary();
 const createdAt = () => p.datetime().onCreate(() => new Date());
+/**
+ * A moment a keyset list sorts by: milliseconds, as its page cursors keep them
+ * (PostgreSQL would otherwise keep microseconds a cursor cannot name).
+ */
+const sortedMoment = () => p.datetime().length(3);
 
 export const Organization = defineEntity({
   name: 'Organization',
@@ -92,7 +97,7 @@ export const App = defineEntity({
     reviewStatus: p.enum([...REVIEW_STATUSES]),
     reviewReason: p.text().nullable(),
     /** When the app last entered the review queue: the queue is served oldest first. */
-    submittedAt: p.datetime().nullable(),
+    submittedAt: sortedMoment().nullable(),
     reviewedAt: p.datetime().nullable(),
     reviewedBy: () => p.manyToOne(User).nullable(),
     /** When a reviewer first approved the app; null while never approved. A listed identity alone does not say so. */
@@ -104,7 +109,7 @@ export const App = defineEntity({
     /** Optimistic lock: every update the ORM makes bumps it, so of two saves read from one state exactly one lands. */
     revision: p.integer().version(),
     createdBy: () => p.manyToOne(User),
-    createdAt: createdAt(),
+    createdAt: sortedMoment().onCreate(() => new Date()),
     updatedAt: p
       .datetime()
       .onCreate(() => new Date())
@@ -139,7 +144,7 @@ export const AppTenant = defineEntity({
     addedAt: createdAt(),
   },
   uniques: [{ properties: ['app', 'tenantId'] }],
-  indexes: [{ properties: ['tenantId', 'app'] }],
+  indexes: [{ properties: ['tenantId', 'app'] }, { properties: ['app', 'addedAt', 'tenantId'] }],
 });
 
 export const AppVersion = defineEntity({
@@ -163,7 +168,7 @@ export const AuditEvent = defineEntity({
   name: 'AuditEvent',
   properties: {
     id: id(),
-    at: p.datetime(),
+    at: sortedMoment(),
     actorId: p.string().length(36).nullable(),
     actorEmail: p.string().length(254).nullable(),
     action: p.string().length(64),
@@ -211,7 +216,7 @@ export const Connection = defineEntity({
      */
     revision: p.integer().version(),
     createdAt: createdAt(),
-    updatedAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: sortedMoment().onCreate(() => new Date()),
     updatedBy: () => p.manyToOne(User).nullable(),
     /** Written in batches by the usage recorder, not on every call. */
     lastTokenAt: p.datetime().nullable(),
@@ -353,7 +358,7 @@ export const AccessRequest = defineEntity({
     tenantId: p.string().length(18).nullable(),
     status: p.enum(['pending', 'approved', 'rejected']),
     reason: p.text().nullable(),
-    createdAt: createdAt(),
+    createdAt: sortedMoment().onCreate(() => new Date()),
     decidedAt: p.datetime().nullable(),
     decidedBy: () => p.manyToOne(User).nullable(),
     user: () => p.manyToOne(User).nullable(),

@@ -14,6 +14,9 @@ const STALE = 'This page link is out of date or malformed. Start again from the 
 
 type Encoded = string | number | { d: string };
 
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** The sort values of a page's last row as an opaque, URL-safe cursor. */
 export function encodeCursor(values: readonly KeyValue[]): string {
   const encoded: Encoded[] = values.map((v) => (v instanceof Date ? { d: v.toISOString() } : v));
@@ -34,7 +37,8 @@ export function decodeCursor(cursor: string, arity: number): KeyValue[] {
     if (typeof value === 'number' && Number.isFinite(value)) return value;
     if (typeof value === 'object' && value !== null && 'd' in value && typeof value.d === 'string') {
       const date = new Date(value.d);
-      if (!Number.isNaN(date.getTime())) return date;
+      // Only moments both databases hold: PostgreSQL refuses a year past 294276 or before 4713 BC.
+      if (date.getTime() >= EARLIEST && date.getTime() <= LATEST) return date;
     }
     throw new DomainError('INVALID_INPUT', STALE);
   });

@@ -204,7 +204,14 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
       apps: await t.db.em().count(App, {}),
       audit: await t.db.em().count(AuditEvent, {}),
     });
+    // The caller's own cursor, edited: its list tag kept, its values no row could hold.
+    const [tag, at, id] = JSON.parse(
+      Buffer.from((await dev.apps.list({ limit: 1 })).nextCursor!, 'base64url').toString(),
+    );
+    const edited = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
     for (const [label, input] of [
+      ['an id that is no id', { cursor: edited([tag, at, 'nope']) }],
+      ['a moment no database holds', { cursor: edited([tag, { d: '+275760-09-13T00:00:00.000Z' }, id]) }],
       ['garbage', { cursor: 'not-a-cursor' }],
       ['valid base64, not a cursor', { cursor: Buffer.from('[1,2]').toString('base64url') }],
       ["another organization's", { cursor: theirCursor }],

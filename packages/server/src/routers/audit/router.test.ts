@@ -238,9 +238,16 @@ describe.each(dialects)('audit trail on %s', (dialect) => {
 
     it('refuses a cursor it did not make as invalid input', async () => {
       const forged = '{"at":"yesterday"}';
-      const cursors = [forged, '[1]', '["abc","def"]', '[{"d":"2030-01-01T00:00:00Z"},5]', '[1,"x"]'].map(
-        (json) => Buffer.from(json).toString('base64url'),
-      );
+      const cursors = [
+        forged,
+        '[1]',
+        '["abc","def"]',
+        '[{"d":"2030-01-01T00:00:00Z"},5]',
+        '[1,"x"]',
+        // An id that is no id, and a moment no database holds, would otherwise reach PostgreSQL.
+        '[{"d":"2030-01-01T00:00:00Z"},"nope"]',
+        `[{"d":"-271821-04-20T00:00:00.000Z"},"${crypto.randomUUID()}"]`,
+      ].map((json) => Buffer.from(json).toString('base64url'));
       for (const cursor of [...cursors, 'bm90IGpzb24'])
         expect(await rejection(reviewer().audit.list({ view: 'reviewer', cursor }))).toMatchObject({
           code: 'BAD_REQUEST',

@@ -122,6 +122,23 @@ describe.each(dialects)('paged review lists on %s', (dialect) => {
     expect(items.some((i) => i.tenantCount > i.tenantIds.length)).toBe(true);
   });
 
+  // SQLite keeps a moment as whole milliseconds whatever writes it.
+  it.runIf(dialect === 'postgresql')(
+    'walks apps sent to review at one moment written in SQL, each once',
+    async () => {
+      // A moment written by the database itself (as a migration's now() does) may carry microseconds
+      // on PostgreSQL; the queue's moments keep milliseconds, as its cursors do, so no page repeats.
+      await t.db
+        .em()
+        .getConnection()
+        .execute(
+          `update app set submitted_at = '2000-01-01 00:00:00.123456+00' where review_status = 'pending'`,
+        );
+      const { items } = await walk((cursor) => reviewer.review.queue({ cursor, limit: 7 }));
+      expect(items.map((i) => i.appId).sort()).toEqual(apps.map((a) => a.id).sort());
+    },
+  );
+
   it('pages the pending access requests oldest first, each once', async () => {
     const { items, pages } = await walk((cursor) => reviewer.review.accessRequests({ cursor, limit: 25 }));
     expect(pages).toBe(Math.ceil(REQUESTS / 25));

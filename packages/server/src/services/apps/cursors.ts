@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { DomainError, type Page } from '@gatehouse/domain';
+import { isUuid } from '../../db/ids';
 import { decodeCursor, type KeyValue, pageFrom } from '../../db/keyset';
 
 const OTHER_LIST = 'This page link belongs to another list. Start again from the first page.';
 
-type KeyKind = 'text' | 'number' | 'moment';
+/** What a sort value of a list is: text, a number, a moment, or a row's id (checked as one, since PostgreSQL would refuse it). */
+type KeyKind = 'text' | 'number' | 'moment' | 'id';
 
 /**
  * The list a cursor continues: its name and filters (the app, the search),
@@ -31,6 +33,7 @@ export function listPage<R>(
 
 function isKind(value: KeyValue, kind: KeyKind): boolean {
   if (kind === 'moment') return value instanceof Date;
+  if (kind === 'id') return typeof value === 'string' && isUuid(value);
   return typeof value === (kind === 'text' ? 'string' : 'number');
 }
 

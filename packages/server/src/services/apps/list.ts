@@ -39,7 +39,7 @@ export async function listApps(
   if (search) where.push(containsText('name', search));
   if (input.cursor)
     where.push(
-      afterKey(ORDER, readListCursor(tag, input.cursor, ['moment', 'text'])) as FilterQuery<AppEntity>,
+      afterKey(ORDER, readListCursor(tag, input.cursor, ['moment', 'id'])) as FilterQuery<AppEntity>,
     );
   const rows = await em.find(
     App,

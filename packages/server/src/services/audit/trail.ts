@@ -2,6 +2,7 @@ import { type AuditFilters, DomainError, type Page, tenantFacingIdentity } from 
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, AuditEvent, type AuditEventEntity, Organization } from '../../db/entities';
+import { isUuid } from '../../db/ids';
 import { afterKey, decodeCursor, type KeysetOrder, pageFrom } from '../../db/keyset';
 import type { Dialect } from '../../db/orm';
 import { dialectOf, indexOf, isAnyOf, type Lead, leadOf, startsWith, type TrailReader } from './lead';
@@ -19,7 +20,8 @@ const STALE = 'This page link is out of date or malformed. Start again from the 
 /** Where a cursor says the last page ended: a moment and an id, or INVALID_INPUT for anything else. */
 function positionOf(cursor: string): [Date, string] {
   const [at, id] = decodeCursor(cursor, NEWEST_FIRST.length);
-  if (!(at instanceof Date) || typeof id !== 'string') throw new DomainError('INVALID_INPUT', STALE);
+  if (!(at instanceof Date) || typeof id !== 'string' || !isUuid(id))
+    throw new DomainError('INVALID_INPUT', STALE);
   return [at, id];
 }
 

@@ -8,9 +8,24 @@ import { Migration } from '@mikro-orm/migrations';
  * must stay exactly this one, see services/connections/visibility-sql.ts); the
  * review queue and the access requests read the pending rows oldest first, the
  * id breaking ties. Each new index replaces the narrower one it starts with.
+ * The moments these lists sort by keep milliseconds, as their page cursors do:
+ * a value written with microseconds (by `now()` in SQL) would tie with every
+ * cursor made from it and repeat the page.
  */
+const SORTED_MOMENTS = [
+  ['app', 'created_at'],
+  ['app', 'submitted_at'],
+  ['connection', 'updated_at'],
+  ['access_request', 'created_at'],
+] as const;
+
 export class Migration20261206000100_paging_access extends Migration {
   override async up(): Promise<void> {
+    for (const [table, column] of SORTED_MOMENTS)
+      this.addSql(`alter table "${table}" alter column "${column}" type timestamptz(3);`);
+    this.addSql(
+      `create index "app_tenant_app_id_added_at_tenant_id_index" on "app_tenant" ("app_id", "added_at", "tenant_id");`,
+    );
     this.addSql(
       `create index "connection_tenant_id_environment_updated_at_id_index" on "connection" ("tenant_id", "environment", "updated_at", "id");`,
     );
@@ -31,6 +46,9 @@ export class Migration20261206000100_paging_access extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql(`drop index "app_tenant_app_id_added_at_tenant_id_index";`);
+    for (const [table, column] of SORTED_MOMENTS)
+      this.addSql(`alter table "${table}" alter column "${column}" type timestamptz;`);
     this.addSql(
       `create index "access_request_status_created_at_index" on "access_request" ("status", "created_at");`,
     );

@@ -10,6 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration20261206000200_paging_audit extends Migration {
   override async up(): Promise<void> {
+    // Milliseconds, as the page cursors keep them (see the paging-access migration).
+    this.addSql(`alter table "audit_event" alter column "at" type timestamptz(3);`);
     for (const name of ['organization_id_at', 'app_id_at', 'tenant_id_at', 'at'])
       this.addSql(`drop index "audit_event_${name}_index";`);
     for (const columns of [
@@ -39,6 +41,7 @@ export class Migration20261206000200_paging_audit extends Migration {
       this.addSql(
         `create index "audit_event_${columns.join('_')}_index" on "audit_event" (${columns.map((c) => `"${c}"`).join(', ')});`,
       );
+    this.addSql(`alter table "audit_event" alter column "at" type timestamptz;`);
   }
 }
 

@@ -12,6 +12,9 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration20261206000100_paging_access extends Migration {
   override async up(): Promise<void> {
     this.addSql(
+      `create index \`app_tenant_app_id_added_at_tenant_id_index\` on \`app_tenant\` (\`app_id\`, \`added_at\`, \`tenant_id\`);`,
+    );
+    this.addSql(
       `create index \`connection_tenant_id_environment_updated_at_id_index\` on \`connection\` (\`tenant_id\`, \`environment\`, \`updated_at\`, \`id\`);`,
     );
     this.addSql(`drop index \`connection_tenant_id_environment_index\`;`);
@@ -33,6 +36,7 @@ export class Migration20261206000100_paging_access extends Migration {
   }
 
   override async down(): Promise<void> {
+    this.addSql(`drop index \`app_tenant_app_id_added_at_tenant_id_index\`;`);
     this.addSql(
       `create index \`access_request_status_created_at_index\` on \`access_request\` (\`status\`, \`created_at\`);`,
     );
