@@ -4,7 +4,7 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   plugins: [react()],
   base: '/admin/',
-  server: { port: 5174, proxy: { '/trpc': 'http://localhost:3000' } },
+  server: { port: 5174, proxy: { '/trpc': 'http://localhost:3000', '/exports': 'http://localhost:3000' } },
   build: {
     outDir: 'dist',
     // Source maps only when asked for (SOURCEMAP=1): a build to ship carries none.

@@ -1,9 +1,10 @@
 import { AUDIT_EXPORT_LIMIT, type AuditView } from '@gatehouse/domain';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { type FormEvent, type ReactNode, useState } from 'react';
+import { type FormEvent, type ReactNode, type RefObject, useRef, useState } from 'react';
 import { DataTable } from './data-table';
 import { SelectField } from './fields';
 import { formatDateTime } from './format';
+import { useListFilters } from './list-address';
 import { CursorPagedResult, useCursorPages } from './paging';
 import { Button, EmptyState } from './primitives';
 import { useTRPC } from './trpc';
@@ -18,9 +19,29 @@ interface Filters {
   to?: Date;
 }
 
-const EMPTY_DRAFT = { organizationId: '', appId: '', tenantId: '', actor: '', action: '', from: '', to: '' };
+/** The filters as the address and the form hold them: text, the days as `yyyy-mm-dd`. */
+const FILTER_NAMES = ['organizationId', 'appId', 'tenantId', 'actor', 'action', 'from', 'to'] as const;
+type Draft = Record<(typeof FILTER_NAMES)[number], string>;
 
 const PAGE_SIZE = 50;
+
+/** The start or the end of a `yyyy-mm-dd` day in UTC; nothing for anything else (an edited address, say). */
+function dayBound(day: string, time: string): Date | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const moment = new Date(`${day}T${time}Z`);
+  return Number.isNaN(moment.getTime()) ? undefined : moment;
+}
+
+function filtersFrom(draft: Draft): Filters {
+  const filters: Filters = {};
+  for (const key of ['organizationId', 'appId', 'tenantId', 'actor', 'action'] as const)
+    if (draft[key].trim()) filters[key] = draft[key].trim();
+  const from = dayBound(draft.from, '00:00:00');
+  const to = dayBound(draft.to, '23:59:59.999');
+  if (from) filters.from = from;
+  if (to) filters.to = to;
+  return filters;
+}
 
 /** Where the browser downloads the trail as CSV with these filters: the server streams the file. */
 export function auditExportUrl(view: AuditView, filters: Filters): string {
@@ -30,17 +51,28 @@ export function auditExportUrl(view: AuditView, filters: Filters): string {
   return `/exports/audit.csv?${query}`;
 }
 
+/**
+ * What a screen's own App field answers when the filters are applied: the App
+ * ID to filter by (`''` for every app), or `null` to hold the filters back,
+ * the field saying why next to itself.
+ */
+export type AppFieldCheck = () => Promise<string | null>;
+
 /** How a screen offers its own App filter (a search over the developer's apps, say); a plain App ID otherwise. */
 export type AppFilterField = (field: {
   id: string;
   value: string;
   onChange: (appId: string) => void;
+  /** Where the field puts its check, which the trail runs before it applies the filters. */
+  check: RefObject<AppFieldCheck | null>;
 }) => ReactNode;
 
 /**
  * The audit trail as one role sees it, newest first, 50 events a page: filters
  * (applying them starts again from the first page), each event's before and
- * after, and a link that downloads the filtered trail as CSV.
+ * after, and a link that downloads the filtered trail as CSV. The applied
+ * filters and the page are in the address, so Back from elsewhere, or a
+ * reload, shows the same events.
  */
 export function AuditTrail({
   view,
@@ -52,9 +84,18 @@ export function AuditTrail({
   appField?: AppFilterField;
 }) {
   const trpc = useTRPC();
-  const [draft, setDraft] = useState(EMPTY_DRAFT);
-  const [filters, setFilters] = useState<Filters>({});
-  const pages = useCursorPages(JSON.stringify(filters));
+  const { applied, apply: applyFilters } = useListFilters(FILTER_NAMES);
+  const appliedKey = JSON.stringify(applied);
+  const [draft, setDraft] = useState<Draft>(applied);
+  const [draftOf, setDraftOf] = useState(appliedKey);
+  // Filters applied elsewhere (Back, Forward, a link): the form shows them.
+  if (draftOf !== appliedKey) {
+    setDraftOf(appliedKey);
+    setDraft(applied);
+  }
+  const appCheck = useRef<AppFieldCheck | null>(null);
+  const filters = filtersFrom(applied);
+  const pages = useCursorPages();
   const events = useQuery({
     ...trpc.audit.list.queryOptions({
       view,
@@ -65,18 +106,14 @@ export function AuditTrail({
     placeholderData: keepPreviousData,
   });
 
-  const apply = (event: FormEvent) => {
+  const apply = async (event: FormEvent) => {
     event.preventDefault();
-    const next: Filters = {};
-    for (const key of ['organizationId', 'appId', 'tenantId', 'actor', 'action'] as const)
-      if (draft[key].trim()) next[key] = draft[key].trim();
-    if (draft.from) next.from = new Date(`${draft.from}T00:00:00Z`);
-    if (draft.to) next.to = new Date(`${draft.to}T23:59:59.999Z`);
-    setFilters(next);
-    pages.first();
+    const appId = appCheck.current ? await appCheck.current() : draft.appId;
+    if (appId === null) return;
+    applyFilters({ ...draft, appId });
   };
-  const change = (key: keyof typeof draft) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
-  const field = (key: keyof typeof draft, label: string, type = 'text', placeholder?: string) => (
+  const change = (key: keyof Draft) => (value: string) => setDraft((d) => ({ ...d, [key]: value }));
+  const field = (key: keyof Draft, label: string, type = 'text', placeholder?: string) => (
     <div className="field">
       <label htmlFor={`audit-${key}`}>{label}</label>
       <input
@@ -91,10 +128,10 @@ export function AuditTrail({
 
   return (
     <>
-      <form className="card filters" onSubmit={apply} aria-label="Filter the audit trail">
+      <form className="card filters" onSubmit={(e) => void apply(e)} aria-label="Filter the audit trail">
         {view === 'reviewer' ? field('organizationId', 'Organization ID') : null}
         {appField
-          ? appField({ id: 'audit-appId', value: draft.appId, onChange: change('appId') })
+          ? appField({ id: 'audit-appId', value: draft.appId, onChange: change('appId'), check: appCheck })
           : field('appId', 'App ID')}
         {tenantIds ? (
           <SelectField

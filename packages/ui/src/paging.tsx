@@ -1,30 +1,38 @@
 import type { UseQueryResult } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import type { ReactNode } from 'react';
+import { useListPlace } from './list-address';
 import { Button } from './primitives';
 import { QueryResult } from './query-result';
 
 /**
  * Where a keyset-paged list is: the cursor of the page shown (none on the
- * first) and the way back. Going back pops the cursors walked so far; a new
- * `resetKey` (the list's filters, say) starts again from the first page.
+ * first) and the way back. The place lives in the address and the history
+ * entry (see `useListFilters`, `useListSearch`), so opening a row and coming
+ * Back, or reloading, shows the same page; each move to another page is a
+ * history entry. `resetKey` names what the cursors belong to when that is not
+ * all in the address: cursors walked under another key are dropped and the
+ * first page shown.
  */
 export interface CursorPages {
   cursor: string | undefined;
   pageNumber: number;
+  /** Previous knows the page before; a page opened from a copied address knows only the first. */
+  previousKnown: boolean;
   next(cursor: string): void;
   previous(): void;
   first(): void;
 }
 
 export function useCursorPages(resetKey = ''): CursorPages {
-  const [state, setState] = useState<{ key: string; stack: string[] }>({ key: resetKey, stack: [] });
-  const stack = state.key === resetKey ? state.stack : [];
+  const { cursor, pageNumber, trail, go } = useListPlace(resetKey);
+  const previousKnown = pageNumber <= 2 || trail.length >= 2;
   return {
-    cursor: stack.at(-1),
-    pageNumber: stack.length + 1,
-    next: (cursor) => setState({ key: resetKey, stack: [...stack, cursor] }),
-    previous: () => setState({ key: resetKey, stack: stack.slice(0, -1) }),
-    first: () => setState({ key: resetKey, stack: [] }),
+    cursor,
+    pageNumber,
+    previousKnown,
+    next: (nextCursor) => go([...trail, nextCursor], pageNumber + 1),
+    previous: () => (previousKnown ? go(trail.slice(0, -1), pageNumber - 1) : go([], 1)),
+    first: () => go([], 1),
   };
 }
 
@@ -44,7 +52,7 @@ export function CursorPager({
   return (
     <nav className="pager" aria-label={label}>
       <Button onClick={pages.previous} disabled={pages.pageNumber <= 1 || busy}>
-        Previous
+        {pages.previousKnown ? 'Previous' : 'First page'}
       </Button>
       <span aria-live="polite">Page {pages.pageNumber}</span>
       <Button onClick={() => nextCursor && pages.next(nextCursor)} disabled={!nextCursor || busy}>

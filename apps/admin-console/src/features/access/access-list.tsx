@@ -7,10 +7,10 @@ import {
   EmptyState,
   formatDateTime,
   useCursorPages,
+  useListSearch,
   useTRPC,
 } from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
 
@@ -18,15 +18,16 @@ const PAGE_SIZE = 50;
 
 /**
  * API Application Access: connected, disabled and declined apps of this tenant and
- * environment, last changed first, 50 a page; a new search, tenant or environment
- * starts again from the first page.
+ * environment, last changed first, 50 a page; a new search (sent once the typing
+ * pauses), tenant or environment starts again from the first page. The page and
+ * the search are in the address, so Back from a connection finds them again.
  */
 export function AccessList() {
   const { tenantId, tenantName, environment, base } = useTenant();
   const trpc = useTRPC();
-  const [search, setSearch] = useState('');
-  const searched = search.trim();
-  const pages = useCursorPages(JSON.stringify([tenantId, environment, searched]));
+  const search = useListSearch();
+  const { searched } = search;
+  const pages = useCursorPages();
   const list = useQuery({
     ...trpc.connections.list.queryOptions({
       tenantId,
@@ -56,8 +57,8 @@ export function AccessList() {
             type="search"
             placeholder="Search by app name"
             maxLength={100}
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
+            value={search.text}
+            onChange={(e) => search.setText(e.target.value)}
           />
           <Link className="btn btn-primary" to={`${base}/connect`}>
             Connect New App

@@ -1,7 +1,14 @@
 import { ENVIRONMENT_LABEL } from '@gatehouse/domain';
-import { Badge, CursorPagedResult, EmptyState, ExternalLink, useCursorPages, useTRPC } from '@gatehouse/ui';
+import {
+  Badge,
+  CursorPagedResult,
+  EmptyState,
+  ExternalLink,
+  useCursorPages,
+  useListSearch,
+  useTRPC,
+} from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link } from 'react-router';
 import { useTenant } from './tenant-scope';
 
@@ -9,15 +16,16 @@ const PAGE_SIZE = 50;
 
 /**
  * Connect New App: the apps offered to this tenant that it has not connected in this
- * environment, by name, 50 a page; a new search, tenant or environment starts again
- * from the first page.
+ * environment, by name, 50 a page; a new search (sent once the typing pauses),
+ * tenant or environment starts again from the first page. The page and the search
+ * are in the address, so Back from an app finds them again.
  */
 export function ConnectNewApp() {
   const { tenantId, environment, base } = useTenant();
   const trpc = useTRPC();
-  const [search, setSearch] = useState('');
-  const searched = search.trim();
-  const pages = useCursorPages(JSON.stringify([tenantId, environment, searched]));
+  const search = useListSearch();
+  const { searched } = search;
+  const pages = useCursorPages();
   const apps = useQuery({
     ...trpc.connections.available.queryOptions({
       tenantId,
@@ -45,8 +53,8 @@ export function ConnectNewApp() {
             type="search"
             placeholder="Search by app name"
             maxLength={100}
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
+            value={search.text}
+            onChange={(e) => search.setText(e.target.value)}
           />
         </div>
       </div>

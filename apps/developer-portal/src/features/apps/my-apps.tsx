@@ -5,23 +5,27 @@ import {
   EmptyState,
   formatDate,
   useCursorPages,
+  useListSearch,
   useTRPC,
   waitedFor,
 } from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import { KindLabel, ReviewBadge } from './labels';
 
 const PAGE_SIZE = 20;
 
-/** My Apps: the organization's apps, newest first, 20 a page; a new search starts again from the first page. */
+/**
+ * My Apps: the organization's apps, newest first, 20 a page; the search is
+ * sent once the typing pauses and starts again from the first page. The page
+ * and the search are in the address, so Back from an app finds them again.
+ */
 export function MyApps() {
   const trpc = useTRPC();
   const location = useLocation();
-  const [search, setSearch] = useState('');
-  const searched = search.trim();
-  const pages = useCursorPages(searched);
+  const search = useListSearch();
+  const { searched } = search;
+  const pages = useCursorPages();
   const apps = useQuery({
     ...trpc.apps.list.queryOptions({
       limit: PAGE_SIZE,
@@ -45,8 +49,9 @@ export function MyApps() {
             className="search"
             type="search"
             placeholder="Search by name"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
+            maxLength={100}
+            value={search.text}
+            onChange={(e) => search.setText(e.target.value)}
           />
           <Link className="btn btn-primary" to="/apps/new">
             New App

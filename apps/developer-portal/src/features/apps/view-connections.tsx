@@ -11,6 +11,7 @@ import {
   messageFrom,
   ScopeList,
   useCursorPages,
+  useListSearch,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
@@ -24,19 +25,21 @@ const PAGE_SIZE = 25;
 /**
  * View Connections: each tenant the app lists (or that still holds a
  * connection) per environment, the version it is on and the scopes in play,
- * by Tenant ID, 25 tenants a page; the search finds Tenant IDs by their start.
+ * by Tenant ID, 25 tenants a page; the search finds Tenant IDs by their start
+ * once the typing pauses. The page and the search are in the address.
  */
 export function ViewConnections() {
   const app = useApp();
   const trpc = useTRPC();
-  const [search, setSearch] = useState('');
-  const pages = useCursorPages(`${app.id}:${search}`);
+  const search = useListSearch();
+  const { searched } = search;
+  const pages = useCursorPages();
   const query = useQuery({
     ...trpc.apps.connections.queryOptions({
       appId: app.id,
       limit: PAGE_SIZE,
       ...(pages.cursor ? { cursor: pages.cursor } : {}),
-      ...(search ? { search } : {}),
+      ...(searched ? { search: searched } : {}),
     }),
     placeholderData: keepPreviousData,
   });
@@ -73,9 +76,9 @@ export function ViewConnections() {
           type="search"
           inputMode="numeric"
           placeholder="Search by Tenant ID"
-          value={search}
+          value={search.text}
           // Tenant IDs are digits: anything else could never match.
-          onChange={(e) => setSearch(e.target.value.replace(/\D/g, '').slice(0, 18))}
+          onChange={(e) => search.setText(e.target.value.replace(/\D/g, '').slice(0, 18))}
         />
       </div>
       <CursorPagedResult
@@ -83,7 +86,7 @@ export function ViewConnections() {
         pages={pages}
         loading="Loading connections…"
         empty={
-          search ? (
+          searched ? (
             <EmptyState title="No Tenant ID starts with that number" />
           ) : (
             <EmptyState title="No tenants yet">
