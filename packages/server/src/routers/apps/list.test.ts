@@ -175,6 +175,14 @@ describe.each(dialects)('apps.list on %s', (dialect) => {
     });
   });
 
+  it('finds a name with letters beyond ASCII as it is written, on both databases', async () => {
+    const app = await dev.apps.create({ ...base, name: 'École Plomberie' });
+    const found = async (search: string) => (await dev.apps.list({ search })).items.map((a) => a.id);
+    const results = { exact: await found('École'), rest: await found('cole plomb') };
+    await dev.apps.delete({ appId: app.id, confirmName: app.name });
+    expect(results).toEqual({ exact: [app.id], rest: [app.id] });
+  });
+
   it('leaves deleted apps out of every page and search', async () => {
     await dev.apps.delete({ appId: fleet[0]!.id, confirmName: fleet[0]!.name });
     const ids = (await walk(dev, { limit: 7 })).flatMap((p) => p.items.map((a) => a.id));
