@@ -66,7 +66,8 @@ async function measureDialect(kind: Kind): Promise<DialectResult> {
   const started = async (databaseUrl: string, name: string) => {
     const server = await startServer({
       databaseUrl,
-      script: path.join(here, 'lib', 'scale-server.ts'),
+      metrics: true,
+      countFeed: true,
       logFile: path.join(resultsDir, `scale-${kind}-${name}.log`),
     });
     servers.push(server);

@@ -1,9 +1,21 @@
 /**
  * The server under load, in its own process so that it never shares an event
- * loop with the load generator. Started by the benchmark scripts (through
- * lib/server-process.ts) with the database URL (migrated and filled by them)
- * as its argument, and optionally `--public-url=` and `--redis-url=`; reports
- * its port over IPC and stops on SIGTERM or when the parent goes away.
+ * loop with the load generator. Built with the product's bundler settings and
+ * run by plain Node, as `node dist/main.js` runs in production (see
+ * lib/server-process.ts, which builds and starts it). Its arguments: the
+ * database URL (migrated and filled beforehand), and optionally
+ * `--public-url=`, `--redis-url=`, `--metrics` (serve `/metrics` on a port of
+ * its own, as `METRICS_PORT` would, so that a benchmark can read how many SQL
+ * statements a call cost) and `--count-feed` (count the change feed's own
+ * reads, a few a second whoever calls, so that they can be told from a
+ * call's). Reports its port (and its metrics' URL) over IPC and stops on
+ * SIGTERM or when the parent goes away.
+ *
+ * Over IPC it answers 'cpu' (its CPU time so far, so that a benchmark can tell
+ * a saturated server from a saturated load generator), 'caches' (the access
+ * caches' hit and miss counts, so that the churn benchmark can tell what a
+ * change dropped) and, with `--count-feed`, 'feed' (the change feed's reads so
+ * far).
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { buildServer } from '@gatehouse/server/http/server';
@@ -13,24 +25,33 @@ if (!databaseUrl || !process.send)
   throw new Error('Start this through a benchmark script: it needs the database URL and an IPC channel.');
 const option = (name: string) =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3) || undefined;
+const flag = (name: string) => process.argv.includes(`--${name}`);
 
 const db = await openDatabase(databaseUrl);
+let feedStatements = 0;
+if (flag('count-feed'))
+  db.em()
+    .getKnex()
+    .on('query', (query: { sql?: string }) => {
+      if (query.sql && /^\s*(select|delete)\b/i.test(query.sql) && query.sql.includes('change_event'))
+        feedStatements++;
+    });
 const server = await buildServer({
   db,
   logLevel: 'warn',
   publicUrl: option('public-url'),
   redisUrl: option('redis-url'),
+  ...(flag('metrics') ? { metricsAt: { host: '127.0.0.1', port: 0 } } : {}),
 });
 await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
 if (!address || typeof address === 'string') throw new Error('The server is not listening on a TCP port.');
-process.send({ port: address.port });
-// CPU time used so far, so that a benchmark can tell a saturated server from a saturated load generator;
-// and the access caches' hit and miss counts, so that the churn benchmark can tell what a change dropped.
+process.send({ port: address.port, metricsUrl: server.runtime.metrics.url });
 process.on('message', (message) => {
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   // A server from before the change feed has no counters: it answers an empty list.
   if (message === 'caches') process.send?.({ caches: server.runtime.state.cacheStats?.() ?? [] });
+  if (message === 'feed' && flag('count-feed')) process.send?.({ feedStatements });
 });
 
 let stopping = false;

@@ -1,12 +1,18 @@
-/** The server under load in a child process of its own (`server.ts`), so it never shares an event loop with the load generator. */
-import { type ChildProcess, fork } from 'node:child_process';
+/**
+ * The server under load in a child process of its own (`server.ts`), so it never shares an event loop with the
+ * load generator. It runs as the product does: bundled by tsdown with the server's own settings
+ * (lib/server-bundle.config.ts) and started by plain Node, not from the TypeScript sources under tsx, whose
+ * transpiler and source maps would weigh on its memory and start-up. Each benchmark process builds it once, into a
+ * folder of its own that it removes when it exits.
+ */
+import { type ChildProcess, fork, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
 export interface ServerProcess {
   child: ChildProcess;
   url: string;
-  /** Where it serves `/metrics`, when its script does (lib/scale-server.ts). */
+  /** Where it serves `/metrics`, when started with `metrics`. */
   metricsUrl?: string;
 }
 
@@ -19,24 +25,72 @@ export interface ServerProcessOptions {
   redisUrl?: string;
   /** Writes a V8 CPU profile of the server into this folder. */
   cpuProfDir?: string;
-  /** Another entry point than server.ts that answers the same way (lib/scale-server.ts). */
-  script?: string;
+  /** Serves `/metrics` on a port of its own (as `METRICS_PORT` does), told as `metricsUrl`. */
+  metrics?: boolean;
+  /** Counts the change feed's own reads, which the server then tells over IPC ('feed'). */
+  countFeed?: boolean;
   /** Where the server's output goes instead of this process's (the file is started anew). */
   logFile?: string;
 }
 
-const serverScript = path.join(import.meta.dirname, '..', 'server.ts');
+const serverPackage = path.join(import.meta.dirname, '..', '..', 'packages', 'server');
+let built: string | undefined;
+
+/** Bundles the server once per benchmark process; answers the entry point's path. */
+function builtServer(): string {
+  if (built) return built;
+  removeLeftovers();
+  const outDir = path.join('dist', 'bench', String(process.pid));
+  const result = spawnSync(
+    path.join(serverPackage, 'node_modules', '.bin', 'tsdown'),
+    [
+      '--config',
+      path.join(import.meta.dirname, 'server-bundle.config.ts'),
+      '--out-dir',
+      outDir,
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: serverPackage, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.status !== 0)
+    throw new Error(`The server could not be built:\n${result.stdout}${result.stderr}${result.error ?? ''}`);
+  const folder = path.join(serverPackage, outDir);
+  process.once('exit', () => fs.rmSync(folder, { recursive: true, force: true }));
+  built = path.join(folder, 'bench-server.js');
+  return built;
+}
+
+/** Builds of benchmark processes that ended without removing theirs (stopped by a signal). */
+function removeLeftovers(): void {
+  const folder = path.join(serverPackage, 'dist', 'bench');
+  if (!fs.existsSync(folder)) return;
+  for (const name of fs.readdirSync(folder))
+    if (!/^\d+$/.test(name) || !isRunning(Number(name)))
+      fs.rmSync(path.join(folder, name), { recursive: true, force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export function startServer(options: ServerProcessOptions): Promise<ServerProcess> {
-  const execArgv = ['--import', 'tsx'];
+  const script = builtServer();
+  const execArgv: string[] = [];
   if (options.cpuProfDir) execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   const args = [options.databaseUrl];
   if (options.publicUrl) args.push(`--public-url=${options.publicUrl}`);
   if (options.redisUrl) args.push(`--redis-url=${options.redisUrl}`);
-  const script = options.script ?? serverScript;
+  if (options.metrics) args.push('--metrics');
+  if (options.countFeed) args.push('--count-feed');
   const output = options.logFile ? fs.openSync(options.logFile, 'w') : 'inherit';
   const child = fork(script, args, {
-    cwd: path.dirname(serverScript),
+    cwd: path.join(import.meta.dirname, '..'),
     execArgv,
     stdio: ['ignore', output, output, 'ipc'],
   });
