@@ -32,8 +32,12 @@ export interface Lead {
  * At most this many values of a column are walked each in its index's order
  * and merged: a tenant admin's tenants, or the actor emails or actions that
  * start with a filter's text. A filter matching more is a filter of another walk.
+ * Each walk reads at most a page and one row of its index, so a hundred cost far
+ * less than the trail's own time order would to find a rare filter's rows (a
+ * tenant admin of 21 tenants measured several times slower that way); SQLite
+ * allows 500 parts in one compound select.
  */
-export const MERGED_WALKS = 20;
+export const MERGED_WALKS = 100;
 
 /** Which database `em` reads: the trail's text comparisons and index choice differ by it. */
 export const dialectOf = (em: EntityManager): Dialect =>

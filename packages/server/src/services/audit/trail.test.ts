@@ -64,10 +64,12 @@ describe.each(dialects)('audit trail service on %s', (dialect) => {
     const em = t.db.em();
     expect(await valuesStartingWith(em, 'action', 'bulk.', 10)).toEqual(['bulk.made', 'bulk.rare']);
     // Byte order: "bulk10@" comes before "bulk1@".
-    expect(await valuesStartingWith(em, 'actor_email', 'bulk1', 100)).toEqual([
-      ...Array.from({ length: 10 }, (_, i) => `bulk1${i}@example.test`),
-      'bulk1@example.test',
-    ]);
+    const actors = Array.from({ length: MERGED_WALKS + 5 }, (_, i) => `bulk${i}@example.test`);
+    expect(await valuesStartingWith(em, 'actor_email', 'bulk1', 200)).toEqual(
+      actors
+        .filter((a) => a.startsWith('bulk1'))
+        .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))),
+    );
     expect(await valuesStartingWith(em, 'actor_email', 'bulk', 3)).toHaveLength(3);
     expect(await valuesStartingWith(em, 'actor_email', 'BULK', 3)).toEqual([]);
   });
