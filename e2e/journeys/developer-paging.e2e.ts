@@ -120,4 +120,44 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await page.getByLabel('Search by Tenant ID').fill('42');
     await page.getByRole('heading', { name: 'No Tenant ID starts with that number' }).waitFor();
   });
+
+  it('the Tenant IDs card shows 50 a page with the count, finds one by its start, adds and deletes', async () => {
+    const tags = () => page.getByRole('list', { name: 'Tenant IDs' }).getByRole('listitem');
+    await page.goto(`${app.url}/apps/${widelyListed}`);
+    await expect.poll(() => page.getByTestId('tenant-count').textContent()).toBe('Listed on 60 tenants');
+    await tags().filter({ hasText: '100200349' }).waitFor();
+    await expect(tags().count()).resolves.toBe(50);
+    await expect(tags().first().textContent()).resolves.toContain('100200300');
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await pager().getByText('Page 2').waitFor();
+    await tags().filter({ hasText: ADMIN_TENANT }).waitFor();
+    await expect(tags().count()).resolves.toBe(10);
+    await expect(pager().getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
+
+    // The card holds one page, so a Tenant ID listed on another is refused by the server, next to the field.
+    await page.getByRole('textbox', { name: 'Tenant ID', exact: true }).fill('100200310');
+    await page.getByRole('button', { name: 'Add Tenant ID' }).click();
+    await page.getByText('Tenant ID 100200310 is already listed').waitFor();
+    await page.getByRole('textbox', { name: 'Tenant ID', exact: true }).fill('100200400');
+    await page.getByRole('button', { name: 'Add Tenant ID' }).click();
+    await tags().filter({ hasText: '100200400' }).waitFor();
+    await expect.poll(() => page.getByTestId('tenant-count').textContent()).toBe('Listed on 61 tenants');
+    await screenshot(page, `${dialect}-tenant-ids-page-2`);
+    await page.getByRole('button', { name: 'Remove Tenant ID 100200400' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Delete Tenant ID' }).click();
+    await page.getByRole('button', { name: 'Remove Tenant ID 100200400' }).waitFor({ state: 'detached' });
+    await expect.poll(() => page.getByTestId('tenant-count').textContent()).toBe('Listed on 60 tenants');
+
+    await page.getByLabel('Search Tenant IDs').fill('1002003');
+    await pager().getByText('Page 1').waitFor();
+    await tags().filter({ hasText: '100200300' }).waitFor();
+    await expect(tags().count()).resolves.toBe(50);
+    await page.getByLabel('Search Tenant IDs').fill('9857');
+    await pager().waitFor({ state: 'detached' });
+    await expect.poll(() => tags().count()).toBe(1);
+    await expect(tags().first().textContent()).resolves.toContain(ADMIN_TENANT);
+    await screenshot(page, `${dialect}-tenant-ids-search`);
+    await page.getByLabel('Search Tenant IDs').fill('42');
+    await page.getByText('No Tenant ID starts with that number.').waitFor();
+  });
 });
