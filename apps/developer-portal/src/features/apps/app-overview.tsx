@@ -11,6 +11,7 @@ import {
   messageFrom,
   ScopeList,
   useCursorPages,
+  useListSearch,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
@@ -86,19 +87,21 @@ const TENANTS_PAGE = 50;
 /**
  * The Tenant IDs the app is offered to, a page at a time in Tenant ID order,
  * with how many there are; a search by the start of a Tenant ID once they
- * fill more than a page. Adding one the app already lists is refused by the
+ * fill more than a page (asked once the typing pauses). The page and the
+ * search are in the address. Adding one the app already lists is refused by the
  * server, next to the field; deleting one asks first.
  */
 function TenantIdsCard({ app }: { app: AppDetail }) {
   const trpc = useTRPC();
-  const [search, setSearch] = useState('');
-  const pages = useCursorPages(`${app.id}:${search}`);
+  const search = useListSearch();
+  const { searched } = search;
+  const pages = useCursorPages();
   const query = useQuery({
     ...trpc.apps.tenants.queryOptions({
       appId: app.id,
       limit: TENANTS_PAGE,
       ...(pages.cursor ? { cursor: pages.cursor } : {}),
-      ...(search ? { search } : {}),
+      ...(searched ? { search: searched } : {}),
     }),
     placeholderData: keepPreviousData,
   });
@@ -151,7 +154,7 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
           Listed on {app.tenantCount.toLocaleString('en-US')} {app.tenantCount === 1 ? 'tenant' : 'tenants'}
         </p>
       ) : null}
-      {app.tenantCount > TENANTS_PAGE || search ? (
+      {app.tenantCount > TENANTS_PAGE || search.text || searched ? (
         <div className="actions">
           <label className="sr-only" htmlFor="tenant-id-search">
             Search Tenant IDs
@@ -162,9 +165,9 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
             type="search"
             inputMode="numeric"
             placeholder="Search Tenant IDs"
-            value={search}
+            value={search.text}
             // Tenant IDs are digits: anything else could never match.
-            onChange={(e) => setSearch(e.target.value.replace(/\D/g, '').slice(0, 18))}
+            onChange={(e) => search.setText(e.target.value.replace(/\D/g, '').slice(0, 18))}
           />
         </div>
       ) : null}
@@ -174,7 +177,7 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
         loading="Loading Tenant IDs…"
         empty={
           <p className="muted">
-            {search
+            {searched
               ? 'No Tenant ID starts with that number.'
               : 'No Tenant IDs yet: no tenant can see this app until you add one.'}
           </p>
