@@ -75,10 +75,11 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     );
     await page.locator('.usage-chart .recharts-bar-rectangle').first().waitFor();
     await page.getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
+    await expect(page.getByTestId('usage-lines-order').textContent()).resolves.toContain('by Tenant ID');
     await screenshot(page, `${dialect}-usage-report`);
     // The server adds up the calls again for the endpoint chosen.
     await page.getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
-    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toContain('3 calls');
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^3 calls /);
     await page
       .getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers' })
       .waitFor({ state: 'detached' });
@@ -133,12 +134,60 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     await app.server.runtime.usage.flush();
     await page.goto(`${app.url}/apps/${appId}/usage`);
     await page.getByRole('cell', { name: 'Unauthenticated calls', exact: true }).waitFor();
-    const tenants = await page.getByLabel('Tenant').locator('option').allTextContents();
-    expect(tenants).toEqual(['All tenants', 'Unauthenticated calls', '985798691']);
-    await page.getByLabel('Tenant').selectOption({ label: 'Unauthenticated calls' });
-    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toContain('3 calls');
-    // Every tenant stays offered while one is chosen.
-    await expect(page.getByLabel('Tenant').locator('option').allTextContents()).resolves.toEqual(tenants);
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^13 calls /);
+    // The forged tenants are nowhere: the unauthenticated calls come first, then the one real tenant.
+    const tenantCells = () => page.locator('tbody tr td:first-child').allTextContents();
+    await expect.poll(tenantCells).toEqual(['Unauthenticated calls', '985798691', '985798691', '985798691']);
+
+    // The Tenant ID field asks again once typing pauses: the start of the real Tenant ID keeps its calls only.
+    const tenantField = page.getByLabel('Tenant ID');
+    await tenantField.pressSequentially('9857');
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^10 calls /);
+    await expect.poll(tenantCells).toEqual(['985798691', '985798691', '985798691']);
+    // A made-up tenant's start finds nothing, at once on Enter.
+    await tenantField.fill('123');
+    await tenantField.press('Enter');
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^0 calls /);
+    await page.getByTestId('usage-no-lines').waitFor();
+    await tenantField.fill('');
+    await tenantField.press('Enter');
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^13 calls /);
+
+    // The unauthenticated calls alone, chosen from the keyboard.
+    const only = page.getByLabel('Only unauthenticated calls');
+    await only.focus();
+    await page.keyboard.press('Space');
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^3 calls /);
+    await expect.poll(tenantCells).toEqual(['Unauthenticated calls']);
+    await expect(tenantField.isDisabled()).resolves.toBe(true);
     await screenshot(page, `${dialect}-usage-report-unauthenticated`);
+    await only.uncheck();
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^13 calls /);
+  });
+
+  it('pages the lines of an app called by many tenants, 50 a page in Tenant ID order', async () => {
+    const { usage } = app.server.runtime;
+    const tenants = Array.from({ length: 60 }, (_, i) => String(700_000_100 + i));
+    for (const tenant of tenants)
+      usage.recordCall(appId, tenant, 'production', 'GET /crm/v2/tenant/{tenant}/customers', 200);
+    await usage.flush();
+    await page.goto(`${app.url}/apps/${appId}/usage`);
+    await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^73 calls /);
+    const rows = page.getByRole('table').locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    await expect(rows.first().locator('td').first().textContent()).resolves.toBe('Unauthenticated calls');
+    const pager = page.getByRole('navigation', { name: 'Pages of lines' });
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await pager.getByText('Page 2').waitFor();
+    // After the unauthenticated calls, the new tenants' 60 lines, then 985798691's three: 14 on the second page.
+    await expect.poll(() => rows.count()).toBe(14);
+    await expect(rows.first().locator('td').first().textContent()).resolves.toBe(tenants[49]);
+    await expect(rows.last().locator('td').first().textContent()).resolves.toBe('985798691');
+    // The totals and the chart are the whole period's on every page.
+    await expect(page.getByTestId('usage-totals').textContent()).resolves.toMatch(/^73 calls /);
+    await screenshot(page, `${dialect}-usage-report-page-2`);
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await pager.getByText('Page 1').waitFor();
+    await expect.poll(() => rows.count()).toBe(50);
   });
 });

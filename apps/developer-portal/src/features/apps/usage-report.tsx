@@ -3,15 +3,23 @@ import {
   ENVIRONMENT_LABEL,
   ENVIRONMENTS,
   type Environment,
+  LIMITS,
   UNAUTHENTICATED_ENDPOINT,
+  USAGE_LINES_PAGE,
   USAGE_OUTCOMES,
-  USAGE_REPORT_MAX_LINES,
-  USAGE_REPORT_MAX_TENANTS,
   type UsageOutcome,
 } from '@gatehouse/domain';
-import { Banner, DataTable, EmptyState, QueryResult, SelectField, useTRPC } from '@gatehouse/ui';
+import {
+  CursorPager,
+  DataTable,
+  EmptyState,
+  QueryResult,
+  SelectField,
+  useCursorPages,
+  useTRPC,
+} from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApp } from './app-page';
 import { summarizeUsage, type Usage } from './usage-summary';
@@ -30,34 +38,57 @@ const UNAUTHENTICATED_LABEL = 'Unauthenticated calls';
 
 /** How a row's tenant and endpoint read in the report: the bucket of calls that proved no tenant says so. */
 const tenantLabel = (tenantId: string) => tenantId || UNAUTHENTICATED_LABEL;
-/** The tenant filter's value for that bucket: its Tenant ID is empty, which the filter uses for "all". */
-const NO_TENANT = 'none';
-const tenantOption = (tenantId: string) => tenantId || NO_TENANT;
 const endpointLabel = (endpoint: string) =>
   endpoint === UNAUTHENTICATED ? 'Token missing, not valid, or for another app or tenant' : endpoint;
 
-/** The filters as the selects hold them: '' for all. */
+/** How long the Tenant ID field waits for more digits before asking the server again. */
+const TYPING_PAUSE_MS = 400;
+
+/** The filters as the server is asked: '' for all. */
 interface Filters {
+  /** The start of the Tenant IDs shown. */
   tenant: string;
+  /** Only the calls that proved no tenant. */
+  unauthenticated: boolean;
   environment: string;
   endpoint: string;
 }
 
 /**
  * API Usage Report: calls per day over the last 30 days, by outcome, and the
- * busiest lines by tenant, environment and endpoint, narrowed by any of them.
- * The server adds the calls up; the filters ask it again.
+ * calls of each tenant, environment and endpoint in Tenant ID order, a page
+ * at a time, narrowed by any of them. The server adds the calls up; the
+ * filters ask it again, the Tenant ID once typing pauses (or on Enter).
  */
 export function UsageReport() {
   const app = useApp();
   const trpc = useTRPC();
-  const [filters, setFilters] = useState<Filters>({ tenant: '', environment: '', endpoint: '' });
+  const [filters, setFilters] = useState<Filters>({
+    tenant: '',
+    unauthenticated: false,
+    environment: '',
+    endpoint: '',
+  });
+  const [typed, setTyped] = useState('');
+  useEffect(() => {
+    const pause = setTimeout(
+      () => setFilters((f) => (f.tenant === typed ? f : { ...f, tenant: typed })),
+      TYPING_PAUSE_MS,
+    );
+    return () => clearTimeout(pause);
+  }, [typed]);
+  const pages = useCursorPages(`${app.id}:${JSON.stringify(filters)}`);
   const usage = useQuery({
     ...trpc.apps.usage.queryOptions(
       {
         appId: app.id,
         days: 30,
-        ...(filters.tenant ? { tenantId: filters.tenant === NO_TENANT ? '' : filters.tenant } : {}),
+        ...(pages.cursor ? { cursor: pages.cursor } : {}),
+        ...(filters.unauthenticated
+          ? { unauthenticated: true }
+          : filters.tenant
+            ? { tenantIdPrefix: filters.tenant }
+            : {}),
         ...(filters.environment ? { environment: filters.environment as Environment } : {}),
         ...(filters.endpoint ? { endpoint: filters.endpoint } : {}),
       },
@@ -69,8 +100,8 @@ export function UsageReport() {
     <QueryResult
       query={usage}
       loading="Loading usage…"
-      // The tenants with calls are listed whatever the filters: none means no calls at all.
-      isEmpty={(data) => data.tenants.length === 0}
+      // The endpoints with calls are listed whatever the filters: none means no calls at all.
+      isEmpty={(data) => data.endpoints.length === 0}
       empty={
         <EmptyState title="No API calls in the last 30 days">
           <p className="muted">
@@ -80,93 +111,150 @@ export function UsageReport() {
         </EmptyState>
       }
     >
-      {(data) => <UsageView usage={data} filters={filters} onFilters={setFilters} />}
+      {(data) => (
+        <>
+          <div className="card">
+            <UsageFilters
+              endpoints={data.endpoints}
+              filters={filters}
+              typed={typed}
+              onTyped={setTyped}
+              onFilters={setFilters}
+            />
+            <UsageChart usage={data} />
+          </div>
+          <UsageLines usage={data} />
+          <CursorPager
+            pages={pages}
+            nextCursor={data.nextCursor}
+            busy={usage.isPlaceholderData}
+            label="Pages of lines"
+          />
+        </>
+      )}
     </QueryResult>
   );
 }
 
 const FILTER_STYLE = { marginBottom: 0 };
 
-function UsageView({
-  usage,
+function UsageFilters({
+  endpoints,
   filters,
+  typed,
+  onTyped,
   onFilters,
 }: {
-  usage: Usage;
+  endpoints: readonly string[];
   filters: Filters;
+  typed: string;
+  onTyped: (typed: string) => void;
   onFilters: (filters: Filters) => void;
 }) {
-  const { tenant, environment, endpoint } = filters;
+  return (
+    <form
+      className="actions"
+      style={{ gap: '1rem', alignItems: 'flex-end' }}
+      aria-label="Usage filters"
+      // Enter asks at once rather than after the pause.
+      onSubmit={(e) => {
+        e.preventDefault();
+        onFilters({ ...filters, tenant: typed });
+      }}
+    >
+      <div className="field" style={FILTER_STYLE}>
+        <label htmlFor="usage-tenant">Tenant ID</label>
+        <input
+          id="usage-tenant"
+          type="search"
+          inputMode="numeric"
+          placeholder="Starts with…"
+          aria-describedby="usage-tenant-hint"
+          value={typed}
+          disabled={filters.unauthenticated}
+          // Tenant IDs are digits: anything else could never match.
+          onChange={(e) => onTyped(e.target.value.replace(/\D/g, '').slice(0, LIMITS.tenantIdDigits))}
+        />
+        <span id="usage-tenant-hint" className="sr-only">
+          Shows the tenants whose Tenant ID starts with these digits.
+        </span>
+      </div>
+      <label className="choice" style={{ marginBottom: '0.6rem' }}>
+        <input
+          type="checkbox"
+          checked={filters.unauthenticated}
+          onChange={(e) => onFilters({ ...filters, unauthenticated: e.target.checked })}
+        />
+        Only {UNAUTHENTICATED_LABEL.toLowerCase()}
+      </label>
+      <SelectField
+        id="usage-environment"
+        label="Environment"
+        all="Both environments"
+        options={ENVIRONMENTS.map((e) => ({ value: e, label: ENVIRONMENT_LABEL[e] }))}
+        value={filters.environment}
+        onChange={(value) => onFilters({ ...filters, environment: value })}
+        style={FILTER_STYLE}
+      />
+      <SelectField
+        id="usage-endpoint"
+        label="Endpoint"
+        all="All endpoints"
+        options={endpoints.map((e) => ({ value: e, label: endpointLabel(e) }))}
+        value={filters.endpoint}
+        onChange={(value) => onFilters({ ...filters, endpoint: value })}
+        style={FILTER_STYLE}
+      />
+    </form>
+  );
+}
+
+function UsageChart({ usage }: { usage: Usage }) {
   const view = useMemo(() => summarizeUsage(usage), [usage]);
   const total = callsIn(view.totals);
   return (
     <>
-      {usage.moreTenants && (
-        <Banner kind="info">
-          The tenant filter lists the first {USAGE_REPORT_MAX_TENANTS.toLocaleString()} Tenant IDs with calls.
-        </Banner>
-      )}
-      <div className="card">
-        <div className="actions" style={{ gap: '1rem', alignItems: 'flex-end' }}>
-          <SelectField
-            id="usage-tenant"
-            label="Tenant"
-            all="All tenants"
-            options={usage.tenants.map((t) => ({ value: tenantOption(t), label: tenantLabel(t) }))}
-            value={tenant}
-            onChange={(value) => onFilters({ ...filters, tenant: value })}
-            style={FILTER_STYLE}
-          />
-          <SelectField
-            id="usage-environment"
-            label="Environment"
-            all="Both environments"
-            options={ENVIRONMENTS.map((e) => ({ value: e, label: ENVIRONMENT_LABEL[e] }))}
-            value={environment}
-            onChange={(value) => onFilters({ ...filters, environment: value })}
-            style={FILTER_STYLE}
-          />
-          <SelectField
-            id="usage-endpoint"
-            label="Endpoint"
-            all="All endpoints"
-            options={usage.endpoints.map((e) => ({ value: e, label: endpointLabel(e) }))}
-            value={endpoint}
-            onChange={(value) => onFilters({ ...filters, endpoint: value })}
-            style={FILTER_STYLE}
-          />
+      <p aria-live="polite" data-testid="usage-totals">
+        <strong>{total}</strong> {total === 1 ? 'call' : 'calls'} in the last 30 days:{' '}
+        {OUTCOMES.map((o) => `${view.totals[o.key]} ${o.label.toLowerCase()}`).join(', ')}.
+      </p>
+      <figure style={{ margin: 0 }} aria-label="Calls per day">
+        <div style={{ width: '100%', height: 300 }} className="usage-chart">
+          <ResponsiveContainer>
+            <BarChart data={view.days} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis dataKey="label" interval={4} tick={{ fontSize: 12 }} />
+              <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
+              <Tooltip />
+              <Legend />
+              {OUTCOMES.map((o) => (
+                <Bar
+                  key={o.key}
+                  dataKey={o.key}
+                  name={o.label}
+                  stackId="calls"
+                  fill={o.color}
+                  isAnimationActive={false}
+                />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
         </div>
-        <p aria-live="polite" data-testid="usage-totals">
-          <strong>{total}</strong> {total === 1 ? 'call' : 'calls'} in the last 30 days:{' '}
-          {OUTCOMES.map((o) => `${view.totals[o.key]} ${o.label.toLowerCase()}`).join(', ')}.
-        </p>
-        <figure style={{ margin: 0 }} aria-label="Calls per day">
-          <div style={{ width: '100%', height: 300 }} className="usage-chart">
-            <ResponsiveContainer>
-              <BarChart data={view.days} margin={{ top: 8, right: 16, bottom: 0, left: 0 }}>
-                <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="label" interval={4} tick={{ fontSize: 12 }} />
-                <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
-                <Tooltip />
-                <Legend />
-                {OUTCOMES.map((o) => (
-                  <Bar
-                    key={o.key}
-                    dataKey={o.key}
-                    name={o.label}
-                    stackId="calls"
-                    fill={o.color}
-                    isAnimationActive={false}
-                  />
-                ))}
-              </BarChart>
-            </ResponsiveContainer>
-          </div>
-          <figcaption className="muted">Calls per day, last 30 days (UTC), stacked by outcome.</figcaption>
-        </figure>
-      </div>
+        <figcaption className="muted">Calls per day, last 30 days (UTC), stacked by outcome.</figcaption>
+      </figure>
+    </>
+  );
+}
+
+function UsageLines({ usage }: { usage: Usage }) {
+  return (
+    <>
+      <p className="muted" data-testid="usage-lines-order">
+        Calls by Tenant ID, then environment and endpoint, {USAGE_LINES_PAGE} lines a page; unauthenticated
+        calls come first.
+      </p>
       <DataTable
-        caption="Calls by tenant, environment and endpoint"
+        caption="Calls by tenant, environment and endpoint, in Tenant ID order"
         columns={['Tenant', 'Environment', 'Endpoint', ...USAGE_OUTCOMES]}
       >
         {usage.lines.map((line) => (
@@ -186,12 +274,11 @@ function UsageView({
           </tr>
         ))}
       </DataTable>
-      {usage.moreLines && (
-        <p className="muted" data-testid="usage-more-lines">
-          The {USAGE_REPORT_MAX_LINES} busiest lines are shown. Choose a tenant, environment or endpoint to
-          see others.
+      {usage.lines.length === 0 ? (
+        <p className="muted" data-testid="usage-no-lines">
+          No calls match these filters in the last 30 days.
         </p>
-      )}
+      ) : null}
     </>
   );
 }
