@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
@@ -23,8 +23,8 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     page = await browser.newPage();
     const dev = await app.t.as('dev@gatehouse.test');
     const admin = await app.t.as('admin@gatehouse.test');
-    // 55 connected apps (one list page and a bit), 56 more offered: 55 never decided, one declined.
-    for (let n = 1; n <= 55; n++) {
+    // 101 connected apps (two list pages and one more), 56 more offered: 55 never decided, one declined.
+    for (let n = 1; n <= 101; n++) {
       const crew = await dev.apps.create({ ...base, name: `Crew App ${number(n)}` });
       await admin.connections.allow({
         tenantId: TENANT,
@@ -32,7 +32,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
         appId: crew.id,
         credentialsIssuer: 'tenant_admin',
       });
-      await dev.apps.create({ ...base, name: `Dispatch App ${number(n)}` });
+      if (n <= 55) await dev.apps.create({ ...base, name: `Dispatch App ${number(n)}` });
     }
     const declined = await dev.apps.create({ ...base, name: 'Dispatch App 99' });
     await admin.connections.decline({ tenantId: TENANT, environment: 'integration', appId: declined.id });
@@ -58,24 +58,93 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await expect(rows().first().getByRole('link').textContent()).resolves.toBe('Dispatch App 99');
     await pager().getByRole('button', { name: 'Next' }).click();
     await pager().getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Crew App 03' }).waitFor();
+    await expect(rows().count()).resolves.toBe(50);
+    await pager().getByRole('button', { name: 'Next' }).click();
     await page.getByRole('link', { name: 'Crew App 01' }).waitFor();
-    await expect(rows().count()).resolves.toBe(6);
+    await expect(rows().count()).resolves.toBe(2);
     await expect(pager().getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
-    await screenshot(page, `${dialect}-access-list-page-2`);
+    await screenshot(page, `${dialect}-access-list-page-3`);
     await pager().getByRole('button', { name: 'Previous' }).click();
-    await pager().getByText('Page 1').waitFor();
-    await page.getByRole('link', { name: 'Dispatch App 99' }).waitFor();
+    await pager().getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Crew App 52' }).waitFor();
   });
 
   it('a search on API Application Access starts again from its first page', async () => {
-    await pager().getByRole('button', { name: 'Next' }).click();
-    await pager().getByText('Page 2').waitFor();
     await page.getByLabel('Search apps').fill('crew app 1');
-    await page.getByRole('link', { name: 'Crew App 19' }).waitFor();
+    await page.getByRole('link', { name: 'Crew App 101' }).waitFor();
     await pager().waitFor({ state: 'detached' });
-    await expect(rows().count()).resolves.toBe(10);
+    // 1x, 100 and 101.
+    await expect(rows().count()).resolves.toBe(12);
     await page.getByLabel('Search apps').fill('no such app');
     await page.getByRole('heading', { name: 'No apps match your search' }).waitFor();
+  });
+
+  it('typing a search asks the server once, after the typing pauses', async () => {
+    const box = page.getByLabel('Search apps');
+    await box.fill('');
+    await page.getByRole('link', { name: 'Dispatch App 99' }).waitFor();
+    const asked: string[] = [];
+    const count = (request: Request) => {
+      if (new URL(request.url()).pathname.includes('connections.list')) asked.push(request.url());
+    };
+    page.on('request', count);
+    try {
+      await box.pressSequentially('crew app 4', { delay: 60 });
+      // The box shows every key at once; the list is still the one before.
+      await expect(box.inputValue()).resolves.toBe('crew app 4');
+      await page.getByRole('link', { name: 'Dispatch App 99' }).waitFor({ state: 'detached' });
+      await expect(rows().count()).resolves.toBe(10);
+      await page.waitForTimeout(600);
+      expect(asked).toHaveLength(1);
+      expect(decodeURIComponent(asked[0]!)).toContain('crew app 4');
+    } finally {
+      page.off('request', count);
+    }
+  });
+
+  it('page 3 of a search, a visit to a connection and Back: the same page and search; a changed search starts at page 1', async () => {
+    const box = page.getByLabel('Search apps');
+    await box.fill('crew');
+    await page.getByRole('link', { name: 'Crew App 101' }).waitFor();
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('link', { name: 'Crew App 51' }).waitFor();
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await pager().getByText('Page 3').waitFor();
+    await page.getByRole('link', { name: 'Crew App 02' }).waitFor({ state: 'detached' });
+    await expect(rows().count()).resolves.toBe(1);
+    await page.getByRole('link', { name: 'Crew App 01' }).click();
+    await page.getByRole('heading', { name: 'Crew App 01' }).waitFor();
+    await page.goBack();
+    await pager().getByText('Page 3').waitFor();
+    await expect(box.inputValue()).resolves.toBe('crew');
+    await page.getByRole('link', { name: 'Crew App 01' }).waitFor();
+    await expect(rows().count()).resolves.toBe(1);
+    await screenshot(page, `${dialect}-access-list-back-to-page-3`);
+
+    // A reload keeps the page too, and Previous still steps back one page.
+    await page.reload();
+    await pager().getByText('Page 3').waitFor();
+    await expect(box.inputValue()).resolves.toBe('crew');
+    await pager().getByRole('button', { name: 'Previous' }).click();
+    await pager().getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Crew App 51' }).waitFor();
+
+    // Another search and back to this one: page 1 of it, not the page left.
+    await box.fill('crewx');
+    await page.getByRole('heading', { name: 'No apps match your search' }).waitFor();
+    await box.fill('crew');
+    await page.getByRole('link', { name: 'Crew App 101' }).waitFor();
+    await pager().getByText('Page 1').waitFor();
+    await box.fill('');
+    await page.getByRole('link', { name: 'Dispatch App 99' }).waitFor();
+    await pager().getByText('Page 1').waitFor();
+    await expect(rows().count()).resolves.toBe(50);
+    // Back undoes the search as a whole: the page before it, with its search.
+    await page.goBack();
+    await pager().getByText('Page 2').waitFor();
+    await expect(box.inputValue()).resolves.toBe('crew');
+    await page.getByRole('link', { name: 'Crew App 51' }).waitFor();
   });
 
   it('Connect New App shows the unconnected apps by name, 50 a page, the declined one marked', async () => {
@@ -88,9 +157,9 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await expect(page.getByRole('link', { name: 'Connect Crew App 01' }).count()).resolves.toBe(0);
     await pager().getByRole('button', { name: 'Next' }).click();
     await pager().getByText('Page 2').waitFor();
-    await expect(offered().count()).resolves.toBe(6);
     const declined = offered().filter({ has: page.getByRole('heading', { name: 'Dispatch App 99' }) });
     await declined.getByText('Declined').waitFor();
+    await expect(offered().count()).resolves.toBe(6);
     await screenshot(page, `${dialect}-connect-new-app-page-2`);
   });
 
@@ -130,8 +199,9 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
       await expect(queue().first().getByRole('heading').first().textContent()).resolves.toBe('Queued App 01');
       await pages().getByRole('button', { name: 'Next' }).click();
       await pages().getByText('Page 2').waitFor();
-      await expect(queue().count()).resolves.toBe(2);
       const last = queue().filter({ has: reviewer.getByRole('heading', { name: 'Queued App 52' }) });
+      await last.waitFor();
+      await expect(queue().count()).resolves.toBe(2);
       await last.getByRole('button', { name: 'Approve' }).click();
       await last.waitFor({ state: 'detached' });
       await expect(queue().count()).resolves.toBe(1);
