@@ -80,6 +80,31 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     await reviewer.getByRole('navigation', { name: 'Pages' }).getByText('Page 1').waitFor();
   });
 
+  it('the filters and the page are still there after a visit elsewhere and Back', async () => {
+    const pager = reviewer.getByRole('navigation', { name: 'Pages' });
+    await pager.getByRole('button', { name: 'Next' }).click();
+    await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(49));
+    await reviewer.getByRole('link', { name: 'Review queue' }).click();
+    await reviewer.getByRole('heading', { name: 'Review queue' }).waitFor();
+    await reviewer.goBack();
+    await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(49));
+    await pager.getByText('Page 2').waitFor();
+    expect(await reviewer.getByLabel('Actor email starts with').inputValue()).toBe('WALKER@');
+    expect(await reviewer.getByLabel('Action starts with').inputValue()).toBe('journey.step_0');
+    await pager.getByRole('button', { name: 'Previous' }).click();
+    await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(99));
+    // Back past the action filter: the form shows the filters of then, and their page.
+    await reviewer.goBack();
+    await reviewer.goBack();
+    await reviewer.goBack();
+    await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(70));
+    await pager.getByText('Page 2').waitFor();
+    expect(await reviewer.getByLabel('Action starts with').inputValue()).toBe('');
+    await reviewer.goForward();
+    await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(99));
+    expect(await reviewer.getByLabel('Action starts with').inputValue()).toBe('journey.step_0');
+  });
+
   it('Export CSV downloads the filtered trail, newest first', async () => {
     const link = reviewer.getByRole('link', { name: 'Export CSV' });
     expect(await link.getAttribute('aria-describedby')).toBe('audit-export-note');
@@ -112,5 +137,59 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     expect(new Set(apps)).toEqual(new Set(['Route Planner']));
     const href = await dev.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
     expect(href).toMatch(/^\/exports\/audit\.csv\?view=developer&appId=[0-9a-f-]{36}$/);
+  });
+
+  it('a reload keeps the app filter and shows its name', async () => {
+    await dev.reload();
+    const picker = dev.getByRole('combobox', { name: 'App' });
+    await expect.poll(() => picker.inputValue()).toBe('Route Planner');
+    await expect.poll(() => firstAction(dev).textContent()).toBe(step(120));
+    expect(new URL(dev.url()).searchParams.get('appId')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('the app picker chooses only from an answer to what is typed, and says when nothing matches', async () => {
+    const picker = dev.getByRole('combobox', { name: 'App' });
+    await picker.fill('route');
+    await dev.getByRole('option', { name: 'Route Planner' }).waitFor();
+    // Enter straight after typing: the apps offered still answer "route", so nothing is chosen.
+    await picker.fill('fleet');
+    await picker.press('Enter');
+    expect(await picker.inputValue()).toBe('fleet');
+    await dev.getByRole('option', { name: 'Fleet Tracker' }).waitFor();
+    await expect.poll(() => dev.getByRole('option', { name: 'Route Planner' }).count()).toBe(0);
+    expect(await picker.inputValue()).toBe('fleet');
+    expect(await picker.getAttribute('aria-expanded')).toBe('true');
+    expect(await picker.getAttribute('aria-activedescendant')).toBe('audit-appId-option-0');
+    await picker.press('Enter');
+    expect(await picker.inputValue()).toBe('Fleet Tracker');
+    expect(await picker.getAttribute('aria-expanded')).toBe('false');
+
+    await picker.fill('zeta');
+    await dev.getByRole('status').filter({ hasText: 'No apps match' }).waitFor();
+    expect(await picker.getAttribute('aria-expanded')).toBe('false');
+    await screenshot(dev, `${dialect}-audit-trail-app-picker-no-match`);
+  });
+
+  it('Apply with an app name typed but not chosen takes the app of that exact name, or asks to pick one', async () => {
+    const picker = dev.getByRole('combobox', { name: 'App' });
+    const before = dev.url();
+    await picker.fill('route plan');
+    await picker.press('Escape');
+    await dev.getByRole('button', { name: 'Apply filters' }).click();
+    await dev.getByRole('alert').filter({ hasText: 'Pick an app from the list' }).waitFor();
+    expect(await picker.getAttribute('aria-invalid')).toBe('true');
+    expect(dev.url()).toBe(before);
+    await screenshot(dev, `${dialect}-audit-trail-app-picker-not-chosen`);
+
+    // The whole name in another letter case, Enter with the list closed: that app.
+    await picker.fill('FLEET TRACKER');
+    await picker.press('Escape');
+    await picker.press('Enter');
+    await expect.poll(() => picker.inputValue()).toBe('Fleet Tracker');
+    await expect.poll(() => dev.getByText('Pick an app from the list').count()).toBe(0);
+    await expect.poll(() => dev.url()).not.toBe(before);
+    await dev.getByRole('cell', { name: 'Route Planner' }).first().waitFor({ state: 'detached' });
+    const apps = await dev.getByRole('row').locator('td:nth-child(4)').allTextContents();
+    expect(new Set(apps)).toEqual(new Set(['Fleet Tracker']));
   });
 });

@@ -1,4 +1,4 @@
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 
@@ -23,7 +23,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     browser = await openBrowser();
     page = await browser.newPage();
     const dev = await app.t.as('dev@gatehouse.test');
-    for (let n = 1; n <= 26; n++)
+    for (let n = 1; n <= 46; n++)
       await dev.apps.create({ ...base, name: `Fleet Tracker ${String(n).padStart(2, '0')}`, tenantIds: [] });
     widelyListed = (await dev.apps.create({ ...base, name: 'Widely Listed', tenantIds: TENANTS })).id;
     // Versions 2–22: each adds or takes away Accounting Invoices View.
@@ -55,11 +55,16 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await expect(rows().count()).resolves.toBe(20);
     await expect(rows().first().getByRole('link').textContent()).resolves.toBe('Widely Listed');
     await pager().getByRole('button', { name: 'Next' }).click();
-    await pager().getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Fleet Tracker 08' }).waitFor();
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await pager().getByText('Page 3').waitFor();
     await page.getByRole('link', { name: 'Fleet Tracker 01' }).waitFor();
     await expect(rows().count()).resolves.toBe(7);
     await expect(pager().getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
-    await screenshot(page, `${dialect}-my-apps-page-2`);
+    await screenshot(page, `${dialect}-my-apps-page-3`);
+    await pager().getByRole('button', { name: 'Previous' }).click();
+    await pager().getByText('Page 2').waitFor();
+    await page.getByRole('link', { name: 'Fleet Tracker 27' }).waitFor();
     await pager().getByRole('button', { name: 'Previous' }).click();
     await pager().getByText('Page 1').waitFor();
     await page.getByRole('link', { name: 'Widely Listed' }).waitFor();
@@ -70,16 +75,67 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await pager().getByText('Page 2').waitFor();
     await page.getByLabel('Search apps').fill('tracker');
     await pager().getByText('Page 1').waitFor();
-    await page.getByRole('link', { name: 'Fleet Tracker 26' }).waitFor();
+    await page.getByRole('link', { name: 'Fleet Tracker 46' }).waitFor();
     await expect(rows().count()).resolves.toBe(20);
     await page.getByLabel('Search apps').fill('Tracker 1');
-    await page.getByRole('link', { name: 'Fleet Tracker 26' }).waitFor({ state: 'detached' });
+    await page.getByRole('link', { name: 'Fleet Tracker 46' }).waitFor({ state: 'detached' });
     await page.getByRole('link', { name: 'Fleet Tracker 19' }).waitFor();
     await pager().waitFor({ state: 'detached' });
     await expect(rows().count()).resolves.toBe(10);
     await screenshot(page, `${dialect}-my-apps-search`);
     await page.getByLabel('Search apps').fill('no such app');
     await page.getByRole('heading', { name: 'No apps match your search' }).waitFor();
+  });
+
+  it('typing a search on My Apps asks the server once, after the typing pauses', async () => {
+    const box = page.getByLabel('Search apps');
+    await box.fill('');
+    await page.getByRole('link', { name: 'Widely Listed' }).waitFor();
+    const asked: string[] = [];
+    const count = (request: Request) => {
+      if (new URL(request.url()).pathname.includes('apps.list')) asked.push(request.url());
+    };
+    page.on('request', count);
+    try {
+      await box.pressSequentially('tracker 2', { delay: 60 });
+      await expect(box.inputValue()).resolves.toBe('tracker 2');
+      await page.getByRole('link', { name: 'Widely Listed' }).waitFor({ state: 'detached' });
+      await expect(rows().count()).resolves.toBe(10);
+      await page.waitForTimeout(600);
+      expect(asked).toHaveLength(1);
+      expect(decodeURIComponent(asked[0]!)).toContain('tracker 2');
+    } finally {
+      page.off('request', count);
+    }
+  });
+
+  it('page 3 of a search on My Apps, a visit to an app and Back: the same page and search', async () => {
+    const box = page.getByLabel('Search apps');
+    await box.fill('fleet');
+    await page.getByRole('link', { name: 'Fleet Tracker 46' }).waitFor();
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await page.getByRole('link', { name: 'Fleet Tracker 26' }).waitFor();
+    await pager().getByRole('button', { name: 'Next' }).click();
+    await pager().getByText('Page 3').waitFor();
+    await page.getByRole('link', { name: 'Fleet Tracker 07' }).waitFor({ state: 'detached' });
+    await expect(rows().count()).resolves.toBe(6);
+    await page.getByRole('link', { name: 'Fleet Tracker 03' }).click();
+    await page.getByRole('heading', { name: 'Fleet Tracker 03' }).waitFor();
+    await page.goBack();
+    await pager().getByText('Page 3').waitFor();
+    await expect(box.inputValue()).resolves.toBe('fleet');
+    await page.getByRole('link', { name: 'Fleet Tracker 01' }).waitFor();
+    await expect(rows().count()).resolves.toBe(6);
+    await screenshot(page, `${dialect}-my-apps-back-to-page-3`);
+    await pager().getByRole('button', { name: 'Previous' }).click();
+    await page.getByRole('link', { name: 'Fleet Tracker 26' }).waitFor();
+    await pager().getByText('Page 2').waitFor();
+
+    // Clearing the search shows the first page of every app, not the page left.
+    await box.fill('');
+    await page.getByRole('link', { name: 'Widely Listed' }).waitFor();
+    await pager().getByText('Page 1').waitFor();
+    await expect(rows().count()).resolves.toBe(20);
   });
 
   it('Version history shows 20 versions a page, the oldest on the last', async () => {

@@ -128,7 +128,13 @@ export function AuditTrail({
 
   return (
     <>
-      <form className="card filters" onSubmit={(e) => void apply(e)} aria-label="Filter the audit trail">
+      <form
+        className="card filters"
+        // Room under each row of fields for a field's message (the App field's, say).
+        style={{ rowGap: '1.6rem' }}
+        onSubmit={(e) => void apply(e)}
+        aria-label="Filter the audit trail"
+      >
         {view === 'reviewer' ? field('organizationId', 'Organization ID') : null}
         {appField
           ? appField({ id: 'audit-appId', value: draft.appId, onChange: change('appId'), check: appCheck })

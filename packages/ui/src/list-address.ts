@@ -51,8 +51,10 @@ function useListAddress() {
   const move = (change: (next: URLSearchParams) => void, entry: Partial<ListEntry>, replace = false) => {
     const next = new URLSearchParams(params);
     change(next);
-    const search = next.toString();
-    navigate({ pathname: location.pathname, search: search ? `?${search}` : '' }, { replace, state: entry });
+    const search = next.toString() ? `?${next}` : '';
+    // The same address again (Apply with the same filters, say) adds no entry to go Back through.
+    const same = search === (params.toString() ? `?${params}` : '');
+    navigate({ pathname: location.pathname, search }, { replace: replace || same, state: entry });
   };
   return { params, entry: entryOf(location.state), move };
 }
