@@ -6,12 +6,30 @@ import { LRUCache } from 'lru-cache';
  */
 export const TTL_RESOLUTION_MS = 1000;
 
+/** lru-cache's options other than its bound, which `lruCache` sets. */
+export type LruOptions<K extends {}, V extends {}> = Omit<
+  LRUCache.OptionsBase<K, V, unknown>,
+  'max' | 'maxSize' | 'sizeCalculation' | 'maxEntrySize'
+>;
+
+/**
+ * An LRU cache of at most `entries` entries that takes memory as it fills. lru-cache's `max` sets storage
+ * aside for every entry when the cache is made (28 bytes an entry, 44 with a `ttl`): caches of 100,000
+ * entries took 4 MB each of every instance's heap before its first request, whatever it served, and V8 lets
+ * a heap grow in proportion to what it holds. Each entry counted as 1 against `maxSize` bounds the number of
+ * entries the same way, the least recently used going first.
+ */
+export function lruCache<K extends {}, V extends {}>(entries: number, options: LruOptions<K, V> = {}) {
+  return new LRUCache<K, V>({ ...options, maxSize: entries, sizeCalculation: () => 1 });
+}
+
 /**
  * A read-through cache: concurrent misses for one key share one load, a
  * failed load is not kept, the least recently used entries go first past
- * `max`, and "nothing found" (null) is cached like any value. Each entry
- * lives a random time between half of `ttlMs` and all of it, so that entries
- * loaded together (after a start) are not all reloaded in the same moment.
+ * `max` (room is taken as entries come: `lruCache`), and "nothing found"
+ * (null) is cached like any value. Each entry lives a random time between
+ * half of `ttlMs` and all of it, so that entries loaded together (after a
+ * start) are not all reloaded in the same moment.
  * A load under way when its entry is dropped hands its result to whoever
  * waits for it but does not keep it: it may predate the change that dropped
  * the entry. Counts its hits and misses for the metrics.
@@ -27,7 +45,7 @@ export class ReadThroughCache<K extends {}, V> {
     private readonly ttlMs: number,
     max: number,
   ) {
-    this.entries = new LRUCache<K, { value: V }>({ max, ttl: ttlMs, ttlResolution: TTL_RESOLUTION_MS });
+    this.entries = lruCache<K, { value: V }>(max, { ttl: ttlMs, ttlResolution: TTL_RESOLUTION_MS });
   }
 
   /** The cached value of `key` if there is one, uncounted: whether a value seen earlier is still the one cached. */
