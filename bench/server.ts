@@ -14,8 +14,9 @@
  * Over IPC it answers 'cpu' (its CPU time so far, so that a benchmark can tell
  * a saturated server from a saturated load generator), 'caches' (the access
  * caches' hit and miss counts, so that the churn benchmark can tell what a
- * change dropped) and, with `--count-feed`, 'feed' (the change feed's reads so
- * far).
+ * change dropped), 'memory' (`process.memoryUsage()`: how much of the RSS is
+ * the JavaScript heap, buffers outside it and the rest) and, with
+ * `--count-feed`, 'feed' (the change feed's reads so far).
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { buildServer } from '@gatehouse/server/http/server';
@@ -52,6 +53,7 @@ process.on('message', (message) => {
   // A server from before the change feed has no counters: it answers an empty list.
   if (message === 'caches') process.send?.({ caches: server.runtime.state.cacheStats?.() ?? [] });
   if (message === 'feed' && flag('count-feed')) process.send?.({ feedStatements });
+  if (message === 'memory') process.send?.({ memory: process.memoryUsage() });
 });
 
 let stopping = false;
