@@ -13,13 +13,16 @@ import {
   CursorPager,
   DataTable,
   EmptyState,
+  type ListSearch,
   QueryResult,
   SelectField,
   useCursorPages,
+  useListFilters,
+  useListSearch,
   useTRPC,
 } from '@gatehouse/ui';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApp } from './app-page';
 import { summarizeUsage, type Usage } from './usage-summary';
@@ -41,53 +44,34 @@ const tenantLabel = (tenantId: string) => tenantId || UNAUTHENTICATED_LABEL;
 const endpointLabel = (endpoint: string) =>
   endpoint === UNAUTHENTICATED ? 'Token missing, not valid, or for another app or tenant' : endpoint;
 
-/** How long the Tenant ID field waits for more digits before asking the server again. */
-const TYPING_PAUSE_MS = 400;
-
-/** The filters as the server is asked: '' for all. */
-interface Filters {
-  /** The start of the Tenant IDs shown. */
-  tenant: string;
-  /** Only the calls that proved no tenant. */
-  unauthenticated: boolean;
-  environment: string;
-  endpoint: string;
-}
+/** The filters other than the Tenant ID, as the address keeps them: '' for all. */
+const FILTER_NAMES = ['unauthenticated', 'environment', 'endpoint'] as const;
+type Filters = Record<(typeof FILTER_NAMES)[number], string>;
 
 /**
  * API Usage Report: calls per day over the last 30 days, by outcome, and the
  * calls of each tenant, environment and endpoint in Tenant ID order, a page
  * at a time, narrowed by any of them. The server adds the calls up; the
- * filters ask it again, the Tenant ID once typing pauses (or on Enter).
+ * filters ask it again, the Tenant ID once typing pauses. The page and the
+ * filters are in the address.
  */
 export function UsageReport() {
   const app = useApp();
   const trpc = useTRPC();
-  const [filters, setFilters] = useState<Filters>({
-    tenant: '',
-    unauthenticated: false,
-    environment: '',
-    endpoint: '',
-  });
-  const [typed, setTyped] = useState('');
-  useEffect(() => {
-    const pause = setTimeout(
-      () => setFilters((f) => (f.tenant === typed ? f : { ...f, tenant: typed })),
-      TYPING_PAUSE_MS,
-    );
-    return () => clearTimeout(pause);
-  }, [typed]);
-  const pages = useCursorPages(`${app.id}:${JSON.stringify(filters)}`);
+  const tenant = useListSearch('tenant');
+  const { applied: filters, apply } = useListFilters(FILTER_NAMES);
+  const pages = useCursorPages();
+  const unauthenticated = filters.unauthenticated !== '';
   const usage = useQuery({
     ...trpc.apps.usage.queryOptions(
       {
         appId: app.id,
         days: 30,
         ...(pages.cursor ? { cursor: pages.cursor } : {}),
-        ...(filters.unauthenticated
+        ...(unauthenticated
           ? { unauthenticated: true }
-          : filters.tenant
-            ? { tenantIdPrefix: filters.tenant }
+          : tenant.searched
+            ? { tenantIdPrefix: tenant.searched }
             : {}),
         ...(filters.environment ? { environment: filters.environment as Environment } : {}),
         ...(filters.endpoint ? { endpoint: filters.endpoint } : {}),
@@ -114,13 +98,7 @@ export function UsageReport() {
       {(data) => (
         <>
           <div className="card">
-            <UsageFilters
-              endpoints={data.endpoints}
-              filters={filters}
-              typed={typed}
-              onTyped={setTyped}
-              onFilters={setFilters}
-            />
+            <UsageFilters endpoints={data.endpoints} tenant={tenant} filters={filters} onFilters={apply} />
             <UsageChart usage={data} />
           </div>
           <UsageLines usage={data} />
@@ -140,28 +118,18 @@ const FILTER_STYLE = { marginBottom: 0 };
 
 function UsageFilters({
   endpoints,
+  tenant,
   filters,
-  typed,
-  onTyped,
   onFilters,
 }: {
   endpoints: readonly string[];
+  tenant: ListSearch;
   filters: Filters;
-  typed: string;
-  onTyped: (typed: string) => void;
   onFilters: (filters: Filters) => void;
 }) {
+  const unauthenticated = filters.unauthenticated !== '';
   return (
-    <form
-      className="actions"
-      style={{ gap: '1rem', alignItems: 'flex-end' }}
-      aria-label="Usage filters"
-      // Enter asks at once rather than after the pause.
-      onSubmit={(e) => {
-        e.preventDefault();
-        onFilters({ ...filters, tenant: typed });
-      }}
-    >
+    <div className="actions" style={{ gap: '1rem', alignItems: 'flex-end' }}>
       <div className="field" style={FILTER_STYLE}>
         <label htmlFor="usage-tenant">Tenant ID</label>
         <input
@@ -170,10 +138,10 @@ function UsageFilters({
           inputMode="numeric"
           placeholder="Starts with…"
           aria-describedby="usage-tenant-hint"
-          value={typed}
-          disabled={filters.unauthenticated}
+          value={tenant.text}
+          disabled={unauthenticated}
           // Tenant IDs are digits: anything else could never match.
-          onChange={(e) => onTyped(e.target.value.replace(/\D/g, '').slice(0, LIMITS.tenantIdDigits))}
+          onChange={(e) => tenant.setText(e.target.value.replace(/\D/g, '').slice(0, LIMITS.tenantIdDigits))}
         />
         <span id="usage-tenant-hint" className="sr-only">
           Shows the tenants whose Tenant ID starts with these digits.
@@ -182,8 +150,8 @@ function UsageFilters({
       <label className="choice" style={{ marginBottom: '0.6rem' }}>
         <input
           type="checkbox"
-          checked={filters.unauthenticated}
-          onChange={(e) => onFilters({ ...filters, unauthenticated: e.target.checked })}
+          checked={unauthenticated}
+          onChange={(e) => onFilters({ ...filters, unauthenticated: e.target.checked ? 'only' : '' })}
         />
         Only {UNAUTHENTICATED_LABEL.toLowerCase()}
       </label>
@@ -205,7 +173,7 @@ function UsageFilters({
         onChange={(value) => onFilters({ ...filters, endpoint: value })}
         style={FILTER_STYLE}
       />
-    </form>
+    </div>
   );
 }
 
