@@ -34,13 +34,18 @@ export interface ServerProcessOptions {
 }
 
 const serverPackage = path.join(import.meta.dirname, '..', '..', 'packages', 'server');
+/**
+ * Where the builds go: inside the server's package, so that they find its installed packages as
+ * `dist/main.js` does, but out of `dist/`, which the product's own build empties.
+ */
+const buildsFolder = path.join('node_modules', '.cache', 'gatehouse-bench');
 let built: string | undefined;
 
 /** Bundles the server once per benchmark process; answers the entry point's path. */
 function builtServer(): string {
   if (built) return built;
   removeLeftovers();
-  const outDir = path.join('dist', 'bench', String(process.pid));
+  const outDir = path.join(buildsFolder, String(process.pid));
   const result = spawnSync(
     path.join(serverPackage, 'node_modules', '.bin', 'tsdown'),
     [
@@ -63,7 +68,7 @@ function builtServer(): string {
 
 /** Builds of benchmark processes that ended without removing theirs (stopped by a signal). */
 function removeLeftovers(): void {
-  const folder = path.join(serverPackage, 'dist', 'bench');
+  const folder = path.join(serverPackage, buildsFolder);
   if (!fs.existsSync(folder)) return;
   for (const name of fs.readdirSync(folder))
     if (!/^\d+$/.test(name) || !isRunning(Number(name)))
