@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/knex';
 import type { FastifyBaseLogger } from 'fastify';
 import { type SessionUser, userForSession } from './auth/sessions';
 import type { Database } from './db/orm';
+import { type GatewayHealthSource, NO_GATEWAY_HEALTH } from './gateway/health';
 
 /** How a procedure sets or clears the session cookie, whatever carries the request. */
 export interface SessionCookie {
@@ -19,6 +20,8 @@ export interface ContextOptions {
   cookie?: SessionCookie;
   /** The request's logger; a context built without a request logs nothing. */
   log?: ContextLog;
+  /** The gateway's upstreams and their health on this instance (none without gateway mode). */
+  gateway?: GatewayHealthSource;
 }
 
 export interface Context {
@@ -28,6 +31,7 @@ export interface Context {
   clientIp: string;
   cookie: SessionCookie;
   log: ContextLog;
+  gateway: GatewayHealthSource;
   /** The signed-in user, looked up once per request. */
   user(): Promise<SessionUser | null>;
 }
@@ -46,6 +50,7 @@ export function createContextInner(options: ContextOptions): Context {
     clientIp: options.clientIp ?? 'local',
     cookie: options.cookie ?? noCookie,
     log: options.log ?? noLog,
+    gateway: options.gateway ?? NO_GATEWAY_HEALTH,
     user: () => (user ??= userForSession(em, options.sessionToken)),
   };
 }

@@ -68,6 +68,13 @@ const envSchema = z.object({
   /** Serves Prometheus metrics at `GET /metrics` on HOST:METRICS_PORT, apart from the public port; unset, none. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** On SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are cut. */
+  /**
+   * Gateway mode: a JSON object from an API area's URL segment to the base URL of the platform's own service
+   * for it (`{"crm":"http://10.0.0.5:8080"}`). Areas with no upstream answer from the demo resources.
+   */
+  GATEHOUSE_UPSTREAMS: z.string().optional(),
+  /** A JSON file with the gateway's upstreams, route rules and circuit breaker (see the README). */
+  GATEHOUSE_GATEWAY_CONFIG: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 

@@ -1,10 +1,19 @@
 import { migrate, openDatabase, pendingMigrations } from './db/orm';
 import { readEnv } from './env';
+import { readGatewayConfig } from './gateway/config';
 import { buildServer } from './http/server';
 import { stopOnSignals } from './ops/shutdown';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
 
 const env = readEnv();
+// A gateway configuration that does not hold up stops the start here, before the database is touched.
+let gateway: ReturnType<typeof readGatewayConfig>;
+try {
+  gateway = readGatewayConfig({ upstreams: env.GATEHOUSE_UPSTREAMS, file: env.GATEHOUSE_GATEWAY_CONFIG });
+} catch (error) {
+  console.error(`Gatehouse will not start: ${(error as Error).message}`);
+  process.exit(1);
+}
 const db = await openDatabase(env.DATABASE_URL);
 // The embedded demo brings itself up to date and seeds itself, so that `npm start` is all a newcomer
 // runs. Anywhere else the schema changes only through `migrate`, run once before the instances start.
@@ -40,6 +49,7 @@ const server = await buildServer({
   ...(env.PUBLIC_URL ? { portalOrigin: new URL(env.PUBLIC_URL).origin } : {}),
   ...(env.METRICS_PORT !== undefined ? { metricsAt: { host: env.HOST, port: env.METRICS_PORT } } : {}),
   accessLog: env.ACCESS_LOG,
+  gateway,
 });
 stopOnSignals(server, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, finish: () => db.close() });
 await server.listen({ port: env.PORT, host: env.HOST });
@@ -52,6 +62,8 @@ const lines = [
   `  Developer portal  ${url}/`,
   `  Admin console     ${url}/admin/`,
 ];
+for (const upstream of gateway.upstreams.values())
+  lines.push(`  Gateway           /{env}/api/${upstream.area.path}/… → ${upstream.url}`);
 if (server.runtime.metrics.url) lines.push(`  Metrics           ${server.runtime.metrics.url}/metrics`);
 if (demo) {
   lines.push('', `Demo logins (password for all: ${DEMO_PASSWORD}):`);

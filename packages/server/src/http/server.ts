@@ -9,6 +9,7 @@ import { createContextInner } from '../context';
 import type { Database } from '../db/orm';
 import { paths } from '../env';
 import { portalResponseMeta, unavailableInPortal } from '../errors';
+import type { GatewayConfig } from '../gateway/config';
 import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
@@ -75,6 +76,8 @@ export interface ServerOptions {
   metricsAt?: { host: string; port: number };
   /** One log line per answered request (`ACCESS_LOG=1`). */
   accessLog?: boolean;
+  /** Gateway mode: the areas proxied to the platform's own services (see gateway/config.ts); none by default. */
+  gateway?: GatewayConfig;
 }
 
 /** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
