@@ -4,7 +4,7 @@
  * run by plain Node, as `node dist/main.js` runs in production (see
  * lib/server-process.ts, which builds and starts it). Its arguments: the
  * database URL (migrated and filled beforehand), and optionally
- * `--public-url=`, `--redis-url=`, `--metrics` (serve `/metrics` on a port of
+ * `--public-url=`, `--redis-url=`, `--upstreams=` (gateway mode's JSON), `--metrics` (serve `/metrics` on a port of
  * its own, as `METRICS_PORT` would, so that a benchmark can read how many SQL
  * statements a call cost) and `--count-feed` (count the change feed's own
  * reads, a few a second whoever calls, so that they can be told from a
@@ -19,6 +19,7 @@
  * `--count-feed`, 'feed' (the change feed's reads so far).
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
+import { readGatewayConfig } from '@gatehouse/server/gateway/config';
 import { buildServer } from '@gatehouse/server/http/server';
 
 const databaseUrl = process.argv[2];
@@ -43,6 +44,8 @@ const server = await buildServer({
   publicUrl: option('public-url'),
   redisUrl: option('redis-url'),
   ...(flag('metrics') ? { metricsAt: { host: '127.0.0.1', port: 0 } } : {}),
+  // Gateway mode, as GATEHOUSE_UPSTREAMS sets it: areas proxied to the given base URLs.
+  ...(option('upstreams') ? { gateway: readGatewayConfig({ upstreams: option('upstreams') }) } : {}),
 });
 await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();

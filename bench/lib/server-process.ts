@@ -29,6 +29,8 @@ export interface ServerProcessOptions {
   metrics?: boolean;
   /** Counts the change feed's own reads, which the server then tells over IPC ('feed'). */
   countFeed?: boolean;
+  /** Gateway mode: the JSON `GATEHOUSE_UPSTREAMS` would hold. */
+  upstreams?: string;
   /** Where the server's output goes instead of this process's (the file is started anew). */
   logFile?: string;
 }
@@ -92,6 +94,7 @@ export function startServer(options: ServerProcessOptions): Promise<ServerProces
   if (options.publicUrl) args.push(`--public-url=${options.publicUrl}`);
   if (options.redisUrl) args.push(`--redis-url=${options.redisUrl}`);
   if (options.metrics) args.push('--metrics');
+  if (options.upstreams) args.push(`--upstreams=${options.upstreams}`);
   if (options.countFeed) args.push('--count-feed');
   const output = options.logFile ? fs.openSync(options.logFile, 'w') : 'inherit';
   const child = fork(script, args, {
