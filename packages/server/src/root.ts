@@ -3,6 +3,7 @@ import { appsRouter } from './routers/apps/router';
 import { auditRouter } from './routers/audit/router';
 import { authRouter } from './routers/auth/router';
 import { connectionsRouter } from './routers/connections/router';
+import { gatewayRouter } from './routers/gateway/router';
 import { notificationsRouter } from './routers/notifications/router';
 import { reviewRouter } from './routers/review/router';
 import { createCallerFactory, router } from './trpc';
@@ -15,6 +16,7 @@ export const appRouter = router({
   access: accessRouter,
   notifications: notificationsRouter,
   audit: auditRouter,
+  gateway: gatewayRouter,
 });
 
 export type AppRouter = typeof appRouter;
