@@ -6,15 +6,19 @@ import { connectionProblem, expiryProblem, grantsScope, issueProblem } from '../
 import { signatureOf, type VerifiedToken } from '../oauth/token-format';
 import type { IssuerNames } from '../oauth/tokens';
 import type { RateDecision, RateLimiter } from './rate-limit';
-import type { GateTarget } from './targets';
 
-/** One resource-API call, as the gate judges it. */
+/**
+ * One resource-API call, as the gate judges it. Its route works out what the call needs (the demo's from
+ * the catalog resource and the method, the gateway's from its route rules), so the gate judges every
+ * route alike.
+ */
 export interface GateCall {
   environment: Environment;
-  /** The catalog resource the path names; undefined when it names none. */
-  target: GateTarget | undefined;
   tenantId: string;
-  method: string;
+  /** The scope the call needs; undefined when the path names nothing that can be called (404). */
+  scope: string | undefined;
+  /** The route template the usage report counts the call under (`GET /crm/v2/tenant/{tenant}/customers`). */
+  endpoint: string;
   appKey: string | undefined;
   authorization: string | undefined;
 }
@@ -36,7 +40,7 @@ export type Refusal = {
 };
 
 export type GateResult =
-  | { ok: true; target: GateTarget; verified: VerifiedToken; rate: RateDecision }
+  | { ok: true; verified: VerifiedToken; connection: ConnectionRecord; rate: RateDecision }
   | Refusal;
 
 /** What a token proved at the gate's lookups, for one app key, tenant, environment and issuer. */
@@ -123,18 +127,18 @@ export class Gate {
    */
   cachedVerdict(call: GateCall, now = Date.now()): GateResult | undefined {
     // A limiter that counts elsewhere (Redis) needs a promise anyway: skip the lookup that `check` makes too.
-    if (!call.target || !this.limiter.takeNow) return undefined;
+    if (call.scope === undefined || !this.limiter.takeNow) return undefined;
     const proof = this.remembered(call, now);
     if (!proof) return undefined;
     return (
       this.lifeProblem(proof, now) ??
-      this.scopeVerdict(call.target, call.method, proof, this.limiter.takeNow(proof.verified.pairKey))
+      this.scopeVerdict(call.scope, proof, this.limiter.takeNow(proof.verified.pairKey))
     );
   }
 
   async check(call: GateCall, now = Date.now()): Promise<GateResult> {
-    const { target, appKey } = call;
-    if (!target) return NOT_FOUND;
+    const { scope, appKey } = call;
+    if (scope === undefined) return NOT_FOUND;
     if (!appKey) return MISSING_APP_KEY;
     const proof = this.remembered(call, now) ?? (await this.prove(call, appKey, tokenOf(call.authorization)));
     if (!proof.ok) return proof;
@@ -142,7 +146,7 @@ export class Gate {
     if (dead) return dead;
     // Every call of a known app and tenant counts against the limit and reports the quota, refused ones included.
     const rate = await this.limiter.take(proof.verified.pairKey);
-    return this.scopeVerdict(target, call.method, proof, rate);
+    return this.scopeVerdict(scope, proof, rate);
   }
 
   /** The app key, the token and its claims, and the token's connection, looked up in that order. */
@@ -213,7 +217,7 @@ export class Gate {
     return problem === null ? undefined : unauthorized(problem, appId, verified.pairKey);
   }
 
-  private scopeVerdict(target: GateTarget, method: string, proof: Proof, rate: RateDecision): GateResult {
+  private scopeVerdict(requiredScope: string, proof: Proof, rate: RateDecision): GateResult {
     const { verified, appId, connection } = proof;
     const known = { appId, pairKey: verified.pairKey, connectionId: verified.claims.cid, rate };
     if (!rate.allowed)
@@ -224,9 +228,9 @@ export class Gate {
         description: 'Too many calls: 60 per second per app and tenant.',
         ...known,
       };
-    const requiredScope = method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope;
     // lifeProblem refuses a missing connection.
-    if (!grantsScope(verified, connection as ConnectionRecord, requiredScope))
+    const live = connection as ConnectionRecord;
+    if (!grantsScope(verified, live, requiredScope))
       return {
         ok: false,
         status: 403,
@@ -235,6 +239,6 @@ export class Gate {
         requiredScope,
         ...known,
       };
-    return { ok: true, target, verified, rate };
+    return { ok: true, verified, connection: live, rate };
   }
 }
