@@ -1,4 +1,4 @@
-import { Banner, SessionShell, type SessionUser, SignInPage, useSignedInUser } from '@gatehouse/ui';
+import { Banner, lazyPage, SessionShell, type SessionUser, SignInPage, useSignedInUser } from '@gatehouse/ui';
 import { Navigate, Outlet, type RouteObject } from 'react-router';
 import { AccessList } from './features/access/access-list';
 import { ConnectApp } from './features/access/connect-app';
@@ -18,6 +18,7 @@ function navFor(user: SessionUser) {
       { to: '/review', label: 'Review queue' },
       { to: '/review/requests', label: 'Access requests' },
       { to: '/review/audit', label: 'Audit trail (all)' },
+      { to: '/review/gateway', label: 'Gateway' },
     );
   return nav;
 }
@@ -60,6 +61,10 @@ export const routes: RouteObject[] = [
           { index: true, element: <ReviewQueue /> },
           { path: 'requests', element: <AccessRequests /> },
           { path: 'audit', element: <ReviewerAudit /> },
+          {
+            path: 'gateway',
+            ...lazyPage(() => import('./features/gateway/gateway-page').then((m) => m.GatewayPage)),
+          },
         ],
       },
       {
