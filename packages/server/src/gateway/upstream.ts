@@ -1,5 +1,8 @@
 import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import { type Attempt, Circuit } from './breaker';
 import type { GatewayConfig, UpstreamConfig } from './config';
+import { clientResponseHeaders } from './headers';
 import type { GatewayHealthSource, GatewayView, UpstreamHealth } from './health';
 
 /** One call on its way to an upstream, its headers already prepared (see headers.ts). */
@@ -26,19 +29,220 @@ export type UpstreamAnswer =
       retryAfterSeconds?: number;
     };
 
-/** One area's upstream: a keep-alive pool, its timeouts and its circuit breaker. (Contract; filled in by the implementation.) */
-export declare class Upstream {
-  readonly config: UpstreamConfig;
-  constructor(config: UpstreamConfig);
-  send(request: UpstreamRequest): Promise<UpstreamAnswer>;
-  health(): UpstreamHealth;
-  close(): Promise<void>;
+type Refusal = Extract<UpstreamAnswer, { ok: false }>;
+
+/** A connection that takes longer than this is as good as refused: the caller should not wait on it. */
+const CONNECT_TIMEOUT_MS = 2_000;
+/** A streamed answer may pause (a slow producer, a large export); only a long silence means it hung. */
+const MIN_BODY_IDLE_MS = 30_000;
+/** Methods that may be sent again when the first try never reached an answer (RFC 9110 §9.2.2). */
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+/**
+ * Errors of a connection that failed or broke before any answer: the upstream is unreachable. Other errors
+ * (TLS, a garbled answer) count against the upstream too, but only these are worth a second try.
+ */
+const CONNECTION_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
+const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+/** Errors of the request or of this side, which say nothing about the upstream's health. */
+const NOT_THE_UPSTREAMS = new Set([
+  'UND_ERR_ABORTED',
+  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
+  'UND_ERR_INVALID_ARG',
+  'UND_ERR_NOT_SUPPORTED',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+]);
+
+function codeOf(error: unknown): string | undefined {
+  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof code === 'string') return code;
+  return typeof cause?.code === 'string' ? cause.code : undefined;
+}
+
+function messageOf(error: unknown): string {
+  const code = codeOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** One area's upstream: a keep-alive pool, its timeouts and its circuit breaker. */
+export class Upstream {
+  private readonly pool: Pool;
+  private readonly origin: string;
+  /** The base URL's path (`/base` of `http://h/base`), put before every request's path. */
+  private readonly prefix: string;
+  private readonly circuit: Circuit;
+  private lastError: { message: string; at: Date } | null = null;
+  private lastSuccessAt: Date | null = null;
+  private calls = 0;
+  private failures = 0;
+  private inFlight = 0;
+
+  constructor(readonly config: UpstreamConfig) {
+    const url = new URL(config.url);
+    this.origin = url.origin;
+    this.prefix = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(this.origin, {
+      connections: config.connections,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      headersTimeout: config.timeoutMs,
+      bodyTimeout: Math.max(config.timeoutMs, MIN_BODY_IDLE_MS),
+    });
+    this.circuit = new Circuit(config.breaker);
+  }
+
+  /** Sends the call and resolves with the answer, or with why there is none; never rejects. */
+  async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
+    try {
+      const outcome = await this.circuit.run(() => this.call(request));
+      if (!outcome.refused) return outcome.value;
+      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
+      return {
+        ok: false,
+        status: 503,
+        error: 'upstream_unavailable',
+        description: `The ${this.config.area.name} service is unavailable; try again in ${seconds} s.`,
+        retryAfterSeconds: seconds,
+      };
+    } catch (error) {
+      // Not expected (call() settles every outcome), but a gateway call must still get an answer.
+      this.recordError(messageOf(error));
+      return this.badGateway();
+    }
+  }
+
+  /**
+   * One call, with a second try only where it cannot do harm: an idempotent call without a body whose
+   * connection failed before any answer (typically a keep-alive connection the upstream had just closed).
+   */
+  private async call(request: UpstreamRequest): Promise<Attempt<UpstreamAnswer>> {
+    this.calls++;
+    this.inFlight++;
+    const tries = request.body === null && IDEMPOTENT.has(request.method) ? 2 : 1;
+    let error: unknown;
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      try {
+        const response = await this.pool.request({
+          method: request.method,
+          path: this.prefix + request.path,
+          headers: request.headers,
+          body: request.body,
+          signal: request.signal,
+        });
+        this.lastSuccessAt = new Date();
+        this.follow(response.body, request.signal);
+        const headers = clientResponseHeaders(response.headers);
+        return {
+          verdict: 'success',
+          value: { ok: true, status: response.statusCode, headers, body: response.body },
+        };
+      } catch (caught) {
+        error = caught;
+        if (request.signal?.aborted || !CONNECTION_ERRORS.has(codeOf(caught) ?? '')) break;
+      }
+    }
+    this.inFlight--;
+    const code = codeOf(error) ?? '';
+    if (request.signal?.aborted || request.body?.errored || NOT_THE_UPSTREAMS.has(code))
+      return { verdict: 'neutral', value: this.badGateway() };
+    this.failures++;
+    if (!TIMEOUTS.has(code)) {
+      this.recordError(messageOf(error));
+      return { verdict: 'failure', value: this.badGateway() };
+    }
+    this.recordError(
+      code === 'UND_ERR_HEADERS_TIMEOUT' ? `No answer within ${this.config.timeoutMs} ms` : messageOf(error),
+    );
+    return {
+      verdict: 'failure',
+      value: {
+        ok: false,
+        status: 504,
+        error: 'gateway_timeout',
+        description: `The ${this.config.area.name} service did not answer in time.`,
+      },
+    };
+  }
+
+  /** Keeps the counts true while the answer streams: in flight until its body closes, a break recorded. */
+  private follow(body: Readable, signal: AbortSignal | undefined): void {
+    body.once('close', () => this.inFlight--);
+    body.on('error', (error) => {
+      if (signal?.aborted || codeOf(error) === 'UND_ERR_ABORTED') return;
+      this.failures++;
+      this.recordError(messageOf(error));
+    });
+  }
+
+  private recordError(message: string): void {
+    this.lastError = { message, at: new Date() };
+  }
+
+  private badGateway(): Refusal {
+    return {
+      ok: false,
+      status: 502,
+      error: 'bad_gateway',
+      description: `The ${this.config.area.name} service could not be reached.`,
+    };
+  }
+
+  health(): UpstreamHealth {
+    return {
+      area: this.config.area.path,
+      areaName: this.config.area.name,
+      url: this.config.url,
+      timeoutMs: this.config.timeoutMs,
+      ...this.circuit.view(),
+      lastError: this.lastError,
+      lastSuccessAt: this.lastSuccessAt,
+      calls: this.calls,
+      failures: this.failures,
+      inFlight: this.inFlight,
+    };
+  }
+
+  /** Closes the pool once the calls under way have ended. */
+  close(): Promise<void> {
+    return this.pool.close();
+  }
 }
 
 /** Every configured upstream, by area URL segment; the reviewer page reads its view. */
-export declare class Upstreams implements GatewayHealthSource {
-  constructor(config: GatewayConfig);
-  get(areaPath: string): Upstream | undefined;
-  view(): GatewayView;
-  close(): Promise<void>;
+export class Upstreams implements GatewayHealthSource {
+  private readonly byArea: ReadonlyMap<string, Upstream>;
+
+  constructor(private readonly config: GatewayConfig) {
+    this.byArea = new Map(
+      [...config.upstreams].map(([areaPath, upstream]) => [areaPath, new Upstream(upstream)]),
+    );
+  }
+
+  get(areaPath: string): Upstream | undefined {
+    return this.byArea.get(areaPath);
+  }
+
+  view(): GatewayView {
+    return {
+      upstreams: [...this.byArea.values()].map((upstream) => upstream.health()),
+      routes: this.config.routes.map((rule) => ({
+        methods: rule.methods ? [...rule.methods] : null,
+        path: rule.path,
+        scope: rule.scope,
+      })),
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byArea.values()].map((upstream) => upstream.close()));
+  }
 }

@@ -1,0 +1,82 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
+/**
+ * Which headers cross the gateway. Hop-by-hop headers (RFC 9110 §7.6.1) describe one connection, not the
+ * message, so neither side's reach the other; nor do the client's credentials, which are Gatehouse's to
+ * check and not the upstream's to see, nor headers only Gatehouse may set.
+ */
+
+/** RFC 9110 §7.6.1's hop-by-hop fields, and Proxy-Connection, which older clients still send. */
+const HOP_BY_HOP: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-authenticate',
+]);
+
+/**
+ * Never forwarded upstream: the proxy's own credentials, the client's credentials, the Host (the
+ * upstream's origin says it), `Expect` (the gateway has answered 100-continue itself), and what the
+ * gateway alone tells the upstream (who calls, through which proxies).
+ */
+const CLIENT_ONLY: ReadonlySet<string> = new Set([
+  'proxy-authorization',
+  'host',
+  'authorization',
+  'st-app-key',
+  'cookie',
+  'expect',
+  'forwarded',
+]);
+
+/** The fields a `Connection` header names: they hold for this hop alone, whatever their name. */
+function connectionListed(value: string | string[] | undefined): Set<string> {
+  const listed = new Set<string>();
+  for (const line of [value ?? []].flat())
+    for (const token of line.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name) listed.add(name);
+    }
+  return listed;
+}
+
+function withoutHopByHop(
+  headers: IncomingHttpHeaders,
+  alsoDrop: (name: string) => boolean,
+): Record<string, string | string[]> {
+  const listed = connectionListed(headers.connection);
+  const kept: Record<string, string | string[]> = {};
+  for (const [rawName, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const name = rawName.toLowerCase();
+    if (HOP_BY_HOP.has(name) || listed.has(name) || alsoDrop(name)) continue;
+    kept[name] = value;
+  }
+  return kept;
+}
+
+/**
+ * The headers to send upstream for a client's request: the client's end-to-end headers, less its
+ * credentials and anything claiming to come from Gatehouse or a proxy, then `extra` (who is calling,
+ * forwarding information), which the caller composes and which wins over anything of the same name.
+ */
+export function upstreamRequestHeaders(
+  incoming: IncomingHttpHeaders,
+  extra: Record<string, string>,
+): Record<string, string | string[]> {
+  const headers = withoutHopByHop(
+    incoming,
+    (name) => CLIENT_ONLY.has(name) || name.startsWith('gatehouse-') || name.startsWith('x-forwarded-'),
+  );
+  for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
+  return headers;
+}
+
+/** The upstream's answer headers to pass to the client: its end-to-end headers only. */
+export function clientResponseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
+  return withoutHopByHop(incoming, () => false);
+}
