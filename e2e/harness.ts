@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildServer } from '@gatehouse/server/http/server';
+import { buildServer, type ServerOptions } from '@gatehouse/server/http/server';
 import { openTestDatabase, type TestDatabase } from '@gatehouse/server/testing';
 import type { FastifyInstance } from 'fastify';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -18,10 +18,13 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** The whole product on a fresh demo database, listening on a free port. */
-export async function startApp(dialect: 'sqlite' | 'postgresql'): Promise<RunningApp> {
+/** The whole product on a fresh demo database, listening on a free port; `options` go to the server (gateway mode, …). */
+export async function startApp(
+  dialect: 'sqlite' | 'postgresql',
+  options: Omit<ServerOptions, 'db'> = {},
+): Promise<RunningApp> {
   const t = await openTestDatabase(dialect);
-  const server = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0 });
+  const server = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, ...options });
   await server.listen({ port: 0, host: '127.0.0.1' });
   const address = server.server.address();
   if (!address || typeof address === 'string') throw new Error('server did not bind');
