@@ -8,6 +8,7 @@ import { oauthErrorHandler, oauthProblem } from './errors';
 import { type Form, formSchema, formValidatorCompiler, readFormsOnly, refusedForm } from './form';
 import { introspection, introspectionAnswer, revoke } from './introspection';
 import { type AuthenticatedClient, grantToken, type TokenEndpointDeps } from './token-endpoint';
+import { tokenStatusRoute } from './token-status';
 import type { IssuerNames } from './tokens';
 
 export interface OAuthRoutesOptions extends TokenEndpointDeps {
@@ -40,7 +41,7 @@ export function metadataOf(environment: Environment, names: IssuerNames) {
 
 /**
  * The OAuth endpoints of one environment, registered by the REST edge under
- * the environment's prefix: token, introspection, revocation, metadata, JWKS.
+ * the environment's prefix: token, introspection, revocation, token status, metadata, JWKS.
  */
 export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, options) => {
   const { environment, state, failures } = options;
@@ -104,6 +105,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     await revoke(token, client.client.clientId, options.db, state);
     return reply.header('cache-control', 'no-store').send({});
   });
+
+  /** For resource servers that take calls themselves (@gatehouse/verify): are a client's credentials good now? */
+  tokenStatusRoute(app, environment, state);
 
   api.get('/.well-known/oauth-authorization-server', async () => metadataOf(environment, state.issuer));
 

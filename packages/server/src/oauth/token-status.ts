@@ -1,0 +1,101 @@
+import type { Environment } from '@gatehouse/domain';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { AccessState } from './access-state';
+import { oauthProblem } from './errors';
+import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * What a resource server learns of the credentials a client sent it: inactive, with no reason (the
+ * answer is an oracle only for whoever holds the token), or who is calling with which scopes in play.
+ */
+export const tokenStatusAnswer = z.discriminatedUnion('active', [
+  z.object({ active: z.literal(false) }),
+  z.object({
+    active: z.literal(true),
+    app_id: z.string(),
+    tenant: z.string(),
+    env: z.string(),
+    client_id: z.string(),
+    cid: z.string(),
+    jti: z.string(),
+    scope: z.string(),
+    iat: z.number(),
+    exp: z.number(),
+  }),
+]);
+export type TokenStatus = z.infer<typeof tokenStatusAnswer>;
+
+/**
+ * Whether `appKey` and `token` would pass the gate right now, but for the route's tenant and scope, which
+ * the resource server checks itself: the same liveness rules as the gate and introspection (liveness.ts),
+ * read from the access state's caches, which the change feed keeps current.
+ */
+export async function tokenStatus(
+  appKey: string,
+  token: string,
+  environment: Environment,
+  state: AccessState,
+): Promise<TokenStatus> {
+  const [app, verified] = await Promise.all([state.appByKey(appKey), state.verify(token)]);
+  const claims = verified?.claims;
+  const now = Date.now();
+  if (!app || !verified || !claims || claims.app_id !== app.appId) return INACTIVE;
+  if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null)
+    return INACTIVE;
+  const connection = await state.connection(claims.cid);
+  if (connectionProblem(claims, connection, now) !== null || !connection) return INACTIVE;
+  const scope = scopesInPlayOf(verified, connection).join(' ');
+  if (!scope) return INACTIVE;
+  return {
+    active: true,
+    app_id: claims.app_id,
+    tenant: claims.tenant,
+    env: claims.env,
+    client_id: claims.client_id,
+    cid: claims.cid,
+    jti: claims.jti,
+    scope,
+    iat: claims.iat,
+    exp: claims.exp,
+  };
+}
+
+const BEARER = /^bearer(?: +|$)/i;
+
+/** The header's value when it was sent once and is not blank. */
+function single(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? undefined : value?.trim();
+  return text ? text : undefined;
+}
+
+/**
+ * `GET /{env}/connect/token-status`: a resource server forwards the `ST-App-Key` and `Authorization` its
+ * client sent. Neither rate-limited nor counted as a failed authentication: an inactive answer tells the
+ * asker nothing its own token did not, and resource servers ask on behalf of many clients at once.
+ */
+export function tokenStatusRoute(app: FastifyInstance, environment: Environment, state: AccessState): void {
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get(
+      '/connect/token-status',
+      { schema: { response: { 200: tokenStatusAnswer } } },
+      async (request, reply) => {
+        const appKey = single(request.headers['st-app-key']);
+        const authorization = single(request.headers.authorization);
+        if (!appKey) return oauthProblem(reply, 'invalid_request', 'The ST-App-Key header is required.');
+        const token = authorization?.replace(BEARER, '');
+        if (!token)
+          return oauthProblem(
+            reply,
+            'invalid_request',
+            'The Authorization header with a Bearer access token is required.',
+          );
+        const answer = await tokenStatus(appKey, token, environment, state);
+        return reply.header('cache-control', 'no-store').send(answer);
+      },
+    );
+}
