@@ -36,11 +36,15 @@ const baseUrl = z
   }, 'an http:// or https:// base URL without credentials, query or fragment')
   .transform((value) => value.replace(/\/+$/, ''));
 
-const breakerSchema = z.strictObject({
+const breakerFields = {
   /** Consecutive failures (connection errors, timeouts) that open the circuit. */
-  failures: z.number().int().min(1).max(1000).default(5),
+  failures: z.number().int().min(1).max(1000),
   /** How long an open circuit answers 503 before one call may try the upstream again. */
-  cooldownMs: z.number().int().min(10).max(600_000).default(10_000),
+  cooldownMs: z.number().int().min(10).max(600_000),
+};
+const breakerSchema = z.strictObject({
+  failures: breakerFields.failures.default(5),
+  cooldownMs: breakerFields.cooldownMs.default(10_000),
 });
 export type BreakerConfig = z.infer<typeof breakerSchema>;
 
@@ -53,7 +57,8 @@ const upstreamSchema = z.preprocess(
     timeoutMs: z.number().int().min(10).max(600_000).optional(),
     /** Keep-alive connections to this upstream, at most. */
     connections: z.number().int().min(1).max(1024).optional(),
-    breaker: breakerSchema.partial().optional(),
+    /** Only what it names: zod fills defaults in even under .partial(), which would hide the file's. */
+    breaker: z.strictObject(breakerFields).partial().optional(),
   }),
 );
 
