@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { clientResponseHeaders, upstreamRequestHeaders } from './headers';
+
+describe('upstreamRequestHeaders', () => {
+  it("keeps the client's end-to-end headers as they are, arrays included", () => {
+    expect(
+      upstreamRequestHeaders(
+        {
+          accept: 'application/json',
+          'content-type': 'application/json',
+          'content-length': '12',
+          'if-none-match': '"v1"',
+          'x-request-trace': ['a', 'b'],
+        },
+        {},
+      ),
+    ).toEqual({
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'content-length': '12',
+      'if-none-match': '"v1"',
+      'x-request-trace': ['a', 'b'],
+    });
+  });
+
+  it('drops every hop-by-hop header, and each one Connection names whatever its case or spacing', () => {
+    const sent = upstreamRequestHeaders(
+      {
+        connection: 'Keep-Alive ,X-One,, x-two',
+        'x-one': '1',
+        'x-two': '2',
+        'x-three': '3',
+        'keep-alive': 'timeout=5',
+        'proxy-connection': 'keep-alive',
+        te: 'trailers',
+        trailer: 'x-checksum',
+        'transfer-encoding': 'chunked',
+        upgrade: 'websocket',
+        'proxy-authenticate': 'Basic',
+        'proxy-authorization': 'Basic cHJveHk6c2VjcmV0',
+      },
+      {},
+    );
+
+    expect(sent).toEqual({ 'x-three': '3' });
+  });
+
+  it("drops the client's credentials, Host, Expect, and what only Gatehouse or a proxy may say", () => {
+    const sent = upstreamRequestHeaders(
+      {
+        host: 'api.example',
+        authorization: 'Bearer client-token',
+        'st-app-key': 'ak_client',
+        cookie: 'session=1',
+        expect: '100-continue',
+        'gatehouse-app-id': 'spoofed',
+        'gatehouse-assertion': 'forged',
+        'x-forwarded-for': '6.6.6.6',
+        'x-forwarded-proto': 'http',
+        forwarded: 'for=6.6.6.6',
+        'x-gatehouse-csrf': '1',
+      },
+      {},
+    );
+
+    // `x-gatehouse-*` is not Gatehouse's prefix for what it tells the upstream: it passes like any header.
+    expect(sent).toEqual({ 'x-gatehouse-csrf': '1' });
+  });
+
+  it('adds the extra headers, in lower case, over anything of the same name', () => {
+    const sent = upstreamRequestHeaders(
+      { 'x-request-id': 'from-client', accept: '*/*' },
+      { 'Gatehouse-App-Id': 'app_1', 'x-request-id': 'req_1', 'X-Forwarded-For': '203.0.113.9' },
+    );
+
+    expect(sent).toEqual({
+      accept: '*/*',
+      'gatehouse-app-id': 'app_1',
+      'x-request-id': 'req_1',
+      'x-forwarded-for': '203.0.113.9',
+    });
+  });
+
+  it('leaves the incoming headers untouched', () => {
+    const incoming = { connection: 'close', authorization: 'Bearer t', accept: '*/*' };
+
+    upstreamRequestHeaders(incoming, { 'gatehouse-app-id': 'app_1' });
+
+    expect(incoming).toEqual({ connection: 'close', authorization: 'Bearer t', accept: '*/*' });
+  });
+});
+
+describe('clientResponseHeaders', () => {
+  it('drops hop-by-hop headers and those Connection names, and keeps the rest, Set-Cookie included', () => {
+    expect(
+      clientResponseHeaders({
+        connection: 'keep-alive, x-hop',
+        'x-hop': '1',
+        'keep-alive': 'timeout=5',
+        'transfer-encoding': 'chunked',
+        trailer: 'x-checksum',
+        upgrade: 'h2c',
+        'proxy-authenticate': 'Basic',
+        'proxy-connection': 'keep-alive',
+        'content-type': 'application/json',
+        'content-length': '2',
+        'set-cookie': ['a=1', 'b=2'],
+        etag: '"v1"',
+      }),
+    ).toEqual({
+      'content-type': 'application/json',
+      'content-length': '2',
+      'set-cookie': ['a=1', 'b=2'],
+      etag: '"v1"',
+    });
+  });
+});
