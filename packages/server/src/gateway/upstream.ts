@@ -77,7 +77,6 @@ function messageOf(error: unknown): string {
 /** One area's upstream: a keep-alive pool, its timeouts and its circuit breaker. */
 export class Upstream {
   private readonly pool: Pool;
-  private readonly origin: string;
   /** The base URL's path (`/base` of `http://h/base`), put before every request's path. */
   private readonly prefix: string;
   private readonly circuit: Circuit;
@@ -89,9 +88,8 @@ export class Upstream {
 
   constructor(readonly config: UpstreamConfig) {
     const url = new URL(config.url);
-    this.origin = url.origin;
     this.prefix = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(this.origin, {
+    this.pool = new Pool(url.origin, {
       connections: config.connections,
       connectTimeout: CONNECT_TIMEOUT_MS,
       headersTimeout: config.timeoutMs,
@@ -211,7 +209,7 @@ export class Upstream {
     };
   }
 
-  /** Closes the pool once the calls under way have ended. */
+  /** Closes the pool once the calls under way have ended (an answer's body must be read or destroyed). */
   close(): Promise<void> {
     return this.pool.close();
   }
