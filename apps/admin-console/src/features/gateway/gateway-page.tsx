@@ -1,6 +1,7 @@
 import { Banner, Button, EmptyState, Loading, messageFrom, useTRPC } from '@gatehouse/ui';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import './gateway.css';
 import { RouteRulesTable } from './route-rules-table';
 import { clockTime } from './times';
 import { CircuitLegend, UpstreamsTable } from './upstreams-table';
@@ -23,14 +24,14 @@ export function GatewayPage() {
   const refresh = async () => {
     setAnnounced('');
     const result = await gateway.refetch();
-    setAnnounced(result.isError ? 'The figures could not be refreshed.' : 'Figures refreshed.');
+    setAnnounced(result.isError ? 'Refresh failed.' : 'Figures refreshed.');
   };
   const updatedAt = gateway.dataUpdatedAt > 0 ? new Date(gateway.dataUpdatedAt) : null;
   return (
     <>
       <div className="page-head">
         <h1>Gateway</h1>
-        {gateway.data ? (
+        {gateway.data && gateway.data.upstreams.length > 0 ? (
           <div className="actions">
             {updatedAt ? <span className="muted">Updated {clockTime(updatedAt)}</span> : null}
             <Button onClick={refresh}>Refresh</Button>
@@ -75,7 +76,7 @@ function GatewayBody({ query, now }: { query: ReturnType<typeof useGateway>; now
       <h2>Upstreams</h2>
       <UpstreamsTable upstreams={upstreams} now={now} />
       <CircuitLegend />
-      <h2 style={{ marginTop: '1.5rem' }}>Route rules</h2>
+      <h2>Route rules</h2>
       {routes.length === 0 ? (
         <p className="muted">
           None configured: a call to a catalog resource of a mapped area needs the resource's View scope for
