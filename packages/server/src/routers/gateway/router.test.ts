@@ -1,3 +1,5 @@
+import net from 'node:net';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
@@ -13,7 +15,9 @@ import {
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
 import { User } from '../../db/entities';
+import { gatewayFileSchema, readGatewayConfig, resolveGateway } from '../../gateway/config';
 import type { GatewayHealthSource, GatewayView, UpstreamHealth } from '../../gateway/health';
+import { Upstreams } from '../../gateway/upstream';
 import { createCaller } from '../../root';
 
 const openedAt = new Date('2030-01-02T03:04:05.000Z');
@@ -33,6 +37,15 @@ const deadCrm: UpstreamHealth = {
   failures: 2,
   inFlight: 0,
 };
+
+/** A port nothing listens on: bound once by the system, then let go. */
+async function closedPort(): Promise<number> {
+  const probe = net.createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
 
 /** A gateway whose state the test sets, as an instance's circuits change between two looks at the page. */
 function fakeGateway(view: GatewayView): GatewayHealthSource & { current: GatewayView } {
@@ -125,5 +138,98 @@ describe.each(dialects)('gateway router on %s', (dialect) => {
       lastSuccessAt: recoveredAt,
       lastError: deadCrm.lastError,
     });
+  });
+
+  it("shows a reviewer a real gateway's upstreams: the one that answers closed, the stopped one open with its last error", async () => {
+    const live = Fastify();
+    live.get('/crm/v2/tenant/:tenant/customers', async () => ({ data: [] }));
+    await live.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = live.server.address() as net.AddressInfo;
+    const deadUrl = `http://127.0.0.1:${await closedPort()}`;
+    const upstreams = new Upstreams(
+      readGatewayConfig({
+        upstreams: JSON.stringify({
+          crm: `http://127.0.0.1:${port}`,
+          jpm: { url: deadUrl, timeoutMs: 1500, breaker: { failures: 2, cooldownMs: 600_000 } },
+        }),
+      }),
+    );
+    try {
+      const get = (area: string, path: string) =>
+        upstreams.get(area)!.send({ method: 'GET', path, headers: {}, body: null });
+      const answer = await get('crm', '/crm/v2/tenant/985798691/customers');
+      if (answer.ok) answer.body.resume();
+      expect(answer.ok && answer.status).toBe(200);
+      const before = Date.now();
+      for (let i = 0; i < 3; i++) await get('jpm', '/jpm/v2/tenant/985798691/jobs');
+
+      const view = await (await withGateway(upstreams, REVIEWER)).gateway.upstreams();
+      const byArea = new Map(view.upstreams.map((upstream) => [upstream.area, upstream]));
+      expect(byArea.get('crm')).toMatchObject({
+        areaName: 'CRM',
+        url: `http://127.0.0.1:${port}`,
+        circuit: 'closed',
+        openUntil: null,
+        consecutiveFailures: 0,
+        failureThreshold: 5,
+        lastError: null,
+        calls: 1,
+        failures: 0,
+      });
+      expect(byArea.get('crm')?.lastSuccessAt?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+      const jpm = byArea.get('jpm');
+      expect(jpm).toMatchObject({
+        areaName: 'Job Planning',
+        url: deadUrl,
+        timeoutMs: 1500,
+        circuit: 'open',
+        consecutiveFailures: 2,
+        failureThreshold: 2,
+        lastSuccessAt: null,
+        calls: 2,
+        failures: 2,
+        inFlight: 0,
+      });
+      expect(jpm?.lastError?.message).toMatch(/ECONNREFUSED/);
+      expect(jpm?.lastError?.at).toBeInstanceOf(Date);
+      expect(jpm?.openUntil?.getTime()).toBeGreaterThan(Date.now() + 500_000);
+      expect(view.routes).toEqual([]);
+    } finally {
+      await upstreams.close();
+      await live.close();
+    }
+  });
+
+  it('lists the route rules in their order: the methods or any, the pattern, the scope or a refusal', async () => {
+    const upstreams = new Upstreams(
+      resolveGateway(
+        gatewayFileSchema.parse({
+          upstreams: { crm: 'http://10.0.0.5:8080', jpm: 'http://jobs.internal' },
+          routes: [
+            {
+              method: 'POST',
+              path: '/crm/v2/tenant/{tenant}/customers/*/merge',
+              scope: 'tn.crm.customers:w',
+            },
+            { method: ['GET', 'HEAD'], path: '/jpm/v2/tenant/{tenant}/jobs/**', scope: 'tn.jpm.jobs:r' },
+            { path: '/jpm/v2/tenant/{tenant}/exports/**', scope: 'deny' },
+          ],
+        }),
+      ),
+    );
+    try {
+      const view = await (await withGateway(upstreams, REVIEWER)).gateway.upstreams();
+      expect(view.upstreams.map((upstream) => [upstream.area, upstream.url, upstream.circuit])).toEqual([
+        ['crm', 'http://10.0.0.5:8080', 'closed'],
+        ['jpm', 'http://jobs.internal', 'closed'],
+      ]);
+      expect(view.routes).toEqual([
+        { methods: ['POST'], path: '/crm/v2/tenant/{tenant}/customers/*/merge', scope: 'tn.crm.customers:w' },
+        { methods: ['GET', 'HEAD'], path: '/jpm/v2/tenant/{tenant}/jobs/**', scope: 'tn.jpm.jobs:r' },
+        { methods: null, path: '/jpm/v2/tenant/{tenant}/exports/**', scope: null },
+      ]);
+    } finally {
+      await upstreams.close();
+    }
   });
 });
