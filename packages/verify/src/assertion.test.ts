@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeIssuer, fakeIssuer } from '../test/fake-issuer';
+import { createAssertionVerifier } from './assertion';
+
+const UPSTREAM = 'http://crm.internal:8080';
+
+describe('createAssertionVerifier', () => {
+  let issuer: FakeIssuer;
+  beforeAll(async () => {
+    issuer = await fakeIssuer();
+  });
+  afterAll(() => issuer.close());
+
+  /** An assertion as the gateway signs one, changed as asked. */
+  const assertion = (claims: Record<string, unknown> = {}, typ = 'gatehouse-assertion+jwt', exp?: number) =>
+    issuer.sign(
+      {
+        aud: UPSTREAM,
+        sub: 'app-1',
+        request_id: 'req-1',
+        htm: 'GET',
+        htu: '/crm/v2/tenant/985798691/customers',
+        ...claims,
+      },
+      { typ },
+      exp === undefined ? {} : { iat: exp - 60, exp },
+    );
+
+  it('returns the claims of a good assertion, and checks it was made for this call when asked', async () => {
+    const verifier = createAssertionVerifier({ issuer: issuer.issuer, audience: UPSTREAM });
+    const result = await verifier.verify(await assertion(), {
+      method: 'get',
+      path: '/crm/v2/tenant/985798691/customers?page=2',
+    });
+    expect(result).toMatchObject({
+      ok: true,
+      claims: {
+        app_id: 'app-1',
+        tenant: '985798691',
+        env: 'integration',
+        client_id: 'client-1',
+        cid: 'connection-1',
+        scope: 'tn.crm.customers:r',
+        request_id: 'req-1',
+        htm: 'GET',
+        htu: '/crm/v2/tenant/985798691/customers',
+      },
+    });
+    for (const request of [
+      { method: 'POST', path: '/crm/v2/tenant/985798691/customers' },
+      { method: 'GET', path: '/crm/v2/tenant/100200300/customers' },
+    ])
+      expect(await verifier.verify(await assertion(), request)).toMatchObject({
+        ok: false,
+        status: 401,
+        error: 'invalid_assertion',
+      });
+  });
+
+  const refused: { name: string; value: () => Promise<string | undefined> }[] = [
+    { name: 'no header', value: async () => undefined },
+    { name: 'an access token', value: () => assertion({}, 'at+jwt') },
+    { name: "another upstream's assertion", value: () => assertion({ aud: 'http://jobs.internal' }) },
+    { name: 'another issuer', value: () => assertion({ iss: 'http://evil.example/integration' }) },
+    {
+      name: 'an expired assertion',
+      value: () => assertion({}, undefined, Math.floor(Date.now() / 1000) - 5),
+    },
+    { name: 'a forged signature', value: () => issuer.forge({ aud: UPSTREAM }) },
+    { name: 'missing claims', value: () => assertion({ request_id: undefined }) },
+  ];
+
+  it.each(refused)('refuses $name with 401', async ({ value }) => {
+    const verifier = createAssertionVerifier({ issuer: issuer.issuer, audience: UPSTREAM });
+    expect(await verifier.verify(await value())).toMatchObject({
+      ok: false,
+      status: 401,
+      error: 'invalid_assertion',
+    });
+  });
+
+  it("answers 503 when Gatehouse's key set cannot be fetched", async () => {
+    const verifier = createAssertionVerifier({
+      issuer: 'http://127.0.0.1:9/integration',
+      audience: UPSTREAM,
+    });
+    expect(await verifier.verify(await assertion())).toMatchObject({ ok: false, status: 503 });
+  });
+});
