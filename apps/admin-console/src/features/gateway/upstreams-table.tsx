@@ -59,11 +59,13 @@ export function UpstreamsTable({ upstreams, now }: { upstreams: UpstreamHealth[]
               )}
             </td>
             <td data-label={CALLS} className="figures">
-              {upstream.calls} {upstream.calls === 1 ? 'call' : 'calls'}
+              <div>
+                {upstream.calls} {upstream.calls === 1 ? 'call' : 'calls'}
+              </div>
               <div className={upstream.failures > 0 ? undefined : 'muted'}>{upstream.failures} failed</div>
               <div className="muted">{upstream.inFlight} in flight</div>
             </td>
-            <td data-label={UPSTREAM} className="wraps">
+            <td data-label={UPSTREAM} className="wraps address">
               <code>{upstream.url}</code>
               <div className="muted">Timeout {duration(upstream.timeoutMs)}</div>
             </td>
