@@ -85,7 +85,7 @@ describe('readGatewayConfig', () => {
     expect(() => readGatewayConfig({ file: badBreaker })).toThrow(/: breaker\.failures: /);
   });
 
-  it('reads upstreams and their settings from the file; the variable wins for an area both name', () => {
+  it("reads upstreams and their settings from the file; the variable's URL wins for an area both name, the file's settings stay", () => {
     const name = file({
       upstreams: {
         crm: { url: 'http://crm.from-file', timeoutMs: 500, connections: 8 },
@@ -95,7 +95,11 @@ describe('readGatewayConfig', () => {
 
     const config = readGatewayConfig({ file: name, upstreams: '{"crm":"http://crm.from-env"}' });
 
-    expect(config.upstreams.get('crm')?.url).toBe('http://crm.from-env');
+    expect(config.upstreams.get('crm')).toMatchObject({
+      url: 'http://crm.from-env',
+      timeoutMs: 500,
+      connections: 8,
+    });
     expect(config.upstreams.get('jpm')).toMatchObject({
       url: 'http://jobs.from-file',
       timeoutMs: 750,

@@ -112,9 +112,26 @@ function problemsOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ');
 }
 
+const asObject = (entry: unknown) => (typeof entry === 'string' ? { url: entry } : entry);
+
+/**
+ * The variable's upstreams over the file's: an area in both keeps the file's settings (timeout, breaker)
+ * for whatever the variable does not say, usually everything but the URL.
+ */
+function mergeUpstreams(file: unknown, env: Record<string, unknown>): unknown {
+  if (typeof file !== 'object' || file === null) return file ?? env;
+  const merged: Record<string, unknown> = { ...file };
+  for (const [area, entry] of Object.entries(env)) {
+    const before = asObject(merged[area]);
+    merged[area] =
+      typeof before === 'object' && before !== null ? { ...before, ...(asObject(entry) as object) } : entry;
+  }
+  return merged;
+}
+
 /**
  * Reads and checks the gateway configuration: the file first, then `GATEHOUSE_UPSTREAMS` over it (an area
- * in both goes where the variable says). Throws an Error whose message says what is wrong and where.
+ * in both goes where the variable says, with the file's settings for what the variable leaves out). Throws an Error whose message says what is wrong and where.
  */
 export function readGatewayConfig(options: { upstreams?: string; file?: string }): GatewayConfig {
   let fromFile: z.input<typeof gatewayFileSchema> = {};
@@ -147,7 +164,7 @@ export function readGatewayConfig(options: { upstreams?: string; file?: string }
     typeof fromFile === 'object' && fromFile !== null
       ? {
           ...fromFile,
-          upstreams: { ...(fromFile.upstreams ?? {}), ...(fromEnv as Record<string, unknown>) },
+          upstreams: mergeUpstreams(fromFile.upstreams, fromEnv as Record<string, unknown>),
         }
       : fromFile;
   const parsed = gatewayFileSchema.safeParse(merged);
