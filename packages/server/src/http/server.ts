@@ -9,7 +9,8 @@ import { createContextInner } from '../context';
 import type { Database } from '../db/orm';
 import { paths } from '../env';
 import { portalResponseMeta, unavailableInPortal } from '../errors';
-import type { GatewayConfig } from '../gateway/config';
+import { type GatewayConfig, NO_GATEWAY } from '../gateway/config';
+import { Upstreams } from '../gateway/upstream';
 import { AccessState } from '../oauth/access-state';
 import { loadSigningKeys } from '../oauth/keys';
 import { TokenSigner } from '../oauth/signer';
@@ -36,6 +37,8 @@ export interface Runtime {
   failures: FailureLimiter;
   metrics: ServerMetrics;
   readiness: Readiness;
+  /** Gateway mode's upstreams on this instance (none configured without it). */
+  gateway: Upstreams;
 }
 
 declare module 'fastify' {
@@ -149,7 +152,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       done();
     });
   }
-  app.decorate('runtime', { state, usage, limiter, failures, metrics, readiness });
+  const gateway = options.gateway ?? NO_GATEWAY;
+  const upstreams = new Upstreams(gateway);
+  app.decorate('runtime', { state, usage, limiter, failures, metrics, readiness, gateway: upstreams });
   const stopWatching = await options.db.feed.start(app.log);
   app.addHook('onClose', async () => {
     await stopWatching();
@@ -157,6 +162,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await usage.close();
     await limiter.close();
     await failures.close();
+    await upstreams.close();
   });
 
   await app.register(restEdge, {
@@ -167,6 +173,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     limiter,
     failures,
     store: new ResourceStore(options.db),
+    gateway: { config: gateway, upstreams },
   });
 
   // The portals' API: sessions by cookie, and mutations only from our own pages. Both live in this
@@ -192,6 +199,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         createContext: ({ req, res }) =>
           createContextInner({
             db: options.db,
+            gateway: upstreams,
             sessionToken: req.cookies[SESSION_COOKIE] ?? null,
             clientIp: req.ip,
             log: req.log,

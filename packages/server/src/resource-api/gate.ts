@@ -57,7 +57,13 @@ interface Proof {
   connection: ConnectionRecord | null;
 }
 
-const NOT_FOUND: Refusal = { ok: false, status: 404, error: 'not_found', description: 'No such resource.' };
+/** A path that names nothing to call: the same answer whichever route found it so. */
+export const NOT_FOUND: Refusal = {
+  ok: false,
+  status: 404,
+  error: 'not_found',
+  description: 'No such resource.',
+};
 const MISSING_APP_KEY: Refusal = {
   ok: false,
   status: 401,

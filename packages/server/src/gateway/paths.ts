@@ -1,0 +1,43 @@
+/**
+ * What a gateway call's path names, screened before anything else looks at it. An upstream must see the
+ * very path the gate judged: a path that a server, a proxy or a framework could read as another one
+ * (`..`, an encoded `/`, a backslash, a NUL) is refused as naming nothing, so it never reaches the gate's
+ * route rules nor an upstream.
+ */
+
+/** Percent-encoded `/`, `\`, `.` and NUL: decoding them would change which segments a path has. */
+const ENCODED_SEPARATOR = /%(?:2f|5c|2e|00)/i;
+
+export interface GatewayPath {
+  /** Decoded segments below the environment's `/api`: `['crm','v2','tenant','985798691','customers']`. */
+  segments: string[];
+  /** The raw path and query below `/api` as the client sent them, which the upstream is sent. */
+  forward: string;
+  /** The raw path alone, without the query. */
+  pathname: string;
+}
+
+/**
+ * The call's path below `/{env}/api`, from the raw request URL (`/integration/api/crm/…?x=1`); undefined
+ * when it has an empty, `.` or `..` segment, a backslash, a percent-encoded separator, or an encoding
+ * that does not decode.
+ */
+export function gatewayPath(url: string): GatewayPath | undefined {
+  const queryAt = url.indexOf('?');
+  const path = queryAt === -1 ? url : url.slice(0, queryAt);
+  if (path.includes('\\') || ENCODED_SEPARATOR.test(path)) return undefined;
+  // The environment and `api` segments routed the call here; what follows is the upstream's.
+  const belowApi = path.indexOf('/', path.indexOf('/', 1) + 1);
+  if (belowApi === -1) return undefined;
+  const pathname = path.slice(belowApi);
+  const segments: string[] = [];
+  for (const raw of pathname.slice(1).split('/')) {
+    if (raw === '' || raw === '.' || raw === '..') return undefined;
+    try {
+      segments.push(decodeURIComponent(raw));
+    } catch {
+      return undefined;
+    }
+  }
+  return { segments, forward: queryAt === -1 ? pathname : pathname + url.slice(queryAt), pathname };
+}

@@ -1,0 +1,154 @@
+import type { Environment } from '@gatehouse/domain';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { edgeErrorHandler, sendProblem } from '../http/problem';
+import type { AccessState } from '../oauth/access-state';
+import { scopesInPlayOf } from '../oauth/liveness';
+import type { TokenSigner } from '../oauth/signer';
+import { type Gate, type GateCall, NOT_FOUND } from '../resource-api/gate';
+import { gateHook } from '../resource-api/gate-hook';
+import type { FailureLimiter } from '../resource-api/rate-limit';
+import { rateHeaders, refuse } from '../resource-api/refusal';
+import type { UsageRecorder } from '../usage/recorder';
+import { signAssertion } from './assertion';
+import { type GatewayConfig, type GatewayMethod, routeDecision } from './config';
+import { upstreamRequestHeaders } from './headers';
+import { type GatewayPath, gatewayPath } from './paths';
+import type { Upstream, Upstreams } from './upstream';
+
+export interface GatewayRoutesOptions {
+  environment: Environment;
+  gate: Gate;
+  state: AccessState;
+  signer: TokenSigner;
+  usage: UsageRecorder;
+  failures: FailureLimiter;
+  gateway: GatewayConfig;
+  upstreams: Upstreams;
+}
+
+/** A gateway call, and the upstream it goes to once the gate lets it through. */
+interface GatewayCall extends GateCall {
+  upstream: Upstream | undefined;
+}
+
+const METHODS: GatewayMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A gateway call's path, screened as it arrived. */
+    gatewayPath: GatewayPath | null;
+  }
+}
+
+/** Whether the client sends a body (RFC 9112 §6.3): a length above zero, or a chunked one. */
+function hasBody(request: FastifyRequest): boolean {
+  if (request.method === 'GET' || request.method === 'HEAD') return false;
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
+/**
+ * Gateway mode for one environment: each area mapped to an upstream is proxied there (`/crm/*` below the
+ * environment's `/api`), its static prefix winning over the demo routes' `/:area/…`. Every call passes
+ * the same gate as a demo call (gate-hook.ts), with the scope and usage endpoint of its route rule; an
+ * allowed call goes upstream with who is calling in headers the client cannot set, and its body streams
+ * both ways, unparsed and without the demo API's body limit.
+ */
+export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (app, options) => {
+  const { environment, state, signer, gateway, upstreams } = options;
+  app.setErrorHandler(edgeErrorHandler);
+  // The body is the upstream's to read: no parser touches it, and it is sent on as it arrives.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  // A path that could be read as another one names nothing, whatever the call carries: answered at once,
+  // before its body, its credentials or its characters are looked at.
+  app.decorateRequest('gatewayPath', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    request.gatewayPath = gatewayPath(request.url) ?? null;
+    if (request.gatewayPath) return done();
+    refuse(reply, NOT_FOUND);
+  });
+
+  gateHook<GatewayCall>(app, {
+    ...options,
+    callOf: (request) => {
+      const { headers } = request;
+      const path = request.gatewayPath as GatewayPath;
+      const decision = routeDecision(gateway, request.method, path.segments);
+      return {
+        environment,
+        tenantId: path.segments[3] ?? '',
+        // A path that matches no rule, or a `deny` rule, answers like an unknown resource.
+        scope: decision?.scope ?? undefined,
+        endpoint: decision?.endpoint ?? '',
+        appKey: headers['st-app-key'] as string | undefined,
+        authorization: headers.authorization,
+        upstream: upstreams.get(path.segments[0] ?? ''),
+      };
+    },
+  });
+
+  /** The upstream's base path before each call's path: the path the upstream sees, which the assertion names. */
+  const basePaths = new Map(
+    [...gateway.upstreams].map(([area, upstream]) => [
+      area,
+      new URL(upstream.url).pathname.replace(/\/+$/, ''),
+    ]),
+  );
+
+  const proxy = async (request: FastifyRequest, reply: FastifyReply) => {
+    const upstream = (request.gateCall as GatewayCall).upstream!;
+    const { forward, pathname } = request.gatewayPath!;
+    const { verified, connection, rate } = request.admitted!;
+    const { claims } = verified;
+    const scopes = scopesInPlayOf(verified, connection);
+    // The client went away: the upstream call stops too, whether it is still waiting or streaming.
+    const gone = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) gone.abort();
+    });
+    const assertion = await signAssertion(state.keys, signer, {
+      issuer: state.issuer.issuer[environment],
+      audience: upstream.config.url,
+      appId: claims.app_id,
+      tenantId: claims.tenant,
+      environment,
+      clientId: claims.client_id,
+      connectionId: claims.cid,
+      scopes,
+      requestId: request.id,
+      method: request.method,
+      path: (basePaths.get(upstream.config.area.path) ?? '') + pathname,
+    });
+    const answer = await upstream.send({
+      method: request.method,
+      path: forward,
+      headers: upstreamRequestHeaders(request.headers, {
+        'gatehouse-app-id': claims.app_id,
+        'gatehouse-tenant': claims.tenant,
+        'gatehouse-environment': environment,
+        'gatehouse-client-id': claims.client_id,
+        'gatehouse-scopes': scopes.join(' '),
+        'gatehouse-request-id': request.id,
+        'gatehouse-assertion': assertion,
+        'x-forwarded-for': request.ip,
+        'x-forwarded-proto': request.protocol,
+        'x-forwarded-host': request.host,
+      }),
+      body: hasBody(request) ? request.raw : null,
+      signal: gone.signal,
+    });
+    if (!answer.ok) {
+      if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', answer.retryAfterSeconds);
+      return sendProblem(reply, answer);
+    }
+    // The quota is Gatehouse's to tell: an upstream's own rate-limit headers do not replace it.
+    reply.code(answer.status).headers(answer.headers);
+    rateHeaders(reply, rate);
+    return reply.send(answer.body);
+  };
+
+  for (const area of gateway.upstreams.keys())
+    app.route({ method: METHODS, url: `/${area}/*`, exposeHeadRoute: false, handler: proxy });
+};
