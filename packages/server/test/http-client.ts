@@ -1,5 +1,6 @@
 import type { Environment } from '@gatehouse/domain';
 import type { FastifyInstance } from 'fastify';
+import type { GatewayConfig } from '../src/gateway/config';
 import { buildServer } from '../src/http/server';
 import type { Caller, TestDatabase } from './harness';
 
@@ -11,6 +12,7 @@ export async function listen(
     publicUrl?: string;
     failureLimit?: { calls: number; windowMs: number };
     trustProxy?: number | string[];
+    gateway?: GatewayConfig;
   } = {},
 ): Promise<{ app: FastifyInstance; url: string; close(): Promise<void> }> {
   const app = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, ...options });
