@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildServer } from '@gatehouse/server/http/server';
+import { buildServer, type ServerOptions } from '@gatehouse/server/http/server';
 import { ADMIN, ADMIN2, type Caller, DEV, openTestDatabase } from '@gatehouse/server/testing';
 
 export const TENANT = '985798691';
@@ -16,9 +16,9 @@ export interface Party {
 }
 
 /** A real Gatehouse on a fresh SQLite database and a free port, with the demo users signed in. */
-export async function startGatehouse() {
+export async function startGatehouse(options: Pick<ServerOptions, 'gateway'> = {}) {
   const t = await openTestDatabase('sqlite');
-  const app = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0 });
+  const app = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const [dev, admin, admin2] = await Promise.all([t.as(DEV), t.as(ADMIN), t.as(ADMIN2)]);
