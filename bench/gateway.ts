@@ -4,7 +4,9 @@
  * → rate limit → scope, then proxied with identity headers and a signed assertion), with the same load
  * tool, concurrency and paths, in turns. Reports g/a and what the gateway adds to p50 and p99.
  *
- *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:gateway [-- --pairs=N] [--connections=N]
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:gateway [-- --pairs=N] [--connections=N] [--cpu-prof]
+ *
+ * `--cpu-prof` profiles the Gatehouse server into bench/results/profiles/.
  *
  * The upstream, the server and the load generator each run in a process of their own on the same machine;
  * every process's CPU share is reported, so a saturated load generator or upstream can be told apart.
