@@ -254,6 +254,37 @@ describe('routeDecision', () => {
     expect(decide('POST', '/crm/v2/tenant/1/reports/daily')).toBeUndefined();
   });
 
+  it("matches a rule's literal segments whatever their case, as an upstream that ignores case would", () => {
+    for (const path of [
+      '/crm/v2/tenant/1/customers/42/ERASE',
+      '/crm/v2/tenant/1/Customers/42/Erase',
+      '/crm/V2/Tenant/1/customers/42/erase',
+      // Java and .NET take ſ for s, ı and İ for i, the Kelvin sign for k when they ignore case.
+      '/crm/v2/tenant/1/cuſtomers/42/erase',
+      '/crm/v2/tenant/1/customers/42/eraſe',
+    ])
+      expect(decide('DELETE', path), path).toEqual({
+        scope: null,
+        endpoint: 'DELETE /crm/v2/tenant/{tenant}/customers/*/erase',
+      });
+    expect(decide('GET', '/crm/v2/tenant/1/LEADS/Export')?.endpoint).toBe(
+      'GET /crm/v2/tenant/{tenant}/leads/export',
+    );
+    expect(decide('GET', '/crm/v2/tenant/1/reports/DAILY')?.scope).toBe('tn.crm.leads:r');
+    expect(decide('GET', '/crm/v2/tenant/1/Reports/daily')?.scope).toBe('tn.crm.leads:r');
+    // Case aside, a segment matches whole: `exports` is a lead record, not the export.
+    expect(decide('GET', '/crm/v2/tenant/1/leads/exports')?.endpoint).toBe(
+      'GET /crm/v2/tenant/{tenant}/leads/{id}',
+    );
+  });
+
+  it("keeps the catalog's default exact: a resource in another case is none, and refused", () => {
+    expect(decide('GET', '/crm/v2/tenant/1/Customers')).toBeUndefined();
+    expect(decide('GET', '/crm/v2/tenant/1/CUSTOMERS/42')).toBeUndefined();
+    expect(decide('GET', '/crm/V2/tenant/1/customers')).toBeUndefined();
+    expect(decide('GET', '/crm/v2/Tenant/1/customers')).toBeUndefined();
+  });
+
   it('refuses whatever no rule and no catalog resource of a mapped area allows (default deny)', () => {
     expect(decide('GET', '/crm/v2/tenant/1/widgets')).toBeUndefined();
     expect(decide('GET', '/crm/v2/tenant/1')).toBeUndefined();

@@ -223,14 +223,21 @@ export interface RouteDecision {
   endpoint: string;
 }
 
+/**
+ * Literal segments match whatever their case, as an upstream that ignores case reads them (which in Java
+ * and .NET also takes `ſ` for `s`, `ı` and `İ` for `i`, the Kelvin sign for `k`): else `Bookings/7` would
+ * pass the `bookings/**` a deny rule refuses.
+ */
+const caseless = (segment: string) => segment.replace(/[ıİ]/g, 'i').replace(/ſ/g, 's').toLowerCase();
+
 function matches(rule: RouteRule, method: string, segments: readonly string[]): boolean {
   if (rule.methods && !rule.methods.includes(method as GatewayMethod)) return false;
   for (const [i, part] of rule.segments.entries()) {
     if (part === '**') return segments.length > i;
     const segment = segments[i];
     if (segment === undefined) return false;
-    if (part === '*' || i === 3) continue;
-    if (part !== segment) return false;
+    if (part === '*' || i === 3 || part === segment) continue;
+    if (caseless(part) !== caseless(segment)) return false;
   }
   return segments.length === rule.segments.length;
 }
@@ -239,7 +246,8 @@ function matches(rule: RouteRule, method: string, segments: readonly string[]): 
  * The rule for a call to a gateway area, `segments` being its decoded path below the environment's `/api`
  * (`['crm','v2','tenant','985798691','customers','42']`): the first configured rule that matches, else the
  * catalog's default (a catalog resource of the area, and anything below it: GET and HEAD need `:r`, other
- * methods `:w`). Undefined when nothing matches: the call is refused (default deny).
+ * methods `:w`), whose segments must match exactly. Undefined when nothing matches: the call is refused
+ * (default deny).
  */
 export function routeDecision(
   config: GatewayConfig,

@@ -1,8 +1,8 @@
 /**
  * What a gateway call's path names, screened before anything else looks at it. An upstream must see the
  * very path the gate judged: a path that a server, a proxy or a framework could read as another one
- * (`..`, an encoded `/`, a backslash, a NUL) is refused as naming nothing, so it never reaches the gate's
- * route rules nor an upstream.
+ * (`..`, an encoded `/`, a backslash, a NUL, a `;` path parameter) is refused as naming nothing, so it
+ * never reaches the gate's route rules nor an upstream.
  */
 
 /** Percent-encoded `/`, `\`, `.` and NUL: decoding them would change which segments a path has. */
@@ -18,9 +18,18 @@ export interface GatewayPath {
 }
 
 /**
+ * A decoded segment an upstream could read as something else: empty, `.` or `..` (another directory),
+ * or holding a `;`, after which Tomcat, Jetty and Spring drop the rest as path parameters
+ * (`..;` is `..` to them, `bookings;x=1` is `bookings`).
+ */
+function ambiguous(segment: string): boolean {
+  return segment === '' || segment === '.' || segment === '..' || segment.includes(';');
+}
+
+/**
  * The call's path below `/{env}/api`, from the raw request URL (`/integration/api/crm/…?x=1`); undefined
- * when it has an empty, `.` or `..` segment, a backslash, a percent-encoded separator, or an encoding
- * that does not decode.
+ * when it has an empty, `.`, `..` or `;`-holding segment, a backslash, a percent-encoded separator, an
+ * encoding that does not decode.
  */
 export function gatewayPath(url: string): GatewayPath | undefined {
   const queryAt = url.indexOf('?');
@@ -32,12 +41,14 @@ export function gatewayPath(url: string): GatewayPath | undefined {
   const pathname = path.slice(belowApi);
   const segments: string[] = [];
   for (const raw of pathname.slice(1).split('/')) {
-    if (raw === '' || raw === '.' || raw === '..') return undefined;
+    let segment: string;
     try {
-      segments.push(decodeURIComponent(raw));
+      segment = decodeURIComponent(raw);
     } catch {
       return undefined;
     }
+    if (ambiguous(segment)) return undefined;
+    segments.push(segment);
   }
   return { segments, forward: queryAt === -1 ? pathname : pathname + url.slice(queryAt), pathname };
 }
