@@ -155,4 +155,34 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
     expect(answer.status).toBe(200);
     expect(crm.arrivals.length).toBe(before + 1);
   });
+
+  it('refuses a query naming `_method`, which frameworks take as the real method', async () => {
+    await refused(`${crmPath('customers/1')}?_method=DELETE`);
+    await refused(`${crmPath('customers/1')}?x=1&_METHOD=delete`, { method: 'POST' });
+    await refused(`${crmPath('customers/1')}?%5Fmethod=PUT`);
+    expect((await passed(`${crmPath('customers/1')}?method=x`)).arrival.url).toBe(
+      `/crm/v2/tenant/${T1}/customers/1?method=x`,
+    );
+  });
+
+  it('drops the headers that would change the method or path the upstream sees', async () => {
+    const { arrival } = await passed(crmPath('customers/1'), {
+      headers: {
+        'x-http-method-override': 'DELETE',
+        'x-http-method': 'DELETE',
+        'x-method-override': 'DELETE',
+        'x-original-url': `/crm/v2/tenant/${T2}/customers`,
+        'x-rewrite-url': `/crm/v2/tenant/${T2}/customers`,
+      },
+    });
+    expect(arrival.method).toBe('GET');
+    for (const name of [
+      'x-http-method-override',
+      'x-http-method',
+      'x-method-override',
+      'x-original-url',
+      'x-rewrite-url',
+    ])
+      expect(arrival.headers[name], `${name} was forwarded`).toBeUndefined();
+  });
 });

@@ -67,6 +67,22 @@ describe('upstreamRequestHeaders', () => {
     expect(sent).toEqual({ 'x-gatehouse-csrf': '1' });
   });
 
+  it('drops the headers that would make the upstream take the call for another method or path', () => {
+    const sent = upstreamRequestHeaders(
+      {
+        'x-http-method-override': 'DELETE',
+        'X-HTTP-Method': 'DELETE',
+        'x-method-override': 'PUT',
+        'x-original-url': '/crm/v2/tenant/100200300/customers',
+        'x-rewrite-url': '/admin',
+        'x-http-method-note': 'kept',
+      },
+      {},
+    );
+
+    expect(sent).toEqual({ 'x-http-method-note': 'kept' });
+  });
+
   it('adds the extra headers, in lower case, over anything of the same name', () => {
     const sent = upstreamRequestHeaders(
       { 'x-request-id': 'from-client', accept: '*/*' },

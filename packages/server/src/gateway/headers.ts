@@ -33,6 +33,18 @@ const CLIENT_ONLY: ReadonlySet<string> = new Set([
   'forwarded',
 ]);
 
+/**
+ * Headers that make a framework or proxy take the call for another method or path than the one the gate
+ * judged (method-override middleware, OData services, Symfony, IIS URL Rewrite).
+ */
+const REINTERPRETING: ReadonlySet<string> = new Set([
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-original-url',
+  'x-rewrite-url',
+]);
+
 /** The fields a `Connection` header names: they hold for this hop alone, whatever their name. */
 function connectionListed(value: string | string[] | undefined): Set<string> {
   const listed = new Set<string>();
@@ -61,8 +73,9 @@ function withoutHopByHop(
 
 /**
  * The headers to send upstream for a client's request: the client's end-to-end headers, less its
- * credentials and anything claiming to come from Gatehouse or a proxy, then `extra` (who is calling,
- * forwarding information), which the caller composes and which wins over anything of the same name.
+ * credentials, anything claiming to come from Gatehouse or a proxy and anything that would change the
+ * call's method or path, then `extra` (who is calling, forwarding information), which the caller composes
+ * and which wins over anything of the same name.
  */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
@@ -70,7 +83,11 @@ export function upstreamRequestHeaders(
 ): Record<string, string | string[]> {
   const headers = withoutHopByHop(
     incoming,
-    (name) => CLIENT_ONLY.has(name) || name.startsWith('gatehouse-') || name.startsWith('x-forwarded-'),
+    (name) =>
+      CLIENT_ONLY.has(name) ||
+      REINTERPRETING.has(name) ||
+      name.startsWith('gatehouse-') ||
+      name.startsWith('x-forwarded-'),
   );
   for (const [name, value] of Object.entries(extra)) headers[name.toLowerCase()] = value;
   return headers;

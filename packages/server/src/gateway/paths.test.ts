@@ -47,4 +47,36 @@ describe('gatewayPath', () => {
   it('leaves a ; in the query alone, where it is no path parameter', () => {
     expect(below('customers?filter=a;b')?.forward).toBe('/crm/v2/tenant/985798691/customers?filter=a;b');
   });
+
+  it.each([
+    '_method=DELETE',
+    'x=1&_method=DELETE',
+    'x=1&_METHOD=delete',
+    '_Method',
+    'x=1;_method=PUT',
+    '%5Fmethod=DELETE',
+    '_%6Dethod=DELETE',
+    '.method=DELETE',
+    '+_method=DELETE',
+    '%20_method=DELETE',
+    '%2Emethod=DELETE',
+    '_method[]=DELETE',
+    '_method%5B0%5D=DELETE',
+  ])("refuses the query ?%s, which frameworks take as the call's real method", (query) => {
+    expect(below(`customers/1?${query}`)).toBeUndefined();
+  });
+
+  it('keeps a query whose names only look like _method', () => {
+    for (const query of [
+      'method=DELETE',
+      'x=_method',
+      '_methods=1',
+      'my_method=1',
+      '__method=1',
+      'x=%E0%A4%A',
+    ])
+      expect(below(`customers/1?${query}`)?.forward, query).toBe(
+        `/crm/v2/tenant/985798691/customers/1?${query}`,
+      );
+  });
 });
