@@ -107,7 +107,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   });
 
   /** For resource servers that take calls themselves (@gatehouse/verify): are a client's credentials good now? */
-  tokenStatusRoute(app, environment, state);
+  tokenStatusRoute(app, environment, state, failures);
 
   api.get('/.well-known/oauth-authorization-server', async () => metadataOf(environment, state.issuer));
 

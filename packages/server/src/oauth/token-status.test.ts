@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { type ConnectedParty, connectApp, fetchToken, listen } from '#test/http-client';
 import { loadSigningKeys } from './keys';
@@ -9,6 +10,8 @@ import { signAccessToken } from './tokens';
 const TENANT = '985798691';
 const READ = 'tn.crm.customers:r';
 const WRITE = 'tn.crm.customers:w';
+/** Failed authentications an address may make in a minute here. */
+const LIMIT = 3;
 
 /** The token's payload with one more scope, its signature kept: a forgery. */
 function tamper(token: string): string {
@@ -26,6 +29,9 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
   let a: ConnectedParty;
   let b: ConnectedParty;
   let appCount = 0;
+  /** The asking resource server's address: each test its own, so failures counted in one stay there. */
+  let from = '';
+  let addresses = 0;
 
   const connected = async (scopes: string[]) =>
     (
@@ -40,7 +46,9 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
   };
   /** What a resource server asks: the client's own two headers, forwarded. */
   const ask = async (headers: Record<string, string>, env = 'integration') => {
-    const response = await fetch(`${server.url}/${env}/connect/token-status`, { headers });
+    const response = await fetch(`${server.url}/${env}/connect/token-status`, {
+      headers: { ...headers, 'x-forwarded-for': from },
+    });
     return { status: response.status, headers: response.headers, body: (await response.json()) as any };
   };
   const status = (token: string, appKey: string, env?: string) =>
@@ -48,8 +56,8 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
-    // A failure limit of two: the status endpoint must not count inactive answers against the asker.
-    server = await listen(t, { failureLimit: { calls: 2, windowMs: 60_000 } });
+    // Three failed authentications a minute per address; the asker's address comes from x-forwarded-for.
+    server = await listen(t, { failureLimit: { calls: LIMIT, windowMs: 60_000 }, trustProxy: ['127.0.0.1'] });
     [dev, admin] = await Promise.all([t.as(DEV), t.as(ADMIN)]);
     a = await connected([READ, WRITE]);
     b = await connected([READ]);
@@ -57,6 +65,9 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
   afterAll(async () => {
     await server?.close();
     await t?.close();
+  });
+  beforeEach(() => {
+    from = `203.0.113.${++addresses}`;
   });
 
   it('says who is calling, with the scopes in play, and is never cached', async () => {
@@ -86,15 +97,26 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
     return (await signAccessToken(keys, { ...claims, ...change }, now)).token;
   };
 
-  const inactive: { name: string; ask: () => Promise<{ token: string; appKey: string; env?: string }> }[] = [
-    { name: 'a tampered token', ask: async () => ({ token: tamper(await tokenOf(a)), appKey: a.appKey }) },
-    { name: 'a garbage token', ask: async () => ({ token: 'not-a-token', appKey: a.appKey }) },
+  /** `counted`: the question proves nothing (no app's key, none of this environment's tokens) and counts against the asker. */
+  const inactive: {
+    name: string;
+    counted: boolean;
+    ask: () => Promise<{ token: string; appKey: string; env?: string }>;
+  }[] = [
+    {
+      name: 'a tampered token',
+      counted: true,
+      ask: async () => ({ token: tamper(await tokenOf(a)), appKey: a.appKey }),
+    },
+    { name: 'a garbage token', counted: true, ask: async () => ({ token: 'not-a-token', appKey: a.appKey }) },
     {
       name: 'a token asked about in the other environment',
+      counted: true,
       ask: async () => ({ token: await tokenOf(a), appKey: a.appKey, env: 'production' }),
     },
     {
       name: 'a token of another issuer',
+      counted: true,
       ask: async () => ({
         token: await signed(await tokenOf(a), { iss: 'http://evil.example/integration' }),
         appKey: a.appKey,
@@ -102,36 +124,76 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
     },
     {
       name: 'a token for another audience',
+      counted: true,
       ask: async () => ({
         token: await signed(await tokenOf(a), { aud: 'http://evil.example/integration/api' }),
         appKey: a.appKey,
       }),
     },
     {
-      name: 'an expired token',
+      name: 'an unknown app key',
+      counted: true,
+      ask: async () => ({ token: await tokenOf(a), appKey: 'ghk_unknown' }),
+    },
+    {
+      // As at the gate: a token first seen after its expiry is not taken as one of ours (the signature check
+      // refuses it); one seen while live is remembered and only reads as expired.
+      name: 'a token expired before it was ever seen',
+      counted: true,
       ask: async () => ({
         token: await signed(await tokenOf(a), {}, Math.floor(Date.now() / 1000) - 901),
         appKey: a.appKey,
       }),
     },
-    { name: "another app's key", ask: async () => ({ token: await tokenOf(a), appKey: b.appKey }) },
-    { name: 'an unknown app key', ask: async () => ({ token: await tokenOf(a), appKey: 'ghk_unknown' }) },
+    {
+      name: "another app's key",
+      counted: false,
+      ask: async () => ({ token: await tokenOf(a), appKey: b.appKey }),
+    },
   ];
 
-  it.each(inactive)('answers only active false for $name', async ({ ask: what }) => {
-    const { token, appKey, env } = await what();
-    const response = await status(token, appKey, env);
-    expect(response.status).toBe(200);
-    expect(response.headers.get('cache-control')).toBe('no-store');
-    expect(response.body).toEqual({ active: false });
-  });
+  it.each(inactive)(
+    'answers only active false for $name; counted against the asker: $counted',
+    async ({ ask: what, counted }) => {
+      const { token, appKey, env } = await what();
+      for (let i = 0; i < LIMIT; i++) {
+        const response = await status(token, appKey, env);
+        expect(response.status).toBe(200);
+        expect(response.headers.get('cache-control')).toBe('no-store');
+        expect(response.body).toEqual({ active: false });
+      }
+      const next = await status(token, appKey, env);
+      if (counted) expectHeldBack(next);
+      else expect(next).toMatchObject({ status: 200, body: { active: false } });
+    },
+  );
 
   it('a token signed anew with the same claims is active: the cases above fail on their change alone', async () => {
     const token = await signed(await tokenOf(a), {});
     expect((await status(token, a.appKey)).body.active).toBe(true);
   });
 
-  it('refuses a request without either header as invalid_request', async () => {
+  /** Answered as every endpoint answers an address held back for failing authentication. */
+  const expectHeldBack = (response: Awaited<ReturnType<typeof ask>>) => {
+    expect(response.status).toBe(429);
+    expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect(response.body).toEqual({ error: 'rate_limited', error_description: expect.any(String) });
+  };
+
+  const revokeToken = async (party: ConnectedParty, token: string) => {
+    const response = await fetch(`${server.url}/integration/connect/revoke`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${party.clientId}:${party.clientSecret}`).toString('base64')}`,
+      },
+      body: new URLSearchParams({ token }),
+    });
+    expect(response.status).toBe(200);
+  };
+
+  it('refuses a request without either header as invalid_request, which counts nothing', async () => {
     const token = await tokenOf(a);
     const incomplete: Record<string, string>[] = [
       { authorization: `Bearer ${token}` },
@@ -145,26 +207,41 @@ describe.each(dialects)('token status for resource servers on %s', (dialect) => 
       expect(response.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
       expect(response.headers.get('cache-control')).toBe('no-store');
     }
+    expect((await status(token, a.appKey)).body.active).toBe(true);
   });
 
-  it('counts no failures against the asker: inactive answers go on, and so do tokens', async () => {
-    for (let i = 0; i < 10; i++) expect((await status('not-a-token', 'ghk_unknown')).status).toBe(200);
+  it('holds back an address that floods it with made-up app keys, before any lookup; others go on', async () => {
     const token = await tokenOf(a);
+    for (let i = 0; i < LIMIT; i++)
+      expect((await status(token, `ghk_${randomUUID()}`)).body).toEqual({ active: false });
+    expectHeldBack(await status(token, `ghk_${randomUUID()}`));
+    // Held back whatever it asks next, good credentials included, until the window lets it try again.
+    expectHeldBack(await status(token, a.appKey));
+    const flooder = from;
+    from = `203.0.113.${++addresses}`;
     expect((await status(token, a.appKey)).body.active).toBe(true);
+    from = flooder;
+    expectHeldBack(await status('not-a-token', a.appKey));
+  });
+
+  it('a resource server asking about many tokens that are no longer live is not held back', async () => {
+    const c = await connected([READ]);
+    const disabled = await Promise.all(Array.from({ length: LIMIT + 2 }, () => tokenOf(c)));
+    const revoked = await tokenOf(a);
+    await revokeToken(a, revoked);
+    await admin.connections.disable({ connectionId: c.connectionId });
+    for (const token of [...disabled, revoked, ...disabled])
+      expect(await status(token, token === revoked ? a.appKey : c.appKey)).toMatchObject({
+        status: 200,
+        body: { active: false },
+      });
+    expect((await status(await tokenOf(a), a.appKey)).body.active).toBe(true);
   });
 
   it('a revoked token is inactive at once; the connection its other tokens live on', async () => {
     const revoked = await tokenOf(a);
     const kept = await tokenOf(a);
-    const response = await fetch(`${server.url}/integration/connect/revoke`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`${a.clientId}:${a.clientSecret}`).toString('base64')}`,
-      },
-      body: new URLSearchParams({ token: revoked }),
-    });
-    expect(response.status).toBe(200);
+    await revokeToken(a, revoked);
     expect((await status(revoked, a.appKey)).body).toEqual({ active: false });
     expect((await status(kept, a.appKey)).body.active).toBe(true);
   });

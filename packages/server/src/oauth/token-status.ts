@@ -2,6 +2,7 @@ import type { Environment } from '@gatehouse/domain';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { type FailureLimiter, holdBack, holdBackFailing } from '../resource-api/rate-limit';
 import type { AccessState } from './access-state';
 import { oauthProblem } from './errors';
 import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
@@ -29,23 +30,31 @@ export const tokenStatusAnswer = z.discriminatedUnion('active', [
 ]);
 export type TokenStatus = z.infer<typeof tokenStatusAnswer>;
 
+/** Answered for a key that is no live app's, or a token that is not a token of this environment. */
+export const UNPROVEN = 'unproven';
+
 /**
  * Whether `appKey` and `token` would pass the gate right now, but for the route's tenant and scope, which
  * the resource server checks itself: the same liveness rules as the gate and introspection (liveness.ts),
- * read from the access state's caches, which the change feed keeps current.
+ * read from the access state's caches, which the change feed keeps current. The token is looked at first,
+ * so a made-up token costs no lookup of its app key; UNPROVEN tells the route to count the question as a
+ * failed authentication.
  */
 export async function tokenStatus(
   appKey: string,
   token: string,
   environment: Environment,
   state: AccessState,
-): Promise<TokenStatus> {
-  const [app, verified] = await Promise.all([state.appByKey(appKey), state.verify(token)]);
+): Promise<TokenStatus | typeof UNPROVEN> {
+  const verified = await state.verify(token);
   const claims = verified?.claims;
+  if (!verified || !claims || issueProblem(claims, environment, state.issuer) !== null) return UNPROVEN;
+  const app = await state.appByKey(appKey);
+  if (!app) return UNPROVEN;
+  // A live key and a token of ours that are not each other's: the client mixed them up, it forged nothing.
+  if (claims.app_id !== app.appId) return INACTIVE;
   const now = Date.now();
-  if (!app || !verified || !claims || claims.app_id !== app.appId) return INACTIVE;
-  if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null)
-    return INACTIVE;
+  if (expiryProblem(claims, now) !== null) return INACTIVE;
   const connection = await state.connection(claims.cid);
   if (connectionProblem(claims, connection, now) !== null || !connection) return INACTIVE;
   const scope = scopesInPlayOf(verified, connection).join(' ');
@@ -74,15 +83,22 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /**
  * `GET /{env}/connect/token-status`: a resource server forwards the `ST-App-Key` and `Authorization` its
- * client sent. Neither rate-limited nor counted as a failed authentication: an inactive answer tells the
- * asker nothing its own token did not, and resource servers ask on behalf of many clients at once.
+ * client sent. A key that is no app's or a token that is none of ours counts as a failed authentication of
+ * the asking address, as at the resource API, so a flood of made-up credentials is held back (429) before
+ * it costs lookups and crowds real apps out of the caches. A good token that is no longer live (expired,
+ * revoked, its connection disabled) is the resource server's everyday business and counts nothing.
  */
-export function tokenStatusRoute(app: FastifyInstance, environment: Environment, state: AccessState): void {
+export function tokenStatusRoute(
+  app: FastifyInstance,
+  environment: Environment,
+  state: AccessState,
+  failures: FailureLimiter,
+): void {
   app
     .withTypeProvider<ZodTypeProvider>()
     .get(
       '/connect/token-status',
-      { schema: { response: { 200: tokenStatusAnswer } } },
+      { preValidation: holdBackFailing(failures), schema: { response: { 200: tokenStatusAnswer } } },
       async (request, reply) => {
         const appKey = single(request.headers['st-app-key']);
         const authorization = single(request.headers.authorization);
@@ -95,7 +111,12 @@ export function tokenStatusRoute(app: FastifyInstance, environment: Environment,
             'The Authorization header with a Bearer access token is required.',
           );
         const answer = await tokenStatus(appKey, token, environment, state);
-        return reply.header('cache-control', 'no-store').send(answer);
+        if (answer === UNPROVEN) {
+          // The question that goes over the limit is held back already.
+          const waitMs = await failures.fail(request.ip);
+          if (waitMs > 0) return holdBack(reply, waitMs);
+        }
+        return reply.header('cache-control', 'no-store').send(answer === UNPROVEN ? INACTIVE : answer);
       },
     );
 }
