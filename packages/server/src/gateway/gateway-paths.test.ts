@@ -185,4 +185,22 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
     ])
       expect(arrival.headers[name], `${name} was forwarded`).toBeUndefined();
   });
+
+  it("drops headers an upstream could read as Gatehouse's, or as the client's address", async () => {
+    const spoofed = {
+      gatehouse_tenant: T2,
+      gatehouse_app_id: 'app_spoofed',
+      st_app_key: 'ak_spoofed',
+      x_forwarded_for: '6.6.6.6',
+      'x-real-ip': '6.6.6.6',
+      'true-client-ip': '6.6.6.6',
+      'x-client-ip': '6.6.6.6',
+      'cf-connecting-ip': '6.6.6.6',
+    };
+    const { arrival } = await passed(crmPath('customers/1'), { headers: spoofed });
+    for (const name of Object.keys(spoofed))
+      expect(arrival.headers[name], `${name} was forwarded`).toBeUndefined();
+    expect(Object.keys(arrival.headers).filter((name) => name.includes('_'))).toEqual([]);
+    expect(arrival.headers).toMatchObject({ 'gatehouse-tenant': T1, 'x-forwarded-for': '127.0.0.1' });
+  });
 });

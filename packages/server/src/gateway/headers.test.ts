@@ -67,6 +67,40 @@ describe('upstreamRequestHeaders', () => {
     expect(sent).toEqual({ 'x-gatehouse-csrf': '1' });
   });
 
+  it("drops every name with `_`, which servers read as the `-` of Gatehouse's or the client's own headers", () => {
+    const sent = upstreamRequestHeaders(
+      {
+        gatehouse_tenant: '100200300',
+        'gatehouse_app-id': 'spoofed',
+        x_forwarded_for: '6.6.6.6',
+        st_app_key: 'ak_other',
+        x_anything: '1',
+        'x-client-note': 'kept',
+      },
+      {},
+    );
+
+    expect(sent).toEqual({ 'x-client-note': 'kept' });
+  });
+
+  it("drops every header a server might take the client's address from", () => {
+    const sent = upstreamRequestHeaders(
+      {
+        'x-real-ip': '6.6.6.6',
+        'true-client-ip': '6.6.6.6',
+        'x-client-ip': '6.6.6.6',
+        'client-ip': '6.6.6.6',
+        'x-cluster-client-ip': '6.6.6.6',
+        'cf-connecting-ip': '6.6.6.6',
+        'x-forwarded-host': 'evil.example',
+        'x-ip-note': 'kept',
+      },
+      { 'x-forwarded-for': '203.0.113.9' },
+    );
+
+    expect(sent).toEqual({ 'x-ip-note': 'kept', 'x-forwarded-for': '203.0.113.9' });
+  });
+
   it('drops the headers that would make the upstream take the call for another method or path', () => {
     const sent = upstreamRequestHeaders(
       {

@@ -21,7 +21,8 @@ const HOP_BY_HOP: ReadonlySet<string> = new Set([
 /**
  * Never forwarded upstream: the proxy's own credentials, the client's credentials, the Host (the
  * upstream's origin says it), `Expect` (the gateway has answered 100-continue itself), and what the
- * gateway alone tells the upstream (who calls, through which proxies).
+ * gateway alone tells the upstream (who calls, through which proxies, from which address: frameworks
+ * and logs take the client's address from any of these).
  */
 const CLIENT_ONLY: ReadonlySet<string> = new Set([
   'proxy-authorization',
@@ -31,6 +32,12 @@ const CLIENT_ONLY: ReadonlySet<string> = new Set([
   'cookie',
   'expect',
   'forwarded',
+  'x-real-ip',
+  'true-client-ip',
+  'x-client-ip',
+  'client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
 ]);
 
 /**
@@ -73,9 +80,10 @@ function withoutHopByHop(
 
 /**
  * The headers to send upstream for a client's request: the client's end-to-end headers, less its
- * credentials, anything claiming to come from Gatehouse or a proxy and anything that would change the
- * call's method or path, then `extra` (who is calling, forwarding information), which the caller composes
- * and which wins over anything of the same name.
+ * credentials, anything claiming to come from Gatehouse or a proxy (under any spelling a server might
+ * read as theirs) and anything that would change the call's method or path, then `extra` (who is
+ * calling, forwarding information), which the caller composes and which wins over anything of the same
+ * name.
  */
 export function upstreamRequestHeaders(
   incoming: IncomingHttpHeaders,
@@ -84,6 +92,9 @@ export function upstreamRequestHeaders(
   const headers = withoutHopByHop(
     incoming,
     (name) =>
+      // CGI, PHP, WSGI and Rack read `-` and `_` alike (`gatehouse_tenant` is HTTP_GATEHOUSE_TENANT, as
+      // Gatehouse's own header is), so no name with `_` passes; nginx drops them by default too.
+      name.includes('_') ||
       CLIENT_ONLY.has(name) ||
       REINTERPRETING.has(name) ||
       name.startsWith('gatehouse-') ||
