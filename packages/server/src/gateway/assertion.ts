@@ -30,6 +30,12 @@ export interface AssertionFacts {
   method: string;
   /** The path as the upstream receives it, without the query. */
   path: string;
+  /**
+   * The query as the upstream receives it, from its `?` on (absent or empty when there is none): the
+   * assertion's `htu` is path and query, so an assertion made for one call does not pass for another
+   * query on the same path.
+   */
+  query?: string;
 }
 
 /** The encoded header of each signing key, made once. */
@@ -66,7 +72,7 @@ export async function signAssertion(
     scope: facts.scopes.join(' '),
     request_id: facts.requestId,
     htm: facts.method,
-    htu: facts.path,
+    htu: facts.query ? facts.path + facts.query : facts.path,
     jti: randomUUID(),
     iat: now,
     exp: now + ASSERTION_TTL_SECONDS,
