@@ -14,7 +14,10 @@ interface Arrival {
   headers: IncomingHttpHeaders;
 }
 
-/** The platform's own service, as a real HTTP server that records every call reaching it. */
+/**
+ * The platform's own service, as a real HTTP server that records every call reaching it; `…/cookie`
+ * answers with a cookie and CORS headers too.
+ */
 async function startUpstream() {
   const arrivals: Arrival[] = [];
   const server = http.createServer((request, response) => {
@@ -22,6 +25,12 @@ async function startUpstream() {
     request.on('end', () => {
       const { method = '', url = '', headers } = request;
       arrivals.push({ method, url, headers });
+      if (url.endsWith('/cookie')) {
+        response.setHeader('set-cookie', ['gatehouse_session=attacker; Path=/; HttpOnly', 'other=1']);
+        response.setHeader('access-control-allow-origin', 'https://evil.example');
+        response.setHeader('access-control-allow-credentials', 'true');
+        response.setHeader('x-upstream', 'yes');
+      }
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify({ upstream: 'ok', method, url }));
     });
@@ -202,5 +211,13 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
       expect(arrival.headers[name], `${name} was forwarded`).toBeUndefined();
     expect(Object.keys(arrival.headers).filter((name) => name.includes('_'))).toEqual([]);
     expect(arrival.headers).toMatchObject({ 'gatehouse-tenant': T1, 'x-forwarded-for': '127.0.0.1' });
+  });
+
+  it("keeps the upstream's cookies and CORS headers off Gatehouse's origin", async () => {
+    const { answer } = await passed(crmPath('customers/cookie'));
+    expect(answer.headers['set-cookie']).toBeUndefined();
+    expect(Object.keys(answer.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    expect(answer.headers['x-upstream']).toBe('yes');
+    expect(answer.body).toMatchObject({ upstream: 'ok' });
   });
 });

@@ -141,7 +141,7 @@ describe('upstreamRequestHeaders', () => {
 });
 
 describe('clientResponseHeaders', () => {
-  it('drops hop-by-hop headers and those Connection names, and keeps the rest, Set-Cookie included', () => {
+  it('drops hop-by-hop headers and those Connection names, and keeps the rest', () => {
     expect(
       clientResponseHeaders({
         connection: 'keep-alive, x-hop',
@@ -154,14 +154,29 @@ describe('clientResponseHeaders', () => {
         'proxy-connection': 'keep-alive',
         'content-type': 'application/json',
         'content-length': '2',
-        'set-cookie': ['a=1', 'b=2'],
         etag: '"v1"',
+        'cache-control': 'no-store',
       }),
     ).toEqual({
       'content-type': 'application/json',
       'content-length': '2',
-      'set-cookie': ['a=1', 'b=2'],
       etag: '"v1"',
+      'cache-control': 'no-store',
     });
+  });
+
+  it("drops cookies and CORS headers, which would act on Gatehouse's origin", () => {
+    expect(
+      clientResponseHeaders({
+        'set-cookie': ['gatehouse_session=attacker; Path=/', 'b=2'],
+        'Access-Control-Allow-Origin': 'https://evil.example',
+        'access-control-allow-credentials': 'true',
+        'access-control-allow-headers': 'authorization',
+        'access-control-expose-headers': 'x-secret',
+        'access-control-max-age': '86400',
+        'x-access-control-note': 'kept',
+        'content-type': 'application/json',
+      }),
+    ).toEqual({ 'x-access-control-note': 'kept', 'content-type': 'application/json' });
   });
 });

@@ -104,7 +104,11 @@ export function upstreamRequestHeaders(
   return headers;
 }
 
-/** The upstream's answer headers to pass to the client: its end-to-end headers only. */
+/**
+ * The upstream's answer headers to pass to the client: its end-to-end headers, less those that would act
+ * on Gatehouse's origin, which the portals share. A cookie would land there (and could replace a portal
+ * session), and CORS headers would open Gatehouse's origin to whichever sites the upstream names.
+ */
 export function clientResponseHeaders(incoming: IncomingHttpHeaders): Record<string, string | string[]> {
-  return withoutHopByHop(incoming, () => false);
+  return withoutHopByHop(incoming, (name) => name === 'set-cookie' || name.startsWith('access-control-'));
 }
