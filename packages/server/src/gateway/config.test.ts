@@ -243,14 +243,15 @@ describe('routeDecision', () => {
     });
   });
 
-  it('matches * to one segment exactly and ** to one or more', () => {
+  it('matches * to one segment exactly and ** to the rest, none included', () => {
     expect(decide('POST', '/crm/v2/tenant/1/customers/42/43/merge')?.endpoint).not.toContain('merge');
     expect(decide('GET', '/crm/v2/tenant/1/reports/daily')?.endpoint).toBe(
       'GET /crm/v2/tenant/{tenant}/reports/**',
     );
     expect(decide('HEAD', '/crm/v2/tenant/1/reports/2024/05/31')?.scope).toBe('tn.crm.leads:r');
-    // Not a catalog resource: with no segment for ** to match, and for other methods, nothing allows it.
-    expect(decide('GET', '/crm/v2/tenant/1/reports')).toBeUndefined();
+    // `reports/**` covers `reports` itself; for other methods nothing allows it (not a catalog resource).
+    expect(decide('GET', '/crm/v2/tenant/1/reports')?.scope).toBe('tn.crm.leads:r');
+    expect(decide('GET', '/crm/v2/tenant/1/reportsx')).toBeUndefined();
     expect(decide('POST', '/crm/v2/tenant/1/reports/daily')).toBeUndefined();
   });
 

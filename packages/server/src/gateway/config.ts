@@ -233,7 +233,8 @@ const caseless = (segment: string) => segment.replace(/[ıİ]/g, 'i').replace(/�
 function matches(rule: RouteRule, method: string, segments: readonly string[]): boolean {
   if (rule.methods && !rule.methods.includes(method as GatewayMethod)) return false;
   for (const [i, part] of rule.segments.entries()) {
-    if (part === '**') return segments.length > i;
+    // `**` is the rest, none included: `exports/**` covers `exports` itself, as a deny rule must.
+    if (part === '**') return segments.length >= i;
     const segment = segments[i];
     if (segment === undefined) return false;
     if (part === '*' || i === 3 || part === segment) continue;
