@@ -1,22 +1,16 @@
-import {
-  BrokenCircuitError,
-  type CircuitBreakerPolicy,
-  CircuitState,
-  ConsecutiveBreaker,
-  circuitBreaker,
-  handleWhenResult,
-} from 'cockatiel';
 import type { BreakerConfig } from './config';
 import type { UpstreamHealth } from './health';
 
 /**
- * What one call came to, for the circuit: `failure` (the upstream could not be reached or did not answer
- * in time) counts towards opening it, `success` (any answer, 5xx included) closes it, and `neutral` (the
- * client went away, a fault of the request) says nothing about the upstream.
+ * What one call came to, for the circuit: `failure` (the upstream could not be reached, or broke the
+ * connection) counts towards opening it; `timeout` (no answer in time) counts only while the run of
+ * failures comes from two callers or more, since a caller chooses how slow its own calls are (a path
+ * that takes long to answer); `success` (any answer, 5xx included) closes it; `neutral` (the client went
+ * away, a fault of the request) says nothing about the upstream.
  */
 export interface Attempt<T> {
   value: T;
-  verdict: 'success' | 'failure' | 'neutral';
+  verdict: 'success' | 'failure' | 'timeout' | 'neutral';
 }
 
 /** The call was not made: the circuit is open, or its one trial call is under way. */
@@ -28,63 +22,90 @@ export interface Refused {
 /** While the trial call is under way, others are told to come back shortly: it ends one way or the other. */
 const TRIAL_RETRY_MS = 1_000;
 
-/** Carries a neutral call's value past the policy, which counts every value it sees as a success. */
-class NeutralOutcome {
-  constructor(readonly value: unknown) {}
-}
+type State = 'closed' | 'open' | 'half-open';
 
 /**
- * An upstream's circuit breaker: after `failures` consecutive failures it opens, and calls are refused
- * without touching the network for `cooldownMs`; then one trial call may go (half-open), whose success
- * closes the circuit and whose failure opens it again. Refusing during the trial, rather than queueing
- * behind it, keeps callers from piling up on an upstream that may still be down.
+ * An upstream's circuit breaker: once enough consecutive failures count (see Attempt), it opens, and calls
+ * are refused without touching the network for `cooldownMs`; then one trial call may go (half-open), whose
+ * success closes the circuit and whose failure opens it again. Refusing during the trial, rather than
+ * queueing behind it, keeps callers from piling up on an upstream that may still be down.
+ *
+ * No one caller can keep the circuit open for everyone: its timeouts alone never count, only a call
+ * without a body that changes nothing (GET, HEAD, OPTIONS) may be the trial, which the caller therefore
+ * cannot hold open by sending its body slowly, and a trial the client gave up proves nothing either way:
+ * the next call may be the trial.
  */
 export class Circuit {
-  private readonly breaker: ConsecutiveBreaker;
-  private readonly policy: CircuitBreakerPolicy;
+  private state: State = 'closed';
   private openedAt = 0;
+  /** The run of consecutive failures: how many were failures, how many timeouts, and from which callers. */
+  private failures = 0;
+  private timeouts = 0;
+  private firstCaller: string | undefined;
+  private manyCallers = false;
 
-  constructor(private readonly config: BreakerConfig) {
-    this.breaker = new ConsecutiveBreaker(config.failures);
-    this.policy = circuitBreaker(
-      handleWhenResult((result) => (result as Attempt<unknown>).verdict !== 'success'),
-      { halfOpenAfter: config.cooldownMs, breaker: this.breaker },
-    );
-    this.policy.onBreak(() => {
-      this.openedAt = Date.now();
-    });
-  }
+  constructor(private readonly config: BreakerConfig) {}
 
-  /** Runs `call` unless the circuit refuses it; `call` must not reject. */
-  async run<T>(call: () => Promise<Attempt<T>>): Promise<{ refused: false; value: T } | Refused> {
-    const wait = this.refusalMs();
-    if (wait !== undefined) return { refused: true, retryAfterMs: wait };
-    // Open past its cooldown: this call is the trial. A trial that ends neutral proves nothing, so the
-    // circuit stays open for another cooldown rather than closing on no evidence.
-    const trial = this.policy.state === CircuitState.Open;
+  /**
+   * Runs `call` unless the circuit refuses it; `call` must not reject and learns whether it is the trial.
+   * `caller` names who is calling (an app × tenant × environment pair); `mayTrial` whether this call may
+   * test an upstream whose circuit is open.
+   */
+  async run<T>(
+    call: (trial: boolean) => Promise<Attempt<T>>,
+    caller: string | undefined,
+    mayTrial: boolean,
+  ): Promise<{ refused: false; value: T } | Refused> {
+    let trial = false;
+    if (this.state !== 'closed') {
+      const remaining = this.state === 'open' ? this.remainingMs() : TRIAL_RETRY_MS;
+      if (remaining > 0) return { refused: true, retryAfterMs: remaining };
+      if (!mayTrial) return { refused: true, retryAfterMs: TRIAL_RETRY_MS };
+      this.state = 'half-open';
+      trial = true;
+    }
+    let attempt: Attempt<T>;
     try {
-      const attempt = await this.policy.execute(async () => {
-        const result = await call();
-        if (result.verdict === 'neutral' && !trial) throw new NeutralOutcome(result.value);
-        return result;
-      });
-      return { refused: false, value: attempt.value };
+      attempt = await call(trial);
     } catch (error) {
-      if (error instanceof NeutralOutcome) return { refused: false, value: error.value as T };
-      if (error instanceof BrokenCircuitError) return { refused: true, retryAfterMs: this.remainingMs() };
+      if (trial) this.state = 'open';
       throw error;
     }
+    this.settle(attempt.verdict, caller, trial);
+    return { refused: false, value: attempt.value };
   }
 
-  /** How long a call must wait now, or undefined when it may go. */
-  private refusalMs(): number | undefined {
-    const state = this.policy.state;
-    if (state === CircuitState.HalfOpen) return TRIAL_RETRY_MS;
-    if (state === CircuitState.Open) {
-      const remaining = this.remainingMs();
-      return remaining > 0 ? remaining : undefined;
+  private settle(verdict: Attempt<unknown>['verdict'], caller: string | undefined, trial: boolean): void {
+    if (verdict === 'success') {
+      this.failures = this.timeouts = 0;
+      this.manyCallers = false;
+      if (trial) this.state = 'closed';
+      return;
     }
-    return undefined;
+    if (verdict === 'neutral') {
+      // Back to open past its cooldown: the next call that may be the trial is.
+      if (trial) this.state = 'open';
+      return;
+    }
+    if (this.failures + this.timeouts === 0) this.firstCaller = caller;
+    else if (caller !== this.firstCaller) this.manyCallers = true;
+    if (verdict === 'timeout') this.timeouts++;
+    else this.failures++;
+    const counts = verdict === 'failure' || this.manyCallers;
+    if (trial) {
+      // A trial that failed opens the circuit for another cooldown; one whose failure does not count
+      // frees the trial for the next caller.
+      this.state = 'open';
+      if (counts) this.openedAt = Date.now();
+    } else if (this.state === 'closed' && counts && this.counted() >= this.config.failures) {
+      this.state = 'open';
+      this.openedAt = Date.now();
+    }
+  }
+
+  /** The consecutive failures that count towards opening the circuit. */
+  private counted(): number {
+    return this.failures + (this.manyCallers ? this.timeouts : 0);
   }
 
   private remainingMs(): number {
@@ -92,12 +113,10 @@ export class Circuit {
   }
 
   view(): Pick<UpstreamHealth, 'circuit' | 'openUntil' | 'consecutiveFailures' | 'failureThreshold'> {
-    const state = this.policy.state;
-    const open = state === CircuitState.Open;
     return {
-      circuit: open ? 'open' : state === CircuitState.HalfOpen ? 'half-open' : 'closed',
-      openUntil: open ? new Date(this.openedAt + this.config.cooldownMs) : null,
-      consecutiveFailures: this.breaker.state,
+      circuit: this.state,
+      openUntil: this.state === 'open' ? new Date(this.openedAt + this.config.cooldownMs) : null,
+      consecutiveFailures: this.counted(),
       failureThreshold: this.config.failures,
     };
   }

@@ -138,6 +138,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       }),
       body: hasBody(request) ? request.raw : null,
       signal: gone.signal,
+      caller: verified.pairKey,
     });
     if (!answer.ok) {
       if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', answer.retryAfterSeconds);

@@ -12,7 +12,7 @@ import { request as undiciRequest } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readGatewayConfig, type UpstreamConfig } from './config';
 import { upstreamRequestHeaders } from './headers';
-import { Upstream, type UpstreamAnswer, Upstreams } from './upstream';
+import { Upstream, type UpstreamAnswer, type UpstreamRequest, Upstreams } from './upstream';
 
 const crm = SCOPE_CATALOG.find((area) => area.path === 'crm')!;
 
@@ -273,9 +273,10 @@ describe('Upstream: failures', () => {
     expect(answer).toMatchObject({ ok: false, status: 504, error: 'gateway_timeout' });
     expect(answer.ok || answer.description).toMatch(/^The CRM service did not answer in time/);
     expect(arrivals).toBe(1); // a timeout is never sent again
+    // A failure, but one that does not count towards opening the circuit: one caller's timeouts alone never do.
     expect(upstream.health()).toMatchObject({
       circuit: 'closed',
-      consecutiveFailures: 1,
+      consecutiveFailures: 0,
       failures: 1,
       inFlight: 0,
       lastError: { message: 'No answer within 300 ms' },
@@ -346,20 +347,22 @@ describe('Upstream: failures', () => {
       timeoutMs: 1_500,
       breaker: { failures: 1, cooldownMs: 200 },
     });
-    const call = () => upstream.send(get('/crm/v2/tenant/1/customers'));
-    expect((await call()).status).toBe(502);
+    const call = (caller: string) => upstream.send({ ...get('/crm/v2/tenant/1/customers'), caller });
+    expect((await call('a')).status).toBe(502);
     expect(upstream.health().circuit).toBe('open');
     await sleep(250);
 
     const hanging = await rawUpstream(() => {}, port); // accepts, never answers
-    const trial = call();
+    const started = Date.now();
+    const trial = call('b');
     await expect.poll(() => hanging.arrivals()).toBe(1);
     expect(upstream.health().circuit).toBe('half-open');
-    expect(await call()).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+    expect(await call('c')).toMatchObject({ status: 503, retryAfterSeconds: 1 });
     expect(await trial).toMatchObject({ status: 504 });
+    expect(Date.now() - started).toBeLessThan(2_500);
 
     expect(upstream.health().circuit).toBe('open');
-    expect(await call()).toMatchObject({ status: 503, error: 'upstream_unavailable' });
+    expect(await call('c')).toMatchObject({ status: 503, error: 'upstream_unavailable' });
     expect(hanging.connections()).toBe(1);
   });
 
@@ -386,6 +389,122 @@ describe('Upstream: failures', () => {
     expect((await answer).ok).toBe(false);
     await expect.poll(() => upstreamSawClose).toBe(true);
     expect(upstream.health()).toMatchObject({ circuit: 'closed', failures: 0, inFlight: 0, lastError: null });
+  });
+});
+
+describe('Upstream: no one caller holds the circuit open', () => {
+  const customers = '/crm/v2/tenant/1/customers';
+  const by = (caller: string, more: Partial<UpstreamRequest> = {}) =>
+    ({ ...get(customers), caller, ...more }) as UpstreamRequest;
+
+  /** An upstream whose circuit a refused connection has opened, past its cooldown, and what listens there now. */
+  async function openedThenListening(onRequest: Parameters<typeof rawUpstream>[0], timeoutMs = 1_000) {
+    const port = await refusedPort();
+    const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
+      timeoutMs,
+      breaker: { failures: 1, cooldownMs: 200 },
+    });
+    expect((await upstream.send(by('a'))).status).toBe(502);
+    const openUntil = upstream.health().openUntil!;
+    const listener = await rawUpstream(onRequest, port);
+    await sleep(openUntil.getTime() - Date.now() + 30);
+    return { upstream, listener, openUntil };
+  }
+
+  it("one caller's timeouts never open the circuit; timeouts of two callers in a row do", async () => {
+    const { port } = await startUpstream((app) => {
+      app.get(customers, (_request, reply) => void reply.hijack()); // never answers
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
+      timeoutMs: 150,
+      breaker: { failures: 2, cooldownMs: 10_000 },
+    });
+
+    for (let i = 0; i < 3; i++)
+      expect(await upstream.send(by('slow-path-caller'))).toMatchObject({ status: 504 });
+    expect(upstream.health()).toMatchObject({ circuit: 'closed', consecutiveFailures: 0, failures: 3 });
+    expect(await upstream.send(by('another'))).toMatchObject({ status: 504 });
+    expect(upstream.health()).toMatchObject({ circuit: 'open', consecutiveFailures: 4 });
+    expect(await upstream.send(by('a third'))).toMatchObject({ status: 503, error: 'upstream_unavailable' });
+  });
+
+  it('a success ends the run: timeouts before it and after it are not counted together', async () => {
+    let arrivals = 0;
+    const { port } = await startUpstream((app) => {
+      app.get(customers, (_request, reply) => {
+        if (++arrivals !== 2) return void reply.hijack();
+        return reply.send({ ok: true });
+      });
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
+      timeoutMs: 150,
+      breaker: { failures: 2, cooldownMs: 10_000 },
+    });
+
+    expect(await upstream.send(by('a'))).toMatchObject({ status: 504 });
+    await bodyOf(await upstream.send(by('a')));
+    expect(await upstream.send(by('b'))).toMatchObject({ status: 504 });
+    expect(upstream.health()).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
+  });
+
+  it('only a call without a body that changes nothing may be the trial; the others are told to retry in 1 s', async () => {
+    const { upstream, listener } = await openedThenListening((socket) => socket.end(OK_RESPONSE));
+
+    const refusals = await Promise.all([
+      upstream.send(
+        by('b', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: Readable.from([Buffer.from('held open')]),
+        }),
+      ),
+      upstream.send(by('b', { method: 'DELETE' })),
+      upstream.send(by('b', { method: 'PATCH' })),
+    ]);
+    for (const refusal of refusals)
+      expect(refusal).toMatchObject({
+        ok: false,
+        status: 503,
+        error: 'upstream_unavailable',
+        retryAfterSeconds: 1,
+      });
+    expect(listener.connections()).toBe(0);
+    expect(upstream.health().circuit).toBe('open');
+
+    expect(await bodyOf(await upstream.send(by('b')))).toBe('ok');
+    expect(upstream.health()).toMatchObject({ circuit: 'closed', openUntil: null });
+    expect(listener.arrivals()).toBe(1);
+  });
+
+  it('a trial the client gives up is neither a success nor a failure: the next call is the trial', async () => {
+    const { upstream, listener, openUntil } = await openedThenListening((socket, arrival) => {
+      if (arrival > 1) socket.end(OK_RESPONSE); // the first one hangs
+    });
+    const client = new AbortController();
+
+    const abandoned = upstream.send(by('b', { signal: client.signal }));
+    await expect.poll(() => listener.arrivals()).toBe(1);
+    expect(upstream.health().circuit).toBe('half-open');
+    client.abort();
+    expect((await abandoned).ok).toBe(false);
+
+    // Not opened again for another cooldown: open still as before, its cooldown over.
+    expect(upstream.health()).toMatchObject({ circuit: 'open', openUntil, failures: 1 });
+    expect(await bodyOf(await upstream.send(by('c')))).toBe('ok');
+    expect(listener.arrivals()).toBe(2);
+    expect(upstream.health().circuit).toBe('closed');
+  });
+
+  it('a trial that times out frees the trial when its caller alone timed out, and reopens once two did', async () => {
+    const { upstream, listener, openUntil } = await openedThenListening(() => {}, 200); // never answers
+
+    expect(await upstream.send(by('a'))).toMatchObject({ status: 504 });
+    // Caller a opened the circuit and caller a timed out: no new cooldown, the next call may try.
+    expect(upstream.health()).toMatchObject({ circuit: 'open', openUntil });
+    expect(await upstream.send(by('b'))).toMatchObject({ status: 504 });
+    expect(listener.arrivals()).toBe(2);
+    expect(upstream.health().openUntil!.getTime()).toBeGreaterThan(Date.now());
+    expect(await upstream.send(by('c'))).toMatchObject({ status: 503 });
   });
 });
 

@@ -4,6 +4,15 @@ import { type Attempt, Circuit } from './breaker';
 import type { GatewayConfig, UpstreamConfig } from './config';
 import { clientResponseHeaders } from './headers';
 import type { GatewayHealthSource, GatewayView, UpstreamHealth } from './health';
+import {
+  CONNECTION_ERRORS,
+  codeOf,
+  DEADLINE_PASSED,
+  deadline,
+  messageOf,
+  NOT_THE_UPSTREAMS,
+  TIMEOUTS,
+} from './upstream-errors';
 
 /** One call on its way to an upstream, its headers already prepared (see headers.ts). */
 export interface UpstreamRequest {
@@ -15,6 +24,8 @@ export interface UpstreamRequest {
   body: Readable | null;
   /** Aborted when the client goes away: the upstream call stops too. */
   signal?: AbortSignal;
+  /** Who is calling (the app × tenant × environment pair): one caller's timeouts alone never open the circuit. */
+  caller?: string;
 }
 
 /** The upstream's answer, its hop-by-hop headers removed; or why there is none (never a rejection). */
@@ -37,42 +48,8 @@ const CONNECT_TIMEOUT_MS = 2_000;
 const MIN_BODY_IDLE_MS = 30_000;
 /** Methods that may be sent again when the first try never reached an answer (RFC 9110 §9.2.2). */
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
-/**
- * Errors of a connection that failed or broke before any answer: the upstream is unreachable. Other errors
- * (TLS, a garbled answer) count against the upstream too, but only these are worth a second try.
- */
-const CONNECTION_ERRORS = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_SOCKET',
-]);
-const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-/** Errors of the request or of this side, which say nothing about the upstream's health. */
-const NOT_THE_UPSTREAMS = new Set([
-  'UND_ERR_ABORTED',
-  'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH',
-  'UND_ERR_INVALID_ARG',
-  'UND_ERR_NOT_SUPPORTED',
-  'UND_ERR_CLOSED',
-  'UND_ERR_DESTROYED',
-]);
-
-function codeOf(error: unknown): string | undefined {
-  const { code, cause } = (error ?? {}) as { code?: unknown; cause?: { code?: unknown } };
-  if (typeof code === 'string') return code;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
-}
-
-function messageOf(error: unknown): string {
-  const code = codeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  return code && !message.includes(code) ? `${code}: ${message}` : message;
-}
+/** Calls that may test an upstream whose circuit is open: they change nothing and carry no body. */
+const TRIAL_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** One area's upstream: a keep-alive pool, its timeouts and its circuit breaker. */
 export class Upstream {
@@ -101,7 +78,8 @@ export class Upstream {
   /** Sends the call and resolves with the answer, or with why there is none; never rejects. */
   async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
     try {
-      const outcome = await this.circuit.run(() => this.call(request));
+      const mayTrial = request.body === null && TRIAL_METHODS.has(request.method);
+      const outcome = await this.circuit.run((trial) => this.call(request, trial), request.caller, mayTrial);
       if (!outcome.refused) return outcome.value;
       const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
       return {
@@ -121,10 +99,13 @@ export class Upstream {
   /**
    * One call, with a second try only where it cannot do harm: an idempotent call without a body whose
    * connection failed before any answer (typically a keep-alive connection the upstream had just closed).
+   * The circuit's trial must answer within the timeout from the moment it is sent, whatever keeps it.
    */
-  private async call(request: UpstreamRequest): Promise<Attempt<UpstreamAnswer>> {
+  private async call(request: UpstreamRequest, trial: boolean): Promise<Attempt<UpstreamAnswer>> {
     this.calls++;
     this.inFlight++;
+    const limit = trial ? deadline(this.config.timeoutMs, request.signal) : undefined;
+    const signal = limit?.signal ?? request.signal;
     const tries = request.body === null && IDEMPOTENT.has(request.method) ? 2 : 1;
     let error: unknown;
     for (let attempt = 1; attempt <= tries; attempt++) {
@@ -134,8 +115,9 @@ export class Upstream {
           path: this.prefix + request.path,
           headers: request.headers,
           body: request.body,
-          signal: request.signal,
+          signal,
         });
+        limit?.clear();
         this.lastSuccessAt = new Date();
         this.follow(response.body, request.signal);
         const headers = clientResponseHeaders(response.headers);
@@ -145,23 +127,26 @@ export class Upstream {
         };
       } catch (caught) {
         error = caught;
-        if (request.signal?.aborted || !CONNECTION_ERRORS.has(codeOf(caught) ?? '')) break;
+        if (signal?.aborted || !CONNECTION_ERRORS.has(codeOf(caught) ?? '')) break;
       }
     }
+    limit?.clear();
     this.inFlight--;
+    return this.failed(error, request, signal?.reason === DEADLINE_PASSED);
+  }
+
+  /** What a call that got no answer comes to, for the client and for the circuit. */
+  private failed(error: unknown, request: UpstreamRequest, pastDeadline: boolean): Attempt<UpstreamAnswer> {
     const code = codeOf(error) ?? '';
-    if (request.signal?.aborted || request.body?.errored || NOT_THE_UPSTREAMS.has(code))
+    const late = pastDeadline || code === 'UND_ERR_HEADERS_TIMEOUT';
+    if (request.signal?.aborted || (!late && (request.body?.errored || NOT_THE_UPSTREAMS.has(code))))
       return { verdict: 'neutral', value: this.badGateway() };
     this.failures++;
-    if (!TIMEOUTS.has(code)) {
-      this.recordError(messageOf(error));
-      return { verdict: 'failure', value: this.badGateway() };
-    }
-    this.recordError(
-      code === 'UND_ERR_HEADERS_TIMEOUT' ? `No answer within ${this.config.timeoutMs} ms` : messageOf(error),
-    );
+    this.recordError(late ? `No answer within ${this.config.timeoutMs} ms` : messageOf(error));
+    if (!late && !TIMEOUTS.has(code)) return { verdict: 'failure', value: this.badGateway() };
     return {
-      verdict: 'failure',
+      // A connection that never came is the upstream's doing; a slow answer may be the caller's.
+      verdict: late ? 'timeout' : 'failure',
       value: {
         ok: false,
         status: 504,
