@@ -66,12 +66,15 @@ export function scopeRefusal(scope: string): Refusal {
   };
 }
 
-/** Gatehouse could not be asked: the call is refused (fail closed) and may be tried again shortly. */
-export function unavailableRefusal(): Refusal {
+/**
+ * Gatehouse could not be asked: the call is refused (fail closed) and may be tried again after
+ * `retryAfterSeconds`, which is longer when Gatehouse itself asked the resource server to wait.
+ */
+export function unavailableRefusal(retryAfterSeconds = 1): Refusal {
   return {
     ok: false,
     status: 503,
-    headers: { 'retry-after': '1' },
+    headers: { 'retry-after': String(retryAfterSeconds) },
     body: {
       error: 'temporarily_unavailable',
       error_description:

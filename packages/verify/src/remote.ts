@@ -17,6 +17,14 @@ export function remoteOf(options: { fetch?: typeof globalThis.fetch; timeoutMs?:
 /** Gatehouse did not answer, or not as it does: the verifiers refuse with 503 rather than guess. */
 export class Unreachable extends Error {
   override readonly name = 'Unreachable';
+  /** How long the client should wait before trying again (seconds, at least one). */
+  readonly retryAfterSeconds: number;
+
+  /** `retryAfterSeconds`: when Gatehouse said how long to wait before asking again. */
+  constructor(message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
+    super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds ?? 1;
+  }
 }
 
 /** A token signed with a key not in the set fetches the set again, but no sooner than this after the last fetch. */

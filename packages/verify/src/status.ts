@@ -34,15 +34,28 @@ function isTokenStatus(value: unknown): value is TokenStatus {
 /** Enough answers for the callers of a busy resource server; the oldest go first. */
 const MAX_ANSWERS = 10_000;
 
+/** The longest wait taken from a `Retry-After`: a proxy that says a day does not stop the checks for a day. */
+const MAX_WAIT_SECONDS = 60;
+
+/** A `Retry-After` (seconds or an HTTP date) as whole seconds between one and MAX_WAIT_SECONDS. */
+export function retryAfterOf(value: string | null, now = Date.now()): number {
+  const text = value?.trim() ?? '';
+  const seconds = /^\d+$/.test(text) ? Number(text) : (Date.parse(text) - now) / 1000;
+  return Number.isFinite(seconds) ? Math.min(MAX_WAIT_SECONDS, Math.max(1, Math.ceil(seconds))) : 1;
+}
+
 /**
  * Asks Gatehouse whether an app key and token are good now. An answer is kept for `ttlMs`, counted from
  * when it was asked, so a disable or revoke reaches the resource server within that time (plus the
  * question's own trip); concurrent questions about the same credentials share one request. Failures are
- * not kept: the next call asks again.
+ * not kept: the next call asks again. But when Gatehouse holds this resource server back (429, for too
+ * many credentials that proved nothing), nothing new is asked until its `Retry-After` has passed.
  */
 export class TokenStatusClient {
   private readonly answers = new Map<string, { answer: TokenStatus; until: number }>();
   private readonly asking = new Map<string, Promise<TokenStatus>>();
+  /** Until when (epoch ms) Gatehouse asked this resource server to wait before asking again. */
+  private heldUntil = 0;
 
   constructor(
     private readonly url: string,
@@ -59,6 +72,12 @@ export class TokenStatusClient {
       if (held.until > now) return Promise.resolve(held.answer);
       this.answers.delete(key);
     }
+    if (now < this.heldUntil)
+      return Promise.reject(
+        new Unreachable(`${this.url} asked this resource server to wait.`, {
+          retryAfterSeconds: Math.ceil((this.heldUntil - now) / 1000),
+        }),
+      );
     const pending = this.asking.get(key);
     if (pending) return pending;
     const asked = this.ask(appKey, token)
@@ -88,6 +107,14 @@ export class TokenStatusClient {
       });
     } catch (cause) {
       throw new Unreachable(`${this.url} could not be reached.`, { cause });
+    }
+    if (response.status === 429) {
+      await response.body?.cancel();
+      const seconds = retryAfterOf(response.headers.get('retry-after'));
+      this.heldUntil = Math.max(this.heldUntil, Date.now() + seconds * 1000);
+      throw new Unreachable(`${this.url} holds this resource server back for ${seconds} s.`, {
+        retryAfterSeconds: seconds,
+      });
     }
     if (response.status !== 200) {
       await response.body?.cancel();

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeIssuer, fakeIssuer } from '../test/fake-issuer';
+import { retryAfterOf } from './status';
 import { createVerifier } from './verifier';
 
 const TENANT = '985798691';
@@ -158,18 +159,39 @@ describe('createVerifier', () => {
   it('keeps an answer for statusTtlMs, and concurrent calls with the same credentials ask once', async () => {
     const verifier = createVerifier({ issuer: issuer.issuer, statusTtlMs: 300 });
     const token = await issuer.sign();
-    await verifier.verify(call(token, { appKey: 'warm-up' })); // the key set, fetched once
+    await verifier.verify(call(await issuer.sign())); // the key set, fetched once
     const before = issuer.asked.status;
     const results = await Promise.all(Array.from({ length: 20 }, () => verifier.verify(call(token))));
     expect(results.every((result) => result.ok)).toBe(true);
     expect(issuer.asked.status - before).toBe(1);
     await verifier.verify(call(token));
     expect(issuer.asked.status - before).toBe(1);
-    // Another app key is another question.
-    await verifier.verify(call(token, { appKey: 'key-2' }));
-    expect(issuer.asked.status - before).toBe(2);
     await sleep(350);
     await verifier.verify(call(token));
+    expect(issuer.asked.status - before).toBe(2);
+  });
+
+  it('asks about a token with the first app key it came with only: another key is refused without asking', async () => {
+    const verifier = createVerifier({ issuer: issuer.issuer, statusTtlMs: 0 });
+    const token = await issuer.sign();
+    expect((await verifier.verify(call(token))).ok).toBe(true);
+    const before = issuer.asked.status;
+    for (let i = 0; i < 5; i++)
+      expect(await verifier.verify(call(token, { appKey: `made-up-${i}` }))).toMatchObject({
+        status: 401,
+        body: { error: 'invalid_token', error_description: expect.stringContaining('another app') },
+      });
+    expect(issuer.asked.status).toBe(before);
+    // The token's own key goes on being asked about; another token may come with another key.
+    expect((await verifier.verify(call(token))).ok).toBe(true);
+    expect((await verifier.verify(call(await issuer.sign(), { appKey: 'key-2' }))).ok).toBe(true);
+    expect(issuer.asked.status - before).toBe(2);
+    // Pinned once Gatehouse answered, whatever it said: a key it called inactive stays the token's one.
+    issuer.answerStatus((_request, response) => response.end('{"active":false}'));
+    const refused = await issuer.sign();
+    expect(await verifier.verify(call(refused, { appKey: 'made-up' }))).toMatchObject({ status: 401 });
+    issuer.answerStatus('active');
+    expect(await verifier.verify(call(refused))).toMatchObject({ status: 401 });
     expect(issuer.asked.status - before).toBe(3);
   });
 
@@ -249,6 +271,42 @@ describe('createVerifier', () => {
       });
     },
   );
+
+  it("fails closed with Gatehouse's Retry-After when it holds the resource server back, and asks nothing until then", async () => {
+    const verifier = createVerifier({ issuer: issuer.issuer, statusTtlMs: 0 });
+    const good = await issuer.sign();
+    expect((await verifier.verify(call(good))).ok).toBe(true);
+    issuer.answerStatus((_q, r) => {
+      r.statusCode = 429;
+      r.setHeader('retry-after', '3');
+      r.end('{"error":"rate_limited","error_description":"Too many failed authentications."}');
+    });
+    const held = {
+      ok: false,
+      status: 503,
+      headers: { 'retry-after': expect.stringMatching(/^[23]$/) },
+      body: { error: 'temporarily_unavailable', error_description: expect.any(String) },
+    };
+    expect(await verifier.verify(call(await issuer.sign()))).toEqual({
+      ...held,
+      headers: { 'retry-after': '3' },
+    });
+    const asked = issuer.asked.status;
+    issuer.answerStatus('active');
+    expect(await verifier.verify(call(good))).toEqual(held);
+    expect(await verifier.verify(call(await issuer.sign()))).toEqual(held);
+    expect(issuer.asked.status).toBe(asked);
+  });
+
+  it('takes a Retry-After of seconds or a date, between one second and a minute', () => {
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(retryAfterOf('7', now)).toBe(7);
+    expect(retryAfterOf('0', now)).toBe(1);
+    expect(retryAfterOf('86400', now)).toBe(60);
+    expect(retryAfterOf('Wed, 01 Jan 2025 00:00:12 GMT', now)).toBe(12);
+    expect(retryAfterOf(null, now)).toBe(1);
+    expect(retryAfterOf('soon', now)).toBe(1);
+  });
 
   it('asks again after a failure instead of keeping it', async () => {
     const verifier = createVerifier({ issuer: issuer.issuer });

@@ -1,6 +1,7 @@
 import { errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { KeyPins } from './pins';
 import { appKeyRefusal, type Refusal, scopeRefusal, tokenRefusal, unavailableRefusal } from './refusal';
-import { isUnreachable, remoteKeys, remoteOf } from './remote';
+import { isUnreachable, remoteKeys, remoteOf, Unreachable } from './remote';
 import { TokenStatusClient } from './status';
 
 export interface VerifierOptions {
@@ -84,9 +85,13 @@ const OTHER_TENANT = 'The access token is for another tenant.';
 const INACTIVE =
   'The access token is revoked, its access disabled or ended, or it belongs to another app than the ST-App-Key.';
 
+/** Gatehouse could not be asked, for as long as it said when it held this resource server back. */
+const unavailable = (error: unknown) =>
+  unavailableRefusal(error instanceof Unreachable ? error.retryAfterSeconds : 1);
+
 /** What a failed signature or claims check tells the client. */
 function refusalOf(error: unknown): Refusal {
-  if (isUnreachable(error)) return unavailableRefusal();
+  if (isUnreachable(error)) return unavailable(error);
   if (error instanceof errors.JWTExpired) return tokenRefusal(EXPIRED);
   if (error instanceof errors.JWTClaimValidationFailed && (error.claim === 'iss' || error.claim === 'aud'))
     return tokenRefusal(FOREIGN);
@@ -97,7 +102,8 @@ function refusalOf(error: unknown): Refusal {
  * Verifies calls to a resource server the way Gatehouse's gate does, in the same order: app key → token
  * (ES256 signature from the issuer's key set, `typ` at+jwt, issuer, audience, expiry) → the route's tenant
  * → Gatehouse's word that the app key is the token's app and the access is still live → the route's scope
- * among the scopes still in play. Only a token Gatehouse signed makes it ask Gatehouse anything.
+ * among the scopes still in play. Only a token Gatehouse signed makes it ask Gatehouse anything, and only
+ * with the first app key it came with (see KeyPins).
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const issuer = options.issuer.replace(/\/+$/, '');
@@ -109,6 +115,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     remote,
     options.statusTtlMs ?? 500,
   );
+  const pins = new KeyPins();
 
   async function verify(request: VerifyRequest): Promise<VerifyResult> {
     const appKey = headerValue(request.appKey);
@@ -132,12 +139,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (request.tenant !== undefined && request.tenant !== claims.tenant) return tokenRefusal(OTHER_TENANT);
 
+    if (!pins.allows(claims.jti, appKey)) return tokenRefusal(INACTIVE);
     let status: Awaited<ReturnType<TokenStatusClient['status']>>;
     try {
       status = await statuses.status(appKey, token);
-    } catch {
-      return unavailableRefusal();
+    } catch (error) {
+      return unavailable(error);
     }
+    pins.pin(claims.jti, appKey);
     if (!status.active || status.jti !== claims.jti) return tokenRefusal(INACTIVE);
     const scopes = status.scope.split(' ').filter(Boolean);
     if (!scopes.includes(request.scope)) return scopeRefusal(request.scope);

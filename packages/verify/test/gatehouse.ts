@@ -16,7 +16,9 @@ export interface Party {
 }
 
 /** A real Gatehouse on a fresh SQLite database and a free port, with the demo users signed in. */
-export async function startGatehouse(options: Pick<ServerOptions, 'gateway'> = {}) {
+export async function startGatehouse(
+  options: Pick<ServerOptions, 'gateway' | 'failureLimit' | 'trustProxy'> = {},
+) {
   const t = await openTestDatabase('sqlite');
   const app = await buildServer({ db: t.db, logLevel: 'warn', usageFlushMs: 0, ...options });
   await app.listen({ port: 0, host: '127.0.0.1' });
