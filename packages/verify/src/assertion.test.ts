@@ -19,7 +19,7 @@ describe('createAssertionVerifier', () => {
         sub: 'app-1',
         request_id: 'req-1',
         htm: 'GET',
-        htu: '/crm/v2/tenant/985798691/customers',
+        htu: '/crm/v2/tenant/985798691/customers?page=2',
         ...claims,
       },
       { typ },
@@ -27,7 +27,11 @@ describe('createAssertionVerifier', () => {
     );
 
   it('returns the claims of a good assertion, and checks it was made for this call when asked', async () => {
-    const verifier = createAssertionVerifier({ issuer: issuer.issuer, audience: UPSTREAM });
+    const verifier = createAssertionVerifier({
+      issuer: issuer.issuer,
+      audience: UPSTREAM,
+      replayCache: false,
+    });
     const result = await verifier.verify(await assertion(), {
       method: 'get',
       path: '/crm/v2/tenant/985798691/customers?page=2',
@@ -43,12 +47,16 @@ describe('createAssertionVerifier', () => {
         scope: 'tn.crm.customers:r',
         request_id: 'req-1',
         htm: 'GET',
-        htu: '/crm/v2/tenant/985798691/customers',
+        htu: '/crm/v2/tenant/985798691/customers?page=2',
       },
     });
+    // Another method, path or query is another call, and so is the same path without the query.
     for (const request of [
-      { method: 'POST', path: '/crm/v2/tenant/985798691/customers' },
-      { method: 'GET', path: '/crm/v2/tenant/100200300/customers' },
+      { method: 'POST', path: '/crm/v2/tenant/985798691/customers?page=2' },
+      { method: 'GET', path: '/crm/v2/tenant/100200300/customers?page=2' },
+      { method: 'GET', path: '/crm/v2/tenant/985798691/customers?page=3' },
+      { method: 'GET', path: '/crm/v2/tenant/985798691/customers?page=2&pageSize=500' },
+      { method: 'GET', path: '/crm/v2/tenant/985798691/customers' },
     ])
       expect(await verifier.verify(await assertion(), request)).toMatchObject({
         ok: false,
@@ -77,6 +85,41 @@ describe('createAssertionVerifier', () => {
       status: 401,
       error: 'invalid_assertion',
     });
+  });
+
+  it('takes an assertion once: sent again within its life it is refused; a refused call does not use it up', async () => {
+    const verifier = createAssertionVerifier({ issuer: issuer.issuer, audience: UPSTREAM });
+    const call = { method: 'GET', path: '/crm/v2/tenant/985798691/customers?page=2' };
+    const once = await assertion();
+    expect(await verifier.verify(once, { ...call, method: 'DELETE' })).toMatchObject({ ok: false });
+    expect((await verifier.verify(once, call)).ok).toBe(true);
+    expect(await verifier.verify(once, call)).toEqual({
+      ok: false,
+      status: 401,
+      error: 'invalid_assertion',
+      description: 'The assertion was used already.',
+    });
+    expect((await verifier.verify(await assertion(), call)).ok).toBe(true);
+    // Turned off, the same assertion passes as often as it comes within its life.
+    const unguarded = createAssertionVerifier({
+      issuer: issuer.issuer,
+      audience: UPSTREAM,
+      replayCache: false,
+    });
+    for (let i = 0; i < 3; i++) expect((await unguarded.verify(once, call)).ok).toBe(true);
+  });
+
+  it('remembers at most maxEntries assertions, forgetting the oldest first', async () => {
+    const verifier = createAssertionVerifier({
+      issuer: issuer.issuer,
+      audience: UPSTREAM,
+      replayCache: { maxEntries: 2 },
+    });
+    const [first, second, third] = await Promise.all([assertion(), assertion(), assertion()]);
+    for (const each of [first, second, third]) expect((await verifier.verify(each)).ok).toBe(true);
+    expect(await verifier.verify(third)).toMatchObject({ ok: false, status: 401 });
+    expect(await verifier.verify(second)).toMatchObject({ ok: false, status: 401 });
+    expect((await verifier.verify(first)).ok).toBe(true);
   });
 
   it("answers 503 when Gatehouse's key set cannot be fetched", async () => {

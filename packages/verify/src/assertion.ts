@@ -1,5 +1,6 @@
 import { type JWTPayload, jwtVerify } from 'jose';
 import { isUnreachable, remoteKeys, remoteOf } from './remote';
+import { ReplayCache } from './replay';
 
 /** The header Gatehouse's gateway mode sets on every call it passes to an upstream. */
 export const ASSERTION_HEADER = 'gatehouse-assertion';
@@ -18,8 +19,9 @@ export interface GatewayAssertion extends JWTPayload {
   /** The token's scopes that the tenant still grants, space-separated. */
   scope: string;
   request_id: string;
-  /** The call's method and path (without the query) as the upstream receives them. */
+  /** The call's method as the upstream receives it. */
   htm: string;
+  /** The call's path and query as the upstream receives them (`/base/crm/v2/tenant/1/customers?page=2`). */
   htu: string;
   jti: string;
   iat: number;
@@ -36,6 +38,22 @@ export interface AssertionVerifierOptions {
   fetch?: typeof globalThis.fetch;
   /** How long to wait for the key set (ms; default 5000). */
   timeoutMs?: number;
+  /**
+   * Refuses an assertion this verifier took already, within its minute of life, so one captured between
+   * Gatehouse and the upstream cannot be sent again. On by default, remembering up to `maxEntries`
+   * assertions (100,000); `false` turns it off. It remembers in this process only.
+   */
+  replayCache?: false | { maxEntries?: number };
+}
+
+/** The call an assertion must have been made for, as the upstream received it. */
+export interface AssertionRequest {
+  method: string;
+  /**
+   * The request target: path and query, exactly as received (`request.url` in Node and Fastify,
+   * `req.originalUrl` in Express).
+   */
+  path: string;
 }
 
 export type AssertionResult =
@@ -50,13 +68,10 @@ export type AssertionResult =
 
 export interface AssertionVerifier {
   /**
-   * Verifies the `gatehouse-assertion` header's value; never throws. Given the request's method and path,
-   * also checks that the assertion was made for this very call.
+   * Verifies the `gatehouse-assertion` header's value; never throws. Given the request's method and target
+   * (always give them), also checks that the assertion was made for this very call: its method, path and query.
    */
-  verify(
-    assertion: string | string[] | undefined,
-    request?: { method: string; path: string },
-  ): Promise<AssertionResult>;
+  verify(assertion: string | string[] | undefined, request?: AssertionRequest): Promise<AssertionResult>;
 }
 
 const TEXT_CLAIMS = [
@@ -69,6 +84,7 @@ const TEXT_CLAIMS = [
   'request_id',
   'htm',
   'htu',
+  'jti',
 ] as const;
 
 function isAssertion(payload: JWTPayload): payload is GatewayAssertion {
@@ -84,12 +100,15 @@ const refused = (description: string): AssertionResult => ({
 
 /**
  * For an upstream behind Gatehouse's gateway mode: trusts the caller the gateway names only once its
- * signature (ES256, from the environment's key set), type, issuer, audience and expiry check out, so the
- * network between Gatehouse and the upstream need not be trusted.
+ * signature (ES256, from the environment's key set), type, issuer, audience and expiry check out, it was
+ * made for this call, and it was not taken before, so the network between Gatehouse and the upstream need
+ * not be trusted.
  */
 export function createAssertionVerifier(options: AssertionVerifierOptions): AssertionVerifier {
   const issuer = options.issuer.replace(/\/+$/, '');
   const keys = remoteKeys(`${issuer}/.well-known/jwks.json`, remoteOf(options), options.jwksTtlMs);
+  const replays =
+    options.replayCache === false ? undefined : new ReplayCache(options.replayCache?.maxEntries);
 
   return {
     async verify(assertion, request) {
@@ -116,11 +135,11 @@ export function createAssertionVerifier(options: AssertionVerifierOptions): Asse
           };
         return refused('The assertion is not valid, not for this upstream, or expired.');
       }
-      if (request) {
-        const path = request.path.split('?')[0];
-        if (claims.htm !== request.method.toUpperCase() || claims.htu !== path)
-          return refused('The assertion was made for another call.');
-      }
+      if (request && (claims.htm !== request.method.toUpperCase() || claims.htu !== request.path))
+        return refused('The assertion was made for another call.');
+      // Taken only once all else checked out: a refused call does not use up the assertion of a good one.
+      if (replays && !replays.firstUse(claims.jti, claims.exp * 1000))
+        return refused('The assertion was used already.');
       return { ok: true, claims };
     },
   };

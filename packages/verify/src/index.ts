@@ -1,5 +1,6 @@
 export {
   ASSERTION_HEADER,
+  type AssertionRequest,
   type AssertionResult,
   type AssertionVerifier,
   type AssertionVerifierOptions,
