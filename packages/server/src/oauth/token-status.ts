@@ -85,8 +85,9 @@ function single(value: string | string[] | undefined): string | undefined {
  * `GET /{env}/connect/token-status`: a resource server forwards the `ST-App-Key` and `Authorization` its
  * client sent. A key that is no app's or a token that is none of ours counts as a failed authentication of
  * the asking address, as at the resource API, so a flood of made-up credentials is held back (429) before
- * it costs lookups and crowds real apps out of the caches. A good token that is no longer live (expired,
- * revoked, its connection disabled) is the resource server's everyday business and counts nothing.
+ * it costs lookups and crowds real apps out of the caches. A good token that is no longer live (revoked,
+ * its connection disabled, expired since it was first seen) is the resource server's everyday business
+ * and counts nothing; as at the gate, a token first seen after its expiry proves nothing.
  */
 export function tokenStatusRoute(
   app: FastifyInstance,
