@@ -1,5 +1,5 @@
 import http, { type IncomingHttpHeaders } from 'node:http';
-import type net from 'node:net';
+import net from 'node:net';
 import { Readable } from 'node:stream';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import {
   openTestDatabase,
   type TestDatabase,
 } from '#test/harness';
-import { connectApp, fetchToken, listen } from '#test/http-client';
+import { connectApp, fetchToken, listen, portalClient } from '#test/http-client';
 import { gatewayFileSchema, resolveGateway } from './config';
 
 const T1 = '985798691';
@@ -115,6 +115,47 @@ const credentials = (party: { token: string; appKey: string }) => ({
   'st-app-key': party.appKey,
 });
 
+/**
+ * A POST whose body stops after its first byte, its connection held open for `holdMs`: `answer` is the
+ * status line the gateway sent back (empty if none) and when, `closedAt` when the gateway closed the connection.
+ */
+function stalledPost(base: string, path: string, headers: Record<string, string>, holdMs = 5_000) {
+  const { port } = new URL(base);
+  const started = Date.now();
+  let received = '';
+  let answeredAt = 0;
+  const socket = net.connect(Number(port), '127.0.0.1', () => {
+    const lines = Object.entries({
+      ...headers,
+      host: 'x',
+      'content-type': 'application/json',
+      'content-length': '1000',
+    });
+    socket.write(
+      `POST ${path} HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n{`,
+    );
+  });
+  socket.on('data', (data) => {
+    received += data;
+    answeredAt ||= Date.now() - started;
+  });
+  socket.on('error', () => {});
+  const timer = setTimeout(() => socket.destroy(), holdMs);
+  const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now() - started)));
+  return {
+    answer: closed.then((closedAt) => {
+      clearTimeout(timer);
+      return {
+        statusLine: received.split('\r\n')[0] ?? '',
+        body: received.split('\r\n\r\n')[1] ?? '',
+        answeredAt,
+        closedAt,
+      };
+    }),
+    stop: () => socket.destroy(),
+  };
+}
+
 describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
   let t: TestDatabase;
   let crm: Awaited<ReturnType<typeof startUpstream>>;
@@ -162,6 +203,99 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
     await server?.close();
     await crm?.app.close();
     await t?.close();
+  });
+
+  describe('a client that goes quiet', () => {
+    it("holds no connection for long: two stalled POSTs get 408 after the timeout, and another app's GET is not kept waiting", async () => {
+      const [a, b, c] = await Promise.all([party(), party(), party()]);
+      const before = crm.arrivals.length;
+      const stalled = [a, b].map((p) => stalledPost(server.url, crmPath('customers'), credentials(p)));
+      // Both connections to the upstream (connections: 2) are taken by the stalled bodies.
+      await expect.poll(() => health().inFlight).toBe(2);
+      await sleep(TIMEOUT_MS / 3);
+
+      const answer = await call(server.url, crmPath('customers'), { headers: credentials(c) });
+      expect(answer.status).toBe(200);
+      expect(answer.ms).toBeLessThan(TIMEOUT_MS);
+
+      for (const { answer } of stalled) {
+        const { statusLine, body, answeredAt, closedAt } = await answer;
+        expect(statusLine).toBe('HTTP/1.1 408 Request Timeout');
+        expect(JSON.parse(body)).toMatchObject({ error: 'request_timeout' });
+        expect(answeredAt).toBeGreaterThanOrEqual(TIMEOUT_MS);
+        expect(answeredAt).toBeLessThan(TIMEOUT_MS * 3);
+        // The gateway closed the connection itself, long before the client would have.
+        expect(closedAt).toBeLessThan(TIMEOUT_MS * 3);
+      }
+      // The upstream never got a body in full, and nothing is left under way.
+      expect(crm.arrivals.slice(before).map((arrival) => arrival.method)).toEqual(['GET']);
+      await expect.poll(() => health().inFlight).toBe(0);
+    });
+
+    it('is cut off once it stops reading a large answer, and the upstream call stops with it', async () => {
+      const p = await party();
+      const url = `/base/crm/v2/tenant/${T1}/customers/big`;
+      const started = Date.now();
+      const response = await new Promise<http.IncomingMessage>((resolve, reject) =>
+        http
+          .get(`${server.url}${crmPath('customers/big')}`, { headers: credentials(p), agent: false }, resolve)
+          .on('error', reject),
+      );
+      expect(response.statusCode).toBe(200);
+      // Reads nothing of the answer: it waits in the buffers on the way until they are full.
+      await expect.poll(() => crm.cutShort, { timeout: TIMEOUT_MS * 8 }).toContain(url);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS);
+      await expect.poll(() => health().inFlight).toBe(0);
+
+      // Reading again, the client finds its answer cut short.
+      let received = 0;
+      const complete = await new Promise<boolean>((resolve) => {
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+        });
+        response.on('end', () => resolve(response.complete));
+        response.on('error', () => resolve(false));
+        response.on('close', () => resolve(response.complete));
+      });
+      expect(complete).toBe(false);
+      expect(received).toBeLessThan(800 * 64 * 1024);
+    });
+  });
+
+  describe('calls in flight per app and tenant', () => {
+    it('beyond a quarter of the connections (at least one): 429 with Retry-After: 1, never reaching the upstream, counted in usage', async () => {
+      const [a, b] = await Promise.all([party(), party()]);
+      const stalled = stalledPost(server.url, crmPath('customers'), credentials(a));
+      await expect.poll(() => health().inFlight).toBe(1);
+      const before = crm.arrivals.length;
+
+      const refused = await call(server.url, crmPath('customers'), { headers: credentials(a) });
+      expect(refused.status).toBe(429);
+      expect(refused.body).toMatchObject({
+        error: 'rate_limited',
+        error_description: expect.stringMatching(/^Too many calls in flight/),
+      });
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.headers['x-ratelimit-limit']).toBe('60');
+      expect(crm.arrivals.length).toBe(before);
+      // Another app (or this app in another tenant) has its own share.
+      expect((await call(server.url, crmPath('customers'), { headers: credentials(b) })).status).toBe(200);
+
+      expect((await stalled.answer).statusLine).toMatch(/^HTTP\/1.1 408/);
+      expect((await call(server.url, crmPath('customers'), { headers: credentials(a) })).status).toBe(200);
+
+      await server.app.runtime.usage.flush();
+      const developer = portalClient(server.url);
+      await developer.signIn(DEV);
+      const report = await developer.query('apps.usage', { appId: a.appId, days: 1 });
+      const lines = Object.fromEntries(
+        (report.lines as { endpoint: string; calls: object }[]).map((line) => [line.endpoint, line.calls]),
+      );
+      expect(lines).toEqual({
+        'POST /crm/v2/tenant/{tenant}/customers': { '2xx': 0, '4xx': 1, '429': 0, '5xx': 0 },
+        'GET /crm/v2/tenant/{tenant}/customers': { '2xx': 1, '4xx': 0, '429': 1, '5xx': 0 },
+      });
+    });
   });
 
   describe('the circuit', () => {

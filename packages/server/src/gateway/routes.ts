@@ -12,6 +12,7 @@ import type { UsageRecorder } from '../usage/recorder';
 import { signAssertion } from './assertion';
 import { type GatewayConfig, type GatewayMethod, routeDecision } from './config';
 import { upstreamRequestHeaders } from './headers';
+import { watchIdleClient } from './idle-client';
 import { type GatewayPath, gatewayPath } from './paths';
 import type { Upstream, Upstreams } from './upstream';
 
@@ -108,6 +109,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) gone.abort();
     });
+    watchIdleClient(request, reply, gone, upstream.config.timeoutMs);
     const assertion = await signAssertion(state.keys, signer, {
       issuer: state.issuer.issuer[environment],
       audience: upstream.config.url,
@@ -140,6 +142,11 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       signal: gone.signal,
       caller: verified.pairKey,
     });
+    // Answered already: the client stopped sending its body (see idle-client.ts).
+    if (reply.raw.headersSent) {
+      if (answer.ok) answer.body.destroy();
+      return;
+    }
     if (!answer.ok) {
       if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', answer.retryAfterSeconds);
       return sendProblem(reply, answer);

@@ -508,6 +508,68 @@ describe('Upstream: no one caller holds the circuit open', () => {
   });
 });
 
+describe('Upstream: no one caller holds the connections', () => {
+  const customers = '/crm/v2/tenant/1/customers';
+
+  it('refuses a caller a call beyond its share of the connections (a quarter), without reaching the upstream', async () => {
+    const raw = await rawUpstream((socket, arrival) => {
+      if (arrival > 1) socket.end(OK_RESPONSE); // the first call hangs
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${raw.port}`, { connections: 4 });
+    const client = new AbortController();
+
+    const held = upstream.send({ ...get(customers), caller: 'a', signal: client.signal });
+    await expect.poll(() => raw.arrivals()).toBe(1);
+    expect(await upstream.send({ ...get(customers), caller: 'a' })).toEqual({
+      ok: false,
+      status: 429,
+      error: 'rate_limited',
+      description: 'Too many calls in flight to the CRM service for this app and tenant; try again in 1 s.',
+      retryAfterSeconds: 1,
+    });
+    expect(raw.arrivals()).toBe(1);
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: 'b' }))).toBe('ok');
+
+    client.abort();
+    await held;
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: 'a' }))).toBe('ok');
+    expect(upstream.health()).toMatchObject({ calls: 3, inFlight: 0, circuit: 'closed' });
+  });
+
+  it('answers 504 to a call that waited for a free connection as long as the timeout, counting from when it was sent', async () => {
+    const raw = await rawUpstream((socket, arrival) => {
+      if (arrival > 1) socket.end(OK_RESPONSE);
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${raw.port}`, { connections: 1, timeoutMs: 400 });
+    // A body that never ends holds the only connection: undici waits for its end to start its own timeout.
+    const neverEnding = new Readable({ read() {} });
+    neverEnding.push('{"partial":');
+    const holder = new AbortController();
+    const held = upstream.send({
+      method: 'POST',
+      path: customers,
+      headers: { 'content-type': 'application/json' },
+      body: neverEnding,
+      signal: holder.signal,
+    });
+    await expect.poll(() => raw.arrivals()).toBe(1);
+
+    const started = Date.now();
+    const queued = await upstream.send(get(customers));
+
+    expect(queued).toMatchObject({ ok: false, status: 504, error: 'gateway_timeout' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(raw.arrivals()).toBe(1);
+    holder.abort();
+    await held;
+    expect(upstream.health()).toMatchObject({ inFlight: 0, failures: 1 });
+    // The connection is free now, but the call given up on is never sent.
+    await sleep(100);
+    expect(raw.arrivals()).toBe(1);
+  });
+});
+
 describe('Upstream: one retry', () => {
   /** The first connection breaks as the request arrives; later ones answer. */
   const breaksFirst = (socket: net.Socket, arrival: number) =>

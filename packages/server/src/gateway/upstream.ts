@@ -8,10 +8,12 @@ import {
   CONNECTION_ERRORS,
   codeOf,
   DEADLINE_PASSED,
-  deadline,
+  Deadline,
   messageOf,
   NOT_THE_UPSTREAMS,
+  refusalsOf,
   TIMEOUTS,
+  type UpstreamRefusal,
 } from './upstream-errors';
 
 /** One call on its way to an upstream, its headers already prepared (see headers.ts). */
@@ -31,16 +33,7 @@ export interface UpstreamRequest {
 /** The upstream's answer, its hop-by-hop headers removed; or why there is none (never a rejection). */
 export type UpstreamAnswer =
   | { ok: true; status: number; headers: Record<string, string | string[]>; body: Readable }
-  | {
-      ok: false;
-      status: 502 | 503 | 504;
-      error: 'bad_gateway' | 'upstream_unavailable' | 'gateway_timeout';
-      description: string;
-      /** While the circuit is open: when to try again. */
-      retryAfterSeconds?: number;
-    };
-
-type Refusal = Extract<UpstreamAnswer, { ok: false }>;
+  | Readonly<UpstreamRefusal>;
 
 /** A connection that takes longer than this is as good as refused: the caller should not wait on it. */
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -62,6 +55,10 @@ export class Upstream {
   private calls = 0;
   private failures = 0;
   private inFlight = 0;
+  /** Calls under way per caller, and how many one caller may have: a share of the connections. */
+  private readonly callerCalls = new Map<string, number>();
+  private readonly callerLimit: number;
+  private readonly refusals: ReturnType<typeof refusalsOf>;
 
   constructor(readonly config: UpstreamConfig) {
     const url = new URL(config.url);
@@ -73,53 +70,61 @@ export class Upstream {
       bodyTimeout: Math.max(config.timeoutMs, MIN_BODY_IDLE_MS),
     });
     this.circuit = new Circuit(config.breaker);
+    this.callerLimit = Math.max(1, Math.floor(config.connections / 4));
+    this.refusals = refusalsOf(config.area.name);
   }
 
   /** Sends the call and resolves with the answer, or with why there is none; never rejects. */
   async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
+    // One caller cannot take every connection, whatever its calls are waiting for.
+    const { caller } = request;
+    if (caller !== undefined && (this.callerCalls.get(caller) ?? 0) >= this.callerLimit)
+      return this.refusals.tooMany;
     try {
       const mayTrial = request.body === null && TRIAL_METHODS.has(request.method);
       const outcome = await this.circuit.run((trial) => this.call(request, trial), request.caller, mayTrial);
       if (!outcome.refused) return outcome.value;
-      const seconds = Math.max(1, Math.ceil(outcome.retryAfterMs / 1000));
-      return {
-        ok: false,
-        status: 503,
-        error: 'upstream_unavailable',
-        description: `The ${this.config.area.name} service is unavailable; try again in ${seconds} s.`,
-        retryAfterSeconds: seconds,
-      };
+      return this.refusals.unavailable(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
     } catch (error) {
       // Not expected (call() settles every outcome), but a gateway call must still get an answer.
       this.recordError(messageOf(error));
-      return this.badGateway();
+      return this.refusals.unreachable;
     }
   }
 
   /**
    * One call, with a second try only where it cannot do harm: an idempotent call without a body whose
    * connection failed before any answer (typically a keep-alive connection the upstream had just closed).
-   * The circuit's trial must answer within the timeout from the moment it is sent, whatever keeps it.
+   * The circuit's trial, and a call that must wait for a free connection, must answer within the timeout
+   * from the moment they are sent, whatever keeps them; others have undici's `headersTimeout`, which starts
+   * once the request is written.
    */
   private async call(request: UpstreamRequest, trial: boolean): Promise<Attempt<UpstreamAnswer>> {
     this.calls++;
     this.inFlight++;
-    const limit = trial ? deadline(this.config.timeoutMs, request.signal) : undefined;
+    const { caller } = request;
+    if (caller !== undefined) this.callerCalls.set(caller, (this.callerCalls.get(caller) ?? 0) + 1);
+    const limit =
+      trial || this.inFlight > this.config.connections
+        ? new Deadline(this.config.timeoutMs, request.signal)
+        : undefined;
     const signal = limit?.signal ?? request.signal;
     const tries = request.body === null && IDEMPOTENT.has(request.method) ? 2 : 1;
     let error: unknown;
     for (let attempt = 1; attempt <= tries; attempt++) {
       try {
-        const response = await this.pool.request({
+        const sent = this.pool.request({
           method: request.method,
           path: this.prefix + request.path,
           headers: request.headers,
           body: request.body,
           signal,
         });
+        if (limit) sent.then(undefined, () => {}); // it may settle after the deadline, unheard
+        const response = await (limit ? Promise.race([sent, limit.expired]) : sent);
         limit?.clear();
         this.lastSuccessAt = new Date();
-        this.follow(response.body, request.signal);
+        this.follow(response.body, request);
         const headers = clientResponseHeaders(response.headers);
         return {
           verdict: 'success',
@@ -131,8 +136,17 @@ export class Upstream {
       }
     }
     limit?.clear();
-    this.inFlight--;
+    this.release(caller);
     return this.failed(error, request, signal?.reason === DEADLINE_PASSED);
+  }
+
+  /** A call is no longer under way: its answer has ended, or it never came. */
+  private release(caller: string | undefined): void {
+    this.inFlight--;
+    if (caller === undefined) return;
+    const calls = (this.callerCalls.get(caller) ?? 1) - 1;
+    if (calls > 0) this.callerCalls.set(caller, calls);
+    else this.callerCalls.delete(caller);
   }
 
   /** What a call that got no answer comes to, for the client and for the circuit. */
@@ -140,27 +154,19 @@ export class Upstream {
     const code = codeOf(error) ?? '';
     const late = pastDeadline || code === 'UND_ERR_HEADERS_TIMEOUT';
     if (request.signal?.aborted || (!late && (request.body?.errored || NOT_THE_UPSTREAMS.has(code))))
-      return { verdict: 'neutral', value: this.badGateway() };
+      return { verdict: 'neutral', value: this.refusals.unreachable };
     this.failures++;
     this.recordError(late ? `No answer within ${this.config.timeoutMs} ms` : messageOf(error));
-    if (!late && !TIMEOUTS.has(code)) return { verdict: 'failure', value: this.badGateway() };
-    return {
-      // A connection that never came is the upstream's doing; a slow answer may be the caller's.
-      verdict: late ? 'timeout' : 'failure',
-      value: {
-        ok: false,
-        status: 504,
-        error: 'gateway_timeout',
-        description: `The ${this.config.area.name} service did not answer in time.`,
-      },
-    };
+    if (!late && !TIMEOUTS.has(code)) return { verdict: 'failure', value: this.refusals.unreachable };
+    // A connection that never came is the upstream's doing; a slow answer may be the caller's.
+    return { verdict: late ? 'timeout' : 'failure', value: this.refusals.late };
   }
 
   /** Keeps the counts true while the answer streams: in flight until its body closes, a break recorded. */
-  private follow(body: Readable, signal: AbortSignal | undefined): void {
-    body.once('close', () => this.inFlight--);
+  private follow(body: Readable, request: UpstreamRequest): void {
+    body.once('close', () => this.release(request.caller));
     body.on('error', (error) => {
-      if (signal?.aborted || codeOf(error) === 'UND_ERR_ABORTED') return;
+      if (request.signal?.aborted || codeOf(error) === 'UND_ERR_ABORTED') return;
       this.failures++;
       this.recordError(messageOf(error));
     });
@@ -168,15 +174,6 @@ export class Upstream {
 
   private recordError(message: string): void {
     this.lastError = { message, at: new Date() };
-  }
-
-  private badGateway(): Refusal {
-    return {
-      ok: false,
-      status: 502,
-      error: 'bad_gateway',
-      description: `The ${this.config.area.name} service could not be reached.`,
-    };
   }
 
   health(): UpstreamHealth {
