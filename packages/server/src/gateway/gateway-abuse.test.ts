@@ -298,6 +298,40 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
     });
   });
 
+  describe('what the upstream is told', () => {
+    const claimsOf = (assertion: string) =>
+      JSON.parse(Buffer.from(assertion.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+
+    it("names the public URL's host and an id of Gatehouse's own, whatever Host and x-request-id the client sent", async () => {
+      const p = await party();
+      const answer = await call(server.url, crmPath('customers'), {
+        headers: {
+          ...credentials(p),
+          host: 'evil.example',
+          'x-forwarded-host': 'evil.example',
+          'x-request-id': 'chosen-by-client',
+        },
+      });
+      expect(answer.status).toBe(200);
+      const { headers } = crm.arrivals.at(-1)!;
+      expect(headers['x-forwarded-host']).toBe('api.gatehouse.example');
+      const requestId = headers['gatehouse-request-id'] as string;
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(claimsOf(headers['gatehouse-assertion'] as string).request_id).toBe(requestId);
+      // The client's own id is an ordinary header, passed on as such.
+      expect(headers['x-request-id']).toBe('chosen-by-client');
+
+      // Without one, the id is the one Gatehouse answers with and logs under.
+      const plain = await call(server.url, crmPath('customers'), { headers: credentials(p) });
+      const arrived = crm.arrivals.at(-1)!.headers;
+      expect(arrived['gatehouse-request-id']).toBe(plain.headers['x-request-id']);
+      expect(arrived['gatehouse-request-id']).not.toBe(requestId);
+      expect(claimsOf(arrived['gatehouse-assertion'] as string).request_id).toBe(
+        plain.headers['x-request-id'],
+      );
+    });
+  });
+
   describe('the circuit', () => {
     it("stays closed for everyone when one app's calls to a slow path time out", async () => {
       const slowCaller = await party();

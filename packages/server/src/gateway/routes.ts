@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Environment } from '@gatehouse/domain';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { edgeErrorHandler, sendProblem } from '../http/problem';
@@ -98,12 +99,25 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     ]),
   );
 
+  /** The host of Gatehouse's public URL, worked out again only when that URL changes (once the server listens). */
+  let publicBase = '';
+  let publicHost = '';
+  const publicHostNow = () => {
+    if (state.issuer.base !== publicBase) {
+      publicBase = state.issuer.base;
+      publicHost = new URL(publicBase).host;
+    }
+    return publicHost;
+  };
+
   const proxy = async (request: FastifyRequest, reply: FastifyReply) => {
     const upstream = (request.gateCall as GatewayCall).upstream!;
     const { forward, pathname } = request.gatewayPath!;
     const { verified, connection, rate } = request.admitted!;
     const { claims } = verified;
     const scopes = scopesInPlayOf(verified, connection);
+    // Gatehouse's id for the call, never one the client chose: its own x-request-id goes on as an ordinary header.
+    const requestId = request.headers['x-request-id'] === undefined ? request.id : randomUUID();
     // The client went away: the upstream call stops too, whether it is still waiting or streaming.
     const gone = new AbortController();
     reply.raw.once('close', () => {
@@ -119,7 +133,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       clientId: claims.client_id,
       connectionId: claims.cid,
       scopes,
-      requestId: request.id,
+      requestId,
       method: request.method,
       path: (basePaths.get(upstream.config.area.path) ?? '') + pathname,
     });
@@ -132,11 +146,12 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
         'gatehouse-environment': environment,
         'gatehouse-client-id': claims.client_id,
         'gatehouse-scopes': scopes.join(' '),
-        'gatehouse-request-id': request.id,
+        'gatehouse-request-id': requestId,
         'gatehouse-assertion': assertion,
         'x-forwarded-for': request.ip,
         'x-forwarded-proto': request.protocol,
-        'x-forwarded-host': request.host,
+        // The address clients call Gatehouse by, not whatever Host header a client sent.
+        'x-forwarded-host': publicHostNow(),
       }),
       body: hasBody(request) ? request.raw : null,
       signal: gone.signal,
