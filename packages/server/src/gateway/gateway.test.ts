@@ -324,7 +324,11 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
           ),
         );
         statuses = statuses.concat(answers.map((answer) => answer.status));
-        refused = answers.find((answer) => answer.status === 429);
+        // Calls beyond the app's share of the connections in flight are refused with 429 too: this is the quota's.
+        refused = answers.find(
+          (answer) =>
+            answer.status === 429 && !/^Too many calls in flight/.test(answer.body?.error_description ?? ''),
+        );
       }
       expect(refused?.body).toMatchObject({ error: 'rate_limited' });
       expect(Number(refused?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
