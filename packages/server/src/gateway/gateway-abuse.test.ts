@@ -330,6 +330,23 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
         plain.headers['x-request-id'],
       );
     });
+    it("points a Location on the upstream's own address at the gateway's public URL, and leaves others alone", async () => {
+      const p = await party();
+      const moved = (to: string) =>
+        call(server.url, `${crmPath('customers')}?to=${encodeURIComponent(to)}`, { headers: credentials(p) });
+
+      const own = await moved(`${crm.url}/base/crm/v2/tenant/${T1}/customers/9?view=full`);
+      expect(own.status).toBe(303);
+      expect(own.headers.location).toBe(
+        `https://api.gatehouse.example/integration/api/crm/v2/tenant/${T1}/customers/9?view=full`,
+      );
+      expect((await moved(`/base/crm/v2/tenant/${T1}/customers/10`)).headers.location).toBe(
+        `https://api.gatehouse.example/integration/api/crm/v2/tenant/${T1}/customers/10`,
+      );
+      expect((await moved('https://login.example.com/authorize')).headers.location).toBe(
+        'https://login.example.com/authorize',
+      );
+    });
   });
 
   describe('the circuit', () => {

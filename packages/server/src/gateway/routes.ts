@@ -14,6 +14,7 @@ import { signAssertion } from './assertion';
 import { type GatewayConfig, type GatewayMethod, routeDecision } from './config';
 import { upstreamRequestHeaders } from './headers';
 import { watchIdleClient } from './idle-client';
+import { placeOf, publicLocation } from './location';
 import { type GatewayPath, gatewayPath } from './paths';
 import type { Upstream, Upstreams } from './upstream';
 
@@ -91,13 +92,8 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     },
   });
 
-  /** The upstream's base path before each call's path: the path the upstream sees, which the assertion names. */
-  const basePaths = new Map(
-    [...gateway.upstreams].map(([area, upstream]) => [
-      area,
-      new URL(upstream.url).pathname.replace(/\/+$/, ''),
-    ]),
-  );
+  /** Each upstream's origin and base path, put before each call's path: the path the assertion names. */
+  const places = new Map([...gateway.upstreams].map(([area, upstream]) => [area, placeOf(upstream.url)]));
 
   /** The host of Gatehouse's public URL, worked out again only when that URL changes (once the server listens). */
   let publicBase = '';
@@ -113,6 +109,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
   const proxy = async (request: FastifyRequest, reply: FastifyReply) => {
     const upstream = (request.gateCall as GatewayCall).upstream!;
     const { forward, pathname } = request.gatewayPath!;
+    const place = places.get(upstream.config.area.path)!;
     const { verified, connection, rate } = request.admitted!;
     const { claims } = verified;
     const scopes = scopesInPlayOf(verified, connection);
@@ -135,7 +132,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       scopes,
       requestId,
       method: request.method,
-      path: (basePaths.get(upstream.config.area.path) ?? '') + pathname,
+      path: place.prefix + pathname,
     });
     const answer = await upstream.send({
       method: request.method,
@@ -166,6 +163,14 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', answer.retryAfterSeconds);
       return sendProblem(reply, answer);
     }
+    const { location } = answer.headers;
+    if (typeof location === 'string')
+      answer.headers.location = publicLocation(
+        location,
+        place,
+        forward,
+        `${state.issuer.base}/${environment}/api`,
+      );
     // The quota is Gatehouse's to tell: an upstream's own rate-limit headers do not replace it.
     reply.code(answer.status).headers(answer.headers);
     rateHeaders(reply, rate);
