@@ -84,10 +84,38 @@ describe('createAssertionVerifier against the assertions of a running Gatehouse 
           scope: 'tn.crm.customers:r tn.crm.customers:w',
           request_id: requestId,
           htm: method,
-          htu: `/base${CUSTOMERS}`,
+          htu: `/base${CUSTOMERS}?page=2`,
         }),
       });
     }
+  });
+
+  it('refuses an assertion made for another query, and one sent again', async () => {
+    const { assertion, result } = await throughGateway('GET', '?page=2&pageSize=50');
+    expect(result.ok).toBe(true);
+    const call = { method: 'GET', path: `/base${CUSTOMERS}?page=2&pageSize=50` };
+    // The upstream took it: sent again within its life, it is refused.
+    expect(await assertions.verify(assertion, call)).toMatchObject({
+      ok: false,
+      status: 401,
+      description: 'The assertion was used already.',
+    });
+    const unguarded = createAssertionVerifier({
+      issuer: gatehouse.issuer,
+      audience: upstreamUrl,
+      replayCache: false,
+    });
+    expect((await unguarded.verify(assertion, call)).ok).toBe(true);
+    for (const path of [
+      `/base${CUSTOMERS}?page=3&pageSize=50`,
+      `/base${CUSTOMERS}?page=2`,
+      `/base${CUSTOMERS}`,
+    ])
+      expect(await unguarded.verify(assertion, { method: 'GET', path })).toMatchObject({
+        ok: false,
+        status: 401,
+        description: 'The assertion was made for another call.',
+      });
   });
 
   it("refuses the gateway's assertion at another upstream, for another call, or as an access token", async () => {
