@@ -62,6 +62,14 @@ async function startUpstream() {
         });
         return reply.type('application/octet-stream').send(body);
       }
+      if (url.endsWith('/broken')) {
+        // Promises 1,000 bytes, sends 10 and hangs up: a small answer the gateway reads whole first.
+        reply.hijack();
+        reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+        reply.raw.write('{"partial"');
+        setTimeout(() => reply.raw.destroy(), 20);
+        return reply;
+      }
       const moved = new URL(url, 'http://upstream').searchParams.get('to');
       if (moved) return reply.code(303).header('location', moved).send();
       return { upstream: 'ok', method, url };
@@ -259,6 +267,18 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
       });
       expect(complete).toBe(false);
       expect(received).toBeLessThan(800 * 64 * 1024);
+    });
+  });
+
+  describe('an upstream that breaks off a small answer', () => {
+    it('gets the client a 502 in the API error shape, not half a body', async () => {
+      const p = await party();
+      const answer = await call(server.url, `/integration/api/crm/v2/tenant/${T1}/customers/1/broken`, {
+        headers: credentials(p),
+      });
+      expect(answer.status).toBe(502);
+      expect(answer.headers['content-type']).toMatch(/^application\/json/);
+      expect(answer.body).toMatchObject({ error: 'bad_gateway' });
     });
   });
 
