@@ -8,8 +8,8 @@ import {
   type GatewayConfig,
   NO_GATEWAY,
   readGatewayConfig,
-  routeDecision,
 } from './config';
+import { routeDecision } from './route-decision';
 
 const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-config-'));
 afterAll(() => fs.rmSync(folder, { recursive: true, force: true }));

@@ -418,7 +418,7 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
         cid: p.connectionId,
         request_id: answer.headers['x-request-id'],
         htm: 'GET',
-        htu: `/base/crm/v2/tenant/${T1}/customers/42`,
+        htu: `/base/crm/v2/tenant/${T1}/customers/42?x=1&y=%20z`,
         jti: expect.any(String),
       });
       expect(new Set((payload.scope as string).split(' '))).toEqual(new Set(GRANTED));

@@ -11,11 +11,12 @@ import type { FailureLimiter } from '../resource-api/rate-limit';
 import { rateHeaders, refuse } from '../resource-api/refusal';
 import type { UsageRecorder } from '../usage/recorder';
 import { signAssertion } from './assertion';
-import { type GatewayConfig, type GatewayMethod, routeDecision } from './config';
+import type { GatewayConfig, GatewayMethod } from './config';
 import { upstreamRequestHeaders } from './headers';
 import { watchIdleClient } from './idle-client';
 import { placeOf, publicLocation } from './location';
 import { type GatewayPath, gatewayPath } from './paths';
+import { routeDecision } from './route-decision';
 import type { Upstream, Upstreams } from './upstream';
 
 export interface GatewayRoutesOptions {
@@ -141,6 +142,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       requestId,
       method: request.method,
       path: place.prefix + pathname,
+      query: forward.slice(pathname.length),
     });
     const answer = await upstream.send({
       method: request.method,
