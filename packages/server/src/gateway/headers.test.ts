@@ -109,6 +109,8 @@ describe('upstreamRequestHeaders', () => {
         'x-method-override': 'PUT',
         'x-original-url': '/crm/v2/tenant/100200300/customers',
         'x-rewrite-url': '/admin',
+        'x-original-uri': '/crm/v2/tenant/100200300/customers',
+        'x-envoy-original-path': '/admin',
         'x-http-method-note': 'kept',
       },
       {},

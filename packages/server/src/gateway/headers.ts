@@ -42,7 +42,8 @@ const CLIENT_ONLY: ReadonlySet<string> = new Set([
 
 /**
  * Headers that make a framework or proxy take the call for another method or path than the one the gate
- * judged (method-override middleware, OData services, Symfony, IIS URL Rewrite).
+ * judged (method-override middleware, OData services, Symfony, IIS URL Rewrite, nginx's auth_request
+ * convention, Envoy's record of a rewritten path).
  */
 const REINTERPRETING: ReadonlySet<string> = new Set([
   'x-http-method-override',
@@ -50,6 +51,8 @@ const REINTERPRETING: ReadonlySet<string> = new Set([
   'x-method-override',
   'x-original-url',
   'x-rewrite-url',
+  'x-original-uri',
+  'x-envoy-original-path',
 ]);
 
 /** The fields a `Connection` header names: they hold for this hop alone, whatever their name. */
