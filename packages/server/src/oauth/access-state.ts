@@ -36,6 +36,8 @@ export interface ClientRecord {
 
 export interface ConnectionRecord {
   appId: string;
+  /** The app's key, which never changes: token status compares a key with it instead of looking the key up. */
+  appKey: string;
   active: boolean;
   revokedJtis: ReadonlySet<string>;
   /** The accepted version's scopes: a token's scope claim counts only as far as these still grant it. */
@@ -207,6 +209,7 @@ export class AccessState {
     ]);
     return {
       appId: connection.app.id,
+      appKey: connection.app.appKey,
       active: connection.status === 'connected' && !connection.app.deletedAt,
       revokedJtis: new Set(revoked.map((r) => r.jti)),
       scopesInPlay: new Set(version?.scopes ?? []),

@@ -30,15 +30,18 @@ export const tokenStatusAnswer = z.discriminatedUnion('active', [
 ]);
 export type TokenStatus = z.infer<typeof tokenStatusAnswer>;
 
-/** Answered for a key that is no live app's, or a token that is not a token of this environment. */
+/** Answered for a token that is not a token of this environment. */
 export const UNPROVEN = 'unproven';
 
 /**
  * Whether `appKey` and `token` would pass the gate right now, but for the route's tenant and scope, which
  * the resource server checks itself: the same liveness rules as the gate and introspection (liveness.ts),
- * read from the access state's caches, which the change feed keeps current. The token is looked at first,
- * so a made-up token costs no lookup of its app key; UNPROVEN tells the route to count the question as a
- * failed authentication.
+ * read from the access state's caches, which the change feed keeps current. The token is looked at first:
+ * only one this environment did not sign is UNPROVEN, which the route counts as a failed authentication.
+ * The app key is compared with the key of the token's own app (on its connection's record) and never
+ * looked up, so made-up keys cost no lookup; a genuine token with any other key is only inactive, since
+ * whoever holds one token could otherwise send it with made-up keys to have the asking resource server's
+ * address held back for all its clients.
  */
 export async function tokenStatus(
   appKey: string,
@@ -49,14 +52,11 @@ export async function tokenStatus(
   const verified = await state.verify(token);
   const claims = verified?.claims;
   if (!verified || !claims || issueProblem(claims, environment, state.issuer) !== null) return UNPROVEN;
-  const app = await state.appByKey(appKey);
-  if (!app) return UNPROVEN;
-  // A live key and a token of ours that are not each other's: the client mixed them up, it forged nothing.
-  if (claims.app_id !== app.appId) return INACTIVE;
   const now = Date.now();
   if (expiryProblem(claims, now) !== null) return INACTIVE;
   const connection = await state.connection(claims.cid);
-  if (connectionProblem(claims, connection, now) !== null || !connection) return INACTIVE;
+  if (!connection || connection.appKey !== appKey) return INACTIVE;
+  if (connectionProblem(claims, connection, now) !== null) return INACTIVE;
   const scope = scopesInPlayOf(verified, connection).join(' ');
   if (!scope) return INACTIVE;
   return {
@@ -83,11 +83,11 @@ function single(value: string | string[] | undefined): string | undefined {
 
 /**
  * `GET /{env}/connect/token-status`: a resource server forwards the `ST-App-Key` and `Authorization` its
- * client sent. A key that is no app's or a token that is none of ours counts as a failed authentication of
- * the asking address, as at the resource API, so a flood of made-up credentials is held back (429) before
- * it costs lookups and crowds real apps out of the caches. A good token that is no longer live (revoked,
- * its connection disabled, expired since it was first seen) is the resource server's everyday business
- * and counts nothing; as at the gate, a token first seen after its expiry proves nothing.
+ * client sent. A token that is none of ours counts as a failed authentication of the asking address, as at
+ * the resource API, so a flood of made-up tokens is held back (429) before it costs lookups and crowds real
+ * apps out of the caches. A good token that is no longer live (revoked, its connection disabled, expired
+ * since it was first seen) or sent with another key than its app's is the resource server's everyday
+ * business and counts nothing; as at the gate, a token first seen after its expiry proves nothing.
  */
 export function tokenStatusRoute(
   app: FastifyInstance,
