@@ -279,6 +279,30 @@ describe('routeDecision', () => {
     );
   });
 
+  it("matches a rule's literal segment in any Unicode compatibility form, or followed by a format suffix", () => {
+    for (const path of [
+      // Fullwidth letters, which NFKC folds to ASCII.
+      '/crm/v2/tenant/1/customers/42/\uFF45rase',
+      '/crm/v2/tenant/1/customers/42/ＥＲＡＳＥ',
+      // Rails and Spring route `erase.json` and `erase.` as `erase`.
+      '/crm/v2/tenant/1/customers/42/erase.json',
+      '/crm/v2/tenant/1/customers/42/Erase.xml',
+      '/crm/v2/tenant/1/customers/42/erase.',
+      '/crm/v2/tenant/1/customers.json/42/erase',
+    ])
+      expect(decide('DELETE', path), path).toEqual({
+        scope: null,
+        endpoint: 'DELETE /crm/v2/tenant/{tenant}/customers/*/erase',
+      });
+    expect(decide('GET', '/crm/v2/tenant/1/reports.csv/daily')?.scope).toBe('tn.crm.leads:r');
+    // A suffix follows a dot: `erased` and `eraser.json` are other segments, which the catalog decides.
+    for (const path of ['/crm/v2/tenant/1/customers/42/erased', '/crm/v2/tenant/1/customers/42/eraser.json'])
+      expect(decide('DELETE', path), path).toEqual({
+        scope: 'tn.crm.customers:w',
+        endpoint: 'DELETE /crm/v2/tenant/{tenant}/customers/{id}/…',
+      });
+  });
+
   it("keeps the catalog's default exact: a resource in another case is none, and refused", () => {
     expect(decide('GET', '/crm/v2/tenant/1/Customers')).toBeUndefined();
     expect(decide('GET', '/crm/v2/tenant/1/CUSTOMERS/42')).toBeUndefined();

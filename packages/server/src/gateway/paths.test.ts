@@ -44,6 +44,27 @@ describe('gatewayPath', () => {
     expect(below(rest)).toBeUndefined();
   });
 
+  it.each([
+    // Decoded once they still hold a `%`: a server decoding again reads `..`, `/` or another name.
+    'customers/%252e%252e/%252e%252e/100200300',
+    'customers/1%252F2',
+    'bookings%2525/7',
+    'customers/100%25',
+    // Windows and IIS drop a trailing dot or space: `bookings.` and `bookings ` are `bookings` there.
+    'bookings./7',
+    'bookings%2E%2E%2E/7',
+    'bookings%20/7',
+    'bookings%09/7',
+    'bookings%C2%A0/7',
+    'customers/1.',
+  ])('refuses %s, which a server decoding twice or trimming could read as another path', (rest) => {
+    expect(below(rest)).toBeUndefined();
+  });
+
+  it('keeps dots and spaces within a segment', () => {
+    expect(below('customers/a.b%20c.json')?.segments.at(-1)).toBe('a.b c.json');
+  });
+
   it('leaves a ; in the query alone, where it is no path parameter', () => {
     expect(below('customers?filter=a;b')?.forward).toBe('/crm/v2/tenant/985798691/customers?filter=a;b');
   });

@@ -11,11 +11,23 @@ export interface RouteDecision {
 }
 
 /**
- * Literal segments match whatever their case, as an upstream that ignores case reads them (which in Java
- * and .NET also takes `ſ` for `s`, `ı` and `İ` for `i`, the Kelvin sign for `k`): else `Bookings/7` would
- * pass the `bookings/**` a deny rule refuses.
+ * Literal segments match whatever their case or compatibility form, as an upstream that ignores case or
+ * folds Unicode reads them (fullwidth `ｂ` for `b`; in Java and .NET also `ſ` for `s`, `ı` and `İ` for
+ * `i`, the Kelvin sign for `k`): else `Bookings/7` would pass the `bookings/**` a deny rule refuses.
  */
-const caseless = (segment: string) => segment.replace(/[ıİ]/g, 'i').replace(/ſ/g, 's').toLowerCase();
+const caseless = (segment: string) =>
+  segment.normalize('NFKC').replace(/[ıİ]/g, 'i').replace(/ſ/g, 's').toLowerCase();
+
+/**
+ * Whether a path segment names a rule's literal one: the same, or it followed by a format suffix, which
+ * Rails and Spring strip before routing (`bookings.json` is `bookings` to them).
+ */
+function sameLiteral(part: string, segment: string): boolean {
+  if (part === segment) return true;
+  const literal = caseless(part);
+  const given = caseless(segment);
+  return given === literal || given.startsWith(`${literal}.`);
+}
 
 function matches(rule: RouteRule, method: string, segments: readonly string[]): boolean {
   if (rule.methods && !rule.methods.includes(method as GatewayMethod)) return false;
@@ -24,8 +36,8 @@ function matches(rule: RouteRule, method: string, segments: readonly string[]): 
     if (part === '**') return segments.length >= i;
     const segment = segments[i];
     if (segment === undefined) return false;
-    if (part === '*' || i === 3 || part === segment) continue;
-    if (caseless(part) !== caseless(segment)) return false;
+    if (part === '*' || i === 3) continue;
+    if (!sameLiteral(part, segment)) return false;
   }
   return segments.length === rule.segments.length;
 }
