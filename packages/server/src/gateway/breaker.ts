@@ -30,10 +30,13 @@ type State = 'closed' | 'open' | 'half-open';
  * success closes the circuit and whose failure opens it again. Refusing during the trial, rather than
  * queueing behind it, keeps callers from piling up on an upstream that may still be down.
  *
- * No one caller can keep the circuit open for everyone: its timeouts alone never count, only a call
+ * No one caller (an app, whichever tenants and environments it calls for) can keep the circuit open for
+ * everyone: its timeouts alone never count, and which callers timed out is asked afresh each time the
+ * circuit opens, so an earlier run's callers do not make one caller's later timeouts count; only a call
  * without a body that changes nothing (GET, HEAD, OPTIONS) may be the trial, which the caller therefore
- * cannot hold open by sending its body slowly, and a trial the client gave up proves nothing either way:
- * the next call may be the trial.
+ * cannot hold open by sending its body slowly; a caller whose trial timed out may not be the trial again
+ * for a cooldown, so that another caller's call tests the upstream meanwhile rather than the same slow
+ * path again; and a trial the client gave up proves nothing either way: the next call may be the trial.
  */
 export class Circuit {
   private state: State = 'closed';
@@ -41,15 +44,20 @@ export class Circuit {
   /** The run of consecutive failures: how many were failures, how many timeouts, and from which callers. */
   private failures = 0;
   private timeouts = 0;
+  /** Whether the run's timeouts count: two callers or more have failed in it. */
+  private timeoutsCount = false;
+  /** The first caller to fail since the run began or the circuit last opened; whether another one has since. */
   private firstCaller: string | undefined;
   private manyCallers = false;
+  /** Callers whose trial timed out, and until when they may not be the trial: cleared once it closes. */
+  private readonly barred = new Map<string, number>();
 
   constructor(private readonly config: BreakerConfig) {}
 
   /**
    * Runs `call` unless the circuit refuses it; `call` must not reject and learns whether it is the trial.
-   * `caller` names who is calling (an app × tenant × environment pair); `mayTrial` whether this call may
-   * test an upstream whose circuit is open.
+   * `caller` names who is calling (an app); `mayTrial` whether this call may test an upstream whose
+   * circuit is open.
    */
   async run<T>(
     call: (trial: boolean) => Promise<Attempt<T>>,
@@ -61,6 +69,8 @@ export class Circuit {
       const remaining = this.state === 'open' ? this.remainingMs() : TRIAL_RETRY_MS;
       if (remaining > 0) return { refused: true, retryAfterMs: remaining };
       if (!mayTrial) return { refused: true, retryAfterMs: TRIAL_RETRY_MS };
+      const barredMs = (this.barred.get(caller ?? '') ?? 0) - Date.now();
+      if (barredMs > 0) return { refused: true, retryAfterMs: Math.min(barredMs, TRIAL_RETRY_MS) };
       this.state = 'half-open';
       trial = true;
     }
@@ -78,8 +88,12 @@ export class Circuit {
   private settle(verdict: Attempt<unknown>['verdict'], caller: string | undefined, trial: boolean): void {
     if (verdict === 'success') {
       this.failures = this.timeouts = 0;
-      this.manyCallers = false;
-      if (trial) this.state = 'closed';
+      this.firstCaller = undefined;
+      this.manyCallers = this.timeoutsCount = false;
+      if (trial) {
+        this.state = 'closed';
+        this.barred.clear();
+      }
       return;
     }
     if (verdict === 'neutral') {
@@ -87,25 +101,34 @@ export class Circuit {
       if (trial) this.state = 'open';
       return;
     }
-    if (this.failures + this.timeouts === 0) this.firstCaller = caller;
-    else if (caller !== this.firstCaller) this.manyCallers = true;
+    const who = caller ?? '';
+    if (this.firstCaller === undefined) this.firstCaller = who;
+    else if (who !== this.firstCaller) this.manyCallers = this.timeoutsCount = true;
     if (verdict === 'timeout') this.timeouts++;
     else this.failures++;
     const counts = verdict === 'failure' || this.manyCallers;
     if (trial) {
       // A trial that failed opens the circuit for another cooldown; one whose failure does not count
-      // frees the trial for the next caller.
+      // frees the trial for the next caller, another one.
       this.state = 'open';
-      if (counts) this.openedAt = Date.now();
+      if (verdict === 'timeout') this.barred.set(who, Date.now() + this.config.cooldownMs);
+      if (counts) this.open();
     } else if (this.state === 'closed' && counts && this.counted() >= this.config.failures) {
-      this.state = 'open';
-      this.openedAt = Date.now();
+      this.open();
     }
+  }
+
+  /** Opens the circuit for a cooldown: which callers fail from now on is counted afresh. */
+  private open(): void {
+    this.state = 'open';
+    this.openedAt = Date.now();
+    this.firstCaller = undefined;
+    this.manyCallers = false;
   }
 
   /** The consecutive failures that count towards opening the circuit. */
   private counted(): number {
-    return this.failures + (this.manyCallers ? this.timeouts : 0);
+    return this.failures + (this.timeoutsCount ? this.timeouts : 0);
   }
 
   private remainingMs(): number {

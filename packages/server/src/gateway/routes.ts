@@ -162,7 +162,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       }),
       body: hasBody(request) ? request.raw : null,
       signal: gone.signal,
-      caller: verified.pairKey,
+      caller: { app: claims.app_id, pair: verified.pairKey },
     });
     // Answered already: the client stopped sending its body (see idle-client.ts).
     if (reply.raw.headersSent) {

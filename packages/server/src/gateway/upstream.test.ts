@@ -154,6 +154,8 @@ async function refusedPort(): Promise<number> {
 }
 
 const OK_RESPONSE = 'HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok';
+/** A caller: an app, and one of its app × tenant × environment pairs (the app's only one unless named). */
+const who = (app: string, pair = `${app}:1`) => ({ app, pair });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('Upstream: headers', () => {
@@ -341,13 +343,13 @@ describe('Upstream: failures', () => {
     expect(health.lastSuccessAt!.getTime()).toBeGreaterThan(health.lastError!.at.getTime());
   });
 
-  it('lets one trial call through when half-open, refuses the others meanwhile, and reopens when it fails', async () => {
+  it('lets one trial call through when half-open, refuses the others meanwhile, and is open again when it fails', async () => {
     const port = await refusedPort();
     const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
       timeoutMs: 1_500,
       breaker: { failures: 1, cooldownMs: 200 },
     });
-    const call = (caller: string) => upstream.send({ ...get('/crm/v2/tenant/1/customers'), caller });
+    const call = (app: string) => upstream.send({ ...get('/crm/v2/tenant/1/customers'), caller: who(app) });
     expect((await call('a')).status).toBe(502);
     expect(upstream.health().circuit).toBe('open');
     await sleep(250);
@@ -362,7 +364,8 @@ describe('Upstream: failures', () => {
     expect(Date.now() - started).toBeLessThan(2_500);
 
     expect(upstream.health().circuit).toBe('open');
-    expect(await call('c')).toMatchObject({ status: 503, error: 'upstream_unavailable' });
+    // The caller whose trial timed out is not the trial again for a cooldown.
+    expect(await call('b')).toMatchObject({ status: 503, error: 'upstream_unavailable' });
     expect(hanging.connections()).toBe(1);
   });
 
@@ -394,8 +397,8 @@ describe('Upstream: failures', () => {
 
 describe('Upstream: no one caller holds the circuit open', () => {
   const customers = '/crm/v2/tenant/1/customers';
-  const by = (caller: string, more: Partial<UpstreamRequest> = {}) =>
-    ({ ...get(customers), caller, ...more }) as UpstreamRequest;
+  const by = (app: string, more: Partial<UpstreamRequest> = {}) =>
+    ({ ...get(customers), caller: who(app), ...more }) as UpstreamRequest;
 
   /** An upstream whose circuit a refused connection has opened, past its cooldown, and what listens there now. */
   async function openedThenListening(onRequest: Parameters<typeof rawUpstream>[0], timeoutMs = 1_000) {
@@ -426,6 +429,65 @@ describe('Upstream: no one caller holds the circuit open', () => {
     expect(await upstream.send(by('another'))).toMatchObject({ status: 504 });
     expect(upstream.health()).toMatchObject({ circuit: 'open', consecutiveFailures: 4 });
     expect(await upstream.send(by('a third'))).toMatchObject({ status: 503, error: 'upstream_unavailable' });
+  });
+
+  it("one app's timeouts never open the circuit, from however many of its tenants and environments they come", async () => {
+    const { port } = await startUpstream((app) => {
+      app.get(customers, (_request, reply) => void reply.hijack()); // never answers
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
+      timeoutMs: 150,
+      breaker: { failures: 2, cooldownMs: 10_000 },
+    });
+
+    for (const pair of ['a:1', 'a:2', 'a:3', 'a:1'])
+      expect(await upstream.send(by('a', { caller: who('a', pair) }))).toMatchObject({ status: 504 });
+    expect(upstream.health()).toMatchObject({ circuit: 'closed', consecutiveFailures: 0, failures: 4 });
+  });
+
+  it('once open, one caller whose trial timed out starts no new cooldown and is not the trial again until it closes', async () => {
+    let slowArrivals = 0;
+    const { port } = await startUpstream((app) => {
+      app.get(`${customers}/slow`, (_request, reply) => {
+        slowArrivals++;
+        reply.hijack(); // never answers
+      });
+      app.get(customers, async () => 'ok');
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${port}`, {
+      timeoutMs: 150,
+      breaker: { failures: 2, cooldownMs: 300 },
+    });
+    const slow = (app: string) => upstream.send(by(app, { path: `${customers}/slow` }));
+    // Two callers' timeouts open it: that run is over once it has opened.
+    expect(await slow('a')).toMatchObject({ status: 504 });
+    expect(await slow('b')).toMatchObject({ status: 504 });
+    const { openUntil } = upstream.health();
+    expect(upstream.health().circuit).toBe('open');
+    await sleep(openUntil!.getTime() - Date.now() + 30);
+
+    expect(await slow('a')).toMatchObject({ status: 504 });
+    expect(upstream.health()).toMatchObject({ circuit: 'open', openUntil });
+    expect(await slow('a')).toMatchObject({ status: 503, retryAfterSeconds: 1 });
+    expect(slowArrivals).toBe(3);
+    // Another app's call is the trial, and closes the circuit: a may call again as before.
+    expect(await bodyOf(await upstream.send(by('c')))).toBe('ok');
+    expect(upstream.health().circuit).toBe('closed');
+    expect(await slow('a')).toMatchObject({ status: 504 });
+    expect(slowArrivals).toBe(4);
+  });
+
+  it('a caller alone whose trial timed out may be the trial again a cooldown later', async () => {
+    const { upstream, listener } = await openedThenListening((socket, arrival) => {
+      if (arrival > 1) socket.end(OK_RESPONSE); // the first one hangs
+    }, 150);
+
+    expect(await upstream.send(by('a'))).toMatchObject({ status: 504 });
+    expect(await upstream.send(by('a'))).toMatchObject({ status: 503 });
+    expect(listener.arrivals()).toBe(1);
+    await sleep(230);
+    expect(await bodyOf(await upstream.send(by('a')))).toBe('ok');
+    expect(upstream.health().circuit).toBe('closed');
   });
 
   it('a success ends the run: timeouts before it and after it are not counted together', async () => {
@@ -518,9 +580,9 @@ describe('Upstream: no one caller holds the connections', () => {
     const upstream = upstreamFor(`http://127.0.0.1:${raw.port}`, { connections: 4 });
     const client = new AbortController();
 
-    const held = upstream.send({ ...get(customers), caller: 'a', signal: client.signal });
+    const held = upstream.send({ ...get(customers), caller: who('a'), signal: client.signal });
     await expect.poll(() => raw.arrivals()).toBe(1);
-    expect(await upstream.send({ ...get(customers), caller: 'a' })).toEqual({
+    expect(await upstream.send({ ...get(customers), caller: who('a') })).toEqual({
       ok: false,
       status: 429,
       error: 'rate_limited',
@@ -528,12 +590,41 @@ describe('Upstream: no one caller holds the connections', () => {
       retryAfterSeconds: 1,
     });
     expect(raw.arrivals()).toBe(1);
-    expect(await bodyOf(await upstream.send({ ...get(customers), caller: 'b' }))).toBe('ok');
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: who('b') }))).toBe('ok');
 
     client.abort();
     await held;
-    expect(await bodyOf(await upstream.send({ ...get(customers), caller: 'a' }))).toBe('ok');
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: who('a') }))).toBe('ok');
     expect(upstream.health()).toMatchObject({ calls: 3, inFlight: 0, circuit: 'closed' });
+  });
+
+  it('refuses an app a call beyond its share of the connections (a half), whichever of its tenants it is for', async () => {
+    const raw = await rawUpstream((socket, arrival) => {
+      if (arrival > 2) socket.end(OK_RESPONSE); // the first two calls hang
+    });
+    const upstream = upstreamFor(`http://127.0.0.1:${raw.port}`, { connections: 4 });
+    const client = new AbortController();
+    const signal = client.signal;
+
+    const held = [
+      upstream.send({ ...get(customers), caller: who('a', 'a:1'), signal }),
+      upstream.send({ ...get(customers), caller: who('a', 'a:2'), signal }),
+    ];
+    await expect.poll(() => raw.arrivals()).toBe(2);
+    expect(await upstream.send({ ...get(customers), caller: who('a', 'a:3') })).toEqual({
+      ok: false,
+      status: 429,
+      error: 'rate_limited',
+      description: 'Too many calls in flight to the CRM service for this app; try again in 1 s.',
+      retryAfterSeconds: 1,
+    });
+    expect(raw.arrivals()).toBe(2);
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: who('b') }))).toBe('ok');
+
+    client.abort();
+    await Promise.all(held);
+    expect(await bodyOf(await upstream.send({ ...get(customers), caller: who('a', 'a:3') }))).toBe('ok');
+    expect(upstream.health()).toMatchObject({ inFlight: 0, circuit: 'closed' });
   });
 
   it('answers 504 to a call that waited for a free connection as long as the timeout, counting from when it was sent', async () => {

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { type Attempt, Circuit } from './breaker';
+import { type Caller, CallerShares } from './caller-shares';
 import type { GatewayConfig, UpstreamConfig } from './config';
 import { clientResponseHeaders } from './headers';
 import type { GatewayHealthSource, GatewayView, UpstreamHealth } from './health';
@@ -26,8 +27,8 @@ export interface UpstreamRequest {
   body: Readable | null;
   /** Aborted when the client goes away: the upstream call stops too. */
   signal?: AbortSignal;
-  /** Who is calling (the app × tenant × environment pair): one caller's timeouts alone never open the circuit. */
-  caller?: string;
+  /** Who is calling: each app and each of its pairs may hold only a share of the connections (caller-shares.ts). */
+  caller?: Caller;
 }
 
 /** The upstream's answer, its hop-by-hop headers removed; or why there is none (never a rejection). */
@@ -55,10 +56,9 @@ export class Upstream {
   private calls = 0;
   private failures = 0;
   private inFlight = 0;
-  /** Calls under way per caller, and how many one caller may have: a share of the connections. */
-  private readonly callerCalls = new Map<string, number>();
-  private readonly callerLimit: number;
+  private readonly shares: CallerShares;
   private readonly refusals: ReturnType<typeof refusalsOf>;
+  private readonly tooManyForApp: Readonly<UpstreamRefusal>;
 
   constructor(readonly config: UpstreamConfig) {
     const url = new URL(config.url);
@@ -70,19 +70,23 @@ export class Upstream {
       bodyTimeout: Math.max(config.timeoutMs, MIN_BODY_IDLE_MS),
     });
     this.circuit = new Circuit(config.breaker);
-    this.callerLimit = Math.max(1, Math.floor(config.connections / 4));
+    this.shares = new CallerShares(config.connections);
     this.refusals = refusalsOf(config.area.name);
+    this.tooManyForApp = {
+      ...this.refusals.tooMany,
+      description: `Too many calls in flight to the ${config.area.name} service for this app; try again in 1 s.`,
+    };
   }
 
   /** Sends the call and resolves with the answer, or with why there is none; never rejects. */
   async send(request: UpstreamRequest): Promise<UpstreamAnswer> {
     // One caller cannot take every connection, whatever its calls are waiting for.
     const { caller } = request;
-    if (caller !== undefined && (this.callerCalls.get(caller) ?? 0) >= this.callerLimit)
-      return this.refusals.tooMany;
+    const full = caller && this.shares.full(caller);
+    if (full) return full === 'pair' ? this.refusals.tooMany : this.tooManyForApp;
     try {
       const mayTrial = request.body === null && TRIAL_METHODS.has(request.method);
-      const outcome = await this.circuit.run((trial) => this.call(request, trial), request.caller, mayTrial);
+      const outcome = await this.circuit.run((trial) => this.call(request, trial), caller?.app, mayTrial);
       if (!outcome.refused) return outcome.value;
       return this.refusals.unavailable(Math.max(1, Math.ceil(outcome.retryAfterMs / 1000)));
     } catch (error) {
@@ -103,7 +107,7 @@ export class Upstream {
     this.calls++;
     this.inFlight++;
     const { caller } = request;
-    if (caller !== undefined) this.callerCalls.set(caller, (this.callerCalls.get(caller) ?? 0) + 1);
+    if (caller !== undefined) this.shares.add(caller);
     const limit =
       trial || this.inFlight > this.config.connections
         ? new Deadline(this.config.timeoutMs, request.signal)
@@ -141,12 +145,9 @@ export class Upstream {
   }
 
   /** A call is no longer under way: its answer has ended, or it never came. */
-  private release(caller: string | undefined): void {
+  private release(caller: Caller | undefined): void {
     this.inFlight--;
-    if (caller === undefined) return;
-    const calls = (this.callerCalls.get(caller) ?? 1) - 1;
-    if (calls > 0) this.callerCalls.set(caller, calls);
-    else this.callerCalls.delete(caller);
+    if (caller !== undefined) this.shares.remove(caller);
   }
 
   /** What a call that got no answer comes to, for the client and for the circuit. */
