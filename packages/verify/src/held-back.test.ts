@@ -8,7 +8,7 @@ const READ = 'tn.crm.customers:r';
 const LIMIT = 3;
 
 /**
- * Gatehouse counts a token-status question about an app key that is no app's against the address that
+ * Gatehouse counts a token-status question about a token that is none of its own against the address that
  * asks, the resource server's, and holds it back (429) once over the limit. Each resource server here has
  * an address of its own (sent as x-forwarded-for, which this Gatehouse trusts from the loopback).
  */
@@ -33,7 +33,19 @@ describe('createVerifier against a Gatehouse that holds back an address failing 
     });
     const call = (token: string, appKey: string) =>
       verifier.verify({ appKey, authorization: `Bearer ${token}`, scope: READ, tenant: TENANT });
-    return { call, asked };
+    /** Something else at the resource server's address asking Gatehouse about a made-up token. */
+    const askMadeUp = async () => {
+      const response = await fetch(`${gatehouse.issuer}/connect/token-status`, {
+        headers: {
+          authorization: `Bearer ${randomUUID()}`,
+          'st-app-key': party.appKey,
+          'x-forwarded-for': address,
+        },
+      });
+      await response.body?.cancel();
+      return response.status;
+    };
+    return { call, asked, askMadeUp };
   };
 
   beforeAll(async () => {
@@ -45,32 +57,40 @@ describe('createVerifier against a Gatehouse that holds back an address failing 
   });
   afterAll(() => gatehouse?.close());
 
-  it('one good token sent with many made-up app keys costs one question and gets nobody held back', async () => {
+  it('one good token sent with many made-up app keys at once costs one question and gets nobody held back', async () => {
     const server = resourceServer();
     const token = await gatehouse.token(party);
-    for (let i = 0; i < LIMIT * 3; i++)
-      expect(await server.call(token, `ghk_${randomUUID()}`)).toMatchObject({
-        ok: false,
-        status: 401,
-        body: { error: 'invalid_token' },
-      });
+    const answers = await Promise.all(
+      Array.from({ length: LIMIT * 3 }, () => server.call(token, `ghk_${randomUUID()}`)),
+    );
+    for (const answer of answers)
+      expect(answer).toMatchObject({ ok: false, status: 401, body: { error: 'invalid_token' } });
     expect(server.asked.status).toBe(1);
     expect((await server.call(await gatehouse.token(party), party.appKey)).ok).toBe(true);
   });
 
-  it("fresh tokens with made-up keys get it held back: it fails closed with Gatehouse's Retry-After and stops asking", async () => {
+  it('fresh good tokens, each with a made-up app key, get nobody held back', async () => {
     const server = resourceServer();
-    for (let i = 0; i < LIMIT; i++)
+    for (let i = 0; i < LIMIT * 2; i++)
       expect(await server.call(await gatehouse.token(party), `ghk_${randomUUID()}`)).toMatchObject({
         status: 401,
+        body: { error: 'invalid_token' },
       });
-    const held = await server.call(await gatehouse.token(party), `ghk_${randomUUID()}`);
+    expect(server.asked.status).toBe(LIMIT * 2);
+    expect((await server.call(await gatehouse.token(party), party.appKey)).ok).toBe(true);
+  });
+
+  it("held back for made-up tokens sent from its address, it fails closed with Gatehouse's Retry-After and stops asking", async () => {
+    const server = resourceServer();
+    for (let i = 0; i < LIMIT; i++) expect(await server.askMadeUp()).toBe(200);
+    expect(await server.askMadeUp()).toBe(429);
+    const held = await server.call(await gatehouse.token(party), party.appKey);
     expect(held).toMatchObject({ ok: false, status: 503, body: { error: 'temporarily_unavailable' } });
     if (held.ok) return;
     // Gatehouse holds it back until its minute's window lets it fail again.
     expect(Number(held.headers['retry-after'])).toBeGreaterThan(30);
     expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(60);
-    // Good credentials are refused too, without a question, until then: the check fails closed.
+    // Good credentials are refused again, without a question, until then: the check fails closed.
     const asked = server.asked.status;
     expect(await server.call(await gatehouse.token(party), party.appKey)).toMatchObject({ status: 503 });
     expect(server.asked.status).toBe(asked);

@@ -308,14 +308,14 @@ describe('createVerifier', () => {
     expect(retryAfterOf('soon', now)).toBe(1);
   });
 
-  it('asks again after a failure instead of keeping it', async () => {
+  it('asks again after a failure instead of keeping it, and a key Gatehouse said nothing about pins nothing', async () => {
     const verifier = createVerifier({ issuer: issuer.issuer });
     const token = await issuer.sign();
     issuer.answerStatus((_q, r) => {
       r.statusCode = 502;
       r.end();
     });
-    expect(await verifier.verify(call(token))).toMatchObject({ status: 503 });
+    expect(await verifier.verify(call(token, { appKey: 'made-up' }))).toMatchObject({ status: 503 });
     issuer.answerStatus('active');
     expect((await verifier.verify(call(token))).ok).toBe(true);
   });

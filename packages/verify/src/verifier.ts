@@ -140,13 +140,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (request.tenant !== undefined && request.tenant !== claims.tenant) return tokenRefusal(OTHER_TENANT);
 
     if (!pins.allows(claims.jti, appKey)) return tokenRefusal(INACTIVE);
+    const pinned = pins.pin(claims.jti, appKey);
     let status: Awaited<ReturnType<TokenStatusClient['status']>>;
     try {
       status = await statuses.status(appKey, token);
     } catch (error) {
+      if (pinned) pins.unpin(claims.jti, appKey);
       return unavailable(error);
     }
-    pins.pin(claims.jti, appKey);
     if (!status.active || status.jti !== claims.jti) return tokenRefusal(INACTIVE);
     const scopes = status.scope.split(' ').filter(Boolean);
     if (!scopes.includes(request.scope)) return scopeRefusal(request.scope);
