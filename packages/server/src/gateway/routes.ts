@@ -7,17 +7,17 @@ import { scopesInPlayOf } from '../oauth/liveness';
 import type { TokenSigner } from '../oauth/signer';
 import { type Gate, type GateCall, NOT_FOUND } from '../resource-api/gate';
 import { gateHook } from '../resource-api/gate-hook';
-import type { FailureLimiter } from '../resource-api/rate-limit';
+import type { FailureLimiter, RateDecision } from '../resource-api/rate-limit';
 import { rateHeaders, refuse } from '../resource-api/refusal';
 import type { UsageRecorder } from '../usage/recorder';
 import { signAssertion } from './assertion';
 import type { GatewayConfig, GatewayMethod } from './config';
 import { upstreamRequestHeaders } from './headers';
 import { watchIdleClient } from './idle-client';
-import { placeOf, publicLocation } from './location';
+import { placeOf, publicLocation, type UpstreamPlace } from './location';
 import { type GatewayPath, gatewayPath } from './paths';
 import { routeDecision } from './route-decision';
-import type { Upstream, Upstreams } from './upstream';
+import type { Upstream, UpstreamAnswer, Upstreams } from './upstream';
 
 export interface GatewayRoutesOptions {
   environment: Environment;
@@ -41,6 +41,11 @@ const BROKEN_ANSWER = {
   status: 502,
   error: 'bad_gateway',
   description: 'The upstream broke off its answer.',
+} as const;
+const BAD_STATUS = {
+  status: 502,
+  error: 'bad_gateway',
+  description: 'The upstream answered with a status HTTP does not have.',
 } as const;
 
 const METHODS: GatewayMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -173,17 +178,38 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', answer.retryAfterSeconds);
       return sendProblem(reply, answer);
     }
+    // Fastify refuses to send such a status: unread, the answer would hold its connection for good.
+    if (answer.status < 100 || answer.status > 599) {
+      answer.body.destroy();
+      return sendProblem(reply, BAD_STATUS);
+    }
+    try {
+      return await relay(request, reply, answer, { place, forward, rate });
+    } catch (error) {
+      // The answer's body must end whatever went wrong, or its call stays in flight.
+      answer.body.destroy();
+      throw error;
+    }
+  };
+
+  /** Sends an upstream's answer on to the client, its Location made Gatehouse's and its quota Gatehouse's. */
+  const relay = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    answer: Extract<UpstreamAnswer, { ok: true }>,
+    call: { place: UpstreamPlace; forward: string; rate: RateDecision },
+  ) => {
     const { location } = answer.headers;
     if (typeof location === 'string')
       answer.headers.location = publicLocation(
         location,
-        place,
-        forward,
+        call.place,
+        call.forward,
         `${state.issuer.base}/${environment}/api`,
       );
     // The quota is Gatehouse's to tell: an upstream's own rate-limit headers do not replace it.
     reply.code(answer.status).headers(answer.headers);
-    rateHeaders(reply, rate);
+    rateHeaders(reply, call.rate);
     // A small answer of known length is read whole and sent in one write: far cheaper than piping a stream.
     const length = Number(answer.headers['content-length']);
     if (length <= SMALL_ANSWER_BYTES && request.method !== 'HEAD') {
