@@ -129,6 +129,8 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     const scopes = scopesInPlayOf(verified, connection);
     // Gatehouse's id for the call, never one the client chose: its own x-request-id goes on as an ordinary header.
     const requestId = request.headers['x-request-id'] === undefined ? request.id : randomUUID();
+    // The id the upstream knows the call by, for the client to quote to the platform whatever the answer.
+    reply.header('gatehouse-request-id', requestId);
     // The client went away: the upstream call stops too, whether it is still waiting or streaming.
     const gone = new AbortController();
     reply.raw.once('close', () => {
@@ -184,7 +186,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       return sendProblem(reply, BAD_STATUS);
     }
     try {
-      return await relay(request, reply, answer, { place, forward, rate });
+      return await relay(request, reply, answer, { place, forward, rate, requestId });
     } catch (error) {
       // The answer's body must end whatever went wrong, or its call stays in flight.
       answer.body.destroy();
@@ -197,7 +199,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     request: FastifyRequest,
     reply: FastifyReply,
     answer: Extract<UpstreamAnswer, { ok: true }>,
-    call: { place: UpstreamPlace; forward: string; rate: RateDecision },
+    call: { place: UpstreamPlace; forward: string; rate: RateDecision; requestId: string },
   ) => {
     const { location } = answer.headers;
     if (typeof location === 'string')
@@ -207,8 +209,8 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
         call.forward,
         `${state.issuer.base}/${environment}/api`,
       );
-    // The quota is Gatehouse's to tell: an upstream's own rate-limit headers do not replace it.
-    reply.code(answer.status).headers(answer.headers);
+    // The quota and the request id are Gatehouse's to tell: an upstream's own headers do not replace them.
+    reply.code(answer.status).headers(answer.headers).header('gatehouse-request-id', call.requestId);
     rateHeaders(reply, call.rate);
     // A small answer of known length is read whole and sent in one write: far cheaper than piping a stream.
     const length = Number(answer.headers['content-length']);
