@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type { Environment } from '@gatehouse/domain';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { edgeErrorHandler, sendProblem } from '../http/problem';
@@ -12,6 +13,7 @@ import { rateHeaders, refuse } from '../resource-api/refusal';
 import type { UsageRecorder } from '../usage/recorder';
 import { signAssertion } from './assertion';
 import type { GatewayConfig, GatewayMethod } from './config';
+import { formOverridesMethod, isForm, readForm } from './form-body';
 import { upstreamRequestHeaders } from './headers';
 import { watchIdleClient } from './idle-client';
 import { placeOf, publicLocation, type UpstreamPlace } from './location';
@@ -137,6 +139,15 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
       if (!reply.raw.writableFinished) gone.abort();
     });
     watchIdleClient(request, reply, gone, upstream.config.timeoutMs);
+    let body: Readable | null = hasBody(request) ? request.raw : null;
+    // A form is read first: a `_method` field in it is refused as in the query (see form-body.ts).
+    if (body && isForm(request.headers['content-type'])) {
+      const form = await readForm(request.raw);
+      if ('gone' in form || reply.raw.headersSent) return reply;
+      if ('problem' in form) return sendProblem(reply.header('connection', 'close'), form.problem);
+      if (formOverridesMethod(form.bytes)) return refuse(reply, NOT_FOUND);
+      body = Readable.from([form.bytes]);
+    }
     const assertion = await signAssertion(state.keys, signer, {
       issuer: state.issuer.issuer[environment],
       audience: upstream.config.url,
@@ -167,7 +178,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
         // The address clients call Gatehouse by, not whatever Host header a client sent.
         'x-forwarded-host': publicHostNow(),
       }),
-      body: hasBody(request) ? request.raw : null,
+      body,
       signal: gone.signal,
       caller: { app: claims.app_id, pair: verified.pairKey },
     });
