@@ -1,68 +1,34 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import net from 'node:net';
-import { Readable } from 'node:stream';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN,
-  ADMIN2,
-  type Caller,
-  DEV,
-  dialects,
-  openTestDatabase,
-  type TestDatabase,
-} from '#test/harness';
-import { connectApp, fetchToken, listen, portalClient } from '#test/http-client';
-import { gatewayFileSchema, resolveGateway } from './config';
+  call,
+  credentials,
+  crmPath,
+  gatewayConfig,
+  partyCallers,
+  partyFactory,
+  type RecordingUpstream,
+  recordingUpstream,
+  T1,
+  usageLines,
+} from '#test/gateway';
+import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { listen } from '#test/http-client';
 
-const T1 = '985798691';
-const T2 = '100200300';
 /** The upstream's timeout: also how long a client may keep the gateway waiting for its body or its reading. */
 const TIMEOUT_MS = 600;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Arrival {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
 
 /**
- * The platform's own service, as a real HTTP server: it records every call whose body it read in full, and
- * answers `…/slow` too late, `…/big` with 50 MB made as they are read, `…/moved?to=…` with that Location.
+ * The platform's own service: `…/slow` answers after the gateway gave up, `…/broken` breaks off a small
+ * answer, `…?to=…` sends the client to that Location.
  */
-async function startUpstream() {
-  const arrivals: Arrival[] = [];
-  const cutShort: string[] = [];
-  const app: FastifyInstance = Fastify();
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/*',
-    exposeHeadRoute: false,
-    handler: async (request, reply) => {
-      for await (const _chunk of request.raw);
-      const { method, url, headers } = request;
-      arrivals.push({ method, url, headers });
-      if (url.endsWith('/slow')) {
-        await sleep(TIMEOUT_MS * 3);
-        return { upstream: 'late' };
-      }
-      if (url.endsWith('/big')) {
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) cutShort.push(url);
-        });
-        const chunk = Buffer.alloc(64 * 1024, 'g');
-        let left = 800;
-        const body = new Readable({
-          read() {
-            this.push(left-- > 0 ? chunk : null);
-          },
-        });
-        return reply.type('application/octet-stream').send(body);
-      }
-      if (url.endsWith('/broken')) {
+function startUpstream() {
+  return recordingUpstream({
+    slowMs: TIMEOUT_MS * 3,
+    answer: (request, reply) => {
+      if (request.url.endsWith('/broken')) {
         // Promises 1,000 bytes, sends 10 and hangs up: a small answer the gateway reads whole first.
         reply.hijack();
         reply.raw.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
@@ -70,58 +36,11 @@ async function startUpstream() {
         setTimeout(() => reply.raw.destroy(), 20);
         return reply;
       }
-      const moved = new URL(url, 'http://upstream').searchParams.get('to');
+      const moved = new URL(request.url, 'http://upstream').searchParams.get('to');
       if (moved) return reply.code(303).header('location', moved).send();
-      return { upstream: 'ok', method, url };
     },
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as net.AddressInfo;
-  return { app, arrivals, cutShort, url: `http://127.0.0.1:${port}` };
 }
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: any;
-  ms: number;
-}
-
-/** One call on a connection of its own, and how long its answer took. */
-function call(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<Answer> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${base}${path}`, { ...options, agent: false });
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let body: any = text;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body,
-          ms: Date.now() - started,
-        });
-      });
-    });
-    request.end();
-  });
-}
-
-const credentials = (party: { token: string; appKey: string }) => ({
-  authorization: `Bearer ${party.token}`,
-  'st-app-key': party.appKey,
-});
 
 /**
  * A POST whose body stops after its first byte, its connection held open for `holdMs`: `answer` is the
@@ -166,50 +85,33 @@ function stalledPost(base: string, path: string, headers: Record<string, string>
 
 describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
   let t: TestDatabase;
-  let crm: Awaited<ReturnType<typeof startUpstream>>;
+  let crm: RecordingUpstream;
   let server: Awaited<ReturnType<typeof listen>>;
-  let dev: Caller;
-  let admin: Caller;
-  let admin2: Caller;
-  let apps = 0;
+  let connect: ReturnType<typeof partyFactory>;
 
   /** A new app connected in T1 for integration, with a token. */
-  async function party(scopes = ['tn.crm.customers:r', 'tn.crm.customers:w']) {
-    const { parties } = await connectApp(
-      dev,
-      (tenant) => (tenant === T1 ? admin : admin2),
-      { name: `Abusive caller ${++apps}`, tenantIds: [T1, T2], scopes },
-      [{ tenant: T1, env: 'integration' }],
-    );
-    const connected = parties[0]!;
-    const { body } = await fetchToken(server.url, 'integration', connected.clientId, connected.clientSecret);
-    return { ...connected, token: body.access_token as string };
-  }
-
-  const crmPath = (rest: string) => `/integration/api/crm/v2/tenant/${T1}/${rest}`;
+  const party = async (scopes = ['tn.crm.customers:r', 'tn.crm.customers:w']) => (await connect(scopes))[0];
   const health = () => server.app.runtime.gateway.view().upstreams.find((u) => u.area === 'crm')!;
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
     crm = await startUpstream();
-    const gateway = resolveGateway(
-      gatewayFileSchema.parse({
-        upstreams: {
-          crm: {
-            url: `${crm.url}/base`,
-            timeoutMs: TIMEOUT_MS,
-            connections: 2,
-            breaker: { failures: 3, cooldownMs: 5_000 },
-          },
+    const gateway = gatewayConfig({
+      upstreams: {
+        crm: {
+          url: `${crm.url}/base`,
+          timeoutMs: TIMEOUT_MS,
+          connections: 2,
+          breaker: { failures: 3, cooldownMs: 5_000 },
         },
-      }),
-    );
+      },
+    });
     server = await listen(t, { gateway, publicUrl: 'https://api.gatehouse.example' });
-    [dev, admin, admin2] = await Promise.all([t.as(DEV), t.as(ADMIN), t.as(ADMIN2)]);
+    connect = partyFactory(server.url, await partyCallers(t), 'Abusive caller');
   });
   afterAll(async () => {
     await server?.close();
-    await crm?.app.close();
+    await crm?.close();
     await t?.close();
   });
 
@@ -304,12 +206,8 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
       expect((await stalled.answer).statusLine).toMatch(/^HTTP\/1.1 408/);
       expect((await call(server.url, crmPath('customers'), { headers: credentials(a) })).status).toBe(200);
 
-      await server.app.runtime.usage.flush();
-      const developer = portalClient(server.url);
-      await developer.signIn(DEV);
-      const report = await developer.query('apps.usage', { appId: a.appId, days: 1 });
       const lines = Object.fromEntries(
-        (report.lines as { endpoint: string; calls: object }[]).map((line) => [line.endpoint, line.calls]),
+        (await usageLines(server, a.appId)).map((line) => [line.endpoint, line.calls]),
       );
       expect(lines).toEqual({
         'POST /crm/v2/tenant/{tenant}/customers': { '2xx': 0, '4xx': 1, '429': 0, '5xx': 0 },

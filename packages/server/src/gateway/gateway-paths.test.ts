@@ -1,89 +1,45 @@
-import http, { type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { connectApp, fetchToken, listen } from '#test/http-client';
-import { gatewayFileSchema, resolveGateway } from './config';
+import {
+  call,
+  credentials,
+  crmPath,
+  gatewayConfig,
+  partyCallers,
+  partyFactory,
+  type RecordingUpstream,
+  recordingUpstream,
+  T1,
+  T2,
+} from '#test/gateway';
+import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { listen } from '#test/http-client';
 
-const T1 = '985798691';
-const T2 = '100200300';
-
-interface Arrival {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
-
-/**
- * The platform's own service, as a real HTTP server that records every call reaching it; `…/cookie`
- * answers with a cookie and CORS headers too.
- */
-async function startUpstream() {
-  const arrivals: Arrival[] = [];
-  const server = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      const { method = '', url = '', headers } = request;
-      arrivals.push({ method, url, headers });
-      if (url.endsWith('/cookie')) {
-        response.setHeader('set-cookie', ['gatehouse_session=attacker; Path=/; HttpOnly', 'other=1']);
-        response.setHeader('access-control-allow-origin', 'https://evil.example');
-        response.setHeader('access-control-allow-credentials', 'true');
-        response.setHeader('x-upstream', 'yes');
-      }
-      response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify({ upstream: 'ok', method, url }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    arrivals,
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-/** One call with exactly this path on the wire (fetch would resolve `..` before sending). */
-function raw(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${base}/`, { method: options.method ?? 'GET', headers: options.headers });
-    request.path = path;
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let body: any = text;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-      });
-    });
-    request.end();
+/** The platform's own service, its `…/cookie` answering with a cookie and CORS headers too. */
+function startUpstream() {
+  return recordingUpstream({
+    answer: (request, reply) => {
+      if (!request.url.endsWith('/cookie')) return;
+      reply
+        .header('set-cookie', ['gatehouse_session=attacker; Path=/; HttpOnly', 'other=1'])
+        .header('access-control-allow-origin', 'https://evil.example')
+        .header('access-control-allow-credentials', 'true');
+    },
   });
 }
 
 describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
   let t: TestDatabase;
-  let crm: Awaited<ReturnType<typeof startUpstream>>;
+  let crm: RecordingUpstream;
   let server: Awaited<ReturnType<typeof listen>>;
-  let credentials: Record<string, string>;
-
-  const crmPath = (rest: string, tenant = T1) => `/integration/api/crm/v2/tenant/${tenant}/${rest}`;
+  /** The headers of the one app's calls. */
+  let signed: Record<string, string>;
 
   /** A call that must be refused as naming nothing, the upstream never hearing of it. */
-  async function refused(path: string, options: Parameters<typeof raw>[2] = {}) {
+  async function refused(path: string, options: Parameters<typeof call>[2] = {}) {
     const before = crm.arrivals.length;
-    const answer = await raw(server.url, path, {
+    const answer = await call(server.url, path, {
       ...options,
-      headers: { ...credentials, ...options.headers },
+      headers: { ...signed, ...options.headers },
     });
     expect({ path, status: answer.status, error: answer.body?.error }).toEqual({
       path,
@@ -94,11 +50,11 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
   }
 
   /** A call that must reach the upstream: what arrived there. */
-  async function passed(path: string, options: Parameters<typeof raw>[2] = {}) {
+  async function passed(path: string, options: Parameters<typeof call>[2] = {}) {
     const before = crm.arrivals.length;
-    const answer = await raw(server.url, path, {
+    const answer = await call(server.url, path, {
       ...options,
-      headers: { ...credentials, ...options.headers },
+      headers: { ...signed, ...options.headers },
     });
     expect({ path, status: answer.status }).toEqual({ path, status: 200 });
     expect(crm.arrivals.length).toBe(before + 1);
@@ -108,27 +64,18 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
     crm = await startUpstream();
-    const gateway = resolveGateway(
-      gatewayFileSchema.parse({
-        upstreams: { crm: crm.url },
-        // A deny list before a `**` allow rule: the case the reviewer got past.
-        routes: [
-          { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
-          { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
-        ],
-      }),
-    );
+    const gateway = gatewayConfig({
+      upstreams: { crm: crm.url },
+      // A deny list before a `**` allow rule: the case the reviewer got past.
+      routes: [
+        { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
+        { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
+      ],
+    });
     server = await listen(t, { gateway, failureLimit: { calls: 100_000, windowMs: 1000 } });
-    const [dev, admin] = await Promise.all([t.as(DEV), t.as(ADMIN)]);
-    const { parties } = await connectApp(
-      dev,
-      () => admin,
-      { name: 'Gateway paths caller', tenantIds: [T1], scopes: ['tn.crm.customers:r', 'tn.crm.customers:w'] },
-      [{ tenant: T1, env: 'integration' }],
-    );
-    const p = parties[0]!;
-    const { body } = await fetchToken(server.url, 'integration', p.clientId, p.clientSecret);
-    credentials = { authorization: `Bearer ${body.access_token}`, 'st-app-key': p.appKey };
+    const party = partyFactory(server.url, await partyCallers(t), 'Gateway paths caller');
+    const [p] = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
+    signed = credentials(p);
   });
   afterAll(async () => {
     await server?.close();
@@ -162,7 +109,7 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
     await refused(crmPath('Customers/1'), { method: 'POST' });
     await refused(crmPath('CUSTOMERS'), { method: 'DELETE' });
     const before = crm.arrivals.length;
-    const answer = await raw(server.url, crmPath('customers/1'), { method: 'POST', headers: credentials });
+    const answer = await call(server.url, crmPath('customers/1'), { method: 'POST', headers: signed });
     expect(answer.status).toBe(200);
     expect(crm.arrivals.length).toBe(before + 1);
   });

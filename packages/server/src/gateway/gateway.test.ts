@@ -1,181 +1,63 @@
 import { createHash, randomBytes } from 'node:crypto';
-import http, { type IncomingHttpHeaders } from 'node:http';
+import http from 'node:http';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import Fastify, { type FastifyInstance } from 'fastify';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ADMIN,
-  ADMIN2,
-  type Caller,
-  DEV,
-  dialects,
-  openTestDatabase,
-  type TestDatabase,
-} from '#test/harness';
-import { connectApp, fetchToken, listen, portalClient } from '#test/http-client';
-import { gatewayFileSchema, resolveGateway } from './config';
+  BIG,
+  call,
+  credentials,
+  crmPath,
+  gatewayConfig,
+  type Party,
+  partyCallers,
+  partyFactory,
+  type RecordingUpstream,
+  recordingUpstream,
+  T1,
+  T2,
+  usageLines,
+} from '#test/gateway';
+import { type Caller, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { listen } from '#test/http-client';
 
-const T1 = '985798691';
-const T2 = '100200300';
-const CHUNK = Buffer.alloc(64 * 1024, 'g');
-const BIG = 50 * 1024 * 1024;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Arrival {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  bytes: number;
-  sha256: string;
-}
-
-/**
- * The platform's own service, as a real HTTP server: it records every call that reaches it, with a digest
- * of its body, and answers `…/fail` with 500, `…/slow` too late, `…/big` with 50 MB made as they are read.
- */
-async function startUpstream(port = 0) {
-  const arrivals: Arrival[] = [];
-  const cutShort: string[] = [];
-  /** Bytes of `…/big` answers made so far. */
-  const made = { bytes: 0 };
-  const app: FastifyInstance = Fastify();
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (_request, _payload, done) => done(null));
-  app.route({
-    method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-    url: '/*',
-    exposeHeadRoute: false,
-    handler: async (request, reply) => {
-      const hash = createHash('sha256');
-      let bytes = 0;
-      for await (const chunk of request.raw) {
-        hash.update(chunk as Buffer);
-        bytes += (chunk as Buffer).length;
-      }
-      const { method, url, headers } = request;
-      arrivals.push({ method, url, headers, bytes, sha256: hash.digest('hex') });
-      if (url.endsWith('/fail')) return reply.code(500).send({ upstream: 'failed' });
-      if (url.endsWith('/slow')) {
-        await sleep(2500);
-        return { upstream: 'late' };
-      }
-      if (url.endsWith('/big')) {
-        reply.raw.once('close', () => {
-          if (!reply.raw.writableFinished) cutShort.push(url);
-        });
-        let left = BIG / CHUNK.length;
-        const body = new Readable({
-          read() {
-            if (left-- > 0) made.bytes += CHUNK.length;
-            this.push(left >= 0 ? CHUNK : null);
-          },
-        });
-        return reply.type('application/octet-stream').header('content-length', BIG).send(body);
-      }
-      return reply
-        .code(method === 'POST' ? 201 : 200)
-        .header('x-upstream', 'yes')
-        .header('x-ratelimit-limit', '999')
-        .send({ upstream: 'ok', method, url, bytes });
-    },
-  });
-  await app.listen({ port, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('not listening');
-  return { app, arrivals, cutShort, made, port: address.port, url: `http://127.0.0.1:${address.port}` };
-}
-
-/** One call with exactly this path on the wire (fetch would resolve `..` and `%2e` before sending). */
-function raw(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: Buffer } = {},
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: any }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${base}${path}`, {
-      method: options.method ?? 'GET',
-      headers: options.body ? { ...options.headers, 'content-length': options.body.length } : options.headers,
-    });
-    request.path = path;
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        let body: any = text;
-        try {
-          body = text ? JSON.parse(text) : null;
-        } catch {}
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body });
-      });
-    });
-    request.end(options.body);
-  });
-}
-
-const credentials = (party: { token: string; appKey: string }) => ({
-  authorization: `Bearer ${party.token}`,
-  'st-app-key': party.appKey,
-});
+/** The platform's own service: it answers a POST with 201, as a create would. */
+const startUpstream = (port?: number) => recordingUpstream({ port, postStatus: 201 });
 
 describe.each(dialects)('gateway mode on %s', (dialect) => {
   let t: TestDatabase;
-  let crm: Awaited<ReturnType<typeof startUpstream>>;
-  let jpm: Awaited<ReturnType<typeof startUpstream>>;
+  let crm: RecordingUpstream;
+  let jpm: RecordingUpstream;
   let server: Awaited<ReturnType<typeof listen>>;
-  let dev: Caller;
-  let admin: Caller;
-  let admin2: Caller;
-  let apps = 0;
-
   /** An app connected in T1 (and wherever else asked) with a token for each connection. */
-  async function party(
-    scopes: string[],
-    where: { tenant: string; env: 'integration' | 'production' }[] = [],
-  ) {
-    const { parties } = await connectApp(
-      dev,
-      (tenant) => (tenant === T1 ? admin : admin2),
-      { name: `Gateway caller ${++apps}`, tenantIds: [T1, T2], scopes },
-      [{ tenant: T1, env: 'integration' }, ...where],
-    );
-    return Promise.all(
-      parties.map(async (connected, index) => {
-        const env = index === 0 ? 'integration' : where[index - 1]!.env;
-        const { body } = await fetchToken(server.url, env, connected.clientId, connected.clientSecret);
-        return { ...connected, token: body.access_token as string };
-      }),
-    );
-  }
-
-  const crmPath = (rest: string, tenant = T1) => `/integration/api/crm/v2/tenant/${tenant}/${rest}`;
+  let party: ReturnType<typeof partyFactory>;
+  let admin: Caller;
 
   beforeAll(async () => {
     t = await openTestDatabase(dialect);
     [crm, jpm] = await Promise.all([startUpstream(), startUpstream()]);
-    const gateway = resolveGateway(
-      gatewayFileSchema.parse({
-        upstreams: {
-          crm: { url: `${crm.url}/base/`, timeoutMs: 1000, breaker: { failures: 1000 } },
-          jpm: { url: jpm.url, breaker: { failures: 1, cooldownMs: 300 } },
-        },
-        routes: [
-          { method: 'POST', path: '/crm/v2/tenant/{tenant}/customers/*/merge', scope: 'tn.crm.customers:w' },
-          { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
-        ],
-      }),
-    );
+    const gateway = gatewayConfig({
+      upstreams: {
+        crm: { url: `${crm.url}/base/`, timeoutMs: 1000, breaker: { failures: 1000 } },
+        jpm: { url: jpm.url, breaker: { failures: 1, cooldownMs: 300 } },
+      },
+      routes: [
+        { method: 'POST', path: '/crm/v2/tenant/{tenant}/customers/*/merge', scope: 'tn.crm.customers:w' },
+        { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
+      ],
+    });
     // The refusal tables fail authentication dozens of times a second from one address.
     server = await listen(t, { gateway, failureLimit: { calls: 100_000, windowMs: 1000 } });
-    [dev, admin, admin2] = await Promise.all([t.as(DEV), t.as(ADMIN), t.as(ADMIN2)]);
+    const callers = await partyCallers(t);
+    admin = callers.admin;
+    party = partyFactory(server.url, callers);
   });
   afterAll(async () => {
     await server?.close();
-    await Promise.all([crm?.app.close(), jpm?.app.close()]);
+    await Promise.all([crm?.close(), jpm?.close()]);
     await t?.close();
   });
 
@@ -189,9 +71,9 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
         ['tn.crm.customers:r', 'tn.crm.bookings:r'],
         [{ tenant: T2, env: 'integration' }],
       );
-      a = inT1!;
+      a = inT1;
       aInT2 = inT2!;
-      readOnly = (await party(['tn.crm.customers:r']))[0]!;
+      [readOnly] = await party(['tn.crm.customers:r']);
     });
 
     type Row = {
@@ -296,7 +178,7 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it.each(rows)('$name: $status $error', async (row) => {
       const before = crm.arrivals.length;
-      const answer = await raw(server.url, row.path(), { method: row.method, headers: row.headers() });
+      const answer = await call(server.url, row.path(), { method: row.method, headers: row.headers() });
       expect({ status: answer.status, error: answer.body?.error }).toEqual({
         status: row.status,
         error: row.error,
@@ -307,7 +189,7 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it('the same token goes through on a path that is fine', async () => {
       const before = crm.arrivals.length;
-      expect((await raw(server.url, crmPath('customers/1'), { headers: credentials(a) })).status).toBe(200);
+      expect((await call(server.url, crmPath('customers/1'), { headers: credentials(a) })).status).toBe(200);
       expect(crm.arrivals.length).toBe(before + 1);
     });
 
@@ -315,12 +197,12 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
       const [burst] = await party(['tn.crm.customers:r']);
       const before = crm.arrivals.length;
       let statuses: number[] = [];
-      let refused: Awaited<ReturnType<typeof raw>> | undefined;
+      let refused: Awaited<ReturnType<typeof call>> | undefined;
       // Sent at once, 80 calls land in one second; a machine slow enough to spread them gets another try.
       for (let round = 0; round < 3 && !refused; round++) {
         const answers = await Promise.all(
           Array.from({ length: 80 }, () =>
-            raw(server.url, crmPath('customers'), { headers: credentials(burst!) }),
+            call(server.url, crmPath('customers'), { headers: credentials(burst) }),
           ),
         );
         statuses = statuses.concat(answers.map((answer) => answer.status));
@@ -338,15 +220,15 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it('a disabled connection is refused and never reaches the upstream', async () => {
       const [p] = await party(['tn.crm.customers:r']);
-      expect((await raw(server.url, crmPath('customers'), { headers: credentials(p!) })).status).toBe(200);
-      await admin.connections.disable({ connectionId: p!.connectionId });
-      let answer = await raw(server.url, crmPath('customers'), { headers: credentials(p!) });
+      expect((await call(server.url, crmPath('customers'), { headers: credentials(p) })).status).toBe(200);
+      await admin.connections.disable({ connectionId: p.connectionId });
+      let answer = await call(server.url, crmPath('customers'), { headers: credentials(p) });
       for (let i = 0; i < 40 && answer.status === 200; i++) {
         await sleep(50);
-        answer = await raw(server.url, crmPath('customers'), { headers: credentials(p!) });
+        answer = await call(server.url, crmPath('customers'), { headers: credentials(p) });
       }
       const before = crm.arrivals.length;
-      const again = await raw(server.url, crmPath('customers'), { headers: credentials(p!) });
+      const again = await call(server.url, crmPath('customers'), { headers: credentials(p) });
       expect([answer.status, again.status, again.body.error]).toEqual([401, 401, 'invalid_token']);
       expect(crm.arrivals.length).toBe(before);
     });
@@ -355,15 +237,15 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
   describe('an allowed call goes to the upstream', () => {
     const SCOPES = ['tn.crm.customers:r', 'tn.crm.customers:w', 'tn.crm.leads:r', 'tn.jpm.jobs:r'];
     const GRANTED = [...SCOPES, 'tn.settings.employees:r'];
-    let p: Awaited<ReturnType<typeof party>>[number];
+    let p: Party;
 
     beforeAll(async () => {
-      p = (await party(GRANTED))[0]!;
+      [p] = await party(GRANTED);
     });
 
     it('with who is calling in headers the client cannot set, and a signed assertion that verifies', async () => {
       const before = crm.arrivals.length;
-      const answer = await raw(server.url, `${crmPath('customers/42')}?x=1&y=%20z`, {
+      const answer = await call(server.url, `${crmPath('customers/42')}?x=1&y=%20z`, {
         headers: {
           ...credentials(p),
           cookie: 'gatehouse_session=stolen',
@@ -432,7 +314,7 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it('a production call says so, and is signed as the production issuer', async () => {
       const [, prod] = await party(['tn.jpm.jobs:r'], [{ tenant: T1, env: 'production' }]);
-      const answer = await raw(server.url, `/production/api/jpm/v2/tenant/${T1}/jobs`, {
+      const answer = await call(server.url, `/production/api/jpm/v2/tenant/${T1}/jobs`, {
         headers: credentials(prod!),
       });
       expect(answer.status).toBe(200);
@@ -452,12 +334,12 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it('takes every method to the upstream, the demo routes of its area included', async () => {
       for (const method of ['POST', 'PATCH', 'PUT', 'DELETE', 'HEAD', 'OPTIONS']) {
-        const answer = await raw(server.url, crmPath('customers/7'), { method, headers: credentials(p) });
+        const answer = await call(server.url, crmPath('customers/7'), { method, headers: credentials(p) });
         expect(answer.status, method).toBe(method === 'POST' ? 201 : 200);
         expect(crm.arrivals.at(-1)).toMatchObject({ method, url: `/base/crm/v2/tenant/${T1}/customers/7` });
       }
       // The demo API's own POST route for CRM customers does not catch the call either.
-      const created = await raw(server.url, crmPath('customers'), {
+      const created = await call(server.url, crmPath('customers'), {
         method: 'POST',
         headers: { ...credentials(p), 'content-type': 'application/json' },
         body: Buffer.from('{"name":"not checked by Gatehouse"}'),
@@ -468,7 +350,7 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it("streams a body of a few MB to the upstream intact, beyond the demo API's 1 MB limit", async () => {
       const body = randomBytes(5 * 1024 * 1024);
-      const answer = await raw(server.url, crmPath('customers/7/merge'), {
+      const answer = await call(server.url, crmPath('customers/7/merge'), {
         method: 'POST',
         headers: { ...credentials(p), 'content-type': 'application/octet-stream' },
         body,
@@ -547,9 +429,13 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
 
     it('an unmapped area still answers from the demo data', async () => {
       const before = crm.arrivals.length + jpm.arrivals.length;
-      const answer = await raw(server.url, `/integration/api/settings/v2/tenant/${T1}/employees?pageSize=2`, {
-        headers: credentials(p),
-      });
+      const answer = await call(
+        server.url,
+        `/integration/api/settings/v2/tenant/${T1}/employees?pageSize=2`,
+        {
+          headers: credentials(p),
+        },
+      );
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ totalCount: 25, pageSize: 2 });
       expect(crm.arrivals.length + jpm.arrivals.length).toBe(before);
@@ -560,14 +446,14 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
     it('a stopped upstream answers 502, then 503 with Retry-After while its circuit is open, and recovers once back', async () => {
       const [p] = await party(['tn.jpm.jobs:r']);
       const jobs = `/integration/api/jpm/v2/tenant/${T1}/jobs`;
-      const call = () => raw(server.url, jobs, { headers: credentials(p!) });
-      expect((await call()).status).toBe(200);
+      const get = () => call(server.url, jobs, { headers: credentials(p) });
+      expect((await get()).status).toBe(200);
       const { port } = jpm;
-      await jpm.app.close();
+      await jpm.close();
 
-      const down = await call();
+      const down = await get();
       expect({ status: down.status, error: down.body.error }).toEqual({ status: 502, error: 'bad_gateway' });
-      const open = await call();
+      const open = await get();
       expect({ status: open.status, error: open.body.error }).toEqual({
         status: 503,
         error: 'upstream_unavailable',
@@ -580,10 +466,10 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
       });
 
       jpm = await startUpstream(port);
-      let back = await call();
+      let back = await get();
       for (let i = 0; i < 40 && back.status !== 200; i++) {
         await sleep(100);
-        back = await call();
+        back = await get();
       }
       expect(back.status).toBe(200);
       expect(jpm.arrivals.at(-1)).toMatchObject({ method: 'GET', url: `/jpm/v2/tenant/${T1}/jobs` });
@@ -601,17 +487,14 @@ describe.each(dialects)('gateway mode on %s', (dialect) => {
         ['GET', 'leads'],
         ['GET', 'secrets'],
       ] as const)
-        statuses.push((await raw(server.url, crmPath(rest), { method, headers: credentials(p!) })).status);
+        statuses.push((await call(server.url, crmPath(rest), { method, headers: credentials(p) })).status);
       expect(statuses).toEqual([200, 200, 500, 504, 201, 403, 404]);
 
-      await server.app.runtime.usage.flush();
-      const developer = portalClient(server.url);
-      await developer.signIn(DEV);
-      const report = await developer.query('apps.usage', { appId: p!.appId, days: 1 });
       const lines = Object.fromEntries(
-        (report.lines as { tenantId: string; environment: string; endpoint: string; calls: object }[]).map(
-          (line) => [`${line.tenantId} ${line.environment} ${line.endpoint}`, line.calls],
-        ),
+        (await usageLines(server, p.appId)).map((line) => [
+          `${line.tenantId} ${line.environment} ${line.endpoint}`,
+          line.calls,
+        ]),
       );
       const counts = (two: number, four: number, five: number) => ({
         '2xx': two,

@@ -1,6 +1,5 @@
-import net from 'node:net';
-import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closedPort, gatewayConfig, recordingUpstream } from '#test/gateway';
 import {
   ADMIN,
   type Caller,
@@ -15,7 +14,7 @@ import {
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
 import { User } from '../../db/entities';
-import { gatewayFileSchema, readGatewayConfig, resolveGateway } from '../../gateway/config';
+import { readGatewayConfig } from '../../gateway/config';
 import type { GatewayHealthSource, GatewayView, UpstreamHealth } from '../../gateway/health';
 import { Upstreams } from '../../gateway/upstream';
 import { createCaller } from '../../root';
@@ -37,15 +36,6 @@ const deadCrm: UpstreamHealth = {
   failures: 2,
   inFlight: 0,
 };
-
-/** A port nothing listens on: bound once by the system, then let go. */
-async function closedPort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 /** A gateway whose state the test sets, as an instance's circuits change between two looks at the page. */
 function fakeGateway(view: GatewayView): GatewayHealthSource & { current: GatewayView } {
@@ -141,15 +131,12 @@ describe.each(dialects)('gateway router on %s', (dialect) => {
   });
 
   it("shows a reviewer a real gateway's upstreams: the one that answers closed, the stopped one open with its last error", async () => {
-    const live = Fastify();
-    live.get('/crm/v2/tenant/:tenant/customers', async () => ({ data: [] }));
-    await live.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = live.server.address() as net.AddressInfo;
+    const live = await recordingUpstream();
     const deadUrl = `http://127.0.0.1:${await closedPort()}`;
     const upstreams = new Upstreams(
       readGatewayConfig({
         upstreams: JSON.stringify({
-          crm: `http://127.0.0.1:${port}`,
+          crm: live.url,
           jpm: { url: deadUrl, timeoutMs: 1500, breaker: { failures: 2, cooldownMs: 600_000 } },
         }),
       }),
@@ -167,7 +154,7 @@ describe.each(dialects)('gateway router on %s', (dialect) => {
       const byArea = new Map(view.upstreams.map((upstream) => [upstream.area, upstream]));
       expect(byArea.get('crm')).toMatchObject({
         areaName: 'CRM',
-        url: `http://127.0.0.1:${port}`,
+        url: live.url,
         circuit: 'closed',
         openUntil: null,
         consecutiveFailures: 0,
@@ -202,20 +189,18 @@ describe.each(dialects)('gateway router on %s', (dialect) => {
 
   it('lists the route rules in their order: the methods or any, the pattern, the scope or a refusal', async () => {
     const upstreams = new Upstreams(
-      resolveGateway(
-        gatewayFileSchema.parse({
-          upstreams: { crm: 'http://10.0.0.5:8080', jpm: 'http://jobs.internal' },
-          routes: [
-            {
-              method: 'POST',
-              path: '/crm/v2/tenant/{tenant}/customers/*/merge',
-              scope: 'tn.crm.customers:w',
-            },
-            { method: ['GET', 'HEAD'], path: '/jpm/v2/tenant/{tenant}/jobs/**', scope: 'tn.jpm.jobs:r' },
-            { path: '/jpm/v2/tenant/{tenant}/exports/**', scope: 'deny' },
-          ],
-        }),
-      ),
+      gatewayConfig({
+        upstreams: { crm: 'http://10.0.0.5:8080', jpm: 'http://jobs.internal' },
+        routes: [
+          {
+            method: 'POST',
+            path: '/crm/v2/tenant/{tenant}/customers/*/merge',
+            scope: 'tn.crm.customers:w',
+          },
+          { method: ['GET', 'HEAD'], path: '/jpm/v2/tenant/{tenant}/jobs/**', scope: 'tn.jpm.jobs:r' },
+          { path: '/jpm/v2/tenant/{tenant}/exports/**', scope: 'deny' },
+        ],
+      }),
     );
     try {
       const view = await (await withGateway(upstreams, REVIEWER)).gateway.upstreams();
