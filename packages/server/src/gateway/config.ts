@@ -107,7 +107,7 @@ export interface GatewayConfig {
 export const NO_GATEWAY: GatewayConfig = { upstreams: new Map(), routes: [] };
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-export const DEFAULT_CONNECTIONS = 64;
+export const DEFAULT_CONNECTIONS = 128;
 
 function problemsOf(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(top)'}: ${issue.message}`).join('; ');
