@@ -5,9 +5,10 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Environment } from '@gatehouse/domain';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Dialect } from '../src/db/orm';
 import { type GatewayConfig, gatewayFileSchema, resolveGateway } from '../src/gateway/config';
-import { ADMIN, ADMIN2, type Caller, DEV, type TestDatabase } from './harness';
-import { type ConnectedParty, connectApp, fetchToken, type listen, portalClient } from './http-client';
+import { ADMIN, ADMIN2, type Caller, DEV, openTestDatabase, type TestDatabase } from './harness';
+import { type ConnectedParty, connectApp, fetchToken, listen, portalClient } from './http-client';
 
 /** Glendale Plumbing, where the gateway tests' apps are connected. */
 export const T1 = '985798691';
@@ -243,4 +244,37 @@ export async function usageLines(server: Awaited<ReturnType<typeof listen>>, app
     endpoint: string;
     calls: Record<string, number>;
   }[];
+}
+
+/** A test's whole set-up: a database, a recording CRM upstream, and Gatehouse in gateway mode in front of it. */
+export interface GatewayRig {
+  t: TestDatabase;
+  crm: RecordingUpstream;
+  server: Awaited<ReturnType<typeof listen>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a rig: `upstream` starts the CRM service, `config` gives the gateway's configuration for the URL it
+ * got (`gatewayConfig`'s JSON), `options` the server's other options.
+ */
+export async function gatewayRig(
+  dialect: Dialect,
+  upstream: () => Promise<RecordingUpstream>,
+  config: (crmUrl: string) => unknown,
+  options: Omit<NonNullable<Parameters<typeof listen>[1]>, 'gateway'> = {},
+): Promise<GatewayRig> {
+  const t = await openTestDatabase(dialect);
+  const crm = await upstream();
+  const server = await listen(t, { ...options, gateway: gatewayConfig(config(crm.url)) });
+  return {
+    t,
+    crm,
+    server,
+    async close() {
+      await server.close();
+      await crm.close();
+      await t.close();
+    },
+  };
 }

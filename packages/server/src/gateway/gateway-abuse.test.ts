@@ -6,7 +6,8 @@ import {
   call,
   credentials,
   crmPath,
-  gatewayConfig,
+  type GatewayRig,
+  gatewayRig,
   partyCallers,
   partyFactory,
   type RecordingUpstream,
@@ -14,8 +15,8 @@ import {
   T1,
   usageLines,
 } from '#test/gateway';
-import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { listen } from '#test/http-client';
+import { dialects, type TestDatabase } from '#test/harness';
+import type { listen } from '#test/http-client';
 
 /** The upstream's timeout: also how long a client may keep the gateway waiting for its body or its reading. */
 const TIMEOUT_MS = 600;
@@ -93,27 +94,27 @@ describe.each(dialects)('gateway mode against abuse on %s', (dialect) => {
   const party = async (scopes = ['tn.crm.customers:r', 'tn.crm.customers:w']) => (await connect(scopes))[0];
   const health = () => server.app.runtime.gateway.view().upstreams.find((u) => u.area === 'crm')!;
 
+  let rig: GatewayRig;
   beforeAll(async () => {
-    t = await openTestDatabase(dialect);
-    crm = await startUpstream();
-    const gateway = gatewayConfig({
-      upstreams: {
-        crm: {
-          url: `${crm.url}/base`,
-          timeoutMs: TIMEOUT_MS,
-          connections: 2,
-          breaker: { failures: 3, cooldownMs: 5_000 },
+    rig = await gatewayRig(
+      dialect,
+      startUpstream,
+      (crmUrl) => ({
+        upstreams: {
+          crm: {
+            url: `${crmUrl}/base`,
+            timeoutMs: TIMEOUT_MS,
+            connections: 2,
+            breaker: { failures: 3, cooldownMs: 5_000 },
+          },
         },
-      },
-    });
-    server = await listen(t, { gateway, publicUrl: 'https://api.gatehouse.example' });
+      }),
+      { publicUrl: 'https://api.gatehouse.example' },
+    );
+    ({ t, crm, server } = rig);
     connect = partyFactory(server.url, await partyCallers(t), 'Abusive caller');
   });
-  afterAll(async () => {
-    await server?.close();
-    await crm?.close();
-    await t?.close();
-  });
+  afterAll(() => rig?.close());
 
   describe('a client that goes quiet', () => {
     it("holds no connection for long: two stalled POSTs get 408 after the timeout, and another app's GET is not kept waiting", async () => {

@@ -5,7 +5,8 @@ import {
   call,
   credentials,
   crmPath,
-  gatewayConfig,
+  type GatewayRig,
+  gatewayRig,
   type Party,
   partyCallers,
   partyFactory,
@@ -14,8 +15,8 @@ import {
   T1,
   T2,
 } from '#test/gateway';
-import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { listen } from '#test/http-client';
+import { dialects, type TestDatabase } from '#test/harness';
+import type { listen } from '#test/http-client';
 
 /** The upstream's timeout: a `…/slow` GET gets 504 after it, and a body must have arrived within ten of it. */
 const TIMEOUT_MS = 300;
@@ -90,28 +91,23 @@ describe.each(dialects)('gateway mode, one app among others, on %s', (dialect) =
     call(server.url, crmPath(rest, tenant), { headers: credentials(p) });
   const slowArrivals = () => crm.arrivals.filter((arrival) => arrival.url.endsWith('/slow')).length;
 
+  let rig: GatewayRig;
   beforeAll(async () => {
-    t = await openTestDatabase(dialect);
-    crm = await startUpstream();
-    const gateway = gatewayConfig({
+    rig = await gatewayRig(dialect, startUpstream, (crmUrl) => ({
       upstreams: {
         crm: {
-          url: `${crm.url}/base`,
+          url: `${crmUrl}/base`,
           timeoutMs: TIMEOUT_MS,
           // An app may hold one of them, and each of its tenants one.
           connections: 2,
           breaker: { failures: 2, cooldownMs: COOLDOWN_MS },
         },
       },
-    });
-    server = await listen(t, { gateway });
+    }));
+    ({ t, crm, server } = rig);
     connect = partyFactory(server.url, await partyCallers(t), 'Busy caller');
   });
-  afterAll(async () => {
-    await server?.close();
-    await crm?.close();
-    await t?.close();
-  });
+  afterAll(() => rig?.close());
 
   it("one app is one caller for the circuit: its slow GETs for two tenants never open it for another app's", async () => {
     const [[inT1, inT2], other] = await Promise.all([inTwoTenants(), party()]);

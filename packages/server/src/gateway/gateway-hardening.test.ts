@@ -4,14 +4,15 @@ import {
   call,
   credentials,
   crmPath,
-  gatewayConfig,
+  type GatewayRig,
+  gatewayRig,
   partyCallers,
   partyFactory,
   type RecordingUpstream,
   recordingUpstream,
 } from '#test/gateway';
-import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { listen } from '#test/http-client';
+import { dialects, type TestDatabase } from '#test/harness';
+import type { listen } from '#test/http-client';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -54,28 +55,28 @@ describe.each(dialects)('gateway hardening on %s', (dialect) => {
     return answer;
   }
 
+  let rig: GatewayRig;
   beforeAll(async () => {
-    t = await openTestDatabase(dialect);
-    crm = await startUpstream();
-    const gateway = gatewayConfig({
-      // Four connections: the app and tenant may have one call in flight, so a call that stays in flight shows.
-      upstreams: { crm: { url: crm.url, connections: 4 } },
-      routes: [
-        { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
-        { method: 'DELETE', path: '/crm/v2/tenant/{tenant}/customers/*', scope: 'deny' },
-        { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
-      ],
-    });
-    server = await listen(t, { gateway, failureLimit: { calls: 100_000, windowMs: 1000 } });
+    rig = await gatewayRig(
+      dialect,
+      startUpstream,
+      (crmUrl) => ({
+        // Four connections: the app and tenant may have one call in flight, so a call that stays in flight shows.
+        upstreams: { crm: { url: crmUrl, connections: 4 } },
+        routes: [
+          { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
+          { method: 'DELETE', path: '/crm/v2/tenant/{tenant}/customers/*', scope: 'deny' },
+          { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
+        ],
+      }),
+      { failureLimit: { calls: 100_000, windowMs: 1000 } },
+    );
+    ({ t, crm, server } = rig);
     const party = partyFactory(server.url, await partyCallers(t), 'Gateway hardening caller');
     const [p] = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
     signed = credentials(p);
   });
-  afterAll(async () => {
-    await server?.close();
-    await crm?.close();
-    await t?.close();
-  });
+  afterAll(() => rig?.close());
 
   it('answers 502 to a status HTTP does not have, and the call does not stay in flight', async () => {
     for (let i = 0; i < 3; i++) {

@@ -3,7 +3,8 @@ import {
   call,
   credentials,
   crmPath,
-  gatewayConfig,
+  type GatewayRig,
+  gatewayRig,
   partyCallers,
   partyFactory,
   type RecordingUpstream,
@@ -11,8 +12,8 @@ import {
   T1,
   T2,
 } from '#test/gateway';
-import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { listen } from '#test/http-client';
+import { dialects, type TestDatabase } from '#test/harness';
+import type { listen } from '#test/http-client';
 
 /** The platform's own service, its `…/cookie` answering with a cookie and CORS headers too. */
 function startUpstream() {
@@ -61,27 +62,27 @@ describe.each(dialects)('gateway paths and headers on %s', (dialect) => {
     return { answer, arrival: crm.arrivals.at(-1)! };
   }
 
+  let rig: GatewayRig;
   beforeAll(async () => {
-    t = await openTestDatabase(dialect);
-    crm = await startUpstream();
-    const gateway = gatewayConfig({
-      upstreams: { crm: crm.url },
-      // A deny list before a `**` allow rule: the case the reviewer got past.
-      routes: [
-        { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
-        { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
-      ],
-    });
-    server = await listen(t, { gateway, failureLimit: { calls: 100_000, windowMs: 1000 } });
+    rig = await gatewayRig(
+      dialect,
+      startUpstream,
+      (crmUrl) => ({
+        upstreams: { crm: crmUrl },
+        // A deny list before a `**` allow rule: the case the reviewer got past.
+        routes: [
+          { path: '/crm/v2/tenant/{tenant}/bookings/**', scope: 'deny' },
+          { method: 'GET', path: '/crm/v2/tenant/{tenant}/**', scope: 'tn.crm.customers:r' },
+        ],
+      }),
+      { failureLimit: { calls: 100_000, windowMs: 1000 } },
+    );
+    ({ t, crm, server } = rig);
     const party = partyFactory(server.url, await partyCallers(t), 'Gateway paths caller');
     const [p] = await party(['tn.crm.customers:r', 'tn.crm.customers:w']);
     signed = credentials(p);
   });
-  afterAll(async () => {
-    await server?.close();
-    await crm?.close();
-    await t?.close();
-  });
+  afterAll(() => rig?.close());
 
   it('takes a fine path to the upstream as it came, `**` rule included', async () => {
     expect((await passed(crmPath('customers/1'))).arrival.url).toBe(`/crm/v2/tenant/${T1}/customers/1`);
