@@ -155,6 +155,11 @@ export type Access = 'r' | 'w';
 export const ACCESSES: readonly Access[] = ['r', 'w'];
 export const ACCESS_LABEL: Record<Access, string> = { r: 'View', w: 'Modify' };
 
+/** The access a call's method needs (the resource API's rule): View to read (GET, HEAD), Modify for the rest. */
+export function accessForMethod(method: string): Access {
+  return method === 'GET' || method === 'HEAD' ? 'r' : 'w';
+}
+
 export interface ScopeInfo {
   readonly scope: string;
   readonly area: CatalogArea;

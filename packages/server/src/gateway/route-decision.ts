@@ -1,4 +1,4 @@
-import { scopeString } from '@gatehouse/domain';
+import { accessForMethod, scopeString } from '@gatehouse/domain';
 import { AREA_BY_PATH, type GatewayConfig, type GatewayMethod, type RouteRule } from './config';
 
 /** Which scope a gateway call needs, from the route rules first and the scope catalog after them (default deny). */
@@ -61,11 +61,10 @@ export function routeDecision(
   const area = areaPath === undefined ? undefined : AREA_BY_PATH.get(areaPath);
   const resource = area?.resources.find((r) => r.path === resourcePath);
   if (!area || !resource || !config.upstreams.has(area.path)) return undefined;
-  const access = method === 'GET' || method === 'HEAD' ? 'r' : 'w';
   // Bounded whatever the paths: the record, and anything below it as one line (route rules name more).
   const tail = rest.length === 0 ? '' : rest.length === 1 ? '/{id}' : '/{id}/…';
   return {
-    scope: scopeString(area.key, resource.key, access),
+    scope: scopeString(area.key, resource.key, accessForMethod(method)),
     endpoint: `${method} /${area.path}/v2/tenant/{tenant}/${resource.path}${tail}`,
   };
 }

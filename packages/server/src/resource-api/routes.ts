@@ -1,4 +1,4 @@
-import { DomainError, type Environment } from '@gatehouse/domain';
+import { accessForMethod, DomainError, type Environment } from '@gatehouse/domain';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { edgeErrorHandler, refusedInput, sendProblem } from '../http/problem';
@@ -61,7 +61,7 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
         environment,
         target,
         tenantId: tenant,
-        scope: target && (method === 'GET' || method === 'HEAD' ? target.readScope : target.writeScope),
+        scope: target && (accessForMethod(method) === 'r' ? target.readScope : target.writeScope),
         endpoint: target ? endpointOf(method, target, isItem(request)) : '',
         appKey: headers['st-app-key'] as string | undefined,
         authorization: headers.authorization,
