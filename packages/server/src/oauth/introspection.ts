@@ -4,7 +4,7 @@ import { RevokedToken } from '../db/entities';
 import type { Database } from '../db/orm';
 import { recordEvent } from '../events/record';
 import type { AccessState } from './access-state';
-import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
+import { liveToken } from './live-token';
 
 const INACTIVE = { active: false } as const;
 
@@ -38,16 +38,10 @@ export async function introspection(
   environment: Environment,
   state: AccessState,
 ): Promise<z.infer<typeof introspectionAnswer>> {
-  const verified = await state.verify(token);
-  const claims = verified?.claims;
-  const now = Date.now();
-  if (!verified || !claims || claims.client_id !== clientId) return INACTIVE;
-  if (issueProblem(claims, environment, state.issuer) !== null || expiryProblem(claims, now) !== null)
-    return INACTIVE;
-  const connection = await state.connection(claims.cid);
-  if (connectionProblem(claims, connection, now) !== null || !connection) return INACTIVE;
-  const scope = scopesInPlayOf(verified, connection).join(' ');
-  if (!scope) return INACTIVE;
+  const live = await liveToken(token, environment, state);
+  if (typeof live === 'string' || live.verified.claims.client_id !== clientId) return INACTIVE;
+  const { claims } = live.verified;
+  const scope = live.scopes.join(' ');
   return {
     active: true,
     scope,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type FailureLimiter, holdBack, holdBackFailing } from '../resource-api/rate-limit';
 import type { AccessState } from './access-state';
 import { oauthProblem } from './errors';
-import { connectionProblem, expiryProblem, issueProblem, scopesInPlayOf } from './liveness';
+import { liveToken } from './live-token';
 
 const INACTIVE = { active: false } as const;
 
@@ -49,16 +49,11 @@ export async function tokenStatus(
   environment: Environment,
   state: AccessState,
 ): Promise<TokenStatus | typeof UNPROVEN> {
-  const verified = await state.verify(token);
-  const claims = verified?.claims;
-  if (!verified || !claims || issueProblem(claims, environment, state.issuer) !== null) return UNPROVEN;
-  const now = Date.now();
-  if (expiryProblem(claims, now) !== null) return INACTIVE;
-  const connection = await state.connection(claims.cid);
-  if (!connection || connection.appKey !== appKey) return INACTIVE;
-  if (connectionProblem(claims, connection, now) !== null) return INACTIVE;
-  const scope = scopesInPlayOf(verified, connection).join(' ');
-  if (!scope) return INACTIVE;
+  const live = await liveToken(token, environment, state);
+  if (live === 'foreign') return UNPROVEN;
+  if (live === 'inactive' || live.connection.appKey !== appKey) return INACTIVE;
+  const { claims } = live.verified;
+  const scope = live.scopes.join(' ');
   return {
     active: true,
     app_id: claims.app_id,
