@@ -10,7 +10,8 @@ export type Direction = 'asc' | 'desc';
 /** The sort of a keyset list: entity properties in order, the last one unique (an id). */
 export type KeysetOrder = readonly (readonly [property: string, direction: Direction])[];
 
-const STALE = 'This page link is out of date or malformed. Start again from the first page.';
+/** Why a cursor that cannot be read is refused. */
+export const STALE = 'This page link is out of date or malformed. Start again from the first page.';
 
 type Encoded = string | number | { d: string };
 

@@ -13,8 +13,8 @@ import {
 } from '#test/harness';
 import { App, AppTenant, AppVersion, AuditEvent, Connection, User } from '../../db/entities';
 import { encodeCursor } from '../../db/keyset';
+import { listTag } from '../../db/list-cursor';
 import { sqlStatementsSent } from '../../db/orm';
-import { listTag } from '../../services/connections/cursors';
 
 const TENANT = '985798691'; // ADMIN's
 const TENANT2 = '100200300'; // ADMIN2's

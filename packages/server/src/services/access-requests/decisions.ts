@@ -6,8 +6,8 @@ import { hashPassword, randomToken } from '../../auth/secrets';
 import { AccessRequest, Organization, Tenant, TenantAdmin, User } from '../../db/entities';
 import { isUuid } from '../../db/ids';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { createPasswordSetup } from '../auth/password-setup';
-import { listTag, readCursor, taggedPage } from '../connections/cursors';
 
 const DECIDED = 'This request was already decided.';
 
@@ -28,13 +28,13 @@ export async function pendingAccessRequests(
 ) {
   const where = { status: 'pending' as const };
   const after = input.cursor
-    ? afterKey(PENDING_ORDER, readCursor(PENDING_TAG, input.cursor, ['moment', 'id']))
+    ? afterKey(PENDING_ORDER, readListCursor(PENDING_TAG, input.cursor, ['moment', 'id']))
     : null;
   const rows = await em.find(AccessRequest, after ? { $and: [where, after] } : where, {
     orderBy: { createdAt: 'asc', id: 'asc' },
     limit: input.limit + 1,
   });
-  const page = taggedPage(PENDING_TAG, rows, input.limit, (r) => [r.createdAt, r.id]);
+  const page = listPage(PENDING_TAG, rows, input.limit, (r) => [r.createdAt, r.id]);
   const requests = page.items;
   const names = [...new Set(requests.map((r) => r.organizationName))];
   const known = new Set(

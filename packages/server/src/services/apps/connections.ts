@@ -9,10 +9,10 @@ import {
 } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { AppVersion, Connection } from '../../db/entities';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { auditConnection, changeConnections } from '../connections/changes';
 import { rotateSecrets } from '../connections/secrets';
 import { connectionTenantsPage } from './connection-tenants';
-import { listPage, listTag, readListCursor } from './cursors';
 import { findOwnedApp, type OrganizationMember } from './queries';
 
 /**

@@ -3,8 +3,8 @@ import { type FilterQuery, raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, type AppEntity, AppTenant } from '../../db/entities';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { containsText } from '../../db/text-match';
-import { listPage, listTag, readListCursor } from './cursors';
 
 /** Newest first; the id settles apps made in the same instant. Served by `app_organization_live_index`. */
 const ORDER: KeysetOrder = [

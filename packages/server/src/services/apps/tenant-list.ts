@@ -2,8 +2,8 @@ import type { Page } from '@gatehouse/domain';
 import type { FilterQuery, InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { AppTenant } from '../../db/entities';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { prefixEnd } from './connection-tenants';
-import { listPage, listTag, readListCursor } from './cursors';
 import { findOwnedApp, type OrganizationMember } from './queries';
 
 type AppTenantEntity = InferEntity<typeof AppTenant>;

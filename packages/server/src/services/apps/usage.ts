@@ -7,9 +7,9 @@ import {
   usageReportWindow,
 } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { dialectOf } from '../audit/lead';
 import { prefixEnd } from './connection-tenants';
-import { listPage, listTag, readListCursor } from './cursors';
 import { findOwnedApp } from './queries';
 
 type Counted = Record<`o${number}`, number | string>;

@@ -2,8 +2,8 @@ import { decideScopeSave, versionHistory } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
 import { AppVersion } from '../../db/entities';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { retryRaces } from '../races';
-import { listPage, listTag, readListCursor } from './cursors';
 import { findOwnedApp, type OrganizationMember } from './queries';
 
 /**

@@ -3,7 +3,7 @@ import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, AuditEvent, type AuditEventEntity, Organization } from '../../db/entities';
 import { isUuid } from '../../db/ids';
-import { afterKey, decodeCursor, type KeysetOrder, pageFrom } from '../../db/keyset';
+import { afterKey, decodeCursor, type KeysetOrder, pageFrom, STALE } from '../../db/keyset';
 import type { Dialect } from '../../db/orm';
 import { dialectOf, indexOf, isAnyOf, type Lead, leadOf, startsWith, type TrailReader } from './lead';
 
@@ -14,8 +14,6 @@ const NEWEST_FIRST: KeysetOrder = [
   ['at', 'desc'],
   ['id', 'desc'],
 ];
-
-const STALE = 'This page link is out of date or malformed. Start again from the first page.';
 
 /** Where a cursor says the last page ended: a moment and an id, or INVALID_INPUT for anything else. */
 function positionOf(cursor: string): [Date, string] {

@@ -8,7 +8,7 @@ import {
 import type { EntityManager } from '@mikro-orm/knex';
 import { Connection } from '../../db/entities';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
-import { listTag, readCursor, taggedPage } from './cursors';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import { offeredTenants } from './lookup';
 import { type ConnectionFacts, type ConnectionSummary, summarize } from './summaries';
 import { containsPattern, tenantFacingNameSql, visibleToListedTenantSql } from './visibility-sql';
@@ -104,10 +104,10 @@ export async function tenantConnections(
     .where({ tenant: input.tenantId, environment: input.environment })
     .orderBy({ updatedAt: 'desc', id: 'desc' })
     .limit(input.limit + 1);
-  if (input.cursor) qb.andWhere(afterKey(ACCESS_ORDER, readCursor(tag, input.cursor, ['moment', 'id'])));
+  if (input.cursor) qb.andWhere(afterKey(ACCESS_ORDER, readListCursor(tag, input.cursor, ['moment', 'id'])));
   if (input.search) qb.andWhere(NAME_MATCHES('a'), [containsPattern(input.search)]);
   const rows: ConnectionRow[] = await qb.execute('all', false);
-  const page = taggedPage(tag, rows.map(factsOf), input.limit, (c) => [c.updatedAt, c.id]);
+  const page = listPage(tag, rows.map(factsOf), input.limit, (c) => [c.updatedAt, c.id]);
   const offered = await offeredTenants(
     em,
     input.tenantId,
@@ -156,7 +156,7 @@ async function listedByMany(em: EntityManager, tenantId: string): Promise<boolea
  */
 export async function availableApps(em: EntityManager, input: TenantListInput) {
   const tag = listTag('available', input.tenantId, input.environment, input.search);
-  const after = input.cursor ? readCursor(tag, input.cursor, ['text', 'id']) : null;
+  const after = input.cursor ? readListCursor(tag, input.cursor, ['text', 'id']) : null;
   const sortName = `lower(${tenantFacingNameSql('a')})`;
   const from = (await listedByMany(em, input.tenantId))
     ? 'app a cross join app_tenant t'
@@ -185,7 +185,7 @@ export async function availableApps(em: EntityManager, input: TenantListInput) {
      limit ?`,
     params,
   );
-  const page = taggedPage(tag, rows, input.limit, (row) => [row.sort_name, row.id]);
+  const page = listPage(tag, rows, input.limit, (row) => [row.sort_name, row.id]);
   return {
     items: page.items.map((row) => {
       const listed = tenantFacingIdentity({

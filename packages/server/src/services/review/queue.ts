@@ -2,7 +2,7 @@ import { listedIdentityOf, type Page } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { App, type AppEntity, AppVersion } from '../../db/entities';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
-import { listTag, readCursor, taggedPage } from '../connections/cursors';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 
 /** How many of an app's Tenant IDs the queue shows; `tenantCount` says how many it lists in all. */
 export const TENANTS_SHOWN = 20;
@@ -67,14 +67,14 @@ export async function reviewQueue(em: EntityManager, input: { cursor?: string | 
   // Every way into review (a new public app, an identity change, a resubmission) stamps submittedAt.
   const where = { reviewStatus: 'pending' as const, deletedAt: null, submittedAt: { $ne: null } };
   const after = input.cursor
-    ? afterKey(QUEUE_ORDER, readCursor(QUEUE_TAG, input.cursor, ['moment', 'id']))
+    ? afterKey(QUEUE_ORDER, readListCursor(QUEUE_TAG, input.cursor, ['moment', 'id']))
     : null;
   const rows = await em.find(App, after ? { $and: [where, after] } : where, {
     orderBy: { submittedAt: 'asc', id: 'asc' },
     limit: input.limit + 1,
     populate: ['organization'],
   });
-  const page = taggedPage(QUEUE_TAG, rows, input.limit, (app) => [app.submittedAt ?? app.createdAt, app.id]);
+  const page = listPage(QUEUE_TAG, rows, input.limit, (app) => [app.submittedAt ?? app.createdAt, app.id]);
   const scopes = await latestScopes(em, page.items);
   const tenants = await listedTenants(em, page.items);
   const items = page.items.map((app) => ({

@@ -1,18 +1,19 @@
 import { createHash } from 'node:crypto';
 import { DomainError, type Page } from '@gatehouse/domain';
-import { isUuid } from '../../db/ids';
-import { decodeCursor, type KeyValue, pageFrom } from '../../db/keyset';
+import { isUuid } from './ids';
+import { decodeCursor, type KeyValue, pageFrom } from './keyset';
 
-const OTHER_LIST = 'This page link belongs to another list. Start again from the first page.';
+const OTHER_LIST =
+  'This page link belongs to another list or is out of date. Start again from the first page.';
 
 /** What a sort value of a list is: text, a number, a moment, or a row's id (checked as one, since PostgreSQL would refuse it). */
-type KeyKind = 'text' | 'number' | 'moment' | 'id';
+export type KeyKind = 'text' | 'number' | 'moment' | 'id';
 
 /**
- * The list a cursor continues: its name and filters (the app, the search),
- * kept in the cursor as a short digest. A cursor made by another list, for
- * another app or another search is refused rather than read as a position in
- * this one.
+ * The list a cursor continues: its name and filters (the app, the tenant and
+ * environment, the search), kept in the cursor as a short digest. A cursor made
+ * by another list or for other filters is refused rather than read as a
+ * position in this one.
  */
 export function listTag(list: string, ...filters: (string | number | undefined)[]): string {
   return createHash('sha256')
@@ -38,8 +39,9 @@ function isKind(value: KeyValue, kind: KeyKind): boolean {
 }
 
 /**
- * The sort values in a cursor of the list `tag`, one of each kind in `kinds`;
- * a cursor of another list, or values of the wrong kind, are INVALID_INPUT.
+ * The sort values in a cursor of the list `tag`, one of each kind in `kinds`.
+ * A cursor of another list, or values of the wrong kind (an id that is no id
+ * would reach the database as one), are INVALID_INPUT before any query runs.
  */
 export function readListCursor(tag: string, cursor: string, kinds: readonly KeyKind[]): KeyValue[] {
   const [madeFor, ...values] = decodeCursor(cursor, kinds.length + 1);
