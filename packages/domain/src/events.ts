@@ -30,6 +30,12 @@ export const CHANGE_EVENT_TYPES = [
   'connection.secret_revoked',
   'token.revoked',
   'resource.changed',
+  /** An app × tenant × environment first refused for its rate limit in a UTC day (`data.day`). */
+  'connection.rate_limited',
+  'webhook.endpoint_created',
+  'webhook.endpoint_changed',
+  'webhook.endpoint_deleted',
+  'webhook.secret_rotated',
 ] as const;
 export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
 

@@ -5,7 +5,9 @@ import { authRouter } from './routers/auth/router';
 import { connectionsRouter } from './routers/connections/router';
 import { gatewayRouter } from './routers/gateway/router';
 import { notificationsRouter } from './routers/notifications/router';
+import { requestsRouter } from './routers/requests/router';
 import { reviewRouter } from './routers/review/router';
+import { webhooksRouter } from './routers/webhooks/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
@@ -17,6 +19,8 @@ export const appRouter = router({
   notifications: notificationsRouter,
   audit: auditRouter,
   gateway: gatewayRouter,
+  webhooks: webhooksRouter,
+  requests: requestsRouter,
 });
 
 export type AppRouter = typeof appRouter;

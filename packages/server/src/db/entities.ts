@@ -3,8 +3,12 @@ import {
   APP_KINDS,
   CONNECTION_STATUSES,
   CREDENTIALS_MODES,
+  DELIVERY_STATUSES,
   ENVIRONMENTS,
+  REQUEST_KINDS,
   REVIEW_STATUSES,
+  WEBHOOK_DISABLED_REASONS,
+  WEBHOOK_STATUSES,
 } from '@gatehouse/domain';
 import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
 
@@ -420,6 +424,172 @@ export const ChangeEvent = defineEntity({
   indexes: [{ properties: ['at'] }],
 });
 
+/**
+ * Where a durable consumer of the change feed has read to (the webhook
+ * fan-out): its last `seq`, and the numbers below it not seen yet (a
+ * transaction still running when the consumer passed), each with when it was
+ * first missed. Read and advanced under a row lock, so only one instance
+ * consumes at a time and a crash replays from the last commit.
+ */
+export const FeedCursor = defineEntity({
+  name: 'FeedCursor',
+  properties: {
+    consumer: p.string().length(64).primary(),
+    seq: p.bigint('number'),
+    missing: p.json<Record<string, number>>(),
+    updatedAt: p.datetime(),
+  },
+});
+
+/** A developer's webhook endpoint: where an app's events are delivered, signed per Standard Webhooks. */
+export const WebhookEndpoint = defineEntity({
+  name: 'WebhookEndpoint',
+  properties: {
+    id: id(),
+    app: () => p.manyToOne(App).deleteRule('cascade'),
+    url: p.string().length(2048),
+    eventTypes: p.json<string[]>(),
+    status: p.enum([...WEBHOOK_STATUSES]),
+    disabledReason: p.enum([...WEBHOOK_DISABLED_REASONS]).nullable(),
+    /** The signing secret (`whsec_…`): shown once, kept to sign with, never sent to a browser again. */
+    secret: p.string().length(100).hidden(),
+    secretStart: p.string().length(16),
+    /** After a rotation with a grace period, deliveries are signed with both until it ends. */
+    previousSecret: p.string().length(100).hidden().nullable(),
+    previousSecretExpiresAt: p.datetime().nullable(),
+    /** Since when every attempt has failed; null once one succeeds. */
+    failingSince: p.datetime().nullable(),
+    revision: p.integer().version(),
+    createdBy: () => p.manyToOne(User),
+    createdAt: sortedMoment().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+  indexes: [{ properties: ['app', 'createdAt', 'id'] }],
+});
+
+/**
+ * One event to deliver to one endpoint: the durable queue. Workers of any
+ * instance claim due rows (`SKIP LOCKED` on PostgreSQL) by setting
+ * `lockedUntil`; a claim that outlives its lease is taken again, so delivery
+ * is at least once. `messageId` is the `webhook-id`, the same on every attempt.
+ */
+export const WebhookDelivery = defineEntity({
+  name: 'WebhookDelivery',
+  properties: {
+    id: id(),
+    endpoint: () => p.manyToOne(WebhookEndpoint).deleteRule('cascade'),
+    appId: p.string().length(36),
+    messageId: p.string().length(64),
+    eventType: p.string().length(64),
+    /** The change event it came from; null for test events. One delivery per endpoint and event. */
+    eventSeq: p.bigint('number').nullable(),
+    payload: p.json<Record<string, unknown>>(),
+    status: p.enum([...DELIVERY_STATUSES]),
+    attempts: p.integer().default(0),
+    nextAttemptAt: p.datetime().length(3).nullable(),
+    lockedUntil: p.datetime().length(3).nullable(),
+    lastAttemptAt: p.datetime().nullable(),
+    lastStatus: p.integer().nullable(),
+    createdAt: sortedMoment().onCreate(() => new Date()),
+  },
+  uniques: [{ properties: ['endpoint', 'eventSeq'] }],
+  indexes: [{ properties: ['status', 'nextAttemptAt'] }, { properties: ['endpoint', 'createdAt', 'id'] }],
+});
+
+/** One try of a delivery, for the delivery log: what the receiver answered, or why nothing did. */
+export const WebhookAttempt = defineEntity({
+  name: 'WebhookAttempt',
+  properties: {
+    id: id(),
+    delivery: () => p.manyToOne(WebhookDelivery).deleteRule('cascade'),
+    endpointId: p.string().length(36),
+    at: sortedMoment(),
+    /** The receiver's HTTP status; null when none came (refused address, timeout, connection error). */
+    status: p.integer().nullable(),
+    error: p.string().length(200).nullable(),
+    durationMs: p.integer(),
+    responseExcerpt: p.string().length(1000).nullable(),
+  },
+  indexes: [{ properties: ['delivery', 'at'] }],
+});
+
+/**
+ * The request log: one line per resource-API call and token request, written
+ * in batches off the hot path, kept REQUEST_LOG_DAYS. Read newest first per
+ * app, or per app × tenant for a tenant admin.
+ */
+export const RequestLogLine = defineEntity({
+  name: 'RequestLogLine',
+  tableName: 'request_log',
+  properties: {
+    id: id(),
+    at: sortedMoment(),
+    requestId: p.string().length(64),
+    kind: p.enum([...REQUEST_KINDS]),
+    appId: p.string().length(36),
+    tenantId: p.string().length(18).nullable(),
+    environment: p.enum([...ENVIRONMENTS]),
+    method: p.string().length(10),
+    route: p.string().length(200),
+    status: p.integer(),
+    errorCode: p.string().length(40).nullable(),
+    latencyMs: p.double(),
+  },
+  indexes: [
+    { properties: ['appId', 'at', 'id'] },
+    { properties: ['appId', 'tenantId', 'at', 'id'] },
+    { properties: ['at'] },
+  ],
+});
+
+/**
+ * Calls per latency bucket (LATENCY_BOUNDS_MS) per day × app × tenant ×
+ * environment × endpoint, added to in batches; `tenantId` '*' sums all
+ * tenants, written in the same batch, so an app's figures never read every tenant's.
+ */
+export const LatencyDaily = defineEntity({
+  name: 'LatencyDaily',
+  properties: {
+    appId: p.string().length(36).primary(),
+    tenantId: p.string().length(18).primary(),
+    environment: p.enum([...ENVIRONMENTS]).primary(),
+    endpoint: p.string().length(120).primary(),
+    day: p.string().length(10).primary(),
+    bucket: p.integer().primary(),
+    calls: p.integer(),
+  },
+});
+
+/**
+ * When a call last needed each scope of an app (the least-privilege advisor),
+ * per tenant and environment, and `*`/`*` for any; written in batches.
+ */
+export const ScopeUse = defineEntity({
+  name: 'ScopeUse',
+  properties: {
+    appId: p.string().length(36).primary(),
+    tenantId: p.string().length(18).primary(),
+    environment: p.string().length(16).primary(),
+    scope: p.string().length(80).primary(),
+    lastUsedAt: p.datetime(),
+  },
+});
+
+/** An app × tenant × environment refused for its rate limit in a UTC day: the first refusal inserts, and so sends the day's one event. */
+export const RateLimitHit = defineEntity({
+  name: 'RateLimitHit',
+  properties: {
+    appId: p.string().length(36).primary(),
+    tenantId: p.string().length(18).primary(),
+    environment: p.string().length(16).primary(),
+    day: p.string().length(10).primary(),
+    at: p.datetime(),
+  },
+});
+
 export const entities = [
   Organization,
   User,
@@ -443,6 +613,14 @@ export const entities = [
   PasswordSetup,
   RateLimit,
   ChangeEvent,
+  FeedCursor,
+  WebhookEndpoint,
+  WebhookDelivery,
+  WebhookAttempt,
+  RequestLogLine,
+  LatencyDaily,
+  ScopeUse,
+  RateLimitHit,
 ];
 
 export type OrganizationEntity = InferEntity<typeof Organization>;
