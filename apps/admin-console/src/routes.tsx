@@ -3,7 +3,7 @@ import { Navigate, Outlet, type RouteObject } from 'react-router';
 import { AccessList } from './features/access/access-list';
 import { ConnectApp } from './features/access/connect-app';
 import { ConnectNewApp } from './features/access/connect-new-app';
-import { ConnectionPage } from './features/access/connection-page';
+import { ConnectionAccess, ConnectionPage } from './features/access/connection-page';
 import { TenantScope } from './features/access/tenant-scope';
 import { ReviewerAudit, TenantAudit } from './features/audit/audit-trails';
 import { AccessRequests } from './features/review/access-requests';
@@ -74,7 +74,11 @@ export const routes: RouteObject[] = [
           { index: true, element: <AccessList /> },
           { path: 'connect', element: <ConnectNewApp /> },
           { path: 'connect/:appId', element: <ConnectApp /> },
-          { path: 'connections/:connectionId', element: <ConnectionPage /> },
+          {
+            path: 'connections/:connectionId',
+            element: <ConnectionPage />,
+            children: [{ index: true, element: <ConnectionAccess /> }],
+          },
         ],
       },
     ],

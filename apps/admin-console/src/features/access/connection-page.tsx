@@ -14,12 +14,23 @@ import {
 } from '@gatehouse/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, useParams } from 'react-router';
+import { Link, Outlet, useOutletContext, useParams } from 'react-router';
 import type { ConnectionDetail } from './connection-detail';
 import { Secrets } from './connection-secrets';
 import { UpgradeLater, UpgradePanel } from './connection-upgrade';
-import { useRefreshConnections, useTenant } from './tenant-scope';
+import { type TenantContext, useRefreshConnections, useTenant } from './tenant-scope';
+import { UnusedScopes } from './unused-scopes';
 
+export interface ConnectionContext extends TenantContext {
+  connection: ConnectionDetail;
+}
+
+/** The connection whose page this is, for the tabs drawn inside `ConnectionPage`. */
+export function useConnection(): ConnectionDetail {
+  return useOutletContext<ConnectionContext>().connection;
+}
+
+/** Loads the connection, draws its header and tabs, and hands it (with the tenant) to the active tab. */
 export function ConnectionPage() {
   const { base } = useTenant();
   const { connectionId = '' } = useParams();
@@ -35,13 +46,14 @@ export function ConnectionPage() {
         </EmptyState>
       }
     >
-      {(c) => <ConnectionDetails connection={c} />}
+      {(c) => <ConnectionLayout connection={c} />}
     </QueryResult>
   );
 }
 
-function ConnectionDetails({ connection: c }: { connection: ConnectionDetail }) {
-  const { base } = useTenant();
+function ConnectionLayout({ connection: c }: { connection: ConnectionDetail }) {
+  const tenant = useTenant();
+  const { base } = tenant;
   return (
     <>
       <p>
@@ -72,48 +84,56 @@ function ConnectionDetails({ connection: c }: { connection: ConnectionDetail }) 
           disable it.
         </Banner>
       ) : null}
-      {c.status !== 'declined' ? (
-        <div className="card">
-          <dl className="dl">
-            {c.credentialsIssuer ? (
-              <>
-                <dt>Client credentials</dt>
-                <dd data-testid="credentials-issuer">
-                  {CREDENTIALS_MODE_LABEL[c.credentialsIssuer]}
-                  {c.credentialsIssuer === 'developer' ? (
-                    <div className="muted">You can still rotate and revoke its secrets.</div>
-                  ) : null}
-                </dd>
-              </>
-            ) : null}
-            <dt>Last token issued</dt>
-            <dd data-testid="last-token">{c.lastTokenAt ? formatDateTime(c.lastTokenAt) : 'Never'}</dd>
-            <dt>Last API call</dt>
-            <dd data-testid="last-call">{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</dd>
-          </dl>
-        </div>
-      ) : null}
+      <Outlet context={{ ...tenant, connection: c } satisfies ConnectionContext} />
+    </>
+  );
+}
+
+/** The Access tab: when the app last worked, its pending upgrade, its scopes and their use, its secrets. */
+export function ConnectionAccess() {
+  const { base } = useTenant();
+  const c = useConnection();
+  if (c.status === 'declined')
+    return (
+      <Banner kind="info">
+        You declined this app. <Link to={`${base}/connect/${c.appId}`}>Review it again</Link> to allow it.
+      </Banner>
+    );
+  return (
+    <>
+      <div className="card">
+        <dl className="dl">
+          {c.credentialsIssuer ? (
+            <>
+              <dt>Client credentials</dt>
+              <dd data-testid="credentials-issuer">
+                {CREDENTIALS_MODE_LABEL[c.credentialsIssuer]}
+                {c.credentialsIssuer === 'developer' ? (
+                  <div className="muted">You can still rotate and revoke its secrets.</div>
+                ) : null}
+              </dd>
+            </>
+          ) : null}
+          <dt>Last token issued</dt>
+          <dd data-testid="last-token">{c.lastTokenAt ? formatDateTime(c.lastTokenAt) : 'Never'}</dd>
+          <dt>Last API call</dt>
+          <dd data-testid="last-call">{c.lastCallAt ? formatDateTime(c.lastCallAt) : 'Never'}</dd>
+        </dl>
+      </div>
       {c.upgrade && c.newVersionAvailable ? <UpgradePanel connection={c} upgrade={c.upgrade} /> : null}
       {c.upgrade && !c.newVersionAvailable ? (
         <p className="muted">
           You declined version {c.upgrade.toVersion}. <UpgradeLater connection={c} upgrade={c.upgrade} />
         </p>
       ) : null}
-      {c.status !== 'declined' ? (
-        <>
-          <div className="card">
-            <h2>
-              Scopes in play <span className="muted">(version {c.acceptedVersion})</span>
-            </h2>
-            <ScopeList scopes={c.scopesInPlay} />
-          </div>
-          <Secrets connection={c} />
-        </>
-      ) : (
-        <Banner kind="info">
-          You declined this app. <Link to={`${base}/connect/${c.appId}`}>Review it again</Link> to allow it.
-        </Banner>
-      )}
+      <div className="card">
+        <h2>
+          Scopes in play <span className="muted">(version {c.acceptedVersion})</span>
+        </h2>
+        <ScopeList scopes={c.scopesInPlay} />
+      </div>
+      <UnusedScopes connection={c} />
+      <Secrets connection={c} />
     </>
   );
 }
