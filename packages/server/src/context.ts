@@ -22,6 +22,8 @@ export interface ContextOptions {
   log?: ContextLog;
   /** The gateway's upstreams and their health on this instance (none without gateway mode). */
   gateway?: GatewayHealthSource;
+  /** Webhook endpoints may point at `localhost` (the embedded demo only); refused by default. */
+  allowWebhookLoopback?: boolean;
 }
 
 export interface Context {
@@ -32,6 +34,7 @@ export interface Context {
   cookie: SessionCookie;
   log: ContextLog;
   gateway: GatewayHealthSource;
+  allowWebhookLoopback: boolean;
   /** The signed-in user, looked up once per request. */
   user(): Promise<SessionUser | null>;
 }
@@ -51,6 +54,7 @@ export function createContextInner(options: ContextOptions): Context {
     cookie: options.cookie ?? noCookie,
     log: options.log ?? noLog,
     gateway: options.gateway ?? NO_GATEWAY_HEALTH,
+    allowWebhookLoopback: options.allowWebhookLoopback ?? false,
     user: () => (user ??= userForSession(em, options.sessionToken)),
   };
 }
