@@ -77,6 +77,14 @@ export const routes: RouteObject[] = [
             ...lazyPage(() => import('./features/apps/usage-report').then((m) => m.UsageReport)),
           },
           { path: 'first-call', element: <FirstApiCall /> },
+          {
+            path: 'webhooks',
+            ...lazyPage(() => import('./features/webhooks/webhooks-page').then((m) => m.WebhooksPage)),
+          },
+          {
+            path: 'webhooks/:endpointId',
+            ...lazyPage(() => import('./features/webhooks/delivery-log').then((m) => m.DeliveryLogPage)),
+          },
         ],
       },
       { path: 'audit', element: <DeveloperAudit /> },

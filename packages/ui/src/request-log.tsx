@@ -9,7 +9,7 @@ import {
 } from '@gatehouse/domain';
 import { type QueryKey, type UseQueryOptions, useQueries } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { useNavigate, useSearchParams } from 'react-router';
+import { useLocation, useNavigate, useSearchParams } from 'react-router';
 import { DataTable } from './data-table';
 import { SelectField } from './fields';
 import { Badge, Banner, Button, CopyButton, EmptyState } from './primitives';
@@ -103,6 +103,7 @@ function parseDraft(draft: Draft): { filters: RequestLogFilters } | { errors: Re
  */
 function useAddressDraft(prefix: string): { applied: Draft; apply(draft: Draft): void } {
   const [params] = useSearchParams();
+  const location = useLocation();
   const navigate = useNavigate();
   const applied = Object.fromEntries(
     FILTER_NAMES.map((name) => [name, params.get(`${prefix}${name}`) ?? '']),
@@ -116,7 +117,11 @@ function useAddressDraft(prefix: string): { applied: Draft; apply(draft: Draft):
         if (value) next.set(`${prefix}${name}`, value);
         else next.delete(`${prefix}${name}`);
       }
-      navigate({ search: next.toString() ? `?${next}` : '' }, { preventScrollReset: true });
+      // The history entry's state is other lists' on the page (the pages walked to theirs): it stays.
+      navigate(
+        { search: next.toString() ? `?${next}` : '' },
+        { preventScrollReset: true, state: location.state },
+      );
     },
   };
 }

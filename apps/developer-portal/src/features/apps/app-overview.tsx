@@ -20,6 +20,7 @@ import { useEffect, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { type AppDetail, useApp } from './app-page';
 import { KindLabel, ReviewBadge } from './labels';
+import { ScopeAdvisor } from './scope-advisor';
 import { TenantIdField, TenantIdTags } from './tenant-ids';
 
 export function AppOverview() {
@@ -77,6 +78,7 @@ export function AppOverview() {
         </h2>
         <ScopeList scopes={app.scopes} />
       </div>
+      <ScopeAdvisor app={app} />
     </>
   );
 }

@@ -73,6 +73,7 @@ function AppTabs({ base }: { base: string }) {
       <NavLink to={`${base}/versions`}>Version history</NavLink>
       <NavLink to={`${base}/connections`}>View Connections</NavLink>
       <NavLink to={`${base}/usage`}>API Usage Report</NavLink>
+      <NavLink to={`${base}/webhooks`}>Webhooks</NavLink>
       <NavLink to={`${base}/first-call`}>First API Call</NavLink>
     </nav>
   );

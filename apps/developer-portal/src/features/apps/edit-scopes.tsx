@@ -1,22 +1,40 @@
+import { SCOPE_USE_DAYS } from '@gatehouse/domain';
 import {
   Banner,
   Button,
   fieldErrorsFrom,
+  Loading,
   messageFrom,
   ScopeChangeList,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
-import { useMutation } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { useApp } from './app-page';
+import { SUGGEST } from './scope-advisor';
 import { ScopePicker } from './scope-picker';
 
-/** Edit: a save that changes the scopes makes the next version; one that changes nothing says so. */
+/**
+ * Edit: a save that changes the scopes makes the next version; one that
+ * changes nothing says so. Opened from the advisor's Suggest removal
+ * (`?suggest=unused`), the scopes no call used in 30 days start unticked.
+ */
 export function EditScopes() {
   const app = useApp();
   const trpc = useTRPC();
   const [scopes, setScopes] = useState<string[]>(app.scopes);
+  const [params] = useSearchParams();
+  const suggesting = params.get(SUGGEST.name) === SUGGEST.unused;
+  const use = useQuery({ ...trpc.requests.appScopeUse.queryOptions({ appId: app.id }), enabled: suggesting });
+  const [suggested, setSuggested] = useState<string[] | null>(null);
+  // The advisor answered: its unused scopes are unticked, once; the developer reviews before saving.
+  if (suggesting && use.data && suggested === null) {
+    const unused = use.data.unused.filter((scope) => app.scopes.includes(scope));
+    setSuggested(unused);
+    setScopes(app.scopes.filter((scope) => !unused.includes(scope)));
+  }
   const reload = useReload(
     trpc.apps.get.queryKey({ appId: app.id }),
     trpc.apps.versions.queryKey({ appId: app.id }),
@@ -37,6 +55,14 @@ export function EditScopes() {
         save.mutate({ appId: app.id, scopes });
       }}
     >
+      {suggesting && !result?.changed ? (
+        <Suggestion
+          pending={use.isPending}
+          error={use.error}
+          unused={suggested}
+          version={app.latestVersion}
+        />
+      ) : null}
       {result && !result.changed ? (
         <Banner kind="info">
           No changes to save: the scopes are the same as version {result.version}, so no new version was made.
@@ -80,5 +106,45 @@ export function EditScopes() {
         </Button>
       </div>
     </form>
+  );
+}
+
+/** What Suggest removal unticked, said where the developer lands (scrolled into view: the details come first). */
+function Suggestion({
+  pending,
+  error,
+  unused,
+  version,
+}: {
+  pending: boolean;
+  error: unknown;
+  unused: string[] | null;
+  version: number;
+}) {
+  const ref = useRef<HTMLDivElement>(null);
+  const ready = unused !== null;
+  useEffect(() => {
+    if (ready) ref.current?.scrollIntoView({ block: 'start' });
+  }, [ready]);
+  if (pending) return <Loading label="Finding the scopes no call used…" />;
+  if (error) return <Banner kind="error">{messageFrom(error)}</Banner>;
+  if (!unused) return null;
+  return (
+    <div ref={ref} data-testid="scope-suggestion">
+      {unused.length === 0 ? (
+        <Banner kind="info">
+          Every scope of version {version} was used in the last {SCOPE_USE_DAYS} days: nothing to suggest
+          removing.
+        </Banner>
+      ) : (
+        <Banner kind="info">
+          <strong>Suggested removal.</strong> No call used{' '}
+          {unused.length === 1 ? 'this scope' : `these ${unused.length} scopes`} in the last {SCOPE_USE_DAYS}{' '}
+          days, so {unused.length === 1 ? 'it is' : 'they are'} unticked below. Review, then Save to make
+          version {version + 1}, or Reset to keep them.
+          <ScopeChangeList scopes={unused} change="removed" />
+        </Banner>
+      )}
+    </div>
   );
 }

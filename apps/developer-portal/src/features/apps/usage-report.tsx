@@ -25,6 +25,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { useApp } from './app-page';
+import { UsageLatency, UsageRequestLog } from './usage-requests';
 import { summarizeUsage, type Usage } from './usage-summary';
 
 const OUTCOME_LOOK: Record<UsageOutcome, { label: string; color: string }> = {
@@ -53,7 +54,8 @@ type Filters = Record<(typeof FILTER_NAMES)[number], string>;
  * calls of each tenant, environment and endpoint in Tenant ID order, a page
  * at a time, narrowed by any of them. The server adds the calls up; the
  * filters ask it again, the Tenant ID once typing pauses. The page and the
- * filters are in the address.
+ * filters are in the address. Under them, latency per endpoint per day and
+ * the request log, whose own filters are in the address too.
  */
 export function UsageReport() {
   const app = useApp();
@@ -108,6 +110,12 @@ export function UsageReport() {
             busy={usage.isPlaceholderData}
             label="Pages of lines"
           />
+          <UsageLatency
+            appId={app.id}
+            environment={(filters.environment || undefined) as Environment | undefined}
+            endpoint={filters.endpoint || undefined}
+          />
+          <UsageRequestLog appId={app.id} endpoints={data.endpoints.filter((e) => e !== UNAUTHENTICATED)} />
         </>
       )}
     </QueryResult>
