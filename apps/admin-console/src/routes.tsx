@@ -77,7 +77,15 @@ export const routes: RouteObject[] = [
           {
             path: 'connections/:connectionId',
             element: <ConnectionPage />,
-            children: [{ index: true, element: <ConnectionAccess /> }],
+            children: [
+              { index: true, element: <ConnectionAccess /> },
+              {
+                path: 'requests',
+                ...lazyPage(() =>
+                  import('./features/requests/connection-requests').then((m) => m.ConnectionRequests),
+                ),
+              },
+            ],
           },
         ],
       },

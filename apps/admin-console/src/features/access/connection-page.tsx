@@ -14,7 +14,7 @@ import {
 } from '@gatehouse/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { Link, Outlet, useOutletContext, useParams } from 'react-router';
+import { Link, NavLink, Outlet, useOutletContext, useParams } from 'react-router';
 import type { ConnectionDetail } from './connection-detail';
 import { Secrets } from './connection-secrets';
 import { UpgradeLater, UpgradePanel } from './connection-upgrade';
@@ -83,6 +83,14 @@ function ConnectionLayout({ connection: c }: { connection: ConnectionDetail }) {
           The developer no longer offers this app to your tenant. The connection keeps working until you
           disable it.
         </Banner>
+      ) : null}
+      {c.status !== 'declined' ? (
+        <nav className="tabs" aria-label="Connection">
+          <NavLink to={`${base}/connections/${c.id}`} end>
+            Access
+          </NavLink>
+          <NavLink to={`${base}/connections/${c.id}/requests`}>Requests</NavLink>
+        </nav>
       ) : null}
       <Outlet context={{ ...tenant, connection: c } satisfies ConnectionContext} />
     </>
