@@ -6,6 +6,7 @@ import { edgeErrorHandler, sendProblem } from '../http/problem';
 import type { AccessState } from '../oauth/access-state';
 import { scopesInPlayOf } from '../oauth/liveness';
 import type { TokenSigner } from '../oauth/signer';
+import type { RequestLogWriter } from '../requests/log-writer';
 import { type Gate, type GateCall, NOT_FOUND } from '../resource-api/gate';
 import { gateHook } from '../resource-api/gate-hook';
 import type { FailureLimiter, RateDecision } from '../resource-api/rate-limit';
@@ -27,6 +28,7 @@ export interface GatewayRoutesOptions {
   state: AccessState;
   signer: TokenSigner;
   usage: UsageRecorder;
+  requestLog: RequestLogWriter;
   failures: FailureLimiter;
   gateway: GatewayConfig;
   upstreams: Upstreams;

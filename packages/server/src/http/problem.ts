@@ -10,8 +10,16 @@ import {
   UNAVAILABLE,
 } from '../errors';
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /** The error code of the problem this reply sent (`invalid_token`, `invalid_client`, …), for the request log; null for none. */
+    problemCode: string | null;
+  }
+}
+
 /** The one way an error body leaves the REST edge (OAuth endpoints and resource API alike). */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  reply.problemCode = problem.error;
   return reply.code(problem.status).send({
     error: problem.error,
     error_description: problem.description,

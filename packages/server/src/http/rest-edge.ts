@@ -8,6 +8,7 @@ import type { Upstreams } from '../gateway/upstream';
 import type { AccessState } from '../oauth/access-state';
 import { metadataOf, oauthRoutes } from '../oauth/routes';
 import type { TokenSigner } from '../oauth/signer';
+import type { RequestLogWriter } from '../requests/log-writer';
 import { Gate } from '../resource-api/gate';
 import type { FailureLimiter, RateLimiter } from '../resource-api/rate-limit';
 import { resourceRoutes } from '../resource-api/routes';
@@ -19,6 +20,7 @@ export interface RestEdgeOptions {
   db: Database;
   state: AccessState;
   usage: UsageRecorder;
+  requestLog: RequestLogWriter;
   signer: TokenSigner;
   /** The resource API's 60 calls per second per app and tenant. */
   limiter: RateLimiter;

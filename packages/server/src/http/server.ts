@@ -18,6 +18,7 @@ import { issuerNames } from '../oauth/tokens';
 import type { ServerMetrics } from '../ops/metrics';
 import { operations } from '../ops/operations';
 import type { Readiness } from '../ops/readiness';
+import { type RequestLogOptions, RequestLogWriter } from '../requests/log-writer';
 import type { FailureLimiter, RateLimiter } from '../resource-api/rate-limit';
 import { rateLimiters } from '../resource-api/shared-rate-limit';
 import { ResourceStore } from '../resource-api/store';
@@ -39,6 +40,8 @@ export interface Runtime {
   readiness: Readiness;
   /** Gateway mode's upstreams on this instance (none configured without it). */
   gateway: Upstreams;
+  /** The request log's writer: `flush()` writes what is buffered. */
+  requestLog: RequestLogWriter;
 }
 
 declare module 'fastify' {
@@ -81,6 +84,8 @@ export interface ServerOptions {
   accessLog?: boolean;
   /** Gateway mode: the areas proxied to the platform's own services (see gateway/config.ts); none by default. */
   gateway?: GatewayConfig;
+  /** The request log: on, written every second, kept REQUEST_LOG_DAYS, unless told otherwise. */
+  requestLog?: RequestLogOptions;
 }
 
 /** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
@@ -118,6 +123,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { maxParamLength: 500 },
   });
 
+  // Every reply has the field from the start (the request log reads it), rather than some gaining it later.
+  app.decorateReply('problemCode', null);
+
   // Every response, pages and API alike: a plain copy of headers worked out once (see security-headers.ts).
   const headers = securityHeaders({ https: options.secureCookies ?? false });
   app.addHook('onSend', (request, reply, payload, done) => {
@@ -138,6 +146,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const state = new AccessState(options.db, await loadSigningKeys(options.db.em()));
   const { metrics, readiness } = await operations(app, { ...options, state });
   const usage = new UsageRecorder(options.db, options.usageFlushMs ?? 2000, app.log, metrics.usageFlush);
+  const requestLog = new RequestLogWriter(options.db, options.requestLog, app.log, metrics.requestLogDropped);
   const signer = new TokenSigner(app.log);
   const { limiter, failures } = await rateLimiters({
     ...options,
@@ -154,12 +163,22 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   }
   const gateway = options.gateway ?? NO_GATEWAY;
   const upstreams = new Upstreams(gateway);
-  app.decorate('runtime', { state, usage, limiter, failures, metrics, readiness, gateway: upstreams });
+  app.decorate('runtime', {
+    state,
+    usage,
+    limiter,
+    failures,
+    metrics,
+    readiness,
+    gateway: upstreams,
+    requestLog,
+  });
   const stopWatching = await options.db.feed.start(app.log);
   app.addHook('onClose', async () => {
     await stopWatching();
     await signer.close();
     await usage.close();
+    await requestLog.close();
     await limiter.close();
     await failures.close();
     await upstreams.close();
@@ -169,6 +188,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     db: options.db,
     state,
     usage,
+    requestLog,
     signer,
     limiter,
     failures,

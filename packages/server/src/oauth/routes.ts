@@ -7,7 +7,12 @@ import { authenticateClient, type ClientRefusal, clientCredentials } from './cli
 import { oauthErrorHandler, oauthProblem } from './errors';
 import { type Form, formSchema, formValidatorCompiler, readFormsOnly, refusedForm } from './form';
 import { introspection, introspectionAnswer, revoke } from './introspection';
-import { type AuthenticatedClient, grantToken, type TokenEndpointDeps } from './token-endpoint';
+import {
+  type AuthenticatedClient,
+  grantToken,
+  logTokenRequests,
+  type TokenEndpointDeps,
+} from './token-endpoint';
 import { tokenStatusRoute } from './token-status';
 import type { IssuerNames } from './tokens';
 
@@ -65,6 +70,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     // A client seen lately is a synchronous cache hit: only a new or expired entry waits for the database.
     const cached = state.cachedClient(credentials.id);
     const client = cached === undefined ? await state.client(credentials.id) : cached;
+    request.oauthClient = client;
     const auth = authenticateClient(client, credentials, environment);
     return auth.ok ? auth : refuseClient(request, reply, auth);
   };
@@ -77,7 +83,9 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     return null;
   };
 
-  api.post('/connect/token', clientEndpoint, async (request, reply) => {
+  app.decorateRequest('oauthClient', null);
+  const logged = { ...clientEndpoint, onResponse: logTokenRequests(environment, options.requestLog) };
+  api.post('/connect/token', logged, async (request, reply) => {
     const client = await authenticated(request, request.body, reply);
     return client ? grantToken(reply, client, request.body, environment, options) : reply;
   });

@@ -1,5 +1,7 @@
 import { type Environment, normalizeScopes } from '@gatehouse/domain';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, onResponseHookHandler } from 'fastify';
+import { TOKEN_ROUTE } from '../requests/line';
+import type { RequestLogWriter } from '../requests/log-writer';
 import type { UsageRecorder } from '../usage/recorder';
 import type { AccessState, ClientRecord } from './access-state';
 import { noStore, oauthProblem } from './errors';
@@ -14,9 +16,18 @@ export interface AuthenticatedClient {
   secretId: string;
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client the request's credentials named, once looked up (null: none, or not looked up). */
+    oauthClient: ClientRecord | null;
+  }
+}
+
 export interface TokenEndpointDeps {
   state: AccessState;
   usage: UsageRecorder;
+  /** Where token requests are logged, under the app and tenant of the client they named. */
+  requestLog: RequestLogWriter;
   /** Where token signatures are made (see signer.ts). */
   signer: TokenSigner;
 }
@@ -80,4 +91,34 @@ function requestedScopes(requested: string | undefined, inPlay: string[]): strin
   const beyond = names.filter((name) => !allowed.has(name));
   if (beyond.length > 0) return `Not among the scopes in play: ${beyond.slice(0, 5).join(' ')}`;
   return normalizeScopes(names);
+}
+
+/**
+ * The token endpoint's line in the request log, once answered: a request whose credentials named a client
+ * of ours is logged under that client's app and tenant, granted or refused, with the RFC 6749 error code of
+ * a refusal; one naming no known client belongs to no app and is not logged.
+ */
+export function logTokenRequests(
+  environment: Environment,
+  requestLog: RequestLogWriter,
+): onResponseHookHandler {
+  return (request, reply, done) => {
+    const client = request.oauthClient;
+    if (client && requestLog.enabled)
+      requestLog.push({
+        at: Date.now(),
+        requestId: request.id,
+        kind: 'token',
+        appId: client.appId,
+        tenantId: client.tenantId,
+        environment,
+        method: 'POST',
+        route: TOKEN_ROUTE,
+        status: reply.statusCode,
+        errorCode: reply.problemCode,
+        latencyMs: reply.elapsedTime,
+        scope: null,
+      });
+    done();
+  };
 }

@@ -49,6 +49,12 @@ export class ServerMetrics {
     buckets: FLUSH_BUCKETS,
     registers: [this.registry],
   });
+  /** Request-log lines dropped because the buffer was full or the database refused them (see requests/log-writer.ts). */
+  readonly requestLogDropped = new Counter({
+    name: 'gatehouse_request_log_dropped_total',
+    help: 'Request-log lines not written: the buffer was full, or the database refused the batch.',
+    registers: [this.registry],
+  });
   private readonly routes: RouteCounts[] = [];
   private readonly tokenLatency = this.latency('gatehouse_token_request_duration_seconds', 'token endpoint');
   private readonly gateLatency = this.latency(

@@ -1,5 +1,6 @@
 import { controlCharacterErrors, DomainError, type Environment } from '@gatehouse/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { RequestLogWriter } from '../requests/log-writer';
 import type { UsageRecorder } from '../usage/recorder';
 import type { Gate, GateCall, GateResult, Refusal } from './gate';
 import { CONTROL_IN_URL } from './input';
@@ -14,6 +15,8 @@ declare module 'fastify' {
     gateCall: GateCall | null;
     /** The gate's verdict on a resource-API call it let through; null before it did. */
     admitted: Admitted | null;
+    /** The gate's refusal of a resource-API call; null unless it refused it. */
+    refusal: Refusal | null;
   }
 }
 
@@ -21,6 +24,8 @@ export interface GateHookOptions<Call extends GateCall> {
   environment: Environment;
   gate: Gate;
   usage: UsageRecorder;
+  /** Where each call that names a live app key is logged, and a day's first rate-limit refusal told. */
+  requestLog: RequestLogWriter;
   /** Failed authentications per client address (see rate-limit.ts). */
   failures: FailureLimiter;
   /** The call as its route reads it (tenant, needed scope, usage endpoint), once the URL passed screening. */
@@ -35,9 +40,10 @@ export interface GateHookOptions<Call extends GateCall> {
  * call that proves nothing learns nothing about its input: the routes' schemas read it only afterwards.
  */
 export function gateHook<Call extends GateCall>(app: FastifyInstance, options: GateHookOptions<Call>): void {
-  const { environment, gate, usage, failures, callOf, admit } = options;
+  const { environment, gate, usage, requestLog, failures, callOf, admit } = options;
   app.decorateRequest('gateCall', null);
   app.decorateRequest('admitted', null);
+  app.decorateRequest('refusal', null);
 
   app.addHook('preValidation', (request, reply, done) => {
     // An address that keeps failing authentication is answered before anything is looked at.
@@ -84,25 +90,58 @@ export function gateHook<Call extends GateCall>(app: FastifyInstance, options: G
    * other tenants from the same address.
    */
   const refused = async (request: FastifyRequest, reply: FastifyReply, call: GateCall, refusal: Refusal) => {
-    if (refusal.pairKey !== undefined)
+    request.refusal = refusal;
+    if (refusal.pairKey !== undefined) {
       usage.recordPairCall(refusal.pairKey, call.endpoint, refusal.status, refusal.connectionId);
-    else if (refusal.appId !== undefined)
+      if (refusal.status === 429) requestLog.rateLimitHits.refused(refusal.pairKey, refusal.connectionId);
+    } else if (refusal.appId !== undefined)
       usage.recordUnauthenticated(refusal.appId, environment, refusal.status);
     const waitMs =
       refusal.status === 401 && refusal.pairKey === undefined ? await failures.fail(request.ip) : 0;
     return waitMs > 0 ? holdBack(reply, waitMs) : refuse(reply, refusal);
   };
 
-  // A call the gate let through counts once answered, whatever answered it: its route, or a refusal of its input.
+  /** One line of the request log: every value the call already has, nothing built for it. */
+  const logCall = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    call: GateCall,
+    appId: string,
+    tenantId: string | null,
+    scope: string | null,
+  ) =>
+    requestLog.push({
+      at: Date.now(),
+      requestId: request.id,
+      kind: 'api',
+      appId,
+      tenantId,
+      environment,
+      method: request.method,
+      route: call.endpoint,
+      status: reply.statusCode,
+      errorCode: reply.problemCode,
+      latencyMs: reply.elapsedTime,
+      scope,
+    });
+
+  /**
+   * A call the gate let through counts once answered, whatever answered it: its route, or a refusal of its
+   * input. The request log takes every call that named a live app key, let through or refused, under the
+   * tenant its token proved (none before that), with the answer's status, error code and time; the scope
+   * a call needed counts as used once the gate let it through.
+   */
   app.addHook('onResponse', (request, reply, done) => {
-    const { admitted, gateCall } = request;
-    if (admitted && gateCall)
-      usage.recordPairCall(
-        admitted.verified.pairKey,
-        gateCall.endpoint,
-        reply.statusCode,
-        admitted.verified.claims.cid,
-      );
+    const { admitted, gateCall, refusal } = request;
+    if (admitted && gateCall) {
+      const { pairKey, claims } = admitted.verified;
+      usage.recordPairCall(pairKey, gateCall.endpoint, reply.statusCode, claims.cid);
+      if (requestLog.enabled)
+        logCall(request, reply, gateCall, claims.app_id, claims.tenant, gateCall.scope ?? null);
+    } else if (refusal?.appId !== undefined && gateCall && requestLog.enabled) {
+      const tenantId = refusal.pairKey === undefined ? null : gateCall.tenantId;
+      logCall(request, reply, gateCall, refusal.appId, tenantId, null);
+    }
     done();
   });
 }

@@ -2,6 +2,7 @@ import { accessForMethod, DomainError, type Environment } from '@gatehouse/domai
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { edgeErrorHandler, refusedInput, sendProblem } from '../http/problem';
+import type { RequestLogWriter } from '../requests/log-writer';
 import type { UsageRecorder } from '../usage/recorder';
 import { DEMO_RESOURCES, type DemoResource } from './demo-data';
 import type { Gate, GateCall } from './gate';
@@ -16,6 +17,7 @@ export interface ResourceRoutesOptions {
   gate: Gate;
   store: ResourceStore;
   usage: UsageRecorder;
+  requestLog: RequestLogWriter;
   /** Failed authentications per client address (see rate-limit.ts). */
   failures: FailureLimiter;
 }

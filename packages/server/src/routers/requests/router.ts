@@ -1,12 +1,7 @@
 import { developerProcedure, tenantAdminProcedure } from '../../procedures';
-import {
-  appLatency,
-  appRequestLog,
-  appScopeUse,
-  connectionLatency,
-  connectionRequestLog,
-  connectionScopeUse,
-} from '../../services/requests/stubs';
+import { appLatency, connectionLatency } from '../../services/requests/latency';
+import { appRequestLog, connectionRequestLog } from '../../services/requests/log';
+import { appScopeUse, connectionScopeUse } from '../../services/requests/scope-use';
 import { router } from '../../trpc';
 import {
   appLatencyInput,

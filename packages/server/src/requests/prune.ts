@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/knex';
+import { LatencyDaily, RateLimitHit, RequestLogLine } from '../db/entities';
+import { dayBefore } from './line';
+
+/** Latency per day is kept this long: the report reads 90 days at most. */
+export const LATENCY_DAYS = 90;
+/** A day's first rate-limit refusal needs remembering only while that day's refusals may still come. */
+const RATE_LIMIT_HIT_DAYS = 7;
+/** Lines deleted per statement: a short lock each, however many expired at once. */
+const BATCH = 5000;
+
+/**
+ * Deletes the lines older than `retentionDays`, a batch at a time along the `at` index, and the latency
+ * days and first rate-limit refusals older than needed. Any instance may run it at any time: two running
+ * at once delete the same rows once. Answers how many lines it deleted.
+ */
+export async function pruneRequestLog(
+  em: () => EntityManager,
+  retentionDays: number,
+  now = Date.now(),
+): Promise<number> {
+  const cutoff = new Date(now - retentionDays * 86_400_000);
+  let deleted = 0;
+  for (;;) {
+    const batch = await em()
+      .createQueryBuilder(RequestLogLine)
+      .select('id')
+      .where({ at: { $lt: cutoff } })
+      .orderBy({ at: 'asc' })
+      .limit(BATCH)
+      .execute('all');
+    if (batch.length === 0) break;
+    deleted += await em().nativeDelete(RequestLogLine, { id: { $in: batch.map((row) => row.id) } });
+    if (batch.length < BATCH) break;
+  }
+  await em().nativeDelete(LatencyDaily, { day: { $lt: dayBefore(now, LATENCY_DAYS) } });
+  await em().nativeDelete(RateLimitHit, { day: { $lt: dayBefore(now, RATE_LIMIT_HIT_DAYS) } });
+  return deleted;
+}

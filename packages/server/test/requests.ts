@@ -1,0 +1,74 @@
+import type { Dialect } from '../src/db/orm';
+import { ADMIN, ADMIN2, type Caller, DEV, DEV2, openTestDatabase, type TestDatabase } from './harness';
+import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from './http-client';
+
+/** Glendale Plumbing (the demo admin's tenant) and Summit HVAC (the second admin's). */
+export const T1 = '985798691';
+export const T2 = '100200300';
+
+/** The customers list of a tenant in integration, as a client calls it, and the template it is logged under. */
+export const customers = (tenant: string) => `/integration/api/crm/v2/tenant/${tenant}/customers`;
+export const CUSTOMERS_ROUTE = 'GET /crm/v2/tenant/{tenant}/customers';
+
+/** A connection of a test app with a token of its own. */
+export interface Party extends ConnectedParty {
+  token: string;
+}
+
+/** A server with its request log, the demo users signed in, and a way to make connected apps. */
+export interface RequestLogRig {
+  t: TestDatabase;
+  server: Awaited<ReturnType<typeof listen>>;
+  url: string;
+  dev: Caller;
+  dev2: Caller;
+  admin: Caller;
+  admin2: Caller;
+  /** A new app of the demo developer's with `scopes`, connected in integration in T1 and T2, a token for each. */
+  app(name: string, scopes: string[]): Promise<{ t1: Party; t2: Party }>;
+  /** One call of `party`'s to `path`, answered. */
+  call(party: Party, path: string, options?: { method?: string; body?: unknown }): ReturnType<typeof callApi>;
+  /** Writes what the request log holds, so that the portals read it. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function requestLogRig(dialect: Dialect): Promise<RequestLogRig> {
+  const t = await openTestDatabase(dialect);
+  const server = await listen(t);
+  const { url } = server;
+  const [dev, dev2, admin, admin2] = await Promise.all([t.as(DEV), t.as(DEV2), t.as(ADMIN), t.as(ADMIN2)]);
+  const withToken = async (party: ConnectedParty): Promise<Party> => {
+    const { body } = await fetchToken(url, 'integration', party.clientId, party.clientSecret);
+    return { ...party, token: body.access_token as string };
+  };
+  return {
+    t,
+    server,
+    url,
+    dev,
+    dev2,
+    admin,
+    admin2,
+    async app(name, scopes) {
+      const { parties } = await connectApp(
+        dev,
+        (tenant) => (tenant === T1 ? admin : admin2),
+        { name, tenantIds: [T1, T2], scopes },
+        [
+          { tenant: T1, env: 'integration' },
+          { tenant: T2, env: 'integration' },
+        ],
+      );
+      const [t1, t2] = await Promise.all(parties.map(withToken));
+      return { t1: t1!, t2: t2! };
+    },
+    call: (party, path, options = {}) =>
+      callApi(url, path, { token: party.token, appKey: party.appKey, ...options }),
+    flush: () => server.app.runtime.requestLog.flush(),
+    async close() {
+      await server.close();
+      await t.close();
+    },
+  };
+}
