@@ -30,4 +30,11 @@ describe('environment', () => {
     expect(() => readEnv({ METRICS_PORT: 'metrics' })).toThrow(/METRICS_PORT/);
     expect(() => readEnv({ ACCESS_LOG: 'yes please' })).toThrow(/ACCESS_LOG/);
   });
+
+  it('keeps the request log 30 days unless REQUEST_LOG_DAYS says how many', () => {
+    expect(readEnv({}).REQUEST_LOG_DAYS).toBe(30);
+    expect(readEnv({ REQUEST_LOG_DAYS: '7' }).REQUEST_LOG_DAYS).toBe(7);
+    for (const value of ['0', '-3', '2.5', 'a month'])
+      expect(() => readEnv({ REQUEST_LOG_DAYS: value })).toThrow(/REQUEST_LOG_DAYS/);
+  });
 });

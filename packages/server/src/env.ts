@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { REQUEST_LOG_DAYS } from '@gatehouse/domain';
 import { z } from 'zod';
 
 /**
@@ -76,6 +77,8 @@ const envSchema = z.object({
   /** A JSON file with the gateway's upstreams, route rules and circuit breaker (see the README). */
   GATEHOUSE_GATEWAY_CONFIG: z.string().optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
+  /** Days a request-log line (every API call and token request) is kept before it is deleted. */
+  REQUEST_LOG_DAYS: z.coerce.number().int().min(1).max(3650).default(REQUEST_LOG_DAYS),
 });
 
 export type Env = z.infer<typeof envSchema>;

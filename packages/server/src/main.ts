@@ -50,6 +50,7 @@ const server = await buildServer({
   ...(env.METRICS_PORT !== undefined ? { metricsAt: { host: env.HOST, port: env.METRICS_PORT } } : {}),
   accessLog: env.ACCESS_LOG,
   gateway,
+  requestLog: { retentionDays: env.REQUEST_LOG_DAYS },
 });
 stopOnSignals(server, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, finish: () => db.close() });
 await server.listen({ port: env.PORT, host: env.HOST });
