@@ -48,19 +48,27 @@ export function LatencyTable({
         const shown = all ? rows : rows.slice(0, FIRST_ROWS);
         return (
           <>
-            <DataTable caption={caption} columns={['Day (UTC)', 'Endpoint', 'Calls', 'p50', 'p95']}>
-              {shown.map((row) => (
-                <tr key={`${row.day}|${row.endpoint}`}>
-                  <td style={{ whiteSpace: 'nowrap' }}>{row.day}</td>
-                  <td>
-                    <code>{row.endpoint}</code>
-                  </td>
-                  <td>{row.calls.toLocaleString('en-US')}</td>
-                  <td style={{ whiteSpace: 'nowrap' }}>{row.p50 === null ? '—' : formatLatency(row.p50)}</td>
-                  <td style={{ whiteSpace: 'nowrap' }}>{row.p95 === null ? '—' : formatLatency(row.p95)}</td>
-                </tr>
-              ))}
-            </DataTable>
+            <div className="stack-on-phone">
+              <DataTable caption={caption} columns={['Day (UTC)', 'Endpoint', 'Calls', 'p50', 'p95']}>
+                {shown.map((row) => (
+                  <tr key={`${row.day}|${row.endpoint}`}>
+                    <td data-label="Day (UTC)" style={{ whiteSpace: 'nowrap' }}>
+                      {row.day}
+                    </td>
+                    <td data-label="Endpoint" className="wide">
+                      <code>{row.endpoint}</code>
+                    </td>
+                    <td data-label="Calls">{row.calls.toLocaleString('en-US')}</td>
+                    <td data-label="p50" style={{ whiteSpace: 'nowrap' }}>
+                      {row.p50 === null ? '—' : formatLatency(row.p50)}
+                    </td>
+                    <td data-label="p95" style={{ whiteSpace: 'nowrap' }}>
+                      {row.p95 === null ? '—' : formatLatency(row.p95)}
+                    </td>
+                  </tr>
+                ))}
+              </DataTable>
+            </div>
             <p className="hint">
               p50: half the calls were answered at least this fast; p95: 95 calls in 100 were. Read from
               latency ranges, so a figure is the top of the range it falls in.

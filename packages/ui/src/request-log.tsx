@@ -67,9 +67,9 @@ export function statusClassOf(status: number): StatusClass {
   return STATUS_CLASSES[index]!;
 }
 
-/** "12 ms", or "0.4 ms" under ten: the log's latency as a person reads it. */
+/** "12 ms", "1,500 ms", or "0.4 ms" under ten: a latency as a person reads it. */
 export function formatLatency(ms: number): string {
-  return `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms)} ms`;
+  return `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms).toLocaleString('en-US')} ms`;
 }
 
 /** A request's time to the second: calls of the same minute are told apart. */
@@ -379,18 +379,20 @@ function RequestLogLines<TError, TKey extends QueryKey>({
               Refresh
             </Button>
           </div>
-          <DataTable caption="Requests, newest first" columns={columns}>
-            {pages.flatMap((page) =>
-              (page.data?.items ?? []).map((line) => (
-                <RequestLogRow
-                  key={line.id}
-                  line={line}
-                  hideTenant={hideTenant}
-                  hideEnvironment={hideEnvironment}
-                />
-              )),
-            )}
-          </DataTable>
+          <div className="stack-on-phone">
+            <DataTable caption="Requests, newest first" columns={columns}>
+              {pages.flatMap((page) =>
+                (page.data?.items ?? []).map((line) => (
+                  <RequestLogRow
+                    key={line.id}
+                    line={line}
+                    hideTenant={hideTenant}
+                    hideEnvironment={hideEnvironment}
+                  />
+                )),
+              )}
+            </DataTable>
+          </div>
           {last.isError ? <Banner kind="error">{messageFrom(last.error)}</Banner> : null}
           {last.isPending || last.data?.nextCursor ? (
             <div className="pager">
@@ -427,22 +429,26 @@ function RequestLogRow({
   const statusClass = statusClassOf(line.status);
   return (
     <tr>
-      <td style={{ whiteSpace: 'nowrap' }}>
+      <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
         <time dateTime={line.at.toISOString()}>{formatMoment(line.at)}</time>
       </td>
-      <td>
+      <td data-label="Status">
         <Badge tone={STATUS_TONE[statusClass]}>{line.status}</Badge>
       </td>
-      <td>
-        <code>
-          {line.method} {line.route}
-        </code>
+      <td data-label="Request" className="wide">
+        <code>{requestOf(line)}</code>
       </td>
-      {hideTenant ? null : <td>{line.tenantId ?? <span className="muted">None</span>}</td>}
-      {hideEnvironment ? null : <td>{ENVIRONMENT_LABEL[line.environment]}</td>}
-      <td>{line.errorCode ? <code>{line.errorCode}</code> : <span className="muted">None</span>}</td>
-      <td style={{ whiteSpace: 'nowrap' }}>{formatLatency(line.latencyMs)}</td>
-      <td>
+      {hideTenant ? null : (
+        <td data-label="Tenant">{line.tenantId ?? <span className="muted">None</span>}</td>
+      )}
+      {hideEnvironment ? null : <td data-label="Environment">{ENVIRONMENT_LABEL[line.environment]}</td>}
+      <td data-label="Error code">
+        {line.errorCode ? <code>{line.errorCode}</code> : <span className="muted">None</span>}
+      </td>
+      <td data-label="Latency" style={{ whiteSpace: 'nowrap' }}>
+        {formatLatency(line.latencyMs)}
+      </td>
+      <td data-label="Request ID" className="wide">
         <div className="request-id">
           <code>{line.requestId}</code>
           <CopyButton value={line.requestId} />
@@ -450,4 +456,9 @@ function RequestLogRow({
       </td>
     </tr>
   );
+}
+
+/** "GET /crm/v2/tenant/{tenant}/customers": the method once, whether or not the logged route names it. */
+function requestOf(line: RequestLogLineView): string {
+  return line.route.startsWith(`${line.method} `) ? line.route : `${line.method} ${line.route}`;
 }
