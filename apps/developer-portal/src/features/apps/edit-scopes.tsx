@@ -39,6 +39,7 @@ export function EditScopes() {
     trpc.apps.get.queryKey({ appId: app.id }),
     trpc.apps.versions.queryKey({ appId: app.id }),
     trpc.apps.list.pathKey(),
+    trpc.requests.appScopeUse.queryKey({ appId: app.id }),
   );
   const save = useMutation(
     trpc.apps.saveScopes.mutationOptions({
@@ -85,6 +86,7 @@ export function EditScopes() {
         </p>
         <ScopePicker
           value={scopes}
+          alsoOpen={app.scopes}
           onChange={(next) => {
             setScopes(next);
             save.reset();

@@ -4,22 +4,27 @@ import { useId, useMemo, useState } from 'react';
 
 /**
  * The API scopes an app asks for: every area's resources with View and
- * Modify (both = View and Modify), searchable, with a running count.
+ * Modify (both = View and Modify), searchable, with a running count. The
+ * areas of the scopes ticked, and of `alsoOpen` (scopes a suggestion
+ * unticked, say), start open.
  */
 export function ScopePicker({
   value,
   onChange,
   error,
+  alsoOpen = [],
 }: {
   value: readonly string[];
   onChange: (scopes: string[]) => void;
   error?: string | undefined;
+  alsoOpen?: readonly string[];
 }) {
   const selected = useMemo(() => new Set(value), [value]);
   const [query, setQuery] = useState('');
-  const [expanded, setExpanded] = useState<Set<string>>(
-    () => new Set(SCOPE_CATALOG.filter((a) => countIn(a, new Set(value)) > 0).map((a) => a.key)),
-  );
+  const [expanded, setExpanded] = useState<Set<string>>(() => {
+    const open = new Set([...value, ...alsoOpen]);
+    return new Set(SCOPE_CATALOG.filter((a) => countIn(a, open) > 0).map((a) => a.key));
+  });
   const searchId = useId();
   const q = query.trim().toLowerCase();
   const areas = SCOPE_CATALOG.map((area) => ({

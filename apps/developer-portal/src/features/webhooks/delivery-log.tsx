@@ -130,15 +130,22 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
         }
       >
         {({ items }) => (
-          <DataTable
-            caption="Deliveries, newest first"
-            columns={['Time', 'Event type', 'Status', 'Attempts', 'Last HTTP status', 'Next attempt']}
-            actions
-          >
-            {items.map((delivery) => (
-              <DeliveryRows key={delivery.id} appId={endpoint.appId} delivery={delivery} onResent={reload} />
-            ))}
-          </DataTable>
+          <div className="stack-on-phone">
+            <DataTable
+              caption="Deliveries, newest first"
+              columns={['Time', 'Event type', 'Status', 'Attempts', 'Last HTTP status', 'Next attempt']}
+              actions
+            >
+              {items.map((delivery) => (
+                <DeliveryRows
+                  key={delivery.id}
+                  appId={endpoint.appId}
+                  delivery={delivery}
+                  onResent={reload}
+                />
+              ))}
+            </DataTable>
+          </div>
         )}
       </CursorPagedResult>
     </>
@@ -162,21 +169,23 @@ function DeliveryRows({
   return (
     <Fragment>
       <tr>
-        <td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(delivery.createdAt)}</td>
-        <td>{eventLabel(delivery.eventType)}</td>
-        <td>
+        <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
+          {formatDateTime(delivery.createdAt)}
+        </td>
+        <td data-label="Event type">{eventLabel(delivery.eventType)}</td>
+        <td data-label="Status">
           <DeliveryStatusBadge status={delivery.status} />
         </td>
-        <td>{delivery.attempts}</td>
-        <td>{delivery.lastStatus ?? <span className="muted">None</span>}</td>
-        <td style={{ whiteSpace: 'nowrap' }}>
+        <td data-label="Attempts">{delivery.attempts}</td>
+        <td data-label="Last HTTP status">{delivery.lastStatus ?? <span className="muted">None</span>}</td>
+        <td data-label="Next attempt" style={{ whiteSpace: 'nowrap' }}>
           {delivery.nextAttemptAt ? (
             formatDateTime(delivery.nextAttemptAt)
           ) : (
             <span className="muted">None</span>
           )}
         </td>
-        <td>
+        <td className="wide">
           <div className="actions" style={{ flexWrap: 'nowrap' }}>
             <Button
               variant="ghost"
@@ -200,7 +209,7 @@ function DeliveryRows({
       </tr>
       {open ? (
         <tr id={detailsId} className="delivery-details">
-          <td colSpan={7}>
+          <td colSpan={7} className="wide">
             <DeliveryAttempts delivery={delivery} />
           </td>
         </tr>

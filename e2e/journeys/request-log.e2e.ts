@@ -1,0 +1,162 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import { PHONE, sticksOut } from '../phone';
+
+describe.each(dialects)('the request log, latency and scope advisor after real API calls (%s)', (dialect) => {
+  let app: RunningApp;
+  let browser: BrowserContext;
+  let page: Page;
+  let appId = '';
+
+  beforeAll(async () => {
+    app = await startApp(dialect);
+    browser = await openBrowser();
+    page = await browser.newPage();
+    const dev = await app.t.as('dev@gatehouse.test');
+    const admin = await app.t.as('admin@gatehouse.test');
+    const created = await dev.apps.create({
+      name: 'Logged App',
+      homePageUrl: 'https://logged.example',
+      tenantIds: ['985798691'],
+      kind: 'private',
+      credentialsMode: 'tenant_admin',
+      // The calls below only ever need the customers scope: the technicians one goes unused.
+      scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
+    });
+    appId = created.id;
+    const granted = await admin.connections.allow({
+      tenantId: '985798691',
+      environment: 'integration',
+      appId,
+      credentialsIssuer: 'tenant_admin',
+    });
+    const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: granted.clientId,
+        client_secret: granted.clientSecret,
+      }),
+    });
+    expect(tokenResponse.status).toBe(200);
+    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    const call = (headers: Record<string, string>) =>
+      fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=2`, {
+        headers: { 'st-app-key': created.appKey, ...headers },
+      });
+    const answers = [
+      await call({ authorization: `Bearer ${token}` }),
+      await call({ authorization: `Bearer ${token}` }),
+      await call({ authorization: `Bearer ${token}` }),
+      await call({ authorization: 'Bearer forged' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 401]);
+    requestIds = answers.map((a) => a.headers.get('x-request-id') ?? '');
+    // Both are written off the hot path in batches: the report's counts and the log's lines.
+    await app.server.runtime.usage.flush();
+    await app.server.runtime.requestLog.flush();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+  let requestIds: string[] = [];
+
+  it('lists the calls newest first with their status, route, error code, latency and request id', async () => {
+    await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}/usage`);
+    const log = page.getByRole('region', { name: 'Request log' });
+    const rows = log.getByRole('table').locator('tbody tr');
+    const withStatus = (status: string) => rows.filter({ has: page.getByText(status, { exact: true }) });
+    // The token request and the four calls.
+    await expect.poll(() => rows.count()).toBe(5);
+    const refused = withStatus('401');
+    await expect(refused.count()).resolves.toBe(1);
+    await refused.getByText('invalid_token').waitFor();
+    await refused.getByText(/^GET .*customers$/).waitFor();
+    await expect(withStatus('200').filter({ hasText: 'customers' }).count()).resolves.toBe(3);
+    await expect(withStatus('200').filter({ hasText: 'token' }).count()).resolves.toBe(1);
+    // Newest first: the refused call was the last one made.
+    await expect(rows.first().textContent()).resolves.toContain('401');
+    await expect(rows.first().textContent()).resolves.toMatch(/\d ms/);
+    const lastId = requestIds.at(-1)!;
+    expect(lastId).not.toBe('');
+    await expect(rows.first().textContent()).resolves.toContain(lastId);
+    await rows.first().getByRole('button', { name: 'Copy' }).waitFor();
+    await screenshot(page, `${dialect}-request-log`);
+  });
+
+  it('shows latency per endpoint per day beside the call counts', async () => {
+    const latency = page.getByRole('region', { name: 'Latency' });
+    const row = latency.getByRole('row', { name: /customers/ }).first();
+    await row.waitFor();
+    const cells = await row.getByRole('cell').allTextContents();
+    expect(cells[0]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number(cells[2])).toBeGreaterThanOrEqual(3);
+    expect(cells[3]).toMatch(/ ms$/);
+    expect(cells[4]).toMatch(/ ms$/);
+  });
+
+  it('filters by status class and error code, keeping the filters in the address', async () => {
+    const log = page.getByRole('region', { name: 'Request log' });
+    const rows = log.getByRole('table').locator('tbody tr');
+    await log.getByLabel('Status').selectOption('4xx');
+    await log.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect(rows.first().textContent()).resolves.toContain('invalid_token');
+    expect(new URL(page.url()).searchParams.get('log-statusClass')).toBe('4xx');
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(1);
+    await expect(log.getByLabel('Status').inputValue()).resolves.toBe('4xx');
+
+    // A malformed error code is refused next to its field, before the server is asked.
+    await log.getByLabel('Error code').fill('Not A Code!');
+    await log.getByRole('button', { name: 'Apply filters' }).click();
+    await log.getByText('An error code, like invalid_token').waitFor();
+    await log.getByLabel('Error code').fill('insufficient_scope');
+    await log.getByRole('button', { name: 'Apply filters' }).click();
+    await log.getByRole('heading', { name: 'No requests in this range' }).waitFor();
+    await screenshot(page, `${dialect}-request-log-empty`);
+    await log.getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(() => rows.count()).toBe(5);
+  });
+
+  it('fits a phone', async () => {
+    await page.setViewportSize(PHONE);
+    try {
+      await screenshot(page, `${dialect}-request-log-390`);
+      await expect(sticksOut(page)).resolves.toEqual([]);
+      // Each call reads as a block: its request on a line of its own, under its time and status.
+      const first = page.getByRole('region', { name: 'Request log' }).locator('tbody tr').first();
+      const [time, request] = await Promise.all(
+        [0, 2].map(async (i) => (await first.getByRole('cell').nth(i).boundingBox())!),
+      );
+      expect(request!.y).toBeGreaterThanOrEqual(time!.y + time!.height - 1);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
+  it('names the scope no call used, and Suggest removal opens the editor with it unticked', async () => {
+    await page.goto(`${app.url}/apps/${appId}`);
+    const advisor = page.getByTestId('scope-advisor');
+    const used = advisor.getByRole('list', { name: 'Scopes used' });
+    const unused = advisor.getByRole('list', { name: 'Scopes never used' });
+    await used.getByText('tn.crm.customers:r').waitFor();
+    await unused.getByText('tn.settings.technicians:r').waitFor();
+    await expect(used.getByText('tn.settings.technicians:r').count()).resolves.toBe(0);
+    await screenshot(page, `${dialect}-scope-advisor`);
+
+    await advisor.getByRole('link', { name: 'Suggest removal' }).click();
+    await page.getByTestId('scope-suggestion').getByText('Suggested removal.').waitFor();
+    await expect(page.getByLabel('Settings Technicians View').isChecked()).resolves.toBe(false);
+    await expect(page.getByLabel('CRM Customers View').isChecked()).resolves.toBe(true);
+    await screenshot(page, `${dialect}-scope-suggestion`);
+    // Nothing is removed until the developer saves, which makes the next version as usual.
+    await page.getByRole('button', { name: 'Save', exact: true }).last().click();
+    await page.getByText('Saved as version 2.').waitFor();
+    await page.getByRole('link', { name: 'Details' }).click();
+    await page.getByTestId('nothing-to-suggest').waitFor();
+  });
+});
