@@ -34,12 +34,16 @@ export const webhooksRouter = router({
   create: developerProcedure
     .input(createEndpointInput)
     .output(endpointWithSecretOutput)
-    .mutation(({ ctx, input }) => createEndpoint(ctx.em, ctx.developer, input)),
+    .mutation(({ ctx, input }) =>
+      createEndpoint(ctx.em, ctx.developer, input, { allowLoopback: ctx.allowWebhookLoopback }),
+    ),
 
   update: developerProcedure
     .input(updateEndpointInput)
     .output(endpointOutput)
-    .mutation(({ ctx, input }) => updateEndpoint(ctx.em, ctx.developer, input)),
+    .mutation(({ ctx, input }) =>
+      updateEndpoint(ctx.em, ctx.developer, input, { allowLoopback: ctx.allowWebhookLoopback }),
+    ),
 
   rotateSecret: developerProcedure
     .input(rotateEndpointSecretInput)

@@ -1,34 +1,95 @@
-import type { Page } from '@gatehouse/domain';
+import { DomainError, notFound, type Page, WEBHOOK_TEST_EVENT } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { z } from 'zod';
-import type { deliveriesInput, deliveryOutput } from '../../routers/webhooks/schemas';
-import type { OrganizationMember } from '../apps/queries';
+import { WebhookDelivery } from '../../db/entities';
+import { isUuid } from '../../db/ids';
+import { afterKey, type KeysetOrder } from '../../db/keyset';
+import { listPage, listTag, readListCursor } from '../../db/list-cursor';
+import type { deliveriesInput } from '../../routers/webhooks/schemas';
+import { newMessageId, testPayload } from '../../webhooks/payload';
+import { deliveriesQueued } from '../../webhooks/wake';
+import { findOwnedApp, type OrganizationMember } from '../apps/queries';
+import { type DeliveryView, type EndpointRow, findEndpoint, toDeliveryViews } from './views';
 
-type DeliveryView = z.infer<typeof deliveryOutput>;
+const NEWEST_FIRST: KeysetOrder = [
+  ['createdAt', 'desc'],
+  ['id', 'desc'],
+];
 
-// Contract stubs: the webhook service fills these in.
+const TURNED_OFF = 'This endpoint is turned off. Turn it back on to send to it again.';
+
+function refuseIfOff(endpoint: EndpointRow): void {
+  if (endpoint.status !== 'active') throw new DomainError('CONFLICT', TURNED_OFF);
+}
+
+/** An endpoint's deliveries, newest first, a page at a time, each with its newest attempts. */
 export async function listDeliveries(
-  _em: EntityManager,
-  _member: OrganizationMember,
-  _input: z.infer<typeof deliveriesInput>,
+  em: EntityManager,
+  member: OrganizationMember,
+  input: z.infer<typeof deliveriesInput>,
 ): Promise<Page<DeliveryView>> {
-  return { items: [], nextCursor: null };
+  const app = await findOwnedApp(em, member.organizationId, input.appId);
+  const endpoint = await findEndpoint(em, app.id, input.endpointId);
+  const tag = listTag('webhook-deliveries', endpoint.id);
+  const where = { endpoint: endpoint.id };
+  const after = input.cursor
+    ? afterKey(NEWEST_FIRST, readListCursor(tag, input.cursor, ['moment', 'id']))
+    : null;
+  const rows = await em.find(WebhookDelivery, after ? { $and: [where, after] } : where, {
+    orderBy: { createdAt: 'desc', id: 'desc' },
+    limit: input.limit + 1,
+  });
+  const page = listPage(tag, rows, input.limit, (row) => [row.createdAt, row.id]);
+  return { items: await toDeliveryViews(em, page.items), nextCursor: page.nextCursor };
 }
 
-/** Queues the delivery again now, whatever its state (a new attempt, same `webhook-id`). */
+/**
+ * Queues the delivery again now, whatever its state: a new attempt with the
+ * same `webhook-id`. Should it fail, it goes on with its retries where it left
+ * off (one that had given up gives up again). An endpoint that is turned off
+ * is refused: its deliveries would only fail.
+ */
 export async function resendDelivery(
-  _em: EntityManager,
-  _member: OrganizationMember,
-  _input: { appId: string; deliveryId: string },
+  em: EntityManager,
+  member: OrganizationMember,
+  input: { appId: string; deliveryId: string },
 ): Promise<DeliveryView> {
-  throw new Error('not built yet');
+  const delivery = await em.transactional(async (tx) => {
+    const app = await findOwnedApp(tx, member.organizationId, input.appId);
+    const delivery = isUuid(input.deliveryId)
+      ? await tx.findOne(WebhookDelivery, { id: input.deliveryId, appId: app.id }, { populate: ['endpoint'] })
+      : null;
+    if (!delivery || delivery.endpoint.app.id !== app.id) throw notFound('Delivery');
+    refuseIfOff(delivery.endpoint);
+    tx.assign(delivery, { status: 'pending', nextAttemptAt: new Date(), lockedUntil: null });
+    return delivery;
+  });
+  deliveriesQueued();
+  return (await toDeliveryViews(em, [delivery]))[0] as DeliveryView;
 }
 
-/** Queues a `webhook.test` delivery to the endpoint, delivered like any other. */
+/** Queues a `webhook.test` delivery to the endpoint, delivered, signed and logged like any other. */
 export async function sendTestEvent(
-  _em: EntityManager,
-  _member: OrganizationMember,
-  _input: { appId: string; endpointId: string },
+  em: EntityManager,
+  member: OrganizationMember,
+  input: { appId: string; endpointId: string },
 ): Promise<DeliveryView> {
-  throw new Error('not built yet');
+  const delivery = await em.transactional(async (tx) => {
+    const app = await findOwnedApp(tx, member.organizationId, input.appId);
+    const endpoint = await findEndpoint(tx, app.id, input.endpointId);
+    refuseIfOff(endpoint);
+    return tx.create(WebhookDelivery, {
+      id: crypto.randomUUID(),
+      endpoint,
+      appId: app.id,
+      messageId: newMessageId(),
+      eventType: WEBHOOK_TEST_EVENT,
+      eventSeq: null,
+      payload: { ...testPayload(app.id, endpoint.id) },
+      status: 'pending',
+      nextAttemptAt: new Date(),
+    });
+  });
+  deliveriesQueued();
+  return (await toDeliveryViews(em, [delivery]))[0] as DeliveryView;
 }
