@@ -24,6 +24,7 @@ import { rateLimiters } from '../resource-api/shared-rate-limit';
 import { ResourceStore } from '../resource-api/store';
 import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
+import { startWebhooks, type WebhookOptions } from '../webhooks/runtime';
 import { auditExport } from './audit-export';
 import { RequestLog, requestIdOf, serializeError } from './log';
 import { sendProblem } from './problem';
@@ -86,6 +87,8 @@ export interface ServerOptions {
   gateway?: GatewayConfig;
   /** The request log: on, written every second, kept REQUEST_LOG_DAYS, unless told otherwise. */
   requestLog?: RequestLogOptions;
+  /** Webhook delivery on this instance (on unless `enabled: false`); `allowLoopback` for the embedded demo only. */
+  webhooks?: WebhookOptions;
 }
 
 /** The base URL of a listening server: its bound address, `localhost` for a wildcard one. */
@@ -174,7 +177,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     requestLog,
   });
   const stopWatching = await options.db.feed.start(app.log);
+  const stopWebhooks = await startWebhooks(options.db, options.webhooks ?? {}, app.log);
   app.addHook('onClose', async () => {
+    await stopWebhooks();
     await stopWatching();
     await signer.close();
     await usage.close();
@@ -220,6 +225,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
           createContextInner({
             db: options.db,
             gateway: upstreams,
+            allowWebhookLoopback: options.webhooks?.allowLoopback ?? false,
             sessionToken: req.cookies[SESSION_COOKIE] ?? null,
             clientIp: req.ip,
             log: req.log,
