@@ -51,6 +51,8 @@ const server = await buildServer({
   accessLog: env.ACCESS_LOG,
   gateway,
   requestLog: { retentionDays: env.REQUEST_LOG_DAYS },
+  // Webhook endpoints on this machine (`http://localhost:…`) are for the embedded demo only.
+  webhooks: { allowLoopback: demo },
 });
 stopOnSignals(server, { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, finish: () => db.close() });
 await server.listen({ port: env.PORT, host: env.HOST });
