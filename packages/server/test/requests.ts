@@ -33,9 +33,12 @@ export interface RequestLogRig {
   close(): Promise<void>;
 }
 
+/** The public URL of the rig's server, which a second instance on the same database takes too. */
+export const PUBLIC_URL = 'http://gatehouse.test';
+
 export async function requestLogRig(dialect: Dialect): Promise<RequestLogRig> {
   const t = await openTestDatabase(dialect);
-  const server = await listen(t);
+  const server = await listen(t, { publicUrl: PUBLIC_URL });
   const { url } = server;
   const [dev, dev2, admin, admin2] = await Promise.all([t.as(DEV), t.as(DEV2), t.as(ADMIN), t.as(ADMIN2)]);
   const withToken = async (party: ConnectedParty): Promise<Party> => {
