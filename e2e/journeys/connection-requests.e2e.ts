@@ -6,6 +6,8 @@ const GLENDALE = '985798691';
 const SUMMIT = '100200300';
 const CUSTOMERS = '/crm/v2/tenant/{tenant}/customers';
 const TECHNICIANS = '/settings/v2/tenant/{tenant}/technicians';
+/** How long a list may take to show what the server answered: a page's code and queries load first. */
+const SOON = { timeout: 15_000 };
 
 /** A connection's client credentials, as Allow hands them out. */
 interface Credentials {
@@ -136,7 +138,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
     const log = page.getByRole('table', { name: 'Requests, newest first' });
     const rows = log.locator('tbody tr');
     // The token request and four calls; the Production call and the other tenant's are not this connection's.
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count(), SOON).toBe(5);
     await expect(log.textContent()).resolves.not.toContain('technicians');
     const refused = rows.filter({ has: page.getByRole('cell', { name: '403', exact: true }) });
     await expect(refused.count()).resolves.toBe(1);
@@ -156,12 +158,12 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
     await page.getByLabel('Status').selectOption({ label: 'Client error (4xx)' });
     await page.getByLabel('Error code').focus();
     await page.keyboard.press('Enter');
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     await rows.getByText('insufficient_scope').waitFor();
     await page.reload();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     await page.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count(), SOON).toBe(5);
   });
 
   it('fits a 390 px phone without scrolling sideways', async () => {
