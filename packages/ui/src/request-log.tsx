@@ -1,19 +1,15 @@
 import {
   ENVIRONMENT_LABEL,
-  ENVIRONMENTS,
-  fieldErrorsOf,
   type RequestLogFilters,
-  requestLogFiltersSchema,
   STATUS_CLASSES,
   type StatusClass,
 } from '@gatehouse/domain';
 import { type QueryKey, type UseQueryOptions, useQueries } from '@tanstack/react-query';
-import { type FormEvent, useId, useState } from 'react';
-import { useLocation, useNavigate, useSearchParams } from 'react-router';
+import { useId, useState } from 'react';
 import { DataTable } from './data-table';
-import { SelectField } from './fields';
 import { Badge, Banner, Button, CopyButton, EmptyState } from './primitives';
 import { QueryResult } from './query-result';
+import { parseDraft, RequestLogFilterBar, useAddressDraft } from './request-log-filters';
 import { fieldErrorsFrom, messageFrom, type RouterOutputs } from './trpc';
 
 /** One page of a request log, as both `requests.appLog` and `requests.connectionLog` answer it. */
@@ -35,25 +31,6 @@ export type RequestLogQuery<TError = unknown, TKey extends QueryKey = QueryKey> 
 /** Lines a page: "Load older" adds this many more. */
 const PAGE_SIZE = 50;
 
-/** The filters as the form and the address hold them: text, the times as `datetime-local` values. */
-const FILTER_NAMES = [
-  'statusClass',
-  'errorCode',
-  'tenantId',
-  'environment',
-  'endpoint',
-  'from',
-  'to',
-] as const;
-type FilterName = (typeof FILTER_NAMES)[number];
-type Draft = Record<FilterName, string>;
-
-const STATUS_LABEL: Record<StatusClass, string> = {
-  '2xx': 'Success (2xx)',
-  '3xx': 'Redirect (3xx)',
-  '4xx': 'Client error (4xx)',
-  '5xx': 'Server error (5xx)',
-};
 const STATUS_TONE: Record<StatusClass, 'good' | 'info' | 'warn' | 'bad'> = {
   '2xx': 'good',
   '3xx': 'info',
@@ -72,8 +49,8 @@ export function formatLatency(ms: number): string {
   return `${ms < 10 ? Math.round(ms * 10) / 10 : Math.round(ms).toLocaleString('en-US')} ms`;
 }
 
-/** A request's time to the second: calls of the same minute are told apart. */
-function formatMoment(date: Date): string {
+/** A moment to the second, such as a request's or a delivery attempt's: those of the same minute are told apart. */
+export function formatMoment(date: Date): string {
   return date.toLocaleString(undefined, {
     month: 'short',
     day: 'numeric',
@@ -81,49 +58,6 @@ function formatMoment(date: Date): string {
     minute: '2-digit',
     second: '2-digit',
   });
-}
-
-/** The form's text as the filters the server takes, or the errors to show next to the fields. */
-function parseDraft(draft: Draft): { filters: RequestLogFilters } | { errors: Record<string, string> } {
-  const input: Record<string, string | Date> = {};
-  for (const name of FILTER_NAMES) {
-    const value = draft[name].trim();
-    if (!value) continue;
-    // `datetime-local` values are the viewer's local time; an unreadable one is left to the schema to refuse.
-    input[name] = name === 'from' || name === 'to' ? new Date(value) : value;
-  }
-  const parsed = requestLogFiltersSchema.safeParse(input);
-  return parsed.success ? { filters: parsed.data } : { errors: fieldErrorsOf(parsed.error) };
-}
-
-/**
- * The filters in the address under `prefix` (so the log shares a page with
- * other lists without touching their parameters), and `apply`, which sets
- * them all at once as a new history entry.
- */
-function useAddressDraft(prefix: string): { applied: Draft; apply(draft: Draft): void } {
-  const [params] = useSearchParams();
-  const location = useLocation();
-  const navigate = useNavigate();
-  const applied = Object.fromEntries(
-    FILTER_NAMES.map((name) => [name, params.get(`${prefix}${name}`) ?? '']),
-  ) as Draft;
-  return {
-    applied,
-    apply: (draft) => {
-      const next = new URLSearchParams(params);
-      for (const name of FILTER_NAMES) {
-        const value = draft[name].trim();
-        if (value) next.set(`${prefix}${name}`, value);
-        else next.delete(`${prefix}${name}`);
-      }
-      // The history entry's state is other lists' on the page (the pages walked to theirs): it stays.
-      navigate(
-        { search: next.toString() ? `?${next}` : '' },
-        { preventScrollReset: true, state: location.state },
-      );
-    },
-  };
 }
 
 /**
@@ -195,122 +129,6 @@ export function RequestLog<TError, TKey extends QueryKey>({
         <Banner kind="error">Please correct the highlighted fields.</Banner>
       )}
     </section>
-  );
-}
-
-function RequestLogFilterBar({
-  applied,
-  appliedErrors,
-  onApply,
-  hideTenant,
-  hideEnvironment,
-  endpoints,
-}: {
-  applied: Draft;
-  appliedErrors: Record<string, string>;
-  onApply: (draft: Draft) => void;
-  hideTenant: boolean;
-  hideEnvironment: boolean;
-  endpoints: readonly string[];
-}) {
-  const appliedKey = JSON.stringify(applied);
-  const [draft, setDraft] = useState<Draft>(applied);
-  const [draftOf, setDraftOf] = useState(appliedKey);
-  const [errors, setErrors] = useState<Record<string, string> | null>(null);
-  // Filters applied elsewhere (Back, Forward, a link): the form shows them.
-  if (draftOf !== appliedKey) {
-    setDraftOf(appliedKey);
-    setDraft(applied);
-    setErrors(null);
-  }
-  const shown = errors ?? appliedErrors;
-  const id = useId();
-  const change = (name: FilterName) => (value: string) => {
-    setDraft((d) => ({ ...d, [name]: value }));
-    setErrors((e) => {
-      const { [name]: _, ...rest } = e ?? appliedErrors;
-      return rest;
-    });
-  };
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const result = parseDraft(draft);
-    if ('errors' in result) setErrors(result.errors);
-    else {
-      setErrors(null);
-      onApply(draft);
-    }
-  };
-  const field = (name: FilterName, label: string, props: Record<string, string> = {}) => (
-    <div className={`field ${shown[name] ? 'field-invalid' : ''}`}>
-      <label htmlFor={`${id}-${name}`}>{label}</label>
-      <input
-        id={`${id}-${name}`}
-        value={draft[name]}
-        onChange={(e) => change(name)(e.target.value)}
-        aria-invalid={shown[name] ? true : undefined}
-        aria-describedby={shown[name] ? `${id}-${name}-error` : undefined}
-        {...props}
-      />
-      {shown[name] ? (
-        <p className="field-error" id={`${id}-${name}-error`} role="alert">
-          {shown[name]}
-        </p>
-      ) : null}
-    </div>
-  );
-  return (
-    <form className="card filters" onSubmit={submit} aria-label="Filter the request log" noValidate>
-      <SelectField
-        id={`${id}-statusClass`}
-        label="Status"
-        all="Every status"
-        options={STATUS_CLASSES.map((c) => ({ value: c, label: STATUS_LABEL[c] }))}
-        value={draft.statusClass}
-        onChange={change('statusClass')}
-      />
-      {field('errorCode', 'Error code', { placeholder: 'e.g. invalid_token', autoComplete: 'off' })}
-      {hideTenant
-        ? null
-        : field('tenantId', 'Tenant ID', { inputMode: 'numeric', placeholder: 'e.g. 985798691' })}
-      {hideEnvironment ? null : (
-        <SelectField
-          id={`${id}-environment`}
-          label="Environment"
-          all="Both environments"
-          options={ENVIRONMENTS.map((e) => ({ value: e, label: ENVIRONMENT_LABEL[e] }))}
-          value={draft.environment}
-          onChange={change('environment')}
-        />
-      )}
-      {field('endpoint', 'Endpoint', {
-        placeholder: 'e.g. GET /crm/v2/tenant/{tenant}/customers',
-        list: `${id}-endpoints`,
-        autoComplete: 'off',
-      })}
-      <datalist id={`${id}-endpoints`}>
-        {endpoints.map((endpoint) => (
-          <option key={endpoint} value={endpoint} />
-        ))}
-      </datalist>
-      {field('from', 'From', { type: 'datetime-local' })}
-      {field('to', 'To', { type: 'datetime-local' })}
-      <div className="actions">
-        <Button type="submit" variant="primary">
-          Apply filters
-        </Button>
-        <Button
-          onClick={() => {
-            const cleared = Object.fromEntries(FILTER_NAMES.map((n) => [n, ''])) as Draft;
-            setDraft(cleared);
-            setErrors(null);
-            onApply(cleared);
-          }}
-        >
-          Clear
-        </Button>
-      </div>
-    </form>
   );
 }
 
@@ -429,7 +247,7 @@ function RequestLogRow({
   const statusClass = statusClassOf(line.status);
   return (
     <tr>
-      <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
+      <td data-label="Time" className="nowrap">
         <time dateTime={line.at.toISOString()}>{formatMoment(line.at)}</time>
       </td>
       <td data-label="Status">
@@ -445,7 +263,7 @@ function RequestLogRow({
       <td data-label="Error code">
         {line.errorCode ? <code>{line.errorCode}</code> : <span className="muted">None</span>}
       </td>
-      <td data-label="Latency" style={{ whiteSpace: 'nowrap' }}>
+      <td data-label="Latency" className="nowrap">
         {formatLatency(line.latencyMs)}
       </td>
       <td data-label="Request ID" className="wide">
