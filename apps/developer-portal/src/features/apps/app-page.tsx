@@ -12,8 +12,8 @@ import {
   waitedFor,
 } from '@gatehouse/ui';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
-import { Link, NavLink, Outlet, useNavigate, useOutletContext, useParams } from 'react-router';
+import { useEffect, useRef, useState } from 'react';
+import { Link, NavLink, Outlet, useLocation, useNavigate, useOutletContext, useParams } from 'react-router';
 import { KindLabel, ReviewBadge } from './labels';
 
 export type AppDetail = RouterOutputs['apps']['get'];
@@ -63,9 +63,22 @@ export function AppPage() {
   );
 }
 
+/** The app's tabs; on a phone they scroll sideways, and the open one is scrolled into sight. */
 function AppTabs({ base }: { base: string }) {
+  const ref = useRef<HTMLElement>(null);
+  const { pathname } = useLocation();
+  useEffect(() => {
+    const nav = ref.current;
+    const active = nav?.querySelector<HTMLElement>('a.active');
+    if (!nav || !active) return;
+    // Only the tab bar moves, never the page: scrollIntoView would scroll the window too.
+    const left = active.getBoundingClientRect().left - nav.getBoundingClientRect().left + nav.scrollLeft;
+    const right = left + active.offsetWidth;
+    if (left < nav.scrollLeft || right > nav.scrollLeft + nav.clientWidth)
+      nav.scrollLeft = left - (nav.clientWidth - active.offsetWidth) / 2;
+  }, [pathname]);
   return (
-    <nav className="tabs" aria-label="App">
+    <nav className="tabs" aria-label="App" ref={ref}>
       <NavLink to={base} end>
         Details
       </NavLink>

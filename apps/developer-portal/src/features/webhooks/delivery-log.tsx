@@ -5,7 +5,7 @@ import {
   CursorPagedResult,
   DataTable,
   EmptyState,
-  formatDateTime,
+  formatMoment,
   messageFrom,
   QueryResult,
   useCursorPages,
@@ -141,6 +141,7 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
                   key={delivery.id}
                   appId={endpoint.appId}
                   delivery={delivery}
+                  active={active}
                   onResent={reload}
                 />
               ))}
@@ -156,10 +157,13 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
 function DeliveryRows({
   appId,
   delivery,
+  active,
   onResent,
 }: {
   appId: string;
   delivery: Delivery;
+  /** Resend waits for a disabled endpoint to be enabled. */
+  active: boolean;
   onResent: () => Promise<unknown>;
 }) {
   const trpc = useTRPC();
@@ -169,8 +173,8 @@ function DeliveryRows({
   return (
     <Fragment>
       <tr>
-        <td data-label="Time" style={{ whiteSpace: 'nowrap' }}>
-          {formatDateTime(delivery.createdAt)}
+        <td data-label="Time" className="nowrap">
+          {formatMoment(delivery.createdAt)}
         </td>
         <td data-label="Event type">{eventLabel(delivery.eventType)}</td>
         <td data-label="Status">
@@ -178,9 +182,9 @@ function DeliveryRows({
         </td>
         <td data-label="Attempts">{delivery.attempts}</td>
         <td data-label="Last HTTP status">{delivery.lastStatus ?? <span className="muted">None</span>}</td>
-        <td data-label="Next attempt" style={{ whiteSpace: 'nowrap' }}>
+        <td data-label="Next attempt" className="nowrap">
           {delivery.nextAttemptAt ? (
-            formatDateTime(delivery.nextAttemptAt)
+            formatMoment(delivery.nextAttemptAt)
           ) : (
             <span className="muted">None</span>
           )}
@@ -195,7 +199,11 @@ function DeliveryRows({
             >
               {open ? 'Hide attempts' : 'Show attempts'}
             </Button>
-            <Button busy={resend.isPending} onClick={() => resend.mutate({ appId, deliveryId: delivery.id })}>
+            <Button
+              busy={resend.isPending}
+              disabled={!active}
+              onClick={() => resend.mutate({ appId, deliveryId: delivery.id })}
+            >
               Resend
             </Button>
           </div>
@@ -230,7 +238,7 @@ function DeliveryAttempts({ delivery }: { delivery: Delivery }) {
           {delivery.attemptLog.map((attempt) => (
             <li key={attempt.id}>
               <div className="actions">
-                <span>{formatDateTime(attempt.at)}</span>
+                <span>{formatMoment(attempt.at)}</span>
                 {attempt.status !== null ? (
                   <Badge tone={attempt.status >= 200 && attempt.status < 300 ? 'good' : 'bad'}>
                     HTTP {attempt.status}

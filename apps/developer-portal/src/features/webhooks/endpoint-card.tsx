@@ -41,9 +41,10 @@ export function EndpointCard({
   const [graceError, setGraceError] = useState<string | undefined>();
   const update = useMutation(
     trpc.webhooks.update.mutationOptions({
+      // The form closes onto the list as saved, not as it was a moment ago.
       onSuccess: async () => {
-        setEditing(false);
         await reload();
+        setEditing(false);
       },
     }),
   );
