@@ -52,17 +52,17 @@ export function LatencyTable({
               <DataTable caption={caption} columns={['Day (UTC)', 'Endpoint', 'Calls', 'p50', 'p95']}>
                 {shown.map((row) => (
                   <tr key={`${row.day}|${row.endpoint}`}>
-                    <td data-label="Day (UTC)" style={{ whiteSpace: 'nowrap' }}>
+                    <td data-label="Day (UTC)" className="nowrap">
                       {row.day}
                     </td>
                     <td data-label="Endpoint" className="wide">
                       <code>{row.endpoint}</code>
                     </td>
                     <td data-label="Calls">{row.calls.toLocaleString('en-US')}</td>
-                    <td data-label="p50" style={{ whiteSpace: 'nowrap' }}>
+                    <td data-label="p50" className="nowrap">
                       {row.p50 === null ? '—' : formatLatency(row.p50)}
                     </td>
-                    <td data-label="p95" style={{ whiteSpace: 'nowrap' }}>
+                    <td data-label="p95" className="nowrap">
                       {row.p95 === null ? '—' : formatLatency(row.p95)}
                     </td>
                   </tr>
