@@ -51,6 +51,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
   let browser: BrowserContext;
   let page: Page;
   let connectionUrl = '';
+  let summitConnectionUrl = '';
 
   beforeAll(async () => {
     app = await startApp(dialect);
@@ -82,6 +83,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
     const glendaleProduction = await allow(admin, GLENDALE, 'production');
     const summit = await allow(admin2, SUMMIT, 'integration');
     connectionUrl = `${app.url}/admin/${GLENDALE}/integration/connections/${glendale.id}`;
+    summitConnectionUrl = `/admin/${SUMMIT}/integration/connections/${summit.id}`;
 
     // Glendale in Integration: customers read three times, and one write its scopes do not allow.
     const customers = `crm/v2/tenant/${GLENDALE}/customers`;
@@ -93,7 +95,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
         ['POST', customers],
       ]),
     ).resolves.toEqual([200, 200, 200, 403]);
-    // Technicians only elsewhere: in Glendale's Production, and in another tenant.
+    // Technicians only elsewhere: in Glendale's Production, and in another tenant, whose calls need both scopes.
     await expect(
       callAs(app.url, 'production', created.appKey, glendaleProduction, [
         ['GET', `settings/v2/tenant/${GLENDALE}/technicians`],
@@ -103,8 +105,9 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       callAs(app.url, 'integration', created.appKey, summit, [
         ['GET', `settings/v2/tenant/${SUMMIT}/technicians`],
         ['GET', `settings/v2/tenant/${SUMMIT}/technicians`],
+        ['GET', `crm/v2/tenant/${SUMMIT}/customers`],
       ]),
-    ).resolves.toEqual([200, 200]);
+    ).resolves.toEqual([200, 200, 200]);
     await app.server.runtime.requestLog.flush();
 
     browser = await openBrowser();
@@ -203,6 +206,29 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       await screenshot(page, `${dialect}-connection-requests-error`);
     } finally {
       await page.unroute(/\/trpc\/[^?]*requests\.connectionLog/);
+    }
+  });
+
+  it("on another tenant, whose calls needed every scope, its admin reads that there is nothing to remove, and only that tenant's calls", async () => {
+    const other = await openBrowser();
+    try {
+      const page2 = await other.newPage();
+      await signIn(page2, app.url, 'admin2@gatehouse.test', summitConnectionUrl);
+      const advisor = page2.getByRole('region', { name: 'Scopes this app has not used in 30 days' });
+      await advisor.getByText('Nothing to remove.').waitFor();
+      await expect(advisor.getByRole('list', { name: 'Scopes not used' }).count()).resolves.toBe(0);
+      await advisor.getByText('Scopes the app used (2)').waitFor();
+      await page2
+        .getByRole('navigation', { name: 'Connection' })
+        .getByRole('link', { name: 'Requests' })
+        .click();
+      const rows = page2.getByRole('table', { name: 'Requests, newest first' }).locator('tbody tr');
+      // The token request and three reads; none of Glendale's calls.
+      await expect.poll(() => rows.count(), SOON).toBe(4);
+      await expect(rows.filter({ hasText: 'insufficient_scope' }).count()).resolves.toBe(0);
+      await screenshot(page2, `${dialect}-connection-requests-other-tenant`);
+    } finally {
+      await other.close();
     }
   });
 });
