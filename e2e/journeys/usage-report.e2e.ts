@@ -12,6 +12,9 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
   let appKey = '';
   let connectionId = '';
   let credentials = { CLIENT_ID: '', CLIENT_SECRET: '' };
+  // The report's own table of calls, not the latency table or the request log under it.
+  const lines = () => page.getByRole('table', { name: /^Calls by tenant, environment and endpoint/ });
+  const filters = () => page.getByRole('region', { name: 'Filter the report' });
 
   beforeAll(async () => {
     app = await startApp(dialect);
@@ -74,17 +77,17 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
       '8 success (2xx), 1 client errors (4xx)',
     );
     await page.locator('.usage-chart .recharts-bar-rectangle').first().waitFor();
-    await page.getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
+    await lines().getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
     await expect(page.getByTestId('usage-lines-order').textContent()).resolves.toContain('by Tenant ID');
     await screenshot(page, `${dialect}-usage-report`);
     // The server adds up the calls again for the endpoint chosen.
-    await page.getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
+    await filters().getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^3 calls /);
-    await page
+    await lines()
       .getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers' })
       .waitFor({ state: 'detached' });
-    await expect(page.getByRole('table').locator('tbody tr').count()).resolves.toBe(1);
-    await page.getByLabel('Endpoint').selectOption({ label: 'All endpoints' });
+    await expect(lines().locator('tbody tr').count()).resolves.toBe(1);
+    await filters().getByLabel('Endpoint').selectOption({ label: 'All endpoints' });
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toContain('9 calls');
   });
 
@@ -133,14 +136,14 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     expect(forged).toEqual([401, 401, 401]);
     await app.server.runtime.usage.flush();
     await page.goto(`${app.url}/apps/${appId}/usage`);
-    await page.getByRole('cell', { name: 'Unauthenticated calls', exact: true }).waitFor();
+    await lines().getByRole('cell', { name: 'Unauthenticated calls', exact: true }).waitFor();
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^13 calls /);
     // The forged tenants are nowhere: the unauthenticated calls come first, then the one real tenant.
-    const tenantCells = () => page.locator('tbody tr td:first-child').allTextContents();
+    const tenantCells = () => lines().locator('tbody tr td:first-child').allTextContents();
     await expect.poll(tenantCells).toEqual(['Unauthenticated calls', '985798691', '985798691', '985798691']);
 
     // The Tenant ID field asks again once typing pauses: the start of the real Tenant ID keeps its calls only.
-    const tenantField = page.getByLabel('Tenant ID');
+    const tenantField = filters().getByLabel('Tenant ID');
     await tenantField.pressSequentially('9857');
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^10 calls /);
     await expect.poll(tenantCells).toEqual(['985798691', '985798691', '985798691']);
@@ -177,7 +180,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     await usage.flush();
     await page.goto(`${app.url}/apps/${appId}/usage`);
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^73 calls /);
-    const rows = page.getByRole('table').locator('tbody tr');
+    const rows = lines().locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(50);
     await expect(rows.first().locator('td').first().textContent()).resolves.toBe('Unauthenticated calls');
     const pager = page.getByRole('navigation', { name: 'Pages of lines' });

@@ -137,7 +137,12 @@ function UsageFilters({
 }) {
   const unauthenticated = filters.unauthenticated !== '';
   return (
-    <div className="actions" style={{ gap: '1rem', alignItems: 'flex-end' }}>
+    // Named: the request log further down has filters of the same names.
+    <section
+      className="actions"
+      aria-label="Filter the report"
+      style={{ gap: '1rem', alignItems: 'flex-end' }}
+    >
       <div className="field" style={FILTER_STYLE}>
         <label htmlFor="usage-tenant">Tenant ID</label>
         <input
@@ -181,7 +186,7 @@ function UsageFilters({
         onChange={(value) => onFilters({ ...filters, endpoint: value })}
         style={FILTER_STYLE}
       />
-    </div>
+    </section>
   );
 }
 
