@@ -62,8 +62,16 @@ export function fieldErrorsFrom(error: unknown): Record<string, string> {
   return {};
 }
 
+/**
+ * What to tell the user about a failed call: the server's own words when it answered with them; otherwise
+ * (no answer, or an answer that is not ours: a proxy's 502 page, a dropped connection) that it could not
+ * be reached, never the browser's or the parser's raw text.
+ */
 export function messageFrom(error: unknown): string {
-  if (error instanceof TRPCClientError) return error.message;
+  if (error instanceof TRPCClientError) {
+    if (error.shape && error.data) return error.message;
+    return 'We could not reach Gatehouse. Check your connection and try again.';
+  }
   if (error instanceof Error && error.message)
     return 'We could not reach Gatehouse. Check your connection and try again.';
   return 'Something went wrong.';
