@@ -1,4 +1,4 @@
-import { webhookTypeOf } from '@gatehouse/domain';
+import { type ChangeEventType, webhookTypeOf } from '@gatehouse/domain';
 import { type InferEntity, LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { AuditEvent, ChangeEvent, FeedCursor, WebhookDelivery, WebhookEndpoint } from '../db/entities';
@@ -91,12 +91,12 @@ function keptMissing(missing: Record<string, number>, now: number): Record<strin
 /** One delivery per subscribed active endpoint of each event's app, unless it is queued already. */
 async function queueDeliveries(tx: EntityManager, changes: Change[]): Promise<number> {
   const events = changes.flatMap((change) => {
-    const type = webhookTypeOf(change.type as Parameters<typeof webhookTypeOf>[0]);
+    const type = webhookTypeOf(change.type as ChangeEventType);
     return type && change.appId ? [{ change, type, appId: change.appId }] : [];
   });
   if (events.length === 0) return 0;
   const endpoints = await tx.find(WebhookEndpoint, {
-    app: { $in: [...new Set(events.map((e) => e.appId))] },
+    app: { id: { $in: [...new Set(events.map((e) => e.appId))] }, deletedAt: null },
     status: 'active',
   });
   // An endpoint gets the changes from its creation on, not those that were waiting for the fan-out.

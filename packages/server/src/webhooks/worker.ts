@@ -1,10 +1,17 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { WebhookDelivery } from '../db/entities';
 import type { Database } from '../db/orm';
-import { type Claim, claimDue } from './claim';
+import { type Claim, claimDue, type EndpointRow } from './claim';
 import { recordOutcome, turnOffIfFailing } from './outcome';
 import { sendMessage } from './send';
 import type { Resolver } from './ssrf';
+
+/** The endpoint's secret, and the one it replaced while that rotation's grace period lasts. */
+export function signingSecrets(endpoint: EndpointRow, now = new Date()): string[] {
+  const previous = endpoint.previousSecret;
+  const graceLasts = previous && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
+  return graceLasts ? [endpoint.secret, previous] : [endpoint.secret];
+}
 
 export type WebhookLog = Pick<FastifyBaseLogger, 'warn' | 'error' | 'info'>;
 
@@ -83,18 +90,12 @@ export class DeliveryWorker {
         );
       return;
     }
-    const now = new Date();
-    const graceLasts =
-      endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now;
     const outcome = await sendMessage(
       {
         url: endpoint.url,
         messageId: delivery.messageId,
         body: JSON.stringify(delivery.payload),
-        secrets:
-          graceLasts && endpoint.previousSecret
-            ? [endpoint.secret, endpoint.previousSecret]
-            : [endpoint.secret],
+        secrets: signingSecrets(endpoint),
       },
       {
         allowLoopback: settings.allowLoopback,
