@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
 import { PHONE, sticksOut } from '../phone';
 
+/** A page of the portal asks for the log, the report and latency at once: more than expect.poll's second on a busy machine. */
+const PATIENCE = { timeout: 15_000 };
+
 describe.each(dialects)('the request log, latency and scope advisor after real API calls (%s)', (dialect) => {
   let app: RunningApp;
   let browser: BrowserContext;
@@ -25,6 +28,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
       scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
     });
     appId = created.id;
+    appKey = created.appKey;
     const granted = await admin.connections.allow({
       tenantId: '985798691',
       environment: 'integration',
@@ -41,7 +45,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
       }),
     });
     expect(tokenResponse.status).toBe(200);
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    token = ((await tokenResponse.json()) as { access_token: string }).access_token;
     const call = (headers: Record<string, string>) =>
       fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=2`, {
         headers: { 'st-app-key': created.appKey, ...headers },
@@ -63,6 +67,8 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await app?.close();
   });
   let requestIds: string[] = [];
+  let appKey = '';
+  let token = '';
 
   it('lists the calls newest first with their status, route, error code, latency and request id', async () => {
     await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}/usage`);
@@ -70,7 +76,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     const rows = log.getByRole('table').locator('tbody tr');
     const withStatus = (status: string) => rows.filter({ has: page.getByText(status, { exact: true }) });
     // The token request and the four calls.
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count(), PATIENCE).toBe(5);
     const refused = withStatus('401');
     await expect(refused.count()).resolves.toBe(1);
     await refused.getByText('invalid_token').waitFor();
@@ -103,11 +109,11 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     const rows = log.getByRole('table').locator('tbody tr');
     await log.getByLabel('Status').selectOption('4xx');
     await log.getByRole('button', { name: 'Apply filters' }).click();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), PATIENCE).toBe(1);
     await expect(rows.first().textContent()).resolves.toContain('invalid_token');
     expect(new URL(page.url()).searchParams.get('log-statusClass')).toBe('4xx');
     await page.reload();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), PATIENCE).toBe(1);
     await expect(log.getByLabel('Status').inputValue()).resolves.toBe('4xx');
 
     // A malformed error code is refused next to its field, before the server is asked.
@@ -119,7 +125,35 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await log.getByRole('heading', { name: 'No requests in this range' }).waitFor();
     await screenshot(page, `${dialect}-request-log-empty`);
     await log.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => rows.count()).toBe(5);
+    await expect.poll(() => rows.count(), PATIENCE).toBe(5);
+  });
+
+  it('loads older calls 50 at a time, newest first, until there are no more', async () => {
+    // Under the rate limit (60 a second), so every one is answered and logged as a success.
+    const answered = await Promise.all(
+      Array.from({ length: 55 }, () =>
+        fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=1`, {
+          headers: { 'st-app-key': appKey, authorization: `Bearer ${token}` },
+        }).then((r) => r.status),
+      ),
+    );
+    expect(new Set(answered)).toEqual(new Set([200]));
+    await app.server.runtime.requestLog.flush();
+    const log = page.getByRole('region', { name: 'Request log' });
+    const rows = log.getByRole('table').locator('tbody tr');
+    await log.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => rows.count(), PATIENCE).toBe(50);
+    // The first calls made, the token request last of all, are on the older page.
+    await expect(log.getByText(/connect\/token/).count()).resolves.toBe(0);
+    await log.getByRole('button', { name: 'Load older requests' }).click();
+    await expect.poll(() => rows.count(), PATIENCE).toBe(60);
+    await expect(rows.last().textContent()).resolves.toMatch(/POST \/\{environment\}\/connect\/token/);
+    await log.getByText('No older requests in this range.').waitFor();
+    await expect(log.getByRole('button', { name: 'Load older requests' }).count()).resolves.toBe(0);
+    const times = await rows
+      .locator('time')
+      .evaluateAll((list) => list.map((t) => t.getAttribute('datetime') ?? ''));
+    expect(times).toEqual([...times].sort().reverse());
   });
 
   it('fits a phone', async () => {
