@@ -85,7 +85,6 @@ export async function sendMessage(message: OutgoingMessage, options: SendOptions
       connect: { lookup: pinnedLookup(destination.addresses), timeout: options.timeoutMs },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
-      pipelining: 0,
     });
     const response = await request(url, {
       method: 'POST',
