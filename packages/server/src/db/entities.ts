@@ -459,6 +459,10 @@ export const WebhookEndpoint = defineEntity({
     previousSecretExpiresAt: p.datetime().nullable(),
     /** Since when every attempt has failed; null once one succeeds. */
     failingSince: p.datetime().nullable(),
+    /** Attempts failed in a row since the last success: from the fifth on, the endpoint backs off as a whole. */
+    failureStreak: p.integer().default(0),
+    /** While it backs off, its deliveries wait until then; a resend or test event still goes at once. */
+    pausedUntil: p.datetime().length(3).nullable(),
     revision: p.integer().version(),
     createdBy: () => p.manyToOne(User),
     createdAt: sortedMoment().onCreate(() => new Date()),
@@ -496,7 +500,12 @@ export const WebhookDelivery = defineEntity({
     createdAt: sortedMoment().onCreate(() => new Date()),
   },
   uniques: [{ properties: ['endpoint', 'eventSeq'] }],
-  indexes: [{ properties: ['status', 'nextAttemptAt'] }, { properties: ['endpoint', 'createdAt', 'id'] }],
+  indexes: [
+    { properties: ['status', 'nextAttemptAt'] },
+    { properties: ['endpoint', 'createdAt', 'id'] },
+    // Retention deletes finished deliveries oldest first.
+    { properties: ['createdAt'] },
+  ],
 });
 
 /** One try of a delivery, for the delivery log: what the receiver answered, or why nothing did. */

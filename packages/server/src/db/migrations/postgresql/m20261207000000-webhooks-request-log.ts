@@ -34,7 +34,7 @@ export class Migration20261207000000_webhooks_request_log extends Migration {
     );
 
     this.addSql(
-      `create table "webhook_endpoint" ("id" uuid not null, "app_id" uuid not null, "url" varchar(2048) not null, "event_types" jsonb not null, "status" text check ("status" in ('active', 'disabled')) not null, "disabled_reason" text check ("disabled_reason" in ('developer', 'failing')) null, "secret" varchar(100) not null, "secret_start" varchar(16) not null, "previous_secret" varchar(100) null, "previous_secret_expires_at" timestamptz null, "failing_since" timestamptz null, "revision" int not null default 1, "created_by_id" uuid not null, "created_at" timestamptz(3) not null, "updated_at" timestamptz not null, constraint "webhook_endpoint_pkey" primary key ("id"));`,
+      `create table "webhook_endpoint" ("id" uuid not null, "app_id" uuid not null, "url" varchar(2048) not null, "event_types" jsonb not null, "status" text check ("status" in ('active', 'disabled')) not null, "disabled_reason" text check ("disabled_reason" in ('developer', 'failing')) null, "secret" varchar(100) not null, "secret_start" varchar(16) not null, "previous_secret" varchar(100) null, "previous_secret_expires_at" timestamptz null, "failing_since" timestamptz null, "failure_streak" int not null default 0, "paused_until" timestamptz(3) null, "revision" int not null default 1, "created_by_id" uuid not null, "created_at" timestamptz(3) not null, "updated_at" timestamptz not null, constraint "webhook_endpoint_pkey" primary key ("id"));`,
     );
     this.addSql(
       `create index "webhook_endpoint_app_id_created_at_id_index" on "webhook_endpoint" ("app_id", "created_at", "id");`,
@@ -49,6 +49,7 @@ export class Migration20261207000000_webhooks_request_log extends Migration {
     this.addSql(
       `create index "webhook_delivery_endpoint_id_created_at_id_index" on "webhook_delivery" ("endpoint_id", "created_at", "id");`,
     );
+    this.addSql(`create index "webhook_delivery_created_at_index" on "webhook_delivery" ("created_at");`);
     this.addSql(
       `alter table "webhook_delivery" add constraint "webhook_delivery_endpoint_id_event_seq_unique" unique ("endpoint_id", "event_seq");`,
     );

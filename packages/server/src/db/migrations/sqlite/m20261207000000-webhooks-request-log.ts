@@ -36,7 +36,7 @@ export class Migration20261207000000_webhooks_request_log extends Migration {
     );
 
     this.addSql(
-      `create table \`webhook_endpoint\` (\`id\` text not null, \`app_id\` text not null, \`url\` text not null, \`event_types\` json not null, \`status\` text check (\`status\` in ('active', 'disabled')) not null, \`disabled_reason\` text check (\`disabled_reason\` in ('developer', 'failing')) null, \`secret\` text not null, \`secret_start\` text not null, \`previous_secret\` text null, \`previous_secret_expires_at\` datetime null, \`failing_since\` datetime null, \`revision\` integer not null default 1, \`created_by_id\` text not null, \`created_at\` datetime not null, \`updated_at\` datetime not null, constraint \`webhook_endpoint_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on delete cascade on update cascade, constraint \`webhook_endpoint_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`,
+      `create table \`webhook_endpoint\` (\`id\` text not null, \`app_id\` text not null, \`url\` text not null, \`event_types\` json not null, \`status\` text check (\`status\` in ('active', 'disabled')) not null, \`disabled_reason\` text check (\`disabled_reason\` in ('developer', 'failing')) null, \`secret\` text not null, \`secret_start\` text not null, \`previous_secret\` text null, \`previous_secret_expires_at\` datetime null, \`failing_since\` datetime null, \`failure_streak\` integer not null default 0, \`paused_until\` datetime null, \`revision\` integer not null default 1, \`created_by_id\` text not null, \`created_at\` datetime not null, \`updated_at\` datetime not null, constraint \`webhook_endpoint_app_id_foreign\` foreign key(\`app_id\`) references \`app\`(\`id\`) on delete cascade on update cascade, constraint \`webhook_endpoint_created_by_id_foreign\` foreign key(\`created_by_id\`) references \`app_user\`(\`id\`) on update cascade, primary key (\`id\`));`,
     );
     this.addSql(`create index \`webhook_endpoint_app_id_index\` on \`webhook_endpoint\` (\`app_id\`);`);
     this.addSql(
@@ -57,6 +57,9 @@ export class Migration20261207000000_webhooks_request_log extends Migration {
     );
     this.addSql(
       `create index \`webhook_delivery_endpoint_id_created_at_id_index\` on \`webhook_delivery\` (\`endpoint_id\`, \`created_at\`, \`id\`);`,
+    );
+    this.addSql(
+      `create index \`webhook_delivery_created_at_index\` on \`webhook_delivery\` (\`created_at\`);`,
     );
     this.addSql(
       `create unique index \`webhook_delivery_endpoint_id_event_seq_unique\` on \`webhook_delivery\` (\`endpoint_id\`, \`event_seq\`);`,
