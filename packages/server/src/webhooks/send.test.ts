@@ -31,7 +31,7 @@ const message = (url: string): OutgoingMessage => ({
 
 describe('what a webhook request may reach', () => {
   it('takes only public unicast addresses, IPv4-mapped IPv6 read as the IPv4 it carries', () => {
-    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111'])
+    for (const address of ['93.184.216.34', '8.8.8.8', '2606:4700:4700::1111', '2a00:1450:4001:81b::200e'])
       expect(isPublicAddress(address), address).toBe(true);
     for (const address of [
       '127.0.0.1',
@@ -52,6 +52,16 @@ describe('what a webhook request may reach', () => {
       '::ffff:127.0.0.1',
       '::ffff:10.0.0.1',
       '64:ff9b::7f00:1',
+      // IPv4-compatible IPv6 (::/96), which ipaddr.js names no range for: 127.0.0.1, 169.254.169.254, 10.0.0.1.
+      '::7f00:1',
+      '::a9fe:a9fe',
+      '::127.0.0.1',
+      '::a00:1',
+      // 6to4 and Teredo carry IPv4 addresses too; documentation and discard blocks are nobody's.
+      '2002:7f00:1::',
+      '2001::1',
+      '2001:db8::1',
+      '100::1',
       'not an address',
     ])
       expect(isPublicAddress(address), address).toBe(false);
@@ -63,9 +73,20 @@ describe('what a webhook request may reach', () => {
       'https://127.0.0.1/hook',
       'https://[::1]/hook',
       'https://a.localhost/',
+      'https://localhost./',
+      'https://foo.localhost./',
+      'https://LOCALHOST./hook',
     ])
       expect(urlRefusal(url, false), url).toMatch(/embedded demo only/);
-    for (const url of ['https://10.0.0.1/hook', 'https://169.254.169.254/latest', 'https://[fd00::1]/'])
+    expect(urlRefusal('https://foo.localhost./', true)).toMatch(/embedded demo only/);
+    for (const url of [
+      'https://10.0.0.1/hook',
+      'https://169.254.169.254/latest',
+      'https://[fd00::1]/',
+      'https://[::7f00:1]/',
+      'https://[::a9fe:a9fe]/latest',
+      'https://[::127.0.0.1]/',
+    ])
       expect(urlRefusal(url, true), url).toMatch(/public address/);
     for (const url of ['http://localhost:3000/hook', 'http://127.0.0.1:3000/hook', 'http://[::1]:3000/hook'])
       expect(urlRefusal(url, true), url).toBeNull();
@@ -110,6 +131,8 @@ describe('one webhook attempt', () => {
       '::1',
       'fd00::1',
       '::ffff:127.0.0.1',
+      '::7f00:1',
+      '::a9fe:a9fe',
     ]) {
       const { options, asked } = demo({ 'hooks.example.com': [address] });
       const outcome = await sendMessage(message(`http://hooks.example.com:${receiver.port}/hook`), options);
@@ -131,6 +154,13 @@ describe('one webhook attempt', () => {
     const refused = { ...demo(names).options, allowLoopback: false };
     for (const url of [`http://localhost:${receiver.port}/hook`, `https://127.0.0.1:${receiver.port}/hook`])
       expect((await sendMessage(message(url), refused)).error, url).toBe(REFUSED_PRIVATE);
+    // A trailing dot is the same name; IPv4-compatible IPv6 is no loopback name, even in the demo.
+    const dotted = { ...demo({ 'localhost.': ['127.0.0.1'] }).options, allowLoopback: false };
+    expect((await sendMessage(message(`https://localhost.:${receiver.port}/`), dotted)).error).toBe(
+      REFUSED_PRIVATE,
+    );
+    const compatible = await sendMessage(message(`http://[::7f00:1]:${receiver.port}/`), demo({}).options);
+    expect(compatible.error).toBe(REFUSED_PRIVATE);
   });
 
   it('takes a redirect as a failure and does not follow it', async () => {

@@ -31,25 +31,43 @@ const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
 /** `[::1]` as a URL writes it, `::1` as an address. */
 const unbracketed = (hostname: string) => hostname.replace(/^\[(.*)\]$/, '$1');
 
+/**
+ * The host as DNS reads it: `localhost.` (a fully qualified name, one trailing
+ * dot) is `localhost`, and must be checked as such.
+ */
+export const hostOf = (url: URL): string => url.hostname.toLowerCase().replace(/\.$/, '');
+
+/** The only IPv6 addresses handed out on the internet (global unicast); IPv4-compatible `::a.b.c.d` is not among them. */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR('2000::/3');
+
 /** The address a URL's host is written as, when it is one rather than a name. */
 export function addressLiteral(hostname: string): string | null {
   const host = unbracketed(hostname);
   return ipaddr.isValid(host) ? host : null;
 }
 
-/** Public unicast: not loopback, private, link-local, unique-local, CGNAT, multicast, unspecified or reserved. */
+/**
+ * Public unicast, by allow-list: IPv4 in ipaddr's `unicast` range (not loopback,
+ * private, link-local, CGNAT, multicast, unspecified or reserved); IPv6 inside
+ * global unicast (2000::/3) and `unicast` there too (not 6to4, Teredo,
+ * documentation or other special blocks). Anything ipaddr has no name for,
+ * such as IPv4-compatible `::7f00:1`, is refused rather than let through.
+ */
 export function isPublicAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
   // process() reads an IPv4-mapped IPv6 address (::ffff:127.0.0.1) as the IPv4 address it carries.
-  return ipaddr.isValid(address) && ipaddr.process(address).range() === 'unicast';
+  const parsed = ipaddr.process(address);
+  if (parsed.range() !== 'unicast') return false;
+  return parsed instanceof ipaddr.IPv4 || parsed.match(GLOBAL_UNICAST_V6);
 }
 
 function isLoopbackAddress(address: string): boolean {
   return ipaddr.isValid(address) && ipaddr.process(address).range() === 'loopback';
 }
 
-/** A host that names this machine: `localhost`, a name under it, or a loopback address. */
+/** A host that names this machine: `localhost`, a name under it, or a loopback address (one trailing dot or none). */
 export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
+  const host = hostname.toLowerCase().replace(/\.$/, '');
   const literal = addressLiteral(host);
   if (literal) return isLoopbackAddress(literal);
   return host === 'localhost' || host.endsWith('.localhost');
@@ -61,9 +79,9 @@ export function isLoopbackHost(hostname: string): boolean {
  * written out. Names are checked again, after DNS, on every delivery.
  */
 export function urlRefusal(url: string, allowLoopback: boolean): string | null {
-  const { hostname } = new URL(url);
+  const hostname = hostOf(new URL(url));
   if (isLoopbackHost(hostname)) {
-    return allowLoopback && LOOPBACK_NAMES.has(hostname.toLowerCase())
+    return allowLoopback && LOOPBACK_NAMES.has(hostname)
       ? null
       : 'Use a public address: deliveries to localhost are for the embedded demo only';
   }
@@ -89,7 +107,7 @@ export async function checkDestination(
     ? [{ address: literal, family: ipaddr.parse(literal).kind() === 'ipv6' ? 6 : 4 }]
     : await options.resolve(url.hostname);
   if (addresses.length === 0) return { ok: false };
-  const demoHost = options.allowLoopback && LOOPBACK_NAMES.has(url.hostname.toLowerCase());
+  const demoHost = options.allowLoopback && LOOPBACK_NAMES.has(hostOf(url));
   const allowed = addresses.every(
     ({ address }) => isPublicAddress(address) || (demoHost && isLoopbackAddress(address)),
   );

@@ -114,6 +114,11 @@ describe.each(dialects)('webhook endpoints on %s', (dialect) => {
       [{ url: 'https://127.0.0.1/hook' }, 'url'],
       [{ url: 'https://10.1.2.3/hook' }, 'url'],
       [{ url: 'https://169.254.169.254/latest/meta-data' }, 'url'],
+      // IPv4-compatible IPv6 carries 127.0.0.1 and 169.254.169.254; a trailing dot still names this machine.
+      [{ url: 'https://[::7f00:1]/hook' }, 'url'],
+      [{ url: 'https://[::a9fe:a9fe]/latest/meta-data' }, 'url'],
+      [{ url: 'https://localhost./hook' }, 'url'],
+      [{ url: 'https://foo.localhost./hook' }, 'url'],
       [{ eventTypes: [] }, 'eventTypes'],
       [{ eventTypes: ['connection.exploded'] }, 'eventTypes'],
       [{ eventTypes: ['webhook.test'] }, 'eventTypes'],
@@ -123,13 +128,15 @@ describe.each(dialects)('webhook endpoints on %s', (dialect) => {
       const refusal = await rejectionWithoutChange(state, () => dev.webhooks.create(input));
       expect(refusal.code, JSON.stringify(change)).toBe('BAD_REQUEST');
       expect(refusal.fieldErrors?.[field], JSON.stringify(change)).toBeTruthy();
-      if (field === 'url' && 'url' in change && change.url.startsWith('http://localhost'))
+      if (field === 'url' && 'url' in change && /^https?:\/\/(foo\.)?localhost/.test(change.url))
         expect(refusal.fieldErrors?.url).toMatch(/embedded demo only/);
     }
-    const update = await rejectionWithoutChange(state, () =>
-      dev.webhooks.update({ appId, endpointId, url: 'https://127.0.0.1/hook' }),
-    );
-    expect(update.fieldErrors?.url).toBeTruthy();
+    for (const url of ['https://127.0.0.1/hook', 'https://[::7f00:1]/hook', 'https://localhost./hook']) {
+      const update = await rejectionWithoutChange(state, () =>
+        dev.webhooks.update({ appId, endpointId, url }),
+      );
+      expect(update.fieldErrors?.url, url).toBeTruthy();
+    }
   });
 
   it('accepts localhost only where the demo allows it', async () => {
