@@ -2,8 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startSession } from '../src/auth/sessions';
 import { createContextInner } from '../src/context';
-import { User } from '../src/db/entities';
+import { User, WebhookDelivery } from '../src/db/entities';
 import { createCaller } from '../src/root';
+import { testPayload } from '../src/webhooks/payload';
 import type { Caller, TestDatabase } from './harness';
 
 /** One request a receiver got, as a webhook endpoint sees it. */
@@ -91,11 +92,15 @@ export async function callerWith(
   return createCaller(() => createContextInner({ db: t.db, sessionToken: token, allowWebhookLoopback }));
 }
 
-/** Waits until `check` returns something truthy, polling; fails after `timeoutMs`. */
+/**
+ * Waits until `check` returns something truthy, polling; fails after
+ * `timeoutMs`, which is generous: a loaded machine running every suite at
+ * once can take many seconds over what takes milliseconds alone.
+ */
 export async function eventually<T>(
   check: () => T | Promise<T>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 45_000,
 ): Promise<NonNullable<T>> {
   const until = Date.now() + timeoutMs;
   for (;;) {
@@ -108,11 +113,43 @@ export async function eventually<T>(
 
 /** A logger that keeps what it is told, for tests that read it. */
 export function quietLog() {
-  const lines: { level: string; message: string }[] = [];
+  const lines: { level: string; message: string; facts: unknown }[] = [];
   const at =
     (level: string) =>
     (...args: unknown[]) => {
-      lines.push({ level, message: String(args.find((a) => typeof a === 'string') ?? '') });
+      const facts = args.find((a) => typeof a === 'object' && a !== null) ?? null;
+      lines.push({ level, message: String(args.find((a) => typeof a === 'string') ?? ''), facts });
     };
   return { lines, warn: at('warn'), error: at('error'), info: at('info') };
+}
+
+/**
+ * Queues `count` due deliveries to an endpoint straight into the table (a
+ * backlog no procedure would let one make quickly), the first due `ageMs` ago
+ * and each next a millisecond later. Returns their ids, oldest first.
+ */
+export async function queueBacklog(
+  t: TestDatabase,
+  target: { appId: string; endpointId: string },
+  count: number,
+  { ageMs = 60_000, eventType = 'connection.allowed' } = {},
+): Promise<string[]> {
+  const start = Date.now() - ageMs;
+  const rows = Array.from({ length: count }, (_, i) => ({
+    id: crypto.randomUUID(),
+    endpoint: target.endpointId,
+    appId: target.appId,
+    messageId: `msg_${crypto.randomUUID().replaceAll('-', '')}`,
+    eventType,
+    eventSeq: null,
+    payload: { ...testPayload(target.appId, target.endpointId) },
+    status: 'pending' as const,
+    attempts: 0,
+    nextAttemptAt: new Date(start + i),
+    createdAt: new Date(start + i),
+  }));
+  // In slices: SQLite takes a bounded number of values per statement.
+  for (let i = 0; i < rows.length; i += 500)
+    await t.db.em().insertMany(WebhookDelivery, rows.slice(i, i + 500));
+  return rows.map((row) => row.id);
 }

@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { developerActor, newApp } from '#test/actors';
 import { DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
-import { eventually, quietLog, type Receiver, startReceiver } from '#test/webhooks';
+import { eventually, queueBacklog, quietLog, type Receiver, startReceiver } from '#test/webhooks';
 import { FeedCursor, WebhookDelivery } from '../db/entities';
 import { type Database, openDatabase } from '../db/orm';
 import { recordEvent } from '../events/record';
 import { createApp } from '../services/apps/apps';
 import { createEndpoint } from '../services/webhooks/endpoints';
 import { FANOUT_CONSUMER, fanOut } from './fanout';
+import { PENDING_PER_ENDPOINT } from './limits';
 import { startWebhooks } from './runtime';
 
 const TENANT = '985798691';
@@ -93,6 +94,36 @@ describe.each(dialects)('the webhook fan-out on %s', (dialect) => {
     expect(await fanOut(t.db.em(), dialect)).toBe(0);
     expect(await deliveriesOf(endpointId)).toHaveLength(3);
     expect((await t.db.em().findOneOrFail(FeedCursor, { consumer: FANOUT_CONSUMER })).seq).toBe(cursor.seq);
+  });
+
+  it('drops the events for an endpoint with 10,000 deliveries pending, says how many in a warning, and queues again once there is room', async () => {
+    const { appId, endpointId } = await subscribedApp('Fanned Out Full');
+    const other = await subscribedApp('Fanned Out Beside');
+    await fanOut(t.db.em(), dialect);
+    const backlog = await queueBacklog(t, { appId, endpointId }, PENDING_PER_ENDPOINT);
+    try {
+      await commitEvents(appId, 2);
+      await commitEvents(other.appId, 1);
+      const log = quietLog();
+      expect(await fanOut(t.db.em(), dialect, log)).toBe(1);
+      expect(log.lines).toEqual([
+        {
+          level: 'warn',
+          message: `webhook events dropped: the endpoint already has ${PENDING_PER_ENDPOINT} deliveries pending`,
+          facts: { endpointId, appId, dropped: 2 },
+        },
+      ]);
+      expect(await t.db.em().count(WebhookDelivery, { endpoint: endpointId, eventSeq: { $ne: null } })).toBe(
+        0,
+      );
+
+      await t.db.em().nativeUpdate(WebhookDelivery, { id: backlog[0] }, { status: 'succeeded' });
+      await commitEvents(appId, 1);
+      expect(await fanOut(t.db.em(), dialect, log)).toBe(1);
+      expect(log.lines).toHaveLength(1);
+    } finally {
+      await t.db.em().nativeUpdate(WebhookDelivery, { status: 'pending' }, { status: 'succeeded' });
+    }
   });
 
   it('two instances fanning out at once never queue a delivery twice', async () => {

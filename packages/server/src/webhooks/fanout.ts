@@ -4,6 +4,8 @@ import type { EntityManager } from '@mikro-orm/knex';
 import { AuditEvent, ChangeEvent, FeedCursor, WebhookDelivery, WebhookEndpoint } from '../db/entities';
 import type { Dialect } from '../db/orm';
 import { MISSING_KEPT_MS } from '../events/feed';
+import { firstAttemptAt } from './backoff';
+import { PENDING_PER_ENDPOINT, pendingCounts } from './limits';
 import { eventPayload, factsOf, newMessageId } from './payload';
 
 /** The fan-out's row in `feed_cursor`. */
@@ -14,6 +16,8 @@ const BATCH = 500;
 const MISSING_MAX = 5000;
 
 type Change = InferEntity<typeof ChangeEvent>;
+/** Where the fan-out says it dropped events for an endpoint that has PENDING_PER_ENDPOINT waiting. */
+export type FanOutLog = { warn(facts: object, message: string): void };
 
 /**
  * Turns committed changes into queued deliveries: for each change event after
@@ -24,9 +28,12 @@ type Change = InferEntity<typeof ChangeEvent>;
  * replayed event finds its deliveries there and queues none again).
  * Sequence numbers skipped on the way (a transaction still running when the
  * fan-out passed, see events/feed.ts) are looked for on every run until they
- * show up or MISSING_KEPT_MS passes. Returns how many deliveries it queued.
+ * show up or MISSING_KEPT_MS passes. An endpoint backing off gets its new
+ * deliveries queued for when its back-off ends; one with PENDING_PER_ENDPOINT
+ * waiting gets none, and `log` is told how many were dropped. Returns how many
+ * deliveries it queued.
  */
-export async function fanOut(em: EntityManager, dialect: Dialect): Promise<number> {
+export async function fanOut(em: EntityManager, dialect: Dialect, log?: FanOutLog): Promise<number> {
   return em.transactional(async (tx) => {
     const now = Date.now();
     const cursor = await lockedCursor(tx, dialect);
@@ -49,7 +56,7 @@ export async function fanOut(em: EntityManager, dialect: Dialect): Promise<numbe
         missing[skipped] = now;
       readTo = row.seq;
     }
-    const queued = await queueDeliveries(tx, [...late, ...fresh]);
+    const queued = await queueDeliveries(tx, [...late, ...fresh], log);
     tx.assign(cursor, { seq: readTo, missing: keptMissing(missing, now), updatedAt: new Date(now) });
     return queued;
   });
@@ -88,8 +95,8 @@ function keptMissing(missing: Record<string, number>, now: number): Record<strin
   return Object.fromEntries(kept);
 }
 
-/** One delivery per subscribed active endpoint of each event's app, unless it is queued already. */
-async function queueDeliveries(tx: EntityManager, changes: Change[]): Promise<number> {
+/** One delivery per subscribed active endpoint of each event's app, unless it is queued already or the endpoint is full. */
+async function queueDeliveries(tx: EntityManager, changes: Change[], log?: FanOutLog): Promise<number> {
   const events = changes.flatMap((change) => {
     const type = webhookTypeOf(change.type as ChangeEventType);
     return type && change.appId ? [{ change, type, appId: change.appId }] : [];
@@ -128,10 +135,18 @@ async function queueDeliveries(tx: EntityManager, changes: Change[]): Promise<nu
     ),
   );
 
-  const nextAttemptAt = new Date();
+  const now = new Date();
+  const pending = await pendingCounts(tx, [...new Set(targets.map((t) => t.endpoint.id))]);
+  const dropped = new Map<string, number>();
   let count = 0;
   for (const { change, type, endpoint } of targets) {
     if (done.has(`${endpoint.id} ${change.seq}`)) continue;
+    const waiting = pending.get(endpoint.id) ?? 0;
+    if (waiting >= PENDING_PER_ENDPOINT) {
+      dropped.set(endpoint.id, (dropped.get(endpoint.id) ?? 0) + 1);
+      continue;
+    }
+    pending.set(endpoint.id, waiting + 1);
     const facts = factsOf(change.data, change.auditId ? audits.get(change.auditId) : null);
     tx.create(WebhookDelivery, {
       id: crypto.randomUUID(),
@@ -142,9 +157,14 @@ async function queueDeliveries(tx: EntityManager, changes: Change[]): Promise<nu
       eventSeq: change.seq,
       payload: { ...eventPayload(type, change, facts) },
       status: 'pending',
-      nextAttemptAt,
+      nextAttemptAt: firstAttemptAt(endpoint, now),
     });
     count++;
   }
+  for (const [endpointId, events] of dropped)
+    log?.warn(
+      { endpointId, appId: targets.find((t) => t.endpoint.id === endpointId)?.appId, dropped: events },
+      `webhook events dropped: the endpoint already has ${PENDING_PER_ENDPOINT} deliveries pending`,
+    );
   return count;
 }

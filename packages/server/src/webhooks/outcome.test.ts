@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newApp } from '#test/actors';
-import { type Caller, DEV, dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { type Caller, DEV, dialects, openTestDatabase, rejection, type TestDatabase } from '#test/harness';
 import { WebhookAttempt, WebhookDelivery } from '../db/entities';
 import { claimDue } from './claim';
 import { recordOutcome } from './outcome';
@@ -46,7 +46,10 @@ describe.each(dialects)('an attempt outcome on %s', (dialect) => {
     expect(await claimDue(t.db.em(), dialect, 10, 60_000)).toEqual([]);
     if (!claim) throw new Error('nothing claimed');
     const at = new Date();
-    expect(await recordOutcome(t.db.em(), claim, { ...failure, at }, [10_000])).toBe('pending');
+    expect(await recordOutcome(t.db.em(), claim, { ...failure, at }, [10_000])).toEqual({
+      status: 'pending',
+      failureStreak: 1,
+    });
     const delivery = await t.db.em().findOneOrFail(WebhookDelivery, { id });
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 503, lockedUntil: null });
     const wait = (delivery.nextAttemptAt?.getTime() ?? 0) - at.getTime();
@@ -54,13 +57,26 @@ describe.each(dialects)('an attempt outcome on %s', (dialect) => {
     expect(wait).toBeLessThanOrEqual(12_100);
   });
 
-  it('leaves a delivery resent while its attempt was under way queued as the resend put it, and logs the attempt', async () => {
+  it('leaves a delivery queued again while its attempt was under way as it was queued, and logs the attempt', async () => {
     await t.db.em().nativeUpdate(WebhookDelivery, { endpoint: endpointId }, { status: 'succeeded' });
     const { id } = await dev.webhooks.sendTest({ appId, endpointId });
     const [claim] = await claimDue(t.db.em(), dialect, 10, 60_000);
     if (!claim) throw new Error('nothing claimed');
-    await dev.webhooks.resend({ appId, deliveryId: id });
-    expect(await recordOutcome(t.db.em(), claim, { ...failure, at: new Date() }, [10_000])).toBeNull();
+    // A resend while the attempt is under way is refused; one after the claim ran out is not.
+    expect(await rejection(dev.webhooks.resend({ appId, deliveryId: id }))).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('being sent now'),
+    });
+    await t.db
+      .em()
+      .nativeUpdate(
+        WebhookDelivery,
+        { id },
+        { lockedUntil: null, nextAttemptAt: new Date(Date.now() - 1000) },
+      );
+    expect(
+      (await recordOutcome(t.db.em(), claim, { ...failure, at: new Date() }, [10_000])).status,
+    ).toBeNull();
     const delivery = await t.db.em().findOneOrFail(WebhookDelivery, { id });
     expect(delivery).toMatchObject({ status: 'pending', attempts: 1, lastStatus: 503, lockedUntil: null });
     expect(delivery.nextAttemptAt?.getTime()).toBeLessThanOrEqual(Date.now());
@@ -78,7 +94,9 @@ describe.each(dialects)('an attempt outcome on %s', (dialect) => {
     const [claim] = await claimDue(t.db.em(), dialect, 10, 60_000);
     if (!claim) throw new Error('nothing claimed');
     await dev.webhooks.delete({ appId, endpointId: endpoint.id });
-    expect(await recordOutcome(t.db.em(), claim, { ...failure, at: new Date() }, [10_000])).toBeNull();
+    expect(
+      (await recordOutcome(t.db.em(), claim, { ...failure, at: new Date() }, [10_000])).status,
+    ).toBeNull();
     expect(await t.db.em().count(WebhookAttempt, { endpointId: endpoint.id })).toBe(0);
   });
 });

@@ -5,6 +5,7 @@ import { audit } from '../audit';
 import { WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '../db/entities';
 import { notifyOrganization } from '../services/notifications/notifications';
 import { isRace } from '../services/races';
+import { countInStreak } from './backoff';
 import type { Claim } from './claim';
 import { retryDelay, sustainedFailureMs } from './schedule';
 import type { AttemptOutcome } from './send';
@@ -15,20 +16,27 @@ export function isSuccess(outcome: AttemptOutcome): boolean {
   return outcome.status !== null && outcome.status >= 200 && outcome.status < 300;
 }
 
+/** What an outcome did: the delivery's state (null when a resend or a deletion came first) and the endpoint's failures in a row. */
+export interface Recorded {
+  status: DeliveryStatus | null;
+  failureStreak: number;
+}
+
 /**
  * Writes what an attempt found out, in one transaction: the attempt in the
  * delivery log, the delivery's next state (succeeded; pending again after the
  * schedule's next delay; failed once the schedule is spent) and the endpoint's
- * failing streak. A delivery resent while its attempt
- * was under way keeps the resend's place in the queue; one deleted meanwhile
- * (with its endpoint) logs nothing. Returns the delivery's state.
+ * failing streak, which may make it back off as a whole (see backoff.ts).
+ * A delivery queued again while its attempt was under way (its claim ran
+ * out, then a resend) keeps that place in the queue; one deleted meanwhile
+ * (with its endpoint) logs nothing.
  */
 export async function recordOutcome(
   em: EntityManager,
   claim: Claim,
   outcome: AttemptOutcome,
   schedule: readonly number[],
-): Promise<DeliveryStatus | null> {
+): Promise<Recorded> {
   const { delivery, endpoint, lease } = claim;
   const attempts = delivery.attempts + 1;
   const succeeded = isSuccess(outcome);
@@ -54,7 +62,7 @@ export async function recordOutcome(
         { id: delivery.id },
         { ...seen, attempts: raw('attempts + 1') },
       );
-      if (kept === 0) return null;
+      if (kept === 0) return { status: null, failureStreak: 0 };
     }
     tx.create(WebhookAttempt, {
       id: crypto.randomUUID(),
@@ -72,7 +80,8 @@ export async function recordOutcome(
       { id: endpoint.id, failingSince: succeeded ? { $ne: null } : null },
       { failingSince: succeeded ? null : outcome.at },
     );
-    return held === 1 ? status : null;
+    const failureStreak = await countInStreak(tx, endpoint.id, succeeded, finished, schedule);
+    return { status: held === 1 ? status : null, failureStreak };
   });
 }
 

@@ -1,6 +1,7 @@
 import { webhookTypeOf } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
 import { fanOut } from './fanout';
+import { pruneDeliveries } from './retention';
 import { RETRY_SCHEDULE_MS } from './schedule';
 import { type Resolver, systemResolver } from './ssrf';
 import { onDeliveriesQueued } from './wake';
@@ -13,7 +14,7 @@ export interface WebhookOptions {
   allowLoopback?: boolean;
   /** The delays between attempts (default RETRY_SCHEDULE_MS, about a day). */
   retryScheduleMs?: number[];
-  /** One attempt at most, connecting to the end of the answer (default 10 s). */
+  /** One attempt at most, connecting to the end of the answer (default 5 s: receivers should answer at once and work later). */
   attemptTimeoutMs?: number;
   /** How often the queue is looked at when nothing wakes it (default 1 s). */
   pollMs?: number;
@@ -23,7 +24,9 @@ export interface WebhookOptions {
   resolve?: Resolver;
 }
 
-const DEFAULTS = { attemptTimeoutMs: 10_000, pollMs: 1000, concurrency: 8, leaseMs: 120_000 };
+const DEFAULTS = { attemptTimeoutMs: 5000, pollMs: 1000, concurrency: 8, leaseMs: 120_000 };
+/** How often finished deliveries past their retention are deleted (and once at start). */
+const PRUNE_EVERY_MS = 10 * 60_000;
 /** Stopping waits this long at most for attempts under way beyond their own timeout. */
 const STOP_GRACE_MS = 1000;
 
@@ -32,8 +35,9 @@ const STOP_GRACE_MS = 1000;
  * queued deliveries) and the delivery worker, every `pollMs`, and at once when
  * the change feed brings an event a developer can subscribe to or a procedure
  * queues a delivery. Runs are one at a time; a wake during a run makes one
- * more. Returns how to stop: no new attempts, and those under way finish
- * (bounded by their timeout).
+ * more. Finished deliveries past their retention are deleted every
+ * PRUNE_EVERY_MS. Returns how to stop: no new attempts, and those under way
+ * finish (bounded by their timeout).
  */
 export async function startWebhooks(
   db: Database,
@@ -66,7 +70,7 @@ export async function startWebhooks(
     do {
       again = false;
       try {
-        await fanOut(db.em(), db.dialect);
+        await fanOut(db.em(), db.dialect, log);
         if (await worker.run()) again = true;
         if (failing) log.info('webhook delivery is working again');
         failing = false;
@@ -92,6 +96,15 @@ export async function startWebhooks(
 
   const timer = setInterval(wake, pollMs);
   timer.unref();
+  let pruning: Promise<unknown> = Promise.resolve();
+  const prune = () => {
+    pruning = pruning
+      .then(() => pruneDeliveries(db.em))
+      .catch((error: unknown) => log.warn({ err: error }, 'old webhook deliveries could not be deleted'));
+  };
+  const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
+  pruneTimer.unref();
+  prune();
   const stopFeed = await db.feed.start(log);
   const unsubscribe = db.feed.subscribe((events) => {
     if (events.some((event) => webhookTypeOf(event.type))) wake();
@@ -103,10 +116,12 @@ export async function startWebhooks(
     if (stopped) return;
     stopped = true;
     clearInterval(timer);
+    clearInterval(pruneTimer);
     unsubscribe();
     stopListening();
     await running;
     await worker.drain(attemptTimeoutMs + STOP_GRACE_MS);
+    await pruning;
     await stopFeed();
   };
 }

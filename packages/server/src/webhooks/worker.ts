@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { WebhookDelivery } from '../db/entities';
 import type { Database } from '../db/orm';
+import { STREAK_BEFORE_PAUSE } from './backoff';
 import { type Claim, claimDue, type EndpointRow } from './claim';
 import { recordOutcome, turnOffIfFailing } from './outcome';
 import { sendMessage } from './send';
@@ -103,8 +104,15 @@ export class DeliveryWorker {
         resolve: settings.resolve,
       },
     );
-    const status = await recordOutcome(this.db.em(), claim, outcome, settings.retryScheduleMs);
-    if (status === 'failed' && (await turnOffIfFailing(this.db.em(), endpoint.id, settings.retryScheduleMs)))
+    const { status, failureStreak } = await recordOutcome(
+      this.db.em(),
+      claim,
+      outcome,
+      settings.retryScheduleMs,
+    );
+    // A delivery that gave up, or an endpoint backing off (whose deliveries may take long to give up), may have failed a day.
+    const gaveUp = status === 'failed' || failureStreak >= STREAK_BEFORE_PAUSE;
+    if (gaveUp && (await turnOffIfFailing(this.db.em(), endpoint.id, settings.retryScheduleMs)))
       this.log.warn(
         { endpointId: endpoint.id, appId: delivery.appId },
         'webhook endpoint turned off after failing',

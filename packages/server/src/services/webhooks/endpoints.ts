@@ -126,7 +126,8 @@ export async function createEndpoint(
 /**
  * Changes an endpoint's URL, event types or state. Turning it off is the
  * developer's choice; turning it back on (also after it was turned off for
- * failing) starts its failure count afresh.
+ * failing) or pointing it elsewhere starts its failure count afresh and ends
+ * any back-off.
  */
 export async function updateEndpoint(
   em: EntityManager,
@@ -139,10 +140,17 @@ export async function updateEndpoint(
     const endpoint = await findEndpoint(tx, app.id, input.endpointId);
     if (input.url !== undefined) checkUrl(input.url, policy);
     const before = snapshot(endpoint);
-    if (input.url !== undefined) endpoint.url = input.url;
+    if (input.url !== undefined && input.url !== endpoint.url)
+      tx.assign(endpoint, { url: input.url, failureStreak: 0, pausedUntil: null });
     if (input.eventTypes !== undefined) endpoint.eventTypes = input.eventTypes;
     if (input.enabled === true && endpoint.status !== 'active')
-      tx.assign(endpoint, { status: 'active', disabledReason: null, failingSince: null });
+      tx.assign(endpoint, {
+        status: 'active',
+        disabledReason: null,
+        failingSince: null,
+        failureStreak: 0,
+        pausedUntil: null,
+      });
     if (input.enabled === false && endpoint.status !== 'disabled')
       tx.assign(endpoint, { status: 'disabled', disabledReason: 'developer' });
     const after = snapshot(endpoint);
