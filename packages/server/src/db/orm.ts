@@ -14,6 +14,8 @@ export type Dialect = 'sqlite' | 'postgresql';
 export interface Database {
   orm: MikroORM;
   dialect: Dialect;
+  /** What it was opened with: a thread that needs a connection of its own opens the same (see requests/log-thread.ts). */
+  url: string;
   /** A fresh unit of work: one per request or job, never shared. */
   em(): EntityManager;
   /** Every committed change, from every instance, in order: what caches drop entries by (src/events/). */
@@ -54,6 +56,39 @@ const shared = {
  */
 export const QUERY_TIMEOUT_MS = 15_000;
 
+/** The driver's connection to an embedded database, as far as it is set up here. */
+interface SqliteConnection {
+  exec(sql: string): unknown;
+  prepare(sql: string): unknown;
+}
+
+/**
+ * Every connection to the embedded database, when the pool makes it (it makes a new one every 10 s):
+ * - WAL lets readers proceed while one writer commits; the busy timeout queues writers instead of failing.
+ * - The driver commits on the event loop: `synchronous = normal` (WAL's usual setting) syncs at checkpoints
+ *   rather than at every commit, so a sign-in or a portal change does not hold every request up for a disk
+ *   flush. A crash of the process loses nothing; a power cut may lose the last commits, never the file.
+ * - Transactions begin IMMEDIATE, taking the write lock first: a transaction that read and then writes after
+ *   another connection (the request log's writer thread) committed would otherwise fail at once
+ *   (SQLITE_BUSY_SNAPSHOT) instead of waiting its turn. With one connection, nothing changes.
+ */
+function sqliteConnectionSetUp(
+  connection: SqliteConnection,
+  done: (error: Error | null, c: unknown) => void,
+) {
+  try {
+    connection.exec('pragma journal_mode = wal');
+    connection.exec('pragma busy_timeout = 5000');
+    connection.exec('pragma synchronous = normal');
+    connection.exec('pragma foreign_keys = on');
+    const prepare = connection.prepare.bind(connection);
+    connection.prepare = (sql: string) => prepare(sql === 'BEGIN;' ? 'BEGIN IMMEDIATE;' : sql);
+    done(null, connection);
+  } catch (error) {
+    done(error as Error, connection);
+  }
+}
+
 /** Opens the database as it is: its schema is brought up to date by `migrate`, never on open. */
 export async function openDatabase(
   databaseUrl: string,
@@ -87,17 +122,10 @@ export async function openDatabase(
       ...shared,
       dbName: sqliteFile(databaseUrl),
       migrations: { migrationsList: sqliteMigrations, transactional: true, allOrNothing: true, silent: true },
+      // The pool replaces its connection every 10 s: each new one is set up as the first was.
+      pool: { afterCreate: sqliteConnectionSetUp },
     };
     orm = (await LibSqlOrm.init(options)) as unknown as MikroORM;
-    // WAL lets readers proceed while one writer commits; the busy timeout queues writers instead of failing.
-    // The driver commits on the event loop: `synchronous = normal` (WAL's usual setting) syncs at checkpoints
-    // rather than at every commit, so a sign-in or a portal change no longer holds every request up for a
-    // disk flush. A crash of the process loses nothing; a power cut may lose the last commits, never the file.
-    const conn = orm.em.getConnection();
-    await conn.execute('pragma journal_mode = wal');
-    await conn.execute('pragma busy_timeout = 5000');
-    await conn.execute('pragma synchronous = normal');
-    await conn.execute('pragma foreign_keys = on');
   }
   // knex reports every statement it sends on either driver, in transactions too; counting one costs an increment.
   (orm.em as EntityManager).getKnex().on('query', () => {
@@ -107,6 +135,7 @@ export async function openDatabase(
   return {
     orm,
     dialect,
+    url: databaseUrl,
     em,
     feed: new ChangeFeed(em, dialect === 'postgresql' ? databaseUrl : null),
     close: () => orm.close(true),
