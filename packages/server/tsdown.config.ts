@@ -1,9 +1,9 @@
 import { defineConfig } from 'tsdown';
 
 /**
- * The server as Node runs it in production (`node dist/main.js`): the start, migrate and add-reviewer commands and the
- * token signer's worker thread, each an entry of its own. Installed packages stay in node_modules; the
- * workspace's packages, which export TypeScript source, are bundled in.
+ * The server as Node runs it in production (`node dist/main.js`): the start, migrate and add-reviewer commands, the
+ * token signer's worker thread and the request log's writer thread, each an entry of its own. Installed
+ * packages stay in node_modules; the workspace's packages, which export TypeScript source, are bundled in.
  */
 export default defineConfig({
   entry: {
@@ -11,6 +11,7 @@ export default defineConfig({
     migrate: 'src/migrate.ts',
     'add-reviewer': 'src/add-reviewer.ts',
     'signer-worker': 'src/oauth/signer-worker.ts',
+    'request-log-worker': 'src/requests/log-worker.ts',
   },
   format: 'esm',
   platform: 'node',

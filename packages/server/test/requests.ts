@@ -1,6 +1,10 @@
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import type { Dialect } from '../src/db/orm';
+import { buildServer } from '../src/http/server';
+import type { RequestLogOptions } from '../src/requests/log-writer';
 import { ADMIN, ADMIN2, type Caller, DEV, DEV2, openTestDatabase, type TestDatabase } from './harness';
-import { type ConnectedParty, callApi, connectApp, fetchToken, listen } from './http-client';
+import { type ConnectedParty, callApi, connectApp, fetchToken } from './http-client';
 
 /** Glendale Plumbing (the demo admin's tenant) and Summit HVAC (the second admin's). */
 export const T1 = '985798691';
@@ -18,7 +22,7 @@ export interface Party extends ConnectedParty {
 /** A server with its request log, the demo users signed in, and a way to make connected apps. */
 export interface RequestLogRig {
   t: TestDatabase;
-  server: Awaited<ReturnType<typeof listen>>;
+  server: { app: FastifyInstance; url: string; close(): Promise<void> };
   url: string;
   dev: Caller;
   dev2: Caller;
@@ -36,10 +40,22 @@ export interface RequestLogRig {
 /** The public URL of the rig's server, which a second instance on the same database takes too. */
 export const PUBLIC_URL = 'http://gatehouse.test';
 
-export async function requestLogRig(dialect: Dialect): Promise<RequestLogRig> {
+/** `requestLog`: the server's options for it (`threadFrom: 1` writes every batch on the writer thread). */
+export async function requestLogRig(
+  dialect: Dialect,
+  requestLog: RequestLogOptions = {},
+): Promise<RequestLogRig> {
   const t = await openTestDatabase(dialect);
-  const server = await listen(t, { publicUrl: PUBLIC_URL });
-  const { url } = server;
+  const app = await buildServer({
+    db: t.db,
+    logLevel: 'warn',
+    usageFlushMs: 0,
+    publicUrl: PUBLIC_URL,
+    requestLog,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const server = { app, url, close: () => app.close() };
   const [dev, dev2, admin, admin2] = await Promise.all([t.as(DEV), t.as(DEV2), t.as(ADMIN), t.as(ADMIN2)]);
   const withToken = async (party: ConnectedParty): Promise<Party> => {
     const { body } = await fetchToken(url, 'integration', party.clientId, party.clientSecret);

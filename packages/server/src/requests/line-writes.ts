@@ -36,15 +36,15 @@ function rowOf(line: LogLine): unknown[] {
   ];
 }
 
-/** Writes the lines on the caller's transaction. */
+/**
+ * Writes up to LINE_CHUNK lines in one statement. Through knex, whose parameters reach the driver as
+ * parameters: the ORM's `execute` writes them into the SQL text, escaping the whole document a character
+ * at a time.
+ */
 export async function insertLines(
   em: EntityManager,
   dialect: Dialect,
   lines: readonly LogLine[],
 ): Promise<void> {
-  const connection = em.getConnection();
-  for (let i = 0; i < lines.length; i += LINE_CHUNK) {
-    const rows = lines.slice(i, i + LINE_CHUNK).map(rowOf);
-    await connection.execute(INSERT[dialect], [JSON.stringify(rows)], 'run', em.getTransactionContext());
-  }
+  await em.getKnex().raw(INSERT[dialect], [JSON.stringify(lines.map(rowOf))]);
 }

@@ -1,12 +1,10 @@
 import { REQUEST_LOG_DAYS } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
-import { isDatabaseUnavailable } from '../errors';
 import { type BackgroundLog, standardErrorLog } from '../http/log';
-import { type LogLine, UtcDays } from './line';
-import { insertLines } from './line-writes';
-import { pruneRequestLog } from './prune';
+import { type BatchOutcome, BatchWriter } from './batch-writer';
+import type { LogLine } from './line';
+import { LogThread } from './log-thread';
 import { RateLimitHits } from './rate-limit-hits';
-import { Rollup, writeRollup } from './rollups';
 
 export interface RequestLogOptions {
   /** Off: no line is kept (a benchmark's comparison); the first rate-limit refusals are still told. */
@@ -15,19 +13,25 @@ export interface RequestLogOptions {
   flushMs?: number;
   /** Days a line is kept (`REQUEST_LOG_DAYS`). */
   retentionDays?: number;
-  /** How often the latency and scope-use rollups are written (0: with every flush of lines). */
-  rollupMs?: number;
+  /**
+   * From how many lines in one flush the writing moves to a thread of its own (and stays there); null:
+   * never. Below it, a few hundred calls a second cost the event loop next to nothing.
+   */
+  threadFrom?: number | null;
 }
 
 /** Lines waiting to be written at most: past it, new lines are dropped (and counted) until a flush makes room. */
 export const MAX_BUFFERED = 20_000;
+const THREAD_FROM = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * The request log's writer. A request pushes one line, made of values it already had, into a buffer; the
- * buffer is written every `flushMs` in multi-row inserts, one transaction a flush, never awaited by a
- * request. The same flushes add the lines to the daily latency counts and to the scopes' last use (see
- * rollups.ts). A database that is away keeps the lines waiting, up to the buffer's bound.
+ * buffer is written every `flushMs`, never awaited by a request, a few hundred lines a statement, with what
+ * they add to the daily latency counts and the scopes' last use (batch-writer.ts). Once a flush holds
+ * `threadFrom` lines, the writing moves to a thread with a connection of its own (log-thread.ts), and
+ * stays there; should that thread fail, it comes back here. Lines that could not be written because the
+ * database is away wait for the next flush, up to the buffer's bound.
  */
 export class RequestLogWriter {
   readonly enabled: boolean;
@@ -36,31 +40,35 @@ export class RequestLogWriter {
   written = 0;
   dropped = 0;
   private lines: LogLine[] = [];
-  /** Counted from written lines, waiting for the next rollup write. */
-  private pending = new Rollup();
-  private rollupWrittenAt = 0;
-  private readonly scopeWritten = new Map<string, number>();
-  private readonly days = new UtcDays();
+  private readonly here: BatchWriter;
+  private readonly thread: LogThread;
   private readonly retentionDays: number;
-  private readonly rollupMs: number;
+  private readonly threadFrom: number | null;
   private readonly timers: NodeJS.Timeout[] = [];
   private flushing: Promise<void> = Promise.resolve();
   private pruning: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly db: Database,
+    db: Database,
     options: RequestLogOptions = {},
     private readonly log: BackgroundLog = standardErrorLog,
     private readonly onDrop?: { inc(n: number): void },
   ) {
     this.enabled = options.enabled ?? true;
     this.retentionDays = options.retentionDays ?? REQUEST_LOG_DAYS;
-    this.rollupMs = options.rollupMs ?? 0;
+    this.threadFrom = options.threadFrom === undefined ? THREAD_FROM : options.threadFrom;
     this.rateLimitHits = new RateLimitHits(db, log);
+    this.here = new BatchWriter(db);
+    this.thread = new LogThread(db.url);
     const flushMs = options.flushMs ?? 1000;
     if (this.enabled && flushMs > 0)
       this.every(flushMs, () => this.flushNow(false), 'request log flush failed');
     this.every(PRUNE_EVERY_MS, () => this.prune(), 'request log retention failed');
+  }
+
+  /** Whether the lines are written on the writer thread by now (see threadFrom). */
+  get onThread(): boolean {
+    return this.thread.started;
   }
 
   /** The hot path: one line, no work beyond the push. */
@@ -69,16 +77,26 @@ export class RequestLogWriter {
     else this.drop(1);
   }
 
-  /** Writes every buffered line and every count not yet written; flushes never overlap. */
+  /** Writes every buffered line and every count; flushes never overlap, and one failure does not stop the next. */
   flush(): Promise<void> {
     return this.flushNow(true);
+  }
+
+  private flushNow(everything: boolean): Promise<void> {
+    const next = this.flushing.catch(() => undefined).then(() => this.write(everything));
+    this.flushing = next;
+    return next;
   }
 
   /** Deletes what is past its retention (see prune.ts); runs every ten minutes by itself. */
   prune(now = Date.now()): Promise<number> {
     const run = this.pruning
       .catch(() => undefined)
-      .then(() => pruneRequestLog(this.db.em, this.retentionDays, now));
+      .then(() =>
+        this.thread.started
+          ? this.thread.prune(this.retentionDays, now)
+          : this.here.prune(this.retentionDays, now),
+      );
     this.pruning = run;
     return run;
   }
@@ -89,6 +107,7 @@ export class RequestLogWriter {
     await this.flush().catch((error: unknown) => this.log.error({ err: error }, 'request log flush failed'));
     await this.rateLimitHits.settled();
     await this.pruning.catch(() => undefined);
+    await this.thread.close();
   }
 
   private every(ms: number, run: () => Promise<unknown>, failure: string): void {
@@ -100,43 +119,42 @@ export class RequestLogWriter {
     this.timers.push(timer);
   }
 
-  private flushNow(everything: boolean): Promise<void> {
-    const next = this.flushing.catch(() => undefined).then(() => this.write(everything));
-    this.flushing = next;
-    return next;
-  }
-
   private drop(n: number): void {
     this.dropped += n;
     this.onDrop?.inc(n);
   }
 
-  private async write(everything: boolean, now = Date.now()): Promise<void> {
+  private async write(everything: boolean): Promise<void> {
     const batch = this.lines;
+    if (batch.length === 0 && !everything) return;
     this.lines = [];
-    const counted = new Rollup().addLines(batch, this.days);
-    const due = everything || now - this.rollupWrittenAt >= this.rollupMs;
-    const carried = this.pending;
-    if (due) this.pending = new Rollup();
-    const rollup = due ? new Rollup().merge(carried).merge(counted) : null;
-    if (batch.length === 0 && (rollup?.size ?? 0) === 0) return;
-    try {
-      await this.db.em().transactional(async (em) => {
-        await insertLines(em, this.db.dialect, batch);
-        if (rollup) await writeRollup(em, rollup, this.scopeWritten);
-      });
-    } catch (error) {
-      // Lines wait for the database to come back (their counts are made again from them); a batch it
-      // refused for what it holds would fail every flush, so that one is dropped.
-      if (isDatabaseUnavailable(error)) {
-        this.putBack(batch);
-        if (due) this.pending.merge(carried);
-      } else this.drop(batch.length);
-      throw error;
+    const outcome = await this.writeBatch(batch, everything);
+    this.written += outcome.written;
+    if (!outcome.error) return;
+    // Lines wait for the database to come back; a batch it refused for what it holds would fail every
+    // flush, so the rest of that one is dropped.
+    const rest = outcome.unwritten ?? [];
+    if (outcome.unavailable) this.putBack(rest);
+    else this.drop(rest.length);
+    throw outcome.error;
+  }
+
+  /**
+   * The batch written by the thread once it runs (or this batch is big enough to start it), else here. A
+   * thread that stops in the middle of a batch may have written part of it: those lines are written twice.
+   */
+  private async writeBatch(batch: LogLine[], everything: boolean): Promise<BatchOutcome> {
+    const { thread, threadFrom } = this;
+    if (thread.usable && (thread.started || (threadFrom !== null && batch.length >= threadFrom))) {
+      // The counts added up here so far are written first: from now on the thread adds them up.
+      if (!thread.started) await this.here.write([], true);
+      try {
+        return await thread.write(batch, everything);
+      } catch (error) {
+        this.log.error({ err: error }, 'request log thread stopped; writing on the event loop from now on');
+      }
     }
-    this.written += batch.length;
-    if (due) this.rollupWrittenAt = now;
-    else this.pending.merge(counted);
+    return this.here.write(batch, everything);
   }
 
   /** Lines that could not be written go back before the newer ones, as many as the bound leaves room for. */

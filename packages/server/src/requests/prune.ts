@@ -6,7 +6,7 @@ import { dayBefore } from './line';
 export const LATENCY_DAYS = 90;
 /** A day's first rate-limit refusal needs remembering only while that day's refusals may still come. */
 const RATE_LIMIT_HIT_DAYS = 7;
-/** Lines deleted per statement: a short lock each, however many expired at once. */
+/** Lines deleted per statement: a short lock each (`between` runs between them), however many expired at once. */
 const BATCH = 5000;
 
 /**
@@ -18,6 +18,7 @@ export async function pruneRequestLog(
   em: () => EntityManager,
   retentionDays: number,
   now = Date.now(),
+  between: () => Promise<void> = () => Promise.resolve(),
 ): Promise<number> {
   const cutoff = new Date(now - retentionDays * 86_400_000);
   let deleted = 0;
@@ -32,6 +33,7 @@ export async function pruneRequestLog(
     if (batch.length === 0) break;
     deleted += await em().nativeDelete(RequestLogLine, { id: { $in: batch.map((row) => row.id) } });
     if (batch.length < BATCH) break;
+    await between();
   }
   await em().nativeDelete(LatencyDaily, { day: { $lt: dayBefore(now, LATENCY_DAYS) } });
   await em().nativeDelete(RateLimitHit, { day: { $lt: dayBefore(now, RATE_LIMIT_HIT_DAYS) } });

@@ -18,10 +18,16 @@ const seen = (line: Line) => ({
   errorCode: line.errorCode,
 });
 
-describe.each(dialects)('the request log over HTTP (%s)', (dialect) => {
+/** Every batch written on the event loop, or every batch on the writer thread (as a busy server does). */
+const writers = { 'event loop': { threadFrom: null }, 'writer thread': { threadFrom: 1 } } as const;
+const cases = dialects.flatMap((dialect) =>
+  (['event loop', 'writer thread'] as const).map((writer) => [dialect, writer] as const),
+);
+
+describe.each(cases)('the request log over HTTP (%s, %s)', (dialect, writer) => {
   let rig: RequestLogRig;
   beforeAll(async () => {
-    rig = await requestLogRig(dialect);
+    rig = await requestLogRig(dialect, writers[writer]);
   });
   afterAll(async () => {
     await rig?.close();
@@ -47,6 +53,7 @@ describe.each(dialects)('the request log over HTTP (%s)', (dialect) => {
     ]);
 
     await rig.flush();
+    expect(rig.server.app.runtime.requestLog.onThread).toBe(writer === 'writer thread');
     const { items } = await rig.dev.requests.appLog({ appId: t1.appId, filters: { kind: 'api' } });
     const idOf = (answer: { headers: Headers }) => answer.headers.get('x-request-id');
     const api = { kind: 'api', environment: 'integration', method: 'GET' } as const;

@@ -1,0 +1,94 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '../db/orm';
+import { isDatabaseUnavailable } from '../errors';
+import type { LogLine } from './line';
+import { insertLines, LINE_CHUNK } from './line-writes';
+import { pruneRequestLog } from './prune';
+import { Rollup, writeRollup } from './rollups';
+
+/** How a batch went: the lines written (the first ones), and what stopped the rest. */
+export interface BatchOutcome {
+  written: number;
+  /** After an error, the lines of the batch not written. */
+  unwritten?: LogLine[];
+  error?: Error;
+  /** The database could not be reached: the unwritten lines may wait for it. */
+  unavailable?: boolean;
+}
+
+/**
+ * How often the rollup is written: the counts of many batches add up in memory (a busy app's tenants
+ * touch the same rows every second), so that each row is written once in a while rather than every flush.
+ */
+const ROLLUP_MS = 10_000;
+
+/**
+ * Lines in the order of the app and tenant they name, each pair's in time order (the sort is stable): each
+ * index of the log then takes a batch's rows at a few places, a page at a time, instead of one here and one
+ * there, which on the embedded database halves what a row costs to write.
+ */
+function byPair(a: LogLine, b: LogLine): number {
+  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
+  const x = a.tenantId ?? '';
+  const y = b.tenantId ?? '';
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/**
+ * Writes batches of lines with one database connection, the server's own or
+ * the request log's thread's (see log-thread.ts): a statement of a few
+ * hundred lines at a time, each committed on its own, so that no write holds
+ * the database for a whole batch, then what the written lines add to the
+ * daily latency counts and the scopes' last use, added up over ROLLUP_MS. What
+ * is not written of the rollup waits here for the next batch; the lines not
+ * written go back to the caller.
+ */
+export class BatchWriter {
+  private readonly rollup = new Rollup();
+  private rollupAt = 0;
+  private readonly scopeWritten = new Map<string, number>();
+
+  /** `pauseMs`: a pause after each statement, which lets another connection to an embedded database write. */
+  constructor(
+    private readonly db: Database,
+    private readonly pauseMs = 0,
+  ) {}
+
+  /**
+   * Writes `lines` (in the order of the app and tenant they name, see byPair), then the rollup when it is
+   * due: every ROLLUP_MS, or now with `everything`. Answers how many lines were written, and after an
+   * error which were not.
+   */
+  async write(lines: readonly LogLine[], everything: boolean, now = Date.now()): Promise<BatchOutcome> {
+    const sorted = [...lines].sort(byPair);
+    let written = 0;
+    try {
+      for (let i = 0; i < sorted.length; i += LINE_CHUNK) {
+        const chunk = sorted.slice(i, i + LINE_CHUNK);
+        await insertLines(this.db.em(), this.db.dialect, chunk);
+        written += chunk.length;
+        this.rollup.addLines(chunk);
+        await this.pause();
+      }
+      if (this.rollup.size > 0 && (everything || now - this.rollupAt >= ROLLUP_MS)) {
+        await writeRollup(this.db.em, this.rollup, this.scopeWritten, this.pause);
+        this.rollupAt = now;
+      }
+      return { written };
+    } catch (error) {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      return {
+        written,
+        unwritten: sorted.slice(written),
+        error: failure,
+        unavailable: isDatabaseUnavailable(error),
+      };
+    }
+  }
+
+  prune(retentionDays: number, now: number): Promise<number> {
+    return pruneRequestLog(this.db.em, retentionDays, now, this.pause);
+  }
+
+  private readonly pause = (): Promise<void> => (this.pauseMs > 0 ? sleep(this.pauseMs) : Promise.resolve());
+}
