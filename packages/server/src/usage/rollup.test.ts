@@ -144,7 +144,7 @@ describe.each(dialects)('usage rollup on %s', (dialect) => {
             [crypto.randomUUID(), row[0], appId, ...row.slice(1)],
             'run',
           );
-      expect(await migrate(db)).toEqual(['m20261206000300-usage-rollup']);
+      expect((await migrate(db))[0]).toBe('m20261206000300-usage-rollup');
       const filled = await both(db, [appId]);
       expect(filled.rollup).toEqual({
         [`${appId} 2026-06-01 integration ${ENDPOINTS[0]} 2xx`]: 12,
@@ -154,7 +154,8 @@ describe.each(dialects)('usage rollup on %s', (dialect) => {
       });
       expect(filled.rollup).toEqual(filled.daily);
 
-      await db.orm.getMigrator().down();
+      // Down to and including the rollup's migration: the later ones go first.
+      await db.orm.getMigrator().down({ to: 'm20261206000300-usage-rollup' });
       await expect(both(db, [appId])).rejects.toThrow(/usage_app_daily/);
       await migrate(db);
       expect((await both(db, [appId])).rollup).toEqual(filled.rollup);
