@@ -72,6 +72,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
     const client = cached === undefined ? await state.client(credentials.id) : cached;
     request.oauthClient = client;
     const auth = authenticateClient(client, credentials, environment);
+    request.oauthClientProven = auth.ok;
     return auth.ok ? auth : refuseClient(request, reply, auth);
   };
 
@@ -84,6 +85,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   };
 
   app.decorateRequest('oauthClient', null);
+  app.decorateRequest('oauthClientProven', false);
   const logged = { ...clientEndpoint, onResponse: logTokenRequests(environment, options.requestLog) };
   api.post('/connect/token', logged, async (request, reply) => {
     const client = await authenticated(request, request.body, reply);

@@ -20,6 +20,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The client the request's credentials named, once looked up (null: none, or not looked up). */
     oauthClient: ClientRecord | null;
+    /** True once the request's credentials proved that client (its secret checked). */
+    oauthClientProven: boolean;
   }
 }
 
@@ -95,8 +97,10 @@ function requestedScopes(requested: string | undefined, inPlay: string[]): strin
 
 /**
  * The token endpoint's line in the request log, once answered: a request whose credentials named a client
- * of ours is logged under that client's app and tenant, granted or refused, with the RFC 6749 error code of
- * a refusal; one naming no known client belongs to no app and is not logged.
+ * of ours is logged under that client's app, granted or refused, with the RFC 6749 error code of a
+ * refusal; under its tenant only once the secret proved the client, as a client id is no secret and
+ * anyone's wrong guesses must not fill a tenant's log. One naming no known client belongs to no app and is
+ * not logged.
  */
 export function logTokenRequests(
   environment: Environment,
@@ -110,7 +114,7 @@ export function logTokenRequests(
         requestId: request.id,
         kind: 'token',
         appId: client.appId,
-        tenantId: client.tenantId,
+        tenantId: request.oauthClientProven ? client.tenantId : null,
         environment,
         method: 'POST',
         route: TOKEN_ROUTE,

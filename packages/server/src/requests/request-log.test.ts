@@ -146,14 +146,23 @@ describe.each(cases)('the request log over HTTP (%s, %s)', (dialect, writer) => 
     expect(items.map(seen)).toEqual(
       expect.arrayContaining([
         { ...token, requestId: idOf(granted), status: 200, errorCode: null },
-        { ...token, requestId: idOf(wrongSecret), status: 401, errorCode: 'invalid_client' },
         { ...token, requestId: idOf(badScope), status: 400, errorCode: 'invalid_scope' },
         { ...token, requestId: idOf(wrongGrant), status: 400, errorCode: 'unsupported_grant_type' },
       ]),
     );
-    // The rig's own first token of the T1 connection, and the four above.
-    expect(items).toHaveLength(5);
-    expect(items.map((line) => line.requestId)).not.toContain(idOf(stranger));
+    // The rig's own first token of the T1 connection, and the three above whose secret proved the client.
+    expect(items).toHaveLength(4);
+    // A client id is no secret: a wrong secret is the app's line, never the tenant's.
+    expect(items.map((line) => line.requestId)).not.toContain(idOf(wrongSecret));
+    const appWide = await rig.dev.requests.appLog({ appId: t1.appId, filters: { kind: 'token' } });
+    expect(appWide.items.map(seen)).toContainEqual({
+      ...token,
+      tenantId: null,
+      requestId: idOf(wrongSecret),
+      status: 401,
+      errorCode: 'invalid_client',
+    });
+    expect(appWide.items.map((line) => line.requestId)).not.toContain(idOf(stranger));
   });
 
   it('filters by status class, error code, tenant, environment, endpoint, kind and time, and pages newest first', async () => {
