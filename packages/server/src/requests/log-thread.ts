@@ -71,8 +71,16 @@ export class LogThread {
     if (this.failed) return Promise.reject(new Error('the request log thread has stopped'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
+      let worker: Worker;
+      try {
+        worker = this.running();
+      } catch (error) {
+        // A thread that cannot start (its file missing from a build, say) is not tried again.
+        this.failed = true;
+        throw error;
+      }
       this.waiting.set(id, { resolve, reject });
-      this.running().postMessage({ ...request, id });
+      worker.postMessage({ ...request, id });
     });
   }
 

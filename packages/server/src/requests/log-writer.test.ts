@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { RequestLogLine } from '../db/entities';
+import type { LogLine } from './line';
+import { MAX_BUFFERED, RequestLogWriter } from './log-writer';
+
+const quiet = { error: () => {} };
+
+/** A line of the app `appId`, as the gate hook pushes one. */
+const lineOf = (appId: string, requestId: string): LogLine => ({
+  at: Date.now(),
+  requestId,
+  kind: 'api',
+  appId,
+  tenantId: '985798691',
+  environment: 'integration',
+  method: 'GET',
+  route: 'GET /crm/v2/tenant/{tenant}/customers',
+  status: 200,
+  errorCode: null,
+  latencyMs: 1.5,
+  scope: 'tn.crm.customers:r',
+});
+
+describe.each(dialects)('the request log writer (%s)', (dialect) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  const written = (appId: string) => t.db.em().count(RequestLogLine, { appId });
+
+  it('keeps at most MAX_BUFFERED lines between flushes and counts the ones it drops', async () => {
+    const drops: number[] = [];
+    const writer = new RequestLogWriter(t.db, { flushMs: 0, threadFrom: null }, quiet, {
+      inc: (n) => drops.push(n),
+    });
+    const appId = crypto.randomUUID();
+    for (let i = 0; i < MAX_BUFFERED + 7; i++) writer.push(lineOf(appId, `bounded-${i}`));
+    await writer.flush();
+    expect({ written: writer.written, dropped: writer.dropped }).toEqual({
+      written: MAX_BUFFERED,
+      dropped: 7,
+    });
+    expect(drops.reduce((a, b) => a + b, 0)).toBe(7);
+    expect(await written(appId)).toBe(MAX_BUFFERED);
+    await writer.close();
+  });
+
+  it('writes on the event loop when its thread cannot start, and does not try the thread again', async () => {
+    // A database the thread cannot open: a path under a file, or a server that is not there.
+    const nowhere =
+      dialect === 'sqlite' ? 'file:/dev/null/nowhere.db' : 'postgres://nobody@127.0.0.1:1/nowhere';
+    const failures: string[] = [];
+    const log = { error: (_details: unknown, message: string) => failures.push(message) };
+    const writer = new RequestLogWriter({ ...t.db, url: nowhere }, { flushMs: 0, threadFrom: 1 }, log);
+    const appId = crypto.randomUUID();
+    writer.push(lineOf(appId, 'first'));
+    await writer.flush();
+    writer.push(lineOf(appId, 'second'));
+    await writer.flush();
+    expect(writer.onThread).toBe(false);
+    expect(await written(appId)).toBe(2);
+    expect(failures).toEqual(['request log thread stopped; writing on the event loop from now on']);
+    await writer.close();
+  });
+});
