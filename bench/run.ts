@@ -6,6 +6,8 @@
  *
  *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench [-- --cpu-prof] [--pairs=N] [--connections=N]
  *
+ * With `REQUEST_LOG=off` in the environment the server keeps no request log, to compare what it costs.
+ *
  * `--cpu-prof` profiles the server process into bench/results/profiles/;
  * `--pairs=N` spreads (b) and (c) over N app × tenant pairs instead of
  * 1,200; `--connections=N` changes the load
@@ -26,7 +28,13 @@ import {
   setUp,
   tokenRequests,
 } from './lib/pairs';
-import { type ServerProcess, startServer, stopChild } from './lib/server-process';
+import {
+  type RequestLogCounts,
+  requestLogCounts,
+  type ServerProcess,
+  startServer,
+  stopChild,
+} from './lib/server-process';
 
 const connectionsArg = process.argv.find((arg) => arg.startsWith('--connections='));
 /** Concurrent connections of the load generator, the same in every scenario. */
@@ -83,6 +91,7 @@ function report(
   pairs: number,
   pairsNote: string,
   loadAverage: string,
+  requestLog: RequestLogCounts | undefined,
 ): { markdown: string; passed: boolean } {
   const byKey = new Map(measured.map((m) => [m.scenario.key, m]));
   const bare = byKey.get('a')!;
@@ -148,6 +157,11 @@ function report(
     '',
     `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${loadAverage} at start`,
     `autocannon, ${CONNECTIONS} connections; server in its own process; ${pairs} app × tenant pairs in (b) and (c) (${pairsNote}).`,
+    requestLog === undefined
+      ? 'Request log: the server did not tell.'
+      : requestLog.enabled
+        ? `Request log on: ${fmt(requestLog.written)} lines written${requestLog.onThread ? ' on its writer thread' : ''}, ${fmt(requestLog.dropped)} dropped (\`REQUEST_LOG=off\` switches it off).`
+        : 'Request log off (`REQUEST_LOG=off`).',
     `(a), (b) and (c) ran in turns after a ${WARMUP_S} s warm-up each: ${ROUNDS} rounds of ${SLICE_S} s per scenario, the order rotating. Ratio to (a) is the median of the ${ROUNDS} rounds' ratios (lowest–highest in brackets); p99 is the worst round's. (d) ran on its own: ${WARMUP_S} s warm-up, then ${DURATION_S} s.`,
     '',
     '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) (median, range) | Server CPU | Server CPU µs/request | Load generator CPU |',
@@ -215,7 +229,8 @@ async function main(): Promise<boolean> {
     log(`${throttled.title}: ${DURATION_S} s measured`);
     measured.push(await measure(target(server), throttled, DURATION_S));
 
-    const { markdown, passed } = report(measured, ready.length, pairsNote, load);
+    const logged = await requestLogCounts(server.child);
+    const { markdown, passed } = report(measured, ready.length, pairsNote, load, logged);
     fs.mkdirSync(resultsDir, { recursive: true });
     fs.writeFileSync(path.join(resultsDir, 'latest.md'), markdown);
     console.log(markdown);

@@ -16,7 +16,10 @@
  * caches' hit and miss counts, so that the churn benchmark can tell what a
  * change dropped), 'memory' (`process.memoryUsage()`: how much of the RSS is
  * the JavaScript heap, buffers outside it and the rest) and, with
- * `--count-feed`, 'feed' (the change feed's reads so far).
+ * `--count-feed`, 'feed' (the change feed's reads so far), and 'requestLog' (the request log's lines
+ * written and dropped so far, once what it holds is written).
+ *
+ * `REQUEST_LOG=off` in the environment switches the request log off, to measure what it costs.
  */
 import { openDatabase } from '@gatehouse/server/db/orm';
 import { readGatewayConfig } from '@gatehouse/server/gateway/config';
@@ -46,6 +49,7 @@ const server = await buildServer({
   ...(flag('metrics') ? { metricsAt: { host: '127.0.0.1', port: 0 } } : {}),
   // Gateway mode, as GATEHOUSE_UPSTREAMS sets it: areas proxied to the given base URLs.
   ...(option('upstreams') ? { gateway: readGatewayConfig({ upstreams: option('upstreams') }) } : {}),
+  requestLog: { enabled: process.env.REQUEST_LOG !== 'off' },
 });
 await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
@@ -57,6 +61,22 @@ process.on('message', (message) => {
   if (message === 'caches') process.send?.({ caches: server.runtime.state.cacheStats?.() ?? [] });
   if (message === 'feed' && flag('count-feed')) process.send?.({ feedStatements });
   if (message === 'memory') process.send?.({ memory: process.memoryUsage() });
+  // A server from before the request log answers nothing.
+  const log = server.runtime.requestLog;
+  if (message === 'requestLog' && log)
+    void log
+      .flush()
+      .catch(() => undefined)
+      .then(() =>
+        process.send?.({
+          requestLog: {
+            enabled: log.enabled,
+            written: log.written,
+            dropped: log.dropped,
+            onThread: log.onThread,
+          },
+        }),
+      );
 });
 
 let stopping = false;

@@ -189,3 +189,28 @@ export function cacheCounts(child: ChildProcess): Promise<CacheCount[]> {
     child.send('caches');
   });
 }
+
+export interface RequestLogCounts {
+  enabled: boolean;
+  written: number;
+  dropped: number;
+  /** Whether the server wrote them on its writer thread by the end. */
+  onThread?: boolean;
+}
+
+/** The server's request-log lines written and dropped so far, once it wrote what it held; undefined when it cannot tell. */
+export function requestLogCounts(child: ChildProcess): Promise<RequestLogCounts | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), 30_000);
+    const onMessage = (message: { requestLog?: RequestLogCounts }) => {
+      if (message.requestLog) done(message.requestLog);
+    };
+    const done = (counts: RequestLogCounts | undefined) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve(counts);
+    };
+    child.on('message', onMessage);
+    child.send('requestLog');
+  });
+}
