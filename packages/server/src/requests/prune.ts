@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { deleteInBatches } from '../db/delete-in-batches';
 import { LatencyDaily, RateLimitHit, RequestLogLine } from '../db/entities';
 import { dayBefore } from './line';
 
@@ -21,20 +22,13 @@ export async function pruneRequestLog(
   between: () => Promise<void> = () => Promise.resolve(),
 ): Promise<number> {
   const cutoff = new Date(now - retentionDays * 86_400_000);
-  let deleted = 0;
-  for (;;) {
-    const batch = await em()
-      .createQueryBuilder(RequestLogLine)
-      .select('id')
-      .where({ at: { $lt: cutoff } })
-      .orderBy({ at: 'asc' })
-      .limit(BATCH)
-      .execute('all');
-    if (batch.length === 0) break;
-    deleted += await em().nativeDelete(RequestLogLine, { id: { $in: batch.map((row) => row.id) } });
-    if (batch.length < BATCH) break;
-    await between();
-  }
+  const deleted = await deleteInBatches(em, {
+    entity: RequestLogLine,
+    where: { at: { $lt: cutoff } },
+    orderBy: { at: 'asc' },
+    batchSize: BATCH,
+    between,
+  });
   await em().nativeDelete(LatencyDaily, { day: { $lt: dayBefore(now, LATENCY_DAYS) } });
   await em().nativeDelete(RateLimitHit, { day: { $lt: dayBefore(now, RATE_LIMIT_HIT_DAYS) } });
   return deleted;

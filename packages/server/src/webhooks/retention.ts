@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/knex';
+import { deleteInBatches } from '../db/delete-in-batches';
 import { WebhookDelivery } from '../db/entities';
 
 /** Finished deliveries (succeeded or failed) are kept this long, with their attempts, for the delivery log. */
@@ -20,21 +21,10 @@ export async function pruneDeliveries(
   batchSize = BATCH,
 ): Promise<number> {
   const cutoff = new Date(now - retentionDays * 86_400_000);
-  let deleted = 0;
-  for (;;) {
-    const batch = await em()
-      .createQueryBuilder(WebhookDelivery)
-      .select('id')
-      .where({ createdAt: { $lt: cutoff }, status: { $in: ['succeeded', 'failed'] } })
-      .orderBy({ createdAt: 'asc' })
-      .limit(batchSize)
-      .execute('all');
-    if (batch.length === 0) break;
-    deleted += await em().nativeDelete(WebhookDelivery, {
-      id: { $in: batch.map((row) => row.id) },
-      status: { $in: ['succeeded', 'failed'] },
-    });
-    if (batch.length < batchSize) break;
-  }
-  return deleted;
+  return deleteInBatches(em, {
+    entity: WebhookDelivery,
+    where: { createdAt: { $lt: cutoff }, status: { $in: ['succeeded', 'failed'] } },
+    orderBy: { createdAt: 'asc' },
+    batchSize,
+  });
 }
