@@ -38,6 +38,9 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     });
     await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}`);
     await page.getByRole('heading', { name: 'Hook App' }).waitFor();
+    // An app without calls gets no suggestion to remove every scope.
+    await page.getByTestId('scope-advisor').getByTestId('no-calls-yet').waitFor();
+    await expect(page.getByRole('link', { name: 'Suggest removal' }).count()).resolves.toBe(0);
     expect(scripts.some((s) => s.includes('webhooks-page'))).toBe(false);
     await page.getByRole('link', { name: 'Webhooks' }).click();
     await page.getByRole('heading', { name: 'No webhook endpoints yet' }).waitFor();

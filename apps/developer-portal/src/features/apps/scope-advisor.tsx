@@ -49,6 +49,12 @@ export function ScopeAdvisor({ app }: { app: AppDetail }) {
                   <p className="muted" data-testid="nothing-to-suggest">
                     Every scope was used: nothing to suggest removing.
                   </p>
+                ) : use.used.length === 0 ? (
+                  // An app that made no call tells nothing about what it needs: removing every scope is no advice.
+                  <p className="muted" data-testid="no-calls-yet">
+                    No call in the last {SCOPE_USE_DAYS} days, so nothing to judge by yet: suggestions come
+                    once the app calls the API.
+                  </p>
                 ) : (
                   <>
                     <ul className="scope-list" aria-label="Scopes never used">
