@@ -36,6 +36,15 @@ export const CHANGE_EVENT_TYPES = [
   'webhook.endpoint_changed',
   'webhook.endpoint_deleted',
   'webhook.secret_rotated',
+  /** Teams: an organization's members and a tenant's admins (no secret: an invitation's token is never named). */
+  'team.member_invited',
+  'team.invitation_revoked',
+  'team.member_joined',
+  'team.member_role_changed',
+  'team.member_removed',
+  'tenant.admin_invited',
+  'tenant.admin_joined',
+  'tenant.admin_removed',
 ] as const;
 export type ChangeEventType = (typeof CHANGE_EVENT_TYPES)[number];
 

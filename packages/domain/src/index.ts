@@ -8,6 +8,7 @@ export * from './paging';
 export * from './request-log';
 export * from './review';
 export * from './secrets';
+export * from './teams';
 export * from './text';
 export * from './upgrade';
 export * from './usage';

@@ -31,6 +31,11 @@ export const permissions = {
     }
     return { ...user, organizationId, organizationName };
   },
+  /** An Owner of the developer's organization: the one who manages its members. */
+  owner(developer: Developer): void {
+    if (developer.organizationRole !== 'owner')
+      throw new DomainError('FORBIDDEN', "Only the organization's Owners can manage its members.");
+  },
   /** Admins of at least one tenant: the Manage API Application Access permission. */
   tenantAdmin(user: SessionUser): void {
     if (user.tenantIds.length === 0) {
@@ -57,6 +62,12 @@ export const authedProcedure = baseProcedure.use(async ({ ctx, next }) =>
 export const developerProcedure = authedProcedure.use(({ ctx, next }) =>
   next({ ctx: { developer: permissions.developer(ctx.user) } }),
 );
+
+/** An Owner of the caller's organization. */
+export const ownerProcedure = developerProcedure.use(({ ctx, next }) => {
+  permissions.owner(ctx.developer);
+  return next();
+});
 
 export const tenantAdminProcedure = authedProcedure.use(({ ctx, next }) => {
   permissions.tenantAdmin(ctx.user);

@@ -7,6 +7,7 @@ import { gatewayRouter } from './routers/gateway/router';
 import { notificationsRouter } from './routers/notifications/router';
 import { requestsRouter } from './routers/requests/router';
 import { reviewRouter } from './routers/review/router';
+import { teamRouter } from './routers/team/router';
 import { webhooksRouter } from './routers/webhooks/router';
 import { createCallerFactory, router } from './trpc';
 
@@ -21,6 +22,7 @@ export const appRouter = router({
   gateway: gatewayRouter,
   webhooks: webhooksRouter,
   requests: requestsRouter,
+  team: teamRouter,
 });
 
 export type AppRouter = typeof appRouter;

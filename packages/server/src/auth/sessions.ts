@@ -1,3 +1,4 @@
+import { ORG_ROLES, type OrgRole } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { z } from 'zod';
 import { Session, TenantAdmin, type UserEntity } from '../db/entities';
@@ -14,6 +15,8 @@ export interface SessionUser {
   /** Set for developers: the organization whose apps they manage. */
   organizationId: string | null;
   organizationName: string | null;
+  /** The developer's role in that organization: Owners manage its members. */
+  organizationRole: OrgRole | null;
   isReviewer: boolean;
   /** Tenants this user administers. */
   tenantIds: string[];
@@ -26,6 +29,7 @@ export const sessionUserOutput = z.object({
   name: z.string(),
   organizationId: z.string().nullable(),
   organizationName: z.string().nullable(),
+  organizationRole: z.enum(ORG_ROLES).nullable(),
   isReviewer: z.boolean(),
   tenantIds: z.array(z.string()),
 }) satisfies z.ZodType<SessionUser>;
@@ -68,6 +72,7 @@ export async function loadSessionUser(em: EntityManager, user: UserEntity): Prom
     name: user.name,
     organizationId: organization?.id ?? null,
     organizationName: organization?.name ?? null,
+    organizationRole: organization ? (user.orgRole ?? 'developer') : null,
     isReviewer: user.isReviewer,
     tenantIds: grants.map((g) => g.tenant.id),
   };

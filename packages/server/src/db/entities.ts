@@ -5,6 +5,8 @@ import {
   CREDENTIALS_MODES,
   DELIVERY_STATUSES,
   ENVIRONMENTS,
+  INVITATION_KINDS,
+  ORG_ROLES,
   REQUEST_KINDS,
   REVIEW_STATUSES,
   WEBHOOK_DISABLED_REASONS,
@@ -39,6 +41,8 @@ export const User = defineEntity({
     passwordHash: p.string().length(200).hidden(),
     /** A developer is a member of exactly one organization. */
     organization: () => p.manyToOne(Organization).nullable(),
+    /** The member's role in `organization`: set exactly when it is. */
+    orgRole: p.enum([...ORG_ROLES]).nullable(),
     isReviewer: p.boolean().default(false),
     createdAt: createdAt(),
   },
@@ -384,6 +388,36 @@ export const PasswordSetup = defineEntity({
 });
 
 /**
+ * An invitation to join an organization (`organization`, `role`) or to become
+ * an admin of a tenant (`tenant`), sent to `email`: a one-time link whose
+ * token only the SHA-256 of is kept, working INVITATION_TTL_HOURS, until
+ * accepted or revoked.
+ */
+export const Invitation = defineEntity({
+  name: 'Invitation',
+  properties: {
+    id: id(),
+    tokenHash: p.string().length(64).unique(),
+    kind: p.enum([...INVITATION_KINDS]),
+    email: p.string().length(254),
+    organization: () => p.manyToOne(Organization).nullable().deleteRule('cascade'),
+    role: p.enum([...ORG_ROLES]).nullable(),
+    tenant: () => p.manyToOne(Tenant).nullable().deleteRule('cascade'),
+    /** Who sent it; invitations are throttled per sender. */
+    invitedBy: () => p.manyToOne(User).nullable().deleteRule('set null'),
+    createdAt: sortedMoment().onCreate(() => new Date()),
+    expiresAt: p.datetime(),
+    acceptedAt: p.datetime().nullable(),
+    revokedAt: p.datetime().nullable(),
+  },
+  indexes: [
+    { properties: ['organization', 'createdAt'] },
+    { properties: ['tenant', 'createdAt'] },
+    { properties: ['invitedBy', 'createdAt'] },
+  ],
+});
+
+/**
  * rate-limiter-flexible's counters, in its PostgreSQL store's layout: every instance
  * counts in this table. Both dialects have it, as the entities define the schema; the
  * embedded database's single process counts in memory and leaves it empty.
@@ -620,6 +654,7 @@ export const entities = [
   Notification,
   AccessRequest,
   PasswordSetup,
+  Invitation,
   RateLimit,
   ChangeEvent,
   FeedCursor,
@@ -639,3 +674,4 @@ export type AppVersionEntity = InferEntity<typeof AppVersion>;
 export type AuditEventEntity = InferEntity<typeof AuditEvent>;
 export type ConnectionEntity = InferEntity<typeof Connection>;
 export type ClientSecretEntity = InferEntity<typeof ClientSecret>;
+export type InvitationEntity = InferEntity<typeof Invitation>;

@@ -6,8 +6,8 @@ import { Organization, Tenant, TenantAdmin, User } from '../db/entities';
 export const DEMO_PASSWORD = 'gatehouse-demo';
 
 export const DEMO_USERS = [
-  { email: 'dev@gatehouse.test', name: 'Dana Developer', role: 'developer, Acme Field Apps' },
-  { email: 'dev2@gatehouse.test', name: 'Devon Other', role: 'developer, Other Dev Co' },
+  { email: 'dev@gatehouse.test', name: 'Dana Developer', role: 'developer (Owner), Acme Field Apps' },
+  { email: 'dev2@gatehouse.test', name: 'Devon Other', role: 'developer (Owner), Other Dev Co' },
   { email: 'admin@gatehouse.test', name: 'Alex Admin', role: 'tenant admin, 985798691 Glendale Plumbing' },
   { email: 'admin2@gatehouse.test', name: 'Avery Admin', role: 'tenant admin, 100200300 Summit HVAC' },
   { email: 'reviewer@gatehouse.test', name: 'Riley Reviewer', role: 'platform reviewer' },
@@ -36,6 +36,7 @@ export async function seedDemo(em: EntityManager): Promise<boolean> {
         name,
         passwordHash: passwordHashOf.get(email)!,
         organization: extra.organization ?? null,
+        orgRole: extra.organization ? 'owner' : null,
         isReviewer: extra.isReviewer ?? false,
       });
     const [dev, dev2, admin, admin2, reviewer] = DEMO_USERS;

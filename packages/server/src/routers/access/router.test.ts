@@ -266,6 +266,8 @@ describe.each(dialects)('request access on %s', (dialect) => {
         name: 'Nia Newcomer',
         organizationId: expect.any(String),
         organizationName: 'Linked Co',
+        // The first approved requester of a new organization is its Owner.
+        organizationRole: 'owner',
         isReviewer: false,
         tenantIds: [],
       });
@@ -336,6 +338,8 @@ describe.each(dialects)('request access on %s', (dialect) => {
         id: userId,
         organizationId: acme.id,
         organizationName: 'Acme Field Apps',
+        // Acme has its Owner already: a later approved requester joins as a Developer.
+        organizationRole: 'developer',
         tenantIds: [],
       });
       // The new member sees the organization's apps.

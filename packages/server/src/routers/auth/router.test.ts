@@ -77,6 +77,7 @@ describe.each(dialects)('auth router on %s', (dialect) => {
         name: 'Dana Developer',
         organizationName: 'Acme Field Apps',
         organizationId: expect.any(String),
+        organizationRole: 'owner',
         isReviewer: false,
         tenantIds: [],
       });
@@ -90,6 +91,7 @@ describe.each(dialects)('auth router on %s', (dialect) => {
         email: ADMIN,
         organizationId: null,
         organizationName: null,
+        organizationRole: null,
         isReviewer: false,
         tenantIds: ['985798691'],
       });

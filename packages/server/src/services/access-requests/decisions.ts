@@ -78,10 +78,14 @@ export async function approveAccessRequest(em: EntityManager, reviewer: Actor, r
       if (request.status !== 'pending') throw new DomainError('CONFLICT', DECIDED);
       if (await tx.count(User, { email: request.email }))
         throw new DomainError('CONFLICT', `An account for ${request.email} already exists.`);
+      const existing =
+        request.role === 'developer'
+          ? await tx.findOne(Organization, { name: request.organizationName })
+          : null;
+      // The first approved requester of an organization is its Owner; later ones join as Developers.
       const organization =
         request.role === 'developer'
-          ? ((await tx.findOne(Organization, { name: request.organizationName })) ??
-            tx.create(Organization, { id: crypto.randomUUID(), name: request.organizationName }))
+          ? (existing ?? tx.create(Organization, { id: crypto.randomUUID(), name: request.organizationName }))
           : null;
       const user = tx.create(User, {
         id: crypto.randomUUID(),
@@ -89,6 +93,7 @@ export async function approveAccessRequest(em: EntityManager, reviewer: Actor, r
         name: request.name,
         passwordHash: unusable,
         organization,
+        orgRole: organization ? (existing ? 'developer' : 'owner') : null,
         isReviewer: false,
       });
       if (request.role === 'tenant_admin' && request.tenantId) {
