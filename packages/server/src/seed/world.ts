@@ -1,0 +1,166 @@
+import { type Environment, type NewAppInput, newAppSchema } from '@gatehouse/domain';
+import type { EntityManager } from '@mikro-orm/knex';
+import { loadSessionUser, type SessionUser } from '../auth/sessions';
+import { User } from '../db/entities';
+import type { Database } from '../db/orm';
+import { createApp, resubmitApp, updateAppDetails } from '../services/apps/apps';
+import { saveScopes } from '../services/apps/versions';
+import { allowApp, declineApp } from '../services/connections/consent';
+import { setConnectionStatus, upgradeConnection } from '../services/connections/lifecycle';
+import { approveApp, rejectApp } from '../services/review/apps';
+import { DEMO_USERS } from './demo';
+import { writeTraffic } from './traffic';
+import { worldTraffic } from './world-traffic';
+
+const GLENDALE = '985798691';
+const SUMMIT = '100200300';
+
+type Developer = SessionUser & { organizationId: string; organizationName: string };
+
+/** The demo users as the services take them, read afresh from the database. */
+async function actors(em: EntityManager) {
+  const load = async (email: string) =>
+    loadSessionUser(em, await em.findOneOrFail(User, { email }, { populate: ['organization'] }));
+  const [dev, dev2, admin, admin2, reviewer] = await Promise.all(DEMO_USERS.map((u) => load(u.email)));
+  const developer = (user: SessionUser | undefined): Developer => {
+    if (!user?.organizationId || !user.organizationName)
+      throw new Error('a demo developer lost its organization');
+    return { ...user, organizationId: user.organizationId, organizationName: user.organizationName };
+  };
+  if (!admin || !admin2 || !reviewer) throw new Error('a demo user is missing');
+  return { dev: developer(dev), dev2: developer(dev2), admin, admin2, reviewer };
+}
+
+/**
+ * A believable world for the embedded demo, on top of `seedDemo`'s users: Acme's apps in every state a
+ * screen shows (private and connected on both tenants; public, approved, on version 3 with a new version
+ * waiting for one tenant; public and waiting for review after a rejection; one connection disabled; one
+ * not connected yet), another organization's app one tenant declined, and 30 days of calls. Everything up
+ * to the calls goes through the services the portals call, so the audit trail, the change events and the
+ * notifications are the ones those actions make; the calls are written in batches as the request log and
+ * the usage recorder write them.
+ */
+export async function seedWorld(db: Database): Promise<void> {
+  const em = () => db.em();
+  const { dev, dev2, admin, admin2, reviewer } = await actors(em());
+  const create = (who: Developer, input: NewAppInput) => createApp(em(), who, newAppSchema.parse(input));
+  const allow = async (who: SessionUser, appId: string, tenantId: string, environment: Environment) =>
+    (await allowApp(em(), who, { appId, tenantId, environment, credentialsIssuer: 'tenant_admin' }))
+      .connection;
+  const approve = (appId: string, name: string, homePageUrl: string) =>
+    approveApp(em(), reviewer, appId, { name, homePageUrl });
+
+  // A private app of Acme's, connected on both tenants: the busiest caller.
+  const crew = await create(dev, {
+    name: 'Crew Scheduler',
+    homePageUrl: 'https://acme-field.example/crew-scheduler',
+    tenantIds: [GLENDALE, SUMMIT],
+    kind: 'private',
+    credentialsMode: 'tenant_admin',
+    scopes: [
+      'tn.settings.technicians:r',
+      'tn.settings.employees:r',
+      'tn.crm.customers:r',
+      'tn.crm.locations:r',
+    ],
+  });
+  const crewGlendale = await allow(admin, crew.id, GLENDALE, 'production');
+  const crewGlendaleSandbox = await allow(admin, crew.id, GLENDALE, 'integration');
+  const crewSummit = await allow(admin2, crew.id, SUMMIT, 'production');
+
+  // A public app: approved, then two new versions. Summit stays on version 1 and sees New Version Available.
+  const invoiceSite = 'https://acme-field.example/invoice-sync';
+  const invoices = await create(dev, {
+    name: 'Field Invoice Sync',
+    homePageUrl: invoiceSite,
+    tenantIds: [GLENDALE, SUMMIT],
+    kind: 'public',
+    credentialsMode: 'tenant_admin',
+    scopes: ['tn.acc.invoices:r', 'tn.crm.customers:r'],
+  });
+  await approve(invoices.id, 'Field Invoice Sync', invoiceSite);
+  const invoicesSummit = await allow(admin2, invoices.id, SUMMIT, 'production');
+  await saveScopes(em(), dev, {
+    appId: invoices.id,
+    scopes: ['tn.acc.invoices:r', 'tn.acc.payments:r', 'tn.crm.customers:r'],
+  });
+  const invoicesGlendale = await allow(admin, invoices.id, GLENDALE, 'production');
+  await saveScopes(em(), dev, {
+    appId: invoices.id,
+    scopes: ['tn.acc.invoices:r', 'tn.acc.invoices:w', 'tn.crm.customers:r', 'tn.crm.locations:r'],
+  });
+  await upgradeConnection(em(), admin, { connectionId: invoicesGlendale.id, toVersion: 3 });
+
+  // A public app a reviewer sent back once; its developer fixed the home page and resubmitted it.
+  const portal = await create(dev, {
+    name: 'Customer Portal Connector',
+    homePageUrl: 'https://acme-field.example',
+    tenantIds: [GLENDALE],
+    kind: 'public',
+    credentialsMode: 'tenant_admin',
+    scopes: ['tn.crm.customers:r', 'tn.crm.bookings:w', 'tn.crm.locations:r'],
+  });
+  await rejectApp(
+    em(),
+    reviewer,
+    portal.id,
+    "The home page is the company's front page: link a page that describes this app, then resubmit.",
+  );
+  await updateAppDetails(em(), dev, {
+    appId: portal.id,
+    name: 'Customer Portal Connector',
+    homePageUrl: 'https://acme-field.example/customer-portal',
+    kind: 'public',
+    credentialsMode: 'tenant_admin',
+  });
+  await resubmitApp(em(), dev, portal.id);
+
+  // A private app Glendale's admin paused.
+  const warranty = await create(dev, {
+    name: 'Warranty Lookup',
+    homePageUrl: 'https://acme-field.example/warranty-lookup',
+    tenantIds: [GLENDALE],
+    kind: 'private',
+    credentialsMode: 'tenant_admin',
+    scopes: ['tn.eqs.installedequipment:r', 'tn.crm.customers:r'],
+  });
+  const warrantyGlendale = await allow(admin, warranty.id, GLENDALE, 'production');
+  await setConnectionStatus(em(), admin, warrantyGlendale.id, 'disable');
+
+  // A private app Summit has not connected yet: it waits in Connect New App.
+  await create(dev, {
+    name: 'Tech Timesheets',
+    homePageUrl: 'https://acme-field.example/timesheets',
+    tenantIds: [SUMMIT],
+    kind: 'private',
+    credentialsMode: 'developer',
+    scopes: ['tn.settings.technicians:r', 'tn.payroll.timesheets:r'],
+  });
+
+  // Another organization's public app: Summit connected it, Glendale declined it.
+  const routeSite = 'https://otherdev.example/route-planner';
+  const route = await create(dev2, {
+    name: 'Route Planner Pro',
+    homePageUrl: routeSite,
+    tenantIds: [GLENDALE, SUMMIT],
+    kind: 'public',
+    credentialsMode: 'tenant_admin',
+    scopes: ['tn.crm.locations:r', 'tn.settings.technicians:r'],
+  });
+  await approve(route.id, 'Route Planner Pro', routeSite);
+  const routeSummit = await allow(admin2, route.id, SUMMIT, 'production');
+  await declineApp(em(), admin, { appId: route.id, tenantId: GLENDALE, environment: 'production' });
+
+  await writeTraffic(
+    db,
+    worldTraffic({
+      crewGlendale,
+      crewGlendaleSandbox,
+      crewSummit,
+      invoicesGlendale,
+      invoicesSummit,
+      warrantyGlendale,
+      routeSummit,
+    }),
+  );
+}
