@@ -4,6 +4,7 @@ import { readGatewayConfig } from './gateway/config';
 import { buildServer } from './http/server';
 import { stopOnSignals } from './ops/shutdown';
 import { DEMO_PASSWORD, DEMO_USERS, seedDemo } from './seed/demo';
+import { seedWorld } from './seed/world';
 
 const env = readEnv();
 // A gateway configuration that does not hold up stops the start here, before the database is touched.
@@ -20,7 +21,8 @@ const db = await openDatabase(env.DATABASE_URL);
 const demo = db.dialect === 'sqlite' && env.NODE_ENV !== 'production';
 if (demo) {
   await migrate(db);
-  await seedDemo(db.em());
+  // On the first start only: the demo's apps, connections and 30 days of calls, so that every screen shows what it is for.
+  if (await seedDemo(db.em())) await seedWorld(db);
 } else {
   const pending = await pendingMigrations(db);
   if (pending.length > 0) {
