@@ -14,6 +14,7 @@ import type { FailureLimiter, RateLimiter } from '../resource-api/rate-limit';
 import { resourceRoutes } from '../resource-api/routes';
 import type { ResourceStore } from '../resource-api/store';
 import type { UsageRecorder } from '../usage/recorder';
+import { recordOpenApi, serveOpenApi } from './openapi';
 import { edgeErrorHandler } from './problem';
 
 export interface RestEdgeOptions {
@@ -36,7 +37,8 @@ export interface RestEdgeOptions {
  * `/production/api/crm/v2/tenant/{tenant}/customers`, …), so no route reads
  * the environment from the path. Inputs are read by zod route schemas, and
  * every error body leaves through one sender (problem.ts). An unknown
- * environment matches no route and answers the server's JSON 404. In
+ * environment matches no route and answers the server's JSON 404. Each environment's OpenAPI document
+ * (`/integration/openapi.json`) is made from these routes' schemas (openapi.ts). In
  * gateway mode an area mapped to an upstream is proxied there; the others
  * keep answering from the demo data.
  */
@@ -44,6 +46,7 @@ export const restEdge: FastifyPluginAsync<RestEdgeOptions> = async (app, options
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(edgeErrorHandler);
+  await recordOpenApi(app);
   const gate = new Gate(options.state, options.limiter);
   for (const environment of ENVIRONMENTS) {
     await app.register(oauthRoutes, { ...options, environment, prefix: `/${environment}` });
@@ -62,5 +65,6 @@ export const restEdge: FastifyPluginAsync<RestEdgeOptions> = async (app, options
     app.get(`/.well-known/oauth-authorization-server/${environment}`, async () =>
       metadataOf(environment, options.state.issuer),
     );
+    serveOpenApi(app, environment);
   }
 };

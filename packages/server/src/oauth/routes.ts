@@ -45,6 +45,17 @@ export function metadataOf(environment: Environment, names: IssuerNames) {
 }
 
 /**
+ * The client endpoints' schema: the form they validate, and how the OpenAPI document presents them (a form,
+ * the client authenticated by HTTP Basic or by client_id and client_secret in it).
+ */
+const clientSchema = {
+  body: formSchema,
+  consumes: ['application/x-www-form-urlencoded'],
+  security: [{ clientBasic: [] }, {}] as Record<string, string[]>[],
+};
+const described = <Schema extends object>(summary: string, schema: Schema) => ({ ...schema, summary });
+
+/**
  * The OAuth endpoints of one environment, registered by the REST edge under
  * the environment's prefix: token, introspection, revocation, token status, metadata, JWKS.
  */
@@ -57,7 +68,7 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   readFormsOnly(app);
 
   /** The three client endpoints take a form, from an address that is not held back for failing (see rate-limit.ts). */
-  const clientEndpoint = { preValidation: holdBackFailing(failures), schema: { body: formSchema } };
+  const clientEndpoint = { preValidation: holdBackFailing(failures), schema: clientSchema };
 
   /** Client authentication (RFC 6749 §2.3.1); null once the refusal is sent. */
   const authenticated = async (
@@ -86,7 +97,19 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
 
   app.decorateRequest('oauthClient', null);
   app.decorateRequest('oauthClientProven', false);
-  const logged = { ...clientEndpoint, onResponse: logTokenRequests(environment, options.requestLog) };
+  const logged = {
+    ...clientEndpoint,
+    schema: described('Get an access token (client credentials grant, RFC 6749 §4.4)', {
+      ...clientSchema,
+      body: formSchema.meta({
+        description:
+          'grant_type=client_credentials; client_id and client_secret unless sent by HTTP Basic; scope, ' +
+          'space-separated, to ask for fewer than all the scopes in play.',
+        examples: [{ grant_type: 'client_credentials' }],
+      }),
+    }),
+    onResponse: logTokenRequests(environment, options.requestLog),
+  };
   api.post('/connect/token', logged, async (request, reply) => {
     const client = await authenticated(request, request.body, reply);
     return client ? grantToken(reply, client, request.body, environment, options) : reply;
@@ -95,7 +118,13 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   /** Token introspection (RFC 7662): a client may introspect only its own tokens. */
   api.post(
     '/connect/introspect',
-    { ...clientEndpoint, schema: { ...clientEndpoint.schema, response: { 200: introspectionAnswer } } },
+    {
+      ...clientEndpoint,
+      schema: {
+        ...described('Introspect one of the client’s tokens (RFC 7662)', clientSchema),
+        response: { 200: introspectionAnswer },
+      },
+    },
     async (request, reply) => {
       const client = await authenticated(request, request.body, reply);
       if (!client) return reply;
@@ -107,21 +136,31 @@ export const oauthRoutes: FastifyPluginAsync<OAuthRoutesOptions> = async (app, o
   );
 
   /** Token revocation (RFC 7009): always 200 for an authenticated client, whatever the token. */
-  api.post('/connect/revoke', clientEndpoint, async (request, reply) => {
-    const client = await authenticated(request, request.body, reply);
-    if (!client) return reply;
-    const { token } = request.body;
-    if (!token) return oauthProblem(reply, 'invalid_request', 'token is required.');
-    await revoke(token, client.client.clientId, options.db, state);
-    return reply.header('cache-control', 'no-store').send({});
-  });
+  api.post(
+    '/connect/revoke',
+    { ...clientEndpoint, schema: described('Revoke one of the client’s tokens (RFC 7009)', clientSchema) },
+    async (request, reply) => {
+      const client = await authenticated(request, request.body, reply);
+      if (!client) return reply;
+      const { token } = request.body;
+      if (!token) return oauthProblem(reply, 'invalid_request', 'token is required.');
+      await revoke(token, client.client.clientId, options.db, state);
+      return reply.header('cache-control', 'no-store').send({});
+    },
+  );
 
   /** For resource servers that take calls themselves (@gatehouse/verify): are a client's credentials good now? */
   tokenStatusRoute(app, environment, state, failures);
 
-  api.get('/.well-known/oauth-authorization-server', async () => metadataOf(environment, state.issuer));
+  api.get(
+    '/.well-known/oauth-authorization-server',
+    { schema: described('Authorization server metadata (RFC 8414)', {}) },
+    async () => metadataOf(environment, state.issuer),
+  );
 
-  api.get('/.well-known/jwks.json', async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send(state.keys.jwks),
+  api.get(
+    '/.well-known/jwks.json',
+    { schema: described('The keys that verify access tokens (JWKS)', {}) },
+    async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(state.keys.jwks),
   );
 };

@@ -1,4 +1,4 @@
-import { accessForMethod, DomainError, type Environment } from '@gatehouse/domain';
+import { DomainError, type Environment } from '@gatehouse/domain';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { edgeErrorHandler, refusedInput, sendProblem } from '../http/problem';
@@ -10,7 +10,7 @@ import { gateHook } from './gate-hook';
 import { itemParams, listParams, pagingQuery, WRITABLE } from './input';
 import type { FailureLimiter } from './rate-limit';
 import { type ResourceStore, recordJson, type Snapshot } from './store';
-import { endpointOf, type GateTarget, gateTarget } from './targets';
+import { endpointOf, type GateTarget, gateTarget, scopeFor } from './targets';
 
 export interface ResourceRoutesOptions {
   environment: Environment;
@@ -63,7 +63,7 @@ export const resourceRoutes: FastifyPluginAsync<ResourceRoutesOptions> = async (
         environment,
         target,
         tenantId: tenant,
-        scope: target && (accessForMethod(method) === 'r' ? target.readScope : target.writeScope),
+        scope: target && scopeFor(target, method),
         endpoint: target ? endpointOf(method, target, isItem(request)) : '',
         appKey: headers['st-app-key'] as string | undefined,
         authorization: headers.authorization,

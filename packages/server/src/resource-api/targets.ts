@@ -1,4 +1,5 @@
 import {
+  accessForMethod,
   type CatalogArea,
   type CatalogResource,
   resourceByPath,
@@ -38,6 +39,11 @@ const TARGETS: ReadonlyMap<CatalogResource, GateTarget> = new Map(
 export function gateTarget(areaPath: string, resourcePath: string): GateTarget | undefined {
   const found = resourceByPath(areaPath, resourcePath);
   return found && TARGETS.get(found.resource);
+}
+
+/** The scope a call with this method needs on the target: GET and HEAD read (`:r`), every other method modifies (`:w`). */
+export function scopeFor(target: GateTarget, method: string): string {
+  return accessForMethod(method) === 'r' ? target.readScope : target.writeScope;
 }
 
 /** The route template a call counts under in the usage report, e.g. `GET /crm/v2/tenant/{tenant}/customers/{id}`: one string per route and method, made once. */
