@@ -1,5 +1,12 @@
 import type { AppRouter } from '@gatehouse/server';
-import { QueryClient, QueryClientProvider, type QueryKey, useQueryClient } from '@tanstack/react-query';
+import {
+  MutationCache,
+  QueryCache,
+  QueryClient,
+  QueryClientProvider,
+  type QueryKey,
+  useQueryClient,
+} from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import type { inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -10,8 +17,19 @@ export type RouterOutputs = inferRouterOutputs<AppRouter>;
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+/** The caller's session ended (signed out elsewhere, removed from the team): not a refusal to show in place. */
+function isSignedOut(error: unknown): boolean {
+  return error instanceof TRPCClientError && error.data?.code === 'UNAUTHORIZED';
+}
+
 function makeQueryClient() {
-  return new QueryClient({
+  // A call refused for want of a session asks again who is signed in: the session check then sends the user to sign in.
+  const onError = (error: unknown) => {
+    if (isSignedOut(error)) void queryClient.invalidateQueries({ queryKey: [['auth', 'me']] });
+  };
+  const queryClient = new QueryClient({
+    queryCache: new QueryCache({ onError }),
+    mutationCache: new MutationCache({ onError }),
     defaultOptions: {
       queries: {
         staleTime: 10_000,
@@ -21,6 +39,7 @@ function makeQueryClient() {
       },
     },
   });
+  return queryClient;
 }
 
 export function ApiProvider({ children }: { children: ReactNode }) {
