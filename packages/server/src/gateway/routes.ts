@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Environment } from '@gatehouse/domain';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { ownRequestId } from '../http/log';
 import { edgeErrorHandler, sendProblem } from '../http/problem';
 import type { AccessState } from '../oauth/access-state';
 import { scopesInPlayOf } from '../oauth/liveness';
@@ -132,7 +132,7 @@ export const gatewayRoutes: FastifyPluginAsync<GatewayRoutesOptions> = async (ap
     const { claims } = verified;
     const scopes = scopesInPlayOf(verified, connection);
     // Gatehouse's id for the call, never one the client chose: its own x-request-id goes on as an ordinary header.
-    const requestId = request.headers['x-request-id'] === undefined ? request.id : randomUUID();
+    const requestId = ownRequestId(request);
     // The id the upstream knows the call by, for the client to quote to the platform whatever the answer.
     reply.header('gatehouse-request-id', requestId);
     // The client went away: the upstream call stops too, whether it is still waiting or streaming.

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { DriverException } from '@mikro-orm/core';
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -96,6 +96,23 @@ export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   if (typeof given === 'string' && SAFE_REQUEST_ID.test(given)) return given;
   return ID_PREFIX + (++idSequence).toString(36);
+}
+
+const ownIds = new WeakMap<FastifyRequest, string>();
+
+/**
+ * Gatehouse's own id for a request, never one the client chose: the request id when the client sent no
+ * `x-request-id`, else one made for it once. The request log, the upstream of a gateway call and the
+ * `gatehouse-request-id` header all name the call by it, so a client cannot pass a call off as another.
+ */
+export function ownRequestId(request: FastifyRequest): string {
+  if (request.headers['x-request-id'] === undefined) return request.id;
+  let id = ownIds.get(request);
+  if (id === undefined) {
+    id = randomUUID();
+    ownIds.set(request, id);
+  }
+  return id;
 }
 
 /**

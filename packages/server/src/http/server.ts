@@ -26,7 +26,7 @@ import { type AppRouter, appRouter } from '../root';
 import { UsageRecorder } from '../usage/recorder';
 import { startWebhooks, type WebhookOptions } from '../webhooks/runtime';
 import { auditExport } from './audit-export';
-import { RequestLog, requestIdOf, serializeError } from './log';
+import { ownRequestId, RequestLog, requestIdOf, serializeError } from './log';
 import { sendProblem } from './problem';
 import { restEdge } from './rest-edge';
 import { securityHeaders } from './security-headers';
@@ -134,6 +134,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.addHook('onSend', (request, reply, payload, done) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);
+    // A client that named its call gets its own id back, and Gatehouse's beside it.
+    if (request.headers['x-request-id'] !== undefined)
+      reply.header('gatehouse-request-id', ownRequestId(request));
     // Draining: the connection closes after this answer instead of waiting idle for the next request.
     if (app.runtime.readiness.shuttingDown) reply.header('connection', 'close');
     done(null, payload);

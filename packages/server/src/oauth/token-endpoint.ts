@@ -1,5 +1,6 @@
 import { type Environment, normalizeScopes } from '@gatehouse/domain';
 import type { FastifyReply, onResponseHookHandler } from 'fastify';
+import { ownRequestId } from '../http/log';
 import { TOKEN_ROUTE } from '../requests/line';
 import type { RequestLogWriter } from '../requests/log-writer';
 import type { UsageRecorder } from '../usage/recorder';
@@ -111,7 +112,7 @@ export function logTokenRequests(
     if (client && requestLog.enabled)
       requestLog.push({
         at: Date.now(),
-        requestId: request.id,
+        requestId: ownRequestId(request),
         kind: 'token',
         appId: client.appId,
         tenantId: request.oauthClientProven ? client.tenantId : null,

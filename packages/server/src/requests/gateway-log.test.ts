@@ -26,7 +26,7 @@ describe.each(dialects)('the request log in gateway mode (%s)', (dialect) => {
     await rig?.close();
   });
 
-  it('logs a proxied call under its route template with the request id the client and the upstream got', async () => {
+  it("logs a proxied call under its route template with the id the upstream got, and a call the client named under an id of Gatehouse's own", async () => {
     const [caller] = await party(['tn.crm.customers:r']);
     const answer = await call(rig.server.url, crmPath('customers/42?expand=notes'), {
       headers: credentials(caller),
@@ -40,6 +40,10 @@ describe.each(dialects)('the request log in gateway mode (%s)', (dialect) => {
       headers: { ...credentials(caller), 'x-request-id': 'client-chosen-7' },
     });
     expect(refused.status).toBe(403);
+    // The client's own id comes back as it sent it; the log names the call by Gatehouse's id, told beside it.
+    expect(refused.headers['x-request-id']).toBe('client-chosen-7');
+    const ownId = refused.headers['gatehouse-request-id'];
+    expect(ownId).toMatch(/^[0-9a-f-]{36}$/);
 
     await rig.server.app.runtime.requestLog.flush();
     const dev = await rig.t.as('dev@gatehouse.test');
@@ -54,7 +58,7 @@ describe.each(dialects)('the request log in gateway mode (%s)', (dialect) => {
     expect(lines).toEqual(
       expect.arrayContaining([
         {
-          requestId: 'client-chosen-7',
+          requestId: ownId,
           route: 'DELETE /crm/v2/tenant/{tenant}/customers/{id}',
           status: 403,
           errorCode: 'insufficient_scope',

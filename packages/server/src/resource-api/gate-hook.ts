@@ -1,5 +1,6 @@
 import { controlCharacterErrors, DomainError, type Environment } from '@gatehouse/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import { ownRequestId } from '../http/log';
 import type { RequestLogWriter } from '../requests/log-writer';
 import type { UsageRecorder } from '../usage/recorder';
 import type { Gate, GateCall, GateResult, Refusal } from './gate';
@@ -112,7 +113,7 @@ export function gateHook<Call extends GateCall>(app: FastifyInstance, options: G
   ) =>
     requestLog.push({
       at: Date.now(),
-      requestId: request.id,
+      requestId: ownRequestId(request),
       kind: 'api',
       appId,
       tenantId,
