@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { Link, Navigate, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { NotificationsBell } from './notifications';
 import { Banner, Button, Loading } from './primitives';
@@ -56,6 +56,7 @@ function Shell({
       },
     }),
   );
+  const menu = useHeaderMenu();
   return (
     <div className="shell">
       <a className="skip-link" href="#main">
@@ -68,22 +69,40 @@ function Shell({
           </span>{' '}
           Gatehouse <span className="brand-product">{productName}</span>
         </Link>
-        <nav aria-label="Main">
-          {nav.map((item) => (
-            <Link key={item.to} to={item.to}>
-              {item.label}
-            </Link>
-          ))}
-        </nav>
-        <div className="topbar-user">
+        {/* On a phone the bell stays in the bar beside the menu button; on a wide screen it sits with the user. */}
+        <div className="phone-only">
           <NotificationsBell />
-          <span title={user.email}>
-            {user.name}
-            {user.organizationName ? ` · ${user.organizationName}` : ''}
-          </span>
-          <Button variant="ghost" onClick={() => signOut.mutate()} busy={signOut.isPending}>
-            Sign out
-          </Button>
+        </div>
+        <button
+          type="button"
+          ref={menu.toggleRef}
+          className="btn btn-ghost menu-toggle"
+          aria-expanded={menu.open}
+          aria-controls={menu.id}
+          onClick={() => menu.setOpen((open) => !open)}
+        >
+          Menu
+        </button>
+        <div id={menu.id} className={`topbar-menu${menu.open ? ' open' : ''}`}>
+          <nav aria-label="Main">
+            {nav.map((item) => (
+              <Link key={item.to} to={item.to}>
+                {item.label}
+              </Link>
+            ))}
+          </nav>
+          <div className="topbar-user">
+            <div className="wide-only">
+              <NotificationsBell />
+            </div>
+            <span title={user.email}>
+              {user.name}
+              {user.organizationName ? ` · ${user.organizationName}` : ''}
+            </span>
+            <Button variant="ghost" onClick={() => signOut.mutate()} busy={signOut.isPending}>
+              {signOut.isPending ? 'Signing out…' : 'Sign out'}
+            </Button>
+          </div>
         </div>
       </header>
       <main id="main" className="content">
@@ -91,6 +110,31 @@ function Shell({
       </main>
     </div>
   );
+}
+
+/**
+ * The top bar's menu on a phone: the Menu button opens it, and choosing a page
+ * or pressing Escape closes it (Escape hands focus back to the button). On a
+ * wide screen the menu's content is always shown and the button is hidden.
+ */
+function useHeaderMenu() {
+  const [open, setOpen] = useState(false);
+  const id = useId();
+  const toggleRef = useRef<HTMLButtonElement>(null);
+  const location = useLocation();
+  // A new page closes the menu.
+  useEffect(() => setOpen(false), [location.pathname]);
+  useEffect(() => {
+    if (!open) return;
+    const closeOnEscape = (event: KeyboardEvent) => {
+      if (event.key !== 'Escape') return;
+      setOpen(false);
+      toggleRef.current?.focus();
+    };
+    document.addEventListener('keydown', closeOnEscape);
+    return () => document.removeEventListener('keydown', closeOnEscape);
+  }, [open]);
+  return { open, setOpen, id, toggleRef };
 }
 
 /**

@@ -10,7 +10,11 @@ const [METHODS, PATH, SCOPE] = COLUMNS;
 export function RouteRulesTable({ routes }: { routes: RouteRule[] }) {
   return (
     <div className="gateway-table">
-      <DataTable caption="Route rules, tried in order before the catalog's default" columns={COLUMNS}>
+      <DataTable
+        caption="Route rules, tried in order before the catalog's default"
+        columns={COLUMNS}
+        ownPhoneLayout
+      >
         {routes.map((route, index) => (
           // Rules may repeat a pattern for other methods; their order is what identifies them.
           <tr key={index}>

@@ -27,6 +27,7 @@ export function UpstreamsTable({ upstreams, now }: { upstreams: UpstreamHealth[]
       <DataTable
         caption="Upstreams by API area, with their circuit on this server instance"
         columns={COLUMNS}
+        ownPhoneLayout
       >
         {upstreams.map((upstream) => (
           <tr key={upstream.area}>
