@@ -43,6 +43,7 @@ export const CHANGE_EVENT_TYPES = [
   'team.member_role_changed',
   'team.member_removed',
   'tenant.admin_invited',
+  'tenant.invitation_revoked',
   'tenant.admin_joined',
   'tenant.admin_removed',
 ] as const;
