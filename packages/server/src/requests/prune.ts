@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import { deleteInBatches } from '../db/delete-in-batches';
 import { LatencyDaily, RateLimitHit, RequestLogLine } from '../db/entities';
-import { dayBefore } from './line';
+import { dayBefore, firstIdAt } from './line';
 
 /** Latency per day is kept this long: the report reads 90 days at most. */
 export const LATENCY_DAYS = 90;
@@ -11,7 +11,9 @@ const RATE_LIMIT_HIT_DAYS = 7;
 const BATCH = 5000;
 
 /**
- * Deletes the lines older than `retentionDays`, a batch at a time along the `at` index, and the latency
+ * Deletes the lines older than `retentionDays`, a batch at a time along the primary key (line ids begin
+ * with their time, see timeOrderedId; the time is checked too, so a line of another id never goes early),
+ * and the latency
  * days and first rate-limit refusals older than needed. Any instance may run it at any time: two running
  * at once delete the same rows once. Answers how many lines it deleted.
  */
@@ -24,8 +26,8 @@ export async function pruneRequestLog(
   const cutoff = new Date(now - retentionDays * 86_400_000);
   const deleted = await deleteInBatches(em, {
     entity: RequestLogLine,
-    where: { at: { $lt: cutoff } },
-    orderBy: { at: 'asc' },
+    where: { id: { $lt: firstIdAt(cutoff.getTime()) }, at: { $lt: cutoff } },
+    orderBy: { id: 'asc' },
     batchSize: BATCH,
     between,
   });

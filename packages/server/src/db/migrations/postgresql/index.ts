@@ -12,6 +12,7 @@ import { Migration20261206000200_paging_audit } from './m20261206000200-paging-a
 import { Migration20261206000300_usage_rollup } from './m20261206000300-usage-rollup';
 import { Migration20261207000000_webhooks_request_log } from './m20261207000000-webhooks-request-log';
 import { Migration20261208000000_teams } from './m20261208000000-teams';
+import { Migration20261208000100_request_log_by_id } from './m20261208000100-request-log-by-id';
 
 /** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -31,4 +32,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'm20261206000300-usage-rollup', class: Migration20261206000300_usage_rollup },
   { name: 'm20261207000000-webhooks-request-log', class: Migration20261207000000_webhooks_request_log },
   { name: 'm20261208000000-teams', class: Migration20261208000000_teams },
+  { name: 'm20261208000100-request-log-by-id', class: Migration20261208000100_request_log_by_id },
 ];
