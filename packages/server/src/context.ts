@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { type SessionUser, userForSession } from './auth/sessions';
 import type { Database } from './db/orm';
 import { type GatewayHealthSource, NO_GATEWAY_HEALTH } from './gateway/health';
+import type { TokenIssuing } from './services/apps/integration-token';
 
 /** How a procedure sets or clears the session cookie, whatever carries the request. */
 export interface SessionCookie {
@@ -24,6 +25,8 @@ export interface ContextOptions {
   gateway?: GatewayHealthSource;
   /** Webhook endpoints may point at `localhost` (the embedded demo only); refused by default. */
   allowWebhookLoopback?: boolean;
+  /** What signs access tokens on this instance, for the portal's integration tokens (none: the portal issues none). */
+  accessTokens?: TokenIssuing;
 }
 
 export interface Context {
@@ -35,6 +38,7 @@ export interface Context {
   log: ContextLog;
   gateway: GatewayHealthSource;
   allowWebhookLoopback: boolean;
+  accessTokens: TokenIssuing | null;
   /** The signed-in user, looked up once per request. */
   user(): Promise<SessionUser | null>;
 }
@@ -55,6 +59,7 @@ export function createContextInner(options: ContextOptions): Context {
     log: options.log ?? noLog,
     gateway: options.gateway ?? NO_GATEWAY_HEALTH,
     allowWebhookLoopback: options.allowWebhookLoopback ?? false,
+    accessTokens: options.accessTokens ?? null,
     user: () => (user ??= userForSession(em, options.sessionToken)),
   };
 }

@@ -229,6 +229,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
             db: options.db,
             gateway: upstreams,
             allowWebhookLoopback: options.webhooks?.allowLoopback ?? false,
+            accessTokens: state,
             sessionToken: req.cookies[SESSION_COOKIE] ?? null,
             clientIp: req.ip,
             log: req.log,

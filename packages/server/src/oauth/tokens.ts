@@ -42,17 +42,19 @@ export function issuerNames(base: string): IssuerNames {
  * the signature is computed on libuv's thread pool. Either way the event loop
  * goes on answering other requests meanwhile. The JWS is compact
  * serialisation with the header prepared once per key. `claims` are the
- * token's, or the shared claims of a GrantFormat (see token-format.ts).
+ * token's, or the shared claims of a GrantFormat (see token-format.ts). Tokens last 900 s unless the
+ * caller asks for less (the portal's integration tokens for the API reference).
  */
 export async function signAccessToken(
   keys: SigningKeys,
   claims: TokenClaims | string,
   now = Math.floor(Date.now() / 1000),
   signer?: TokenSigner,
+  lifetimeSeconds = ACCESS_TOKEN_TTL_SECONDS,
 ) {
   // randomUUID draws from a cached entropy pool: much cheaper per token than a fresh randomBytes call.
   const jti = randomUUID();
-  const exp = now + ACCESS_TOKEN_TTL_SECONDS;
+  const exp = now + lifetimeSeconds;
   const shared = typeof claims === 'string' ? claims : grantFormat(claims).claims;
   const input = `${keys.current.header}.${Buffer.from(tokenPayload(shared, jti, now, exp)).toString('base64url')}`;
   const signature = signer

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { developerProcedure } from '../../procedures';
 import { createApp, deleteApp, resubmitApp, updateAppDetails } from '../../services/apps/apps';
 import { appConnections, generateSecret } from '../../services/apps/connections';
+import { issueIntegrationToken } from '../../services/apps/integration-token';
 import { listApps } from '../../services/apps/list';
 import { ownedAppDetail } from '../../services/apps/queries';
 import { listedTenants } from '../../services/apps/tenant-list';
@@ -19,6 +20,8 @@ import {
   deleteAppInput,
   generatedSecretOutput,
   generateSecretInput,
+  integrationTokenInput,
+  integrationTokenOutput,
   listAppsInput,
   saveScopesInput,
   saveScopesOutput,
@@ -93,6 +96,11 @@ export const appsRouter = router({
     .input(generateSecretInput)
     .output(generatedSecretOutput)
     .mutation(({ ctx, input }) => generateSecret(ctx.em, ctx.developer, input)),
+
+  integrationToken: developerProcedure
+    .input(integrationTokenInput)
+    .output(integrationTokenOutput)
+    .mutation(({ ctx, input }) => issueIntegrationToken(ctx.em, ctx.developer, input, ctx.accessTokens)),
 
   usage: developerProcedure
     .input(usageInput)

@@ -154,6 +154,16 @@ export const tenantsOutput = pageOutputSchema(z.object({ tenantId: z.string(), a
 
 export const generatedSecretOutput = z.object({ clientId: z.string(), clientSecret: z.string() });
 
+/** A short-lived integration token for one of the app's developer-managed connections (the API reference's Try it). */
+export const integrationTokenInput = appIdInput.extend({ tenantId: tenantIdSchema });
+
+export const integrationTokenOutput = z.object({
+  accessToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresAt: z.date(),
+  scope: z.string(),
+});
+
 const outcomeCounts = z.object(
   Object.fromEntries(USAGE_OUTCOMES.map((outcome) => [outcome, z.number().int()])) as Record<
     UsageOutcome,
