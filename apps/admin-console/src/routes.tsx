@@ -5,6 +5,8 @@ import { ConnectApp } from './features/access/connect-app';
 import { ConnectNewApp } from './features/access/connect-new-app';
 import { ConnectionAccess, ConnectionPage } from './features/access/connection-page';
 import { TenantScope } from './features/access/tenant-scope';
+import { AcceptInvitation } from './features/admins/accept-invitation';
+import { AdminsPage } from './features/admins/admins-page';
 import { ReviewerAudit, TenantAudit } from './features/audit/audit-trails';
 import { AccessRequests } from './features/review/access-requests';
 import { ReviewQueue } from './features/review/review-queue';
@@ -12,7 +14,11 @@ import { ReviewQueue } from './features/review/review-queue';
 function navFor(user: SessionUser) {
   const nav = [];
   if (user.tenantIds.length > 0)
-    nav.push({ to: '/', label: 'API Application Access' }, { to: '/audit', label: 'Audit trail' });
+    nav.push(
+      { to: '/', label: 'API Application Access' },
+      { to: '/admins', label: 'Admins' },
+      { to: '/audit', label: 'Audit trail' },
+    );
   if (user.isReviewer)
     nav.push(
       { to: '/review', label: 'Review queue' },
@@ -30,6 +36,14 @@ function Home() {
   );
 }
 
+/** Admins of the first tenant; the tenant switch there picks another. */
+function AdminsHome() {
+  const user = useSignedInUser();
+  return (
+    <Navigate to={user.tenantIds.length > 0 ? `/${user.tenantIds[0]}/integration/admins` : '/'} replace />
+  );
+}
+
 /** The reviewer area: only platform reviewers get past this. */
 function ReviewerOnly() {
   const user = useSignedInUser();
@@ -42,6 +56,7 @@ function ReviewerOnly() {
 
 export const routes: RouteObject[] = [
   { path: '/signin', element: <SignInPage productName="the Admin Console" home="/" /> },
+  { path: '/invitation', element: <AcceptInvitation /> },
   {
     element: (
       <SessionShell
@@ -53,6 +68,7 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: <Home /> },
+      { path: 'admins', element: <AdminsHome /> },
       { path: 'audit', element: <TenantAudit /> },
       {
         path: 'review',
@@ -73,6 +89,7 @@ export const routes: RouteObject[] = [
         children: [
           { index: true, element: <AccessList /> },
           { path: 'connect', element: <ConnectNewApp /> },
+          { path: 'admins', element: <AdminsPage /> },
           { path: 'connect/:appId', element: <ConnectApp /> },
           {
             path: 'connections/:connectionId',

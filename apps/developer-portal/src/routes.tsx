@@ -12,6 +12,8 @@ import { NewApp } from './features/apps/new-app';
 import { VersionHistory } from './features/apps/version-history';
 import { ViewConnections } from './features/apps/view-connections';
 import { DeveloperAudit } from './features/audit/developer-audit';
+import { AcceptInvitation } from './features/team/accept-invitation';
+import { TeamPage } from './features/team/team-page';
 
 function NotFound() {
   return (
@@ -40,6 +42,7 @@ export const routes: RouteObject[] = [
   },
   { path: '/request-access', element: <RequestAccess /> },
   { path: '/set-password', element: <SetPassword /> },
+  { path: '/invitation', element: <AcceptInvitation /> },
   {
     element: (
       <SessionShell
@@ -49,6 +52,7 @@ export const routes: RouteObject[] = [
         nav={() => [
           { to: '/', label: 'My Apps' },
           { to: '/apps/new', label: 'New App' },
+          { to: '/team', label: 'Team' },
           { to: '/audit', label: 'Audit trail' },
         ]}
       />
@@ -87,6 +91,7 @@ export const routes: RouteObject[] = [
           },
         ],
       },
+      { path: 'team', element: <TeamPage /> },
       { path: 'audit', element: <DeveloperAudit /> },
       { path: '*', element: <NotFound /> },
     ],

@@ -1,3 +1,4 @@
+export * from './accept-invitation';
 export * from './audit-trail';
 export * from './connection-badge';
 export * from './credentials';
@@ -17,4 +18,5 @@ export * from './scope-list';
 export * from './session';
 export * from './signed-out';
 export * from './start-app';
+export * from './team';
 export * from './trpc';

@@ -39,7 +39,8 @@ export function TenantScope() {
   }
   const tenantName = tenants.data?.find((t) => t.id === tenantId)?.name ?? '';
   // Switching keeps you on the same kind of page only for the lists; a specific connection belongs to one tenant and environment.
-  const section = location.pathname.split('/')[3] === 'connect' ? '/connect' : '';
+  const page = location.pathname.split('/')[3];
+  const section = page === 'connect' || page === 'admins' ? `/${page}` : '';
   return (
     <>
       <section className="context-bar" aria-label="Tenant and environment">
@@ -63,19 +64,22 @@ export function TenantScope() {
             </output>
           )}
         </div>
-        {/* biome-ignore lint/a11y/useSemanticElements: a bar of links, not form controls a fieldset would group */}
-        <div role="group" aria-label="Environment" className="segmented">
-          {ENVIRONMENTS.map((e) => (
-            <Link
-              key={e}
-              to={`/${tenantId}/${e}${section}`}
-              aria-current={e === environment ? 'page' : undefined}
-              className={e === environment ? 'active' : undefined}
-            >
-              {ENVIRONMENT_LABEL[e]}
-            </Link>
-          ))}
-        </div>
+        {/* A tenant's admins manage both environments: no switch on their page. */}
+        {page === 'admins' ? null : (
+          // biome-ignore lint/a11y/useSemanticElements: a bar of links, not form controls a fieldset would group
+          <div role="group" aria-label="Environment" className="segmented">
+            {ENVIRONMENTS.map((e) => (
+              <Link
+                key={e}
+                to={`/${tenantId}/${e}${section}`}
+                aria-current={e === environment ? 'page' : undefined}
+                className={e === environment ? 'active' : undefined}
+              >
+                {ENVIRONMENT_LABEL[e]}
+              </Link>
+            ))}
+          </div>
+        )}
       </section>
       <Outlet
         context={
