@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { buildServer, type ServerOptions } from '@gatehouse/server/http/server';
 import { openTestDatabase, type TestDatabase } from '@gatehouse/server/testing';
 import type { FastifyInstance } from 'fastify';
@@ -125,4 +126,23 @@ export async function developerAndAdminPages(): Promise<{ dev: Page; admin: Page
       for (const result of results) if (result.status === 'rejected') throw result.reason;
     },
   };
+}
+
+/**
+ * Fails when axe-core finds a serious or critical accessibility problem on
+ * the screen the page shows now, naming each rule, its help and the elements.
+ */
+export async function checkAccessible(page: Page, screenName: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).analyze();
+  const blocking = results.violations.filter(
+    (violation) => violation.impact === 'serious' || violation.impact === 'critical',
+  );
+  if (blocking.length === 0) return;
+  const lines = blocking.map(
+    (violation) =>
+      `- ${violation.id} (${violation.impact}): ${violation.help}\n${violation.nodes
+        .map((node) => `    ${node.target.join(' ')}`)
+        .join('\n')}`,
+  );
+  throw new Error(`Accessibility problems on ${screenName} (${page.url()}):\n${lines.join('\n')}`);
 }

@@ -35,7 +35,10 @@ export function ConnectionPage() {
   const { base } = useTenant();
   const { connectionId = '' } = useParams();
   const trpc = useTRPC();
-  const connection = useQuery(trpc.connections.get.queryOptions({ connectionId }));
+  // The admin opens a connection to act on it, so it is read afresh: a new version may have come since.
+  const connection = useQuery(
+    trpc.connections.get.queryOptions({ connectionId }, { refetchOnMount: 'always' }),
+  );
   return (
     <QueryResult
       query={connection}
