@@ -52,7 +52,7 @@ export async function issueIntegrationToken(
   if (!secret)
     throw new DomainError(
       'CONFLICT',
-      'Generate a client secret for this connection first: tokens are bound to one.',
+      'This connection has no live client secret: generate one first, tokens are bound to it.',
     );
   const version = await em.findOneOrFail(AppVersion, { app: app.id, number: connection.acceptedVersion });
   if (!tokens) throw new Error('This server signs no access tokens for the portal.');
