@@ -53,7 +53,7 @@ function describeResourceOperation(
   return {
     ...operation,
     operationId: `${method}-${target.area.path}-${target.resource.path}${item ? '-item' : ''}`,
-    summary: `${target.resource.name}: ${verbOf(method, item)}`,
+    summary: `${target.resource.name}: ${verbOf(method, item)} (${scope})`,
     description: `Needs the scope \`${scope}\` (${describeScope(scope)}).`,
     tags: [target.area.name],
     security: [{ accessToken: [scope], appKey: [] }],
