@@ -210,7 +210,7 @@ describe.each(dialects)('an organization team on %s', (dialect) => {
         role: 'owner',
         isYou: false,
       });
-      expect((await newcomer.caller().auth.me()).organizationRole).toBe('owner');
+      expect((await newcomer.caller().auth.me())?.organizationRole).toBe('owner');
       const [changed] = await auditOf('team.member_role_changed');
       expect(changed).toMatchObject({
         actorEmail: DEV,
@@ -219,7 +219,7 @@ describe.each(dialects)('an organization team on %s', (dialect) => {
       });
       // Back to Developer, by the other Owner now that there are two.
       await newcomer.caller().team.changeRole({ userId: nia.id, role: 'developer' });
-      expect((await newcomer.caller().auth.me()).organizationRole).toBe('developer');
+      expect((await newcomer.caller().auth.me())?.organizationRole).toBe('developer');
     });
 
     it("removing a member ends their sessions at once and takes the organization's apps away", async () => {
