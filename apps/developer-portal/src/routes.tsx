@@ -53,6 +53,7 @@ export const routes: RouteObject[] = [
           { to: '/', label: 'My Apps' },
           { to: '/apps/new', label: 'New App' },
           { to: '/team', label: 'Team' },
+          { to: '/reference', label: 'API Reference' },
           { to: '/audit', label: 'Audit trail' },
         ]}
       />
@@ -92,6 +93,10 @@ export const routes: RouteObject[] = [
         ],
       },
       { path: 'team', element: <TeamPage /> },
+      {
+        path: 'reference',
+        ...lazyPage(() => import('./features/reference/api-reference').then((m) => m.ApiReference)),
+      },
       { path: 'audit', element: <DeveloperAudit /> },
       { path: '*', element: <NotFound /> },
     ],
