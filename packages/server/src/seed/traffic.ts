@@ -10,8 +10,11 @@ const DAY_MS = 86_400_000;
 /** Days of calls written: the usage report's and the request log's window. */
 export const TRAFFIC_DAYS = 30;
 
-/** A route a connection calls: method, path under `/{env}/api/`, how often against the others, the scope it needs. */
-export type Endpoint = [method: string, path: string, weight: number, scope: string];
+/**
+ * A route a connection calls: method, path under `/{env}/api/`, how often against the others, the scope it
+ * needs, and since how many days ago (all along when left out).
+ */
+export type Endpoint = [method: string, path: string, weight: number, scope: string, since?: number];
 
 /** How one connection called the API over the last 30 days. */
 export interface Traffic {
@@ -20,7 +23,7 @@ export interface Traffic {
   daily: number;
   endpoints: Endpoint[];
   /** Calls refused for a scope the connection's version lacks, per call of the other endpoints. */
-  refused?: { endpoint: [method: string, path: string]; share: number };
+  refused?: { endpoint: [method: string, path: string]; share: number; since: number };
   /** Days ago on which the app went over its rate limit for a while. */
   throttledDays?: number[];
   /** Days ago on which the service was briefly unavailable. */
@@ -108,10 +111,12 @@ export function linesOf(t: Traffic, now: number): LogLine[] {
     const weekday = new Date(dayStart).getUTCDay() % 6 !== 0;
     const calls = Math.round(t.daily * (weekday ? 1 : 0.3) * (0.8 + 0.4 * random()));
     const until = day === 0 ? now - 60_000 : dayStart + DAY_MS;
+    const called = t.endpoints.filter((e) => day <= (e[4] ?? TRAFFIC_DAYS));
+    const weights = called.map((e) => e[2]);
     for (let i = 0; i < calls; i++) {
       const at = momentIn(dayStart, random);
       if (at >= until) continue;
-      if (t.refused && random() < t.refused.share) {
+      if (t.refused && day <= t.refused.since && random() < t.refused.share) {
         const [method, path] = t.refused.endpoint;
         line(at, {
           kind: 'api',
@@ -125,11 +130,7 @@ export function linesOf(t: Traffic, now: number): LogLine[] {
         });
         continue;
       }
-      const endpoint = pick(
-        t.endpoints,
-        t.endpoints.map((e) => e[2]),
-        random(),
-      );
+      const endpoint = pick(called, weights, random());
       const [method, path] = endpoint;
       line(at, {
         kind: 'api',

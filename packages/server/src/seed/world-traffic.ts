@@ -33,30 +33,30 @@ const INVOICE_CHANGE: [string, string] = ['PATCH', path('accounting', 'invoices/
 
 /**
  * Who called what over the last 30 days: Crew Scheduler busiest at Glendale, with two days over its
- * rate limit and an afternoon the service was briefly unavailable; Field Invoice Sync at Summit, still on
- * version 1, trying the invoice changes only version 3 allows and refused for the scope; Warranty Lookup
- * silent since Glendale paused it; a few calls in Glendale's sandbox.
+ * rate limit and an afternoon the service was briefly unavailable; Field Invoice Sync changing invoices at
+ * Glendale since it upgraded to version 3, and refused for the scope at Summit, still on version 1;
+ * Warranty Lookup silent since Glendale paused it; a few calls in Glendale's sandbox.
  */
 export function worldTraffic(c: CallingConnections): Traffic[] {
   return [
-    { connection: c.crewGlendale, daily: 380, endpoints: CREW, throttledDays: [16, 4], outageDays: [11] },
-    { connection: c.crewGlendaleSandbox, daily: 24, endpoints: CREW.slice(2) },
-    { connection: c.crewSummit, daily: 210, endpoints: CREW, outageDays: [11] },
+    { connection: c.crewGlendale, daily: 240, endpoints: CREW, throttledDays: [16, 4], outageDays: [11] },
+    { connection: c.crewGlendaleSandbox, daily: 16, endpoints: CREW.slice(2) },
+    { connection: c.crewSummit, daily: 130, endpoints: CREW, outageDays: [11] },
     {
       connection: c.invoicesGlendale,
-      daily: 150,
-      endpoints: [...INVOICES, [...INVOICE_CHANGE, 1, 'tn.acc.invoices:w']],
+      daily: 90,
+      endpoints: [...INVOICES, [...INVOICE_CHANGE, 1, 'tn.acc.invoices:w', 5]],
       throttledDays: [4],
     },
     {
       connection: c.invoicesSummit,
-      daily: 110,
+      daily: 70,
       endpoints: INVOICES,
-      refused: { endpoint: INVOICE_CHANGE, share: 0.03 },
+      refused: { endpoint: INVOICE_CHANGE, share: 0.04, since: 6 },
     },
     {
       connection: c.warrantyGlendale,
-      daily: 45,
+      daily: 30,
       endpoints: [
         ['GET', path('equipmentsystems', 'installed-equipment'), 2, 'tn.eqs.installedequipment:r'],
         ['GET', path('crm', 'customers/{id}'), 1, 'tn.crm.customers:r'],
@@ -65,7 +65,7 @@ export function worldTraffic(c: CallingConnections): Traffic[] {
     },
     {
       connection: c.routeSummit,
-      daily: 90,
+      daily: 60,
       endpoints: [
         ['GET', path('crm', 'locations'), 2, 'tn.crm.locations:r'],
         ['GET', path('settings', 'technicians'), 1, 'tn.settings.technicians:r'],
