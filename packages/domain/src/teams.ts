@@ -43,3 +43,21 @@ export const acceptInvitationSchema = invitationTokenSchema.extend({
   password: newPasswordSchema.optional(),
 });
 export type AcceptInvitationInput = z.output<typeof acceptInvitationSchema>;
+
+/** When an invitation sent at `sentAt` stops working. */
+export function invitationExpiry(sentAt: Date): Date {
+  return new Date(sentAt.getTime() + INVITATION_TTL_HOURS * 3600_000);
+}
+
+/**
+ * Whether taking the Owner role from a member (a new role, or leaving) leaves the
+ * organization without one: `owners` counts its Owners, the member included.
+ */
+export function leavesNoOwner(memberRole: OrgRole, owners: number): boolean {
+  return memberRole === 'owner' && owners <= 1;
+}
+
+/** Whether removing an admin leaves the tenant without one: `admins` counts them, the one removed included. */
+export function leavesNoAdmin(admins: number): boolean {
+  return admins <= 1;
+}

@@ -1,7 +1,7 @@
 import {
   DomainError,
-  INVITATION_TTL_HOURS,
   INVITATIONS_PER_HOUR,
+  invitationExpiry,
   notFound,
   type OrgRole,
 } from '@gatehouse/domain';
@@ -112,7 +112,7 @@ export async function issueInvitation(
     role: target.kind === 'organization' ? target.role : null,
     tenant: target.kind === 'tenant' ? target.tenantId : null,
     invitedBy: sender.id,
-    expiresAt: new Date(now.getTime() + INVITATION_TTL_HOURS * 3600_000),
+    expiresAt: invitationExpiry(now),
   });
   audit(tx, sender, {
     action: target.kind === 'organization' ? 'team.member_invited' : 'tenant.admin_invited',

@@ -1,4 +1,10 @@
-import { DomainError, type InviteMemberInput, notFound, type OrgRole } from '@gatehouse/domain';
+import {
+  DomainError,
+  type InviteMemberInput,
+  leavesNoOwner,
+  notFound,
+  type OrgRole,
+} from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
 import { Invitation, Session, User, type UserEntity } from '../../db/entities';
@@ -119,7 +125,7 @@ async function findMember(tx: EntityManager, owner: Developer, userId: string): 
 async function keepAnOwner(tx: EntityManager, owner: Developer, member: UserEntity): Promise<void> {
   if (roleOf(member) !== 'owner') return;
   const owners = await tx.count(User, { organization: owner.organizationId, orgRole: 'owner' });
-  if (owners <= 1) throw new DomainError('CONFLICT', LAST_OWNER);
+  if (leavesNoOwner(roleOf(member), owners)) throw new DomainError('CONFLICT', LAST_OWNER);
 }
 
 export async function changeMemberRole(

@@ -1,4 +1,4 @@
-import { DomainError, notFound } from '@gatehouse/domain';
+import { DomainError, leavesNoAdmin, notFound } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import { audit } from '../../audit';
 import type { SessionUser } from '../../auth/sessions';
@@ -78,7 +78,7 @@ export async function removeTenantAdmin(
       ? await tx.findOne(TenantAdmin, { tenant: input.tenantId, user: input.userId }, { populate: ['user'] })
       : null;
     if (!grant) throw notFound('Tenant admin');
-    if ((await tx.count(TenantAdmin, { tenant: input.tenantId })) <= 1)
+    if (leavesNoAdmin(await tx.count(TenantAdmin, { tenant: input.tenantId })))
       throw new DomainError('CONFLICT', LAST_ADMIN);
     tx.remove(grant);
     audit(tx, admin, {
