@@ -75,16 +75,10 @@ function latency(typicalMs: number, random: () => number): number {
 
 /** What one call answered: status, error code, latency, and the scope it used if the gate let it through. */
 function answer(
-  t: Traffic,
-  day: number,
   [method, path, , scope]: Endpoint,
   random: () => number,
 ): Pick<LogLine, 'status' | 'errorCode' | 'latencyMs' | 'scope'> {
   const r = random();
-  if (t.outageDays?.includes(day) && r < 0.12)
-    return { status: 503, errorCode: 'temporarily_unavailable', latencyMs: latency(900, random), scope };
-  if (t.throttledDays?.includes(day) && r < 0.07)
-    return { status: 429, errorCode: 'rate_limited', latencyMs: latency(1, random), scope: null };
   if (r > 0.997)
     return { status: 401, errorCode: 'invalid_token', latencyMs: latency(1.5, random), scope: null };
   const item = path.endsWith('{id}');
@@ -97,6 +91,15 @@ function answer(
     scope,
   };
 }
+
+/**
+ * A bad hour, whatever the weekday: calls refused for the rate limit while the app retried in a loop
+ * (a 429 refuses before the scope is needed), or answered 503 while the service was briefly unavailable.
+ */
+const TROUBLE = {
+  throttled: { hour: 15, share: 0.08, status: 429, errorCode: 'rate_limited', typicalMs: 1 },
+  outage: { hour: 18, share: 0.05, status: 503, errorCode: 'temporarily_unavailable', typicalMs: 900 },
+} as const;
 
 /** The request-log lines of one connection over the window, oldest first. */
 export function linesOf(t: Traffic, now: number): LogLine[] {
@@ -132,13 +135,28 @@ export function linesOf(t: Traffic, now: number): LogLine[] {
       }
       const endpoint = pick(called, weights, random());
       const [method, path] = endpoint;
-      line(at, {
-        kind: 'api',
-        tenantId,
-        method,
-        route: `${method} /${path}`,
-        ...answer(t, day, endpoint, random),
-      });
+      line(at, { kind: 'api', tenantId, method, route: `${method} /${path}`, ...answer(endpoint, random) });
+    }
+    const troubles = [
+      ...(t.throttledDays?.includes(day) ? [TROUBLE.throttled] : []),
+      ...(t.outageDays?.includes(day) ? [TROUBLE.outage] : []),
+    ];
+    for (const trouble of troubles) {
+      for (let i = 0; i < Math.round(t.daily * trouble.share); i++) {
+        const at = dayStart + (trouble.hour + random()) * 3_600_000;
+        if (at >= until) continue;
+        const [method, path, , scope] = pick(called, weights, random());
+        line(at, {
+          kind: 'api',
+          tenantId,
+          method,
+          route: `${method} /${path}`,
+          status: trouble.status,
+          errorCode: trouble.errorCode,
+          latencyMs: latency(trouble.typicalMs, random),
+          scope: trouble.status === 429 ? null : scope,
+        });
+      }
     }
     // A token every quarter of an hour or so while the app works, and now and then a mistyped secret.
     const tokens = calls === 0 ? 0 : Math.ceil(calls / 40) + 2;
