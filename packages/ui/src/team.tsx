@@ -68,7 +68,7 @@ export function PendingInvitations({
     <DataTable caption="Pending invitations" columns={columns} actions={onRevoke !== undefined}>
       {invitations.map((invitation) => (
         <tr key={invitation.invitationId}>
-          <td className="break">{invitation.email}</td>
+          <td className="break wide">{invitation.email}</td>
           {withRole ? <td>{invitation.role ? ORG_ROLE_LABELS[invitation.role] : ''}</td> : null}
           <td className="break">{invitation.invitedByEmail ?? <span className="muted">—</span>}</td>
           <td className="nowrap">{formatDateTime(invitation.expiresAt)}</td>

@@ -104,7 +104,7 @@ export function AdminsPage() {
                   <td>
                     {admin.name} {admin.isYou ? <Badge>You</Badge> : null}
                   </td>
-                  <td className="break">{admin.email}</td>
+                  <td className="break wide">{admin.email}</td>
                   <td>
                     <Button
                       variant="danger"

@@ -127,7 +127,7 @@ export function TeamPage() {
                   <td>
                     {member.name} {member.isYou ? <Badge>You</Badge> : null}
                   </td>
-                  <td className="break">{member.email}</td>
+                  <td className="break wide">{member.email}</td>
                   <td>
                     <Badge tone={member.role === 'owner' ? 'info' : 'neutral'}>
                       {ORG_ROLE_LABELS[member.role]}
@@ -196,8 +196,10 @@ export function TeamPage() {
           </p>
         ) : pending ? (
           <p>
-            {pending.member.name} ({pending.member.email}) loses access to the organization's apps at once and
-            is signed out everywhere. The organization's apps and their history stay.
+            {pending.member.isYou
+              ? "You lose access to the organization's apps at once and are signed out everywhere."
+              : `${pending.member.name} (${pending.member.email}) loses access to the organization's apps at once and is signed out everywhere.`}{' '}
+            The organization's apps and their history stay.
           </p>
         ) : null}
       </ConfirmDialog>
