@@ -437,6 +437,24 @@ describe.each(dialects)('an organization team on %s', (dialect) => {
       expect(await rejection(owner().team.remove({ userId: dana.id }))).toMatchObject({ code: 'CONFLICT' });
     });
 
+    it('two Owners demoting each other at once: one wins, the organization keeps an Owner', async () => {
+      const olu = await userOf(await acceptedMember('olu@acme.example', 'owner'));
+      const olu$ = await t.as(olu.email);
+      const dana = await userOf(DEV);
+      const results = await Promise.allSettled([
+        owner().team.changeRole({ userId: olu.id, role: 'developer' }),
+        olu$.team.changeRole({ userId: dana.id, role: 'developer' }),
+      ]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected');
+      expect(lost && (await rejection(Promise.reject(lost.reason)))).toMatchObject({ code: 'CONFLICT' });
+      const owners = await t.db.em().find(User, { orgRole: 'owner', organization: dana.organization });
+      expect(owners).toHaveLength(1);
+      // Dana Owner again, Olu gone.
+      if (owners[0]?.id !== dana.id) await olu$.team.changeRole({ userId: dana.id, role: 'owner' });
+      await owner().team.remove({ userId: olu.id });
+    });
+
     it(`throttles a sender to the invitations of an hour`, async () => {
       const sent = await t.db.em().count(Invitation, {
         invitedBy: (await userOf(DEV2)).id,

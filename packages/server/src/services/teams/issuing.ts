@@ -87,7 +87,9 @@ export async function issueInvitation(
     target.kind === 'organization'
       ? { organizationId: target.organizationId }
       : { tenantId: target.tenantId };
-  // The sender's invitations count one after the other, whatever they invite to.
+  // The place first, as every change of its members locks it; then the sender's invitations
+  // count one after the other, whatever they invite to.
+  await lockScope(tx, scope);
   if (dialectOf(tx) === 'postgresql')
     await tx.lock(tx.getReference(User, sender.id), LockMode.PESSIMISTIC_WRITE);
   const hourAgo = new Date(Date.now() - 3600_000);
@@ -96,7 +98,6 @@ export async function issueInvitation(
     INVITATIONS_PER_HOUR
   )
     throw new DomainError('RATE_LIMITED', TOO_MANY);
-  await lockScope(tx, scope);
   const now = new Date();
   for (const earlier of await tx.find(Invitation, { email, ...whereScope(scope), ...stillPending(now) })) {
     earlier.revokedAt = now;
