@@ -55,10 +55,10 @@ export function EmptyState({ title, children }: { title: string; children?: Reac
   );
 }
 
-/** A link to an outside page, such as an app's home page: opens apart and shows its address. */
+/** A link to an outside page, such as an app's home page: opens apart and shows its address, broken anywhere on a phone. */
 export function ExternalLink({ href }: { href: string }) {
   return (
-    <a href={href} target="_blank" rel="noreferrer noopener">
+    <a href={href} target="_blank" rel="noreferrer noopener" className="break">
       {href}
     </a>
   );

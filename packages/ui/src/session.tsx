@@ -122,8 +122,8 @@ function useHeaderMenu() {
   const id = useId();
   const toggleRef = useRef<HTMLButtonElement>(null);
   const location = useLocation();
-  // A new page closes the menu.
-  useEffect(() => setOpen(false), [location.pathname]);
+  // Following any link, even to the page already open, closes the menu.
+  useEffect(() => setOpen(false), [location.key]);
   useEffect(() => {
     if (!open) return;
     const closeOnEscape = (event: KeyboardEvent) => {
