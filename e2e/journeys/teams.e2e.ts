@@ -1,6 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 import { PHONE, sticksOut } from '../phone';
 
 const TENANT = '985798691';
@@ -71,6 +79,7 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
       .getByRole('cell', { name: COLLEAGUE.email, exact: true })
       .waitFor();
     await screenshot(owner, `${dialect}-team-invited`);
+    await checkAccessible(owner, 'Team');
   });
 
   it('the Owner cannot leave the organization without an Owner', async () => {
@@ -96,6 +105,7 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
     await colleague.getByRole('button', { name: 'Create account and accept' }).click();
     await colleague.getByText('Use at least 12 characters').waitFor();
     await screenshot(colleague, `${dialect}-team-accept-errors`);
+    await checkAccessible(colleague, 'Accept an invitation');
     await colleague.getByLabel('Password', { exact: true }).fill(COLLEAGUE.password);
     await colleague.getByLabel('Confirm password').fill(COLLEAGUE.password);
     await colleague.getByRole('button', { name: 'Create account and accept' }).click();
@@ -116,10 +126,16 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
     await again.getByRole('alert').waitFor();
   });
 
-  it('the Owner removes the colleague, who loses access at once', async () => {
+  it('the Owner makes the colleague an Owner, then removes them, and they lose access at once', async () => {
     await owner.reload();
     await owner.getByRole('cell', { name: COLLEAGUE.email, exact: true }).waitFor();
     await owner.getByRole('heading', { name: 'No pending invitations' }).waitFor();
+    await owner.getByRole('button', { name: `Change role of ${COLLEAGUE.name}` }).click();
+    const roleDialog = owner.getByRole('dialog', { name: `Make ${COLLEAGUE.name} an Owner?` });
+    await roleDialog.getByRole('button', { name: 'Make Owner' }).click();
+    await roleDialog.waitFor({ state: 'hidden' });
+    const row = owner.getByRole('row').filter({ hasText: COLLEAGUE.email });
+    await row.getByText('Owner', { exact: true }).waitFor();
     await owner.setViewportSize(PHONE);
     await expect(sticksOut(owner)).resolves.toEqual([]);
     await screenshot(owner, `${dialect}-team-phone`);
@@ -161,6 +177,7 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
     const invited = await newPage();
     await invited.goto(linkOn(app, link));
     await invited.getByRole('heading', { name: 'Become an admin of Glendale Plumbing' }).waitFor();
+    await checkAccessible(invited, 'Accept an admin invitation');
     await invited.getByLabel('Password').fill('wrong-password');
     await invited.getByRole('button', { name: 'Sign in' }).click();
     await invited.getByRole('alert').waitFor();
@@ -178,10 +195,20 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
       .getByRole('dialog', { name: 'Remove Avery Admin?' })
       .getByRole('button', { name: 'Remove admin' })
       .click();
-    await admin.getByRole('heading', { name: 'No pending invitations' }).waitFor();
     await admin
       .getByRole('cell', { name: 'admin2@gatehouse.test', exact: true })
       .waitFor({ state: 'detached' });
+
+    // An invitation sent by mistake is revoked; its link stops working.
+    await admin.getByRole('button', { name: 'Invite admin' }).click();
+    await admin.getByLabel('Email').fill('typo@glendale.example');
+    await admin.getByRole('button', { name: 'Create invitation' }).click();
+    const mistaken = (await admin.getByTestId('invitation-link').textContent()) ?? '';
+    await admin.getByRole('button', { name: 'Revoke the invitation for typo@glendale.example' }).click();
+    await admin.getByRole('heading', { name: 'No pending invitations' }).waitFor();
+    await checkAccessible(admin, 'Admins');
+    await invited.goto(linkOn(app, mistaken));
+    await invited.getByRole('alert').waitFor();
     await admin.setViewportSize(PHONE);
     await expect(sticksOut(admin)).resolves.toEqual([]);
     await screenshot(admin, `${dialect}-admins-phone`);
