@@ -106,6 +106,9 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
     await colleague.getByText('Use at least 12 characters').waitFor();
     await screenshot(colleague, `${dialect}-team-accept-errors`);
     await checkAccessible(colleague, 'Accept an invitation');
+    await colleague.setViewportSize(PHONE);
+    await expect(sticksOut(colleague)).resolves.toEqual([]);
+    await colleague.setViewportSize({ width: 1280, height: 900 });
     await colleague.getByLabel('Password', { exact: true }).fill(COLLEAGUE.password);
     await colleague.getByLabel('Confirm password').fill(COLLEAGUE.password);
     await colleague.getByRole('button', { name: 'Create account and accept' }).click();
@@ -206,6 +209,7 @@ describe.each(dialects)('an organization and a tenant invite their team (%s)', (
     const mistaken = (await admin.getByTestId('invitation-link').textContent()) ?? '';
     await admin.getByRole('button', { name: 'Revoke the invitation for typo@glendale.example' }).click();
     await admin.getByRole('heading', { name: 'No pending invitations' }).waitFor();
+    await admin.getByTestId('invitation-link').waitFor({ state: 'detached' });
     await checkAccessible(admin, 'Admins');
     await invited.goto(linkOn(app, mistaken));
     await invited.getByRole('alert').waitFor();

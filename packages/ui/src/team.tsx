@@ -15,18 +15,21 @@ export function invitationLink(acceptPath: string, token: string): string {
   return `${window.location.origin}${acceptPath}#${encodeURIComponent(token)}`;
 }
 
+/** A new invitation, with the link that accepts it, while its sender still sees it. */
+export interface ShownInvitation {
+  invitationId: string;
+  email: string;
+  link: string;
+  expiresAt: Date;
+}
+
 /** A new invitation's link, on screen now and never again, to pass on to the person invited. */
 export function InvitationLinkOnce({
   email,
   link,
   expiresAt,
   onDone,
-}: {
-  email: string;
-  link: string;
-  expiresAt: Date;
-  onDone: () => void;
-}) {
+}: ShownInvitation & { onDone: () => void }) {
   return (
     <Banner kind="success">
       <strong>Invitation made for {email}.</strong> Pass this one-time link on; it works for{' '}

@@ -11,6 +11,7 @@ import {
   PendingInvitations,
   QueryResult,
   type RouterOutputs,
+  type ShownInvitation,
   TextField,
   useForm,
   useReload,
@@ -34,13 +35,14 @@ export function AdminsPage() {
   // Removing oneself changes which tenants one manages.
   const reload = useReload(trpc.team.tenantAdmins.queryKey({ tenantId }), trpc.auth.me.queryKey());
   const [inviting, setInviting] = useState(false);
-  const [shown, setShown] = useState<{ email: string; link: string; expiresAt: Date } | null>(null);
+  const [shown, setShown] = useState<ShownInvitation | null>(null);
   const [removing, setRemoving] = useState<Admin | null>(null);
   const invite = useMutation(
     trpc.team.inviteTenantAdmin.mutationOptions({
       onSuccess: async (created) => {
         setInviting(false);
         setShown({
+          invitationId: created.invitationId,
           email: created.email,
           link: invitationLink('/admin/invitation', created.token),
           expiresAt: created.expiresAt,
@@ -49,7 +51,15 @@ export function AdminsPage() {
       },
     }),
   );
-  const revoke = useMutation(trpc.team.revokeTenantInvitation.mutationOptions({ onSuccess: reload }));
+  const revoke = useMutation(
+    trpc.team.revokeTenantInvitation.mutationOptions({
+      onSuccess: async (_done, { invitationId }) => {
+        // A revoked invitation's link no longer works: it is not offered for copying any more.
+        setShown((current) => (current?.invitationId === invitationId ? null : current));
+        await reload();
+      },
+    }),
+  );
   const remove = useMutation(
     trpc.team.removeTenantAdmin.mutationOptions({
       onSuccess: async () => {

@@ -11,6 +11,7 @@ import {
   PendingInvitations,
   QueryResult,
   type RouterOutputs,
+  type ShownInvitation,
   useReload,
   useSignedInUser,
   useTRPC,
@@ -39,13 +40,14 @@ export function TeamPage() {
   // A change of one's own role or membership changes what the portal lets one do.
   const reload = useReload(trpc.team.members.queryKey(), trpc.auth.me.queryKey());
   const [inviting, setInviting] = useState(false);
-  const [shown, setShown] = useState<{ email: string; link: string; expiresAt: Date } | null>(null);
+  const [shown, setShown] = useState<ShownInvitation | null>(null);
   const [pending, setPending] = useState<Pending | null>(null);
   const invite = useMutation(
     trpc.team.invite.mutationOptions({
       onSuccess: async (created) => {
         setInviting(false);
         setShown({
+          invitationId: created.invitationId,
           email: created.email,
           link: invitationLink('/invitation', created.token),
           expiresAt: created.expiresAt,
@@ -54,7 +56,15 @@ export function TeamPage() {
       },
     }),
   );
-  const revoke = useMutation(trpc.team.revokeInvitation.mutationOptions({ onSuccess: reload }));
+  const revoke = useMutation(
+    trpc.team.revokeInvitation.mutationOptions({
+      onSuccess: async (_done, { invitationId }) => {
+        // A revoked invitation's link no longer works: it is not offered for copying any more.
+        setShown((current) => (current?.invitationId === invitationId ? null : current));
+        await reload();
+      },
+    }),
+  );
   const changeRole = useMutation(
     trpc.team.changeRole.mutationOptions({
       onSuccess: async () => {
