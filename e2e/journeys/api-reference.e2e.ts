@@ -48,9 +48,18 @@ describe.each(dialects)('API Reference and Try it (%s)', (dialect) => {
   });
 
   it('opens API Reference from the navigation: every operation names its scope', async () => {
+    const scripts: string[] = [];
+    dev.on('request', (request) => {
+      if (request.resourceType() === 'script') scripts.push(new URL(request.url()).pathname);
+    });
+    const referenceChunk = () => scripts.some((script) => /\/assets\/api-reference-[\w-]+\.js$/.test(script));
     await dev.goto(`${app.url}/`);
+    await dev.getByRole('heading', { name: 'My Apps' }).waitFor();
+    // Swagger UI is fetched with the page, never with the portal's first screen.
+    expect(referenceChunk()).toBe(false);
     await dev.getByRole('link', { name: 'API Reference' }).click();
     await dev.getByRole('heading', { name: 'API Reference', level: 1 }).waitFor();
+    expect(referenceChunk()).toBe(true);
     const customers = dev.locator('#operations-CRM-get-crm-customers');
     await customers.waitFor();
     await expect(customers.textContent()).resolves.toContain('tn.crm.customers:r');
