@@ -8,7 +8,7 @@ import { addCalls, type UsageRow } from '../usage/writes';
 
 const DAY_MS = 86_400_000;
 /** Days of calls written: the usage report's and the request log's window. */
-export const TRAFFIC_DAYS = 30;
+const TRAFFIC_DAYS = 30;
 
 /**
  * A route a connection calls: method, path under `/{env}/api/`, how often against the others, the scope it
@@ -22,7 +22,7 @@ export interface Traffic {
   /** Calls on a weekday (weekends are quieter). */
   daily: number;
   endpoints: Endpoint[];
-  /** Calls refused for a scope the connection's version lacks, per call of the other endpoints. */
+  /** The share of calls refused for a scope the connection's version lacks, from `since` days ago on. */
   refused?: { endpoint: [method: string, path: string]; share: number; since: number };
   /** Days ago on which the app went over its rate limit for a while. */
   throttledDays?: number[];
@@ -33,7 +33,7 @@ export interface Traffic {
 }
 
 /** Deterministic pseudo-random numbers (mulberry32), so that the demo shows the same figures on every start. */
-export function randomFrom(seedText: string): () => number {
+function randomFrom(seedText: string): () => number {
   let seed = 0;
   for (let i = 0; i < seedText.length; i++) seed = Math.imul(seed ^ seedText.charCodeAt(i), 0x5bd1e995) + 1;
   return () => {
@@ -102,7 +102,7 @@ const TROUBLE = {
 } as const;
 
 /** The request-log lines of one connection over the window, oldest first. */
-export function linesOf(t: Traffic, now: number): LogLine[] {
+function linesOf(t: Traffic, now: number): LogLine[] {
   const { appId, tenantId, environment } = t.connection;
   const random = randomFrom(`${t.endpoints.map((e) => e[1]).join()}:${tenantId}:${environment}:${t.daily}`);
   const lines: LogLine[] = [];

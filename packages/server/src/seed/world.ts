@@ -8,7 +8,6 @@ import { saveScopes } from '../services/apps/versions';
 import { allowApp, declineApp } from '../services/connections/consent';
 import { setConnectionStatus, upgradeConnection } from '../services/connections/lifecycle';
 import { approveApp, rejectApp } from '../services/review/apps';
-import { DEMO_USERS } from './demo';
 import { Timeline } from './timeline';
 import { writeTraffic } from './traffic';
 import { worldTraffic } from './world-traffic';
@@ -18,18 +17,22 @@ const SUMMIT = '100200300';
 
 type Developer = SessionUser & { organizationId: string; organizationName: string };
 
-/** The demo users as the services take them, read afresh from the database. */
+/** The demo users as the services take them, read afresh from the database (see DEMO_USERS). */
 async function actors(em: EntityManager) {
   const load = async (email: string) =>
     loadSessionUser(em, await em.findOneOrFail(User, { email }, { populate: ['organization'] }));
-  const [dev, dev2, admin, admin2, reviewer] = await Promise.all(DEMO_USERS.map((u) => load(u.email)));
-  const developer = (user: SessionUser | undefined): Developer => {
-    if (!user?.organizationId || !user.organizationName)
-      throw new Error('a demo developer lost its organization');
+  const developer = async (email: string): Promise<Developer> => {
+    const user = await load(email);
+    if (!user.organizationId || !user.organizationName) throw new Error(`${email} has no organization`);
     return { ...user, organizationId: user.organizationId, organizationName: user.organizationName };
   };
-  if (!admin || !admin2 || !reviewer) throw new Error('a demo user is missing');
-  return { dev: developer(dev), dev2: developer(dev2), admin, admin2, reviewer };
+  return {
+    dev: await developer('dev@gatehouse.test'),
+    dev2: await developer('dev2@gatehouse.test'),
+    admin: await load('admin@gatehouse.test'),
+    admin2: await load('admin2@gatehouse.test'),
+    reviewer: await load('reviewer@gatehouse.test'),
+  };
 }
 
 /**
