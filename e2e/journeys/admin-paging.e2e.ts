@@ -1,6 +1,14 @@
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const TENANT = '985798691';
 const base = {
@@ -65,6 +73,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await expect(rows().count()).resolves.toBe(2);
     await expect(pager().getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
     await screenshot(page, `${dialect}-access-list-page-3`);
+    await checkAccessible(page, 'access-list-page-3', dialect);
     await pager().getByRole('button', { name: 'Previous' }).click();
     await pager().getByText('Page 2').waitFor();
     await page.getByRole('link', { name: 'Crew App 52' }).waitFor();
@@ -121,6 +130,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await page.getByRole('link', { name: 'Crew App 01' }).waitFor();
     await expect(rows().count()).resolves.toBe(1);
     await screenshot(page, `${dialect}-access-list-back-to-page-3`);
+    await checkAccessible(page, 'access-list-back-to-page-3', dialect);
 
     // A reload keeps the page too, and Previous still steps back one page.
     await page.reload();
@@ -161,6 +171,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await declined.getByText('Declined').waitFor();
     await expect(offered().count()).resolves.toBe(6);
     await screenshot(page, `${dialect}-connect-new-app-page-2`);
+    await checkAccessible(page, 'connect-new-app-page-2', dialect);
   });
 
   it('a search on Connect New App narrows it and starts again from the first page', async () => {
@@ -169,6 +180,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
     await page.getByRole('heading', { name: 'Dispatch App 50' }).waitFor();
     await expect(cards('Apps offered to this tenant').count()).resolves.toBe(6);
     await screenshot(page, `${dialect}-connect-new-app-search`);
+    await checkAccessible(page, 'connect-new-app-search', dialect);
     await page.getByLabel('Search apps to connect').fill('crew');
     await page.getByRole('heading', { name: 'No apps match your search' }).waitFor();
   });
@@ -206,6 +218,7 @@ describe.each(dialects)('a tenant admin and a reviewer page through long lists (
       await last.waitFor({ state: 'detached' });
       await expect(queue().count()).resolves.toBe(1);
       await screenshot(reviewer, `${dialect}-review-queue-page-2`);
+      await checkAccessible(reviewer, 'review-queue-page-2', dialect);
     } finally {
       await reviewer.context().close();
     }

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import { AuditEvent, Organization } from '@gatehouse/server/db/entities';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 /** More steps than a page shows (50), a minute apart, the newest last. */
 const STEPS = 120;
@@ -69,6 +77,7 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     expect(await reviewer.getByRole('row').count()).toBe(21);
     expect(await pager.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
     await screenshot(reviewer, `${dialect}-audit-trail-last-page`);
+    await checkAccessible(reviewer, 'audit-trail-last-page', dialect);
     await pager.getByRole('button', { name: 'Previous' }).click();
     await expect.poll(() => firstAction(reviewer).textContent()).toBe(step(70));
   });
@@ -119,6 +128,7 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     expect(lines[2]).toContain(`"${step(98)}"`);
     expect(lines).toHaveLength(99 + 2);
     await screenshot(reviewer, `${dialect}-audit-trail-filtered`);
+    await checkAccessible(reviewer, 'audit-trail-filtered', dialect);
   });
 
   it('a developer filters by an app found by its name', async () => {
@@ -128,6 +138,7 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     await dev.getByRole('option', { name: 'Route Planner' }).waitFor();
     await expect.poll(() => dev.getByRole('option', { name: 'Fleet Tracker' }).count()).toBe(0);
     await screenshot(dev, `${dialect}-audit-trail-app-picker`);
+    await checkAccessible(dev, 'audit-trail-app-picker', dialect);
     await picker.press('ArrowDown');
     await picker.press('Enter');
     expect(await picker.inputValue()).toBe('Route Planner');
@@ -168,6 +179,7 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     await dev.getByRole('status').filter({ hasText: 'No apps match' }).waitFor();
     expect(await picker.getAttribute('aria-expanded')).toBe('false');
     await screenshot(dev, `${dialect}-audit-trail-app-picker-no-match`);
+    await checkAccessible(dev, 'audit-trail-app-picker-no-match', dialect);
   });
 
   it('Apply with an app name typed but not chosen takes the app of that exact name, or asks to pick one', async () => {
@@ -180,6 +192,7 @@ describe.each(dialects)('the audit trail pages, filters and exports (%s)', (dial
     expect(await picker.getAttribute('aria-invalid')).toBe('true');
     expect(dev.url()).toBe(before);
     await screenshot(dev, `${dialect}-audit-trail-app-picker-not-chosen`);
+    await checkAccessible(dev, 'audit-trail-app-picker-not-chosen', dialect);
 
     // The whole name in another letter case, Enter with the list closed: that app.
     await picker.fill('FLEET TRACKER');

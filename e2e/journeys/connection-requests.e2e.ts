@@ -1,6 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const GLENDALE = '985798691';
 const SUMMIT = '100200300';
@@ -131,6 +139,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
     await advisor.getByText('Scopes the app used (1)').click();
     await advisor.getByRole('cell', { name: 'CRM · Customers · View tn.crm.customers:r' }).waitFor();
     await screenshot(page, `${dialect}-connection-unused-scopes`);
+    await checkAccessible(page, 'connection-unused-scopes', dialect);
   });
 
   it("shows this tenant and environment's calls only, with status, error code and latency, on a tab opened from the keyboard", async () => {
@@ -156,6 +165,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
     await expect(customersLatency.textContent()).resolves.toMatch(/\d ms.*\d ms/);
     await expect(latency.textContent()).resolves.not.toContain(TECHNICIANS);
     await screenshot(page, `${dialect}-connection-requests`);
+    await checkAccessible(page, 'connection-requests', dialect);
 
     // Only the refusals, from the keyboard; the filter is in the address, so a reload keeps it.
     await page.getByLabel('Status').selectOption({ label: 'Client error (4xx)' });
@@ -176,6 +186,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       await expect.poll(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, `${dialect}-connection-requests-phone`);
+      await checkAccessible(page, 'connection-requests-phone', dialect);
       await page
         .getByRole('navigation', { name: 'Connection' })
         .getByRole('link', { name: 'Access', exact: true })
@@ -204,6 +215,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       await page.getByRole('heading', { name: 'Crew Log' }).waitFor();
       await page.getByRole('heading', { name: /^Latency per endpoint/ }).waitFor();
       await screenshot(page, `${dialect}-connection-requests-error`);
+      await checkAccessible(page, 'connection-requests-error', dialect);
     } finally {
       await page.unroute(/\/trpc\/[^?]*requests\.connectionLog/);
     }
@@ -227,6 +239,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       await expect.poll(() => rows.count(), SOON).toBe(4);
       await expect(rows.filter({ hasText: 'insufficient_scope' }).count()).resolves.toBe(0);
       await screenshot(page2, `${dialect}-connection-requests-other-tenant`);
+      await checkAccessible(page2, 'connection-requests-other-tenant', dialect);
     } finally {
       await other.close();
     }

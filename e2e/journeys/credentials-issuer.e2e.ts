@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerAndAdminPages, dialects, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  developerAndAdminPages,
+  dialects,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const TENANT = '985798691';
 const ADMIN_ISSUES = 'Tenant admin issues the client credentials';
@@ -87,6 +95,7 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
     const production = dev.getByTestId(`connection-${TENANT}:production`);
     await production.getByText(DEVELOPER_GENERATES).waitFor();
     await screenshot(dev, `${dialect}-issuer-view-connections`);
+    await checkAccessible(dev, 'issuer-view-connections', dialect);
     await production.getByRole('button', { name: /Generate/ }).click();
     await dev.getByText('It will not be shown again').waitFor();
     await dev.getByRole('button', { name: 'I have stored the secret' }).click();
@@ -98,6 +107,7 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
       1,
     );
     await screenshot(admin, `${dialect}-issuer-developer-connection`);
+    await checkAccessible(admin, 'issuer-developer-connection', dialect);
 
     // The admin's Integration connection is untouched: one secret, theirs, still active.
     await admin.goto(integrationUrl);
@@ -106,5 +116,6 @@ describe.each(dialects)('who issues a connection’s credentials (%s)', (dialect
     await expect(integrationSecrets.count()).resolves.toBe(2);
     await integrationSecrets.filter({ hasText: 'admin@gatehouse.test' }).getByText('Active').waitFor();
     await screenshot(admin, `${dialect}-issuer-admin-connection`);
+    await checkAccessible(admin, 'issuer-admin-connection', dialect);
   });
 });

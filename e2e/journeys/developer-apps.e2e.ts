@@ -1,7 +1,15 @@
 import { App } from '@gatehouse/server/db/entities';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 describe.each(dialects)('developer registers and manages an app (%s)', (dialect) => {
   let app: RunningApp;
@@ -45,6 +53,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByText('Enter a full http:// or https:// address').waitFor();
     await page.getByText('Choose at least one API scope').waitFor();
     await screenshot(page, `${dialect}-new-app-errors`);
+    await checkAccessible(page, 'new-app-errors', dialect);
 
     await page.getByLabel('Home page URL').fill('https://acme.example');
     await page.getByLabel('Private App').check();
@@ -55,6 +64,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByLabel('Accounting Invoices View').check();
     await page.getByText('2 scopes selected').waitFor();
     await screenshot(page, `${dialect}-new-app-filled`);
+    await checkAccessible(page, 'new-app-filled', dialect);
     await page.getByRole('button', { name: 'Save', exact: true }).click();
 
     await page.getByText('Dispatch Sync is registered.').waitFor();
@@ -63,6 +73,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await expect(page.getByText('Version 1', { exact: true }).count()).resolves.toBeGreaterThan(0);
     appUrl = page.url().split('?')[0]!;
     await screenshot(page, `${dialect}-app-created`);
+    await checkAccessible(page, 'app-created', dialect);
   });
 
   it('shows the masked key on the app page and reveals the same key', async () => {
@@ -95,6 +106,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('No changes to save').waitFor();
     await screenshot(page, `${dialect}-edit-no-change`);
+    await checkAccessible(page, 'edit-no-change', dialect);
   });
 
   it('reads the version history with what was added', async () => {
@@ -105,6 +117,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await page.getByRole('heading', { name: 'Version 1' }).waitFor();
     await expect(page.getByRole('heading', { name: 'Version 3' }).count()).resolves.toBe(0);
     await screenshot(page, `${dialect}-version-history`);
+    await checkAccessible(page, 'version-history', dialect);
     await page.getByRole('link', { name: 'Details' }).click();
     await page.getByRole('button', { name: 'Reveal' }).click();
     await expect(page.getByLabel('App key', { exact: true }).textContent()).resolves.toBe(appKey);
@@ -132,6 +145,7 @@ describe.each(dialects)('developer registers and manages an app (%s)', (dialect)
     await expect(dialog.getByRole('button', { name: 'Delete application' }).isDisabled()).resolves.toBe(true);
     await dialog.getByLabel('Type Dispatch Sync to confirm').fill('Dispatch Sync');
     await screenshot(page, `${dialect}-delete-confirm`);
+    await checkAccessible(page, 'delete-confirm', dialect);
     await dialog.getByRole('button', { name: 'Delete application' }).click();
     await page.getByText('Dispatch Sync was deleted').waitFor();
     await page.getByRole('heading', { name: 'No apps yet' }).waitFor();

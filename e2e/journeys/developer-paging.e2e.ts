@@ -1,6 +1,14 @@
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const base = {
   homePageUrl: 'https://acme.example',
@@ -62,6 +70,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await expect(rows().count()).resolves.toBe(7);
     await expect(pager().getByRole('button', { name: 'Next' }).isDisabled()).resolves.toBe(true);
     await screenshot(page, `${dialect}-my-apps-page-3`);
+    await checkAccessible(page, 'my-apps-page-3', dialect);
     await pager().getByRole('button', { name: 'Previous' }).click();
     await pager().getByText('Page 2').waitFor();
     await page.getByRole('link', { name: 'Fleet Tracker 27' }).waitFor();
@@ -83,6 +92,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await pager().waitFor({ state: 'detached' });
     await expect(rows().count()).resolves.toBe(10);
     await screenshot(page, `${dialect}-my-apps-search`);
+    await checkAccessible(page, 'my-apps-search', dialect);
     await page.getByLabel('Search apps').fill('no such app');
     await page.getByRole('heading', { name: 'No apps match your search' }).waitFor();
   });
@@ -127,6 +137,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await page.getByRole('link', { name: 'Fleet Tracker 01' }).waitFor();
     await expect(rows().count()).resolves.toBe(6);
     await screenshot(page, `${dialect}-my-apps-back-to-page-3`);
+    await checkAccessible(page, 'my-apps-back-to-page-3', dialect);
     await pager().getByRole('button', { name: 'Previous' }).click();
     await page.getByRole('link', { name: 'Fleet Tracker 26' }).waitFor();
     await pager().getByText('Page 2').waitFor();
@@ -163,6 +174,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await connected.getByText('Connected').waitFor();
     await expect(rows().count()).resolves.toBe(20);
     await screenshot(page, `${dialect}-view-connections-page-3`);
+    await checkAccessible(page, 'view-connections-page-3', dialect);
 
     await page.getByLabel('Search by Tenant ID').fill('9857');
     await page.getByTestId('connection-100200350:integration').waitFor({ state: 'detached' });
@@ -173,6 +185,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await pager().getByText('Page 1').waitFor();
     await page.getByTestId('connection-100200300:production').waitFor();
     await screenshot(page, `${dialect}-view-connections-search`);
+    await checkAccessible(page, 'view-connections-search', dialect);
     await page.getByLabel('Search by Tenant ID').fill('42');
     await page.getByRole('heading', { name: 'No Tenant ID starts with that number' }).waitFor();
   });
@@ -199,6 +212,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await tags().filter({ hasText: '100200400' }).waitFor();
     await expect.poll(() => page.getByTestId('tenant-count').textContent()).toBe('Listed on 61 tenants');
     await screenshot(page, `${dialect}-tenant-ids-page-2`);
+    await checkAccessible(page, 'tenant-ids-page-2', dialect);
     await page.getByRole('button', { name: 'Remove Tenant ID 100200400' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete Tenant ID' }).click();
     await page.getByRole('button', { name: 'Remove Tenant ID 100200400' }).waitFor({ state: 'detached' });
@@ -213,6 +227,7 @@ describe.each(dialects)('a developer pages through long lists (%s)', (dialect) =
     await expect.poll(() => tags().count()).toBe(1);
     await expect(tags().first().textContent()).resolves.toContain(ADMIN_TENANT);
     await screenshot(page, `${dialect}-tenant-ids-search`);
+    await checkAccessible(page, 'tenant-ids-search', dialect);
     await page.getByLabel('Search Tenant IDs').fill('42');
     await page.getByText('No Tenant ID starts with that number.').waitFor();
   });

@@ -6,7 +6,15 @@ import { readGatewayConfig } from '@gatehouse/server/gateway/config';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  DEMO_PASSWORD,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const TENANT = '985798691';
 
@@ -136,6 +144,7 @@ describe('the reviewer sees the gateway upstreams and their health (sqlite)', ()
     await exports.getByText('Refused', { exact: true }).waitFor();
     await reviewer.getByText("These figures are this server instance's").waitFor();
     await screenshot(reviewer, 'gateway-health-1280');
+    await checkAccessible(reviewer, 'gateway-health-1280');
   });
 
   it('Refresh, from the keyboard, and the 5-second refresh both show new calls', async () => {
@@ -189,6 +198,7 @@ describe('the reviewer sees the gateway upstreams and their health (sqlite)', ()
     );
     expect(lastError!.y).toBeGreaterThanOrEqual(circuit!.y + circuit!.height - 1);
     await screenshot(reviewer, 'gateway-health-390');
+    await checkAccessible(reviewer, 'gateway-health-390');
     await reviewer.setViewportSize({ width: 1280, height: 900 });
   });
 
@@ -235,5 +245,6 @@ describe('the Gateway page without gateway mode (sqlite)', () => {
     await page.getByText('{"crm":"http://10.0.0.5:8080"}').waitFor();
     expect(await page.getByRole('table').count()).toBe(0);
     await screenshot(page, 'gateway-off-1280');
+    await checkAccessible(page, 'gateway-off-1280');
   });
 });

@@ -1,6 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
   let app: RunningApp;
@@ -55,6 +63,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await entry.locator('.scope-modify').getByText('Settings · Technicians').waitFor();
     await entry.getByText('985798691').waitFor();
     await screenshot(reviewer, `${dialect}-review-queue`);
+    await checkAccessible(reviewer, 'review-queue', dialect);
     await entry.getByRole('button', { name: 'Reject…' }).click();
     await entry.getByRole('button', { name: 'Reject', exact: true }).click();
     await entry.getByText('at least 3 characters').waitFor();
@@ -83,6 +92,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     await dev.getByRole('button', { name: 'Save details' }).click();
     await dev.getByText('Details saved.').waitFor();
     await screenshot(dev, `${dialect}-rejected-app`);
+    await checkAccessible(dev, 'rejected-app', dialect);
     await dev.getByRole('button', { name: 'Resubmit' }).click();
     await dev.getByText('Pending review').first().waitFor();
   });
@@ -120,6 +130,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
       'Tenants still see Fleet Tracker · https://fleet.example until a reviewer approves',
     );
     await screenshot(dev, `${dialect}-identity-change-pending`);
+    await checkAccessible(dev, 'identity-change-pending', dialect);
 
     await admin.goto(`${app.url}/admin/985798691/integration`);
     await admin.getByRole('link', { name: 'Fleet Tracker', exact: true }).waitFor();
@@ -136,6 +147,7 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
       .getByText('Tenants see: https://fleet.example → Proposed: https://fleet-pro.example')
       .waitFor();
     await screenshot(reviewer, `${dialect}-review-queue-identity-change`);
+    await checkAccessible(reviewer, 'review-queue-identity-change', dialect);
     await entry.getByRole('button', { name: 'Approve' }).click();
     await reviewer.getByRole('heading', { name: 'Nothing to review' }).waitFor();
 
@@ -160,5 +172,6 @@ describe.each(dialects)('a public app goes through review (%s)', (dialect) => {
     ]);
     expect(download.suggestedFilename()).toMatch(/^gatehouse-audit-.*\.csv$/);
     await screenshot(reviewer, `${dialect}-audit-trail`);
+    await checkAccessible(reviewer, 'audit-trail', dialect);
   });
 });

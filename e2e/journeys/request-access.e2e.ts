@@ -1,6 +1,14 @@
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 describe.each(dialects)('a request for access approved by the reviewer (%s)', (dialect) => {
   let app: RunningApp;
@@ -41,6 +49,7 @@ describe.each(dialects)('a request for access approved by the reviewer (%s)', (d
     await entry.getByRole('button', { name: 'Approve' }).click();
     setupLink = (await reviewer.getByTestId('setup-link').textContent()) ?? '';
     await screenshot(reviewer, `${dialect}-access-approved`);
+    await checkAccessible(reviewer, 'access-approved', dialect);
   });
 
   it('the new user sets a password through the link and is signed in', async () => {

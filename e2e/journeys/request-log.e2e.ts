@@ -1,6 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 import { PHONE, sticksOut } from '../phone';
 
 /** A page of the portal asks for the log, the report and latency at once: more than expect.poll's second on a busy machine. */
@@ -91,6 +99,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await expect(rows.first().textContent()).resolves.toContain(lastId);
     await rows.first().getByRole('button', { name: 'Copy' }).waitFor();
     await screenshot(page, `${dialect}-request-log`);
+    await checkAccessible(page, 'request-log', dialect);
   });
 
   it('shows latency per endpoint per day beside the call counts', async () => {
@@ -124,6 +133,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await log.getByRole('button', { name: 'Apply filters' }).click();
     await log.getByRole('heading', { name: 'No requests in this range' }).waitFor();
     await screenshot(page, `${dialect}-request-log-empty`);
+    await checkAccessible(page, 'request-log-empty', dialect);
     await log.getByRole('button', { name: 'Clear' }).click();
     await expect.poll(() => rows.count(), PATIENCE).toBe(5);
   });
@@ -160,6 +170,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await page.setViewportSize(PHONE);
     try {
       await screenshot(page, `${dialect}-request-log-390`);
+      await checkAccessible(page, 'request-log-390', dialect);
       await expect(sticksOut(page)).resolves.toEqual([]);
       // Each call reads as a block: its request on a line of its own, under its time and status.
       const first = page.getByRole('region', { name: 'Request log' }).locator('tbody tr').first();
@@ -181,12 +192,14 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await unused.getByText('tn.settings.technicians:r').waitFor();
     await expect(used.getByText('tn.settings.technicians:r').count()).resolves.toBe(0);
     await screenshot(page, `${dialect}-scope-advisor`);
+    await checkAccessible(page, 'scope-advisor', dialect);
 
     await advisor.getByRole('link', { name: 'Suggest removal' }).click();
     await page.getByTestId('scope-suggestion').getByText('Suggested removal.').waitFor();
     await expect(page.getByLabel('Settings Technicians View').isChecked()).resolves.toBe(false);
     await expect(page.getByLabel('CRM Customers View').isChecked()).resolves.toBe(true);
     await screenshot(page, `${dialect}-scope-suggestion`);
+    await checkAccessible(page, 'scope-suggestion', dialect);
     // Nothing is removed until the developer saves, which makes the next version as usual.
     await page.getByRole('button', { name: 'Save', exact: true }).last().click();
     await page.getByText('Saved as version 2.').waitFor();

@@ -2,6 +2,7 @@ import { ClientSecret } from '@gatehouse/server/db/entities';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkAccessible,
   developerAndAdminPages,
   dialects,
   openBrowser,
@@ -52,6 +53,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     await admin.getByText('Customers — View').waitFor();
     await admin.getByText('https://crew.example').waitFor();
     await screenshot(admin, `${dialect}-admin-connect`);
+    await checkAccessible(admin, 'admin-connect', dialect);
     await admin.getByRole('button', { name: 'Allow' }).click();
     await admin.getByText('It will not be shown again').waitFor();
     const clientId = await admin.getByTestId('client-id').textContent();
@@ -59,6 +61,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     expect(clientId).toMatch(/^ghc_/);
     expect(secret).toMatch(/^ghcs_[A-Za-z0-9_-]{54}$/);
     await screenshot(admin, `${dialect}-admin-credentials`);
+    await checkAccessible(admin, 'admin-credentials', dialect);
     await admin.getByRole('button', { name: 'I have stored the secret' }).click();
     await admin.getByRole('heading', { name: 'Crew Scheduler' }).waitFor();
     connectionUrl = admin.url();
@@ -94,6 +97,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     const panel = admin.getByRole('region', { name: 'Upgrade to New Version' });
     await panel.locator('.scope-added').getByText('CRM · Customers · Modify').waitFor();
     await screenshot(admin, `${dialect}-admin-upgrade`);
+    await checkAccessible(admin, 'admin-upgrade', dialect);
     await panel.getByRole('button', { name: 'Allow' }).click();
     await admin.getByRole('heading', { name: 'Scopes in play (version 2)' }).waitFor();
     await expect(admin.getByText('New Version Available').count()).resolves.toBe(0);
@@ -114,6 +118,7 @@ describe.each(dialects)('tenant admin connects an app and upgrades it (%s)', (di
     await dev.reload();
     await dev.getByTestId('connection-985798691:integration').getByText('Connected').waitFor();
     await screenshot(admin, `${dialect}-admin-connection`);
+    await checkAccessible(admin, 'admin-connection', dialect);
   });
 
   it('admin2 never sees that connection', async () => {

@@ -2,7 +2,15 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 describe.each(dialects)('the usage report after real API calls (%s)', (dialect) => {
   let app: RunningApp;
@@ -80,6 +88,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     await lines().getByRole('cell', { name: 'GET /crm/v2/tenant/{tenant}/customers', exact: true }).waitFor();
     await expect(page.getByTestId('usage-lines-order').textContent()).resolves.toContain('by Tenant ID');
     await screenshot(page, `${dialect}-usage-report`);
+    await checkAccessible(page, 'usage-report', dialect);
     // The server adds up the calls again for the endpoint chosen.
     await filters().getByLabel('Endpoint').selectOption('GET /settings/v2/tenant/{tenant}/technicians');
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^3 calls /);
@@ -166,6 +175,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     await expect.poll(() => page.getByTestId('usage-totals').textContent()).toMatch(/^3 calls /);
     await expect(only.isChecked()).resolves.toBe(true);
     await screenshot(page, `${dialect}-usage-report-unauthenticated`);
+    await checkAccessible(page, 'usage-report-unauthenticated', dialect);
     // The box follows the address, which the click changes a moment later: a plain click, then wait for it.
     await only.click();
     await expect.poll(() => only.isChecked()).toBe(false);
@@ -193,6 +203,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     // The totals and the chart are the whole period's on every page.
     await expect(page.getByTestId('usage-totals').textContent()).resolves.toMatch(/^73 calls /);
     await screenshot(page, `${dialect}-usage-report-page-2`);
+    await checkAccessible(page, 'usage-report-page-2', dialect);
     await pager.getByRole('button', { name: 'Previous' }).click();
     await pager.getByText('Page 1').waitFor();
     await expect.poll(() => rows.count()).toBe(50);

@@ -1,6 +1,14 @@
 import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 import { PHONE, sticksOut } from '../phone';
 
 describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
@@ -57,6 +65,7 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     await form.getByText('Pick at least one event type').waitFor();
     await expect(form.getByLabel('Endpoint URL').getAttribute('aria-invalid')).resolves.toBe('true');
     await screenshot(page, `${dialect}-webhooks-add-errors`);
+    await checkAccessible(page, 'webhooks-add-errors', dialect);
 
     // Outside the embedded demo the server refuses localhost: its refusal shows under the field too.
     await form.getByLabel('Endpoint URL').fill('http://localhost:9/hook');
@@ -89,6 +98,7 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     await page.getByRole('button', { name: 'Copy signing secret' }).waitFor();
     await endpointCard().getByText('Active', { exact: true }).waitFor();
     await screenshot(page, `${dialect}-webhooks-secret-once`);
+    await checkAccessible(page, 'webhooks-secret-once', dialect);
 
     await page.getByRole('button', { name: 'I have stored the secret' }).click();
     await secret.waitFor({ state: 'detached' });
@@ -157,6 +167,7 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     await expect(page.locator('pre.json').last().textContent()).resolves.toContain('"webhook.test"');
     await row.getByRole('button', { name: 'Resend' }).waitFor();
     await screenshot(page, `${dialect}-webhooks-delivery-log`);
+    await checkAccessible(page, 'webhooks-delivery-log', dialect);
     await page.getByRole('link', { name: '← Webhooks' }).click();
   });
 
@@ -165,10 +176,12 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     try {
       await endpointCard().waitFor();
       await screenshot(page, `${dialect}-webhooks-390`);
+      await checkAccessible(page, 'webhooks-390', dialect);
       await expect(sticksOut(page)).resolves.toEqual([]);
       await endpointCard().getByRole('link', { name: 'Delivery log', exact: true }).click();
       await page.getByRole('row', { name: /Test event/ }).waitFor();
       await screenshot(page, `${dialect}-webhooks-delivery-log-390`);
+      await checkAccessible(page, 'webhooks-delivery-log-390', dialect);
       await expect(sticksOut(page)).resolves.toEqual([]);
       await page.goBack();
     } finally {
@@ -182,6 +195,7 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     const dialog = page.getByRole('dialog', { name: 'Delete this endpoint?' });
     await dialog.getByText(url).waitFor();
     await screenshot(page, `${dialect}-webhooks-delete-confirm`);
+    await checkAccessible(page, 'webhooks-delete-confirm', dialect);
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
     await endpointCard().waitFor();

@@ -1,7 +1,15 @@
 import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerAndAdminPages, dialects, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  developerAndAdminPages,
+  dialects,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 import { type ReceivedRequest, startReceiver, type WebhookReceiver } from '../webhook-receiver';
 
 const GLENDALE = '985798691';
@@ -76,6 +84,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     signingSecret = (await dev.getByTestId('signing-secret').textContent()) ?? '';
     expect(signingSecret).toMatch(/^whsec_/);
     await screenshot(dev, `${dialect}-webhooks-secret`);
+    await checkAccessible(dev, 'webhooks-secret', dialect);
     await dev.getByRole('button', { name: 'I have stored the secret' }).click();
     const endpoint = dev.getByRole('list', { name: 'Webhook endpoints' }).getByRole('listitem').first();
     await endpoint.getByRole('heading', { name: receiver.url }).waitFor();
@@ -130,6 +139,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     await details.getByText('Body sent').click();
     await details.getByText(receiver.received[0]!.headers['webhook-id']!, { exact: true }).waitFor();
     await screenshot(dev, `${dialect}-webhooks-delivered`);
+    await checkAccessible(dev, 'webhooks-delivered', dialect);
   });
 
   it('with the receiver stopped a test event is retried, each failed attempt logged; Resend after a restart succeeds', async () => {
@@ -145,6 +155,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     await expect.poll(() => details.getByText('No answer').count(), SOON).toBe(3);
     await expect(details.locator('.field-error').count()).resolves.toBe(3);
     await screenshot(dev, `${dialect}-webhooks-retries`);
+    await checkAccessible(dev, 'webhooks-retries', dialect);
     expect(receiver.received).toHaveLength(1);
 
     await receiver.start();
@@ -154,6 +165,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     await expect(attempts()).resolves.toBe(4);
     await details.getByText('HTTP 200').waitFor();
     await screenshot(dev, `${dialect}-webhooks-resent`);
+    await checkAccessible(dev, 'webhooks-resent', dialect);
     expect(receiver.received).toHaveLength(2);
     const resent = receiver.received[1]!;
     expect(verified(signingSecret, resent).type).toBe('webhook.test');
@@ -187,11 +199,13 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     await dev.goto(`${app.url}/apps/${appId}/usage`);
     await expectLoggedCalls(dev);
     await screenshot(dev, `${dialect}-webhooks-developer-request-log`);
+    await checkAccessible(dev, 'webhooks-developer-request-log', dialect);
 
     // The tenant admin's connection page.
     await admin.goto(`${connectionUrl}/requests`);
     await expectLoggedCalls(admin);
     await screenshot(admin, `${dialect}-webhooks-admin-request-log`);
+    await checkAccessible(admin, 'webhooks-admin-request-log', dialect);
 
     // The advisor, on the app's Details.
     await dev.goto(`${app.url}/apps/${appId}`);
@@ -202,6 +216,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
       'Settings · Technicians · View tn.settings.technicians:r',
     ]);
     await screenshot(dev, `${dialect}-webhooks-advisor`);
+    await checkAccessible(dev, 'webhooks-advisor', dialect);
   });
 });
 
