@@ -10,6 +10,19 @@ const DOCUMENT_URL = '/integration/openapi.json';
 /** The apps offered for Try it: the newest ones, as many as a page of apps holds. */
 const APPS_OFFERED = 100;
 
+/**
+ * In place of Swagger UI's server drop-down, which has no accessible name and offers one choice only: the
+ * environment Try it calls, said plainly.
+ */
+function IntegrationServer() {
+  return (
+    <p className="reference-server">
+      Requests go to <code>/integration</code>, the Integration environment.
+    </p>
+  );
+}
+const PLUGINS = [{ components: { ServersContainer: IntegrationServer } }];
+
 const timeOf = (date: Date) => date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
 
 /**
@@ -142,6 +155,7 @@ export function ApiReference() {
           defaultModelsExpandDepth={-1}
           displayRequestDuration
           deepLinking={false}
+          plugins={PLUGINS}
           onComplete={setSystem}
         />
       </div>

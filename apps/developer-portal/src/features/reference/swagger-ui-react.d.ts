@@ -15,6 +15,8 @@ declare module 'swagger-ui-react' {
     persistAuthorization?: boolean;
     deepLinking?: boolean;
     onComplete?: (system: SwaggerSystem) => void;
+    /** Swagger UI plugins: here, components put in place of its own. */
+    plugins?: { components?: Record<string, ComponentType> }[];
   }
 
   const SwaggerUI: ComponentType<SwaggerUIProps>;
