@@ -1,6 +1,14 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { developerAndAdminPages, dialects, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  developerAndAdminPages,
+  dialects,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const TENANT = '985798691';
 const APP = 'Reference Explorer';
@@ -99,6 +107,7 @@ describe.each(dialects)('API Reference and Try it (%s)', (dialect) => {
     expect(curl).toMatch(/ST-App-Key: \S+/);
     expect(curl).toContain('Authorization: Bearer ey');
     await screenshot(dev, `${dialect}-api-reference-try-it`);
+    await checkAccessible(dev, 'api-reference-try-it', dialect);
     expect(await noSidewaysScroll(dev)).toBe(true);
   });
 
@@ -107,6 +116,7 @@ describe.each(dialects)('API Reference and Try it (%s)', (dialect) => {
     await dev.locator('#operations-CRM-get-crm-customers').scrollIntoViewIfNeeded();
     expect(await noSidewaysScroll(dev)).toBe(true);
     await screenshot(dev, `${dialect}-api-reference-phone`);
+    await checkAccessible(dev, 'api-reference-phone', dialect);
     await dev.setViewportSize({ width: 1280, height: 900 });
   });
 });
