@@ -170,7 +170,11 @@ export function AuditTrail({
         query={events}
         pages={pages}
         loading="Loading audit events…"
-        empty={<EmptyState title="No audit events match" />}
+        empty={
+          <EmptyState title="No audit events match">
+            <p className="muted">Widen the dates or clear the filters to see more.</p>
+          </EmptyState>
+        }
       >
         {({ items }) => (
           <DataTable

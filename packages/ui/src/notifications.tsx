@@ -64,8 +64,13 @@ export function NotificationsBell() {
           <div className="page-head" style={{ marginBottom: '0.5rem' }}>
             <strong>Notifications</strong>
             {unread > 0 ? (
-              <button type="button" className="btn btn-ghost" onClick={() => markRead.mutate()}>
-                Mark all read
+              <button
+                type="button"
+                className="btn btn-ghost"
+                disabled={markRead.isPending}
+                onClick={() => markRead.mutate()}
+              >
+                {markRead.isPending ? 'Marking…' : 'Mark all read'}
               </button>
             ) : null}
           </div>
@@ -79,7 +84,9 @@ export function NotificationsBell() {
               ))}
             </ul>
           ) : (
-            <p className="muted">Nothing yet.</p>
+            <p className="muted">
+              Nothing yet. Review decisions and other news about your work show up here.
+            </p>
           )}
         </section>
       ) : null}

@@ -1,14 +1,20 @@
 import { type ButtonHTMLAttributes, type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { FieldError } from './fields';
 
+/**
+ * A button; while `busy` (its action is under way) it is disabled, spins, and
+ * says `busyLabel` ("Saving…") instead of its name when one is given.
+ */
 export function Button({
   variant = 'secondary',
   busy,
+  busyLabel,
   children,
   ...props
 }: ButtonHTMLAttributes<HTMLButtonElement> & {
   variant?: 'primary' | 'secondary' | 'danger' | 'ghost';
   busy?: boolean;
+  busyLabel?: string;
 }) {
   return (
     <button
@@ -19,7 +25,7 @@ export function Button({
       aria-busy={busy || undefined}
     >
       {busy ? <span className="spinner" aria-hidden /> : null}
-      {children}
+      {busy && busyLabel ? busyLabel : children}
     </button>
   );
 }
@@ -128,6 +134,7 @@ export function ConfirmDialog({
   confirmLabel,
   confirmText,
   busy,
+  busyLabel,
   error,
   onConfirm,
   onCancel,
@@ -138,6 +145,8 @@ export function ConfirmDialog({
   confirmLabel: string;
   confirmText?: string;
   busy?: boolean;
+  /** What the confirm button says while the action runs ("Deleting…"). */
+  busyLabel?: string;
   error?: string | undefined;
   onConfirm: (typed: string) => void;
   onCancel: () => void;
@@ -191,7 +200,7 @@ export function ConfirmDialog({
         <FieldError message={error} />
         <div className="dialog-actions">
           <Button onClick={onCancel}>Cancel</Button>
-          <Button type="submit" variant="danger" disabled={!ready} busy={busy}>
+          <Button type="submit" variant="danger" disabled={!ready} busy={busy} busyLabel={busyLabel}>
             {confirmLabel}
           </Button>
         </div>

@@ -93,7 +93,7 @@ export function SignInPage({
         {...form.text('password')}
         required
       />
-      <Button type="submit" variant="primary" busy={signIn.isPending}>
+      <Button type="submit" variant="primary" busy={signIn.isPending} busyLabel="Signing in…">
         Sign in
       </Button>
       {footer ? <div style={{ marginTop: '1rem' }}>{footer}</div> : null}

@@ -71,7 +71,9 @@ export function AccessList() {
         loading="Loading apps…"
         empty={
           searched ? (
-            <EmptyState title="No apps match your search" />
+            <EmptyState title="No apps match your search">
+              <p className="muted">Check the app's name, or clear the search to see every app.</p>
+            </EmptyState>
           ) : (
             <EmptyState title={`No apps in ${ENVIRONMENT_LABEL[environment]} yet`}>
               <p className="muted">Connect an app to give it access to this tenant's data.</p>

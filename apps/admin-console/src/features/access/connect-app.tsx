@@ -112,6 +112,7 @@ export function ConnectApp() {
                 <Button
                   variant="primary"
                   busy={allow.isPending}
+                  busyLabel="Allowing…"
                   disabled={decline.isPending}
                   onClick={() =>
                     allow.mutate({ tenantId, environment, appId, credentialsIssuer: app.credentialsIssuer })
@@ -122,6 +123,7 @@ export function ConnectApp() {
                 {!app.declined ? (
                   <Button
                     busy={decline.isPending}
+                    busyLabel="Declining…"
                     disabled={allow.isPending}
                     onClick={() => decline.mutate({ tenantId, environment, appId })}
                   >

@@ -68,7 +68,9 @@ export function ConnectNewApp() {
         loading="Loading apps…"
         empty={
           searched ? (
-            <EmptyState title="No apps match your search" />
+            <EmptyState title="No apps match your search">
+              <p className="muted">Check the app's name, or clear the search to see every app offered.</p>
+            </EmptyState>
           ) : (
             <EmptyState title="No apps to connect">
               <p className="muted">

@@ -168,6 +168,7 @@ function DisableRestore({ connection }: { connection: ConnectionDetail }) {
         <Button
           variant="primary"
           busy={restore.isPending}
+          busyLabel="Restoring…"
           onClick={() => restore.mutate({ connectionId: connection.id })}
         >
           Restore
@@ -192,6 +193,7 @@ function DisableRestore({ connection }: { connection: ConnectionDetail }) {
         title={`Disable ${connection.appName}?`}
         confirmLabel="Confirm and Continue"
         busy={disable.isPending}
+        busyLabel="Disabling…"
         error={disable.isError ? messageFrom(disable.error) : undefined}
         onCancel={() => setConfirming(false)}
         onConfirm={() => disable.mutate({ connectionId: connection.id })}

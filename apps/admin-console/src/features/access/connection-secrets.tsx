@@ -108,7 +108,7 @@ export function Secrets({ connection }: { connection: ConnectionDetail }) {
           }
           hint="The current secret keeps working this long, then expires."
         />
-        <Button type="submit" busy={rotate.isPending} style={{ marginTop: '1.75rem' }}>
+        <Button type="submit" busy={rotate.isPending} busyLabel="Rotating…" style={{ marginTop: '1.75rem' }}>
           Rotate secret
         </Button>
       </form>
@@ -117,6 +117,7 @@ export function Secrets({ connection }: { connection: ConnectionDetail }) {
         title="Revoke this client secret?"
         confirmLabel="Revoke secret"
         busy={revoke.isPending}
+        busyLabel="Revoking…"
         error={revoke.isError ? messageFrom(revoke.error) : undefined}
         onCancel={() => setRevoking(null)}
         onConfirm={() => revoking && revoke.mutate({ connectionId: connection.id, secretId: revoking.id })}

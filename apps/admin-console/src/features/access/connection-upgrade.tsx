@@ -32,10 +32,21 @@ export function UpgradePanel({ connection, upgrade }: { connection: ConnectionDe
       {error ? <Banner kind="error">{fieldErrorsFrom(error).toVersion ?? messageFrom(error)}</Banner> : null}
       <ScopeChanges added={upgrade.added} removed={upgrade.removed} />
       <div className="actions" style={{ marginTop: '1rem' }}>
-        <Button variant="primary" busy={allow.isPending} disabled={decline.isPending} onClick={answer.allow}>
+        <Button
+          variant="primary"
+          busy={allow.isPending}
+          busyLabel="Allowing…"
+          disabled={decline.isPending}
+          onClick={answer.allow}
+        >
           Allow
         </Button>
-        <Button busy={decline.isPending} disabled={allow.isPending} onClick={answer.decline}>
+        <Button
+          busy={decline.isPending}
+          busyLabel="Declining…"
+          disabled={allow.isPending}
+          onClick={answer.decline}
+        >
           Decline
         </Button>
       </div>
@@ -47,7 +58,7 @@ export function UpgradePanel({ connection, upgrade }: { connection: ConnectionDe
 export function UpgradeLater({ connection, upgrade }: { connection: ConnectionDetail; upgrade: Upgrade }) {
   const { allow, answer } = useUpgradeAnswers(connection, upgrade);
   return (
-    <Button variant="ghost" busy={allow.isPending} onClick={answer.allow}>
+    <Button variant="ghost" busy={allow.isPending} busyLabel="Upgrading…" onClick={answer.allow}>
       Upgrade to version {upgrade.toVersion} now
     </Button>
   );

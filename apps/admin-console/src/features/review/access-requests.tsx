@@ -49,7 +49,13 @@ export function AccessRequests() {
         query={requests}
         pages={pages}
         loading="Loading requests…"
-        empty={<EmptyState title="No pending requests" />}
+        empty={
+          <EmptyState title="No pending requests">
+            <p className="muted">
+              Requests sent from the Request Access page show up here to approve or reject.
+            </p>
+          </EmptyState>
+        }
       >
         {({ items }) =>
           items.length === 0 ? (

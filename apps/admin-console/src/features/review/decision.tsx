@@ -37,7 +37,7 @@ export function Decision({
       <>
         {refusal}
         <div className="actions" style={{ marginTop: '0.75rem' }}>
-          <Button variant="primary" busy={approve.isPending} onClick={onApprove}>
+          <Button variant="primary" busy={approve.isPending} busyLabel="Approving…" onClick={onApprove}>
             Approve
           </Button>
           <Button onClick={() => setOpen(true)}>Reject…</Button>
@@ -69,7 +69,7 @@ export function Decision({
           <FieldError message={reasonError} />
         </div>
         <div className="actions">
-          <Button type="submit" variant="danger" busy={reject.isPending}>
+          <Button type="submit" variant="danger" busy={reject.isPending} busyLabel="Rejecting…">
             Reject
           </Button>
           <Button onClick={() => setOpen(false)}>Cancel</Button>

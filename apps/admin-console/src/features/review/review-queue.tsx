@@ -44,7 +44,14 @@ export function ReviewQueue() {
         query={queue}
         pages={pages}
         loading="Loading the queue…"
-        empty={<EmptyState title="Nothing to review" />}
+        empty={
+          <EmptyState title="Nothing to review">
+            <p className="muted">
+              Public apps show up here when their developer creates them or changes their name or home page.
+              Private apps need no review.
+            </p>
+          </EmptyState>
+        }
       >
         {({ items }) =>
           items.length === 0 ? (

@@ -95,7 +95,7 @@ export function RequestAccess() {
         />
       </div>
       <div className="actions">
-        <Button type="submit" variant="primary" busy={request.isPending}>
+        <Button type="submit" variant="primary" busy={request.isPending} busyLabel="Sending…">
           Send request
         </Button>
         <Link to="/signin">Back to sign in</Link>

@@ -73,7 +73,7 @@ export function SetPassword() {
         autoComplete="new-password"
         {...form.text('confirm')}
       />
-      <Button type="submit" variant="primary" busy={setIt.isPending}>
+      <Button type="submit" variant="primary" busy={setIt.isPending} busyLabel="Setting password…">
         Set password and sign in
       </Button>
     </SignedOutCard>

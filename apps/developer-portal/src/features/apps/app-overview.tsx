@@ -180,7 +180,7 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
         empty={
           <p className="muted">
             {searched
-              ? 'No Tenant ID starts with that number.'
+              ? 'No Tenant ID starts with that number. Check it, or clear the search.'
               : 'No Tenant IDs yet: no tenant can see this app until you add one.'}
           </p>
         }
@@ -202,6 +202,7 @@ function TenantIdsCard({ app }: { app: AppDetail }) {
         title={`Delete Tenant ID ${removing ?? ''}?`}
         confirmLabel="Delete Tenant ID"
         busy={remove.isPending}
+        busyLabel="Deleting…"
         error={
           remove.isError ? (fieldErrorsFrom(remove.error).tenantId ?? messageFrom(remove.error)) : undefined
         }

@@ -124,6 +124,7 @@ function DeleteApp({ app }: { app: AppDetail }) {
         confirmLabel="Delete application"
         confirmText={app.name}
         busy={remove.isPending}
+        busyLabel="Deleting…"
         error={
           remove.isError
             ? (fieldErrorsFrom(remove.error).confirmName ?? messageFrom(remove.error))
@@ -179,6 +180,7 @@ function ReviewStatus({ app }: { app: AppDetail }) {
           <Button
             variant="primary"
             busy={resubmit.isPending}
+            busyLabel="Resubmitting…"
             onClick={() => resubmit.mutate({ appId: app.id })}
           >
             Resubmit

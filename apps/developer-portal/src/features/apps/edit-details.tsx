@@ -88,7 +88,7 @@ export function EditDetails() {
           approves it.
         </p>
       ) : null}
-      <Button type="submit" busy={save.isPending}>
+      <Button type="submit" busy={save.isPending} busyLabel="Saving…">
         Save details
       </Button>
     </form>

@@ -95,7 +95,7 @@ export function EditScopes() {
         />
       </div>
       <div className="actions">
-        <Button type="submit" variant="primary" busy={save.isPending}>
+        <Button type="submit" variant="primary" busy={save.isPending} busyLabel="Saving…">
           Save
         </Button>
         <Button

@@ -65,7 +65,9 @@ export function MyApps() {
         loading="Loading your apps…"
         empty={
           searched ? (
-            <EmptyState title="No apps match your search" />
+            <EmptyState title="No apps match your search">
+              <p className="muted">Check the app's name, or clear the search to see all your apps.</p>
+            </EmptyState>
           ) : (
             <EmptyState title="No apps yet">
               <p className="muted">Register an app to pick its API scopes and get its app key.</p>

@@ -153,7 +153,7 @@ export function NewApp() {
         />
       </div>
       <div className="actions">
-        <Button type="submit" variant="primary" busy={create.isPending}>
+        <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Saving…">
           Save
         </Button>
         <Button onClick={() => navigate('/')}>Cancel</Button>

@@ -51,7 +51,7 @@ export function TenantIdField({
         />
         <FieldError id={`${id}-error`} message={shown} />
       </div>
-      <Button onClick={() => void add()} busy={busy} style={{ marginTop: '1.75rem' }}>
+      <Button onClick={() => void add()} busy={busy} busyLabel="Adding…" style={{ marginTop: '1.75rem' }}>
         Add Tenant ID
       </Button>
     </div>

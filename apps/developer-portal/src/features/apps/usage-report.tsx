@@ -30,8 +30,8 @@ import { summarizeUsage, type Usage } from './usage-summary';
 
 const OUTCOME_LOOK: Record<UsageOutcome, { label: string; color: string }> = {
   '2xx': { label: 'Success (2xx)', color: '#067647' },
-  '4xx': { label: 'Client errors (4xx)', color: '#dc6803' },
-  '429': { label: 'Throttled (429)', color: '#7a5af8' },
+  '4xx': { label: 'Client errors (4xx)', color: '#b54708' },
+  '429': { label: 'Throttled (429)', color: '#6941c6' },
   '5xx': { label: 'Server errors (5xx)', color: '#b42318' },
 };
 const OUTCOMES = USAGE_OUTCOMES.map((key) => ({ key, ...OUTCOME_LOOK[key] }));
@@ -206,7 +206,8 @@ function UsageChart({ usage }: { usage: Usage }) {
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="label" interval={4} tick={{ fontSize: 12 }} />
               <YAxis allowDecimals={false} tick={{ fontSize: 12 }} />
-              <Tooltip />
+              {/* The tooltip names each outcome in the text colour: a bar's colour can be too light to read as text. */}
+              <Tooltip itemStyle={{ color: 'var(--text)' }} />
               <Legend />
               {OUTCOMES.map((o) => (
                 <Bar

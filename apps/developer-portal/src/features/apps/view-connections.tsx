@@ -87,7 +87,9 @@ export function ViewConnections() {
         loading="Loading connections…"
         empty={
           searched ? (
-            <EmptyState title="No Tenant ID starts with that number" />
+            <EmptyState title="No Tenant ID starts with that number">
+              <p className="muted">Check the number, or clear the search to see every tenant.</p>
+            </EmptyState>
           ) : (
             <EmptyState title="No tenants yet">
               <p className="muted">Add a Tenant ID on the Details tab to offer this app to a tenant.</p>
@@ -141,6 +143,7 @@ export function ViewConnections() {
                     {row.canGenerateSecret ? (
                       <Button
                         busy={generate.isPending && generatedFor === key}
+                        busyLabel="Generating…"
                         onClick={() => {
                           setGeneratedFor(key);
                           generate.mutate({

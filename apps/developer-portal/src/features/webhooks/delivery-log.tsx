@@ -100,7 +100,12 @@ function DeliveryLog({ endpoint }: { endpoint: Endpoint }) {
             <code>{endpoint.url}</code> <EndpointStatusBadge endpoint={endpoint} />
           </p>
         </div>
-        <Button busy={sendTest.isPending} disabled={!active} onClick={() => sendTest.mutate(ids)}>
+        <Button
+          busy={sendTest.isPending}
+          busyLabel="Sending…"
+          disabled={!active}
+          onClick={() => sendTest.mutate(ids)}
+        >
           Send test event
         </Button>
       </div>
@@ -201,6 +206,7 @@ function DeliveryRows({
             </Button>
             <Button
               busy={resend.isPending}
+              busyLabel="Resending…"
               disabled={!active}
               onClick={() => resend.mutate({ appId, deliveryId: delivery.id })}
             >

@@ -166,7 +166,11 @@ export function EndpointCard({
             >
               Edit
             </Button>
-            <Button busy={update.isPending} onClick={() => update.mutate({ ...ids, enabled: !active })}>
+            <Button
+              busy={update.isPending}
+              busyLabel="Saving…"
+              onClick={() => update.mutate({ ...ids, enabled: !active })}
+            >
               {active ? 'Disable' : 'Enable'}
             </Button>
             <Button
@@ -179,7 +183,12 @@ export function EndpointCard({
             >
               Rotate secret
             </Button>
-            <Button busy={sendTest.isPending} disabled={!active} onClick={() => sendTest.mutate(ids)}>
+            <Button
+              busy={sendTest.isPending}
+              busyLabel="Sending…"
+              disabled={!active}
+              onClick={() => sendTest.mutate(ids)}
+            >
               Send test event
             </Button>
             <Button
@@ -199,6 +208,7 @@ export function EndpointCard({
         title="Rotate the signing secret?"
         confirmLabel="Rotate secret"
         busy={rotate.isPending}
+        busyLabel="Rotating…"
         error={
           rotate.isError && !fieldErrorsFrom(rotate.error).graceHours ? messageFrom(rotate.error) : undefined
         }
@@ -237,6 +247,7 @@ export function EndpointCard({
         title="Delete this endpoint?"
         confirmLabel="Delete endpoint"
         busy={remove.isPending}
+        busyLabel="Deleting…"
         error={remove.isError ? messageFrom(remove.error) : undefined}
         onCancel={() => setDialog(null)}
         onConfirm={() => remove.mutate(ids)}

@@ -101,7 +101,7 @@ export function EndpointForm({
         <FieldError id={`${id}-types-error`} message={errors.eventTypes} />
       </fieldset>
       <div className="actions">
-        <Button type="submit" variant="primary" busy={busy}>
+        <Button type="submit" variant="primary" busy={busy} busyLabel="Saving…">
           {submitLabel}
         </Button>
         <Button onClick={onCancel}>Cancel</Button>
