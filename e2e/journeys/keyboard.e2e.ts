@@ -50,6 +50,22 @@ async function tabTo(page: Page, name: string | RegExp, options: { back?: boolea
   throw new Error(`Tab never reached "${name}"; passed:\n${seen.join('\n')}`);
 }
 
+/** Holds the page's requests to `url` until the returned function is called. */
+function holdRequests(page: Page, url: RegExp): () => void {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  void page.route(url, async (route) => {
+    await released;
+    await route.continue();
+  });
+  return () => {
+    release();
+    void page.unroute(url);
+  };
+}
+
 async function signInByKeyboard(page: Page, url: string, email: string) {
   await page.goto(url);
   await page.getByLabel('Email').waitFor();
@@ -104,7 +120,13 @@ describe.each(dialects)(
       // Shift+Tab goes back the way it came.
       await tabTo(dev, 'Search API scopes', { back: true });
       await tabTo(dev, 'Save');
+      // While the app is being created the button says so and cannot be pressed again.
+      const release = holdRequests(dev, /\/trpc\/apps\.create/);
       await dev.keyboard.press('Enter');
+      const saving = dev.getByRole('button', { name: 'Saving…' });
+      await saving.waitFor();
+      await expect(saving.isDisabled()).resolves.toBe(true);
+      release();
       await dev.getByText('Keyboard Crew is registered.').waitFor();
     });
 
