@@ -50,20 +50,21 @@ async function tabTo(page: Page, name: string | RegExp, options: { back?: boolea
   throw new Error(`Tab never reached "${name}"; passed:\n${seen.join('\n')}`);
 }
 
-/** Holds the page's requests to `url` until the returned function is called. */
-function holdRequests(page: Page, url: RegExp): () => void {
+/** Holds the page's next request to `url` until the returned function is called. */
+function holdRequest(page: Page, url: RegExp): () => void {
   let release = () => {};
   const released = new Promise<void>((resolve) => {
     release = resolve;
   });
-  void page.route(url, async (route) => {
-    await released;
-    await route.continue();
-  });
-  return () => {
-    release();
-    void page.unroute(url);
-  };
+  void page.route(
+    url,
+    async (route) => {
+      await released;
+      await route.continue();
+    },
+    { times: 1 },
+  );
+  return release;
 }
 
 async function signInByKeyboard(page: Page, url: string, email: string) {
@@ -121,7 +122,7 @@ describe.each(dialects)(
       await tabTo(dev, 'Search API scopes', { back: true });
       await tabTo(dev, 'Save');
       // While the app is being created the button says so and cannot be pressed again.
-      const release = holdRequests(dev, /\/trpc\/apps\.create/);
+      const release = holdRequest(dev, /\/trpc\/apps\.create/);
       await dev.keyboard.press('Enter');
       const saving = dev.getByRole('button', { name: 'Saving…' });
       await saving.waitFor();

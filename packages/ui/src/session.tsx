@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
-import { Link, Navigate, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
+import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useOutletContext } from 'react-router';
 import { NotificationsBell } from './notifications';
 import { Banner, Button, Loading } from './primitives';
 import { messageFrom, useTRPC } from './trpc';
@@ -85,10 +85,11 @@ function Shell({
         </button>
         <div id={menu.id} className={`topbar-menu${menu.open ? ' open' : ''}`}>
           <nav aria-label="Main">
+            {/* The page open now is marked (aria-current) for screen readers and underlined. */}
             {nav.map((item) => (
-              <Link key={item.to} to={item.to}>
+              <NavLink key={item.to} to={item.to} end={item.to === '/'}>
                 {item.label}
-              </Link>
+              </NavLink>
             ))}
           </nav>
           <div className="topbar-user">
