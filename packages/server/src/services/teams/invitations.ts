@@ -28,13 +28,31 @@ export interface InvitationView {
 const LINK_INVALID = 'This invitation is not valid any more. Ask whoever invited you for a new one.';
 const RACE = 'This account changed at the same time. Please try again.';
 
+/**
+ * Whether whoever sent the invitation may still invite there: an Owner of its organization, or an
+ * admin of its tenant. A sender removed, demoted or deleted since leaves the link not working.
+ */
+async function senderStillEntitled(em: EntityManager, invitation: InvitationEntity): Promise<boolean> {
+  const senderId = invitation.invitedBy?.id;
+  if (!senderId) return false;
+  if (invitation.kind === 'organization')
+    return (
+      !!invitation.organization &&
+      (await em.count(User, { id: senderId, organization: invitation.organization.id, orgRole: 'owner' })) > 0
+    );
+  return (
+    !!invitation.tenant && (await em.count(TenantAdmin, { user: senderId, tenant: invitation.tenant.id })) > 0
+  );
+}
+
 async function pendingByToken(em: EntityManager, token: string): Promise<InvitationEntity> {
   const invitation = await em.findOne(
     Invitation,
     { tokenHash: sha256Hex(token), ...stillPending() },
     { populate: ['organization', 'tenant', 'invitedBy'] },
   );
-  if (!invitation) throw new DomainError('NOT_FOUND', LINK_INVALID);
+  if (!invitation || !(await senderStillEntitled(em, invitation)))
+    throw new DomainError('NOT_FOUND', LINK_INVALID);
   return invitation;
 }
 
@@ -128,6 +146,7 @@ export async function acceptInvitation(
       { id: found.id },
       { populate: ['organization', 'tenant', 'invitedBy'] },
     );
+    if (!(await senderStillEntitled(tx, invitation))) throw new DomainError('NOT_FOUND', LINK_INVALID);
     const user =
       account && !newcomer
         ? await tx.findOneOrFail(User, { id: account.id }, { populate: ['organization'] })

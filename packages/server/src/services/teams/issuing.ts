@@ -73,6 +73,27 @@ function auditRevoked(tx: EntityManager, actor: Actor, scope: InvitationScope, i
 }
 
 /**
+ * Revokes, in `tx`, the invitations of `scope` still pending that `senderId` sent: taken when the
+ * sender stops being an Owner or an admin there, so their links cannot bring anyone in after them.
+ */
+export async function revokeSentBy(
+  tx: EntityManager,
+  actor: Actor,
+  scope: InvitationScope,
+  senderId: string,
+): Promise<void> {
+  const now = new Date();
+  for (const invitation of await tx.find(Invitation, {
+    invitedBy: senderId,
+    ...whereScope(scope),
+    ...stillPending(now),
+  })) {
+    invitation.revokedAt = now;
+    auditRevoked(tx, actor, scope, invitation);
+  }
+}
+
+/**
  * A new invitation to `email`, in the transaction `tx`: at most INVITATIONS_PER_HOUR per sender
  * an hour, replacing (revoking) one still pending to the same email and place. Its token is in
  * the answer only; the database keeps its SHA-256.

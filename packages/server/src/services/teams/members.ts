@@ -10,7 +10,7 @@ import { audit } from '../../audit';
 import { Invitation, Session, User, type UserEntity } from '../../db/entities';
 import { isUuid } from '../../db/ids';
 import type { Developer } from '../../procedures';
-import { issueInvitation, lockScope, pendingInvitations, revokeInvitation } from './issuing';
+import { issueInvitation, lockScope, pendingInvitations, revokeInvitation, revokeSentBy } from './issuing';
 
 export interface Member {
   userId: string;
@@ -140,6 +140,8 @@ export async function changeMemberRole(
       return toMember(member, joined.get(member.email) ?? member.createdAt, owner);
     if (input.role !== 'owner') await keepAnOwner(tx, owner, member);
     const before = snapshot(member);
+    if (before.role === 'owner')
+      await revokeSentBy(tx, owner, { organizationId: owner.organizationId }, member.id);
     member.orgRole = input.role;
     audit(tx, owner, {
       action: 'team.member_role_changed',
@@ -153,14 +155,16 @@ export async function changeMemberRole(
 }
 
 /**
- * Takes the member out of the organization and ends all their sessions at once (their
- * next call is refused as signed out); never the last Owner, themself included.
+ * Takes the member out of the organization, revokes the invitations they sent to it and ends all
+ * their sessions at once (their next call is refused as signed out); never the last Owner,
+ * themself included.
  */
 export async function removeMember(em: EntityManager, owner: Developer, userId: string): Promise<void> {
   await em.transactional(async (tx) => {
     const member = await findMember(tx, owner, userId);
     await keepAnOwner(tx, owner, member);
     const before = snapshot(member);
+    await revokeSentBy(tx, owner, { organizationId: owner.organizationId }, member.id);
     member.organization = null;
     member.orgRole = null;
     const sessionsEnded = await tx.nativeDelete(Session, { user: member.id });

@@ -4,7 +4,7 @@ import { audit } from '../../audit';
 import type { SessionUser } from '../../auth/sessions';
 import { Tenant, TenantAdmin } from '../../db/entities';
 import { isUuid } from '../../db/ids';
-import { issueInvitation, lockScope, pendingInvitations, revokeInvitation } from './issuing';
+import { issueInvitation, lockScope, pendingInvitations, revokeInvitation, revokeSentBy } from './issuing';
 import type { InvitationCreated, PendingInvitation } from './members';
 
 // The caller's admin rights on the tenant are checked by tenantProcedure before any of these runs.
@@ -64,7 +64,7 @@ export async function revokeTenantInvitation(
 }
 
 /**
- * Takes the admin's rights on the tenant away: sessions read their tenants on every request,
+ * Takes the admin's rights on the tenant away, and revokes the invitations they sent to it: sessions read their tenants on every request,
  * so access ends with their next call. Never the tenant's last admin, the caller included.
  */
 export async function removeTenantAdmin(
@@ -81,6 +81,7 @@ export async function removeTenantAdmin(
     if (leavesNoAdmin(await tx.count(TenantAdmin, { tenant: input.tenantId })))
       throw new DomainError('CONFLICT', LAST_ADMIN);
     tx.remove(grant);
+    await revokeSentBy(tx, admin, { tenantId: input.tenantId }, grant.user.id);
     audit(tx, admin, {
       action: 'tenant.admin_removed',
       tenantId: input.tenantId,

@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ADMIN,
+  ADMIN2,
+  type Caller,
+  cookieJar,
+  DEV,
+  DEV2,
+  dialects,
+  openTestDatabase,
+  REVIEWER,
+  rejection,
+  rejectionWithoutChange,
+  type TestDatabase,
+} from '#test/harness';
+import { startSession } from '../../auth/sessions';
+import { createContextInner } from '../../context';
+import { AuditEvent, Invitation, Session, TenantAdmin, User } from '../../db/entities';
+import { createCaller } from '../../root';
+
+const PASSWORD = 'correct horse battery staple';
+const LINK_INVALID = 'This invitation is not valid any more. Ask whoever invited you for a new one.';
+const REVIEWER_REFUSED =
+  'Reviewer accounts cannot join an organization or administer a tenant: reviewers stay independent of the apps they review.';
+const TENANT = '985798691'; // ADMIN's
+const TENANT2 = '100200300'; // ADMIN2's
+
+describe.each(dialects)('invitations that must not work on %s', (dialect) => {
+  let t: TestDatabase;
+  let owner: Caller;
+  let admin: Caller;
+
+  beforeAll(async () => {
+    t = await openTestDatabase(dialect);
+    owner = await t.as(DEV);
+    admin = await t.as(ADMIN);
+  });
+  afterAll(async () => t?.close());
+
+  async function state() {
+    const em = t.db.em();
+    return {
+      invitations: (await em.find(Invitation, {}, { orderBy: { id: 'asc' } })).map((i) => [
+        i.id,
+        i.acceptedAt?.getTime() ?? null,
+        i.revokedAt?.getTime() ?? null,
+      ]),
+      users: (await em.find(User, {}, { orderBy: { id: 'asc' } })).map((u) => [
+        u.email,
+        u.organization?.id ?? null,
+        u.orgRole ?? null,
+      ]),
+      grants: await em.count(TenantAdmin, {}),
+      sessions: await em.count(Session, {}),
+      audit: await em.count(AuditEvent, {}),
+    };
+  }
+  const userOf = (email: string) => t.db.em().findOneOrFail(User, { email });
+  const auditOf = (action: string) => t.db.em().find(AuditEvent, { action }, { orderBy: { at: 'asc' } });
+  /** A caller signed in as `email` through a session of its own, with the cookie jar procedures set. */
+  async function signedIn(email: string): Promise<() => Caller> {
+    const { token } = await startSession(t.db.em(), (await userOf(email)).id);
+    const jar = cookieJar(token);
+    return () => createCaller(createContextInner({ db: t.db, sessionToken: jar.token, cookie: jar.cookie }));
+  }
+  /** A newcomer who accepted an invitation of Acme's Owner with `role`: signed in as them. */
+  async function member(email: string, role: 'owner' | 'developer'): Promise<Caller> {
+    const { token } = await owner.team.invite({ email, role });
+    await t.anonymous().team.accept({ token, name: 'Member Person', password: PASSWORD });
+    return t.as(email);
+  }
+  /** A newcomer who accepted an invitation of ADMIN to the tenant: signed in as them. */
+  async function tenantAdmin(email: string): Promise<Caller> {
+    const { token } = await admin.team.inviteTenantAdmin({ tenantId: TENANT, email });
+    await t.anonymous().team.accept({ token, name: 'Admin Person', password: PASSWORD });
+    return t.as(email);
+  }
+  /** The link is refused like any invalid one, in the preview and on accepting, and nothing changes. */
+  async function expectDead(token: string) {
+    expect(await rejection(t.anonymous().team.invitation({ token }))).toMatchObject({
+      code: 'NOT_FOUND',
+      message: LINK_INVALID,
+    });
+    expect(
+      await rejectionWithoutChange(state, () =>
+        t.anonymous().team.accept({ token, name: 'Shadow Person', password: PASSWORD }),
+      ),
+    ).toEqual({ code: 'NOT_FOUND', message: LINK_INVALID, fieldErrors: null });
+  }
+
+  describe("a sender's invitations end with the sender's rights", () => {
+    it('removing an Owner revokes the invitations they sent, and audits each', async () => {
+      const co = await member('co-owner@acme.example', 'owner');
+      const shadow = await co.team.invite({ email: 'shadow@evil.example', role: 'owner' });
+      const coId = (await userOf('co-owner@acme.example')).id;
+      await owner.team.remove({ userId: coId });
+      await expectDead(shadow.token);
+      expect((await owner.team.members()).invitations.map((i) => i.email)).not.toContain(
+        'shadow@evil.example',
+      );
+      expect((await auditOf('team.invitation_revoked')).at(-1)).toMatchObject({
+        actorEmail: DEV,
+        before: { invitationId: shadow.invitationId, email: 'shadow@evil.example' },
+        after: { invitationId: shadow.invitationId },
+      });
+    });
+
+    it('demoting an Owner to Developer revokes the invitations they sent', async () => {
+      const co = await member('demoted@acme.example', 'owner');
+      const shadow = await co.team.invite({ email: 'shadow2@evil.example', role: 'owner' });
+      await owner.team.changeRole({ userId: (await userOf('demoted@acme.example')).id, role: 'developer' });
+      await expectDead(shadow.token);
+      expect((await auditOf('team.invitation_revoked')).at(-1)).toMatchObject({
+        before: { invitationId: shadow.invitationId },
+      });
+      // Promoted again, they invite anew: the old link stays dead.
+      await owner.team.changeRole({ userId: (await userOf('demoted@acme.example')).id, role: 'owner' });
+      await expectDead(shadow.token);
+    });
+
+    it("a link whose sender is no Owner there any more, or whose sender's account is gone, is not valid", async () => {
+      const co = await member('lapsed@acme.example', 'owner');
+      const first = await co.team.invite({ email: 'lapsed-guest@evil.example', role: 'owner' });
+      const second = await co.team.invite({ email: 'orphan-guest@evil.example', role: 'developer' });
+      // Changed behind the procedures' back: accepting checks the sender anyway.
+      await t.db.em().nativeUpdate(User, { email: 'lapsed@acme.example' }, { orgRole: 'developer' });
+      await expectDead(first.token);
+      await t.db.em().nativeUpdate(User, { email: 'lapsed@acme.example' }, { orgRole: 'owner' });
+      await t.db.em().nativeUpdate(Invitation, { id: second.invitationId }, { invitedBy: null });
+      await expectDead(second.token);
+    });
+
+    it('removing a tenant admin revokes the invitations they sent to that tenant, and audits each', async () => {
+      const removed = await tenantAdmin('ta@tenant.example');
+      const alias = await removed.team.inviteTenantAdmin({ tenantId: TENANT, email: 'alias@evil.example' });
+      await admin.team.removeTenantAdmin({
+        tenantId: TENANT,
+        userId: (await userOf('ta@tenant.example')).id,
+      });
+      await expectDead(alias.token);
+      expect((await auditOf('tenant.invitation_revoked')).at(-1)).toMatchObject({
+        actorEmail: ADMIN,
+        tenantId: TENANT,
+        before: { invitationId: alias.invitationId, email: 'alias@evil.example' },
+      });
+    });
+
+    it('a tenant link whose sender is no admin of the tenant any more is not valid', async () => {
+      const lapsed = await tenantAdmin('ta-lapsed@tenant.example');
+      const alias = await lapsed.team.inviteTenantAdmin({ tenantId: TENANT, email: 'alias2@evil.example' });
+      await t.db.em().nativeDelete(TenantAdmin, { user: (await userOf('ta-lapsed@tenant.example')).id });
+      await expectDead(alias.token);
+    });
+  });
+});
