@@ -13,6 +13,7 @@ import {
   rejectionWithoutChange,
   type TestDatabase,
 } from '#test/harness';
+import { hashPassword } from '../../auth/secrets';
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
 import { AuditEvent, Invitation, Session, TenantAdmin, User } from '../../db/entities';
@@ -150,6 +151,44 @@ describe.each(dialects)('invitations that must not work on %s', (dialect) => {
       const alias = await lapsed.team.inviteTenantAdmin({ tenantId: TENANT, email: 'alias2@evil.example' });
       await t.db.em().nativeDelete(TenantAdmin, { user: (await userOf('ta-lapsed@tenant.example')).id });
       await expectDead(alias.token);
+    });
+  });
+
+  describe('reviewers stay outside organizations and tenants', () => {
+    it("refuses to invite a reviewer's account, to an organization or a tenant", async () => {
+      const message = `${REVIEWER} is a Gatehouse reviewer's account: reviewers cannot join an organization or administer a tenant.`;
+      expect(
+        await rejectionWithoutChange(state, () => owner.team.invite({ email: REVIEWER, role: 'owner' })),
+      ).toEqual({ code: 'CONFLICT', message, fieldErrors: null });
+      expect(
+        await rejectionWithoutChange(state, () =>
+          admin.team.inviteTenantAdmin({ tenantId: TENANT, email: REVIEWER }),
+        ),
+      ).toEqual({ code: 'CONFLICT', message, fieldErrors: null });
+    });
+
+    it('a reviewer signed in cannot accept an invitation sent before the account was a reviewer', async () => {
+      const email = 'late-reviewer@gatehouse.test';
+      const toTeam = await owner.team.invite({ email, role: 'owner' });
+      const toTenant = await admin.team.inviteTenantAdmin({ tenantId: TENANT, email });
+      const em = t.db.em();
+      em.create(User, {
+        id: crypto.randomUUID(),
+        email,
+        name: 'Late Reviewer',
+        passwordHash: await hashPassword(PASSWORD),
+        organization: null,
+        orgRole: null,
+        isReviewer: true,
+      });
+      await em.flush();
+      const reviewer = await signedIn(email);
+      for (const token of [toTeam.token, toTenant.token])
+        expect(await rejectionWithoutChange(state, () => reviewer().team.accept({ token }))).toEqual({
+          code: 'FORBIDDEN',
+          message: REVIEWER_REFUSED,
+          fieldErrors: null,
+        });
     });
   });
 });

@@ -27,6 +27,8 @@ export interface InvitationView {
 /** One answer for unknown, expired, used and revoked links alike. */
 const LINK_INVALID = 'This invitation is not valid any more. Ask whoever invited you for a new one.';
 const RACE = 'This account changed at the same time. Please try again.';
+const REVIEWER =
+  'Reviewer accounts cannot join an organization or administer a tenant: reviewers stay independent of the apps they review.';
 
 /**
  * Whether whoever sent the invitation may still invite there: an Owner of its organization, or an
@@ -83,6 +85,7 @@ function newcomerDetails(input: AcceptInvitationInput): { name: string; password
 
 /** Makes `user` what the invitation invites to, and records it; refuses what it already is. */
 async function join(tx: EntityManager, invitation: InvitationEntity, user: UserEntity): Promise<void> {
+  if (user.isReviewer) throw new DomainError('FORBIDDEN', REVIEWER);
   const invitedOf = { invitationId: invitation.id, invitedByEmail: invitation.invitedBy?.email ?? null };
   if (invitation.kind === 'organization' && invitation.organization) {
     const organization = invitation.organization;
@@ -130,6 +133,7 @@ export async function acceptInvitation(
   const account = await em.findOne(User, { email: found.email });
   if (account && caller?.id !== account.id)
     throw new DomainError('FORBIDDEN', `Sign in as ${found.email} to accept this invitation.`);
+  if (account?.isReviewer) throw new DomainError('FORBIDDEN', REVIEWER);
   const newcomer = account ? null : newcomerDetails(input);
   const passwordHash = newcomer ? await hashPassword(newcomer.password) : null;
 

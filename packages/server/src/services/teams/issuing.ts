@@ -95,7 +95,8 @@ export async function revokeSentBy(
 
 /**
  * A new invitation to `email`, in the transaction `tx`: at most INVITATIONS_PER_HOUR per sender
- * an hour, replacing (revoking) one still pending to the same email and place. Its token is in
+ * an hour, never to a platform reviewer's account (reviewers stay outside organizations and
+ * tenants), replacing (revoking) one still pending to the same email and place. Its token is in
  * the answer only; the database keeps its SHA-256.
  */
 export async function issueInvitation(
@@ -119,6 +120,11 @@ export async function issueInvitation(
     INVITATIONS_PER_HOUR
   )
     throw new DomainError('RATE_LIMITED', TOO_MANY);
+  if (await tx.count(User, { email, isReviewer: true }))
+    throw new DomainError(
+      'CONFLICT',
+      `${email} is a Gatehouse reviewer's account: reviewers cannot join an organization or administer a tenant.`,
+    );
   const now = new Date();
   for (const earlier of await tx.find(Invitation, { email, ...whereScope(scope), ...stillPending(now) })) {
     earlier.revokedAt = now;
