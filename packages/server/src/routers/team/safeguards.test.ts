@@ -191,4 +191,35 @@ describe.each(dialects)('invitations that must not work on %s', (dialect) => {
         });
     });
   });
+
+  describe('accepting two invitations at once', () => {
+    it('an account joins one organization only: the other acceptance is refused and changes nothing', async () => {
+      for (const round of [1, 2, 3]) {
+        const email = `sought-after${round}@elsewhere.example`;
+        const { token: seat } = await admin.team.inviteTenantAdmin({ tenantId: TENANT, email });
+        await t.anonymous().team.accept({ token: seat, name: 'Sam Sought', password: PASSWORD });
+        const toAcme = await owner.team.invite({ email, role: 'owner' });
+        const toOther = await (await t.as(DEV2)).team.invite({ email, role: 'developer' });
+        const sam = await signedIn(email);
+        const results = await Promise.allSettled(
+          [toAcme, toOther].map(({ token }) => sam().team.accept({ token })),
+        );
+        expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+        const lost = results.find((r) => r.status === 'rejected');
+        expect(lost && (await rejection(Promise.reject(lost.reason)))).toMatchObject({ code: 'CONFLICT' });
+        const accepted = await t.db.em().find(Invitation, {
+          id: { $in: [toAcme.invitationId, toOther.invitationId] },
+          acceptedAt: { $ne: null },
+        });
+        expect(accepted).toHaveLength(1);
+        const user = await userOf(email);
+        expect(user.organization?.id).toBe(accepted[0]?.organization?.id);
+        const joined = (await auditOf('team.member_joined')).filter(
+          (e) => (e.after as { email: string }).email === email,
+        );
+        expect(joined).toHaveLength(1);
+        expect(joined[0]?.organizationId).toBe(user.organization?.id);
+      }
+    });
+  });
 });

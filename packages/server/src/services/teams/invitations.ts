@@ -11,7 +11,7 @@ import { hashPassword, sha256Hex } from '../../auth/secrets';
 import { loadSessionUser, type SessionUser, startSession } from '../../auth/sessions';
 import { Invitation, type InvitationEntity, TenantAdmin, User, type UserEntity } from '../../db/entities';
 import { refuseRaces } from '../races';
-import { stillPending } from './issuing';
+import { lockScope, stillPending } from './issuing';
 
 export interface InvitationView {
   kind: InvitationKind;
@@ -96,12 +96,20 @@ async function join(tx: EntityManager, invitation: InvitationEntity, user: UserE
         'CONFLICT',
         `${user.email} is a member of another organization. An account belongs to one organization only.`,
       );
-    user.organization = organization;
-    user.orgRole = invitation.role ?? 'developer';
+    // Claimed only while the account is in no organization: two invitations accepted at once
+    // cannot both move it.
+    const role = invitation.role ?? 'developer';
+    await tx.flush();
+    const claimed = await tx.nativeUpdate(
+      User,
+      { id: user.id, organization: null },
+      { organization: organization.id, orgRole: role },
+    );
+    if (claimed !== 1) throw new DomainError('CONFLICT', RACE);
     audit(tx, user, {
       action: 'team.member_joined',
       organizationId: organization.id,
-      after: { userId: user.id, email: user.email, role: user.orgRole, ...invitedOf },
+      after: { userId: user.id, email: user.email, role, ...invitedOf },
       touched: { data: { userId: user.id, invitationId: invitation.id } },
     });
     return;
@@ -138,6 +146,10 @@ export async function acceptInvitation(
   const passwordHash = newcomer ? await hashPassword(newcomer.password) : null;
 
   const userId = await refuseRaces(em.fork(), RACE, async (tx) => {
+    // The place first, as every change of its members locks it: its sender cannot be removed,
+    // nor its Owners change, until this account has joined.
+    if (found.organization) await lockScope(tx, { organizationId: found.organization.id });
+    else if (found.tenant) await lockScope(tx, { tenantId: found.tenant.id });
     const now = new Date();
     const claimed = await tx.nativeUpdate(
       Invitation,
