@@ -9,7 +9,9 @@ export type DomainErrorCode =
   | 'CONFLICT'
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
-  | 'RATE_LIMITED';
+  | 'RATE_LIMITED'
+  /** Something this server is not set up to do, or cannot do right now. */
+  | 'UNAVAILABLE';
 
 export type FieldErrors = Record<string, string>;
 

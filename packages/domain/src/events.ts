@@ -28,6 +28,8 @@ export const CHANGE_EVENT_TYPES = [
   'connection.secret_generated',
   'connection.secret_rotated',
   'connection.secret_revoked',
+  /** A short-lived access token issued in the developer portal to try the API (never the token itself). */
+  'connection.integration_token_issued',
   'token.revoked',
   'resource.changed',
   /** An app × tenant × environment first refused for its rate limit in a UTC day (`data.day`). */

@@ -18,6 +18,7 @@ const TRPC_CODE: Record<DomainErrorCode, TRPCError['code']> = {
   UNAUTHENTICATED: 'UNAUTHORIZED',
   FORBIDDEN: 'FORBIDDEN',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
+  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
 
 export function toTRPCError(error: DomainError): TRPCError {
@@ -45,6 +46,7 @@ const HTTP_PROBLEM: Record<DomainErrorCode, { status: number; error: string }> =
   UNAUTHENTICATED: { status: 401, error: 'invalid_token' },
   FORBIDDEN: { status: 403, error: 'insufficient_scope' },
   RATE_LIMITED: { status: 429, error: 'rate_limited' },
+  UNAVAILABLE: { status: 503, error: 'temporarily_unavailable' },
 };
 
 export function toProblem(error: DomainError): Problem {

@@ -25,6 +25,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
 };
 
 /** A refusal, in the JSON the portals' own refusals answer (`{ error: { message } }`), with the fields at fault. */

@@ -12,8 +12,12 @@ import {
   type TestDatabase,
 } from '#test/harness';
 import { callApi, listen, portalClient } from '#test/http-client';
-import { AuditEvent, ClientSecret, Connection } from '../../db/entities';
-import { INTEGRATION_TOKEN_SECONDS } from '../../services/apps/integration-token';
+import { AuditEvent, ClientSecret, Connection, User } from '../../db/entities';
+import {
+  INTEGRATION_TOKEN_SECONDS,
+  INTEGRATION_TOKEN_WINDOW_MINUTES,
+  INTEGRATION_TOKENS_PER_WINDOW,
+} from '../../services/apps/integration-token';
 
 const TENANT = '985798691'; // ADMIN's
 const TENANT2 = '100200300'; // ADMIN2's
@@ -161,5 +165,72 @@ describe.each(dialects)('Integration tokens for the API reference on %s', (diale
 
     await (await t.as(ADMIN)).connections.disable({ connectionId: connection.id });
     await expect.poll(async () => (await call()).status, { timeout: 5000 }).not.toBe(200);
+  });
+
+  describe('the audit trail and the limit', () => {
+    let appId: string;
+    let connectionId: string;
+    let portal: ReturnType<typeof portalClient>;
+    const issuedEvents = () =>
+      t.db
+        .em()
+        .find(AuditEvent, { action: 'connection.integration_token_issued' }, { orderBy: { at: 'asc' } });
+
+    beforeAll(async () => {
+      appId = (await newApp('developer')).id;
+      connectionId = (await allow(ADMIN, TENANT, appId)).connection.id;
+      await dev.apps.generateSecret({ appId, tenantId: TENANT, environment: 'integration' });
+      portal = portalClient(server.url);
+      await portal.signIn(DEV);
+    });
+
+    it('records each token issued: who, which connection and client, until when, which scope; never the token', async () => {
+      const before = (await issuedEvents()).length;
+      const issued = await portal.mutate('apps.integrationToken', { appId, tenantId: TENANT });
+      const events = await issuedEvents();
+      expect(events).toHaveLength(before + 1);
+      const connection = await t.db.em().findOneOrFail(Connection, { id: connectionId });
+      const dana = await t.db.em().findOneOrFail(User, { email: DEV });
+      expect(events.at(-1)).toMatchObject({
+        actorId: dana.id,
+        actorEmail: DEV,
+        organizationId: dana.organization?.id,
+        appId,
+        tenantId: TENANT,
+        after: {
+          connectionId,
+          clientId: connection.clientId,
+          environment: 'integration',
+          expiresAt: issued.expiresAt,
+          scope: issued.scope,
+        },
+      });
+      expect(JSON.stringify(events.at(-1))).not.toContain(issued.accessToken);
+    });
+
+    it(`gives a developer at most ${INTEGRATION_TOKENS_PER_WINDOW} tokens in ${INTEGRATION_TOKEN_WINDOW_MINUTES} minutes`, async () => {
+      const dana = await t.db.em().findOneOrFail(User, { email: DEV });
+      const since = new Date(Date.now() - INTEGRATION_TOKEN_WINDOW_MINUTES * 60_000);
+      const already = await t.db.em().count(AuditEvent, {
+        action: 'connection.integration_token_issued',
+        actorId: dana.id,
+        at: { $gt: since },
+      });
+      for (let n = already; n < INTEGRATION_TOKENS_PER_WINDOW; n++)
+        await portal.mutate('apps.integrationToken', { appId, tenantId: TENANT });
+      const count = (await issuedEvents()).length;
+      await expect(portal.mutate('apps.integrationToken', { appId, tenantId: TENANT })).rejects.toThrow(
+        /429 You can get at most/,
+      );
+      expect(await issuedEvents()).toHaveLength(count);
+    });
+
+    it('answers a server that signs no tokens as unavailable, not as a failure of ours', async () => {
+      const failure = await refused(ask(dev, appId));
+      expect(failure).toMatchObject({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'This server issues no access tokens for trying the API.',
+      });
+    });
   });
 });
