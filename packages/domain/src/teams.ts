@@ -19,6 +19,8 @@ export type InvitationKind = (typeof INVITATION_KINDS)[number];
 export const INVITATION_TTL_HOURS = 72;
 /** Invitations one person may send in an hour, across organizations and tenants. */
 export const INVITATIONS_PER_HOUR = 20;
+/** Invitations one organization or one tenant may receive in an hour, whoever sends them. */
+export const INVITATIONS_PER_SCOPE_PER_HOUR = 50;
 
 const roleSchema = z.enum(ORG_ROLES, { error: 'Choose Owner or Developer' });
 

@@ -1,3 +1,4 @@
+import { INVITATIONS_PER_SCOPE_PER_HOUR } from '@gatehouse/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN,
@@ -220,6 +221,55 @@ describe.each(dialects)('invitations that must not work on %s', (dialect) => {
         expect(joined).toHaveLength(1);
         expect(joined[0]?.organizationId).toBe(user.organization?.id);
       }
+    });
+  });
+
+  describe('hourly limits per organization and per tenant', () => {
+    /** Fills the hour's invitations of a place, as if others had sent them. */
+    async function fill(where: { organization: string } | { tenant: string }) {
+      const em = t.db.em();
+      const sent = await em.count(Invitation, {
+        ...where,
+        createdAt: { $gt: new Date(Date.now() - 3600_000) },
+      });
+      for (let n = sent; n < INVITATIONS_PER_SCOPE_PER_HOUR; n++)
+        em.create(Invitation, {
+          id: crypto.randomUUID(),
+          tokenHash: crypto.randomUUID().replaceAll('-', '').padEnd(64, '0'),
+          kind: 'organization' in where ? 'organization' : 'tenant',
+          email: `filler${n}@elsewhere.example`,
+          organization: 'organization' in where ? where.organization : null,
+          role: 'organization' in where ? 'developer' : null,
+          tenant: 'tenant' in where ? where.tenant : null,
+          invitedBy: null,
+          expiresAt: new Date(Date.now() + 3600_000),
+        });
+      await em.flush();
+    }
+    const tooMany = { code: 'TOO_MANY_REQUESTS', message: expect.stringContaining('can be sent here') };
+
+    it(`an organization receives at most ${INVITATIONS_PER_SCOPE_PER_HOUR} an hour, whoever sends them`, async () => {
+      const other = await t.as(DEV2);
+      const organizationId = (await userOf(DEV2)).organization?.id as string;
+      await fill({ organization: organizationId });
+      expect(
+        await rejectionWithoutChange(state, () =>
+          other.team.invite({ email: 'more@other.example', role: 'developer' }),
+        ),
+      ).toMatchObject(tooMany);
+      // Another organization is not held back.
+      await owner.team.invite({ email: 'still-fine@acme.example', role: 'developer' });
+    });
+
+    it(`a tenant receives at most ${INVITATIONS_PER_SCOPE_PER_HOUR} an hour, whoever sends them`, async () => {
+      const other = await t.as(ADMIN2);
+      await fill({ tenant: TENANT2 });
+      expect(
+        await rejectionWithoutChange(state, () =>
+          other.team.inviteTenantAdmin({ tenantId: TENANT2, email: 'more@tenant.example' }),
+        ),
+      ).toMatchObject(tooMany);
+      await admin.team.inviteTenantAdmin({ tenantId: TENANT, email: 'still-fine@tenant.example' });
     });
   });
 });

@@ -1,6 +1,7 @@
 import {
   DomainError,
   INVITATIONS_PER_HOUR,
+  INVITATIONS_PER_SCOPE_PER_HOUR,
   invitationExpiry,
   notFound,
   type OrgRole,
@@ -18,6 +19,7 @@ import type { InvitationCreated, PendingInvitation } from './members';
 const TOKEN_PREFIX = 'ghin_';
 const TOKEN_BYTES = 32;
 const TOO_MANY = `You can send at most ${INVITATIONS_PER_HOUR} invitations an hour. Please try again later.`;
+const TOO_MANY_HERE = `At most ${INVITATIONS_PER_SCOPE_PER_HOUR} invitations an hour can be sent here. Please try again later.`;
 
 /** Where an invitation leads: a role in an organization, or a seat among a tenant's admins. */
 export type InvitationTarget =
@@ -93,11 +95,21 @@ export async function revokeSentBy(
   }
 }
 
+/** Refuses, in `tx`, what an hour's invitations already used up: the sender's, and the place's. */
+async function keepToHourlyLimits(tx: EntityManager, sender: Actor, scope: InvitationScope): Promise<void> {
+  const createdAt = { $gt: new Date(Date.now() - 3600_000) };
+  if ((await tx.count(Invitation, { invitedBy: sender.id, createdAt })) >= INVITATIONS_PER_HOUR)
+    throw new DomainError('RATE_LIMITED', TOO_MANY);
+  if ((await tx.count(Invitation, { ...whereScope(scope), createdAt })) >= INVITATIONS_PER_SCOPE_PER_HOUR)
+    throw new DomainError('RATE_LIMITED', TOO_MANY_HERE);
+}
+
 /**
  * A new invitation to `email`, in the transaction `tx`: at most INVITATIONS_PER_HOUR per sender
- * an hour, never to a platform reviewer's account (reviewers stay outside organizations and
- * tenants), replacing (revoking) one still pending to the same email and place. Its token is in
- * the answer only; the database keeps its SHA-256.
+ * and INVITATIONS_PER_SCOPE_PER_HOUR per organization or tenant an hour, never to a platform
+ * reviewer's account (reviewers stay outside organizations and tenants), replacing (revoking)
+ * one still pending to the same email and place. Its token is in the answer only; the database
+ * keeps its SHA-256.
  */
 export async function issueInvitation(
   tx: EntityManager,
@@ -114,12 +126,7 @@ export async function issueInvitation(
   await lockScope(tx, scope);
   if (dialectOf(tx) === 'postgresql')
     await tx.lock(tx.getReference(User, sender.id), LockMode.PESSIMISTIC_WRITE);
-  const hourAgo = new Date(Date.now() - 3600_000);
-  if (
-    (await tx.count(Invitation, { invitedBy: sender.id, createdAt: { $gt: hourAgo } })) >=
-    INVITATIONS_PER_HOUR
-  )
-    throw new DomainError('RATE_LIMITED', TOO_MANY);
+  await keepToHourlyLimits(tx, sender, scope);
   if (await tx.count(User, { email, isReviewer: true }))
     throw new DomainError(
       'CONFLICT',
