@@ -1,5 +1,5 @@
 import { type InvitationKind, newPasswordSchema, ORG_ROLE_LABELS, personNameSchema } from '@gatehouse/domain';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useEffect } from 'react';
 import { Link, useLocation } from 'react-router';
 import { TextField } from './fields';
@@ -44,9 +44,12 @@ export function AcceptInvitationPage({
   const trpc = useTRPC();
   const location = useLocation();
   const token = tokenFromHash(location.hash);
-  const invitation = useQuery(
-    trpc.team.invitation.queryOptions({ token }, { enabled: token.length > 0, retry: false, staleTime: 0 }),
-  );
+  // Asked with a POST (a mutation changing nothing): the token stays out of every URL proxies log.
+  const invitation = useMutation(trpc.team.invitation.mutationOptions({ retry: false }));
+  const preview = invitation.mutate;
+  useEffect(() => {
+    if (token) preview({ token });
+  }, [token, preview]);
   const elsewhere = invitation.data !== undefined && invitation.data.kind !== kind;
   useEffect(() => {
     if (elsewhere) window.location.replace(`${otherPortal}#${encodeURIComponent(token)}`);
@@ -61,7 +64,7 @@ export function AcceptInvitationPage({
         <Link to="/signin">Go to sign in</Link>
       </SignedOutCard>
     );
-  if (invitation.isPending || elsewhere) return <Loading label="Checking your invitation…" />;
+  if (!invitation.data || elsewhere) return <Loading label="Checking your invitation…" />;
   return <Accept token={token} invitation={invitation.data} onAccepted={onAccepted} />;
 }
 

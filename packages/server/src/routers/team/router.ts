@@ -98,11 +98,15 @@ export const teamRouter = router({
       return { removed: true as const };
     }),
 
-  /** What an invitation link invites to, while it works: no sign-in needed. */
+  /**
+   * What an invitation link invites to, while it works: no sign-in needed. A mutation changing
+   * nothing, so that the token travels in a request body, never in a URL that proxies log.
+   */
   invitation: publicProcedure
+    .meta({ access: 'unchanged' })
     .input(invitationTokenSchema)
     .output(invitationOutput)
-    .query(({ ctx, input }) => invitationFor(ctx.em, input.token)),
+    .mutation(({ ctx, input }) => invitationFor(ctx.em, input.token)),
 
   /** Accepts the invitation once; a newcomer is signed in as the account it made. */
   accept: publicProcedure

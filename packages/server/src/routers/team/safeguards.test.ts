@@ -14,6 +14,7 @@ import {
   rejectionWithoutChange,
   type TestDatabase,
 } from '#test/harness';
+import { listen } from '#test/http-client';
 import { hashPassword } from '../../auth/secrets';
 import { startSession } from '../../auth/sessions';
 import { createContextInner } from '../../context';
@@ -271,5 +272,27 @@ describe.each(dialects)('invitations that must not work on %s', (dialect) => {
       ).toMatchObject(tooMany);
       await admin.team.inviteTenantAdmin({ tenantId: TENANT, email: 'still-fine@tenant.example' });
     });
+  });
+
+  it('the preview is asked in a request body: a GET with the token in its address is refused', async () => {
+    const { token } = await owner.team.invite({ email: 'post-only@acme.example', role: 'developer' });
+    const server = await listen(t);
+    try {
+      const headers = { 'x-gatehouse-csrf': '1', 'content-type': 'application/json' };
+      const input = encodeURIComponent(JSON.stringify({ json: { token } }));
+      const viaGet = await fetch(`${server.url}/trpc/team.invitation?input=${input}`, { headers });
+      expect(viaGet.status).toBe(405);
+      const viaPost = await fetch(`${server.url}/trpc/team.invitation`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ json: { token } }),
+      });
+      expect(viaPost.status).toBe(200);
+      expect(await viaPost.json()).toMatchObject({
+        result: { data: { json: { email: 'post-only@acme.example', hasAccount: false } } },
+      });
+    } finally {
+      await server.close();
+    }
   });
 });
