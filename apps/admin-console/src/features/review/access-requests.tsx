@@ -113,7 +113,11 @@ function RequestEntry({
           {request.organizationName}{' '}
           {request.role === 'developer' ? (
             <span className="muted">
-              ({request.existingOrganization ? 'joins the existing organization' : 'new organization'})
+              (
+              {request.existingOrganization
+                ? 'joins the existing organization as a Developer; its Owners are told'
+                : 'new organization, the requester its Owner'}
+              )
             </span>
           ) : null}
         </dd>

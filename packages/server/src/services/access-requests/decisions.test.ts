@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actor } from '#test/actors';
 import { dialects, openTestDatabase, REVIEWER, type TestDatabase } from '#test/harness';
-import { AccessRequest, AuditEvent, PasswordSetup, User } from '../../db/entities';
+import { AccessRequest, AuditEvent, Notification, PasswordSetup, User } from '../../db/entities';
 import { approveAccessRequest, pendingAccessRequests, rejectAccessRequest } from './decisions';
 import { requestAccess } from './request';
 
@@ -35,7 +35,15 @@ describe.each(dialects)('access request decisions on %s', (dialect) => {
     const approved = await approveAccessRequest(t.db.em(), reviewer, request.id);
     const user = await t.db.em().findOneOrFail(User, { id: approved.userId }, { populate: ['organization'] });
     expect(user.organization?.name).toBe('Acme Field Apps');
+    expect(user.orgRole).toBe('developer');
     expect(await t.db.em().count(PasswordSetup, { user: user.id })).toBe(1);
+    // The organization's Owner hears of it, and can remove the newcomer from the Team page.
+    const owner = await t.db.em().findOneOrFail(User, { email: 'dev@gatehouse.test' });
+    const told = await t.db
+      .em()
+      .find(Notification, { user: owner.id, message: { $like: `%${request.email}%` } });
+    expect(told).toHaveLength(1);
+    expect(told[0]!.message).toContain('joined Acme Field Apps as a Developer');
     const events = await t.db.em().find(AuditEvent, { action: 'access_request.approved' });
     expect(events.filter((e) => (e.after as { userId?: string }).userId === user.id)).toHaveLength(1);
     expect((await pendingAccessRequests(t.db.em(), { limit: 200 })).items.map((r) => r.id)).not.toContain(

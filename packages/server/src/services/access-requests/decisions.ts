@@ -3,7 +3,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import { type Actor, audit } from '../../audit';
 import { hashPassword, randomToken } from '../../auth/secrets';
-import { AccessRequest, Organization, Tenant, TenantAdmin, User } from '../../db/entities';
+import { AccessRequest, Notification, Organization, Tenant, TenantAdmin, User } from '../../db/entities';
 import { isUuid } from '../../db/ids';
 import { afterKey, type KeysetOrder } from '../../db/keyset';
 import { listPage, listTag, readListCursor } from '../../db/list-cursor';
@@ -101,6 +101,17 @@ export async function approveAccessRequest(em: EntityManager, reviewer: Actor, r
           (await tx.findOne(Tenant, { id: request.tenantId })) ??
           tx.create(Tenant, { id: request.tenantId, name: request.organizationName });
         tx.create(TenantAdmin, { id: crypto.randomUUID(), user, tenant });
+      }
+      // Owners manage who is in their organization: one joining by a reviewer's approval is news to them.
+      if (existing) {
+        const owners = await tx.find(User, { organization: existing.id, orgRole: 'owner' });
+        for (const owner of owners)
+          tx.create(Notification, {
+            id: crypto.randomUUID(),
+            user: owner,
+            appId: null,
+            message: `${request.name} (${request.email}) joined ${existing.name} as a Developer: a platform reviewer approved their request for access. If you did not expect them, remove them on the Team page.`,
+          });
       }
       const setup = createPasswordSetup(tx, user);
       await tx.flush();
