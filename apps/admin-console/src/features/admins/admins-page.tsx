@@ -1,27 +1,27 @@
-import { INVITATION_TTL_HOURS, workEmailSchema } from '@gatehouse/domain';
+import { inviteTenantAdminSchema } from '@gatehouse/domain';
 import {
   Badge,
-  Banner,
   Button,
   ConfirmDialog,
   DataTable,
   InvitationLinkOnce,
-  invitationLink,
+  InviteByEmailForm,
   messageFrom,
   PendingInvitations,
   QueryResult,
   type RouterOutputs,
-  type ShownInvitation,
-  TextField,
-  useForm,
+  useInvitationLinks,
   useReload,
   useTRPC,
 } from '@gatehouse/ui';
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { useState } from 'react';
 import { useTenant } from '../access/tenant-scope';
 
 type Admin = RouterOutputs['team']['tenantAdmins']['admins'][number];
+
+/** What Invite admin asks for: the email of the person to invite. */
+const adminEmail = inviteTenantAdminSchema.pick({ email: true });
 
 /**
  * Admins: who manages this tenant's API application access. Any of them
@@ -34,31 +34,11 @@ export function AdminsPage() {
   const admins = useQuery(trpc.team.tenantAdmins.queryOptions({ tenantId }));
   // Removing oneself changes which tenants one manages.
   const reload = useReload(trpc.team.tenantAdmins.queryKey({ tenantId }), trpc.auth.me.queryKey());
-  const [inviting, setInviting] = useState(false);
-  const [shown, setShown] = useState<ShownInvitation | null>(null);
+  const links = useInvitationLinks('/admin/invitation', reload);
   const [removing, setRemoving] = useState<Admin | null>(null);
-  const invite = useMutation(
-    trpc.team.inviteTenantAdmin.mutationOptions({
-      onSuccess: async (created) => {
-        setInviting(false);
-        setShown({
-          invitationId: created.invitationId,
-          email: created.email,
-          link: invitationLink('/admin/invitation', created.token),
-          expiresAt: created.expiresAt,
-        });
-        await reload();
-      },
-    }),
-  );
+  const invite = useMutation(trpc.team.inviteTenantAdmin.mutationOptions({ onSuccess: links.onInvited }));
   const revoke = useMutation(
-    trpc.team.revokeTenantInvitation.mutationOptions({
-      onSuccess: async (_done, { invitationId }) => {
-        // A revoked invitation's link no longer works: it is not offered for copying any more.
-        setShown((current) => (current?.invitationId === invitationId ? null : current));
-        await reload();
-      },
-    }),
+    trpc.team.revokeTenantInvitation.mutationOptions({ onSuccess: links.onRevoked }),
   );
   const remove = useMutation(
     trpc.team.removeTenantAdmin.mutationOptions({
@@ -77,15 +57,8 @@ export function AdminsPage() {
             {admins.data?.tenantName ?? tenantName} ({tenantId})
           </p>
         </div>
-        {inviting ? null : (
-          <Button
-            variant="primary"
-            onClick={() => {
-              invite.reset();
-              setShown(null);
-              setInviting(true);
-            }}
-          >
+        {links.inviting ? null : (
+          <Button variant="primary" onClick={() => links.startInviting(invite)}>
             Invite admin
           </Button>
         )}
@@ -94,14 +67,16 @@ export function AdminsPage() {
         Admins of this tenant decide which apps may use its data, in both environments, and invite further
         admins.
       </p>
-      {shown ? <InvitationLinkOnce {...shown} onDone={() => setShown(null)} /> : null}
-      {inviting ? (
-        <InviteAdminForm
-          busy={invite.isPending}
-          refused={invite.error}
-          onChange={() => invite.reset()}
-          onCancel={() => setInviting(false)}
-          onSubmit={(email) => invite.mutate({ tenantId, email })}
+      {links.shown ? <InvitationLinkOnce {...links.shown} onDone={links.hideLink} /> : null}
+      {links.inviting ? (
+        <InviteByEmailForm
+          title="Invite admin"
+          titleId="invite-admin-title"
+          initial={{ email: '' }}
+          check={adminEmail}
+          invite={invite}
+          onCancel={links.stopInviting}
+          onSubmit={({ email }) => invite.mutate({ tenantId, email })}
         />
       ) : null}
       <QueryResult query={admins} loading="Loading admins…">
@@ -130,11 +105,10 @@ export function AdminsPage() {
                 </tr>
               ))}
             </DataTable>
-            <h2>Pending invitations</h2>
-            {revoke.isError ? <p className="field-error">{messageFrom(revoke.error)}</p> : null}
             <PendingInvitations
               invitations={data.invitations}
               revoking={revoke.isPending ? revoke.variables?.invitationId : undefined}
+              revokeRefused={revoke.error}
               onRevoke={(invitation) => revoke.mutate({ tenantId, invitationId: invitation.invitationId })}
             />
           </>
@@ -157,52 +131,5 @@ export function AdminsPage() {
         </p>
       </ConfirmDialog>
     </>
-  );
-}
-
-/** Invite admin: the email of the person to invite; its error shows by the field. */
-function InviteAdminForm({
-  busy,
-  refused,
-  onChange,
-  onCancel,
-  onSubmit,
-}: {
-  busy: boolean;
-  refused: unknown;
-  onChange: () => void;
-  onCancel: () => void;
-  onSubmit: (email: string) => void;
-}) {
-  const form = useForm({ email: '' }, { refused, onChange });
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const parsed = workEmailSchema.safeParse(form.values.email);
-    if (!parsed.success)
-      return form.refuse({ email: parsed.error.issues[0]?.message ?? 'Enter a valid email' });
-    form.refuse({});
-    onSubmit(parsed.data);
-  };
-  return (
-    <section className="card" aria-labelledby="invite-admin-title">
-      <h2 id="invite-admin-title">Invite admin</h2>
-      <form onSubmit={submit} noValidate>
-        {refused && !form.errors.email ? <Banner kind="error">{messageFrom(refused)}</Banner> : null}
-        <TextField
-          label="Email"
-          type="email"
-          autoComplete="off"
-          {...form.text('email')}
-          hint={`You get a one-time link to pass on to them; it works for ${INVITATION_TTL_HOURS} hours.`}
-          autoFocus
-        />
-        <div className="actions" style={{ marginTop: '1rem' }}>
-          <Button type="submit" variant="primary" busy={busy}>
-            Create invitation
-          </Button>
-          <Button onClick={onCancel}>Cancel</Button>
-        </div>
-      </form>
-    </section>
   );
 }

@@ -6,12 +6,11 @@ import {
   DataTable,
   formatDate,
   InvitationLinkOnce,
-  invitationLink,
   messageFrom,
   PendingInvitations,
   QueryResult,
   type RouterOutputs,
-  type ShownInvitation,
+  useInvitationLinks,
   useReload,
   useSignedInUser,
   useTRPC,
@@ -39,32 +38,10 @@ export function TeamPage() {
   const team = useQuery(trpc.team.members.queryOptions());
   // A change of one's own role or membership changes what the portal lets one do.
   const reload = useReload(trpc.team.members.queryKey(), trpc.auth.me.queryKey());
-  const [inviting, setInviting] = useState(false);
-  const [shown, setShown] = useState<ShownInvitation | null>(null);
+  const links = useInvitationLinks('/invitation', reload);
   const [pending, setPending] = useState<Pending | null>(null);
-  const invite = useMutation(
-    trpc.team.invite.mutationOptions({
-      onSuccess: async (created) => {
-        setInviting(false);
-        setShown({
-          invitationId: created.invitationId,
-          email: created.email,
-          link: invitationLink('/invitation', created.token),
-          expiresAt: created.expiresAt,
-        });
-        await reload();
-      },
-    }),
-  );
-  const revoke = useMutation(
-    trpc.team.revokeInvitation.mutationOptions({
-      onSuccess: async (_done, { invitationId }) => {
-        // A revoked invitation's link no longer works: it is not offered for copying any more.
-        setShown((current) => (current?.invitationId === invitationId ? null : current));
-        await reload();
-      },
-    }),
-  );
+  const invite = useMutation(trpc.team.invite.mutationOptions({ onSuccess: links.onInvited }));
+  const revoke = useMutation(trpc.team.revokeInvitation.mutationOptions({ onSuccess: links.onRevoked }));
   const changeRole = useMutation(
     trpc.team.changeRole.mutationOptions({
       onSuccess: async () => {
@@ -96,15 +73,8 @@ export function TeamPage() {
             {team.data?.organizationName ?? user.organizationName}
           </p>
         </div>
-        {isOwner && !inviting ? (
-          <Button
-            variant="primary"
-            onClick={() => {
-              invite.reset();
-              setShown(null);
-              setInviting(true);
-            }}
-          >
+        {isOwner && !links.inviting ? (
+          <Button variant="primary" onClick={() => links.startInviting(invite)}>
             Invite member
           </Button>
         ) : null}
@@ -113,13 +83,11 @@ export function TeamPage() {
         Owners invite, change roles and remove members; Developers manage the organization's apps.
         {isOwner ? null : ' Ask an Owner to change who is on the team.'}
       </p>
-      {shown ? <InvitationLinkOnce {...shown} onDone={() => setShown(null)} /> : null}
-      {inviting ? (
+      {links.shown ? <InvitationLinkOnce {...links.shown} onDone={links.hideLink} /> : null}
+      {links.inviting ? (
         <InviteMemberForm
-          busy={invite.isPending}
-          refused={invite.error}
-          onChange={() => invite.reset()}
-          onCancel={() => setInviting(false)}
+          invite={invite}
+          onCancel={links.stopInviting}
           onSubmit={(input) => invite.mutate(input)}
         />
       ) : null}
@@ -167,16 +135,13 @@ export function TeamPage() {
               ))}
             </DataTable>
             {isOwner ? (
-              <>
-                <h2>Pending invitations</h2>
-                {revoke.isError ? <p className="field-error">{messageFrom(revoke.error)}</p> : null}
-                <PendingInvitations
-                  invitations={invitations}
-                  withRole
-                  revoking={revoke.isPending ? revoke.variables?.invitationId : undefined}
-                  onRevoke={(invitation) => revoke.mutate({ invitationId: invitation.invitationId })}
-                />
-              </>
+              <PendingInvitations
+                invitations={invitations}
+                withRole
+                revoking={revoke.isPending ? revoke.variables?.invitationId : undefined}
+                revokeRefused={revoke.error}
+                onRevoke={(invitation) => revoke.mutate({ invitationId: invitation.invitationId })}
+              />
             ) : null}
           </>
         )}
