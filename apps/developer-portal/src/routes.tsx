@@ -17,7 +17,7 @@ import { TeamPage } from './features/team/team-page';
 
 function NotFound() {
   return (
-    <EmptyState title="Page not found">
+    <EmptyState title="Page not found" page>
       <p>
         <Link to="/">Back to My Apps</Link>
       </p>

@@ -52,10 +52,19 @@ export function Loading({ label = 'Loading…' }: { label?: string }) {
   );
 }
 
-export function EmptyState({ title, children }: { title: string; children?: ReactNode }) {
+/** An empty list or a missing page: `page` when it is the whole page, so its title is the page's heading. */
+export function EmptyState({
+  title,
+  page,
+  children,
+}: {
+  title: string;
+  page?: boolean;
+  children?: ReactNode;
+}) {
   return (
     <div className="empty">
-      <h2>{title}</h2>
+      {page ? <h1>{title}</h1> : <h2>{title}</h2>}
       {children}
     </div>
   );

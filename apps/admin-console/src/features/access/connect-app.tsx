@@ -37,6 +37,7 @@ export function ConnectApp() {
   if (allow.data) {
     return (
       <>
+        <h1>{allow.data.connection.appName} connected</h1>
         <Banner kind="success">
           <strong>{allow.data.connection.appName}</strong> is connected in {ENVIRONMENT_LABEL[environment]} on
           version {allow.data.connection.acceptedVersion}.
