@@ -1,7 +1,15 @@
 import { seedWorld } from '@gatehouse/server/seed/world';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { dialects, openBrowser, type RunningApp, screenshot, signIn, startApp } from '../harness';
+import {
+  checkAccessible,
+  dialects,
+  openBrowser,
+  type RunningApp,
+  screenshot,
+  signIn,
+  startApp,
+} from '../harness';
 
 const GLENDALE = '985798691';
 const SUMMIT = '100200300';
@@ -43,11 +51,13 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     await expect(dev.getByRole('heading', { name: 'No apps yet' }).count()).resolves.toBe(0);
     await dev.getByRole('button', { name: /Notifications, 2 unread/ }).waitFor();
     await screenshot(dev, `${dialect}-world-my-apps`);
+    await checkAccessible(dev, 'world-my-apps', dialect);
 
     await dev.getByRole('link', { name: 'Field Invoice Sync' }).click();
     await dev.getByRole('heading', { name: 'Current scopes (version 3)' }).waitFor();
     await dev.getByText('Scopes used in the last 30 days').waitFor();
     await screenshot(dev, `${dialect}-world-app`);
+    await checkAccessible(dev, 'world-app', dialect);
     await dev.getByRole('link', { name: 'Version history' }).click();
     for (const n of [3, 2, 1]) await dev.getByRole('heading', { name: `Version ${n}` }).waitFor();
 
@@ -57,6 +67,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     for (const key of [`${GLENDALE}:production`, `${GLENDALE}:integration`, `${SUMMIT}:production`])
       await dev.getByTestId(`connection-${key}`).getByText('Connected').waitFor();
     await screenshot(dev, `${dialect}-world-connections`);
+    await checkAccessible(dev, 'world-connections', dialect);
 
     await dev.getByRole('link', { name: 'API Usage Report' }).click();
     await expect
@@ -66,6 +77,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     const log = dev.getByRole('region', { name: 'Request log' });
     await expect.poll(() => log.getByRole('table').locator('tbody tr').count()).toBe(50);
     await screenshot(dev, `${dialect}-world-usage`);
+    await checkAccessible(dev, 'world-usage', dialect);
 
     await dev.getByRole('link', { name: 'Audit trail' }).first().click();
     await dev.getByText('app.version_created').first().waitFor();
@@ -79,6 +91,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     await row(admin, 'Warranty Lookup').getByText('Disabled').waitFor();
     await row(admin, 'Route Planner Pro').getByText('Declined').waitFor();
     await screenshot(admin, `${dialect}-world-admin-access`);
+    await checkAccessible(admin, 'world-admin-access', dialect);
 
     await admin.getByRole('link', { name: 'Crew Scheduler' }).click();
     await admin.getByRole('heading', { name: 'Scopes in play (version 1)' }).waitFor();
@@ -86,6 +99,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     const rows = admin.getByRole('region', { name: 'Request log' }).getByRole('table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(50);
     await screenshot(admin, `${dialect}-world-admin-requests`);
+    await checkAccessible(admin, 'world-admin-requests', dialect);
 
     await admin.goto(`${app.url}/admin/${GLENDALE}/production`);
     await admin.getByRole('link', { name: 'Warranty Lookup' }).click();
@@ -104,6 +118,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     await admin2.getByRole('heading', { name: 'Upgrade to New Version' }).waitFor();
     await admin2.getByText('tn.acc.invoices:w').waitFor();
     await screenshot(admin2, `${dialect}-world-admin-upgrade`);
+    await checkAccessible(admin2, 'world-admin-upgrade', dialect);
     await admin2.goto(`${app.url}/admin/${SUMMIT}/production/connect`);
     await admin2.getByRole('link', { name: 'Connect Tech Timesheets' }).waitFor();
   });
@@ -113,6 +128,7 @@ describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {
     await reviewer.getByRole('heading', { name: 'Customer Portal Connector' }).waitFor();
     await reviewer.getByText('waiting 2 days').waitFor();
     await screenshot(reviewer, `${dialect}-world-review-queue`);
+    await checkAccessible(reviewer, 'world-review-queue', dialect);
   });
 
   it("still walks the README's first API call from a fresh app", async () => {
