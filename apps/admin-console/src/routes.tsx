@@ -1,5 +1,13 @@
-import { Banner, lazyPage, SessionShell, type SessionUser, SignInPage, useSignedInUser } from '@gatehouse/ui';
-import { Navigate, Outlet, type RouteObject } from 'react-router';
+import {
+  Banner,
+  EmptyState,
+  lazyPage,
+  SessionShell,
+  type SessionUser,
+  SignInPage,
+  useSignedInUser,
+} from '@gatehouse/ui';
+import { Link, Navigate, Outlet, type RouteObject } from 'react-router';
 import { AccessList } from './features/access/access-list';
 import { ConnectApp } from './features/access/connect-app';
 import { ConnectNewApp } from './features/access/connect-new-app';
@@ -27,6 +35,16 @@ function navFor(user: SessionUser) {
       { to: '/review/gateway', label: 'Gateway' },
     );
   return nav;
+}
+
+function NotFound() {
+  return (
+    <EmptyState title="Page not found" page>
+      <p>
+        <Link to="/">Back to the admin console</Link>
+      </p>
+    </EmptyState>
+  );
 }
 
 function Home() {
@@ -106,6 +124,7 @@ export const routes: RouteObject[] = [
           },
         ],
       },
+      { path: '*', element: <NotFound /> },
     ],
   },
 ];
