@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import type { EntityManager } from '@mikro-orm/knex';
 import type { FastifyInstance } from 'fastify';
 import type { Dialect } from '../src/db/orm';
 import { buildServer } from '../src/http/server';
+import type { StoredLine } from '../src/requests/blocks';
 import type { RequestLogOptions } from '../src/requests/log-writer';
 import { ADMIN, ADMIN2, type Caller, DEV, DEV2, openTestDatabase, type TestDatabase } from './harness';
 import { type ConnectedParty, callApi, connectApp, fetchToken } from './http-client';
@@ -90,4 +92,13 @@ export async function requestLogRig(
       await t.close();
     },
   };
+}
+
+/** The request ids of the lines the log holds for `appId`, read straight from its blocks. */
+export async function storedRequestIds(em: EntityManager, appId: string): Promise<string[]> {
+  const rows: { lines: string }[] = await em
+    .getKnex()('request_log_block')
+    .select('lines')
+    .where('app_id', appId);
+  return rows.flatMap((row) => (JSON.parse(row.lines) as StoredLine[]).map((line) => line[1]));
 }

@@ -1,7 +1,7 @@
 import type { EntityName, FilterQuery, QueryOrderMap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 
-export interface BatchDelete<T extends { id: string }> {
+export interface BatchDelete<T extends { id: string | number }> {
   entity: EntityName<T>;
   /** The rows to delete; asked again of each batch's ids, so a row that changed meanwhile stays. */
   where: FilterQuery<T>;
@@ -17,13 +17,13 @@ export interface BatchDelete<T extends { id: string }> {
  * each, however many are due at once. Any instance may run it at any time: two
  * at once delete the same rows once. Answers how many rows it deleted.
  */
-export async function deleteInBatches<T extends { id: string }>(
+export async function deleteInBatches<T extends { id: string | number }>(
   em: () => EntityManager,
   { entity, where, orderBy, batchSize, between }: BatchDelete<T>,
 ): Promise<number> {
   let deleted = 0;
   for (;;) {
-    const batch: { id: string }[] = await em()
+    const batch: { id: string | number }[] = await em()
       .createQueryBuilder(entity)
       .select('id')
       .where(where)

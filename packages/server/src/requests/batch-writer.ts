@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/orm';
 import { isDatabaseUnavailable } from '../errors';
+import { blocksOf } from './blocks';
 import type { LogLine } from './line';
-import { insertLines, LINE_CHUNK } from './line-writes';
+import { BLOCK_CHUNK, insertBlocks } from './line-writes';
 import { pruneRequestLog } from './prune';
 import { Rollup, writeRollup } from './rollups';
 
@@ -23,21 +24,9 @@ export interface BatchOutcome {
 const ROLLUP_MS = 10_000;
 
 /**
- * Lines in the order of the app and tenant they name, each pair's in time order (the sort is stable): each
- * index of the log then takes a batch's rows at a few places, a page at a time, instead of one here and one
- * there, which on the embedded database halves what a row costs to write.
- */
-function byPair(a: LogLine, b: LogLine): number {
-  if (a.appId !== b.appId) return a.appId < b.appId ? -1 : 1;
-  const x = a.tenantId ?? '';
-  const y = b.tenantId ?? '';
-  return x === y ? 0 : x < y ? -1 : 1;
-}
-
-/**
  * Writes batches of lines with one database connection, the server's own or
- * the request log's thread's (see log-thread.ts): a statement of a few
- * hundred lines at a time, each committed on its own, so that no write holds
+ * the request log's thread's (see log-thread.ts): as blocks (blocks.ts), a few
+ * blocks a statement, each committed on its own, so that no write holds
  * the database for a whole batch, then what the written lines add to the
  * daily latency counts and the scopes' last use, added up over ROLLUP_MS. What
  * is not written of the rollup waits here for the next batch; the lines not
@@ -55,19 +44,22 @@ export class BatchWriter {
   ) {}
 
   /**
-   * Writes `lines` (in the order of the app and tenant they name, see byPair), then the rollup when it is
+   * Writes `lines` as their blocks (see blocks.ts), then the rollup when it is
    * due: every ROLLUP_MS, or now with `everything`. Answers how many lines were written, and after an
    * error which were not.
    */
   async write(lines: readonly LogLine[], everything: boolean, now = Date.now()): Promise<BatchOutcome> {
-    const sorted = [...lines].sort(byPair);
+    const blocks = blocksOf(lines);
+    let done = 0;
     let written = 0;
     try {
-      for (let i = 0; i < sorted.length; i += LINE_CHUNK) {
-        const chunk = sorted.slice(i, i + LINE_CHUNK);
-        await insertLines(this.db.em(), this.db.dialect, chunk);
-        written += chunk.length;
-        this.rollup.addLines(chunk);
+      for (; done < blocks.length; done += BLOCK_CHUNK) {
+        const chunk = blocks.slice(done, done + BLOCK_CHUNK);
+        await insertBlocks(this.db.em(), this.db.dialect, chunk);
+        for (const block of chunk) {
+          written += block.source.length;
+          this.rollup.addLines(block.source);
+        }
         await this.pause();
       }
       if (this.rollup.size > 0 && (everything || now - this.rollupAt >= ROLLUP_MS)) {
@@ -79,7 +71,7 @@ export class BatchWriter {
       const failure = error instanceof Error ? error : new Error(String(error));
       return {
         written,
-        unwritten: sorted.slice(written),
+        unwritten: blocks.slice(done).flatMap((block) => block.source),
         error: failure,
         unavailable: isDatabaseUnavailable(error),
       };

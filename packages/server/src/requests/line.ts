@@ -50,22 +50,3 @@ export class UtcDays {
 export function dayBefore(now: number, days: number): string {
   return new Date(now - days * DAY_MS).toISOString().slice(0, 10);
 }
-
-/**
- * A UUID whose first 48 bits are the time (the layout of version 7): lines written in time order land at
- * the end of the id index instead of at random places in it, which keeps a large log cheap to add to.
- */
-export function timeOrderedId(ms: number): string {
-  const time = Math.floor(ms).toString(16).padStart(12, '0');
-  const random = crypto.randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${random.slice(15, 18)}-${random.slice(19)}`;
-}
-
-/**
- * The least id `timeOrderedId` gives at `ms`: every line of an earlier moment has a smaller id, so the
- * primary key alone finds the lines older than a moment, with no index on the time for that.
- */
-export function firstIdAt(ms: number): string {
-  const time = Math.floor(ms).toString(16).padStart(12, '0');
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-0000-0000-000000000000`;
-}

@@ -2,7 +2,7 @@ import { type Environment, usageOutcomeOf } from '@gatehouse/domain';
 import { ClientSecret, Connection } from '../db/entities';
 import type { Database } from '../db/orm';
 import { type LogLine, TOKEN_ROUTE, UtcDays } from '../requests/line';
-import { insertLines, LINE_CHUNK } from '../requests/line-writes';
+import { insertLines } from '../requests/line-writes';
 import { Rollup, writeRollup } from '../requests/rollups';
 import { addCalls, type UsageRow } from '../usage/writes';
 
@@ -220,8 +220,7 @@ export async function writeTraffic(
     const lines = linesOf(t, now);
     rollup.addLines(lines);
     const em = db.em();
-    for (let i = 0; i < lines.length; i += LINE_CHUNK)
-      await insertLines(em, db.dialect, lines.slice(i, i + LINE_CHUNK));
+    await insertLines(em, db.dialect, lines);
     await em.transactional((tx) => addCalls(tx, usageOf(lines)));
     const last = (kind: LogLine['kind']) => {
       const found = lines.findLast((l) => l.kind === kind && l.status < 400);

@@ -1,51 +1,19 @@
 import type { Page, RequestLogFilters } from '@gatehouse/domain';
-import type { FilterQuery, InferEntity } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/knex';
 import type { z } from 'zod';
-import { RequestLogLine } from '../../db/entities';
-import { afterKey, type KeysetOrder } from '../../db/keyset';
+import { encodeCursor } from '../../db/keyset';
 import { listPage, listTag, readListCursor } from '../../db/list-cursor';
 import type { appLogInput, connectionLogInput, requestLineOutput } from '../../routers/requests/schemas';
 import { findOwnedApp, type OrganizationMember } from '../apps/queries';
 import { findTenantConnection, type TenantAdminActor } from '../connections/lookup';
+import { type FoundLine, scanLines } from './log-scan';
 
 type Line = z.infer<typeof requestLineOutput>;
-type LineRow = InferEntity<typeof RequestLogLine>;
 
-/** Newest first; the id breaks ties between lines of the same millisecond. */
-const NEWEST_FIRST: KeysetOrder = [
-  ['at', 'desc'],
-  ['id', 'desc'],
-];
-
-/** Where a status class begins and ends. */
-const STATUS_RANGES = {
-  '2xx': [200, 300],
-  '3xx': [300, 400],
-  '4xx': [400, 500],
-  '5xx': [500, 600],
-} as const;
-
-/** The filters as conditions on the app's lines; `tenantId`, when given, reads along the (app, tenant, at) index. */
-function conditionsOf(appId: string, filters: RequestLogFilters): FilterQuery<LineRow> {
-  const { statusClass, errorCode, tenantId, environment, endpoint, kind, from, to } = filters;
-  const at = { ...(from ? { $gte: from } : {}), ...(to ? { $lte: to } : {}) };
-  return {
-    appId,
-    ...(tenantId !== undefined ? { tenantId } : {}),
-    ...(environment !== undefined ? { environment } : {}),
-    ...(kind !== undefined ? { kind } : {}),
-    // `token` names every token request, as the log's filter offers it beside the route templates.
-    ...(endpoint === 'token' ? { kind: 'token' as const } : endpoint ? { route: endpoint } : {}),
-    ...(errorCode !== undefined ? { errorCode } : {}),
-    ...(statusClass
-      ? { status: { $gte: STATUS_RANGES[statusClass][0], $lt: STATUS_RANGES[statusClass][1] } }
-      : {}),
-    ...(from || to ? { at } : {}),
-  };
-}
-
-/** A page of the lines the filters keep, newest first, after the cursor of the same list and filters. */
+/**
+ * A page of the lines the filters keep, newest first, after the cursor of the same list and filters; see
+ * log-scan.ts for how the blocks are read.
+ */
 async function linePage(
   em: EntityManager,
   list: string,
@@ -66,36 +34,22 @@ async function linePage(
     from?.toISOString(),
     to?.toISOString(),
   );
-  const where = conditionsOf(appId, filters);
-  const after = input.cursor
-    ? afterKey(NEWEST_FIRST, readListCursor(tag, input.cursor, ['moment', 'id']))
-    : null;
-  const rows = await em.find(RequestLogLine, after ? { $and: [where, after] } : where, {
-    orderBy: { at: 'desc', id: 'desc' },
-    limit: input.limit + 1,
+  const after = input.cursor ? readListCursor(tag, input.cursor, ['moment', 'number']) : null;
+  const { lines, resume } = await scanLines(em, {
+    appId,
+    filters,
+    after: after ? { at: (after[0] as Date).getTime(), key: after[1] as number } : null,
+    limit: input.limit,
   });
-  const page = listPage(tag, rows, input.limit, (row) => [row.at, row.id]);
+  if (resume)
+    return { items: lines.map(lineOf), nextCursor: encodeCursor([tag, new Date(resume.at), resume.key]) };
+  const page = listPage(tag, lines, input.limit, (line) => [new Date(line.at), line.key]);
   return { items: page.items.map(lineOf), nextCursor: page.nextCursor };
 }
 
-function lineOf(row: LineRow): Line {
-  const { id, at, requestId, kind, environment, method, route, status } = row;
-  const tenantId = row.tenantId ?? null;
-  const errorCode = row.errorCode ?? null;
-  // A double comes back from PostgreSQL as a number, and may come as text from a driver that keeps precision.
-  return {
-    id,
-    at,
-    requestId,
-    kind,
-    tenantId,
-    environment,
-    method,
-    route,
-    status,
-    errorCode,
-    latencyMs: Number(row.latencyMs),
-  };
+function lineOf(line: FoundLine): Line {
+  const { key, at, ...rest } = line;
+  return { id: String(key), at: new Date(at), ...rest };
 }
 
 /** A developer's app's request log: every tenant's calls, unless the filters name one. */

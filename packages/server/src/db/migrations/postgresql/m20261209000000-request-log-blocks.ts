@@ -1,0 +1,37 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/**
+ * The request log becomes a block of lines per row (see src/requests/blocks.ts): a row and its index
+ * entries for up to a thousand calls instead of for each one. Every line kept so far moves over as a block
+ * of its own.
+ */
+export class Migration20261209000000_request_log_blocks extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(
+      `create table "request_log_block" ("id" bigserial primary key, "app_id" varchar(36) not null, "tenant_id" varchar(18) null, "environment" text check ("environment" in ('integration', 'production')) not null, "first_at" timestamptz(3) not null, "last_at" timestamptz(3) not null, "statuses" int not null, "kinds" int not null, "error_codes" text not null, "routes" text not null, "lines" text not null);`,
+    );
+    this.addSql(
+      `insert into "request_log_block" ("app_id", "tenant_id", "environment", "first_at", "last_at", "statuses", "kinds", "error_codes", "routes", "lines") select "app_id", "tenant_id", "environment", "at", "at", 1 << ("status" / 100), case "kind" when 'api' then 1 else 2 end, coalesce(',' || "error_code" || ',', ''), chr(10) || "route" || chr(10), json_build_array(json_build_array(floor(extract(epoch from "at") * 1000)::bigint, "request_id", "kind", "method", 0, "status", "error_code", "latency_ms"))::text from "request_log" order by "at", "id";`,
+    );
+    this.addSql(`create index "request_log_block_last_at_index" on "request_log_block" ("last_at");`);
+    this.addSql(
+      `create index "request_log_block_app_id_last_at_index" on "request_log_block" ("app_id", "last_at");`,
+    );
+    this.addSql(
+      `create index "request_log_block_app_id_tenant_id_last_at_index" on "request_log_block" ("app_id", "tenant_id", "last_at");`,
+    );
+    this.addSql(`drop table if exists "request_log" cascade;`);
+  }
+
+  /** Back to a row per line, empty: the blocks' lines are not taken apart again. */
+  override async down(): Promise<void> {
+    this.addSql(
+      `create table "request_log" ("id" uuid not null, "at" timestamptz(3) not null, "request_id" varchar(64) not null, "kind" text check ("kind" in ('api', 'token')) not null, "app_id" varchar(36) not null, "tenant_id" varchar(18) null, "environment" text check ("environment" in ('integration', 'production')) not null, "method" varchar(10) not null, "route" varchar(200) not null, "status" int4 not null, "error_code" varchar(40) null, "latency_ms" float8 not null, constraint "request_log_pkey" primary key ("id"));`,
+    );
+    this.addSql(`create index "request_log_app_id_at_id_index" on "request_log" ("app_id", "at", "id");`);
+    this.addSql(
+      `create index "request_log_app_id_tenant_id_at_id_index" on "request_log" ("app_id", "tenant_id", "at", "id");`,
+    );
+    this.addSql(`drop table if exists "request_log_block" cascade;`);
+  }
+}

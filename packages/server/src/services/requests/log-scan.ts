@@ -1,0 +1,191 @@
+import type { Environment, RequestKind, RequestLogFilters } from '@gatehouse/domain';
+import type { EntityManager } from '@mikro-orm/knex';
+import {
+  BLOCK_SPAN_MS,
+  KIND_BITS,
+  LINE_KEY_BASE,
+  routesOf,
+  type StoredLine,
+  statusBit,
+} from '../../requests/blocks';
+import { dialectOf } from '../audit/lead';
+
+/** A line read back from its block, with its place in the log (`key`, unique, see LINE_KEY_BASE). */
+export interface FoundLine {
+  key: number;
+  at: number;
+  requestId: string;
+  kind: RequestKind;
+  tenantId: string | null;
+  environment: Environment;
+  method: string;
+  route: string;
+  status: number;
+  errorCode: string | null;
+  latencyMs: number;
+}
+
+/** Where a page starts: the lines before this one, newest first (`key` breaks ties of a millisecond). */
+export interface LinePosition {
+  at: number;
+  key: number;
+}
+
+/** What one app's lines are read for: its id and the filters, the tenant and environment included. */
+export interface LineScan {
+  appId: string;
+  filters: RequestLogFilters;
+  after: LinePosition | null;
+  limit: number;
+}
+
+/**
+ * Lines one page reads at most from the blocks before it answers: a filter that keeps few lines of a busy
+ * app ends the page early, with a position to go on from, rather than reading a month of blocks at once.
+ */
+export const LINES_PER_READ = 50_000;
+const FIRST_CHUNK = 4;
+const LAST_CHUNK = 64;
+
+interface BlockRow {
+  id: number | string;
+  tenant_id: string | null;
+  environment: Environment;
+  /** Epoch ms; a bigint comes back from PostgreSQL as text. */
+  last_at: number | string;
+  routes: string;
+  lines: string;
+}
+
+const likeText = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** Newest first: the later line, or of one millisecond the later written. */
+const newestFirst = (a: LinePosition, b: LinePosition): number => b.at - a.at || b.key - a.key;
+
+const before = (line: LinePosition, position: LinePosition): boolean =>
+  line.at < position.at || (line.at === position.at && line.key < position.key);
+
+/** Whether a line passes the filters a block cannot answer for all its lines. */
+function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: number): boolean {
+  const { statusClass, errorCode, kind, endpoint } = filters;
+  if (line.at < from || line.at > to) return false;
+  if (statusClass && Math.floor(line.status / 100) !== Number(statusClass[0])) return false;
+  if (errorCode !== undefined && line.errorCode !== errorCode) return false;
+  if (kind !== undefined && line.kind !== kind) return false;
+  if (endpoint === 'token') return line.kind === 'token';
+  return !endpoint || line.route === endpoint;
+}
+
+function linesOf(row: BlockRow): FoundLine[] {
+  const routes = routesOf(row.routes);
+  const base = Number(row.id) * LINE_KEY_BASE;
+  return (JSON.parse(row.lines) as StoredLine[]).map(
+    ([at, requestId, kind, method, route, status, errorCode, latencyMs], index) => ({
+      key: base + index,
+      at,
+      requestId,
+      kind,
+      tenantId: row.tenant_id,
+      environment: row.environment,
+      method,
+      route: routes[route] ?? '',
+      status,
+      errorCode,
+      latencyMs,
+    }),
+  );
+}
+
+/**
+ * The blocks that may hold a line the scan wants, latest last line first, after the block `after` of
+ * that order: a line at moment t lies in a block whose last line is between t and t + BLOCK_SPAN_MS.
+ */
+function blocksQuery(
+  em: EntityManager,
+  scan: LineScan,
+  until: number,
+  after: { lastAt: number; id: number } | null,
+  chunk: number,
+) {
+  const sqlite = dialectOf(em) === 'sqlite';
+  const moment = (ms: number) => (sqlite ? ms : new Date(ms));
+  const { tenantId, environment, kind, endpoint, errorCode, statusClass, from } = scan.filters;
+  const knex = em.getKnex();
+  const query = knex('request_log_block')
+    .select(
+      'id',
+      'tenant_id',
+      'environment',
+      sqlite ? 'last_at' : knex.raw('(extract(epoch from last_at) * 1000)::bigint as last_at'),
+      'routes',
+      'lines',
+    )
+    .where('app_id', scan.appId);
+  if (tenantId !== undefined) query.where('tenant_id', tenantId);
+  if (environment !== undefined) query.where('environment', environment);
+  const kindWanted = endpoint === 'token' ? 'token' : kind;
+  if (kindWanted !== undefined) query.whereRaw('(kinds & ?) <> 0', [KIND_BITS[kindWanted]]);
+  if (statusClass) query.whereRaw('(statuses & ?) <> 0', [statusBit(Number(statusClass[0]) * 100)]);
+  if (errorCode !== undefined)
+    query.whereRaw("error_codes like ? escape '\\'", [`%,${likeText(errorCode)},%`]);
+  if (endpoint && endpoint !== 'token')
+    query.whereRaw("routes like ? escape '\\'", [`%\n${likeText(endpoint)}\n%`]);
+  if (from) query.where('last_at', '>=', moment(from.getTime()));
+  if (Number.isFinite(until))
+    query.where('first_at', '<=', moment(until)).where('last_at', '<=', moment(until + BLOCK_SPAN_MS));
+  if (after)
+    query.where((q) =>
+      q
+        .where('last_at', '<', moment(after.lastAt))
+        .orWhere((same) => same.where('last_at', moment(after.lastAt)).where('id', '<', after.id)),
+    );
+  return query
+    .orderBy([
+      { column: 'last_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(chunk);
+}
+
+/**
+ * A page of an app's lines, newest first, merged from the blocks that hold them: a line is given once every
+ * block that could hold a later one was read. Answers up to `limit + 1` lines (one more says a page follows),
+ * or fewer with `resume` when LINES_PER_READ lines were read first: the next page starts there.
+ */
+export async function scanLines(
+  em: EntityManager,
+  scan: LineScan,
+): Promise<{ lines: FoundLine[]; resume: LinePosition | null }> {
+  const from = scan.filters.from?.getTime() ?? -Infinity;
+  const to = scan.filters.to?.getTime() ?? Infinity;
+  const until = Math.min(to, scan.after?.at ?? Infinity);
+  const wanted = scan.limit + 1;
+  const pool: FoundLine[] = [];
+  const found: FoundLine[] = [];
+  let last: { lastAt: number; id: number } | null = null;
+  let chunk = FIRST_CHUNK;
+  let read = 0;
+  for (;;) {
+    const rows: BlockRow[] = await blocksQuery(em, scan, until, last, chunk);
+    for (const row of rows) {
+      for (const line of linesOf(row)) {
+        read++;
+        if ((!scan.after || before(line, scan.after)) && keeps(line, scan.filters, from, to)) pool.push(line);
+      }
+      last = { lastAt: Number(row.last_at), id: Number(row.id) };
+    }
+    const done = rows.length < chunk;
+    // Every block not read yet ends at or before `last`: the lines later than that are all here.
+    const frontier = done || !last ? -Infinity : last.lastAt;
+    pool.sort(newestFirst);
+    let taken = 0;
+    while (taken < pool.length && found.length < wanted && (pool[taken] as FoundLine).at > frontier)
+      found.push(pool[taken++] as FoundLine);
+    pool.splice(0, taken);
+    if (found.length >= wanted || done) return { lines: found, resume: null };
+    // A page that read its share ends early, once it got past where it began (or it would begin there again).
+    if (read >= LINES_PER_READ && frontier < (scan.after?.at ?? Infinity))
+      return { lines: found, resume: { at: frontier, key: Number.MAX_SAFE_INTEGER } };
+    chunk = Math.min(chunk * 2, LAST_CHUNK);
+  }
+}
