@@ -169,7 +169,7 @@ function RequestLogLines<TError, TKey extends QueryKey>({
     <QueryResult
       query={newest}
       loading="Loading requests…"
-      isEmpty={(data) => data.items.length === 0}
+      isEmpty={(data) => data.items.length === 0 && !data.nextCursor}
       empty={
         <EmptyState title="No requests in this range">
           <p className="muted">
@@ -214,6 +214,12 @@ function RequestLogLines<TError, TKey extends QueryKey>({
           {last.isError ? <Banner kind="error">{messageFrom(last.error)}</Banner> : null}
           {last.isPending || last.data?.nextCursor ? (
             <div className="pager">
+              {last.data && last.data.items.length < PAGE_SIZE ? (
+                <p className="muted" style={{ margin: 0 }}>
+                  Few calls match these filters: a page stops after searching a stretch of the log. Load older
+                  requests to search on.
+                </p>
+              ) : null}
               <Button
                 busy={last.isPending}
                 onClick={() => {

@@ -1,17 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '../db/orm';
 import { isDatabaseUnavailable } from '../errors';
-import { blocksOf } from './blocks';
-import type { LogLine } from './line';
-import { BLOCK_CHUNK, insertBlocks } from './line-writes';
+import type { NewBlock } from './blocks';
+import { insertBlocks, statementsOf } from './line-writes';
 import { pruneRequestLog } from './prune';
 import { Rollup, writeRollup } from './rollups';
 
-/** How a batch went: the lines written (the first ones), and what stopped the rest. */
+/** How a batch went: the lines written (of the first blocks), and what stopped the rest. */
 export interface BatchOutcome {
   written: number;
-  /** After an error, the lines of the batch not written. */
-  unwritten?: LogLine[];
+  /** After an error, the blocks of the batch not written. */
+  unwritten?: NewBlock[];
   error?: Error;
   /** The database could not be reached: the unwritten lines may wait for it. */
   unavailable?: boolean;
@@ -44,21 +43,20 @@ export class BatchWriter {
   ) {}
 
   /**
-   * Writes `lines` as their blocks (see blocks.ts), then the rollup when it is
-   * due: every ROLLUP_MS, or now with `everything`. Answers how many lines were written, and after an
-   * error which were not.
+   * Writes `blocks`, a few a statement, then the rollup when it is due: every ROLLUP_MS, or now with
+   * `everything`. Answers how many lines were written, and after an error which blocks were not.
    */
-  async write(lines: readonly LogLine[], everything: boolean, now = Date.now()): Promise<BatchOutcome> {
-    const blocks = blocksOf(lines);
+  async write(blocks: readonly NewBlock[], everything: boolean, now = Date.now()): Promise<BatchOutcome> {
+    const runs = statementsOf(blocks);
     let done = 0;
     let written = 0;
     try {
-      for (; done < blocks.length; done += BLOCK_CHUNK) {
-        const chunk = blocks.slice(done, done + BLOCK_CHUNK);
-        await insertBlocks(this.db.em(), this.db.dialect, chunk);
-        for (const block of chunk) {
-          written += block.source.length;
-          this.rollup.addLines(block.source);
+      for (; done < runs.length; done++) {
+        const run = runs[done] as NewBlock[];
+        await insertBlocks(this.db.em(), this.db.dialect, run);
+        for (const block of run) {
+          written += block.count;
+          this.rollup.addBlock(block);
         }
         await this.pause();
       }
@@ -71,7 +69,7 @@ export class BatchWriter {
       const failure = error instanceof Error ? error : new Error(String(error));
       return {
         written,
-        unwritten: blocks.slice(done).flatMap((block) => block.source),
+        unwritten: runs.slice(done).flat(),
         error: failure,
         unavailable: isDatabaseUnavailable(error),
       };

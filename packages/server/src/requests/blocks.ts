@@ -1,4 +1,4 @@
-import type { Environment, RequestKind } from '@gatehouse/domain';
+import { type Environment, latencyBucketOf, type RequestKind } from '@gatehouse/domain';
 import type { LogLine } from './line';
 
 /**
@@ -12,110 +12,212 @@ export const BLOCK_SPAN_MS = 60_000;
 /** A line's place in the log: its block's id times this, plus its index in the block (< BLOCK_LINES). */
 export const LINE_KEY_BASE = 1024;
 
-/** A line as a block keeps it: [at (epoch ms), request id, kind, method, route index, status, error code, latency ms]. */
-export type StoredLine = [number, string, RequestKind, string, number, number, string | null, number];
+/**
+ * A line as a block keeps it: [ms after the block's first line, request id, entry (its kind, method and
+ * route: its place in the block's `routes`), status, error code, latency in µs (a whole number is quicker
+ * to write than a fraction)].
+ */
+export type StoredLine = [number, string, number, number, string | null, number];
 
-/** A block ready to be written, with the lines it holds (what goes back to the buffer should it fail). */
+/** What a block's lines are: its `routes` holds one `kind \t method \t route` a line. */
+export interface Entry {
+  kind: RequestKind;
+  method: string;
+  route: string;
+}
+
+/** A block ready to be written: its columns, and what its lines add to the rollup. */
 export interface NewBlock {
   appId: string;
   tenantId: string | null;
   environment: Environment;
+  /** The first line's time; every other line's is at or after it (see BlockBuilder.add). */
   firstAt: number;
   lastAt: number;
+  /** How many lines it holds. */
+  count: number;
   statuses: number;
   kinds: number;
   errorCodes: string;
   routes: string;
   lines: string;
-  source: LogLine[];
+  entries: Entry[];
+  /**
+   * Calls per day, entry and latency bucket, for the daily latency counts (rollups.ts): the key is
+   * ((days after the first line's day) × 4096 + entry) × 64 + bucket, so that a line adds to a number
+   * rather than building a text key.
+   */
+  latency: Map<number, number>;
+  /** The latest call that needed each scope. */
+  scopes: Map<string, number>;
 }
 
 export const KIND_BITS: Record<RequestKind, number> = { api: 1, token: 2 };
+const DAY_MS = 86_400_000;
 
 /** The bit of a status's class (2xx, 4xx, …) in a block's `statuses`. */
 export const statusBit = (status: number): number => 1 << Math.min(Math.max(Math.floor(status / 100), 0), 9);
 
-/** A route as a block lists it: cut to 200 characters, with no line break (which separates the routes). */
-const routeOf = (route: string): string =>
-  (route.length > 200 ? route.slice(0, 200) : route).replace(/[\r\n]/g, ' ');
+/** A text as a block's `routes` may hold it: cut to `max` characters, with no tab or line break. */
+const clean = (text: string, max: number): string =>
+  (text.length > max ? text.slice(0, max) : text).replace(/[\t\r\n]/g, ' ');
 
-function groupKey(line: LogLine): string {
-  return `${line.appId}\n${line.tenantId ?? ''}\n${line.environment}`;
+/** A block being filled. */
+class OpenBlock {
+  readonly entries: Entry[] = [];
+  /** Route → the entries of that route (usually one: a route has one method and kind). */
+  private readonly byRoute = new Map<string, number[]>();
+  private readonly codes = new Set<string>();
+  readonly latency = new Map<number, number>();
+  readonly scopes = new Map<string, number>();
+  private readonly parts: string[] = [];
+  private readonly firstDay: number;
+  lastAt: number;
+  statuses = 0;
+  kinds = 0;
+
+  constructor(
+    readonly appId: string,
+    readonly tenantId: string | null,
+    readonly environment: Environment,
+    readonly firstAt: number,
+  ) {
+    this.firstDay = Math.floor(firstAt / DAY_MS);
+    this.lastAt = firstAt;
+  }
+
+  get count(): number {
+    return this.parts.length;
+  }
+
+  add(line: LogLine, at: number): void {
+    const entry = this.entryOf(line);
+    const errorCode = line.errorCode === null ? null : line.errorCode.slice(0, 40);
+    if (errorCode !== null) this.codes.add(errorCode);
+    this.statuses |= statusBit(line.status);
+    this.kinds |= KIND_BITS[line.kind];
+    if (at > this.lastAt) this.lastAt = at;
+    const slot =
+      ((Math.floor(at / DAY_MS) - this.firstDay) * 4096 + entry) * 64 + latencyBucketOf(line.latencyMs);
+    this.latency.set(slot, (this.latency.get(slot) ?? 0) + 1);
+    if (line.scope !== null && (this.scopes.get(line.scope) ?? 0) < at) this.scopes.set(line.scope, at);
+    const id = line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId;
+    this.parts.push(
+      `[${at - this.firstAt},${JSON.stringify(id)},${entry},${line.status},${
+        errorCode === null ? 'null' : JSON.stringify(errorCode)
+      },${Math.round(line.latencyMs * 1000)}]`,
+    );
+  }
+
+  close(): NewBlock {
+    const { appId, tenantId, environment, firstAt, lastAt, statuses, kinds, entries, latency, scopes } = this;
+    return {
+      appId,
+      tenantId,
+      environment,
+      firstAt,
+      lastAt,
+      count: this.parts.length,
+      statuses,
+      kinds,
+      errorCodes: this.codes.size === 0 ? '' : `,${[...this.codes].join(',')},`,
+      routes: `\n${entries.map((e) => `${e.kind}\t${e.method}\t${e.route}`).join('\n')}\n`,
+      lines: `[${this.parts.join(',')}]`,
+      entries,
+      latency,
+      scopes,
+    };
+  }
+
+  private entryOf(line: LogLine): number {
+    let candidates = this.byRoute.get(line.route);
+    if (!candidates) {
+      candidates = [];
+      this.byRoute.set(line.route, candidates);
+    }
+    for (const i of candidates) {
+      const entry = this.entries[i] as Entry;
+      if (entry.kind === line.kind && entry.method === line.method) return i;
+    }
+    const index = this.entries.length;
+    this.entries.push({ kind: line.kind, method: clean(line.method, 10), route: clean(line.route, 200) });
+    candidates.push(index);
+    return index;
+  }
 }
 
 /**
- * The blocks of a batch of lines: grouped by app, tenant and environment, each group in time order, cut
- * into blocks of at most BLOCK_LINES lines spanning at most BLOCK_SPAN_MS.
+ * Lines made into blocks as they come: each app × tenant × environment fills a block of its own until it
+ * holds BLOCK_LINES lines or a line comes BLOCK_SPAN_MS after its first (or before it: a clock set back),
+ * and `take()` closes every block. A line costs a few lookups and a short text; nothing waits for the
+ * database in between.
  */
+export class BlockBuilder {
+  private readonly open = new Map<string, Map<string | null, Map<Environment, OpenBlock>>>();
+  private closed: NewBlock[] = [];
+  /** Lines in the blocks, open or closed, not taken yet. */
+  size = 0;
+
+  add(line: LogLine): void {
+    const at = Math.floor(line.at);
+    let tenants = this.open.get(line.appId);
+    if (!tenants) {
+      tenants = new Map();
+      this.open.set(line.appId, tenants);
+    }
+    let environments = tenants.get(line.tenantId);
+    if (!environments) {
+      environments = new Map();
+      tenants.set(line.tenantId, environments);
+    }
+    let block = environments.get(line.environment);
+    if (block && (block.count >= BLOCK_LINES || at < block.firstAt || at - block.firstAt > BLOCK_SPAN_MS)) {
+      this.closed.push(block.close());
+      block = undefined;
+    }
+    if (!block) {
+      block = new OpenBlock(line.appId, line.tenantId, line.environment, at);
+      environments.set(line.environment, block);
+    }
+    block.add(line, at);
+    this.size++;
+  }
+
+  /** Every block, the open ones closed; the builder starts empty. */
+  take(): NewBlock[] {
+    const blocks = this.closed;
+    for (const tenants of this.open.values())
+      for (const environments of tenants.values())
+        for (const block of environments.values()) blocks.push(block.close());
+    this.open.clear();
+    this.closed = [];
+    this.size = 0;
+    return blocks;
+  }
+}
+
+/** The blocks of a batch of lines (the demo's traffic, tests): in time order, through a BlockBuilder. */
 export function blocksOf(lines: readonly LogLine[]): NewBlock[] {
-  const groups = new Map<string, LogLine[]>();
-  for (const line of lines) {
-    const key = groupKey(line);
-    const group = groups.get(key);
-    if (group) group.push(line);
-    else groups.set(key, [line]);
-  }
-  const blocks: NewBlock[] = [];
-  for (const group of groups.values()) {
-    group.sort((a, b) => a.at - b.at);
-    let start = 0;
-    for (let i = 1; i <= group.length; i++) {
-      const first = group[start] as LogLine;
-      if (i < group.length && i - start < BLOCK_LINES && (group[i] as LogLine).at - first.at <= BLOCK_SPAN_MS)
-        continue;
-      blocks.push(blockOf(group.slice(start, i)));
-      start = i;
-    }
-  }
-  return blocks;
+  const builder = new BlockBuilder();
+  for (const line of [...lines].sort((a, b) => a.at - b.at)) builder.add(line);
+  return builder.take();
 }
 
-function blockOf(source: LogLine[]): NewBlock {
-  const first = source[0] as LogLine;
-  const routes: string[] = [];
-  const routeIndex = new Map<string, number>();
-  const codes = new Set<string>();
-  let statuses = 0;
-  let kinds = 0;
-  const stored = source.map((line): StoredLine => {
-    const route = routeOf(line.route);
-    let index = routeIndex.get(route);
-    if (index === undefined) {
-      index = routes.length;
-      routes.push(route);
-      routeIndex.set(route, index);
-    }
-    const errorCode = line.errorCode === null ? null : line.errorCode.slice(0, 40);
-    if (errorCode !== null) codes.add(errorCode);
-    statuses |= statusBit(line.status);
-    kinds |= KIND_BITS[line.kind];
-    return [
-      Math.floor(line.at),
-      line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId,
-      line.kind,
-      line.method.slice(0, 10),
-      index,
-      line.status,
-      errorCode,
-      Math.round(line.latencyMs * 1000) / 1000,
-    ];
-  });
-  return {
-    appId: first.appId,
-    tenantId: first.tenantId,
-    environment: first.environment,
-    firstAt: Math.floor(first.at),
-    lastAt: Math.floor((source[source.length - 1] as LogLine).at),
-    statuses,
-    kinds,
-    errorCodes: codes.size === 0 ? '' : `,${[...codes].join(',')},`,
-    routes: `\n${routes.join('\n')}\n`,
-    lines: JSON.stringify(stored),
-    source,
-  };
+/** A block's entries, in the order its lines name them. */
+export function entriesOf(routes: string): Entry[] {
+  return routes
+    .slice(1, -1)
+    .split('\n')
+    .map((text) => {
+      const [kind = 'api', method = '', route = ''] = text.split('\t');
+      return { kind: kind as RequestKind, method, route };
+    });
 }
 
-/** A block's route list, in the order its lines name them. */
-export function routesOf(routes: string): string[] {
-  return routes.slice(1, -1).split('\n');
+/** The day (`YYYY-MM-DD`, UTC) and entry a key of NewBlock.latency names, and its bucket. */
+export function latencySlot(block: NewBlock, slot: number): { day: string; entry: Entry; bucket: number } {
+  const bucket = slot % 64;
+  const entry = block.entries[Math.floor(slot / 64) % 4096] as Entry;
+  const day = Math.floor(block.firstAt / DAY_MS) + Math.floor(slot / 64 / 4096);
+  return { day: new Date(day * DAY_MS).toISOString().slice(0, 10), entry, bucket };
 }

@@ -3,13 +3,35 @@ import type { Dialect } from '../db/orm';
 import { blocksOf, type NewBlock } from './blocks';
 import type { LogLine } from './line';
 
-/** Blocks per INSERT: a few, so that no statement holds the database (or SQLite's event loop) for long. */
-export const BLOCK_CHUNK = 8;
+/**
+ * One INSERT takes blocks until they hold STATEMENT_LINES lines, or STATEMENT_BLOCKS blocks (many tenants
+ * make many small blocks): no statement holds the database (or SQLite's event loop) for long.
+ */
+const STATEMENT_LINES = 4000;
+const STATEMENT_BLOCKS = 200;
+
+/** `blocks` cut into the runs one INSERT each writes. */
+export function statementsOf(blocks: readonly NewBlock[]): NewBlock[][] {
+  const runs: NewBlock[][] = [];
+  let run: NewBlock[] = [];
+  let lines = 0;
+  for (const block of blocks) {
+    if (run.length > 0 && (run.length >= STATEMENT_BLOCKS || lines + block.count > STATEMENT_LINES)) {
+      runs.push(run);
+      run = [];
+      lines = 0;
+    }
+    run.push(block);
+    lines += block.count;
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
+}
 
 /** A moment as the dialect keeps it: SQLite as epoch milliseconds, as the ORM writes it. */
 const momentOf = (dialect: Dialect, ms: number): number | Date => (dialect === 'sqlite' ? ms : new Date(ms));
 
-/** Writes up to BLOCK_CHUNK blocks in one statement. */
+/** Writes blocks in one statement (a run of statementsOf). */
 export async function insertBlocks(
   em: EntityManager,
   dialect: Dialect,
@@ -34,13 +56,11 @@ export async function insertBlocks(
     );
 }
 
-/** Writes lines as their blocks (the demo's traffic, tests): BLOCK_CHUNK blocks a statement. */
+/** Writes lines as their blocks (the demo's traffic, tests), a run of blocks a statement. */
 export async function insertLines(
   em: EntityManager,
   dialect: Dialect,
   lines: readonly LogLine[],
 ): Promise<void> {
-  const blocks = blocksOf(lines);
-  for (let i = 0; i < blocks.length; i += BLOCK_CHUNK)
-    await insertBlocks(em, dialect, blocks.slice(i, i + BLOCK_CHUNK));
+  for (const run of statementsOf(blocksOf(lines))) await insertBlocks(em, dialect, run);
 }

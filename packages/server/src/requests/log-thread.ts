@@ -1,16 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchOutcome } from './batch-writer';
-import type { LogLine } from './line';
+import type { NewBlock } from './blocks';
 
 /** What the server asks of the request log's thread (see log-worker.ts). */
 export type LogThreadRequest =
-  | { id: number; kind: 'write'; lines: LogLine[]; everything: boolean }
+  | { id: number; kind: 'write'; blocks: NewBlock[]; everything: boolean }
   | { id: number; kind: 'prune'; retentionDays: number; now: number }
   | { id: number; kind: 'close' };
 
 /** Its answers: a batch's outcome (an error as its message), lines pruned, or closed. */
 export type LogThreadReply =
-  | { id: number; written: number; unwritten?: LogLine[]; error?: string; unavailable?: boolean }
+  | { id: number; written: number; unwritten?: NewBlock[]; error?: string; unavailable?: boolean }
   | { id: number; deleted: number }
   | { id: number; failed: string }
   | { id: number; closed: true };
@@ -19,10 +19,10 @@ type Pending = { resolve(reply: LogThreadReply): void; reject(error: Error): voi
 
 /**
  * The request log's writer thread, with a connection of its own to the database: with thousands of calls
- * a second, writing their lines (and, on the embedded database, SQLite's work for every row and index)
- * costs more than the calls themselves, and here it does not hold up the event loop. A batch goes over as
- * one message; the thread answers once it is written. Should the thread fail, every question still open
- * fails with it, and the writer goes on without it.
+ * a second, what SQLite does for each block's row and index entries would otherwise run on the event loop.
+ * A batch of blocks (texts and a few counts each) goes over as one message; the thread answers once it is
+ * written. Should the thread fail, every question still open fails with it, and the writer goes on
+ * without it.
  */
 export class LogThread {
   private worker: Worker | undefined;
@@ -41,8 +41,8 @@ export class LogThread {
     return !this.failed;
   }
 
-  async write(lines: LogLine[], everything: boolean): Promise<BatchOutcome> {
-    const reply = await this.ask({ kind: 'write', lines, everything });
+  async write(blocks: NewBlock[], everything: boolean): Promise<BatchOutcome> {
+    const reply = await this.ask({ kind: 'write', blocks, everything });
     if (!('written' in reply)) throw new Error('the request log thread answered a write with something else');
     const { written, unwritten, error, unavailable } = reply;
     return error === undefined

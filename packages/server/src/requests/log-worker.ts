@@ -31,7 +31,7 @@ async function answer(request: LogThreadRequest): Promise<void> {
   const { db, writer } = await ready;
   let reply: LogThreadReply;
   if (request.kind === 'write') {
-    const { written, unwritten, error, unavailable } = await writer.write(request.lines, request.everything);
+    const { written, unwritten, error, unavailable } = await writer.write(request.blocks, request.everything);
     reply = error
       ? { id: request.id, written, unwritten, error: error.message, unavailable }
       : { id: request.id, written };

@@ -2,6 +2,7 @@ import { REQUEST_LOG_DAYS } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
 import { type BackgroundLog, standardErrorLog } from '../http/log';
 import { type BatchOutcome, BatchWriter } from './batch-writer';
+import { BlockBuilder, type NewBlock } from './blocks';
 import type { LogLine } from './line';
 import { LogThread } from './log-thread';
 import { RateLimitHits } from './rate-limit-hits';
@@ -26,12 +27,13 @@ const THREAD_FROM = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
- * The request log's writer. A request pushes one line, made of values it already had, into a buffer; the
- * buffer is written every `flushMs`, never awaited by a request, a few hundred lines a statement, with what
- * they add to the daily latency counts and the scopes' last use (batch-writer.ts). Once a flush holds
- * `threadFrom` lines, the writing moves to a thread with a connection of its own (log-thread.ts), and
- * stays there; should that thread fail, it comes back here. Lines that could not be written because the
- * database is away wait for the next flush, up to the buffer's bound.
+ * The request log's writer. A request adds its line, made of values it already had, to the block of its
+ * app, tenant and environment (blocks.ts: a short text and a few counts); every `flushMs` the blocks are
+ * written, never awaited by a request, a few a statement, with what their lines add to the daily latency
+ * counts and the scopes' last use (batch-writer.ts). Once a flush holds `threadFrom` lines, the writing
+ * moves to a thread with a connection of its own (log-thread.ts), and stays there; should that thread
+ * fail, it comes back here. Blocks that could not be written because the database is away wait for the
+ * next flush, up to the buffer's bound.
  */
 export class RequestLogWriter {
   readonly enabled: boolean;
@@ -39,7 +41,10 @@ export class RequestLogWriter {
   /** Lines written and dropped since start: the benchmark and the metrics read them. */
   written = 0;
   dropped = 0;
-  private lines: LogLine[] = [];
+  private readonly builder = new BlockBuilder();
+  /** Blocks a flush could not write while the database was away: they go first in the next. */
+  private waiting: NewBlock[] = [];
+  private waitingLines = 0;
   private readonly here: BatchWriter;
   private readonly thread: LogThread;
   private readonly retentionDays: number;
@@ -73,7 +78,7 @@ export class RequestLogWriter {
 
   /** The hot path: one line, no work beyond the push. */
   push(line: LogLine): void {
-    if (this.lines.length < MAX_BUFFERED) this.lines.push(line);
+    if (this.builder.size + this.waitingLines < MAX_BUFFERED) this.builder.add(line);
     else this.drop(1);
   }
 
@@ -125,17 +130,18 @@ export class RequestLogWriter {
   }
 
   private async write(everything: boolean): Promise<void> {
-    const batch = this.lines;
+    const batch = this.waiting.concat(this.builder.take());
+    this.waiting = [];
+    this.waitingLines = 0;
     if (batch.length === 0 && !everything) return;
-    this.lines = [];
     const outcome = await this.writeBatch(batch, everything);
     this.written += outcome.written;
     if (!outcome.error) return;
-    // Lines wait for the database to come back; a batch it refused for what it holds would fail every
+    // Blocks wait for the database to come back; a batch it refused for what it holds would fail every
     // flush, so the rest of that one is dropped.
     const rest = outcome.unwritten ?? [];
     if (outcome.unavailable) this.putBack(rest);
-    else this.drop(rest.length);
+    else this.drop(linesIn(rest));
     throw outcome.error;
   }
 
@@ -143,9 +149,9 @@ export class RequestLogWriter {
    * The batch written by the thread once it runs (or this batch is big enough to start it), else here. A
    * thread that stops in the middle of a batch may have written part of it: those lines are written twice.
    */
-  private async writeBatch(batch: LogLine[], everything: boolean): Promise<BatchOutcome> {
+  private async writeBatch(batch: NewBlock[], everything: boolean): Promise<BatchOutcome> {
     const { thread, threadFrom } = this;
-    if (thread.usable && (thread.started || (threadFrom !== null && batch.length >= threadFrom))) {
+    if (thread.usable && (thread.started || (threadFrom !== null && linesIn(batch) >= threadFrom))) {
       // The counts added up here so far are written first: from now on the thread adds them up.
       if (!thread.started) await this.here.write([], true);
       try {
@@ -157,11 +163,20 @@ export class RequestLogWriter {
     return this.here.write(batch, everything);
   }
 
-  /** Lines that could not be written go back before the newer ones, as many as the bound leaves room for. */
-  private putBack(batch: LogLine[]): void {
-    const room = MAX_BUFFERED - this.lines.length;
-    const kept = batch.length > room ? batch.slice(batch.length - room) : batch;
-    this.drop(batch.length - kept.length);
-    this.lines = kept.concat(this.lines);
+  /** Blocks that could not be written wait for the next flush, the newest first, as many as the bound leaves room for. */
+  private putBack(blocks: NewBlock[]): void {
+    let room = MAX_BUFFERED - this.builder.size;
+    const kept: NewBlock[] = [];
+    for (let i = blocks.length - 1; i >= 0; i--) {
+      const block = blocks[i] as NewBlock;
+      if (block.count <= room) {
+        kept.unshift(block);
+        room -= block.count;
+      } else this.drop(block.count);
+    }
+    this.waiting = kept;
+    this.waitingLines = linesIn(kept);
   }
 }
+
+const linesIn = (blocks: readonly NewBlock[]): number => blocks.reduce((n, block) => n + block.count, 0);

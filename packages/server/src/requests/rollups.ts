@@ -2,6 +2,7 @@ import { type Environment, latencyBucketOf } from '@gatehouse/domain';
 import type { EntityData, EntityKey, EntityName, InferEntity, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager, Knex } from '@mikro-orm/knex';
 import { LatencyDaily, ScopeUse } from '../db/entities';
+import { latencySlot, type NewBlock } from './blocks';
 import { type LogLine, UtcDays } from './line';
 
 /** Every tenant (and environment) at once: the rows an app's own figures are read from. */
@@ -45,8 +46,25 @@ export class Rollup {
     return this;
   }
 
-  private count(key: string): void {
-    this.latency.set(key, (this.latency.get(key) ?? 0) + 1);
+  /** What a block's lines add, from the counts the block made of them (see NewBlock.latency). */
+  addBlock(block: NewBlock): this {
+    const { appId, tenantId, environment } = block;
+    for (const [slot, calls] of block.latency) {
+      const { day, entry, bucket } = latencySlot(block, slot);
+      const tail = `${environment}\n${entry.route}\n${bucket}`;
+      if (tenantId !== null) this.count(`${day}\n${appId}\n${tenantId}\n${tail}`, calls);
+      this.count(`${day}\n${appId}\n${ANY}\n${tail}`, calls);
+    }
+    if (tenantId !== null)
+      for (const [scope, at] of block.scopes) {
+        this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, at);
+        this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, at);
+      }
+    return this;
+  }
+
+  private count(key: string, calls = 1): void {
+    this.latency.set(key, (this.latency.get(key) ?? 0) + calls);
   }
 
   private use(key: string, at: number): void {

@@ -2,9 +2,9 @@ import type { Environment, RequestKind, RequestLogFilters } from '@gatehouse/dom
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   BLOCK_SPAN_MS,
+  entriesOf,
   KIND_BITS,
   LINE_KEY_BASE,
-  routesOf,
   type StoredLine,
   statusBit,
 } from '../../requests/blocks';
@@ -37,6 +37,8 @@ export interface LineScan {
   filters: RequestLogFilters;
   after: LinePosition | null;
   limit: number;
+  /** Lines read at most before answering (LINES_PER_READ unless a test says less). */
+  readAtMost?: number;
 }
 
 /**
@@ -52,6 +54,7 @@ interface BlockRow {
   tenant_id: string | null;
   environment: Environment;
   /** Epoch ms; a bigint comes back from PostgreSQL as text. */
+  first_at: number | string;
   last_at: number | string;
   routes: string;
   lines: string;
@@ -77,22 +80,26 @@ function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: nu
 }
 
 function linesOf(row: BlockRow): FoundLine[] {
-  const routes = routesOf(row.routes);
+  const entries = entriesOf(row.routes);
   const base = Number(row.id) * LINE_KEY_BASE;
+  const firstAt = Number(row.first_at);
   return (JSON.parse(row.lines) as StoredLine[]).map(
-    ([at, requestId, kind, method, route, status, errorCode, latencyMs], index) => ({
-      key: base + index,
-      at,
-      requestId,
-      kind,
-      tenantId: row.tenant_id,
-      environment: row.environment,
-      method,
-      route: routes[route] ?? '',
-      status,
-      errorCode,
-      latencyMs,
-    }),
+    ([after, requestId, entry, status, errorCode, latencyMicros], index) => {
+      const { kind, method, route } = entries[entry] ?? { kind: 'api', method: '', route: '' };
+      return {
+        key: base + index,
+        at: firstAt + after,
+        requestId,
+        kind,
+        tenantId: row.tenant_id,
+        environment: row.environment,
+        method,
+        route,
+        status,
+        errorCode,
+        latencyMs: latencyMicros / 1000,
+      };
+    },
   );
 }
 
@@ -116,6 +123,7 @@ function blocksQuery(
       'id',
       'tenant_id',
       'environment',
+      sqlite ? 'first_at' : knex.raw('(extract(epoch from first_at) * 1000)::bigint as first_at'),
       sqlite ? 'last_at' : knex.raw('(extract(epoch from last_at) * 1000)::bigint as last_at'),
       'routes',
       'lines',
@@ -129,7 +137,7 @@ function blocksQuery(
   if (errorCode !== undefined)
     query.whereRaw("error_codes like ? escape '\\'", [`%,${likeText(errorCode)},%`]);
   if (endpoint && endpoint !== 'token')
-    query.whereRaw("routes like ? escape '\\'", [`%\n${likeText(endpoint)}\n%`]);
+    query.whereRaw("routes like ? escape '\\'", [`%\t${likeText(endpoint)}\n%`]);
   if (from) query.where('last_at', '>=', moment(from.getTime()));
   if (Number.isFinite(until))
     query.where('first_at', '<=', moment(until)).where('last_at', '<=', moment(until + BLOCK_SPAN_MS));
@@ -184,7 +192,7 @@ export async function scanLines(
     pool.splice(0, taken);
     if (found.length >= wanted || done) return { lines: found, resume: null };
     // A page that read its share ends early, once it got past where it began (or it would begin there again).
-    if (read >= LINES_PER_READ && frontier < (scan.after?.at ?? Infinity))
+    if (read >= (scan.readAtMost ?? LINES_PER_READ) && frontier < (scan.after?.at ?? Infinity))
       return { lines: found, resume: { at: frontier, key: Number.MAX_SAFE_INTEGER } };
     chunk = Math.min(chunk * 2, LAST_CHUNK);
   }

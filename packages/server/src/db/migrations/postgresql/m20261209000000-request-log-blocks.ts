@@ -11,7 +11,7 @@ export class Migration20261209000000_request_log_blocks extends Migration {
       `create table "request_log_block" ("id" bigserial primary key, "app_id" varchar(36) not null, "tenant_id" varchar(18) null, "environment" text check ("environment" in ('integration', 'production')) not null, "first_at" timestamptz(3) not null, "last_at" timestamptz(3) not null, "statuses" int not null, "kinds" int not null, "error_codes" text not null, "routes" text not null, "lines" text not null);`,
     );
     this.addSql(
-      `insert into "request_log_block" ("app_id", "tenant_id", "environment", "first_at", "last_at", "statuses", "kinds", "error_codes", "routes", "lines") select "app_id", "tenant_id", "environment", "at", "at", 1 << ("status" / 100), case "kind" when 'api' then 1 else 2 end, coalesce(',' || "error_code" || ',', ''), chr(10) || "route" || chr(10), json_build_array(json_build_array(floor(extract(epoch from "at") * 1000)::bigint, "request_id", "kind", "method", 0, "status", "error_code", "latency_ms"))::text from "request_log" order by "at", "id";`,
+      `insert into "request_log_block" ("app_id", "tenant_id", "environment", "first_at", "last_at", "statuses", "kinds", "error_codes", "routes", "lines") select "app_id", "tenant_id", "environment", "at", "at", 1 << ("status" / 100), case "kind" when 'api' then 1 else 2 end, coalesce(',' || "error_code" || ',', ''), chr(10) || "kind" || chr(9) || "method" || chr(9) || "route" || chr(10), json_build_array(json_build_array(0, "request_id", 0, "status", "error_code", round("latency_ms" * 1000)::bigint))::text from "request_log" order by "at", "id";`,
     );
     this.addSql(`create index "request_log_block_last_at_index" on "request_log_block" ("last_at");`);
     this.addSql(

@@ -11,7 +11,7 @@ export class Migration20261209000000_request_log_blocks extends Migration {
       "create table `request_log_block` (`id` integer not null primary key autoincrement, `app_id` text not null, `tenant_id` text null, `environment` text check (`environment` in ('integration', 'production')) not null, `first_at` datetime not null, `last_at` datetime not null, `statuses` integer not null, `kinds` integer not null, `error_codes` text not null, `routes` text not null, `lines` text not null);",
     );
     this.addSql(
-      "insert into `request_log_block` (`app_id`, `tenant_id`, `environment`, `first_at`, `last_at`, `statuses`, `kinds`, `error_codes`, `routes`, `lines`) select `app_id`, `tenant_id`, `environment`, `at`, `at`, 1 << (`status` / 100), case `kind` when 'api' then 1 else 2 end, coalesce(',' || `error_code` || ',', ''), char(10) || `route` || char(10), json_array(json_array(`at`, `request_id`, `kind`, `method`, 0, `status`, `error_code`, `latency_ms`)) from `request_log` order by `at`, `id`;",
+      "insert into `request_log_block` (`app_id`, `tenant_id`, `environment`, `first_at`, `last_at`, `statuses`, `kinds`, `error_codes`, `routes`, `lines`) select `app_id`, `tenant_id`, `environment`, `at`, `at`, 1 << (`status` / 100), case `kind` when 'api' then 1 else 2 end, coalesce(',' || `error_code` || ',', ''), char(10) || `kind` || char(9) || `method` || char(9) || `route` || char(10), json_array(json_array(0, `request_id`, 0, `status`, `error_code`, cast(round(`latency_ms` * 1000) as integer))) from `request_log` order by `at`, `id`;",
     );
     this.addSql('create index `request_log_block_last_at_index` on `request_log_block` (`last_at`);');
     this.addSql(
