@@ -28,32 +28,41 @@ export function statementsOf(blocks: readonly NewBlock[]): NewBlock[][] {
   return runs;
 }
 
-/** A moment as the dialect keeps it: SQLite as epoch milliseconds, as the ORM writes it. */
-const momentOf = (dialect: Dialect, ms: number): number | Date => (dialect === 'sqlite' ? ms : new Date(ms));
+const COLUMNS = 'app_id, tenant_id, environment, first_at, last_at, statuses, kinds, error_codes, routes, lines';
 
-/** Writes blocks in one statement (a run of statementsOf). */
+/**
+ * One INSERT, its blocks one JSON document bound as the only parameter and taken apart by the database: the
+ * statement's text is the same whatever the number of blocks, so that preparing it costs next to nothing.
+ * SQLite keeps a moment as epoch milliseconds, as the ORM writes it.
+ */
+const INSERT: Record<Dialect, string> = {
+  sqlite: `insert into request_log_block (${COLUMNS}) select value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, value ->> 8, value ->> 9 from json_each(?)`,
+  postgresql: `insert into request_log_block (${COLUMNS}) select r ->> 0, r ->> 1, r ->> 2, to_timestamp((r ->> 3)::double precision / 1000), to_timestamp((r ->> 4)::double precision / 1000), (r ->> 5)::int, (r ->> 6)::int, r ->> 7, r ->> 8, r ->> 9 from json_array_elements(cast(? as json)) as r`,
+};
+
+/**
+ * Writes blocks in one statement (a run of statementsOf), through knex, whose parameters reach the driver
+ * as parameters (the ORM's `execute` writes them into the SQL text, escaping the whole document).
+ */
 export async function insertBlocks(
   em: EntityManager,
   dialect: Dialect,
   blocks: readonly NewBlock[],
 ): Promise<void> {
   if (blocks.length === 0) return;
-  await em
-    .getKnex()('request_log_block')
-    .insert(
-      blocks.map((block) => ({
-        app_id: block.appId,
-        tenant_id: block.tenantId,
-        environment: block.environment,
-        first_at: momentOf(dialect, block.firstAt),
-        last_at: momentOf(dialect, block.lastAt),
-        statuses: block.statuses,
-        kinds: block.kinds,
-        error_codes: block.errorCodes,
-        routes: block.routes,
-        lines: block.lines,
-      })),
-    );
+  const rows = blocks.map((block) => [
+    block.appId,
+    block.tenantId,
+    block.environment,
+    block.firstAt,
+    block.lastAt,
+    block.statuses,
+    block.kinds,
+    block.errorCodes,
+    block.routes,
+    block.lines,
+  ]);
+  await em.getKnex().raw(INSERT[dialect], [JSON.stringify(rows)]);
 }
 
 /** Writes lines as their blocks (the demo's traffic, tests), a run of blocks a statement. */
