@@ -33,6 +33,8 @@ export interface ServerProcessOptions {
   upstreams?: string;
   /** Where the server's output goes instead of this process's (the file is started anew). */
   logFile?: string;
+  /** False: the server keeps no request log (`REQUEST_LOG=off`), whatever this process's environment says. */
+  requestLog?: boolean;
 }
 
 const serverPackage = path.join(import.meta.dirname, '..', '..', 'packages', 'server');
@@ -101,6 +103,10 @@ export function startServer(options: ServerProcessOptions): Promise<ServerProces
     cwd: path.join(import.meta.dirname, '..'),
     execArgv,
     stdio: ['ignore', output, output, 'ipc'],
+    env:
+      options.requestLog === undefined
+        ? process.env
+        : { ...process.env, REQUEST_LOG: options.requestLog ? 'on' : 'off' },
   });
   if (typeof output === 'number') fs.closeSync(output);
   return new Promise((resolve, reject) => {
