@@ -28,7 +28,8 @@ export function statementsOf(blocks: readonly NewBlock[]): NewBlock[][] {
   return runs;
 }
 
-const COLUMNS = 'app_id, tenant_id, environment, first_at, last_at, statuses, kinds, error_codes, routes, lines';
+const COLUMNS =
+  'app_id, tenant_id, environment, first_at, last_at, statuses, kinds, error_codes, routes, lines';
 
 /**
  * One INSERT, its blocks one JSON document bound as the only parameter and taken apart by the database: the
