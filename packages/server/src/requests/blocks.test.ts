@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { logLine } from '#test/log-line';
 import { BLOCK_LINES, BLOCK_SPAN_MS, blocksOf, entriesOf, type StoredLine } from './blocks';
-import type { LogLine } from './line';
 import { Rollup } from './rollups';
 
-const line = (over: Partial<LogLine>): LogLine => ({
-  at: 1_700_000_000_000,
-  requestId: crypto.randomUUID(),
-  kind: 'api',
-  appId: 'app-1',
-  tenantId: '985798691',
-  environment: 'integration',
-  method: 'GET',
-  route: 'GET /crm/v2/tenant/{tenant}/customers',
-  status: 200,
-  errorCode: null,
-  latencyMs: 1.25,
-  scope: null,
-  ...over,
-});
+const line = logLine;
 
 const TENANTS = ['985798691', '100200300'] as const;
 

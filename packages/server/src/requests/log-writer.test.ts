@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
+import { logLine } from '#test/log-line';
 import { storedRequestIds } from '#test/requests';
 import type { LogLine } from './line';
 import { MAX_BUFFERED, RequestLogWriter } from './log-writer';
@@ -7,20 +8,8 @@ import { MAX_BUFFERED, RequestLogWriter } from './log-writer';
 const quiet = { error: () => {} };
 
 /** A line of the app `appId`, as the gate hook pushes one. */
-const lineOf = (appId: string, requestId: string): LogLine => ({
-  at: Date.now(),
-  requestId,
-  kind: 'api',
-  appId,
-  tenantId: '985798691',
-  environment: 'integration',
-  method: 'GET',
-  route: 'GET /crm/v2/tenant/{tenant}/customers',
-  status: 200,
-  errorCode: null,
-  latencyMs: 1.5,
-  scope: 'tn.crm.customers:r',
-});
+const lineOf = (appId: string, requestId: string): LogLine =>
+  logLine({ at: Date.now(), appId, requestId, scope: 'tn.crm.customers:r' });
 
 describe.each(dialects)('the request log writer (%s)', (dialect) => {
   let t: TestDatabase;

@@ -1,4 +1,4 @@
-import type { Environment, RequestKind, RequestLogFilters } from '@gatehouse/domain';
+import type { Environment, RequestLogFilters } from '@gatehouse/domain';
 import type { EntityManager } from '@mikro-orm/knex';
 import {
   BLOCK_SPAN_MS,
@@ -8,22 +8,11 @@ import {
   type StoredLine,
   statusBit,
 } from '../../requests/blocks';
+import type { LogLine } from '../../requests/line';
 import { dialectOf } from '../audit/lead';
 
 /** A line read back from its block, with its place in the log (`key`, unique, see LINE_KEY_BASE). */
-export interface FoundLine {
-  key: number;
-  at: number;
-  requestId: string;
-  kind: RequestKind;
-  tenantId: string | null;
-  environment: Environment;
-  method: string;
-  route: string;
-  status: number;
-  errorCode: string | null;
-  latencyMs: number;
-}
+export type FoundLine = Omit<LogLine, 'appId' | 'scope'> & { key: number };
 
 /** Where a page starts: the lines before this one, newest first (`key` breaks ties of a millisecond). */
 export interface LinePosition {
