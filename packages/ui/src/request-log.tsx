@@ -5,7 +5,7 @@ import {
   type StatusClass,
 } from '@gatehouse/domain';
 import { type QueryKey, type UseQueryOptions, useQueries } from '@tanstack/react-query';
-import { useId, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { DataTable } from './data-table';
 import { Badge, Banner, Button, CopyButton, EmptyState } from './primitives';
 import { QueryResult } from './query-result';
@@ -28,6 +28,8 @@ export type RequestLogQuery<TError = unknown, TKey extends QueryKey = QueryKey> 
   input: RequestLogQueryInput,
 ) => UseQueryOptions<RequestLogPage, TError, RequestLogPage, TKey>;
 
+/** Empty pages in a row loaded without a click while a rare filter searches further back. */
+const AUTO_SEARCH_PAGES = 5;
 /** Lines a page: "Load older" adds this many more. */
 const PAGE_SIZE = 50;
 
@@ -152,6 +154,14 @@ function RequestLogLines<TError, TKey extends QueryKey>({
   });
   const newest = pages[0]!;
   const last = pages.at(-1)!;
+  // A page that searched a stretch of the log and found nothing goes on by itself, a few pages at most.
+  let emptyRun = 0;
+  for (let i = pages.length - 1; i >= 0 && pages[i]?.data?.items.length === 0; i--) emptyRun++;
+  const searchOn =
+    last.data?.items.length === 0 && emptyRun <= AUTO_SEARCH_PAGES ? last.data.nextCursor : null;
+  useEffect(() => {
+    if (searchOn) setCursors((c) => (c.includes(searchOn) ? c : [...c, searchOn]));
+  }, [searchOn]);
   const columns = [
     'Time',
     'Status',

@@ -88,4 +88,9 @@ describe('request log blocks', () => {
     expect(Object.fromEntries(fromBlocks.scopes)).toEqual(Object.fromEntries(fromLines.scopes));
     expect(new Set([...fromLines.latency.keys()].map((key) => key.slice(0, 10))).size).toBe(2);
   });
+
+  it('keeps a block readable whatever numbers a line carries', () => {
+    const [block] = blocksOf([line({ at: 5, latencyMs: Number.NaN, status: Number.NaN })]);
+    expect(JSON.parse(block?.lines ?? '')).toEqual([[0, expect.any(String), 0, 0, null, 0]]);
+  });
 });

@@ -102,10 +102,13 @@ class OpenBlock {
     this.latency.set(slot, (this.latency.get(slot) ?? 0) + 1);
     if (line.scope !== null && (this.scopes.get(line.scope) ?? 0) < at) this.scopes.set(line.scope, at);
     const id = line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId;
+    // Numbers only: a NaN would make the block's JSON unreadable.
+    const status = Number.isInteger(line.status) ? line.status : 0;
+    const micros = Number.isFinite(line.latencyMs) ? Math.round(line.latencyMs * 1000) : 0;
     this.parts.push(
-      `[${at - this.firstAt},${JSON.stringify(id)},${entry},${line.status},${
+      `[${at - this.firstAt},${JSON.stringify(id)},${entry},${status},${
         errorCode === null ? 'null' : JSON.stringify(errorCode)
-      },${Math.round(line.latencyMs * 1000)}]`,
+      },${micros}]`,
     );
   }
 
@@ -159,7 +162,7 @@ export class BlockBuilder {
   size = 0;
 
   add(line: LogLine): void {
-    const at = Math.floor(line.at);
+    const at = Number.isFinite(line.at) ? Math.floor(line.at) : Date.now();
     let tenants = this.open.get(line.appId);
     if (!tenants) {
       tenants = new Map();

@@ -36,6 +36,10 @@ export interface LineScan {
  */
 export const LINES_PER_READ = 50_000;
 const FIRST_CHUNK = 4;
+/** Queries one page makes at most, however few lines each block holds. */
+const QUERIES_PER_READ = 40;
+/** The latest moment a Date holds. */
+const LATEST_MS = 8.64e15;
 const LAST_CHUNK = 64;
 
 interface BlockRow {
@@ -43,8 +47,8 @@ interface BlockRow {
   tenant_id: string | null;
   environment: Environment;
   /** Epoch ms; a bigint comes back from PostgreSQL as text. */
-  first_at: number | string;
-  last_at: number | string;
+  first_ms: number | string;
+  last_ms: number | string;
   routes: string;
   lines: string;
 }
@@ -71,25 +75,30 @@ function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: nu
 function linesOf(row: BlockRow): FoundLine[] {
   const entries = entriesOf(row.routes);
   const base = Number(row.id) * LINE_KEY_BASE;
-  const firstAt = Number(row.first_at);
-  return (JSON.parse(row.lines) as StoredLine[]).map(
-    ([after, requestId, entry, status, errorCode, latencyMicros], index) => {
-      const { kind, method, route } = entries[entry] ?? { kind: 'api', method: '', route: '' };
-      return {
-        key: base + index,
-        at: firstAt + after,
-        requestId,
-        kind,
-        tenantId: row.tenant_id,
-        environment: row.environment,
-        method,
-        route,
-        status,
-        errorCode,
-        latencyMs: latencyMicros / 1000,
-      };
-    },
-  );
+  const firstAt = Number(row.first_ms);
+  let stored: StoredLine[];
+  try {
+    stored = JSON.parse(row.lines) as StoredLine[];
+  } catch {
+    // A block that cannot be read costs its own lines, not every page that passes it.
+    return [];
+  }
+  return stored.map(([after, requestId, entry, status, errorCode, latencyMicros], index) => {
+    const { kind, method, route } = entries[entry] ?? { kind: 'api', method: '', route: '' };
+    return {
+      key: base + index,
+      at: firstAt + after,
+      requestId,
+      kind,
+      tenantId: row.tenant_id,
+      environment: row.environment,
+      method,
+      route,
+      status,
+      errorCode,
+      latencyMs: latencyMicros / 1000,
+    };
+  });
 }
 
 /**
@@ -112,8 +121,9 @@ function blocksQuery(
       'id',
       'tenant_id',
       'environment',
-      sqlite ? 'first_at' : knex.raw('(extract(epoch from first_at) * 1000)::bigint as first_at'),
-      sqlite ? 'last_at' : knex.raw('(extract(epoch from last_at) * 1000)::bigint as last_at'),
+      // Named apart from the columns: PostgreSQL would otherwise sort by these and not along the index.
+      knex.raw(sqlite ? 'first_at as first_ms' : '(extract(epoch from first_at) * 1000)::bigint as first_ms'),
+      knex.raw(sqlite ? 'last_at as last_ms' : '(extract(epoch from last_at) * 1000)::bigint as last_ms'),
       'routes',
       'lines',
     )
@@ -129,7 +139,9 @@ function blocksQuery(
     query.whereRaw("routes like ? escape '\\'", [`%\t${likeText(endpoint)}\n%`]);
   if (from) query.where('last_at', '>=', moment(from.getTime()));
   if (Number.isFinite(until))
-    query.where('first_at', '<=', moment(until)).where('last_at', '<=', moment(until + BLOCK_SPAN_MS));
+    query
+      .where('first_at', '<=', moment(until))
+      .where('last_at', '<=', moment(Math.min(until + BLOCK_SPAN_MS, LATEST_MS)));
   if (after)
     query.where((q) =>
       q
@@ -162,6 +174,7 @@ export async function scanLines(
   let last: { lastAt: number; id: number } | null = null;
   let chunk = FIRST_CHUNK;
   let read = 0;
+  let queries = 0;
   for (;;) {
     const rows: BlockRow[] = await blocksQuery(em, scan, until, last, chunk);
     for (const row of rows) {
@@ -169,7 +182,7 @@ export async function scanLines(
         read++;
         if ((!scan.after || before(line, scan.after)) && keeps(line, scan.filters, from, to)) pool.push(line);
       }
-      last = { lastAt: Number(row.last_at), id: Number(row.id) };
+      last = { lastAt: Number(row.last_ms), id: Number(row.id) };
     }
     const done = rows.length < chunk;
     // Every block not read yet ends at or before `last`: the lines later than that are all here.
@@ -181,7 +194,8 @@ export async function scanLines(
     pool.splice(0, taken);
     if (found.length >= wanted || done) return { lines: found, resume: null };
     // A page that read its share ends early, once it got past where it began (or it would begin there again).
-    if (read >= (scan.readAtMost ?? LINES_PER_READ) && frontier < (scan.after?.at ?? Infinity))
+    const spent = read >= (scan.readAtMost ?? LINES_PER_READ) || ++queries >= QUERIES_PER_READ;
+    if (spent && frontier < (scan.after?.at ?? Infinity))
       return { lines: found, resume: { at: frontier, key: Number.MAX_SAFE_INTEGER } };
     chunk = Math.min(chunk * 2, LAST_CHUNK);
   }
