@@ -159,7 +159,8 @@ function blocksQuery(
 /**
  * A page of an app's lines, newest first, merged from the blocks that hold them: a line is given once every
  * block that could hold a later one was read. Answers up to `limit + 1` lines (one more says a page follows),
- * or fewer with `resume` when LINES_PER_READ lines were read first: the next page starts there.
+ * or fewer with `resume` when it read LINES_PER_READ lines or made QUERIES_PER_READ queries first: the next
+ * page starts there.
  */
 export async function scanLines(
   em: EntityManager,
