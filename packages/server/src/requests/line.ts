@@ -2,7 +2,7 @@ import type { Environment, RequestKind } from '@gatehouse/domain';
 
 /**
  * One request as the log keeps it, pushed by the gate hook or the token endpoint once the answer went
- * out. Every field is a value the request already had: pushing one builds no string.
+ * out. Every field is a value the request already had; the writer adds it to its block (blocks.ts).
  */
 export interface LogLine {
   /** When the answer went out (epoch ms). */

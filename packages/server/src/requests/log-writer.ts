@@ -76,7 +76,7 @@ export class RequestLogWriter {
     return this.thread.started;
   }
 
-  /** The hot path: one line, no work beyond the push. */
+  /** The hot path: one line into its open block, a few lookups and a short text (blocks.ts). */
   push(line: LogLine): void {
     if (this.builder.size + this.waitingLines < MAX_BUFFERED) this.builder.add(line);
     else this.drop(1);
