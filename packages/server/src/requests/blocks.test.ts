@@ -70,23 +70,31 @@ describe('request log blocks', () => {
     ]);
   });
 
-  it('adds up to the same latency counts and scope uses as the lines one by one, across midnight', () => {
+  it('counts calls per day, tenant (and all tenants), endpoint and latency bucket, and each scope’s last use, across midnight', () => {
     const midnight = Date.parse('2026-12-03T00:00:00Z');
-    const lines = Array.from({ length: 300 }, (_, i) =>
-      line({
-        at: midnight - 30_000 + i * 200,
-        tenantId: i % 3 === 0 ? null : TENANTS[i % 2],
-        route: i % 4 === 0 ? 'GET /a/{id}' : 'GET /b',
-        latencyMs: (i % 17) * 3.7,
-        scope: i % 5 === 0 ? null : 'tn.crm.customers:r',
-      }),
-    );
-    const fromBlocks = new Rollup();
-    for (const block of blocksOf(lines)) fromBlocks.addBlock(block);
-    const fromLines = new Rollup().addLines(lines);
-    expect(Object.fromEntries(fromBlocks.latency)).toEqual(Object.fromEntries(fromLines.latency));
-    expect(Object.fromEntries(fromBlocks.scopes)).toEqual(Object.fromEntries(fromLines.scopes));
-    expect(new Set([...fromLines.latency.keys()].map((key) => key.slice(0, 10))).size).toBe(2);
+    const scope = 'tn.crm.customers:r';
+    const rollup = new Rollup();
+    for (const block of blocksOf([
+      line({ at: midnight - 1000, route: 'GET /b', latencyMs: 1.5, scope }),
+      line({ at: midnight - 500, route: 'GET /b', latencyMs: 1.8, scope }),
+      line({ at: midnight + 100, route: 'GET /a/{id}', latencyMs: 40, scope }),
+      line({ at: midnight + 200, tenantId: null, route: 'GET /b', latencyMs: 0.5, scope }),
+    ]))
+      rollup.addBlock(block);
+    const key = (day: string, tenant: string, route: string, bucket: number) =>
+      `${day}\napp-1\n${tenant}\nintegration\n${route}\n${bucket}`;
+    expect(Object.fromEntries(rollup.latency)).toEqual({
+      [key('2026-12-02', TENANTS[0], 'GET /b', 1)]: 2,
+      [key('2026-12-02', '*', 'GET /b', 1)]: 2,
+      [key('2026-12-03', TENANTS[0], 'GET /a/{id}', 9)]: 1,
+      [key('2026-12-03', '*', 'GET /a/{id}', 9)]: 1,
+      [key('2026-12-03', '*', 'GET /b', 0)]: 1,
+    });
+    // A line that proved no tenant names no scope use.
+    expect(Object.fromEntries(rollup.scopes)).toEqual({
+      [`app-1\n${TENANTS[0]}\nintegration\n${scope}`]: midnight + 100,
+      [`app-1\n*\n*\n${scope}`]: midnight + 100,
+    });
   });
 
   it('keeps a block readable whatever numbers a line carries', () => {

@@ -66,11 +66,16 @@ export async function insertBlocks(
   await em.getKnex().raw(INSERT[dialect], [JSON.stringify(rows)]);
 }
 
-/** Writes lines as their blocks (the demo's traffic, tests), a run of blocks a statement. */
-export async function insertLines(
+/** Writes blocks a run a statement (the demo's traffic, tests). */
+export async function insertAllBlocks(
   em: EntityManager,
   dialect: Dialect,
-  lines: readonly LogLine[],
+  blocks: readonly NewBlock[],
 ): Promise<void> {
-  for (const run of statementsOf(blocksOf(lines))) await insertBlocks(em, dialect, run);
+  for (const run of statementsOf(blocks)) await insertBlocks(em, dialect, run);
+}
+
+/** Writes lines as their blocks (tests). */
+export function insertLines(em: EntityManager, dialect: Dialect, lines: readonly LogLine[]): Promise<void> {
+  return insertAllBlocks(em, dialect, blocksOf(lines));
 }

@@ -1,9 +1,8 @@
-import { type Environment, latencyBucketOf } from '@gatehouse/domain';
+import type { Environment } from '@gatehouse/domain';
 import type { EntityData, EntityKey, EntityName, InferEntity, RequiredEntityData } from '@mikro-orm/core';
 import type { EntityManager, Knex } from '@mikro-orm/knex';
 import { LatencyDaily, ScopeUse } from '../db/entities';
 import { latencySlot, type NewBlock } from './blocks';
-import { type LogLine, UtcDays } from './line';
 
 /** Every tenant (and environment) at once: the rows an app's own figures are read from. */
 export const ANY = '*';
@@ -25,25 +24,9 @@ export class Rollup {
   readonly latency = new Map<string, number>();
   /** `app \n tenant \n environment \n scope` → the latest use (epoch ms). */
   readonly scopes = new Map<string, number>();
-  private readonly days = new UtcDays();
 
   get size(): number {
     return this.latency.size + this.scopes.size;
-  }
-
-  addLines(lines: readonly LogLine[]): this {
-    for (const line of lines) {
-      const { appId, tenantId, environment, route, scope } = line;
-      const tail = `${environment}\n${route}\n${latencyBucketOf(line.latencyMs)}`;
-      const day = this.days.of(line.at);
-      if (tenantId !== null) this.count(`${day}\n${appId}\n${tenantId}\n${tail}`);
-      this.count(`${day}\n${appId}\n${ANY}\n${tail}`);
-      if (scope !== null && tenantId !== null) {
-        this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, line.at);
-        this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, line.at);
-      }
-    }
-    return this;
   }
 
   /** What a block's lines add, from the counts the block made of them (see NewBlock.latency). */

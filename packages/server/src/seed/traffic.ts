@@ -1,8 +1,9 @@
 import { type Environment, usageOutcomeOf } from '@gatehouse/domain';
 import { ClientSecret, Connection } from '../db/entities';
 import type { Database } from '../db/orm';
+import { blocksOf } from '../requests/blocks';
 import { type LogLine, TOKEN_ROUTE, UtcDays } from '../requests/line';
-import { insertLines } from '../requests/line-writes';
+import { insertAllBlocks } from '../requests/line-writes';
 import { Rollup, writeRollup } from '../requests/rollups';
 import { addCalls, type UsageRow } from '../usage/writes';
 
@@ -218,9 +219,10 @@ export async function writeTraffic(
   const rollup = new Rollup();
   for (const t of traffic) {
     const lines = linesOf(t, now);
-    rollup.addLines(lines);
+    const blocks = blocksOf(lines);
+    for (const block of blocks) rollup.addBlock(block);
     const em = db.em();
-    await insertLines(em, db.dialect, lines);
+    await insertAllBlocks(em, db.dialect, blocks);
     await em.transactional((tx) => addCalls(tx, usageOf(lines)));
     const last = (kind: LogLine['kind']) => {
       const found = lines.findLast((l) => l.kind === kind && l.status < 400);
