@@ -574,8 +574,9 @@ export const RequestLogBlock = defineEntity({
   properties: {
     id: p.bigint('number').primary().autoincrement(),
     appId: p.string().length(36),
-    tenantId: p.string().length(18).nullable(),
     environment: p.enum([...ENVIRONMENTS]),
+    /** `,tenant,` for each tenant a line came from: a line names its tenant by its place here. */
+    tenants: p.text(),
     /** The first and the last line's time. */
     firstAt: sortedMoment(),
     lastAt: sortedMoment(),
@@ -589,11 +590,7 @@ export const RequestLogBlock = defineEntity({
     routes: p.text(),
     lines: p.text(),
   },
-  indexes: [
-    { properties: ['lastAt'] },
-    { properties: ['appId', 'lastAt'] },
-    { properties: ['appId', 'tenantId', 'lastAt'] },
-  ],
+  indexes: [{ properties: ['lastAt'] }, { properties: ['appId', 'lastAt'] }],
 });
 
 /**

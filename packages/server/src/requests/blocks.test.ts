@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logLine } from '#test/log-line';
-import { BLOCK_LINES, BLOCK_SPAN_MS, blocksOf, entriesOf, type StoredLine } from './blocks';
+import { BLOCK_LINES, BLOCK_SPAN_MS, blocksOf, entriesOf, type StoredLine, tenantsOf } from './blocks';
 import { Rollup } from './rollups';
 
 const line = logLine;
@@ -8,29 +8,40 @@ const line = logLine;
 const TENANTS = ['985798691', '100200300'] as const;
 
 describe('request log blocks', () => {
-  it('puts each app, tenant and environment in blocks of its own, each in time order', () => {
+  it('puts each app and environment in blocks of its own, each in time order, every line naming its tenant', () => {
     const lines = [
       line({ at: 3, requestId: 'a3' }),
       line({ at: 1, requestId: 'b1', tenantId: '100200300' }),
       line({ at: 2, requestId: 'a2' }),
       line({ at: 1, requestId: 'p1', environment: 'production' }),
       line({ at: 1, requestId: 'x1', appId: 'app-2' }),
-      line({ at: 1, requestId: 'n1', tenantId: null, kind: 'token' }),
+      line({ at: 4, requestId: 'n1', tenantId: null, kind: 'token' }),
     ];
     const blocks = blocksOf(lines);
-    const ids = (lines: string) => (JSON.parse(lines) as StoredLine[]).map((l) => l[1]);
-    const seen = blocks.map((b) => [b.appId, b.tenantId, b.environment, ids(b.lines)]);
-    expect(seen).toHaveLength(5);
+    const linesIn = (block: (typeof blocks)[number]) => {
+      const tenants = tenantsOf(block.tenants);
+      return (JSON.parse(block.lines) as StoredLine[]).map((l) => [l[1], tenants[l[6] ?? 0] ?? null]);
+    };
+    const seen = blocks.map((b) => [b.appId, b.environment, b.tenants, linesIn(b)]);
+    expect(seen).toHaveLength(3);
     expect(seen).toEqual(
       expect.arrayContaining([
-        ['app-1', '985798691', 'integration', ['a2', 'a3']],
-        ['app-1', '100200300', 'integration', ['b1']],
-        ['app-1', '985798691', 'production', ['p1']],
-        ['app-2', '985798691', 'integration', ['x1']],
-        ['app-1', null, 'integration', ['n1']],
+        [
+          'app-1',
+          'integration',
+          ',100200300,985798691,',
+          [
+            ['b1', '100200300'],
+            ['a2', '985798691'],
+            ['a3', '985798691'],
+            ['n1', null],
+          ],
+        ],
+        ['app-1', 'production', ',985798691,', [['p1', '985798691']]],
+        ['app-2', 'integration', ',985798691,', [['x1', '985798691']]],
       ]),
     );
-    expect(blocks.find((b) => b.count === 2)).toMatchObject({ firstAt: 2, lastAt: 3 });
+    expect(blocks.find((b) => b.count === 4)).toMatchObject({ firstAt: 1, lastAt: 4 });
   });
 
   it('cuts a group at BLOCK_LINES lines and where its lines span more than BLOCK_SPAN_MS', () => {
@@ -79,6 +90,7 @@ describe('request log blocks', () => {
       line({ at: midnight - 500, route: 'GET /b', latencyMs: 1.8, scope }),
       line({ at: midnight + 100, route: 'GET /a/{id}', latencyMs: 40, scope }),
       line({ at: midnight + 200, tenantId: null, route: 'GET /b', latencyMs: 0.5, scope }),
+      line({ at: midnight + 300, tenantId: TENANTS[1], route: 'GET /b', latencyMs: 0.7, scope: 'other' }),
     ]))
       rollup.addBlock(block);
     const key = (day: string, tenant: string, route: string, bucket: number) =>
@@ -88,17 +100,20 @@ describe('request log blocks', () => {
       [key('2026-12-02', '*', 'GET /b', 1)]: 2,
       [key('2026-12-03', TENANTS[0], 'GET /a/{id}', 9)]: 1,
       [key('2026-12-03', '*', 'GET /a/{id}', 9)]: 1,
-      [key('2026-12-03', '*', 'GET /b', 0)]: 1,
+      [key('2026-12-03', TENANTS[1], 'GET /b', 0)]: 1,
+      [key('2026-12-03', '*', 'GET /b', 0)]: 2,
     });
     // A line that proved no tenant names no scope use.
     expect(Object.fromEntries(rollup.scopes)).toEqual({
       [`app-1\n${TENANTS[0]}\nintegration\n${scope}`]: midnight + 100,
       [`app-1\n*\n*\n${scope}`]: midnight + 100,
+      [`app-1\n${TENANTS[1]}\nintegration\nother`]: midnight + 300,
+      [`app-1\n*\n*\nother`]: midnight + 300,
     });
   });
 
   it('keeps a block readable whatever numbers a line carries', () => {
     const [block] = blocksOf([line({ at: 5, latencyMs: Number.NaN, status: Number.NaN })]);
-    expect(JSON.parse(block?.lines ?? '')).toEqual([[0, expect.any(String), 0, 0, null, 0]]);
+    expect(JSON.parse(block?.lines ?? '')).toEqual([[0, expect.any(String), 0, 0, null, 0, 0]]);
   });
 });

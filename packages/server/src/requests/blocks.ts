@@ -2,9 +2,10 @@ import { type Environment, latencyBucketOf, type RequestKind } from '@gatehouse/
 import type { LogLine } from './line';
 
 /**
- * The request log keeps its lines in blocks: one row per app × tenant × environment per write, holding up to
- * BLOCK_LINES lines over at most BLOCK_SPAN_MS. The database adds one row and one entry per index for a
- * block, not for each call; a busy API's thousands of lines a second cost it a few rows.
+ * The request log keeps its lines in blocks: one row per app × environment per write, holding up to
+ * BLOCK_LINES lines over at most BLOCK_SPAN_MS, whatever tenants they came from (a line names its tenant by
+ * its place in the block's `tenants`). The database adds one row and one entry per index for a block, not
+ * for each call: a busy API's thousands of lines a second cost it a row per app.
  */
 export const BLOCK_LINES = 1000;
 /** How much time one block's lines span at most: a read finds every block holding a moment within it. */
@@ -15,9 +16,10 @@ export const LINE_KEY_BASE = 1024;
 /**
  * A line as a block keeps it: [ms after the block's first line, request id, entry (its kind, method and
  * route: its place in the block's `routes`), status, error code, latency in µs (a whole number is quicker
- * to write than a fraction)].
+ * to write than a fraction), tenant (its place in the block's `tenants`, -1 for none)]. A line written
+ * before blocks mixed tenants has no tenant of its own: its block's only tenant is its tenant.
  */
-export type StoredLine = [number, string, number, number, string | null, number];
+export type StoredLine = [number, string, number, number, string | null, number, number?];
 
 /** What a block's lines are: its `routes` holds one `kind \t method \t route` a line. */
 export interface Entry {
@@ -29,7 +31,6 @@ export interface Entry {
 /** A block ready to be written: its columns, and what its lines add to the rollup. */
 export interface NewBlock {
   appId: string;
-  tenantId: string | null;
   environment: Environment;
   /** The first line's time; every other line's is at or after it (see BlockBuilder.add). */
   firstAt: number;
@@ -40,15 +41,19 @@ export interface NewBlock {
   kinds: number;
   errorCodes: string;
   routes: string;
+  /** `,tenant,` for each tenant a line came from, in the order the lines name them, or empty. */
+  tenants: string;
   lines: string;
   entries: Entry[];
+  tenantIds: string[];
   /**
-   * Calls per day, entry and latency bucket, for the daily latency counts (rollups.ts): the key is
-   * ((days after the first line's day) × 4096 + entry) × 64 + bucket, so that a line adds to a number
-   * rather than building a text key.
+   * Calls per tenant, day, entry and latency bucket, for the daily latency counts (rollups.ts): the key is
+   * (((tenant's place + 1) × 2 + days after the first line's day) × 4096 + entry) × 64 + bucket (a block
+   * spans at most a minute, so at most two days), so that a line adds to a number rather than building a
+   * text key.
    */
   latency: Map<number, number>;
-  /** The latest call that needed each scope. */
+  /** The latest call that needed each scope, by `tenant's place \t scope` (only calls with a tenant). */
   scopes: Map<string, number>;
 }
 
@@ -65,9 +70,10 @@ const clean = (text: string, max: number): string =>
 /** A block being filled. */
 class OpenBlock {
   readonly entries: Entry[] = [];
-  /** Route → the entries of that route (usually one: a route has one method and kind). */
   private readonly byRoute = new Map<string, number[]>();
   private readonly codes = new Set<string>();
+  readonly tenantIds: string[] = [];
+  private readonly tenantPlaces = new Map<string, number>();
   readonly latency = new Map<number, number>();
   readonly scopes = new Map<string, number>();
   private readonly parts: string[] = [];
@@ -78,7 +84,6 @@ class OpenBlock {
 
   constructor(
     readonly appId: string,
-    readonly tenantId: string | null,
     readonly environment: Environment,
     readonly firstAt: number,
   ) {
@@ -92,15 +97,20 @@ class OpenBlock {
 
   add(line: LogLine, at: number): void {
     const entry = this.entryOf(line);
+    const tenant = line.tenantId === null ? -1 : this.tenantOf(line.tenantId);
     const errorCode = line.errorCode === null ? null : line.errorCode.slice(0, 40);
     if (errorCode !== null) this.codes.add(errorCode);
     this.statuses |= statusBit(line.status);
     this.kinds |= KIND_BITS[line.kind];
     if (at > this.lastAt) this.lastAt = at;
     const slot =
-      ((Math.floor(at / DAY_MS) - this.firstDay) * 4096 + entry) * 64 + latencyBucketOf(line.latencyMs);
+      (((tenant + 1) * 2 + Math.floor(at / DAY_MS) - this.firstDay) * 4096 + entry) * 64 +
+      latencyBucketOf(line.latencyMs);
     this.latency.set(slot, (this.latency.get(slot) ?? 0) + 1);
-    if (line.scope !== null && (this.scopes.get(line.scope) ?? 0) < at) this.scopes.set(line.scope, at);
+    if (line.scope !== null && tenant >= 0) {
+      const key = `${tenant}\t${line.scope}`;
+      if ((this.scopes.get(key) ?? 0) < at) this.scopes.set(key, at);
+    }
     const id = line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId;
     // Numbers only: a NaN would make the block's JSON unreadable.
     const status = Number.isInteger(line.status) ? line.status : 0;
@@ -108,15 +118,15 @@ class OpenBlock {
     this.parts.push(
       `[${at - this.firstAt},${JSON.stringify(id)},${entry},${status},${
         errorCode === null ? 'null' : JSON.stringify(errorCode)
-      },${micros}]`,
+      },${micros},${tenant}]`,
     );
   }
 
   close(): NewBlock {
-    const { appId, tenantId, environment, firstAt, lastAt, statuses, kinds, entries, latency, scopes } = this;
+    const { appId, environment, firstAt, lastAt, statuses, kinds, entries, tenantIds, latency, scopes } =
+      this;
     return {
       appId,
-      tenantId,
       environment,
       firstAt,
       lastAt,
@@ -125,11 +135,23 @@ class OpenBlock {
       kinds,
       errorCodes: this.codes.size === 0 ? '' : `,${[...this.codes].join(',')},`,
       routes: `\n${entries.map((e) => `${e.kind}\t${e.method}\t${e.route}`).join('\n')}\n`,
+      tenants: tenantIds.length === 0 ? '' : `,${tenantIds.join(',')},`,
       lines: `[${this.parts.join(',')}]`,
       entries,
+      tenantIds,
       latency,
       scopes,
     };
+  }
+
+  private tenantOf(tenantId: string): number {
+    let place = this.tenantPlaces.get(tenantId);
+    if (place === undefined) {
+      place = this.tenantIds.length;
+      this.tenantIds.push(tenantId);
+      this.tenantPlaces.set(tenantId, place);
+    }
+    return place;
   }
 
   private entryOf(line: LogLine): number {
@@ -150,28 +172,22 @@ class OpenBlock {
 }
 
 /**
- * Lines made into blocks as they come: each app × tenant × environment fills a block of its own until it
- * holds BLOCK_LINES lines or a line comes BLOCK_SPAN_MS after its first (or before it: a clock set back),
- * and `take()` closes every block. A line costs a few lookups and a short text; nothing waits for the
- * database in between.
+ * Lines into blocks as they come: each app × environment has one open block, closed when it holds
+ * BLOCK_LINES lines, when a line would make it span more than BLOCK_SPAN_MS or comes from before its first
+ * (the clock went back), and by `take`.
  */
 export class BlockBuilder {
-  private readonly open = new Map<string, Map<string | null, Map<Environment, OpenBlock>>>();
+  private readonly open = new Map<string, Map<Environment, OpenBlock>>();
   private closed: NewBlock[] = [];
-  /** Lines in the blocks, open or closed, not taken yet. */
+  /** Lines in the builder, open and closed blocks alike. */
   size = 0;
 
   add(line: LogLine): void {
     const at = Number.isFinite(line.at) ? Math.floor(line.at) : Date.now();
-    let tenants = this.open.get(line.appId);
-    if (!tenants) {
-      tenants = new Map();
-      this.open.set(line.appId, tenants);
-    }
-    let environments = tenants.get(line.tenantId);
+    let environments = this.open.get(line.appId);
     if (!environments) {
       environments = new Map();
-      tenants.set(line.tenantId, environments);
+      this.open.set(line.appId, environments);
     }
     let block = environments.get(line.environment);
     if (block && (block.count >= BLOCK_LINES || at < block.firstAt || at - block.firstAt > BLOCK_SPAN_MS)) {
@@ -179,19 +195,18 @@ export class BlockBuilder {
       block = undefined;
     }
     if (!block) {
-      block = new OpenBlock(line.appId, line.tenantId, line.environment, at);
+      block = new OpenBlock(line.appId, line.environment, at);
       environments.set(line.environment, block);
     }
     block.add(line, at);
     this.size++;
   }
 
-  /** Every block, the open ones closed; the builder starts empty. */
+  /** Every block, the open ones closed, in the order they were closed. */
   take(): NewBlock[] {
     const blocks = this.closed;
-    for (const tenants of this.open.values())
-      for (const environments of tenants.values())
-        for (const block of environments.values()) blocks.push(block.close());
+    for (const environments of this.open.values())
+      for (const block of environments.values()) blocks.push(block.close());
     this.open.clear();
     this.closed = [];
     this.size = 0;
@@ -199,7 +214,6 @@ export class BlockBuilder {
   }
 }
 
-/** The blocks of a batch of lines (the demo's traffic, tests): in time order, through a BlockBuilder. */
 export function blocksOf(lines: readonly LogLine[]): NewBlock[] {
   const builder = new BlockBuilder();
   for (const line of [...lines].sort((a, b) => a.at - b.at)) builder.add(line);
@@ -217,10 +231,25 @@ export function entriesOf(routes: string): Entry[] {
     });
 }
 
-/** The day (`YYYY-MM-DD`, UTC) and entry a key of NewBlock.latency names, and its bucket. */
-export function latencySlot(block: NewBlock, slot: number): { day: string; entry: Entry; bucket: number } {
+/** A block's tenants (its `tenants` column), in the order its lines name them. */
+export function tenantsOf(tenants: string): string[] {
+  return tenants === '' ? [] : tenants.slice(1, -1).split(',');
+}
+
+/** The tenant (null: none), day (`YYYY-MM-DD`, UTC) and entry a key of NewBlock.latency names, and its bucket. */
+export function latencySlot(
+  block: NewBlock,
+  slot: number,
+): { tenantId: string | null; day: string; entry: Entry; bucket: number } {
   const bucket = slot % 64;
   const entry = block.entries[Math.floor(slot / 64) % 4096] as Entry;
-  const day = Math.floor(block.firstAt / DAY_MS) + Math.floor(slot / 64 / 4096);
-  return { day: new Date(day * DAY_MS).toISOString().slice(0, 10), entry, bucket };
+  const rest = Math.floor(slot / 64 / 4096);
+  const day = Math.floor(block.firstAt / DAY_MS) + (rest % 2);
+  const tenant = Math.floor(rest / 2) - 1;
+  return {
+    tenantId: tenant < 0 ? null : (block.tenantIds[tenant] ?? null),
+    day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+    entry,
+    bucket,
+  };
 }

@@ -4,7 +4,7 @@ import { blocksOf, type NewBlock } from './blocks';
 import type { LogLine } from './line';
 
 /**
- * One INSERT takes blocks until they hold STATEMENT_LINES lines, or STATEMENT_BLOCKS blocks (many tenants
+ * One INSERT takes blocks until they hold STATEMENT_LINES lines, or STATEMENT_BLOCKS blocks (many apps
  * make many small blocks): no statement holds the database (or SQLite's event loop) for long.
  */
 const STATEMENT_LINES = 4000;
@@ -29,7 +29,7 @@ export function statementsOf(blocks: readonly NewBlock[]): NewBlock[][] {
 }
 
 const COLUMNS =
-  'app_id, tenant_id, environment, first_at, last_at, statuses, kinds, error_codes, routes, lines';
+  'app_id, tenants, environment, first_at, last_at, statuses, kinds, error_codes, routes, lines';
 
 /**
  * One INSERT, its blocks one JSON document bound as the only parameter and taken apart by the database: the
@@ -53,7 +53,7 @@ export async function insertBlocks(
   if (blocks.length === 0) return;
   const rows = blocks.map((block) => [
     block.appId,
-    block.tenantId,
+    block.tenants,
     block.environment,
     block.firstAt,
     block.lastAt,

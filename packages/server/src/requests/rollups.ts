@@ -31,18 +31,21 @@ export class Rollup {
 
   /** What a block's lines add, from the counts the block made of them (see NewBlock.latency). */
   addBlock(block: NewBlock): this {
-    const { appId, tenantId, environment } = block;
+    const { appId, environment } = block;
     for (const [slot, calls] of block.latency) {
-      const { day, entry, bucket } = latencySlot(block, slot);
+      const { tenantId, day, entry, bucket } = latencySlot(block, slot);
       const tail = `${environment}\n${entry.route}\n${bucket}`;
       if (tenantId !== null) this.count(`${day}\n${appId}\n${tenantId}\n${tail}`, calls);
       this.count(`${day}\n${appId}\n${ANY}\n${tail}`, calls);
     }
-    if (tenantId !== null)
-      for (const [scope, at] of block.scopes) {
-        this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, at);
-        this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, at);
-      }
+    for (const [key, at] of block.scopes) {
+      const tab = key.indexOf('\t');
+      const tenantId = block.tenantIds[Number(key.slice(0, tab))];
+      if (tenantId === undefined) continue;
+      const scope = key.slice(tab + 1);
+      this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, at);
+      this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, at);
+    }
     return this;
   }
 

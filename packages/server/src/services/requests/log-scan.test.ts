@@ -91,7 +91,14 @@ describe.each(dialects)('reading the request log from its blocks (%s)', (dialect
       expect(a.at > b.at || (a.at === b.at && a.key > b.key)).toBe(true);
     }
     const one = seen.find((l) => l.requestId === 'line-9');
-    expect(one).toMatchObject({ status: 401, errorCode: 'invalid_token', route: ROUTES[1], latencyMs: 9 });
+    expect(one).toMatchObject({
+      tenantId: TENANTS[0],
+      status: 401,
+      errorCode: 'invalid_token',
+      route: ROUTES[1],
+      latencyMs: 9,
+    });
+    expect(seen.find((l) => l.requestId === 'line-10')).toMatchObject({ tenantId: TENANTS[1] });
   });
 
   it('keeps only the lines each filter names, in any combination', async () => {
@@ -99,6 +106,12 @@ describe.each(dialects)('reading the request log from its blocks (%s)', (dialect
       [{ statusClass: '4xx' }, (l) => l.status >= 400 && l.status < 500],
       [{ errorCode: 'temporarily_unavailable' }, (l) => l.errorCode === 'temporarily_unavailable'],
       [{ tenantId: TENANTS[1] }, (l) => l.tenantId === TENANTS[1]],
+      // A tenant admin's view: one tenant in one environment, out of blocks that mix every tenant's lines.
+      [
+        { tenantId: TENANTS[2], environment: 'integration' },
+        (l) => l.tenantId === TENANTS[2] && l.environment === 'integration',
+      ],
+      [{ tenantId: '98579869' }, () => false],
       [{ environment: 'production', kind: 'api' }, (l) => l.environment === 'production' && l.kind === 'api'],
       [{ endpoint: ROUTES[1] }, (l) => l.route === ROUTES[1]],
       [{ endpoint: 'token' }, (l) => l.kind === 'token'],

@@ -7,6 +7,7 @@ import {
   LINE_KEY_BASE,
   type StoredLine,
   statusBit,
+  tenantsOf,
 } from '../../requests/blocks';
 import type { LogLine } from '../../requests/line';
 import { dialectOf } from '../audit/lead';
@@ -44,7 +45,7 @@ const LAST_CHUNK = 64;
 
 interface BlockRow {
   id: number | string;
-  tenant_id: string | null;
+  tenants: string;
   environment: Environment;
   /** Epoch ms; a bigint comes back from PostgreSQL as text. */
   first_ms: number | string;
@@ -63,8 +64,10 @@ const before = (line: LinePosition, position: LinePosition): boolean =>
 
 /** Whether a line passes the filters a block cannot answer for all its lines. */
 function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: number): boolean {
-  const { statusClass, errorCode, kind, endpoint } = filters;
+  const { statusClass, errorCode, kind, endpoint, tenantId, environment } = filters;
   if (line.at < from || line.at > to) return false;
+  if (tenantId !== undefined && line.tenantId !== tenantId) return false;
+  if (environment !== undefined && line.environment !== environment) return false;
   if (statusClass && Math.floor(line.status / 100) !== Number(statusClass[0])) return false;
   if (errorCode !== undefined && line.errorCode !== errorCode) return false;
   if (kind !== undefined && line.kind !== kind) return false;
@@ -74,6 +77,7 @@ function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: nu
 
 function linesOf(row: BlockRow): FoundLine[] {
   const entries = entriesOf(row.routes);
+  const tenants = tenantsOf(row.tenants);
   const base = Number(row.id) * LINE_KEY_BASE;
   const firstAt = Number(row.first_ms);
   let stored: StoredLine[];
@@ -83,14 +87,14 @@ function linesOf(row: BlockRow): FoundLine[] {
     // A block that cannot be read costs its own lines, not every page that passes it.
     return [];
   }
-  return stored.map(([after, requestId, entry, status, errorCode, latencyMicros], index) => {
+  return stored.map(([after, requestId, entry, status, errorCode, latencyMicros, tenant = 0], index) => {
     const { kind, method, route } = entries[entry] ?? { kind: 'api', method: '', route: '' };
     return {
       key: base + index,
       at: firstAt + after,
       requestId,
       kind,
-      tenantId: row.tenant_id,
+      tenantId: tenants[tenant] ?? null,
       environment: row.environment,
       method,
       route,
@@ -119,7 +123,7 @@ function blocksQuery(
   const query = knex('request_log_block')
     .select(
       'id',
-      'tenant_id',
+      'tenants',
       'environment',
       // Named apart from the columns: PostgreSQL would otherwise sort by these and not along the index.
       knex.raw(sqlite ? 'first_at as first_ms' : '(extract(epoch from first_at) * 1000)::bigint as first_ms'),
@@ -128,7 +132,7 @@ function blocksQuery(
       'lines',
     )
     .where('app_id', scan.appId);
-  if (tenantId !== undefined) query.where('tenant_id', tenantId);
+  if (tenantId !== undefined) query.whereRaw("tenants like ? escape '\\'", [`%,${likeText(tenantId)},%`]);
   if (environment !== undefined) query.where('environment', environment);
   const kindWanted = endpoint === 'token' ? 'token' : kind;
   if (kindWanted !== undefined) query.whereRaw('(kinds & ?) <> 0', [KIND_BITS[kindWanted]]);

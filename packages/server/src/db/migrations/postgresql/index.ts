@@ -14,6 +14,7 @@ import { Migration20261207000000_webhooks_request_log } from './m20261207000000-
 import { Migration20261208000000_teams } from './m20261208000000-teams';
 import { Migration20261208000100_request_log_by_id } from './m20261208000100-request-log-by-id';
 import { Migration20261209000000_request_log_blocks } from './m20261209000000-request-log-blocks';
+import { Migration20261210000000_request_log_tenants } from './m20261210000000-request-log-tenants';
 
 /** Applied in order by `migrate` (and by the embedded demo when it starts); new ones come from `make-migration`. */
 export const postgresqlMigrations: MigrationObject[] = [
@@ -35,4 +36,5 @@ export const postgresqlMigrations: MigrationObject[] = [
   { name: 'm20261208000000-teams', class: Migration20261208000000_teams },
   { name: 'm20261208000100-request-log-by-id', class: Migration20261208000100_request_log_by_id },
   { name: 'm20261209000000-request-log-blocks', class: Migration20261209000000_request_log_blocks },
+  { name: 'm20261210000000-request-log-tenants', class: Migration20261210000000_request_log_tenants },
 ];
