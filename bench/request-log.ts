@@ -1,18 +1,20 @@
 /**
- * What the request log costs the hot paths (issue 17): two servers, one with the log on and one with it
- * off, each on its own copy of the same data, measured in turns in one run: (a) GET /healthz, (b) the token
+ * What the request log costs the hot paths (issue 17): two servers, each on its own copy of the same data,
+ * one with the log on and one with it off, measured in turns in one run: (a) GET /healthz, (b) the token
  * endpoint and (c) a gated GET on each, the order rotating from round to round, with a pause after every
- * slice so that a server's background writes end before the next slice starts. (a) is not logged and is
- * the same route on both: the round's baseline is their mean, so that what the log keeps of a ratio is
+ * slice so that a server's background writes end before the next slice starts. Halfway the servers swap:
+ * the one that logged stops and the other starts, so that whatever makes one server faster than the other
+ * (which started first, where its memory lies) falls on both sides alike. (a) is not logged and is the same
+ * route on both: the round's baseline is their mean, so that what the log keeps of a ratio is
  * (b on / a) / (b off / a), the rates with the log on over those with it off in the same round, and the
  * run reports the median over the rounds. The target: the log on keeps at least 0.9 of each ratio. Each
- * server's ratios to its own (a) are in the table too; `--both-off` shows how far those differ when
+ * side's ratios to its own (a) are in the table too; `--both-off` shows how far those differ when
  * nothing does.
  *
  *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off]
  *
- * `--both-off` starts both servers without the log: what the comparison reads when nothing differs (the
- * machine's own noise, and any advantage of one server's place in the order).
+ * `--both-off` keeps the log off on both servers: what the comparison reads when nothing differs (the
+ * machine's own noise).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,9 +25,16 @@ import { scratchDatabase } from './lib/databases';
 import { checksTable, deadline, fmt, intOption, log, median, percent, seconds } from './lib/format';
 import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Scenario } from './lib/measure';
 import { POOL_PAIRS, prepare, resourceRequests, setUp, tokenRequests } from './lib/pairs';
-import { requestLogCounts, type ServerProcess, startServer, stopChild } from './lib/server-process';
+import {
+  requestLogCounts,
+  type ServerProcess,
+  startServer,
+  stopChild,
+  switchRequestLog,
+} from './lib/server-process';
 
 const CONNECTIONS = 50;
+/** Rounds in all, half with each server logging. */
 const ROUNDS = intOption('rounds', 6, 2, 20);
 const PAIRS = intOption('pairs', POOL_PAIRS, 1, 2000);
 const SLICE_S = 4;
@@ -34,11 +43,13 @@ const WARMUP_S = 2;
 const SETTLE_MS = 1500;
 const KEEP_TARGET = 0.9;
 const BOTH_OFF = process.argv.includes('--both-off');
-const RUN_DEADLINE_MS = 10 * 60_000;
+const RUN_DEADLINE_MS = 12 * 60_000;
 const resultsDir = path.join(import.meta.dirname, 'results');
 
+type Role = 'on' | 'off';
+
 interface Side {
-  name: 'on' | 'off';
+  name: 'A' | 'B';
   server: ServerProcess;
   scenarios: Scenario[];
 }
@@ -49,9 +60,9 @@ async function side(name: Side['name'], started: number): Promise<Side & { drop(
   await migrate(db);
   const pool = await setUp(db, PAIRS);
   await db.close();
-  const server = await startServer({ databaseUrl: scratch.url, requestLog: name === 'on' && !BOTH_OFF });
+  const server = await startServer({ databaseUrl: scratch.url, requestLog: false });
   const ready = await prepare(server.url, pool);
-  log(`log ${name}: ${ready.length} pairs ready at ${server.url} (${seconds(started)})`);
+  log(`server ${name}: ${ready.length} pairs ready at ${server.url} (${seconds(started)})`);
   const scenarios: Scenario[] = [
     { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] },
     { key: 'b', title: '(b) POST /integration/connect/token', requests: tokenRequests(ready) },
@@ -79,58 +90,85 @@ async function main(): Promise<boolean> {
   const load = loadAverage();
   const sides: Awaited<ReturnType<typeof side>>[] = [];
   try {
-    sides.push(await side('on', started), await side('off', started));
-    for (const s of sides)
-      for (const scenario of s.scenarios) {
-        log(`log ${s.name}, ${scenario.title}: ${WARMUP_S} s warm-up`);
-        await measure(target(s.server), scenario, WARMUP_S);
-        await sleep(SETTLE_MS);
-      }
-    const turns = sides.flatMap((s) => s.scenarios.map((scenario) => ({ s, scenario })));
-    const slices = new Map<string, Measured[]>(turns.map((t) => [`${t.s.name}${t.scenario.key}`, []]));
+    const first = await side('A', started);
+    sides.push(first);
+    const second = await side('B', started);
+    sides.push(second);
+    const half = Math.floor(ROUNDS / 2);
+    /** The server logging in a round: A in the first half, B in the second. */
+    const logging = (round: number) => (round < half ? first : second);
+    const slices = new Map<string, Measured[]>();
+    const slice = (role: Role, key: string) => {
+      const list = slices.get(`${role}${key}`) ?? [];
+      slices.set(`${role}${key}`, list);
+      return list;
+    };
     for (let round = 0; round < ROUNDS; round++) {
-      log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c with the log on and off`);
+      if (round === 0 || round === half) {
+        const on = logging(round);
+        for (const s of sides) await switchRequestLog(s.server.child, s === on && !BOTH_OFF);
+        log(`server ${on.name} logs${BOTH_OFF ? ' (not: --both-off)' : ''}; every scenario warms up`);
+        for (const s of sides)
+          for (const scenario of s.scenarios) {
+            await measure(target(s.server), scenario, WARMUP_S);
+            await sleep(SETTLE_MS);
+          }
+      }
+      const turns = sides.flatMap((s) => s.scenarios.map((scenario) => ({ s, scenario })));
+      log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c on servers A and B`);
       for (let i = 0; i < turns.length; i++) {
         const { s, scenario } = turns[(round + i) % turns.length]!;
-        slices.get(`${s.name}${scenario.key}`)!.push(await measure(target(s.server), scenario, SLICE_S));
+        const role: Role = s === logging(round) ? 'on' : 'off';
+        slice(role, scenario.key).push(await measure(target(s.server), scenario, SLICE_S));
         await sleep(SETTLE_MS);
       }
     }
-    const logged = await requestLogCounts(sides[0]!.server.child);
-    const of = (name: string, key: string) => combine(slices.get(`${name}${key}`)!);
-    const rate = (name: string, key: string, round: number) => slices.get(`${name}${key}`)![round]!.rps;
-    const ratio = (name: string, key: string, round: number) =>
-      rate(name, key, round) / rate(name, 'a', round);
+    const counts = await Promise.all(sides.map((s) => requestLogCounts(s.server.child)));
+    const logged = counts.every((c) => c !== undefined)
+      ? {
+          written: counts.reduce((n, c) => n + (c?.written ?? 0), 0),
+          dropped: counts.reduce((n, c) => n + (c?.dropped ?? 0), 0),
+          onThread: counts.some((c) => c?.onThread),
+        }
+      : undefined;
+    const of = (role: Role, key: string) => combine(slice(role, key));
+    const rate = (role: Role, key: string, round: number) => slice(role, key)[round]!.rps;
+    const ratio = (role: Role, key: string, round: number) => rate(role, key, round) / rate(role, 'a', round);
     const kept = (key: string) =>
       Array.from({ length: ROUNDS }, (_, round) => rate('on', key, round) / rate('off', key, round));
-    const ratios = (name: string, key: string) =>
-      Array.from({ length: ROUNDS }, (_, round) => ratio(name, key, round));
+    const ratios = (role: Role, key: string) =>
+      Array.from({ length: ROUNDS }, (_, round) => ratio(role, key, round));
     const range = (values: number[]) =>
       `${fmt(median(values), 2)} (${fmt(Math.min(...values), 2)}–${fmt(Math.max(...values), 2)})`;
 
-    const rows = (['on', 'off'] as const).flatMap((name) =>
+    const rows = (['on', 'off'] as const).flatMap((role) =>
       ['a', 'b', 'c'].map((key) => {
-        const m = of(name, key);
-        const r = key === 'a' ? '1.00' : range(ratios(name, key));
-        return `| ${name} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`;
+        const m = of(role, key);
+        const r = key === 'a' ? '1.00' : range(ratios(role, key));
+        return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`;
       }),
     );
-    const clean = (['on', 'off'] as const).every((name) =>
+    const clean = (['on', 'off'] as const).every((role) =>
       ['a', 'b', 'c'].every((key) => {
-        const m = of(name, key);
+        const m = of(role, key);
         return m.errors === 0 && m.timeouts === 0 && m.non2xx === 0;
       }),
     );
+    /** What each half read: the servers' own difference shows as the halves' disagreement. */
+    const halves = (key: string) => {
+      const values = kept(key);
+      return `A logging ${fmt(median(values.slice(0, half)), 2)}, B logging ${fmt(median(values.slice(half)), 2)}`;
+    };
     const checks = [
       {
         label: `token: (b)/(a) with the log on ≥ ${KEEP_TARGET} × with it off (b on / b off, median of rounds)`,
         passed: median(kept('b')) >= KEEP_TARGET,
-        value: range(kept('b')),
+        value: `${range(kept('b'))}; ${halves('b')}`,
       },
       {
         label: `gate: (c)/(a) with the log on ≥ ${KEEP_TARGET} × with it off (c on / c off, median of rounds)`,
         passed: median(kept('c')) >= KEEP_TARGET,
-        value: range(kept('c')),
+        value: `${range(kept('c'))}; ${halves('c')}`,
       },
       {
         label: 'no line dropped',
@@ -144,8 +182,8 @@ async function main(): Promise<boolean> {
       '# Request log benchmark',
       '',
       `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${load} at start`,
-      `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the row “on” is the first server)' : 'the request log on in one and off in the other'}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
-      `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'the server did not tell'}.`,
+      `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
+      `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
       '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Load generator CPU |',
       '|---|---|---:|---:|---:|---|---:|---:|---:|---:|',

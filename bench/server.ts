@@ -55,7 +55,12 @@ await server.listen({ port: 0, host: '127.0.0.1' });
 const address = server.server.address();
 if (!address || typeof address === 'string') throw new Error('The server is not listening on a TCP port.');
 process.send({ port: address.port, metricsUrl: server.runtime.metrics.url });
-process.on('message', (message) => {
+process.on('message', (message: unknown) => {
+  // The request log switched on or off while the server runs (bench:request-log swaps it between servers).
+  if (typeof message === 'object' && message !== null && 'logCalls' in message && server.runtime.requestLog) {
+    server.runtime.requestLog.enabled = message.logCalls === true;
+    process.send?.({ logCalls: server.runtime.requestLog.enabled });
+  }
   if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   // A server from before the change feed has no counters: it answers an empty list.
   if (message === 'caches') process.send?.({ caches: server.runtime.state.cacheStats?.() ?? [] });

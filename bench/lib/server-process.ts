@@ -220,3 +220,22 @@ export function requestLogCounts(child: ChildProcess): Promise<RequestLogCounts 
     child.send('requestLog');
   });
 }
+
+/** Switches the server's request log on or off (a server from before the switch answers nothing). */
+export function switchRequestLog(child: ChildProcess, on: boolean): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error('the server did not switch its request log')), 10_000);
+    const onMessage = (message: { logCalls?: boolean }) => {
+      if (message.logCalls !== undefined)
+        done(message.logCalls === on ? undefined : new Error('not switched'));
+    };
+    const done = (error: Error | undefined) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      if (error) reject(error);
+      else resolve(on);
+    };
+    child.on('message', onMessage);
+    child.send({ logCalls: on });
+  });
+}

@@ -108,7 +108,7 @@ describe('request log blocks', () => {
       [`app-1\n${TENANTS[0]}\nintegration\n${scope}`]: midnight + 100,
       [`app-1\n*\n*\n${scope}`]: midnight + 100,
       [`app-1\n${TENANTS[1]}\nintegration\nother`]: midnight + 300,
-      [`app-1\n*\n*\nother`]: midnight + 300,
+      'app-1\n*\n*\nother': midnight + 300,
     });
   });
 

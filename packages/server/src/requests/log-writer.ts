@@ -28,7 +28,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
  * The request log's writer. A request adds its line, made of values it already had, to the block of its
- * app, tenant and environment (blocks.ts: a short text and a few counts); every `flushMs` the blocks are
+ * app and environment (blocks.ts: a short text and a few counts); every `flushMs` the blocks are
  * written, never awaited by a request, a few a statement, with what their lines add to the daily latency
  * counts and the scopes' last use (batch-writer.ts). Once a flush holds `threadFrom` lines, the writing
  * moves to a thread with a connection of its own (log-thread.ts), and stays there; should that thread
@@ -36,7 +36,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * next flush, up to the buffer's bound.
  */
 export class RequestLogWriter {
-  readonly enabled: boolean;
+  /** Whether calls are logged; it may be switched while the server runs (a benchmark swaps it between servers). */
+  enabled: boolean;
   readonly rateLimitHits: RateLimitHits;
   /** Lines written and dropped since start: the benchmark and the metrics read them. */
   written = 0;
@@ -66,8 +67,7 @@ export class RequestLogWriter {
     this.here = new BatchWriter(db);
     this.thread = new LogThread(db.url);
     const flushMs = options.flushMs ?? 1000;
-    if (this.enabled && flushMs > 0)
-      this.every(flushMs, () => this.flushNow(false), 'request log flush failed');
+    if (flushMs > 0) this.every(flushMs, () => this.flushNow(false), 'request log flush failed');
     this.every(PRUNE_EVERY_MS, () => this.prune(), 'request log retention failed');
   }
 
