@@ -559,13 +559,14 @@ export const WebhookAttempt = defineEntity({
 });
 
 /**
- * The request log, a block of lines per app × tenant × environment per
- * write (at most BLOCK_LINES lines over at most BLOCK_SPAN_MS, see
- * src/requests/blocks.ts): one row, one entry in each index, for up to a
- * thousand calls, so that a busy API's log costs the database next to
- * nothing per call. `lines` holds them as JSON; `statuses`, `kinds`,
- * `errorCodes` and `routes` say what the block holds, so that a filtered
- * read skips the blocks none of whose lines it wants. `id` orders the lines
+ * The request log, a block of lines per app × environment per write,
+ * whatever the lines' tenants (at most BLOCK_LINES lines over at most
+ * BLOCK_SPAN_MS, see src/requests/blocks.ts): one row, one entry in each
+ * index, for up to a thousand calls, so that a busy API's log costs the
+ * database next to nothing per call. `lines` holds them as JSON; `tenants`,
+ * `statuses`, `kinds`, `errorCodes` and `routes` say what the block holds,
+ * so that a filtered read (a tenant admin's among them) skips the blocks
+ * none of whose lines it wants. `id` orders the lines
  * of blocks written at the same moment.
  */
 export const RequestLogBlock = defineEntity({
