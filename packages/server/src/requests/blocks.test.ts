@@ -112,6 +112,12 @@ describe('request log blocks', () => {
     });
   });
 
+  it('keeps every line of a full block, whatever characters its request id holds', () => {
+    const ids = Array.from({ length: BLOCK_LINES }, (_, i) => `${i}-é☃😀"\\`.repeat(1 + (i % 3)));
+    const [block] = blocksOf(ids.map((requestId, at) => line({ at, requestId })));
+    expect((JSON.parse(block?.lines ?? '') as StoredLine[]).map((l) => l[1])).toEqual(ids);
+  });
+
   it('keeps a block readable whatever numbers a line carries', () => {
     const [block] = blocksOf([line({ at: 5, latencyMs: Number.NaN, status: Number.NaN })]);
     expect(JSON.parse(block?.lines ?? '')).toEqual([[0, expect.any(String), 0, 0, null, 0, 0]]);
