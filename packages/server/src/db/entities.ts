@@ -577,7 +577,7 @@ export const RequestLogBlock = defineEntity({
     appId: p.string().length(36),
     environment: p.enum([...ENVIRONMENTS]),
     /** `,tenant,` for each tenant a line came from: a line names its tenant by its place here. */
-    tenants: p.text(),
+    tenants: p.text().default(''),
     /** The first and the last line's time. */
     firstAt: sortedMoment(),
     lastAt: sortedMoment(),

@@ -214,6 +214,7 @@ export class BlockBuilder {
   }
 }
 
+/** The blocks of a batch of lines (the demo's traffic, tests): in time order, through a BlockBuilder. */
 export function blocksOf(lines: readonly LogLine[]): NewBlock[] {
   const builder = new BlockBuilder();
   for (const line of [...lines].sort((a, b) => a.at - b.at)) builder.add(line);

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openTestDatabase, runMigration, type TestDatabase } from '#test/harness';
+import { logLine } from '#test/log-line';
+import { insertLines } from '../../requests/line-writes';
 import { scanLines } from '../../services/requests/log-scan';
 import { Migration20261210000000_request_log_tenants as PostgresMigration } from './postgresql/m20261210000000-request-log-tenants';
 import { Migration20261210000000_request_log_tenants as SqliteMigration } from './sqlite/m20261210000000-request-log-tenants';
@@ -18,7 +20,7 @@ describe.each(dialects)('the request-log-tenants migration on %s', (dialect) => 
   const run = (direction: 'up' | 'down') =>
     runMigration(t, { sqlite: SqliteMigration, postgresql: PostgresMigration }, direction);
 
-  it('keeps the lines of a block written with a tenant of its own under that tenant, and back', async () => {
+  it('keeps the lines of a block written with a tenant of its own under that tenant, and back, where the lines allow', async () => {
     await run('down');
     const knex = t.db.em().getKnex();
     const moment = dialect === 'sqlite' ? AT : new Date(AT);
@@ -52,6 +54,11 @@ describe.each(dialects)('the request-log-tenants migration on %s', (dialect) => 
     ]);
     expect(await read(TENANT)).toEqual([['with-tenant', TENANT, 1.5]]);
 
+    // Written since: one tenant's line and a line of none share a block, which keeps no tenant going back.
+    await insertLines(t.db.em(), dialect, [
+      logLine({ appId, at: AT + 1000, requestId: 'new-tenant', tenantId: TENANT }),
+      logLine({ appId, at: AT + 1001, requestId: 'new-none', tenantId: null }),
+    ]);
     await run('down');
     const rows: { tenant_id: string | null; lines: string }[] = await knex('request_log_block')
       .select('tenant_id', 'lines')
@@ -60,6 +67,7 @@ describe.each(dialects)('the request-log-tenants migration on %s', (dialect) => 
     expect(rows.map((r) => [r.tenant_id, JSON.parse(r.lines)[0][1]])).toEqual([
       [TENANT, 'with-tenant'],
       [null, 'no-tenant'],
+      [null, 'new-tenant'],
     ]);
     await run('up');
   });

@@ -129,6 +129,18 @@ describe.each(dialects)('reading the request log from its blocks (%s)', (dialect
     }
   });
 
+  it('read for one tenant, numbers that tenant’s lines in each block one after the other, telling nothing of the others', async () => {
+    const { seen } = await walk({ tenantId: TENANTS[1] }, 6);
+    expect(seen.length).toBeGreaterThan(10);
+    const places = new Map<number, number[]>();
+    for (const line of seen) {
+      const block = Math.floor(line.key / 1024);
+      places.set(block, [...(places.get(block) ?? []), line.key % 1024]);
+    }
+    for (const inBlock of places.values())
+      expect(inBlock.sort((a, b) => a - b)).toEqual(inBlock.map((_, i) => i));
+  });
+
   it('ends a page early when a filter keeps few lines of many, and the next pages go on from there', async () => {
     const keep = (l: LogLine) => l.status >= 500;
     const { seen, pages } = await walk({ statusClass: '5xx' }, 50, 30);

@@ -12,7 +12,10 @@ import {
 import type { LogLine } from '../../requests/line';
 import { dialectOf } from '../audit/lead';
 
-/** A line read back from its block, with its place in the log (`key`, unique, see LINE_KEY_BASE). */
+/**
+ * A line read back from its block, with its place in the log (`key`: unique among the lines a read's filters
+ * keep, see LINE_KEY_BASE; read for one tenant, it counts that tenant's lines only).
+ */
 export type FoundLine = Omit<LogLine, 'appId' | 'scope'> & { key: number };
 
 /** Where a page starts: the lines before this one, newest first (`key` breaks ties of a millisecond). */
@@ -75,7 +78,7 @@ function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: nu
   return !endpoint || line.route === endpoint;
 }
 
-function linesOf(row: BlockRow): FoundLine[] {
+function linesOf(row: BlockRow, tenantId: string | undefined): { lines: FoundLine[]; stored: number } {
   const entries = entriesOf(row.routes);
   const tenants = tenantsOf(row.tenants);
   const base = Number(row.id) * LINE_KEY_BASE;
@@ -85,24 +88,33 @@ function linesOf(row: BlockRow): FoundLine[] {
     stored = JSON.parse(row.lines) as StoredLine[];
   } catch {
     // A block that cannot be read costs its own lines, not every page that passes it.
-    return [];
+    return { lines: [], stored: 0 };
   }
-  return stored.map(([after, requestId, entry, status, errorCode, latencyMicros, tenant = 0], index) => {
+  const lines: FoundLine[] = [];
+  for (const [
+    index,
+    [after, requestId, entry, status, errorCode, latencyMicros, tenant = 0],
+  ] of stored.entries()) {
+    const lineTenant = tenants[tenant] ?? null;
+    if (tenantId !== undefined && lineTenant !== tenantId) continue;
     const { kind, method, route } = entries[entry] ?? { kind: 'api', method: '', route: '' };
-    return {
-      key: base + index,
+    lines.push({
+      // Read for one tenant, a line's place counts that tenant's lines only: the numbers must not tell
+      // how many calls other tenants made in between.
+      key: base + (tenantId === undefined ? index : lines.length),
       at: firstAt + after,
       requestId,
       kind,
-      tenantId: tenants[tenant] ?? null,
+      tenantId: lineTenant,
       environment: row.environment,
       method,
       route,
       status,
       errorCode,
       latencyMs: latencyMicros / 1000,
-    };
-  });
+    });
+  }
+  return { lines, stored: stored.length };
 }
 
 /**
@@ -183,8 +195,9 @@ export async function scanLines(
   for (;;) {
     const rows: BlockRow[] = await blocksQuery(em, scan, until, last, chunk);
     for (const row of rows) {
-      for (const line of linesOf(row)) {
-        read++;
+      const { lines, stored } = linesOf(row, scan.filters.tenantId);
+      read += stored;
+      for (const line of lines) {
         if ((!scan.after || before(line, scan.after)) && keeps(line, scan.filters, from, to)) pool.push(line);
       }
       last = { lastAt: Number(row.last_ms), id: Number(row.id) };

@@ -11,16 +11,18 @@ export class Migration20261210000000_request_log_tenants extends Migration {
     this.addSql(
       `update "request_log_block" set "tenants" = ',' || "tenant_id" || ',' where "tenant_id" is not null;`,
     );
-    this.addSql(`alter table "request_log_block" alter column "tenants" drop default;`);
     this.addSql(`drop index if exists "request_log_block_app_id_tenant_id_last_at_index";`);
     this.addSql(`alter table "request_log_block" drop column "tenant_id";`);
   }
 
-  /** Back to a tenant per block: a block of one tenant keeps it, a block of several keeps none. */
+  /**
+   * Back to a tenant per block: a block whose lines all came from one tenant keeps it; a block of several
+   * tenants, or with lines of none (a line ends `,-1]`), keeps none.
+   */
   override async down(): Promise<void> {
     this.addSql(`alter table "request_log_block" add column "tenant_id" varchar(18) null;`);
     this.addSql(
-      `update "request_log_block" set "tenant_id" = btrim("tenants", ',') where "tenants" <> '' and strpos(btrim("tenants", ','), ',') = 0;`,
+      `update "request_log_block" set "tenant_id" = btrim("tenants", ',') where "tenants" <> '' and strpos(btrim("tenants", ','), ',') = 0 and "lines" not like '%,-1]%';`,
     );
     this.addSql(
       `create index "request_log_block_app_id_tenant_id_last_at_index" on "request_log_block" ("app_id", "tenant_id", "last_at");`,

@@ -15,11 +15,14 @@ export class Migration20261210000000_request_log_tenants extends Migration {
     this.addSql('alter table `request_log_block` drop column `tenant_id`;');
   }
 
-  /** Back to a tenant per block: a block of one tenant keeps it, a block of several keeps none. */
+  /**
+   * Back to a tenant per block: a block whose lines all came from one tenant keeps it; a block of several
+   * tenants, or with lines of none (a line ends `,-1]`), keeps none.
+   */
   override async down(): Promise<void> {
     this.addSql('alter table `request_log_block` add column `tenant_id` text null;');
     this.addSql(
-      "update `request_log_block` set `tenant_id` = trim(`tenants`, ',') where `tenants` <> '' and instr(trim(`tenants`, ','), ',') = 0;",
+      "update `request_log_block` set `tenant_id` = trim(`tenants`, ',') where `tenants` <> '' and instr(trim(`tenants`, ','), ',') = 0 and `lines` not like '%,-1]%';",
     );
     this.addSql(
       'create index `request_log_block_app_id_tenant_id_last_at_index` on `request_log_block` (`app_id`, `tenant_id`, `last_at`);',
