@@ -70,6 +70,7 @@ const clean = (text: string, max: number): string =>
 /** A block being filled. */
 class OpenBlock {
   readonly entries: Entry[] = [];
+  /** Route → the entries of that route (usually one: a route has one method and kind). */
   private readonly byRoute = new Map<string, number[]>();
   private readonly codes = new Set<string>();
   readonly tenantIds: string[] = [];
@@ -174,12 +175,13 @@ class OpenBlock {
 /**
  * Lines into blocks as they come: each app × environment has one open block, closed when it holds
  * BLOCK_LINES lines, when a line would make it span more than BLOCK_SPAN_MS or comes from before its first
- * (the clock went back), and by `take`.
+ * (the clock went back), and by `take`. A line costs a few lookups and a short text; nothing waits for the
+ * database in between.
  */
 export class BlockBuilder {
   private readonly open = new Map<string, Map<Environment, OpenBlock>>();
   private closed: NewBlock[] = [];
-  /** Lines in the builder, open and closed blocks alike. */
+  /** Lines in the blocks, open or closed, not taken yet. */
   size = 0;
 
   add(line: LogLine): void {
@@ -202,7 +204,7 @@ export class BlockBuilder {
     this.size++;
   }
 
-  /** Every block, the open ones closed, in the order they were closed. */
+  /** Every block, the open ones closed; the builder starts empty. */
   take(): NewBlock[] {
     const blocks = this.closed;
     for (const environments of this.open.values())
