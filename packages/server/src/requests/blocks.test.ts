@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { logLine } from '#test/log-line';
-import { BLOCK_LINES, BLOCK_SPAN_MS, blocksOf, entriesOf, type StoredLine, tenantsOf } from './blocks';
+import { BLOCK_LINES, BLOCK_SPAN_MS, blocksOf, entriesOf, type StoredLine } from './blocks';
 import { Rollup } from './rollups';
 
 const line = logLine;
@@ -19,17 +19,16 @@ describe('request log blocks', () => {
     ];
     const blocks = blocksOf(lines);
     const linesIn = (block: (typeof blocks)[number]) => {
-      const tenants = tenantsOf(block.tenants);
-      return (JSON.parse(block.lines) as StoredLine[]).map((l) => [l[1], tenants[l[6] ?? 0] ?? null]);
+      return (JSON.parse(block.lines) as StoredLine[]).map((l) => [l[1], block.tenantIds[l[6] ?? 0] ?? null]);
     };
-    const seen = blocks.map((b) => [b.appId, b.environment, b.tenants, linesIn(b)]);
+    const seen = blocks.map((b) => [b.appId, b.environment, b.tenantIds, linesIn(b)]);
     expect(seen).toHaveLength(3);
     expect(seen).toEqual(
       expect.arrayContaining([
         [
           'app-1',
           'integration',
-          ',100200300,985798691,',
+          ['100200300', '985798691'],
           [
             ['b1', '100200300'],
             ['a2', '985798691'],
@@ -37,8 +36,8 @@ describe('request log blocks', () => {
             ['n1', null],
           ],
         ],
-        ['app-1', 'production', ',985798691,', [['p1', '985798691']]],
-        ['app-2', 'integration', ',985798691,', [['x1', '985798691']]],
+        ['app-1', 'production', ['985798691'], [['p1', '985798691']]],
+        ['app-2', 'integration', ['985798691'], [['x1', '985798691']]],
       ]),
     );
     expect(blocks.find((b) => b.count === 4)).toMatchObject({ firstAt: 1, lastAt: 4 });

@@ -41,10 +41,9 @@ export interface NewBlock {
   kinds: number;
   errorCodes: string;
   routes: string;
-  /** `,tenant,` for each tenant a line came from, in the order the lines name them, or empty. */
-  tenants: string;
   lines: string;
   entries: Entry[];
+  /** The tenants the lines came from, in the order they name them (the `tenants` column: tenantsText). */
   tenantIds: string[];
   /**
    * Calls per tenant, day, entry and latency bucket, for the daily latency counts (rollups.ts): the key is
@@ -53,8 +52,8 @@ export interface NewBlock {
    * text key.
    */
   latency: Map<number, number>;
-  /** The latest call that needed each scope, by `tenant's place \t scope` (only calls with a tenant). */
-  scopes: Map<string, number>;
+  /** Per tenant's place: the latest call that needed each scope (calls with no tenant name none). */
+  scopes: Map<string, number>[];
 }
 
 export const KIND_BITS: Record<RequestKind, number> = { api: 1, token: 2 };
@@ -76,7 +75,7 @@ class OpenBlock {
   readonly tenantIds: string[] = [];
   private readonly tenantPlaces = new Map<string, number>();
   readonly latency = new Map<number, number>();
-  readonly scopes = new Map<string, number>();
+  readonly scopes: Map<string, number>[] = [];
   private readonly parts: string[] = [];
   private readonly firstDay: number;
   lastAt: number;
@@ -109,8 +108,8 @@ class OpenBlock {
       latencyBucketOf(line.latencyMs);
     this.latency.set(slot, (this.latency.get(slot) ?? 0) + 1);
     if (line.scope !== null && tenant >= 0) {
-      const key = `${tenant}\t${line.scope}`;
-      if ((this.scopes.get(key) ?? 0) < at) this.scopes.set(key, at);
+      const uses = (this.scopes[tenant] ??= new Map());
+      if ((uses.get(line.scope) ?? 0) < at) uses.set(line.scope, at);
     }
     const id = line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId;
     // Numbers only: a NaN would make the block's JSON unreadable.
@@ -136,7 +135,6 @@ class OpenBlock {
       kinds,
       errorCodes: this.codes.size === 0 ? '' : `,${[...this.codes].join(',')},`,
       routes: `\n${entries.map((e) => `${e.kind}\t${e.method}\t${e.route}`).join('\n')}\n`,
-      tenants: tenantIds.length === 0 ? '' : `,${tenantIds.join(',')},`,
       lines: `[${this.parts.join(',')}]`,
       entries,
       tenantIds,
@@ -232,6 +230,11 @@ export function entriesOf(routes: string): Entry[] {
       const [kind = 'api', method = '', route = ''] = text.split('\t');
       return { kind: kind as RequestKind, method, route };
     });
+}
+
+/** A block's `tenants` column: `,tenant,` for each tenant its lines came from, or empty. */
+export function tenantsText(tenantIds: readonly string[]): string {
+  return tenantIds.length === 0 ? '' : `,${tenantIds.join(',')},`;
 }
 
 /** A block's tenants (its `tenants` column), in the order its lines name them. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/knex';
 import type { Dialect } from '../db/orm';
-import { blocksOf, type NewBlock } from './blocks';
+import { blocksOf, type NewBlock, tenantsText } from './blocks';
 import type { LogLine } from './line';
 
 /**
@@ -53,7 +53,7 @@ export async function insertBlocks(
   if (blocks.length === 0) return;
   const rows = blocks.map((block) => [
     block.appId,
-    block.tenants,
+    tenantsText(block.tenantIds),
     block.environment,
     block.firstAt,
     block.lastAt,

@@ -38,14 +38,13 @@ export class Rollup {
       if (tenantId !== null) this.count(`${day}\n${appId}\n${tenantId}\n${tail}`, calls);
       this.count(`${day}\n${appId}\n${ANY}\n${tail}`, calls);
     }
-    for (const [key, at] of block.scopes) {
-      const tab = key.indexOf('\t');
-      const tenantId = block.tenantIds[Number(key.slice(0, tab))];
-      if (tenantId === undefined) continue;
-      const scope = key.slice(tab + 1);
-      this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, at);
-      this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, at);
-    }
+    block.scopes.forEach((uses, place) => {
+      const tenantId = block.tenantIds[place];
+      for (const [scope, at] of uses) {
+        this.use(`${appId}\n${tenantId}\n${environment}\n${scope}`, at);
+        this.use(`${appId}\n${ANY}\n${ANY}\n${scope}`, at);
+      }
+    });
     return this;
   }
 
