@@ -65,12 +65,13 @@ const newestFirst = (a: LinePosition, b: LinePosition): number => b.at - a.at ||
 const before = (line: LinePosition, position: LinePosition): boolean =>
   line.at < position.at || (line.at === position.at && line.key < position.key);
 
-/** Whether a line passes the filters a block cannot answer for all its lines. */
+/**
+ * Whether a line passes the filters a block cannot answer for all its lines (its environment the query
+ * answered; its tenant, linesOf).
+ */
 function keeps(line: FoundLine, filters: RequestLogFilters, from: number, to: number): boolean {
-  const { statusClass, errorCode, kind, endpoint, tenantId, environment } = filters;
+  const { statusClass, errorCode, kind, endpoint } = filters;
   if (line.at < from || line.at > to) return false;
-  if (tenantId !== undefined && line.tenantId !== tenantId) return false;
-  if (environment !== undefined && line.environment !== environment) return false;
   if (statusClass && Math.floor(line.status / 100) !== Number(statusClass[0])) return false;
   if (errorCode !== undefined && line.errorCode !== errorCode) return false;
   if (kind !== undefined && line.kind !== kind) return false;
