@@ -108,7 +108,11 @@ class OpenBlock {
       latencyBucketOf(line.latencyMs);
     this.latency.set(slot, (this.latency.get(slot) ?? 0) + 1);
     if (line.scope !== null && tenant >= 0) {
-      const uses = (this.scopes[tenant] ??= new Map());
+      let uses = this.scopes[tenant];
+      if (!uses) {
+        uses = new Map();
+        this.scopes[tenant] = uses;
+      }
       if ((uses.get(line.scope) ?? 0) < at) uses.set(line.scope, at);
     }
     const id = line.requestId.length > 64 ? line.requestId.slice(0, 64) : line.requestId;
