@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import type { BatchOutcome } from './batch-writer';
 import type { NewBlock } from './blocks';
+import type { LineChunk } from './line-chunks';
 
 /** What the server asks of the request log's thread (see log-worker.ts). */
 export type LogThreadRequest =
-  | { id: number; kind: 'write'; blocks: NewBlock[]; everything: boolean }
+  | { id: number; kind: 'write'; blocks: NewBlock[]; chunks: LineChunk[]; everything: boolean }
   | { id: number; kind: 'prune'; retentionDays: number; now: number }
   | { id: number; kind: 'close' };
 
@@ -20,7 +21,8 @@ type Pending = { resolve(reply: LogThreadReply): void; reject(error: Error): voi
 /**
  * The request log's writer thread, with a connection of its own to the database: with thousands of calls
  * a second, what SQLite does for each block's row and index entries would otherwise run on the event loop.
- * A batch of blocks (texts and a few counts each) goes over as one message; the thread answers once it is
+ * A batch goes over as one message: the lines since the last as chunks of bytes (line-chunks.ts), which the
+ * thread builds into blocks, and blocks an earlier write left for later; the thread answers once it is
  * written. Should the thread fail, every question still open fails with it, and the writer goes on
  * without it.
  */
@@ -41,8 +43,9 @@ export class LogThread {
     return !this.failed;
   }
 
-  async write(blocks: NewBlock[], everything: boolean): Promise<BatchOutcome> {
-    const reply = await this.ask({ kind: 'write', blocks, everything });
+  /** Blocks a write left for later, and the lines since as they came (built into blocks on the thread). */
+  async write(blocks: NewBlock[], chunks: LineChunk[], everything: boolean): Promise<BatchOutcome> {
+    const reply = await this.ask({ kind: 'write', blocks, chunks, everything });
     if (!('written' in reply)) throw new Error('the request log thread answered a write with something else');
     const { written, unwritten, error, unavailable } = reply;
     return error === undefined

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/orm';
 import { BatchWriter } from './batch-writer';
+import { blocksOfChunks } from './line-chunks';
 import type { LogThreadReply, LogThreadRequest } from './log-thread';
 
 const port = parentPort;
@@ -31,7 +32,10 @@ async function answer(request: LogThreadRequest): Promise<void> {
   const { db, writer } = await ready;
   let reply: LogThreadReply;
   if (request.kind === 'write') {
-    const { written, unwritten, error, unavailable } = await writer.write(request.blocks, request.everything);
+    const { written, unwritten, error, unavailable } = await writer.write(
+      blocksOfChunks(request.blocks, request.chunks),
+      request.everything,
+    );
     reply = error
       ? { id: request.id, written, unwritten, error: error.message, unavailable }
       : { id: request.id, written };

@@ -2,8 +2,9 @@ import { REQUEST_LOG_DAYS } from '@gatehouse/domain';
 import type { Database } from '../db/orm';
 import { type BackgroundLog, standardErrorLog } from '../http/log';
 import { type BatchOutcome, BatchWriter } from './batch-writer';
-import { BlockBuilder, type NewBlock } from './blocks';
+import type { NewBlock } from './blocks';
 import type { LogLine } from './line';
+import { blocksOfChunks, type LineChunk, LineChunks, linesInChunks } from './line-chunks';
 import { LogThread } from './log-thread';
 import { RateLimitHits } from './rate-limit-hits';
 
@@ -27,9 +28,9 @@ const THREAD_FROM = 1000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 
 /**
- * The request log's writer. A request adds its line, made of values it already had, to the block of its
- * app and environment (blocks.ts: a short text and a few counts); every `flushMs` the blocks are
- * written, never awaited by a request, a few a statement, with what their lines add to the daily latency
+ * The request log's writer. A request writes its line, made of values it already had, into a chunk of
+ * bytes (line-chunks.ts); every `flushMs` the lines are built into blocks of their app and environment
+ * (blocks.ts) and written, never awaited by a request, a few blocks a statement, with what their lines add to the daily latency
  * counts and the scopes' last use (batch-writer.ts). Once a flush holds `threadFrom` lines, the writing
  * moves to a thread with a connection of its own (log-thread.ts), and stays there; should that thread
  * fail, it comes back here. Blocks that could not be written because the database is away wait for the
@@ -42,7 +43,7 @@ export class RequestLogWriter {
   /** Lines written and dropped since start: the benchmark and the metrics read them. */
   written = 0;
   dropped = 0;
-  private readonly builder = new BlockBuilder();
+  private readonly chunks = new LineChunks();
   /** Blocks a flush could not write while the database was away: they go first in the next. */
   private waiting: NewBlock[] = [];
   private waitingLines = 0;
@@ -76,9 +77,9 @@ export class RequestLogWriter {
     return this.thread.started;
   }
 
-  /** The hot path: one line into its open block, a few lookups and a short text (blocks.ts). */
+  /** The hot path: one line written into a chunk, a few lookups and no object kept (line-chunks.ts). */
   push(line: LogLine): void {
-    if (this.builder.size + this.waitingLines < MAX_BUFFERED) this.builder.add(line);
+    if (this.chunks.size + this.waitingLines < MAX_BUFFERED) this.chunks.add(line);
     else this.drop(1);
   }
 
@@ -130,11 +131,12 @@ export class RequestLogWriter {
   }
 
   private async write(everything: boolean): Promise<void> {
-    const batch = this.waiting.concat(this.builder.take());
+    const waiting = this.waiting;
+    const chunks = this.chunks.take();
     this.waiting = [];
     this.waitingLines = 0;
-    if (batch.length === 0 && !everything) return;
-    const outcome = await this.writeBatch(batch, everything);
+    if (waiting.length === 0 && chunks.length === 0 && !everything) return;
+    const outcome = await this.writeBatch(waiting, chunks, everything);
     this.written += outcome.written;
     if (!outcome.error) return;
     // Blocks wait for the database to come back; a batch it refused for what it holds would fail every
@@ -149,23 +151,28 @@ export class RequestLogWriter {
    * The batch written by the thread once it runs (or this batch is big enough to start it), else here. A
    * thread that stops in the middle of a batch may have written part of it: those lines are written twice.
    */
-  private async writeBatch(batch: NewBlock[], everything: boolean): Promise<BatchOutcome> {
+  private async writeBatch(
+    waiting: NewBlock[],
+    chunks: LineChunk[],
+    everything: boolean,
+  ): Promise<BatchOutcome> {
     const { thread, threadFrom } = this;
-    if (thread.usable && (thread.started || (threadFrom !== null && linesIn(batch) >= threadFrom))) {
+    const lines = linesIn(waiting) + linesInChunks(chunks);
+    if (thread.usable && (thread.started || (threadFrom !== null && lines >= threadFrom))) {
       // The counts added up here so far are written first: from now on the thread adds them up.
       if (!thread.started) await this.here.write([], true);
       try {
-        return await thread.write(batch, everything);
+        return await thread.write(waiting, chunks, everything);
       } catch (error) {
         this.log.error({ err: error }, 'request log thread stopped; writing on the event loop from now on');
       }
     }
-    return this.here.write(batch, everything);
+    return this.here.write(blocksOfChunks(waiting, chunks), everything);
   }
 
   /** Blocks that could not be written wait for the next flush, the newest first, as many as the bound leaves room for. */
   private putBack(blocks: NewBlock[]): void {
-    let room = MAX_BUFFERED - this.builder.size;
+    let room = MAX_BUFFERED - this.chunks.size;
     const kept: NewBlock[] = [];
     for (let i = blocks.length - 1; i >= 0; i--) {
       const block = blocks[i] as NewBlock;
