@@ -11,10 +11,14 @@
  * side's ratios to its own (a) are in the table too; `--both-off` shows how far those differ when
  * nothing does.
  *
- *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off]
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off] [--one-server]
  *
  * `--both-off` keeps the log off on both servers: what the comparison reads when nothing differs (the
  * machine's own noise).
+ *
+ * `--one-server` measures one server instead, its log switched on and off before each slice, so that
+ * both sides are the same process (the same heap, the same compiled code): (a), (b) and (c) with the log
+ * on and off in each round, the order rotating.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -43,6 +47,7 @@ const WARMUP_S = 2;
 const SETTLE_MS = 1500;
 const KEEP_TARGET = 0.9;
 const BOTH_OFF = process.argv.includes('--both-off');
+const ONE_SERVER = process.argv.includes('--one-server');
 const RUN_DEADLINE_MS = 12 * 60_000;
 const resultsDir = path.join(import.meta.dirname, 'results');
 
@@ -92,19 +97,50 @@ async function main(): Promise<boolean> {
   try {
     const first = await side('A', started);
     sides.push(first);
-    const second = await side('B', started);
-    sides.push(second);
+    const second = ONE_SERVER ? undefined : await side('B', started);
+    if (second) sides.push(second);
     const half = Math.floor(ROUNDS / 2);
-    /** The server logging in a round: A in the first half, B in the second. */
-    const logging = (round: number) => (round < half ? first : second);
+    /** With two servers, the one logging in a round: A in the first half, B in the second. */
+    const logging = (round: number) => (round < half || !second ? first : second);
     const slices = new Map<string, Measured[]>();
     const slice = (role: Role, key: string) => {
       const list = slices.get(`${role}${key}`) ?? [];
       slices.set(`${role}${key}`, list);
       return list;
     };
+    /** A round's slices: every scenario on both servers, or on the one server with its log on and off. */
+    const turnsOf = (round: number) =>
+      second
+        ? sides.flatMap((s) =>
+            s.scenarios.map((scenario) => ({
+              s,
+              scenario,
+              role: (s === logging(round) ? 'on' : 'off') as Role,
+            })),
+          )
+        : (['on', 'off'] as const).flatMap((role) =>
+            first.scenarios.map((scenario) => ({ s: first, scenario, role })),
+          );
+    /** One server switches its log before each slice that needs it switched. */
+    let logs: boolean | undefined;
+    const switchTo = async (s: Side, role: Role) => {
+      const on = role === 'on' && !BOTH_OFF;
+      if (second || logs === on) return;
+      await switchRequestLog(s.server.child, on);
+      logs = on;
+    };
+    if (!second) {
+      log(
+        `one server, its log switched ${BOTH_OFF ? '(not: --both-off)' : 'on and off'} slice by slice; every scenario warms up both ways`,
+      );
+      for (const turn of turnsOf(0)) {
+        await switchTo(turn.s, turn.role);
+        await measure(target(turn.s.server), turn.scenario, WARMUP_S);
+        await sleep(SETTLE_MS);
+      }
+    }
     for (let round = 0; round < ROUNDS; round++) {
-      if (round === 0 || round === half) {
+      if (second && (round === 0 || round === half)) {
         const on = logging(round);
         for (const s of sides) await switchRequestLog(s.server.child, s === on && !BOTH_OFF);
         log(`server ${on.name} logs${BOTH_OFF ? ' (not: --both-off)' : ''}; every scenario warms up`);
@@ -114,11 +150,13 @@ async function main(): Promise<boolean> {
             await sleep(SETTLE_MS);
           }
       }
-      const turns = sides.flatMap((s) => s.scenarios.map((scenario) => ({ s, scenario })));
-      log(`round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c on servers A and B`);
+      const turns = turnsOf(round);
+      log(
+        `round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c ${second ? 'on servers A and B' : 'with the log on and off'}`,
+      );
       for (let i = 0; i < turns.length; i++) {
-        const { s, scenario } = turns[(round + i) % turns.length]!;
-        const role: Role = s === logging(round) ? 'on' : 'off';
+        const { s, scenario, role } = turns[(round + i) % turns.length]!;
+        await switchTo(s, role);
         slice(role, scenario.key).push(await measure(target(s.server), scenario, SLICE_S));
         await sleep(SETTLE_MS);
       }
@@ -157,6 +195,7 @@ async function main(): Promise<boolean> {
     /** What each half read: the servers' own difference shows as the halves' disagreement. */
     const halves = (key: string) => {
       const values = kept(key);
+      if (ONE_SERVER) return 'one server';
       return `A logging ${fmt(median(values.slice(0, half)), 2)}, B logging ${fmt(median(values.slice(half)), 2)}`;
     };
     const checks = [
@@ -182,7 +221,9 @@ async function main(): Promise<boolean> {
       '# Request log benchmark',
       '',
       `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${load} at start`,
-      `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
+      ONE_SERVER
+        ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on and off'} before each slice, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario with the log on and off, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
+        : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
       `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
       '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Load generator CPU |',

@@ -254,12 +254,23 @@ export function latencySlot(
   const bucket = slot % 64;
   const entry = block.entries[Math.floor(slot / 64) % 4096] as Entry;
   const rest = Math.floor(slot / 64 / 4096);
-  const day = Math.floor(block.firstAt / DAY_MS) + (rest % 2);
   const tenant = Math.floor(rest / 2) - 1;
   return {
     tenantId: tenant < 0 ? null : (block.tenantIds[tenant] ?? null),
-    day: new Date(day * DAY_MS).toISOString().slice(0, 10),
+    day: dayOf(Math.floor(block.firstAt / DAY_MS) + (rest % 2)),
     entry,
     bucket,
   };
+}
+
+/** A day's `YYYY-MM-DD` (UTC), from days since 1970: the last two kept, as a block spans at most two. */
+const days = new Map<number, string>();
+function dayOf(day: number): string {
+  let text = days.get(day);
+  if (text === undefined) {
+    if (days.size >= 2) days.clear();
+    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    days.set(day, text);
+  }
+  return text;
 }

@@ -121,7 +121,10 @@ export function* linesOfChunks(chunks: readonly LineChunk[]): Generator<LogLine>
         route: text(t + 5) ?? '',
         errorCode: text(t + 6),
         scope: text(t + 7),
-        requestId: String.fromCharCode(...u16.subarray(id + 1, id + 1 + units)),
+        requestId: String.fromCharCode.apply(
+          null,
+          u16.subarray(id + 1, id + 1 + units) as unknown as number[],
+        ),
       };
     }
   }
