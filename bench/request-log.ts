@@ -30,6 +30,7 @@ import { checksTable, deadline, fmt, intOption, log, median, percent, seconds } 
 import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Scenario } from './lib/measure';
 import { POOL_PAIRS, prepare, resourceRequests, setUp, tokenRequests } from './lib/pairs';
 import {
+  mainThreadCpu,
   requestLogCounts,
   type ServerProcess,
   startServer,
@@ -108,6 +109,13 @@ async function main(): Promise<boolean> {
       slices.set(`${role}${key}`, list);
       return list;
     };
+    /** The server's event loop's CPU per answered request, slice by slice (Linux's /proc). */
+    const loops = new Map<string, number[]>();
+    const loopCpu = (role: Role, key: string) => {
+      const list = loops.get(`${role}${key}`) ?? [];
+      loops.set(`${role}${key}`, list);
+      return list;
+    };
     /** A round's slices: every scenario on both servers, or on the one server with its log on and off. */
     const turnsOf = (round: number) =>
       second
@@ -157,7 +165,13 @@ async function main(): Promise<boolean> {
       for (let i = 0; i < turns.length; i++) {
         const { s, scenario, role } = turns[(round + i) % turns.length]!;
         await switchTo(s, role);
-        slice(role, scenario.key).push(await measure(target(s.server), scenario, SLICE_S));
+        const pid = s.server.child.pid ?? -1;
+        const loopBefore = mainThreadCpu(pid);
+        const measured = await measure(target(s.server), scenario, SLICE_S);
+        const loopAfter = mainThreadCpu(pid);
+        slice(role, scenario.key).push(measured);
+        if (loopBefore !== undefined && loopAfter !== undefined)
+          loopCpu(role, scenario.key).push((loopAfter - loopBefore) / measured.total);
         await sleep(SETTLE_MS);
       }
     }
@@ -183,7 +197,7 @@ async function main(): Promise<boolean> {
       ['a', 'b', 'c'].map((key) => {
         const m = of(role, key);
         const r = key === 'a' ? '1.00' : range(ratios(role, key));
-        return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`;
+        return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${loopCpu(role, key).length > 0 ? fmt(median(loopCpu(role, key)), 1) : '—'} | ${percent(m.loadCpu)} |`;
       }),
     );
     const clean = (['on', 'off'] as const).every((role) =>
@@ -226,8 +240,8 @@ async function main(): Promise<boolean> {
         : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
       `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
-      '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Load generator CPU |',
-      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|',
+      '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Event loop CPU µs/request (median slice) | Load generator CPU |',
+      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
       ...rows,
       '',
       ...checksTable(checks),

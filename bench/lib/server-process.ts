@@ -137,8 +137,17 @@ export function childCpu(child: ChildProcess): Promise<number> {
 
 /** Any process's CPU time so far in microseconds, from /proc; undefined without it. */
 export function processCpu(pid: number): number | undefined {
+  return cpuOfStat(`/proc/${pid}/stat`);
+}
+
+/** The CPU time (µs) of a process's main thread alone, its event loop for Node; undefined where there is no /proc. */
+export function mainThreadCpu(pid: number): number | undefined {
+  return cpuOfStat(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function cpuOfStat(file: string): number | undefined {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(file, 'utf8');
     // Fields after the command name, which is in brackets and may hold spaces: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_S;

@@ -30,8 +30,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 /**
  * The request log's writer. A request writes its line, made of values it already had, into a chunk of
  * bytes (line-chunks.ts); every `flushMs` the lines are built into blocks of their app and environment
- * (blocks.ts) and written, never awaited by a request, a few blocks a statement, with what their lines add to the daily latency
- * counts and the scopes' last use (batch-writer.ts). Once a flush holds `threadFrom` lines, the writing
+ * (blocks.ts) and written, never awaited by a request, a few blocks a statement, with what their lines
+ * add to the daily latency counts and the scopes' last use (batch-writer.ts). Once a flush holds `threadFrom` lines, the writing
  * moves to a thread with a connection of its own (log-thread.ts), and stays there; should that thread
  * fail, it comes back here. Blocks that could not be written because the database is away wait for the
  * next flush, up to the buffer's bound.
