@@ -42,4 +42,13 @@ describe('request log line chunks', () => {
     const blocks = blocksOfChunks(earlier, chunks.take());
     expect(blocks).toEqual([...earlier, ...blocksOf(lines)]);
   });
+
+  it('gives a line without a usable time the time it was pushed', () => {
+    const chunks = new LineChunks();
+    const before = Date.now();
+    chunks.add(logLine({ at: Number.NaN }));
+    const [back] = [...linesOfChunks(chunks.take())];
+    expect(back?.at).toBeGreaterThanOrEqual(before);
+    expect(back?.at).toBeLessThanOrEqual(Date.now());
+  });
 });

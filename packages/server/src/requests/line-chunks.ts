@@ -42,7 +42,8 @@ export class LineChunks {
     if (!chunk || chunk.count === CHUNK_RECORDS) chunk = this.start();
     const record = chunk.count * RECORD_BYTES;
     const { f64, u32, u16 } = this;
-    f64[record / 8] = line.at;
+    // A line without a usable time gets the time it came, as a block would have given it then.
+    f64[record / 8] = Number.isFinite(line.at) ? line.at : Date.now();
     f64[record / 8 + 1] = line.latencyMs;
     f64[record / 8 + 2] = line.status;
     const texts = (record + TEXTS_AT) / 4;

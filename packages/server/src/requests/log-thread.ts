@@ -83,6 +83,7 @@ export class LogThread {
         throw error;
       }
       this.waiting.set(id, { resolve, reject });
+      // Copied, not transferred: should the thread fail, the writer writes the same chunks itself.
       worker.postMessage({ ...request, id });
     });
   }
