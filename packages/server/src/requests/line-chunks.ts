@@ -5,10 +5,11 @@ import type { LogLine } from './line';
 /**
  * Lines as a request leaves them: a fixed-size record each, written into a byte buffer, its texts (app,
  * tenant, route, error code, scope…) as numbers into the chunk's own list of texts, and its request id as
- * its characters. A call's line then costs the event loop a few lookups and no object that outlives the
- * call: lines held for a second as strings and maps were copied by every young-generation collection and
- * then promoted, which cost a gated call more than the rest of the log. The blocks (blocks.ts) are built
- * from the chunks where they are written, on the log's thread once it runs.
+ * its characters. A call's line then costs the event loop a few lookups and nothing of its own that
+ * outlives the call but those bytes. Building the blocks (blocks.ts) as the calls came cost a gated call
+ * about 25 µs of the event loop, part of it collecting what the open blocks held for up to a second (see
+ * the benchmark's README); they are now built from the chunks where they are written, on the log's thread
+ * once it runs.
  */
 export interface LineChunk {
   buffer: ArrayBuffer;
