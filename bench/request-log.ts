@@ -18,8 +18,8 @@
  *
  * `--one-server` measures one server instead, its log switched on or off between slices as each needs it
  * and flushed after each slice with it on, so that both sides are the same process (the same heap, the
- * same compiled code): (a), (b) and (c) with the log on and off in each round, the order rotating (even
- * over rounds that are a multiple of six). The table gives the event loop's own CPU per request (Linux).
+ * same compiled code): (a), (b) and (c) with the log on and off in each round, the order rotating (every
+ * slice takes every place over a multiple of six rounds). The table gives the event loop's own CPU per request (Linux).
  */
 import fs from 'node:fs';
 import os from 'node:os';
