@@ -1,5 +1,5 @@
 import { type Environment, latencyBucketOf, type RequestKind } from '@gatehouse/domain';
-import type { LogLine } from './line';
+import { type LogLine, UtcDays } from './line';
 
 /**
  * The request log keeps its lines in blocks: one row per app × environment per write, holding up to
@@ -246,6 +246,9 @@ export function tenantsOf(tenants: string): string[] {
   return tenants === '' ? [] : tenants.slice(1, -1).split(',');
 }
 
+/** The day texts of the slots read in turn: a block's are of one day, or two. */
+const utcDays = new UtcDays();
+
 /** The tenant (null: none), day (`YYYY-MM-DD`, UTC) and entry a key of NewBlock.latency names, and its bucket. */
 export function latencySlot(
   block: NewBlock,
@@ -257,20 +260,8 @@ export function latencySlot(
   const tenant = Math.floor(rest / 2) - 1;
   return {
     tenantId: tenant < 0 ? null : (block.tenantIds[tenant] ?? null),
-    day: dayOf(Math.floor(block.firstAt / DAY_MS) + (rest % 2)),
+    day: utcDays.of((Math.floor(block.firstAt / DAY_MS) + (rest % 2)) * DAY_MS),
     entry,
     bucket,
   };
-}
-
-/** A day's `YYYY-MM-DD` (UTC), from days since 1970: the last two kept, as a block spans at most two. */
-const days = new Map<number, string>();
-function dayOf(day: number): string {
-  let text = days.get(day);
-  if (text === undefined) {
-    if (days.size >= 2) days.clear();
-    text = new Date(day * DAY_MS).toISOString().slice(0, 10);
-    days.set(day, text);
-  }
-  return text;
 }
