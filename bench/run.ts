@@ -106,7 +106,7 @@ function report(
   };
   const rows = measured.map(
     (m) =>
-      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${ratioText(m)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
+      `| ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${fmt(m.total)} | ${codes(m, fmt)} | ${fmt(m.non2xx)} | ${fmt(m.errors)} (${fmt(m.timeouts)} timeouts) | ${ratioText(m)} | ${percent(m.serverCpu)} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${Number.isNaN(m.loopCpu) ? '—' : fmt((m.loopCpu * 1e6) / m.rps)} | ${percent(m.loadCpu)} |`,
   );
 
   const token = byKey.get('b')!;
@@ -164,8 +164,8 @@ function report(
         : 'Request log off (`REQUEST_LOG=off`).',
     `(a), (b) and (c) ran in turns after a ${WARMUP_S} s warm-up each: ${ROUNDS} rounds of ${SLICE_S} s per scenario, the order rotating. Ratio to (a) is the median of the ${ROUNDS} rounds' ratios (lowest–highest in brackets); p99 is the worst round's. (d) ran on its own: ${WARMUP_S} s warm-up, then ${DURATION_S} s.`,
     '',
-    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) (median, range) | Server CPU | Server CPU µs/request | Load generator CPU |',
-    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|',
+    '| Scenario | Requests/s | p50 (ms) | p99 (ms) | Requests | Status codes | Non-2xx | Errors | Ratio to (a) (median, range) | Server CPU | Server CPU µs/request | Event loop CPU µs/request | Load generator CPU |',
+    '|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
     '',
     ...checksTable(checks),

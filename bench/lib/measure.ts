@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import autocannon from 'autocannon';
 import { median } from './format';
-import { childCpu } from './server-process';
+import { childCpu, mainThreadCpu } from './server-process';
 
 export interface Scenario {
   key: string;
@@ -34,6 +34,8 @@ export interface Measured {
   serverCpu: number;
   /** Each watched server's share, in the order given; serverCpu is their sum. */
   serverCpus: number[];
+  /** Share of one core the watched servers' main threads (their event loops) used, summed; NaN without /proc. */
+  loopCpu: number;
   loadCpu: number;
   /** Cores the whole machine kept busy meanwhile (0 to the number of cores; NaN where /proc/stat is missing): the bench's processes and everything else. */
   machineCpu: number;
@@ -66,6 +68,7 @@ export function combine(slices: Measured[]): Measured {
     serverCpus: slices[0]!.serverCpus.map(
       (_, index) => sum((m) => m.serverCpus[index]! * m.seconds) / seconds,
     ),
+    loopCpu: sum((m) => m.loopCpu * m.seconds) / seconds,
     loadCpu: sum((m) => m.loadCpu * m.seconds) / seconds,
     machineCpu: sum((m) => m.machineCpu * m.seconds) / seconds,
     slices: slices.map((m) => m.rps),
@@ -140,8 +143,15 @@ export async function measure(
   durationS: number,
 ): Promise<Measured> {
   const cpuOf = () => Promise.all(options.servers.map(childCpu));
-  const [serverBefore, loadBefore, wallBefore, machineBefore] = [
+  const loopOf = () =>
+    options.servers.reduce(
+      (total, child) =>
+        total + (child.pid === undefined ? Number.NaN : (mainThreadCpu(child.pid) ?? Number.NaN)),
+      0,
+    );
+  const [serverBefore, loopBefore, loadBefore, wallBefore, machineBefore] = [
     await cpuOf(),
+    loopOf(),
     process.cpuUsage(),
     performance.now(),
     machineTicks(),
@@ -163,6 +173,7 @@ export async function measure(
   const wallUs = (performance.now() - wallBefore) * 1000;
   const loadUsed = process.cpuUsage(loadBefore);
   const serverAfter = await cpuOf();
+  const loopAfter = loopOf();
   const machineAfter = machineTicks();
   const machineCpu =
     machineBefore && machineAfter
@@ -191,6 +202,7 @@ export async function measure(
     seconds,
     serverCpu: serverCpus.reduce((a, b) => a + b, 0),
     serverCpus,
+    loopCpu: (loopAfter - loopBefore) / wallUs,
     loadCpu: (loadUsed.user + loadUsed.system) / wallUs,
     machineCpu,
     slices: [],
