@@ -40,6 +40,67 @@ export async function startApp(
   };
 }
 
+/** A connection's client credentials, as Allow hands them out. */
+export interface ClientCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** A token for `credentials` from the environment's token endpoint, asked for by HTTP as an app does; fails unless it is granted. */
+export async function clientToken(
+  baseUrl: string,
+  credentials: ClientCredentials,
+  environment: 'integration' | 'production' = 'integration',
+): Promise<string> {
+  const response = await fetch(`${baseUrl}/${environment}/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: credentials.clientId,
+      client_secret: credentials.clientSecret,
+    }),
+  });
+  if (response.status !== 200)
+    throw new Error(`token request answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** The Glendale demo tenant, which the demo admin administers. */
+export const GLENDALE = '985798691';
+
+/**
+ * A private app of the demo developer's with `scopes`, allowed by the demo
+ * admin on Glendale's integration environment: what a journey about an app's
+ * API calls starts from.
+ */
+export async function connectedApp(
+  t: TestDatabase,
+  app: { name: string; scopes: string[] },
+): Promise<{ appId: string; appKey: string; connectionId: string; credentials: ClientCredentials }> {
+  const [dev, admin] = await Promise.all([t.as('dev@gatehouse.test'), t.as('admin@gatehouse.test')]);
+  const created = await dev.apps.create({
+    name: app.name,
+    homePageUrl: 'https://apps.example',
+    tenantIds: [GLENDALE],
+    kind: 'private',
+    credentialsMode: 'tenant_admin',
+    scopes: app.scopes,
+  });
+  const granted = await admin.connections.allow({
+    tenantId: GLENDALE,
+    environment: 'integration',
+    appId: created.id,
+    credentialsIssuer: 'tenant_admin',
+  });
+  return {
+    appId: created.id,
+    appKey: created.appKey,
+    connectionId: granted.connection.id,
+    credentials: { clientId: granted.clientId, clientSecret: granted.clientSecret },
+  };
+}
+
 /** Chromium with a fresh profile; one per user so sessions never mix. */
 export async function openBrowser(): Promise<BrowserContext> {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-chromium-'));

@@ -1,8 +1,11 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  type ClientCredentials,
   checkAccessible,
+  clientToken,
   dialects,
+  GLENDALE,
   openBrowser,
   type RunningApp,
   screenshot,
@@ -10,38 +13,21 @@ import {
   startApp,
 } from '../harness';
 
-const GLENDALE = '985798691';
 const SUMMIT = '100200300';
 const CUSTOMERS = '/crm/v2/tenant/{tenant}/customers';
 const TECHNICIANS = '/settings/v2/tenant/{tenant}/technicians';
 /** How long a list may take to show what the server answered: a page's code and queries load first. */
 const SOON = { timeout: 15_000 };
 
-/** A connection's client credentials, as Allow hands them out. */
-interface Credentials {
-  clientId: string;
-  clientSecret: string;
-}
-
 /** A token for `credentials`, then each call of `paths` (method and path under the environment's API), by HTTP; their statuses. */
 async function callAs(
   baseUrl: string,
   environment: 'integration' | 'production',
   appKey: string,
-  credentials: Credentials,
+  credentials: ClientCredentials,
   calls: [method: string, path: string][],
 ): Promise<number[]> {
-  const tokenResponse = await fetch(`${baseUrl}/${environment}/connect/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: credentials.clientId,
-      client_secret: credentials.clientSecret,
-    }),
-  });
-  expect(tokenResponse.status).toBe(200);
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const token = await clientToken(baseUrl, credentials, environment);
   const statuses: number[] = [];
   for (const [method, path] of calls) {
     const response = await fetch(`${baseUrl}/${environment}/api/${path}`, {
@@ -78,7 +64,7 @@ describe.each(dialects)("a tenant admin reads a connection's requests and unused
       who: typeof admin,
       tenantId: string,
       environment: 'integration' | 'production',
-    ): Promise<{ id: string } & Credentials> => {
+    ): Promise<{ id: string } & ClientCredentials> => {
       const granted = await who.connections.allow({
         tenantId,
         environment,

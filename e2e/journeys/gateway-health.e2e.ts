@@ -8,7 +8,10 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAccessible,
+  clientToken,
+  connectedApp,
   DEMO_PASSWORD,
+  GLENDALE,
   openBrowser,
   type RunningApp,
   screenshot,
@@ -16,7 +19,7 @@ import {
   startApp,
 } from '../harness';
 
-const TENANT = '985798691';
+const TENANT = GLENDALE;
 
 /** A port nothing listens on: bound once by the system, then let go. */
 async function closedPort(): Promise<number> {
@@ -65,36 +68,15 @@ describe('the reviewer sees the gateway upstreams and their health (sqlite)', ()
     });
     app = await startApp('sqlite', { gateway: readGatewayConfig({ file }) });
 
-    const dev = await app.t.as('dev@gatehouse.test');
-    const admin = await app.t.as('admin@gatehouse.test');
-    const created = await dev.apps.create({
+    const connected = await connectedApp(app.t, {
       name: 'Gateway App',
-      homePageUrl: 'https://gateway.example',
-      tenantIds: [TENANT],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
       scopes: ['tn.crm.customers:r', 'tn.jpm.jobs:r'],
     });
-    const granted = await admin.connections.allow({
-      tenantId: TENANT,
-      environment: 'integration',
-      appId: created.id,
-      credentialsIssuer: 'tenant_admin',
-    });
-    const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: granted.clientId,
-        client_secret: granted.clientSecret,
-      }),
-    });
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    const token = await clientToken(app.url, connected.credentials);
     call = async (apiPath, method = 'GET') => {
       const response = await fetch(`${app.url}/integration/api/${apiPath}`, {
         method,
-        headers: { authorization: `Bearer ${token}`, 'st-app-key': created.appKey },
+        headers: { authorization: `Bearer ${token}`, 'st-app-key': connected.appKey },
       });
       await response.arrayBuffer();
       return response.status;

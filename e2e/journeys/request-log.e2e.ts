@@ -2,6 +2,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAccessible,
+  clientToken,
+  connectedApp,
   dialects,
   openBrowser,
   type RunningApp,
@@ -19,44 +21,24 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
   let browser: BrowserContext;
   let page: Page;
   let appId = '';
+  let requestIds: string[] = [];
+  let appKey = '';
+  let token = '';
 
   beforeAll(async () => {
     app = await startApp(dialect);
     browser = await openBrowser();
     page = await browser.newPage();
-    const dev = await app.t.as('dev@gatehouse.test');
-    const admin = await app.t.as('admin@gatehouse.test');
-    const created = await dev.apps.create({
+    // The calls below only ever need the customers scope: the technicians one goes unused.
+    const connected = await connectedApp(app.t, {
       name: 'Logged App',
-      homePageUrl: 'https://logged.example',
-      tenantIds: ['985798691'],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
-      // The calls below only ever need the customers scope: the technicians one goes unused.
       scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
     });
-    appId = created.id;
-    appKey = created.appKey;
-    const granted = await admin.connections.allow({
-      tenantId: '985798691',
-      environment: 'integration',
-      appId,
-      credentialsIssuer: 'tenant_admin',
-    });
-    const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: granted.clientId,
-        client_secret: granted.clientSecret,
-      }),
-    });
-    expect(tokenResponse.status).toBe(200);
-    token = ((await tokenResponse.json()) as { access_token: string }).access_token;
+    ({ appId, appKey } = connected);
+    token = await clientToken(app.url, connected.credentials);
     const call = (headers: Record<string, string>) =>
       fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=2`, {
-        headers: { 'st-app-key': created.appKey, ...headers },
+        headers: { 'st-app-key': appKey, ...headers },
       });
     const answers = [
       await call({ authorization: `Bearer ${token}` }),
@@ -74,9 +56,6 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await browser?.close();
     await app?.close();
   });
-  let requestIds: string[] = [];
-  let appKey = '';
-  let token = '';
 
   it('lists the calls newest first with their status, route, error code, latency and request id', async () => {
     await signIn(page, app.url, 'dev@gatehouse.test', `/apps/${appId}/usage`);

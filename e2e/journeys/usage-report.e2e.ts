@@ -4,6 +4,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAccessible,
+  clientToken,
+  connectedApp,
   dialects,
   openBrowser,
   type RunningApp,
@@ -28,37 +30,16 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
     app = await startApp(dialect);
     browser = await openBrowser();
     page = await browser.newPage();
-    const dev = await app.t.as('dev@gatehouse.test');
-    const admin = await app.t.as('admin@gatehouse.test');
-    const created = await dev.apps.create({
+    const connected = await connectedApp(app.t, {
       name: 'Usage App',
-      homePageUrl: 'https://usage.example',
-      tenantIds: ['985798691'],
-      kind: 'private',
-      credentialsMode: 'tenant_admin',
       scopes: ['tn.crm.customers:r', 'tn.settings.technicians:r'],
     });
-    appId = created.id;
-    appKey = created.appKey;
-    const granted = await admin.connections.allow({
-      tenantId: '985798691',
-      environment: 'integration',
-      appId,
-      credentialsIssuer: 'tenant_admin',
-    });
-    connectionId = granted.connection.id;
-    credentials = { CLIENT_ID: granted.clientId, CLIENT_SECRET: granted.clientSecret };
-
-    const tokenResponse = await fetch(`${app.url}/integration/connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: granted.clientId,
-        client_secret: granted.clientSecret,
-      }),
-    });
-    const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+    ({ appId, appKey, connectionId } = connected);
+    credentials = {
+      CLIENT_ID: connected.credentials.clientId,
+      CLIENT_SECRET: connected.credentials.clientSecret,
+    };
+    const token = await clientToken(app.url, connected.credentials);
     const call = (path: string, method = 'GET') =>
       fetch(`${app.url}/integration/api/${path}`, {
         method,

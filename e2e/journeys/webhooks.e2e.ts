@@ -3,8 +3,10 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAccessible,
+  clientToken,
   developerAndAdminPages,
   dialects,
+  GLENDALE,
   type RunningApp,
   screenshot,
   signIn,
@@ -12,7 +14,6 @@ import {
 } from '../harness';
 import { type ReceivedRequest, startReceiver, type WebhookReceiver } from '../webhook-receiver';
 
-const GLENDALE = '985798691';
 const CUSTOMERS = '/crm/v2/tenant/{tenant}/customers';
 /** How long a list may take to show what the server answered: a page's code and queries load first. */
 const SOON = { timeout: 15_000 };
@@ -172,17 +173,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
   });
 
   it("the app's real API calls show in the developer's and the tenant admin's request logs, and the advisor names the scope they never used", async () => {
-    const token = await fetch(`${app.url}/integration/connect/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: credentials.clientId,
-        client_secret: credentials.clientSecret,
-      }),
-    });
-    expect(token.status).toBe(200);
-    const { access_token: accessToken } = (await token.json()) as { access_token: string };
+    const accessToken = await clientToken(app.url, credentials);
     const call = (method: string) =>
       fetch(`${app.url}/integration/api/crm/v2/tenant/${GLENDALE}/customers`, {
         method,
