@@ -1,11 +1,14 @@
 /**
- * Where a gated call's event-loop time goes with the request log on and off:
- * one server at a time (log off, then on, on the same data), each profiled
- * while it answers only (c) for a while, its log on for the whole of it.
- * Prints, for each, the event loop's CPU per call and the profile's self time
- * per call of the functions that differ most.
+ * Where the event loop's time goes per call with the request log on and off. One server at a time, on
+ * the same data: first with its log off, then with it on for the whole run (the order is fixed, so the
+ * second also runs later and on a database the first has used). Each is profiled (V8's CPU profile of its
+ * main thread) while (a), (b) and (c) take turns as in `bench`, and the event loop's CPU is read from
+ * /proc (Linux only). Prints, per scenario, the event loop's CPU per call both ways and the functions whose
+ * self time per call differs most.
  *
- *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:gate-profile [-- --seconds=N]
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:gate-profile [-- --scenarios=abc] [--rounds=5] [--seconds=4] [--top=15]
+ *
+ * `--scenarios=c` measures (c) alone.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -72,6 +75,10 @@ async function run(role: 'off' | 'on', databaseUrl: string, pool: Awaited<Return
     { key: 'c', title: '(c)', requests: resourceRequests(ready) },
   ];
   const scenarios = all.filter((scenario) => SCENARIOS.includes(scenario.key));
+  if (scenarios.length === 0 || /[^abc]/.test(SCENARIOS))
+    throw new Error('--scenarios takes letters of a, b and c, as in --scenarios=bc.');
+  if (mainThreadCpu(server.child.pid ?? 0) === undefined)
+    throw new Error('This measurement reads /proc (Linux only).');
   const target = { urls: [server.url], connections: 50, servers: [server.child] };
   for (const scenario of scenarios) await measure(target, scenario, 2);
   const pid = server.child.pid!;
@@ -89,7 +96,10 @@ async function run(role: 'off' | 'on', databaseUrl: string, pool: Awaited<Return
       w.loopUs += mainThreadCpu(pid)! - loopBefore;
     }
   await stopChild(server.child);
-  const file = fs.readdirSync(dir).find((name) => name.endsWith('.cpuprofile'));
+  // Node writes a profile per thread (the token signer's and the log's too): the main thread's is thread 0.
+  const file = fs
+    .readdirSync(dir)
+    .find((name) => new RegExp(`\\.${pid}\\.0\\.\\d+\\.cpuprofile$`).test(name));
   if (!file) throw new Error('no profile written');
   const profile = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Profile;
   fs.rmSync(dir, { recursive: true, force: true });
