@@ -5,6 +5,7 @@ import {
   clientToken,
   connectedApp,
   dialects,
+  GLENDALE,
   openBrowser,
   type RunningApp,
   screenshot,
@@ -37,7 +38,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     ({ appId, appKey } = connected);
     token = await clientToken(app.url, connected.credentials);
     const call = (headers: Record<string, string>) =>
-      fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=2`, {
+      fetch(`${app.url}/integration/api/crm/v2/tenant/${GLENDALE}/customers?pageSize=2`, {
         headers: { 'st-app-key': appKey, ...headers },
       });
     const answers = [
@@ -121,7 +122,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     // Under the rate limit (60 a second), so every one is answered and logged as a success.
     const answered = await Promise.all(
       Array.from({ length: 55 }, () =>
-        fetch(`${app.url}/integration/api/crm/v2/tenant/985798691/customers?pageSize=1`, {
+        fetch(`${app.url}/integration/api/crm/v2/tenant/${GLENDALE}/customers?pageSize=1`, {
           headers: { 'st-app-key': appKey, authorization: `Bearer ${token}` },
         }).then((r) => r.status),
       ),

@@ -7,6 +7,7 @@ import {
   clientToken,
   connectedApp,
   dialects,
+  GLENDALE,
   openBrowser,
   type RunningApp,
   screenshot,
@@ -46,9 +47,9 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
         headers: { authorization: `Bearer ${token}`, 'st-app-key': appKey },
       }).then((r) => r.status);
     const statuses = await Promise.all([
-      ...Array.from({ length: 5 }, () => call('crm/v2/tenant/985798691/customers?pageSize=3')),
-      ...Array.from({ length: 3 }, () => call('settings/v2/tenant/985798691/technicians')),
-      call('crm/v2/tenant/985798691/customers', 'POST'),
+      ...Array.from({ length: 5 }, () => call(`crm/v2/tenant/${GLENDALE}/customers?pageSize=3`)),
+      ...Array.from({ length: 3 }, () => call(`settings/v2/tenant/${GLENDALE}/technicians`)),
+      call(`crm/v2/tenant/${GLENDALE}/customers`, 'POST'),
     ]);
     expect(statuses.filter((s) => s === 200)).toHaveLength(8);
     expect(statuses).toContain(403);
@@ -105,7 +106,7 @@ describe.each(dialects)('the usage report after real API calls (%s)', (dialect) 
         adminPage,
         app.url,
         'admin@gatehouse.test',
-        `/admin/985798691/integration/connections/${connectionId}`,
+        `/admin/${GLENDALE}/integration/connections/${connectionId}`,
       );
       await adminPage.getByRole('heading', { name: 'Usage App' }).waitFor();
       await expect(adminPage.getByTestId('last-token').textContent()).resolves.not.toBe('Never');
