@@ -18,8 +18,10 @@
  *
  * `--one-server` measures one server instead, its log switched on or off between slices as each needs it
  * and flushed after each slice with it on, so that both sides are the same process (the same heap, the
- * same compiled code): (a), (b) and (c) with the log on and off in each round, the order rotating (every
- * slice takes every place over a multiple of six rounds). The table gives the event loop's own CPU per request (Linux).
+ * same compiled code): in each round (a), (b) and (c), each with the log on and off one right after the
+ * other (the scenarios' order rotating, which way goes first alternating), so that a round's two slices of
+ * a scenario lie seconds apart on a machine whose speed drifts. The table gives the event loop's own CPU
+ * per request (Linux): user and kernel time, and how often it waited or was preempted.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,17 +33,18 @@ import { checksTable, deadline, fmt, intOption, log, median, percent, seconds } 
 import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Scenario } from './lib/measure';
 import { POOL_PAIRS, prepare, resourceRequests, setUp, tokenRequests } from './lib/pairs';
 import {
-  mainThreadCpu,
+  mainThreadTimes,
   requestLogCounts,
   type ServerProcess,
   startServer,
   stopChild,
   switchRequestLog,
+  type ThreadTimes,
 } from './lib/server-process';
 
 const CONNECTIONS = 50;
 /** Rounds in all, half with each server logging. */
-const ROUNDS = intOption('rounds', 6, 2, 20);
+const ROUNDS = intOption('rounds', 6, 2, 40);
 const PAIRS = intOption('pairs', POOL_PAIRS, 1, 2000);
 const SLICE_S = 4;
 const WARMUP_S = 2;
@@ -110,26 +113,37 @@ async function main(): Promise<boolean> {
       slices.set(`${role}${key}`, list);
       return list;
     };
-    /** The server's event loop's CPU per answered request, slice by slice (Linux's /proc). */
-    const loops = new Map<string, number[]>();
-    const loopCpu = (role: Role, key: string) => {
+    /** The server's event loop per answered request, slice by slice (Linux's /proc): its CPU time, user and kernel, and its context switches. */
+    const loops = new Map<string, ThreadTimes[]>();
+    const loopTimes = (role: Role, key: string) => {
       const list = loops.get(`${role}${key}`) ?? [];
       loops.set(`${role}${key}`, list);
       return list;
     };
-    /** A round's slices: every scenario on both servers, or on the one server with its log on and off. */
-    const turnsOf = (round: number) =>
-      second
-        ? sides.flatMap((s) =>
-            s.scenarios.map((scenario) => ({
-              s,
-              scenario,
-              role: (s === logging(round) ? 'on' : 'off') as Role,
-            })),
-          )
-        : (['on', 'off'] as const).flatMap((role) =>
-            first.scenarios.map((scenario) => ({ s: first, scenario, role })),
-          );
+    /**
+     * A round's slices in the order they run. Two servers: every scenario on both, the order rotating from
+     * round to round. One server: each scenario with the log on and off one right after the other, so that
+     * the two slices a round compares lie seconds apart; the scenarios' order rotates, and which of the two
+     * goes first alternates from round to round.
+     */
+    const turnsOf = (round: number) => {
+      if (second) {
+        const turns = sides.flatMap((s) =>
+          s.scenarios.map((scenario) => ({
+            s,
+            scenario,
+            role: (s === logging(round) ? 'on' : 'off') as Role,
+          })),
+        );
+        return turns.map((_, i) => turns[(round + i) % turns.length]!);
+      }
+      const scenarios = first.scenarios;
+      const roles: Role[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      return scenarios.flatMap((_, i) => {
+        const scenario = scenarios[(round + i) % scenarios.length]!;
+        return roles.map((role) => ({ s: first, scenario, role }));
+      });
+    };
     /** One server switches its log before each slice that needs it switched. */
     let logs: boolean | undefined;
     const switchTo = async (s: Side, role: Role) => {
@@ -163,16 +177,15 @@ async function main(): Promise<boolean> {
       log(
         `round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c ${second ? 'on servers A and B' : 'with the log on and off'}`,
       );
-      for (let i = 0; i < turns.length; i++) {
-        const { s, scenario, role } = turns[(round + i) % turns.length]!;
+      for (const { s, scenario, role } of turns) {
         await switchTo(s, role);
         const pid = s.server.child.pid ?? -1;
-        const loopBefore = mainThreadCpu(pid);
+        const loopBefore = mainThreadTimes(pid);
         const measured = await measure(target(s.server), scenario, SLICE_S);
-        const loopAfter = mainThreadCpu(pid);
+        const loopAfter = mainThreadTimes(pid);
         slice(role, scenario.key).push(measured);
         if (loopBefore !== undefined && loopAfter !== undefined)
-          loopCpu(role, scenario.key).push((loopAfter - loopBefore) / measured.total);
+          loopTimes(role, scenario.key).push(perRequest(loopBefore, loopAfter, measured.total));
         // One server writes what a slice logged before the next slice, whatever its log is then.
         if (!second && logs) await requestLogCounts(s.server.child);
         await sleep(SETTLE_MS);
@@ -200,7 +213,7 @@ async function main(): Promise<boolean> {
       ['a', 'b', 'c'].map((key) => {
         const m = of(role, key);
         const r = key === 'a' ? '1.00' : range(ratios(role, key));
-        return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${loopCpu(role, key).length > 0 ? fmt(median(loopCpu(role, key)), 1) : '—'} | ${percent(m.loadCpu)} |`;
+        return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${loopColumns(loopTimes(role, key))} | ${percent(m.loadCpu)} |`;
       }),
     );
     const clean = (['on', 'off'] as const).every((role) =>
@@ -239,12 +252,12 @@ async function main(): Promise<boolean> {
       '',
       `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${load} at start`,
       ONE_SERVER
-        ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on or off'} between slices as each needs it and flushed after each slice with it on, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario with the log on and off, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
+        ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on or off'} between slices as each needs it and flushed after each slice with it on, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario, its slices with the log on and off one right after the other (the scenarios' order rotating, which goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
         : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`,
       `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
-      '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Event loop CPU µs/request (median slice) | Load generator CPU |',
-      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|',
+      '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Event loop CPU µs/request (median slice) | Of which kernel | Event loop switches per 1,000 requests: waited / preempted | Load generator CPU |',
+      '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
       ...checksTable(checks),
@@ -258,6 +271,23 @@ async function main(): Promise<boolean> {
   } finally {
     for (const s of sides) await s.drop();
   }
+}
+
+/** One slice's ThreadTimes per answered request (per 1,000 for the switches). */
+function perRequest(before: ThreadTimes, after: ThreadTimes, requests: number): ThreadTimes {
+  return {
+    userUs: (after.userUs - before.userUs) / requests,
+    systemUs: (after.systemUs - before.systemUs) / requests,
+    voluntary: ((after.voluntary - before.voluntary) * 1000) / requests,
+    involuntary: ((after.involuntary - before.involuntary) * 1000) / requests,
+  };
+}
+
+/** The event loop's columns: CPU µs per request, the kernel's part of it, switches per 1,000 requests (medians of the slices). */
+function loopColumns(times: ThreadTimes[]): string {
+  if (times.length === 0) return '— | — | —';
+  const of = (pick: (t: ThreadTimes) => number, digits: number) => fmt(median(times.map(pick)), digits);
+  return `${of((t) => t.userUs + t.systemUs, 1)} | ${of((t) => t.systemUs, 1)} | ${of((t) => t.voluntary, 1)} / ${of((t) => t.involuntary, 1)}`;
 }
 
 deadline(RUN_DEADLINE_MS);

@@ -145,6 +145,34 @@ export function mainThreadCpu(pid: number): number | undefined {
   return cpuOfStat(`/proc/${pid}/task/${pid}/stat`);
 }
 
+/** A thread's CPU time so far split into user and kernel time (µs), and its context switches: where its time goes. */
+export interface ThreadTimes {
+  userUs: number;
+  systemUs: number;
+  /** Switches it asked for (it waited) and ones it did not (it was preempted). */
+  voluntary: number;
+  involuntary: number;
+}
+
+/** The main thread's ThreadTimes; undefined where there is no /proc. */
+export function mainThreadTimes(pid: number): ThreadTimes | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const switches = (name: string) =>
+      Number(new RegExp(`${name}_ctxt_switches:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return {
+      userUs: (Number(fields[11]) * 1e6) / CLOCK_TICKS_PER_S,
+      systemUs: (Number(fields[12]) * 1e6) / CLOCK_TICKS_PER_S,
+      voluntary: switches('voluntary'),
+      involuntary: switches('nonvoluntary'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
 function cpuOfStat(file: string): number | undefined {
   try {
     const stat = fs.readFileSync(file, 'utf8');
