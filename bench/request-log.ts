@@ -1,16 +1,16 @@
 /**
  * What the request log costs the hot paths (issue 17): two servers, each on its own copy of the same data,
  * one with the log on and one with it off, measured in turns in one run: (a) GET /healthz, (b) the token
- * endpoint and (c) a gated GET on each, the order rotating from round to round, with a pause after every
- * slice so that a server's background writes end before the next slice starts. Halfway the servers swap:
- * the one that logged stops and the other starts, so that whatever makes one server faster than the other
- * (which started first, where its memory lies) falls on both sides alike. (a) is not logged and is the same
- * route on both: the round's baseline is their mean, so that what the log keeps of a ratio is
- * (b on / a) / (b off / a), the rates with the log on over those with it off in the same round. The run
- * reports the median over each half's rounds and checks their geometric mean, in which one server's own
- * speed cancels out. The target: the log on keeps at least 0.9 of each ratio. Each
- * side's ratios to its own (a) are in the table too; `--both-off` shows how far those differ when
- * nothing does.
+ * endpoint and (c) a gated GET, each on the logging server and on the other one right after, so that the
+ * two slices a round compares lie seconds apart on a machine whose speed drifts (the scenarios' order
+ * rotates from round to round, and which server goes first alternates), with a pause after every slice
+ * so that a server's background writes end before the next slice starts. Halfway the servers swap: the
+ * one that logged stops and the other starts, so that whatever makes one server faster than the other
+ * (which started first, where its memory lies) falls on both sides alike. What the log keeps of a ratio
+ * is the rate with the log on over the rate with it off in the same round ((a) is not logged and is the
+ * same route on both, so (b on / a) / (b off / a) is b on / b off). The run reports the median over each
+ * half's rounds and checks their geometric mean, in which one server's own speed cancels out. The target:
+ * the log on keeps at least 0.9 of each ratio. Each side's ratios to its own (a) are in the table too.
  *
  *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off] [--one-server]
  *
@@ -19,10 +19,9 @@
  *
  * `--one-server` measures one server instead, its log switched on or off between slices as each needs it
  * and flushed after each slice with it on, so that both sides are the same process (the same heap, the
- * same compiled code): in each round (a), (b) and (c), each with the log on and off one right after the
- * other (the scenarios' order rotating, which way goes first alternating), so that a round's two slices of
- * a scenario lie seconds apart on a machine whose speed drifts. The table gives the event loop's own CPU
- * per request (Linux): user and kernel time, and how often it waited or was preempted.
+ * same compiled code), in the same order; it checks the median over the rounds. Either way the table gives
+ * the event loop's own CPU per request (Linux), the kernel's part of it, and how often per 1,000 requests
+ * it waited or was preempted.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -123,28 +122,22 @@ async function main(): Promise<boolean> {
       return list;
     };
     /**
-     * A round's slices in the order they run. Two servers: every scenario on both, the order rotating from
-     * round to round. One server: each scenario with the log on and off one right after the other, so that
-     * the two slices a round compares lie seconds apart; the scenarios' order rotates, and which of the two
-     * goes first alternates from round to round.
+     * A round's slices in the order they run: each scenario with the log on and off one right after the
+     * other (on the logging server and the other one, or on the one server switched between them), so that
+     * the two slices a round compares lie seconds apart on a machine whose speed drifts. The scenarios'
+     * order rotates from round to round, and which of the two goes first alternates.
      */
     const turnsOf = (round: number) => {
-      if (second) {
-        const turns = sides.flatMap((s) =>
-          s.scenarios.map((scenario) => ({
-            s,
-            scenario,
-            role: (s === logging(round) ? 'on' : 'off') as Role,
-          })),
-        );
-        return turns.map((_, i) => turns[(round + i) % turns.length]!);
-      }
-      const scenarios = first.scenarios;
       const roles: Role[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-      return scenarios.flatMap((_, i) => {
-        const scenario = scenarios[(round + i) % scenarios.length]!;
-        return roles.map((role) => ({ s: first, scenario, role }));
-      });
+      const count = first.scenarios.length;
+      const sideOf = (role: Role) =>
+        !second ? first : role === 'on' ? logging(round) : logging(round) === first ? second : first;
+      return Array.from({ length: count }, (_, i) => (round + i) % count).flatMap((k) =>
+        roles.map((role) => {
+          const s = sideOf(role);
+          return { s, scenario: s.scenarios[k]!, role };
+        }),
+      );
     };
     /** One server switches its log before each slice that needs it switched. */
     let logs: boolean | undefined;
@@ -266,7 +259,7 @@ async function main(): Promise<boolean> {
       `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${load} at start`,
       ONE_SERVER
         ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on or off'} between slices as each needs it and flushed after each slice with it on, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario, its slices with the log on and off one right after the other (the scenarios' order rotating, which goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
-        : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, the order rotating, a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off, and take the geometric mean of the two halves' medians.`,
+        : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, each scenario on both servers one right after the other (the scenarios' order rotating, which server goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off, and take the geometric mean of the two halves' medians.`,
       `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
       '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Event loop CPU µs/request (median slice) | Of which kernel | Event loop switches per 1,000 requests: waited / preempted | Load generator CPU |',
