@@ -161,7 +161,7 @@ export function mainThreadTimes(pid: number): ThreadTimes | undefined {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
     const switches = (name: string) =>
-      Number(new RegExp(`${name}_ctxt_switches:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+      Number(new RegExp(`^${name}_ctxt_switches:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
     return {
       userUs: (Number(fields[11]) * 1e6) / CLOCK_TICKS_PER_S,
       systemUs: (Number(fields[12]) * 1e6) / CLOCK_TICKS_PER_S,
