@@ -68,6 +68,15 @@ export async function clientToken(
 
 /** The Glendale demo tenant, which the demo admin administers. */
 export const GLENDALE = '985798691';
+/** The Summit demo tenant, which the second demo admin administers. */
+export const SUMMIT = '100200300';
+
+/**
+ * expect.poll's patience for what a screen shows once its code and queries
+ * have loaded, or a request the server handles in the background: more than
+ * its default second on a busy machine.
+ */
+export const SOON = { timeout: 15_000 };
 
 /**
  * A private app of the demo developer's with `scopes`, allowed by the demo

@@ -8,16 +8,15 @@ import {
   GLENDALE,
   openBrowser,
   type RunningApp,
+  SOON,
+  SUMMIT,
   screenshot,
   signIn,
   startApp,
 } from '../harness';
 
-const SUMMIT = '100200300';
 const CUSTOMERS = '/crm/v2/tenant/{tenant}/customers';
 const TECHNICIANS = '/settings/v2/tenant/{tenant}/technicians';
-/** How long a list may take to show what the server answered: a page's code and queries load first. */
-const SOON = { timeout: 15_000 };
 
 /** A token for `credentials`, then each call of `paths` (method and path under the environment's API), by HTTP; their statuses. */
 async function callAs(

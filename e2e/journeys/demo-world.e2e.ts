@@ -4,17 +4,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkAccessible,
   dialects,
+  GLENDALE,
   openBrowser,
   type RunningApp,
+  SOON,
+  SUMMIT,
   screenshot,
   signIn,
   startApp,
 } from '../harness';
-
-const GLENDALE = '985798691';
-const SUMMIT = '100200300';
-/** A page's code and its queries load first: more than expect.poll's one second on a busy machine. */
-const SOON = { timeout: 15_000 };
 
 /** Every demo user's first look at the seeded world: each screen shows its data, none its empty state. */
 describe.each(dialects)('the demo world, screen by screen (%s)', (dialect) => {

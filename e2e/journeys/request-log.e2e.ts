@@ -8,14 +8,12 @@ import {
   GLENDALE,
   openBrowser,
   type RunningApp,
+  SOON,
   screenshot,
   signIn,
   startApp,
 } from '../harness';
 import { PHONE, sticksOut } from '../phone';
-
-/** A page of the portal asks for the log, the report and latency at once: more than expect.poll's second on a busy machine. */
-const PATIENCE = { timeout: 15_000 };
 
 describe.each(dialects)('the request log, latency and scope advisor after real API calls (%s)', (dialect) => {
   let app: RunningApp;
@@ -64,7 +62,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     const rows = log.getByRole('table').locator('tbody tr');
     const withStatus = (status: string) => rows.filter({ has: page.getByText(status, { exact: true }) });
     // The token request and the four calls.
-    await expect.poll(() => rows.count(), PATIENCE).toBe(5);
+    await expect.poll(() => rows.count(), SOON).toBe(5);
     const refused = withStatus('401');
     await expect(refused.count()).resolves.toBe(1);
     await refused.getByText('invalid_token').waitFor();
@@ -98,11 +96,11 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     const rows = log.getByRole('table').locator('tbody tr');
     await log.getByLabel('Status').selectOption('4xx');
     await log.getByRole('button', { name: 'Apply filters' }).click();
-    await expect.poll(() => rows.count(), PATIENCE).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     await expect(rows.first().textContent()).resolves.toContain('invalid_token');
     expect(new URL(page.url()).searchParams.get('log-statusClass')).toBe('4xx');
     await page.reload();
-    await expect.poll(() => rows.count(), PATIENCE).toBe(1);
+    await expect.poll(() => rows.count(), SOON).toBe(1);
     await expect(log.getByLabel('Status').inputValue()).resolves.toBe('4xx');
 
     // A malformed error code is refused next to its field, before the server is asked.
@@ -115,7 +113,7 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     await screenshot(page, `${dialect}-request-log-empty`);
     await checkAccessible(page, 'request-log-empty', dialect);
     await log.getByRole('button', { name: 'Clear' }).click();
-    await expect.poll(() => rows.count(), PATIENCE).toBe(5);
+    await expect.poll(() => rows.count(), SOON).toBe(5);
   });
 
   it('loads older calls 50 at a time, newest first, until there are no more', async () => {
@@ -132,11 +130,11 @@ describe.each(dialects)('the request log, latency and scope advisor after real A
     const log = page.getByRole('region', { name: 'Request log' });
     const rows = log.getByRole('table').locator('tbody tr');
     await log.getByRole('button', { name: 'Refresh' }).click();
-    await expect.poll(() => rows.count(), PATIENCE).toBe(50);
+    await expect.poll(() => rows.count(), SOON).toBe(50);
     // The first calls made, the token request last of all, are on the older page.
     await expect(log.getByText(/connect\/token/).count()).resolves.toBe(0);
     await log.getByRole('button', { name: 'Load older requests' }).click();
-    await expect.poll(() => rows.count(), PATIENCE).toBe(60);
+    await expect.poll(() => rows.count(), SOON).toBe(60);
     await expect(rows.last().textContent()).resolves.toMatch(/POST \/\{environment\}\/connect\/token/);
     await log.getByText('No older requests in this range.').waitFor();
     await expect(log.getByRole('button', { name: 'Load older requests' }).count()).resolves.toBe(0);

@@ -5,6 +5,7 @@ import {
   dialects,
   openBrowser,
   type RunningApp,
+  SOON,
   screenshot,
   signIn,
   startApp,
@@ -123,9 +124,7 @@ describe.each(dialects)("the developer's Webhooks tab (%s)", (dialect) => {
     await card.getByLabel('App approved').check();
     await card.getByRole('button', { name: 'Save endpoint' }).click();
     await card.getByRole('button', { name: 'Edit' }).waitFor();
-    await expect
-      .poll(() => card.locator('.tag').allTextContents(), { timeout: 15_000 })
-      .toEqual(['App approved']);
+    await expect.poll(() => card.locator('.tag').allTextContents(), SOON).toEqual(['App approved']);
 
     await card.getByRole('button', { name: 'Disable' }).click();
     await card.getByText('Disabled by you').waitFor();

@@ -8,6 +8,7 @@ import {
   dialects,
   GLENDALE,
   type RunningApp,
+  SOON,
   screenshot,
   signIn,
   startApp,
@@ -15,8 +16,6 @@ import {
 import { type ReceivedRequest, startReceiver, type WebhookReceiver } from '../webhook-receiver';
 
 const CUSTOMERS = '/crm/v2/tenant/{tenant}/customers';
-/** How long a list may take to show what the server answered: a page's code and queries load first. */
-const SOON = { timeout: 15_000 };
 
 /** A delivery's body once its signature checks out with `secret`; throws otherwise. */
 function verified(secret: string, request: ReceivedRequest): { type: string; data: Record<string, unknown> } {
@@ -107,7 +106,7 @@ describe.each(dialects)('webhooks, the request log and the advisor, end to end (
     connectionUrl = admin.url();
     const connectionId = connectionUrl.split('/connections/')[1];
 
-    await expect.poll(() => receiver.received.length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => receiver.received.length, SOON).toBe(1);
     const [delivery] = receiver.received as [ReceivedRequest];
     expect(delivery.method).toBe('POST');
     expect(delivery.path).toBe('/hook');
