@@ -137,12 +137,14 @@ export function childCpu(child: ChildProcess): Promise<number> {
 
 /** Any process's CPU time so far in microseconds, from /proc; undefined without it. */
 export function processCpu(pid: number): number | undefined {
-  return cpuOfStat(`/proc/${pid}/stat`);
+  const times = timesOfStat(`/proc/${pid}/stat`);
+  return times && times.userUs + times.systemUs;
 }
 
 /** The CPU time (µs) of a process's main thread alone, its event loop for Node; undefined where there is no /proc. */
 export function mainThreadCpu(pid: number): number | undefined {
-  return cpuOfStat(`/proc/${pid}/task/${pid}/stat`);
+  const times = timesOfStat(`/proc/${pid}/task/${pid}/stat`);
+  return times && times.userUs + times.systemUs;
 }
 
 /** A thread's CPU time so far split into user and kernel time (µs), and its context switches: where its time goes. */
@@ -156,29 +158,28 @@ export interface ThreadTimes {
 
 /** The main thread's ThreadTimes; undefined where there is no /proc. */
 export function mainThreadTimes(pid: number): ThreadTimes | undefined {
+  const times = timesOfStat(`/proc/${pid}/task/${pid}/stat`);
+  if (!times) return undefined;
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
     const switches = (name: string) =>
       Number(new RegExp(`^${name}_ctxt_switches:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
-    return {
-      userUs: (Number(fields[11]) * 1e6) / CLOCK_TICKS_PER_S,
-      systemUs: (Number(fields[12]) * 1e6) / CLOCK_TICKS_PER_S,
-      voluntary: switches('voluntary'),
-      involuntary: switches('nonvoluntary'),
-    };
+    return { ...times, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary') };
   } catch {
     return undefined;
   }
 }
 
-function cpuOfStat(file: string): number | undefined {
+/** User and kernel CPU time (µs) from a /proc `stat` file; undefined without it. */
+function timesOfStat(file: string): { userUs: number; systemUs: number } | undefined {
   try {
     const stat = fs.readFileSync(file, 'utf8');
     // Fields after the command name, which is in brackets and may hold spaces: utime and stime are the 12th and 13th.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_S;
+    return {
+      userUs: (Number(fields[11]) * 1e6) / CLOCK_TICKS_PER_S,
+      systemUs: (Number(fields[12]) * 1e6) / CLOCK_TICKS_PER_S,
+    };
   } catch {
     return undefined;
   }
