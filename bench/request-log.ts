@@ -134,11 +134,11 @@ async function main(): Promise<boolean> {
     const turnsOf = (round: number) => {
       const roles: Role[] = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
       const count = first.scenarios.length;
-      const sideOf = (role: Role) =>
-        !second ? first : role === 'on' ? logging(round) : logging(round) === first ? second : first;
+      const on = logging(round);
+      const off = second && on === first ? second : first;
       return Array.from({ length: count }, (_, i) => (round + i) % count).flatMap((k) =>
         roles.map((role) => {
-          const s = sideOf(role);
+          const s = role === 'on' ? on : off;
           return { s, scenario: s.scenarios[k]!, role };
         }),
       );
@@ -238,16 +238,17 @@ async function main(): Promise<boolean> {
       };
     };
     const statistic = ONE_SERVER ? 'median of rounds' : "geometric mean of the halves' medians";
+    const [token, gate] = [keptOf('b'), keptOf('c')];
     const checks = [
       {
         label: `token: (b)/(a) with the log on ≥ ${KEEP_TARGET} × with it off (b on / b off, ${statistic})`,
-        passed: keptOf('b').value >= KEEP_TARGET,
-        value: keptOf('b').text,
+        passed: token.value >= KEEP_TARGET,
+        value: token.text,
       },
       {
         label: `gate: (c)/(a) with the log on ≥ ${KEEP_TARGET} × with it off (c on / c off, ${statistic})`,
-        passed: keptOf('c').value >= KEEP_TARGET,
-        value: keptOf('c').text,
+        passed: gate.value >= KEEP_TARGET,
+        value: gate.text,
       },
       {
         label: 'no line dropped',
