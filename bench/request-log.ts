@@ -12,7 +12,7 @@
  * half's rounds and checks their geometric mean, in which one server's own speed cancels out. The target:
  * the log on keeps at least 0.9 of each ratio. Each side's ratios to its own (a) are in the table too.
  *
- *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off] [--one-server]
+ *   npx -y pnpm@12.4.2 --filter @gatehouse/bench run bench:request-log [-- --pairs=N] [--rounds=N] [--both-off] [--one-server] [--settle-on=MS]
  *
  * `--both-off` keeps the log off on both servers: what the comparison reads when nothing differs (the
  * machine's own noise).
@@ -45,20 +45,28 @@ import {
 const CONNECTIONS = 50;
 const ONE_SERVER = process.argv.includes('--one-server');
 /**
- * Rounds in all, half with each server logging. At most 16 with one server and 12 with two (about 11
- * minutes of rounds either way): the tokens are fetched once, before the rounds, and live 15 minutes; a
- * longer run's last gated slices would measure refusals (401), not the gate.
+ * Rounds in all, half with each server logging. The tokens live 15 minutes: a run fetches fresh ones
+ * between rounds once they are 10 minutes old (TOKEN_REFRESH_MS), so a run of many rounds measures the
+ * gate to its end, not refusals (401).
  */
-const ROUNDS = intOption('rounds', 6, 2, ONE_SERVER ? 16 : 12);
+const ROUNDS = intOption('rounds', 6, 2, 60);
 const PAIRS = intOption('pairs', POOL_PAIRS, 1, 2000);
 const SLICE_S = 4;
 const WARMUP_S = 2;
 /** After every slice: the log's writer flushes each second, and its work must not fall in the next slice. */
 const SETTLE_MS = 1500;
+/**
+ * After a slice with the log on, longer (`--settle-on=MS`, 1.5 s unless given): what the log leaves behind
+ * (its thread's last batch, the heap it filled) must not be paid for in the "off" slice that follows.
+ * `--both-off` pauses the same after the slices that would have logged.
+ */
+const SETTLE_ON_MS = intOption('settle-on', SETTLE_MS, 0, 30_000);
+/** Fresh tokens before a round once the last ones are this old (they live 15 minutes). */
+const TOKEN_REFRESH_MS = 10 * 60_000;
 const KEEP_TARGET = 0.9;
 const BOTH_OFF = process.argv.includes('--both-off');
-/** A round takes about 40 s on a busy 2-vCPU machine; set-up and warm-ups up to 3 minutes. */
-const RUN_DEADLINE_MS = (4 + ROUNDS) * 60_000;
+/** A round takes about 40 s on a busy 2-vCPU machine, plus the longer pauses; set-up and warm-ups up to 3 minutes. */
+const RUN_DEADLINE_MS = (4 + ROUNDS) * 60_000 + ROUNDS * 3 * SETTLE_ON_MS;
 const resultsDir = path.join(import.meta.dirname, 'results');
 
 type Role = 'on' | 'off';
@@ -67,6 +75,8 @@ interface Side {
   name: 'A' | 'B';
   server: ServerProcess;
   scenarios: Scenario[];
+  /** Fresh tokens for the gated scenario (c), if the last ones are TOKEN_REFRESH_MS old: whether it fetched. */
+  refresh(): Promise<boolean>;
 }
 
 async function side(name: Side['name'], started: number): Promise<Side & { drop(): Promise<void> }> {
@@ -77,16 +87,29 @@ async function side(name: Side['name'], started: number): Promise<Side & { drop(
   await db.close();
   const server = await startServer({ databaseUrl: scratch.url, requestLog: false });
   const ready = await prepare(server.url, pool);
+  let fetched = performance.now();
   log(`server ${name}: ${ready.length} pairs ready at ${server.url} (${seconds(started)})`);
+  const gated: Scenario = {
+    key: 'c',
+    title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}',
+    requests: resourceRequests(ready),
+  };
   const scenarios: Scenario[] = [
     { key: 'a', title: '(a) GET /healthz', requests: [{ method: 'GET', path: '/healthz' }] },
     { key: 'b', title: '(b) POST /integration/connect/token', requests: tokenRequests(ready) },
-    { key: 'c', title: '(c) GET …/crm/v2/tenant/{tenant}/customers/{id}', requests: resourceRequests(ready) },
+    gated,
   ];
   return {
     name,
     server,
     scenarios,
+    refresh: async () => {
+      if (performance.now() - fetched < TOKEN_REFRESH_MS) return false;
+      gated.requests = resourceRequests(await prepare(server.url, pool));
+      fetched = performance.now();
+      log(`server ${name}: fresh tokens for ${gated.requests.length} pairs`);
+      return true;
+    },
     drop: async () => {
       await stopChild(server.child);
       await scratch.drop();
@@ -172,6 +195,13 @@ async function main(): Promise<boolean> {
             await sleep(SETTLE_MS);
           }
       }
+      // Fetching tokens is logged like any call: its lines are written before the round starts.
+      let refreshed = false;
+      for (const s of sides) if (await s.refresh()) refreshed = true;
+      if (refreshed) {
+        await Promise.all(sides.map((s) => requestLogCounts(s.server.child)));
+        await sleep(SETTLE_ON_MS);
+      }
       const turns = turnsOf(round);
       log(
         `round ${round + 1} of ${ROUNDS}: ${SLICE_S} s each for a, b, c ${second ? 'on servers A and B' : 'with the log on and off'}`,
@@ -187,7 +217,7 @@ async function main(): Promise<boolean> {
           loopTimes(role, scenario.key).push(perRequest(loopBefore, loopAfter, measured.total));
         // One server writes what a slice logged before the next slice, whatever its log is then.
         if (!second && logs) await requestLogCounts(s.server.child);
-        await sleep(SETTLE_MS);
+        await sleep(role === 'on' ? SETTLE_ON_MS : SETTLE_MS);
       }
     }
     const counts = await Promise.all(sides.map((s) => requestLogCounts(s.server.child)));
@@ -263,8 +293,8 @@ async function main(): Promise<boolean> {
       '',
       `${new Date().toISOString()} · commit ${gitCommit()} · Node ${process.version} · ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown CPU'} · SQLite · load average ${load} at start`,
       ONE_SERVER
-        ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on or off'} between slices as each needs it and flushed after each slice with it on, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario, its slices with the log on and off one right after the other (the scenarios' order rotating, which goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
-        : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, each scenario on both servers one right after the other (the scenarios' order rotating, which server goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice, every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off, and take the geometric mean of the two halves' medians.`,
+        ? `One server, its request log switched ${BOTH_OFF ? 'off for both kinds of slice (`--both-off`)' : 'on or off'} between slices as each needs it and flushed after each slice with it on, ${PAIRS} app × tenant pairs; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario, its slices with the log on and off one right after the other (the scenarios' order rotating, which goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice (${SETTLE_ON_MS / 1000} s after one with the log on), every scenario warmed up for ${WARMUP_S} s both ways first. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off.`
+        : `Two servers, ${BOTH_OFF ? 'the request log off in both (`--both-off`: the rows “on” are the server that would have logged)' : `the request log on in one and off in the other, server A logging in rounds 1–${half} and B in rounds ${half + 1}–${ROUNDS}`}, ${PAIRS} app × tenant pairs each; autocannon, ${CONNECTIONS} connections; ${ROUNDS} rounds of ${SLICE_S} s per scenario and server, each scenario on both servers one right after the other (the scenarios' order rotating, which server goes first alternating), a pause of ${SETTLE_MS / 1000} s after each slice (${SETTLE_ON_MS / 1000} s after one with the log on), every scenario warmed up for ${WARMUP_S} s on both servers before each half. Ratios are medians of the rounds (lowest–highest); the checks divide each round's rate with the log on by the one with it off, and take the geometric mean of the two halves' medians.`,
       `The log on: ${logged ? `${fmt(logged.written)} lines written${logged.onThread ? ' on its writer thread' : ''}, ${fmt(logged.dropped)} dropped` : 'a server did not tell'}.`,
       '',
       '| Log | Scenario | Requests/s | p50 (ms) | p99 (ms) | Status codes | Errors | Ratio to its own (a) | Server CPU µs/request | Event loop CPU µs/request (median slice) | Of which kernel | Event loop switches per 1,000 requests: waited / preempted | Load generator CPU |',
