@@ -12,6 +12,25 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * A confidence interval for the median that assumes nothing of the values' distribution (the binomial one,
+ * on order statistics): the k-th lowest and the k-th highest value, k the largest with
+ * P(Binomial(n, ½) < k) ≤ (1 − level) / 2. None for too few values (fewer than 6 at 95 %).
+ */
+export function medianInterval(values: number[], level = 0.95): [number, number] | undefined {
+  const n = values.length;
+  const sorted = [...values].sort((x, y) => x - y);
+  const tail = (1 - level) / 2;
+  // below = P(Binomial(n, ½) < k), term = P(Binomial(n, ½) = k).
+  let [k, below, term] = [0, 0, 2 ** -n];
+  while (below + term <= tail) {
+    below += term;
+    k++;
+    term = (term * (n - k + 1)) / k;
+  }
+  return k === 0 ? undefined : [sorted[k - 1]!, sorted[n - k]!];
+}
+
 /** Runs `work` over `items`, at most `limit` at a time. */
 export async function pool<T, R>(
   items: readonly T[],
