@@ -44,6 +44,7 @@ import { codes, combine, gitCommit, loadAverage, type Measured, measure, type Sc
 import { POOL_PAIRS, prepare, resourceRequests, setUp, tokenRequests } from './lib/pairs';
 import {
   mainThreadTimes,
+  otherThreadTimes,
   requestLogCounts,
   type ServerProcess,
   startServer,
@@ -158,6 +159,13 @@ async function main(): Promise<boolean> {
       loops.set(`${role}${key}`, list);
       return list;
     };
+    /** The server's other threads per answered request, by name, slice by slice. */
+    const others = new Map<string, Map<string, ThreadTimes>[]>();
+    const otherTimes = (role: Role, key: string) => {
+      const list = others.get(`${role}${key}`) ?? [];
+      others.set(`${role}${key}`, list);
+      return list;
+    };
     /**
      * A round's slices in the order they run: each scenario with the log on and off one right after the
      * other (on the logging server and the other one, or on the one server switched between them), so that
@@ -219,9 +227,17 @@ async function main(): Promise<boolean> {
       for (const { s, scenario, role } of turns) {
         await switchTo(s, role);
         const pid = s.server.child.pid ?? -1;
-        const loopBefore = mainThreadTimes(pid);
+        const [loopBefore, othersBefore] = [mainThreadTimes(pid), otherThreadTimes(pid)];
         const measured = await measure(target(s.server), scenario, SLICE_S);
-        const loopAfter = mainThreadTimes(pid);
+        const [loopAfter, othersAfter] = [mainThreadTimes(pid), otherThreadTimes(pid)];
+        otherTimes(role, scenario.key).push(
+          new Map(
+            [...othersAfter].flatMap(([name, after]) => {
+              const before = othersBefore.get(name);
+              return before ? [[name, perRequest(before, after, measured.total)] as const] : [];
+            }),
+          ),
+        );
         slice(role, scenario.key).push(measured);
         if (loopBefore !== undefined && loopAfter !== undefined)
           loopTimes(role, scenario.key).push(perRequest(loopBefore, loopAfter, measured.total));
@@ -254,6 +270,11 @@ async function main(): Promise<boolean> {
         const r = key === 'a' ? '1.00' : range(ratios(role, key));
         return `| ${role} | ${m.scenario.title} | ${fmt(m.rps)} | ${fmt(m.p50)} | ${fmt(m.p99)} | ${codes(m, fmt)} | ${fmt(m.errors)} | ${r} | ${fmt((m.serverCpu * 1e6) / m.rps)} | ${loopColumns(loopTimes(role, key))} | ${percent(m.loadCpu)} |`;
       }),
+    );
+    const otherRows = (['on', 'off'] as const).flatMap((role) =>
+      ['a', 'b', 'c'].map(
+        (key) => `| ${role} | ${of(role, key).scenario.title} | ${othersCell(otherTimes(role, key))} |`,
+      ),
     );
     const clean = (['on', 'off'] as const).every((role) =>
       ['a', 'b', 'c'].every((key) => {
@@ -333,6 +354,12 @@ async function main(): Promise<boolean> {
       '|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows,
       '',
+      "The server's other threads, by name: CPU µs per request, and their context switches per 1,000 requests, waited / preempted (medians of the slices).",
+      '',
+      '| Log | Scenario | Other threads |',
+      '|---|---|---|',
+      ...otherRows,
+      '',
       ...checksTable(checks),
       '',
       ...perRound.flatMap((line) => [line, '']),
@@ -362,6 +389,19 @@ function loopColumns(times: ThreadTimes[]): string {
   if (times.length === 0) return '— | — | —';
   const of = (pick: (t: ThreadTimes) => number, digits: number) => fmt(median(times.map(pick)), digits);
   return `${of((t) => t.userUs + t.systemUs, 1)} | ${of((t) => t.systemUs, 1)} | ${of((t) => t.voluntary, 1)} / ${of((t) => t.involuntary, 1)}`;
+}
+
+/** The other threads' cell: each name's CPU µs per request and switches per 1,000 requests (medians of the slices). */
+function othersCell(slices: Map<string, ThreadTimes>[]): string {
+  const names = [...new Set(slices.flatMap((slice) => [...slice.keys()]))].sort();
+  if (names.length === 0) return '—';
+  return names
+    .map((name) => {
+      const times = slices.flatMap((slice) => slice.get(name) ?? []);
+      const of = (pick: (t: ThreadTimes) => number, digits: number) => fmt(median(times.map(pick)), digits);
+      return `${name}: ${of((t) => t.userUs + t.systemUs, 1)} µs, ${of((t) => t.voluntary, 1)} / ${of((t) => t.involuntary, 1)}`;
+    })
+    .join('; ');
 }
 
 deadline(RUN_DEADLINE_MS);

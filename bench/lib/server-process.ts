@@ -158,16 +158,53 @@ export interface ThreadTimes {
 
 /** The main thread's ThreadTimes; undefined where there is no /proc. */
 export function mainThreadTimes(pid: number): ThreadTimes | undefined {
-  const times = timesOfStat(`/proc/${pid}/task/${pid}/stat`);
+  return threadTimes(pid, pid);
+}
+
+function threadTimes(pid: number, tid: number | string): ThreadTimes | undefined {
+  const times = timesOfStat(`/proc/${pid}/task/${tid}/stat`);
   if (!times) return undefined;
   try {
-    const status = fs.readFileSync(`/proc/${pid}/task/${pid}/status`, 'utf8');
+    const status = fs.readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
     const switches = (name: string) =>
       Number(new RegExp(`^${name}_ctxt_switches:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
     return { ...times, voluntary: switches('voluntary'), involuntary: switches('nonvoluntary') };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The ThreadTimes of the process's other threads, added up by their name (Linux's `comm`: V8's helper
+ * threads, libuv's pool, a worker thread…); empty where there is no /proc.
+ */
+export function otherThreadTimes(pid: number): Map<string, ThreadTimes> {
+  const groups = new Map<string, ThreadTimes>();
+  let tids: string[];
+  try {
+    tids = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return groups;
+  }
+  for (const tid of tids) {
+    if (tid === String(pid)) continue;
+    let name: string;
+    try {
+      name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const times = threadTimes(pid, tid);
+    if (!times) continue;
+    const sum = groups.get(name) ?? { userUs: 0, systemUs: 0, voluntary: 0, involuntary: 0 };
+    groups.set(name, {
+      userUs: sum.userUs + times.userUs,
+      systemUs: sum.systemUs + times.systemUs,
+      voluntary: sum.voluntary + times.voluntary,
+      involuntary: sum.involuntary + times.involuntary,
+    });
+  }
+  return groups;
 }
 
 /** User and kernel CPU time (µs) from a /proc `stat` file; undefined without it. */
