@@ -42,8 +42,8 @@ const INSERT_DOCUMENT = `insert into request_log_block (${COLUMNS}) select r ->>
 /**
  * SQLite, in the process itself: one INSERT a block, the run in one transaction. A block's values go as
  * they are, where a document would cost writing every line's text into it escaped and SQLite taking it
- * apart again (about 40 % of the writer's CPU per line, measured on 12,000 lines a second). A moment is
- * kept as epoch milliseconds, as the ORM writes it.
+ * apart again: writing a line costs about a third less so (`bench:log-writer`). A moment is kept as
+ * epoch milliseconds, as the ORM writes it.
  */
 const INSERT_BLOCK = `insert into request_log_block (${COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
