@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { logLine } from '#test/log-line';
 import { storedRequestIds } from '#test/requests';
+import { BatchWriter } from './batch-writer';
+import { blocksOf, type NewBlock } from './blocks';
 import type { LogLine } from './line';
 import { MAX_BUFFERED, RequestLogWriter } from './log-writer';
 
@@ -36,6 +38,26 @@ describe.each(dialects)('the request log writer (%s)', (dialect) => {
     expect(drops.reduce((a, b) => a + b, 0)).toBe(7);
     expect(await written(appId)).toBe(MAX_BUFFERED);
     await writer.close();
+  });
+
+  it('writes a run of blocks whole or not at all: a block the database refuses leaves the run unwritten', async () => {
+    const [first, refused] = [crypto.randomUUID(), crypto.randomUUID()];
+    const blocks = blocksOf([lineOf(first, 'kept-back-1'), lineOf(refused, 'kept-back-2')]);
+    // The second block names an environment there is none of: the database refuses its row.
+    const run = blocks.map(
+      (block): NewBlock =>
+        block.appId === refused ? { ...block, environment: 'staging' as NewBlock['environment'] } : block,
+    );
+    const outcome = await new BatchWriter(t.db).write(run, false);
+    expect(outcome.error).toBeInstanceOf(Error);
+    expect({ written: outcome.written, unwritten: outcome.unwritten?.map((b) => b.appId).sort() }).toEqual({
+      written: 0,
+      unwritten: [first, refused].sort(),
+    });
+    expect(await written(first)).toBe(0);
+    // The same blocks, the refused one mended, are written in full.
+    expect((await new BatchWriter(t.db).write(blocks, false)).written).toBe(2);
+    expect([await written(first), await written(refused)]).toEqual([1, 1]);
   });
 
   it('writes on the event loop when its thread cannot start, and does not try the thread again', async () => {
