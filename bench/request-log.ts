@@ -146,26 +146,11 @@ async function main(): Promise<boolean> {
     const half = Math.floor(ROUNDS / 2);
     /** With two servers, the one logging in a round: A in the first half, B in the second. */
     const logging = (round: number) => (round < half || !second ? first : second);
-    const slices = new Map<string, Measured[]>();
-    const slice = (role: Role, key: string) => {
-      const list = slices.get(`${role}${key}`) ?? [];
-      slices.set(`${role}${key}`, list);
-      return list;
-    };
+    const slice = perSlice<Measured>();
     /** The server's event loop per answered request, slice by slice (Linux's /proc): its CPU time, user and kernel, and its context switches. */
-    const loops = new Map<string, ThreadTimes[]>();
-    const loopTimes = (role: Role, key: string) => {
-      const list = loops.get(`${role}${key}`) ?? [];
-      loops.set(`${role}${key}`, list);
-      return list;
-    };
+    const loopTimes = perSlice<ThreadTimes>();
     /** The server's other threads per answered request, by name, slice by slice. */
-    const others = new Map<string, Map<string, ThreadTimes>[]>();
-    const otherTimes = (role: Role, key: string) => {
-      const list = others.get(`${role}${key}`) ?? [];
-      others.set(`${role}${key}`, list);
-      return list;
-    };
+    const otherTimes = perSlice<Map<string, ThreadTimes>>();
     /**
      * A round's slices in the order they run: each scenario with the log on and off one right after the
      * other (on the logging server and the other one, or on the one server switched between them), so that
@@ -374,6 +359,19 @@ async function main(): Promise<boolean> {
   }
 }
 
+/** A list per side and scenario, made on first use: what the slices of each measured. */
+function perSlice<T>(): (role: Role, key: string) => T[] {
+  const lists = new Map<string, T[]>();
+  return (role, key) => {
+    let list = lists.get(`${role}${key}`);
+    if (!list) {
+      list = [];
+      lists.set(`${role}${key}`, list);
+    }
+    return list;
+  };
+}
+
 /** One slice's ThreadTimes per answered request (per 1,000 for the switches). */
 function perRequest(before: ThreadTimes, after: ThreadTimes, requests: number): ThreadTimes {
   return {
@@ -387,9 +385,13 @@ function perRequest(before: ThreadTimes, after: ThreadTimes, requests: number): 
 /** The event loop's columns: CPU µs per request, the kernel's part of it, switches per 1,000 requests (medians of the slices). */
 function loopColumns(times: ThreadTimes[]): string {
   if (times.length === 0) return '— | — | —';
-  const of = (pick: (t: ThreadTimes) => number, digits: number) => fmt(median(times.map(pick)), digits);
-  return `${of((t) => t.userUs + t.systemUs, 1)} | ${of((t) => t.systemUs, 1)} | ${of((t) => t.voluntary, 1)} / ${of((t) => t.involuntary, 1)}`;
+  const of = medianOf(times);
+  return `${of((t) => t.userUs + t.systemUs)} | ${of((t) => t.systemUs)} | ${of((t) => t.voluntary)} / ${of((t) => t.involuntary)}`;
 }
+
+/** A figure of the slices' ThreadTimes, their median to one decimal. */
+const medianOf = (times: ThreadTimes[]) => (pick: (t: ThreadTimes) => number) =>
+  fmt(median(times.map(pick)), 1);
 
 /** The other threads' cell: each name's CPU µs per request and switches per 1,000 requests (medians of the slices). */
 function othersCell(slices: Map<string, ThreadTimes>[]): string {
@@ -397,9 +399,8 @@ function othersCell(slices: Map<string, ThreadTimes>[]): string {
   if (names.length === 0) return '—';
   return names
     .map((name) => {
-      const times = slices.flatMap((slice) => slice.get(name) ?? []);
-      const of = (pick: (t: ThreadTimes) => number, digits: number) => fmt(median(times.map(pick)), digits);
-      return `${name}: ${of((t) => t.userUs + t.systemUs, 1)} µs, ${of((t) => t.voluntary, 1)} / ${of((t) => t.involuntary, 1)}`;
+      const of = medianOf(slices.flatMap((slice) => slice.get(name) ?? []));
+      return `${name}: ${of((t) => t.userUs + t.systemUs)} µs, ${of((t) => t.voluntary)} / ${of((t) => t.involuntary)}`;
     })
     .join('; ');
 }
