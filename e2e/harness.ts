@@ -5,7 +5,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { buildServer, type ServerOptions } from '@gatehouse/server/http/server';
 import { openTestDatabase, type TestDatabase } from '@gatehouse/server/testing';
 import type { FastifyInstance } from 'fastify';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page, type Request } from 'playwright-core';
 
 export { dialects } from '@gatehouse/server/testing';
 export const DEMO_PASSWORD = 'gatehouse-demo';
@@ -181,6 +181,50 @@ export async function signIn(page: Page, baseUrl: string, email: string, at = '/
 export async function screenshot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(artifacts, { recursive: true });
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/**
+ * A pause between two keys this long lets a search box's own pause (250 ms)
+ * run out, so it may ask the server for what was typed so far. Keys come
+ * 60 ms apart, but a loaded machine can stall between two of them.
+ */
+const LONG_PAUSE_MS = 200;
+
+/**
+ * Types `text` into a search `box` key by key, 60 ms apart as a quick typist
+ * would, and waits for `shown` (the list of the whole text). Returns the
+ * addresses of the requests to `procedure` made meanwhile, and how many times
+ * the typing itself paused long enough for the box to ask early: a box that
+ * asks once per pause makes at most one request more than that.
+ */
+export async function typeSearch(
+  page: Page,
+  box: Locator,
+  text: string,
+  procedure: string,
+  shown: () => Promise<void>,
+): Promise<{ asked: string[]; longPauses: number }> {
+  const asked: string[] = [];
+  const count = (request: Request) => {
+    if (new URL(request.url()).pathname.includes(procedure)) asked.push(request.url());
+  };
+  await box.evaluate((element) => {
+    const times: number[] = [];
+    (window as unknown as { keyTimes: number[] }).keyTimes = times;
+    element.addEventListener('input', () => times.push(performance.now()));
+  });
+  page.on('request', count);
+  try {
+    await box.pressSequentially(text, { delay: 60 });
+    await shown();
+    // Long enough for a late request to show.
+    await page.waitForTimeout(600);
+  } finally {
+    page.off('request', count);
+  }
+  const times = await page.evaluate(() => (window as unknown as { keyTimes: number[] }).keyTimes);
+  const longPauses = times.slice(1).filter((time, i) => time - times[i]! >= LONG_PAUSE_MS).length;
+  return { asked, longPauses };
 }
 
 /** A developer's and a tenant admin's page, each in its own browser profile so their sessions never mix. */
