@@ -4,6 +4,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
+import { nameThisThread } from '../ops/threads';
 import { es256 } from './es256';
 
 /** A key to keep under the signer's id for it, or a batch to sign with kept keys. */
@@ -16,6 +17,8 @@ export type SignerReply = { id: number; signatures: string[] } | { id: number; e
 
 const port = parentPort;
 if (!port) throw new Error('signer-worker runs only as the token signer’s worker thread.');
+// Named, not lowered: a token request waits on it.
+nameThisThread('token-signer');
 const keys = new Map<number, KeyObject>();
 
 port.on('message', (message: SignerRequest) => {

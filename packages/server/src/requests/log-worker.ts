@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../db/orm';
+import { asBackgroundThread } from '../ops/threads';
 import { BatchWriter } from './batch-writer';
 import { blocksOfChunks } from './line-chunks';
 import type { LogThreadReply, LogThreadRequest } from './log-thread';
@@ -12,6 +13,8 @@ import type { LogThreadReply, LogThreadRequest } from './log-thread';
 const port = parentPort;
 if (!port) throw new Error('log-worker runs only as the request log’s thread.');
 const { databaseUrl } = workerData as { databaseUrl: string };
+// Nobody waits on the log: on a busy machine the event loop comes first (see threads.ts).
+asBackgroundThread('request-log');
 
 /**
  * The connection, opened once. On the embedded database a statement pauses a little after it commits, so

@@ -1,13 +1,29 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dialects, openTestDatabase, type TestDatabase } from '#test/harness';
 import { logLine } from '#test/log-line';
 import { storedRequestIds } from '#test/requests';
+import { BACKGROUND_NICE } from '../ops/threads';
 import { BatchWriter } from './batch-writer';
 import { blocksOf, type NewBlock } from './blocks';
 import type { LogLine } from './line';
 import { MAX_BUFFERED, RequestLogWriter } from './log-writer';
 
 const quiet = { error: () => {} };
+
+/** This process's threads by name, each with its nice value (Linux's /proc). */
+function threadsByName(): Map<string, number[]> {
+  const threads = new Map<string, number[]>();
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    const name = fs.readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+    const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    // The fields after the name in brackets; the nice value is the 19th field.
+    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    threads.set(name, [...(threads.get(name) ?? []), nice]);
+  }
+  return threads;
+}
 
 /** A line of the app `appId`, as the gate hook pushes one. */
 const lineOf = (appId: string, requestId: string): LogLine =>
@@ -77,4 +93,23 @@ describe.each(dialects)('the request log writer (%s)', (dialect) => {
     expect(failures).toEqual(['request log thread stopped; writing on the event loop from now on']);
     await writer.close();
   });
+
+  it.runIf(fs.existsSync('/proc/thread-self'))(
+    'writes on a thread of its own, named request-log, that yields its core to the event loop',
+    async () => {
+      const writer = new RequestLogWriter(t.db, { flushMs: 0, threadFrom: 1 }, quiet);
+      const appId = crypto.randomUUID();
+      writer.push(lineOf(appId, 'on-the-thread'));
+      await writer.flush();
+      expect(writer.onThread).toBe(true);
+      expect(await written(appId)).toBe(1);
+      const threads = threadsByName();
+      const own = os.getPriority();
+      expect(threads.get('request-log')).toEqual([Math.max(own, BACKGROUND_NICE)]);
+      // The event loop's priority is the process's own, as before.
+      expect(os.getPriority(process.pid)).toBe(own);
+      await writer.close();
+      expect(threadsByName().has('request-log')).toBe(false);
+    },
+  );
 });
