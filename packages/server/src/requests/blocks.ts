@@ -1,5 +1,6 @@
 import { type Environment, latencyBucketOf, type RequestKind } from '@gatehouse/domain';
 import { type LogLine, UtcDays } from './line';
+import { LinesText } from './lines-text';
 
 /**
  * The request log keeps its lines in blocks: one row per app × environment per write, holding up to
@@ -76,7 +77,7 @@ class OpenBlock {
   private readonly tenantPlaces = new Map<string, number>();
   readonly latency = new Map<number, number>();
   readonly scopes: Map<string, number>[] = [];
-  private readonly parts: string[] = [];
+  private readonly lines = new LinesText();
   private readonly firstDay: number;
   lastAt: number;
   statuses = 0;
@@ -92,7 +93,7 @@ class OpenBlock {
   }
 
   get count(): number {
-    return this.parts.length;
+    return this.lines.count;
   }
 
   add(line: LogLine, at: number): void {
@@ -119,11 +120,7 @@ class OpenBlock {
     // Numbers only: a NaN would make the block's JSON unreadable.
     const status = Number.isInteger(line.status) ? line.status : 0;
     const micros = Number.isFinite(line.latencyMs) ? Math.round(line.latencyMs * 1000) : 0;
-    this.parts.push(
-      `[${at - this.firstAt},${JSON.stringify(id)},${entry},${status},${
-        errorCode === null ? 'null' : JSON.stringify(errorCode)
-      },${micros},${tenant}]`,
-    );
+    this.lines.add(at - this.firstAt, id, entry, status, errorCode, micros, tenant);
   }
 
   close(): NewBlock {
@@ -134,12 +131,12 @@ class OpenBlock {
       environment,
       firstAt,
       lastAt,
-      count: this.parts.length,
+      count: this.lines.count,
       statuses,
       kinds,
       errorCodes: this.codes.size === 0 ? '' : `,${[...this.codes].join(',')},`,
       routes: `\n${entries.map((e) => `${e.kind}\t${e.method}\t${e.route}`).join('\n')}\n`,
-      lines: `[${this.parts.join(',')}]`,
+      lines: this.lines.text(),
       entries,
       tenantIds,
       latency,
@@ -177,8 +174,8 @@ class OpenBlock {
 /**
  * Lines into blocks as they come: each app × environment has one open block, closed when it holds
  * BLOCK_LINES lines, when a line would make it span more than BLOCK_SPAN_MS or comes from before its first
- * (the clock went back), and by `take`. A line costs a few lookups and a short text; nothing waits for the
- * database in between.
+ * (the clock went back), and by `take`. A line costs a few lookups and its bytes in the block's text
+ * (lines-text.ts); nothing waits for the database in between.
  */
 export class BlockBuilder {
   private readonly open = new Map<string, Map<Environment, OpenBlock>>();
