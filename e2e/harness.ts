@@ -184,9 +184,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /**
- * A pause between two keys this long lets a search box's own pause (250 ms)
- * run out, so it may ask the server for what was typed so far. Keys come
- * 60 ms apart, but a loaded machine can stall between two of them.
+ * A pause between two keys near a search box's own pause (250 ms; less a
+ * margin, as timers run late) may let it run out, and the box ask the server
+ * for what was typed so far. Keys come 60 ms apart, but a loaded machine can
+ * stall between two of them.
  */
 const LONG_PAUSE_MS = 200;
 

@@ -4,8 +4,8 @@ import path from 'node:path';
 
 /**
  * A background thread's nice value: on Linux a thread at nice 10 weighs about a tenth of one at 0, so
- * whenever it and the event loop both want a core the event loop gets it, and a thread that wakes the
- * event loop does not hold the event loop back. Alone on a core it runs at full speed.
+ * whenever it and the event loop both want a core, the event loop gets it. Alone on a core it runs at
+ * full speed.
  */
 export const BACKGROUND_NICE = 10;
 
