@@ -103,13 +103,15 @@ describe.each(dialects)('the request log writer (%s)', (dialect) => {
       await writer.flush();
       expect(writer.onThread).toBe(true);
       expect(await written(appId)).toBe(1);
-      const threads = threadsByName();
       const own = os.getPriority();
-      expect(threads.get('request-log')).toEqual([Math.max(own, BACKGROUND_NICE)]);
+      // Every thread of that name (one, unless a thread an earlier test stopped is still ending) is lowered.
+      const lowered = threadsByName().get('request-log') ?? [];
+      expect(lowered.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(lowered)).toEqual(new Set([Math.max(own, BACKGROUND_NICE)]));
       // The event loop's priority is the process's own, as before.
       expect(os.getPriority(process.pid)).toBe(own);
       await writer.close();
-      expect(threadsByName().has('request-log')).toBe(false);
+      await expect.poll(() => threadsByName().has('request-log')).toBe(false);
     },
   );
 });
