@@ -25,11 +25,10 @@ function threadId(): number | undefined {
  * nothing.
  */
 export function nameThisThread(name: string): void {
-  if (threadId() === undefined) return;
   try {
     fs.writeFileSync('/proc/thread-self/comm', name.slice(0, 15));
   } catch {
-    // Not allowed here: the thread keeps its name.
+    // No /proc, or not allowed: the thread keeps its name.
   }
 }
 
